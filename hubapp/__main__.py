@@ -1,0 +1,5 @@
+import sys
+
+from hubapp.cli import main
+
+sys.exit(main())

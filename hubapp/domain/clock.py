@@ -1,0 +1,11 @@
+"""Time. Stored times are naive UTC; screens and paper show UK local time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC datetime to the millisecond (the form stored in the database)."""
+    now = datetime.now(UTC)
+    return now.replace(tzinfo=None, microsecond=now.microsecond // 1000 * 1000)

@@ -1,0 +1,100 @@
+"""Enumerated values with their stable codes and their labels (en-GB)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    UNDER_REVIEW = "under_review"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self is not CaseStatus.CLOSED
+
+
+_STATUS_LABELS = {
+    CaseStatus.NEW: "New",
+    CaseStatus.TRIAGED: "Triaged",
+    CaseStatus.IN_PROGRESS: "In progress",
+    CaseStatus.UNDER_REVIEW: "Under review",
+    CaseStatus.CLOSED: "Closed",
+    CaseStatus.REOPENED: "Reopened",
+}
+
+
+class RiskLevel(StrEnum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def rank(self) -> int:
+        return {"standard": 0, "medium": 1, "high": 2}[self.value]
+
+
+class SaraStage(StrEnum):
+    SCANNING = "scanning"
+    ANALYSIS = "analysis"
+    RESPONSE = "response"
+    ASSESSMENT = "assessment"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class AgencyRole(StrEnum):
+    LEAD = "lead"
+    SUPPORT = "support"
+    INFORMED = "informed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class PersonRole(StrEnum):
+    VICTIM = "victim"
+    COMPLAINANT = "complainant"
+    WITNESS = "witness"
+    ALLEGED_PERPETRATOR = "alleged_perpetrator"
+    REPORTER = "reporter"
+    PLACE_MANAGER = "place_manager"
+    GUARDIAN = "guardian"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def label(enum_cls: type[StrEnum], code: str) -> str:
+    """The label of a stored code, or the code itself if it is not known (a newer station)."""
+    try:
+        return enum_cls(code).label  # type: ignore[attr-defined]
+    except ValueError:
+        return code

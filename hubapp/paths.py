@@ -1,0 +1,35 @@
+"""Per-user (or shared) folders for the database, logs and drafts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hubapp import APP_NAME, ORG_NAME
+
+#: An installer on a PC shared by several Windows accounts sets this (machine-wide) so that
+#: every account opens the same hub database. See installer/hubapp.nsi.
+SHARED_DATA_ENV = "HUBAPP_DATA_DIR"
+DB_ENV = "HUBAPP_DB"
+
+
+def data_dir() -> Path:
+    shared = os.environ.get(SHARED_DATA_ENV)
+    if shared:
+        return Path(shared)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, ORG_NAME, roaming=False))
+
+
+def log_dir() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP_NAME, ORG_NAME))
+
+
+def default_db_path() -> Path:
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env)
+    return data_dir() / "hub.sqlite3"

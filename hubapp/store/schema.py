@@ -1,0 +1,306 @@
+"""The hub database: SQLAlchemy 2 typed ORM tables.
+
+Conventions, so that sync (central PostgreSQL) and audit need no rework later:
+
+* Every synced row has a client-made UUID primary key, a row version (also used for
+  optimistic locking: two windows editing one case cannot silently overwrite each other),
+  created/updated times in UTC, the station that last wrote it, and a void flag. Rows are
+  voided, never deleted (erasure under data-protection law is the one exception and is
+  audited).
+* ``audit_log`` is append-only: triggers refuse UPDATE and DELETE, and each entry carries the
+  hash of the one before it.
+* Local-only tables (``local_setting``, ``reference_counter``) are not synced.
+
+Enumerated values (status, risk level, roles) are stored as their stable lower-case codes;
+``hubapp.domain`` owns their labels and the rules between them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from hubapp.domain.clock import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Synced:
+    """Columns every synced table carries."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    #: the station that last wrote the row (no foreign key: rows arrive from other stations)
+    station_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    voided: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # row_version doubles as the optimistic lock: an UPDATE based on a stale version
+        # matches no row and raises StaleDataError instead of overwriting silently.
+        return {"version_id_col": cls.__table__.c.row_version}
+
+
+# --- reference data ---------------------------------------------------------------------
+
+
+class Hub(Synced, Base):
+    __tablename__ = "hub"
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    base: Mapped[str] = mapped_column(String(120))
+    town: Mapped[str] = mapped_column(String(80))
+    council_code: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AgencyType(Synced, Base):
+    __tablename__ = "agency_type"
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Agency(Synced, Base):
+    __tablename__ = "agency"
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    short_name: Mapped[str] = mapped_column(String(40))
+    agency_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency_type.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    agency_type: Mapped[AgencyType] = relationship()
+
+
+class HubAgency(Synced, Base):
+    """An agency taking part in a hub (a column of that hub's assignment grid)."""
+
+    __tablename__ = "hub_agency"
+    __table_args__ = (UniqueConstraint("hub_id", "agency_id"),)
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Category(Synced, Base):
+    __tablename__ = "category"
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Channel(Synced, Base):
+    __tablename__ = "channel"
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Station(Synced, Base):
+    """A PC (or group of PCs sharing one database) working for a hub."""
+
+    __tablename__ = "station"
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    #: set when a hub has several stations so their case references never collide
+    ref_prefix: Mapped[str] = mapped_column(String(4), default="")
+
+
+# --- case work --------------------------------------------------------------------------
+
+
+class Place(Synced, Base):
+    __tablename__ = "place"
+    hub_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hub.id"))
+    name: Mapped[str] = mapped_column(String(200))  # address or description
+    town: Mapped[str] = mapped_column(String(80), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    grid_ref: Mapped[str] = mapped_column(String(20), default="")
+    place_type: Mapped[str] = mapped_column(String(40), default="")
+
+
+class Case(Synced, Base):
+    __tablename__ = "case_"  # "case" is an SQL keyword
+    #: a local integer key: the full-text index and the case list page by it
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"))
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    risk_level: Mapped[str] = mapped_column(String(16), default="standard")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    sara_stage: Mapped[str] = mapped_column(String(16), default="scanning")
+    lead_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(80), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    grid_ref: Mapped[str] = mapped_column(String(20), default="")
+    summary: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="")
+    police_log_ref: Mapped[str] = mapped_column(String(40), default="")
+    council_ref: Mapped[str] = mapped_column(String(40), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    incident_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    closure_rationale: Mapped[str] = mapped_column(Text, default="")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("ix_case_hub_received", "hub_id", "received_at"),
+        Index("ix_case_received", "received_at"),
+        Index("ix_case_status", "status"),
+        Index("ix_case_category", "category_id"),
+    )
+
+
+class Person(Synced, Base):
+    __tablename__ = "person"
+    full_name: Mapped[str] = mapped_column(String(160))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    #: a locked-down person shows only their name and the agencies involved
+    locked_down: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CasePerson(Synced, Base):
+    __tablename__ = "case_person"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    #: victim, complainant, witness, alleged_perpetrator, reporter, place_manager, guardian
+    role: Mapped[str] = mapped_column(String(24))
+    place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"))
+
+
+class CasePlace(Synced, Base):
+    __tablename__ = "case_place"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("place.id"), index=True)
+    role: Mapped[str] = mapped_column(String(24), default="location")
+
+
+class Contact(Synced, Base):
+    """One report that fed a case. Repeat reports attach to the same case."""
+
+    __tablename__ = "contact"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    incident_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reporter_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_to_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    external_ref: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Assignment(Synced, Base):
+    """An agency's part in a case: lead, support or informed."""
+
+    __tablename__ = "assignment"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+
+
+class Action(Synced, Base):
+    __tablename__ = "action"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_action_agency_status_due", "agency_id", "status", "due_on"),)
+
+
+class Note(Synced, Base):
+    """Append-only timeline entry."""
+
+    __tablename__ = "note"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    author: Mapped[str] = mapped_column(String(120))
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    #: shared (with partners on the case) or own_agency
+    visibility: Mapped[str] = mapped_column(String(16), default="shared")
+    body: Mapped[str] = mapped_column(Text)
+
+
+SYNCED_TABLES = [
+    Hub, AgencyType, Agency, HubAgency, Category, Channel, Station,
+    Place, Case, Person, CasePerson, CasePlace, Contact, Assignment, Action, Note,
+]  # fmt: skip
+
+
+# --- local only -------------------------------------------------------------------------
+
+
+class LocalSetting(Base):
+    """This database's own answers: which station it is, and similar. Not synced."""
+
+    __tablename__ = "local_setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ReferenceCounter(Base):
+    """The last case number handed out per hub and year on this station."""
+
+    __tablename__ = "reference_counter"
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """DPA 2018 s.62 log. Append-only; each entry hashes the previous one."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[str] = mapped_column(String(120), default="")
+    station_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: collection, alteration, consultation, disclosure, combination, erasure
+    kind: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    record_ids: Mapped[list] = mapped_column(JSON, default=list)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")

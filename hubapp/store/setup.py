@@ -1,0 +1,79 @@
+"""Which hub and station this database belongs to (the first-start questions)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from hubapp.domain.text import match_key
+from hubapp.store.database import StoreError
+from hubapp.store.schema import Hub, LocalSetting, Station
+
+STATION_KEY = "station_id"
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    station_id: uuid.UUID
+    station_name: str
+    hub_id: uuid.UUID
+    hub_code: str
+    hub_name: str
+
+
+def station_id(store) -> uuid.UUID | None:
+    with store.read() as s:
+        value = s.get(LocalSetting, STATION_KEY)
+        return uuid.UUID(value.value) if value else None
+
+
+def current(store) -> StationInfo | None:
+    """This database's station, or None before the first-start questions are answered."""
+    with store.read() as s:
+        value = s.get(LocalSetting, STATION_KEY)
+        if value is None:
+            return None
+        station = s.get(Station, uuid.UUID(value.value))
+        if station is None:
+            return None
+        hub = s.get(Hub, station.hub_id)
+        return StationInfo(station.id, station.name, hub.id, hub.code, hub.name)
+
+
+def find_hub(store, text: str) -> Hub:
+    """The hub named by code or name, ignoring case, spacing and punctuation."""
+    key = match_key(text)
+    with store.read() as s:
+        hubs = list(s.scalars(select(Hub).where(Hub.voided.is_(False))))
+    for hub in hubs:
+        if key in (match_key(hub.code), match_key(hub.name)):
+            return hub
+    names = ", ".join(f"{h.name} ({h.code})" for h in hubs)
+    raise StoreError(f"There is no hub called '{text}'; the hubs are: {names}.")
+
+
+def configure(store, hub_text: str, station_name: str) -> StationInfo:
+    """Answer the first-start questions: this PC is station NAME of hub HUB."""
+    station_name = " ".join(station_name.split())
+    if not station_name:
+        raise StoreError("The station name must not be empty.")
+    if len(station_name) > 120:
+        raise StoreError("The station name is too long (at most 120 characters).")
+    hub = find_hub(store, hub_text)
+    with store.write(reason="station set-up") as s:
+        station = s.scalars(
+            select(Station).where(Station.hub_id == hub.id, Station.name == station_name)
+        ).first()
+        if station is None:
+            station = Station(id=uuid.uuid4(), hub_id=hub.id, name=station_name)
+            s.add(station)
+        setting = s.get(LocalSetting, STATION_KEY)
+        if setting is None:
+            s.add(LocalSetting(key=STATION_KEY, value=str(station.id)))
+        else:
+            setting.value = str(station.id)
+        sid = station.id
+    store.forget_station()
+    return StationInfo(sid, station_name, hub.id, hub.code, hub.name)
