@@ -1,5 +1,5 @@
-"""The hub database: schema, migrations, sessions and queries. No Qt here."""
+"""The hub database: schema, migrations, sessions and queries. No Qt here.
 
-from hubapp.store.database import SCHEMA_HEAD, Store, StoreError, open_store
-
-__all__ = ["SCHEMA_HEAD", "Store", "StoreError", "open_store"]
+Import the submodules you need (``hubapp.store.database`` and so on): this package imports
+nothing itself, so that the GUI can paint its first window before SQLAlchemy is loaded.
+"""

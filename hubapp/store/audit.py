@@ -115,9 +115,7 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
     with session.no_autoflush:
         prev = _last_hash(session)
         for (kind, table), ids in grouped.items():
-            entry = _entry(
-                session, kind, table, ids, details.get((kind, table), {}), prev=prev
-            )
+            entry = _entry(session, kind, table, ids, details.get((kind, table), {}), prev=prev)
             session.add(entry)
             prev = entry.hash
 
@@ -171,7 +169,12 @@ def record(
     """Add an explicit entry (consultation, disclosure, bulk work) to this transaction."""
     with session.no_autoflush:
         entry = _entry(
-            session, kind, entity, record_ids, details or {}, prev=_last_hash(session),
+            session,
+            kind,
+            entity,
+            record_ids,
+            details or {},
+            prev=_last_hash(session),
             reason=reason or session.info.get("reason", ""),
         )
     session.add(entry)

@@ -80,8 +80,7 @@ def _existing_revision(path: Path) -> str | None:
         if "alembic_version" not in tables:
             if tables:
                 raise StoreError(
-                    f"{path} is an SQLite database but not a hubapp database; "
-                    "choose another file."
+                    f"{path} is an SQLite database but not a hubapp database; choose another file."
                 )
             return None
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()

@@ -42,6 +42,7 @@ def load(store) -> dict[str, int]:
     channels = read("channels.toml")["channel"]
     added: dict[str, int] = {}
     with store.write(reason="reference data") as s:
+
         def existing(model):
             return {row.code: row for row in s.scalars(select(model))}
 
@@ -73,7 +74,9 @@ def load(store) -> dict[str, int]:
             s.add(agency)
             codes = hub_by_code.keys() if a["hubs"] == ["*"] else a["hubs"]
             for code in codes:
-                s.add(HubAgency(hub_id=hub_by_code[code].id, agency_id=agency.id, position=position))
+                s.add(
+                    HubAgency(hub_id=hub_by_code[code].id, agency_id=agency.id, position=position)
+                )
             added["agency"] = added.get("agency", 0) + 1
 
         for model, rows in ((Category, categories), (Channel, channels)):

@@ -42,6 +42,22 @@ def current(store) -> StationInfo | None:
         return StationInfo(station.id, station.name, hub.id, hub.code, hub.name)
 
 
+@dataclass(frozen=True)
+class HubChoice:
+    code: str
+    name: str
+    base: str
+    active: bool
+
+
+def hub_choices(store) -> list[HubChoice]:
+    """The hubs offered at first start, active ones first, in name order."""
+    with store.read() as s:
+        hubs = s.scalars(select(Hub).where(Hub.voided.is_(False)))
+        choices = [HubChoice(h.code, h.name, h.base, h.active) for h in hubs]
+    return sorted(choices, key=lambda h: (not h.active, h.name))
+
+
 def find_hub(store, text: str) -> Hub:
     """The hub named by code or name, ignoring case, spacing and punctuation."""
     key = match_key(text)

@@ -1,0 +1,32 @@
+"""Turning exceptions into one clear sentence for people (screens and the command line)."""
+
+from __future__ import annotations
+
+import errno
+
+
+def describe(exc: BaseException) -> str:
+    # Our own errors are already worded for people.
+    if type(exc).__name__ in {"StoreError", "CaseNotFound", "UsageError"}:
+        return str(exc)
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "The disk is full: free some space and try again; nothing was saved."
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            where = f" {exc.filename}" if exc.filename else ""
+            return f"Permission denied{where}."
+        return f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}."
+    name = type(exc).__name__
+    if name == "StaleDataError":
+        return "Someone else changed this record at the same time; reopen it and try again."
+    if name == "OperationalError":
+        orig = getattr(exc, "orig", exc)
+        text = str(orig)
+        if "disk is full" in text or "database or disk is full" in text:
+            return "The disk is full: free some space and try again; nothing was saved."
+        if "locked" in text:
+            return "The database is busy in another window or program; try again in a moment."
+        if "readonly" in text or "read-only" in text:
+            return "The database is read-only for you; nothing was saved."
+        return f"The database reported a problem: {text}."
+    return f"Unexpected error ({name}): {exc}"

@@ -1,0 +1,57 @@
+"""Logging: a rotating file in the per-user log folder; Qt's own messages routed into it."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup(log_dir: Path | None, *, verbose: bool = False) -> Path | None:
+    root = logging.getLogger()
+    if getattr(root, "_hubapp_configured", False):
+        return None
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    path = None
+    if log_dir is not None:
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            path = log_dir / "hubapp.log"
+            handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
+            handler.setFormatter(logging.Formatter(FORMAT))
+            root.addHandler(handler)
+            if os.name == "posix":
+                os.chmod(path, 0o600)
+        except OSError:
+            path = None  # a read-only profile must not stop the app; stderr still logs
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    # Qt's own chatter (platform plug-in notes) belongs in the log file, not on a terminal.
+    console.addFilter(lambda r: r.name != "qt" or r.levelno >= logging.ERROR)
+    root.addHandler(console)
+    root._hubapp_configured = True  # type: ignore[attr-defined]
+    return path
+
+
+def route_qt_messages() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(mode, _context, message):
+        qt_log.log(levels.get(mode, logging.INFO), "%s", message)
+
+    qInstallMessageHandler(handler)

@@ -1,0 +1,100 @@
+"""Background work for the GUI (habits from Orange3 and calibre).
+
+The work is a plain function ``fn(ctx, *args)`` that knows nothing of Qt: it reports
+progress with ``ctx.report(fraction, message)`` and stops early when ``ctx.cancelled``.
+The ``Task`` QObject is made on the GUI thread and carries the signals; the function runs in
+the global thread pool. The window never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside a task's function to stop when the user cancelled."""
+
+
+class TaskContext:
+    """What a background function sees: progress reporting and a cancel flag."""
+
+    def __init__(self, on_progress: Callable[[float, str], None] | None = None) -> None:
+        self._cancel = threading.Event()
+        self._on_progress = on_progress
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def report(self, fraction: float, message: str = "") -> bool:
+        """Report progress; returns False once the user has cancelled."""
+        if self._on_progress is not None:
+            self._on_progress(max(0.0, min(1.0, fraction)), message)
+        return not self.cancelled
+
+
+class Task(QObject):
+    progress = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()  # after any of the three above
+
+    _running: set[Task] = set()
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, parent: QObject | None = None):
+        super().__init__(parent)
+        self._fn = fn
+        self._args = args
+        self.context = TaskContext(self.progress.emit)
+
+    def start(self, pool: QThreadPool | None = None) -> Task:
+        Task._running.add(self)  # kept alive until finished, even without a parent
+        (pool or QThreadPool.globalInstance()).start(_Runner(self))
+        return self
+
+    def cancel(self) -> None:
+        self.context.cancel()
+
+    def _run(self) -> None:
+        try:
+            result = self._fn(self.context, *self._args)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # reported to the user in one sentence, logged in full
+            log.exception("Background task %s failed", getattr(self._fn, "__name__", self._fn))
+            self.failed.emit(user_message(exc))
+        else:
+            if self.context.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        finally:
+            self.finished.emit()
+            Task._running.discard(self)
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self._task = task
+
+    def run(self) -> None:
+        self._task._run()
+
+
+def user_message(exc: BaseException) -> str:
+    """One sentence for the person at the keyboard."""
+    from hubapp.errors import describe
+
+    return describe(exc)

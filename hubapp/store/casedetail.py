@@ -1,0 +1,146 @@
+"""Everything the detail pane shows about one case, read in one unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from hubapp.domain.clock import utcnow
+from hubapp.domain.rag import Rag, action_rag
+from hubapp.store import audit
+from hubapp.store.schema import (
+    Action,
+    Agency,
+    Assignment,
+    Case,
+    CasePerson,
+    Category,
+    Channel,
+    Contact,
+    Hub,
+    Note,
+    Person,
+)
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    agency: str
+    description: str
+    owner: str
+    due_on: date | None
+    status: str
+    rag: Rag
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    name: str
+    role: str
+    locked_down: bool
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: uuid.UUID
+    reference: str
+    hub: str
+    category: str
+    channel: str
+    status: str
+    risk_level: str
+    priority: str
+    sara_stage: str
+    location: str
+    town: str
+    postcode: str
+    summary: str
+    details: str
+    received_at: datetime
+    incident_at: datetime | None
+    opened_on: date
+    closed_on: date | None
+    outcome: str
+    next_review_on: date | None
+    lead_agency: str
+    row_version: int
+    assignments: list[tuple[str, str]] = field(default_factory=list)  # (agency, role)
+    actions: list[ActionLine] = field(default_factory=list)
+    people: list[PersonLine] = field(default_factory=list)
+    contact_count: int = 0
+    last_contact_at: datetime | None = None
+    note_count: int = 0
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
+    """Read one case. Opening a case is a consultation of personal data: it is audited."""
+    today = utcnow().date()
+    with store.write(reason="case opened") if record_view else store.read() as s:
+        case = s.get(Case, case_id)
+        if case is None or case.voided:
+            raise CaseNotFound(f"Case {case_id} does not exist or has been removed.")
+        hub = s.get(Hub, case.hub_id)
+        category = s.get(Category, case.category_id)
+        channel = s.get(Channel, case.channel_id)
+        lead = s.get(Agency, case.lead_agency_id) if case.lead_agency_id else None
+        assignments = [
+            (name, role)
+            for name, role in s.execute(
+                select(Agency.short_name, Assignment.role)
+                .join(Agency, Agency.id == Assignment.agency_id)
+                .where(Assignment.case_id == case_id, Assignment.voided.is_(False))
+                .order_by(Assignment.role.desc(), Agency.short_name)
+            )
+        ]
+        actions = [
+            ActionLine(agency, a.description, a.owner, a.due_on, a.status,
+                       action_rag(a.due_on, a.status, today))
+            for a, agency in s.execute(
+                select(Action, Agency.short_name)
+                .join(Agency, Agency.id == Action.agency_id)
+                .where(Action.case_id == case_id, Action.voided.is_(False))
+                .order_by(Action.due_on.is_(None), Action.due_on)
+            )
+        ]  # fmt: skip
+        people = [
+            PersonLine(p.full_name, role, p.locked_down)
+            for p, role in s.execute(
+                select(Person, CasePerson.role)
+                .join(CasePerson, CasePerson.person_id == Person.id)
+                .where(CasePerson.case_id == case_id, CasePerson.voided.is_(False))
+                .order_by(CasePerson.role, Person.full_name)
+            )
+        ]
+        contact_count, last_contact = s.execute(
+            select(func.count(), func.max(Contact.received_at)).where(
+                Contact.case_id == case_id, Contact.voided.is_(False)
+            )
+        ).one()
+        note_count = s.scalar(
+            select(func.count()).where(Note.case_id == case_id, Note.voided.is_(False))
+        )
+        detail = CaseDetail(
+            id=case.id, reference=case.reference, hub=hub.name, category=category.name,
+            channel=channel.name, status=case.status, risk_level=case.risk_level,
+            priority=case.priority, sara_stage=case.sara_stage, location=case.location,
+            town=case.town, postcode=case.postcode, summary=case.summary, details=case.details,
+            received_at=case.received_at, incident_at=case.incident_at,
+            opened_on=case.opened_on, closed_on=case.closed_on, outcome=case.outcome,
+            next_review_on=case.next_review_on,
+            lead_agency=lead.short_name if lead else "", row_version=case.row_version,
+            assignments=assignments, actions=actions, people=people,
+            contact_count=contact_count,
+            last_contact_at=last_contact if isinstance(last_contact, datetime) else
+            (datetime.fromisoformat(last_contact) if last_contact else None),
+            note_count=note_count or 0,
+        )  # fmt: skip
+        if record_view:
+            audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)], reason="case opened")
+    return detail

@@ -1,0 +1,1 @@
+"""Widgets, forms, dialogs and the main window: the only users of QtWidgets."""

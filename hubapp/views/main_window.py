@@ -1,0 +1,359 @@
+"""The main window: the hub's cases, a filter bar, the selected case's details."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hubapp import APP_DISPLAY_NAME, __version__
+from hubapp.domain.codes import CaseStatus
+from hubapp.domain.formatting import plural
+from hubapp.models.case_table import CaseIdRole, CaseTableModel
+from hubapp.store.caselist import OPEN, CaseFilter
+
+log = logging.getLogger(__name__)
+
+ALL = "__all__"
+COLUMN_WIDTHS = [112, 118, 100, 190, 92, 70, 220, 340, 110]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+class MainWindow(QMainWindow):
+    """Built before the database is open so it can paint at once; ``attach`` fills it."""
+
+    #: emitted once, after the window's first paint
+    firstPainted = Signal()
+    #: the user selected a case (its id), after the selection settled
+    caseSelected = Signal(object)
+    #: the user asked for demo data
+    demoRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_DISPLAY_NAME)
+        self.session = None  # set by attach(): the open database and this station
+        self._painted = False
+        self.model = CaseTableModel(self)
+        self._build_filter_bar()
+        self._build_table()
+        from hubapp.views.case_detail import CaseDetailPane
+
+        self.detail = CaseDetailPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 0)
+        left_layout.addLayout(self._filter_layout)
+        left_layout.addWidget(self.table)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([930, 420])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self._build_status_bar()
+        self._build_menus()
+        self._selection_timer = QTimer(self, singleShot=True, interval=120)
+        self._selection_timer.timeout.connect(self._emit_selection)
+        self.model.countChanged.connect(self._on_count)
+        self.model.modelReset.connect(self._after_reset)
+        self.detail.show_message(tr("Opening the hub database…"))
+        self.set_busy(True)
+        self._restore_state()
+
+    # -- construction ------------------------------------------------------------------
+    def _build_filter_bar(self) -> None:
+        self.search = QLineEdit(self, objectName="searchEdit")
+        self.search.setPlaceholderText(tr("Search reference, place, summary or details  (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(200)
+        self.search.textChanged.connect(self._apply_filter)
+        self.hub_combo = QComboBox(self, objectName="hubFilter")
+        self.hub_combo.setToolTip(tr("Which hub's cases to show"))
+        self.status_combo = QComboBox(self, objectName="statusFilter")
+        self.status_combo.addItem(tr("Open cases"), OPEN)
+        self.status_combo.addItem(tr("All statuses"), ALL)
+        for status in CaseStatus:
+            self.status_combo.addItem(status.label, status.value)
+        self.category_combo = QComboBox(self, objectName="categoryFilter")
+        self.category_combo.addItem(tr("All categories"), ALL)
+        for combo in (self.hub_combo, self.status_combo, self.category_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.currentIndexChanged.connect(self._apply_filter)
+        layout = QHBoxLayout()
+        layout.setSpacing(6)
+        label = QLabel(tr("&Find:"), self)
+        label.setBuddy(self.search)
+        layout.addWidget(label)
+        layout.addWidget(self.search, 1)
+        layout.addWidget(self.hub_combo)
+        layout.addWidget(self.status_combo)
+        layout.addWidget(self.category_combo)
+        self._filter_layout = layout
+
+    def _build_table(self) -> None:
+        t = QTableView(self, objectName="caseTable")
+        t.setModel(self.model)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        t.setAlternatingRowColors(True)
+        t.setSortingEnabled(True)
+        t.setWordWrap(False)
+        t.setTextElideMode(Qt.TextElideMode.ElideRight)
+        t.verticalHeader().hide()
+        t.verticalHeader().setDefaultSectionSize(24)
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = t.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        for i, width in enumerate(COLUMN_WIDTHS):
+            t.setColumnWidth(i, width)
+        column, order = self.model.sort_section()
+        header.setSortIndicator(column, order)
+        t.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        t.activated.connect(lambda _index: self.detail.browser.setFocus())
+        self.table = t
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.station_label = QLabel(self, objectName="stationLabel")
+        self.station_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label = QLabel(self, objectName="countLabel")
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        bar.addWidget(self.station_label, 1)
+        bar.addPermanentWidget(self.count_label)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu(tr("&File"))
+        self.quit_action = QAction(tr("E&xit"), self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        view = menu.addMenu(tr("&View"))
+        self.find_action = QAction(tr("&Find cases"), self, shortcut=QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.focus_search)
+        self.refresh_action = QAction(tr("&Refresh"), self, shortcut=QKeySequence("F5"))
+        self.refresh_action.triggered.connect(self.refresh)
+        self.this_hub_action = QAction(
+            tr("&This hub's cases"), self, shortcut=QKeySequence("Ctrl+1")
+        )
+        self.this_hub_action.triggered.connect(lambda: self._choose_hub(this_hub=True))
+        self.all_hubs_action = QAction(
+            tr("&All hubs' cases"), self, shortcut=QKeySequence("Ctrl+0")
+        )
+        self.all_hubs_action.triggered.connect(lambda: self._choose_hub(this_hub=False))
+        self.open_only_action = QAction(
+            tr("&Open cases only"), self, shortcut=QKeySequence("Ctrl+Shift+O")
+        )
+        self.open_only_action.triggered.connect(lambda: self.status_combo.setCurrentIndex(0))
+        self.all_status_action = QAction(
+            tr("Cases of any &status"), self, shortcut=QKeySequence("Ctrl+Shift+A")
+        )
+        self.all_status_action.triggered.connect(lambda: self.status_combo.setCurrentIndex(1))
+        self.details_action = QAction(
+            tr("Show &details pane"), self, shortcut=QKeySequence("Ctrl+D")
+        )
+        self.details_action.setCheckable(True)
+        self.details_action.setChecked(True)
+        self.details_action.toggled.connect(self.detail.setVisible)
+        for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
+                       self.all_hubs_action, self.open_only_action, self.all_status_action,
+                       None, self.details_action):  # fmt: skip
+            view.addSeparator() if action is None else view.addAction(action)
+
+        tools = menu.addMenu(tr("&Tools"))
+        self.demo_action = QAction(tr("Add &demo data for training…"), self)
+        self.demo_action.triggered.connect(self.demoRequested)
+        tools.addAction(self.demo_action)
+
+        help_menu = menu.addMenu(tr("&Help"))
+        self.shortcuts_action = QAction(
+            tr("&Keyboard shortcuts"), self, shortcut=QKeySequence("F1")
+        )
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        about = QAction(tr("&About"), self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(about)
+
+    # -- the database ------------------------------------------------------------------
+    def attach(self, session) -> None:
+        """Show the cases of an open database. ``session`` is an app.OpenDatabase."""
+        self.session = session
+        lookups = session.lookups
+        station = session.station
+        self.hub_combo.blockSignals(True)
+        self.category_combo.blockSignals(True)
+        self.hub_combo.clear()
+        self.hub_combo.addItem(tr("All hubs"), ALL)
+        for hub in lookups.hub_list():
+            self.hub_combo.addItem(hub.name, hub.id)
+        if station is not None:
+            self.hub_combo.setCurrentIndex(self.hub_combo.findData(station.hub_id))
+            self.station_label.setText(
+                tr("{hub} hub · {station}").format(
+                    hub=station.hub_name, station=station.station_name
+                )
+            )
+            self.setWindowTitle(f"{APP_DISPLAY_NAME} – {station.hub_name}")
+        else:
+            self.hub_combo.setCurrentIndex(0)
+            self.station_label.setText(tr("This PC is not set up for a hub yet"))
+        for category in lookups.categories.values():
+            self.category_combo.addItem(category.name, category.id)
+        self.hub_combo.blockSignals(False)
+        self.category_combo.blockSignals(False)
+        self.model._filter = self._current_filter()
+        self.model.set_source(session.case_list, lookups)
+        self.set_busy(False)
+        self.detail.clear()
+        self.station_label.setToolTip(str(session.store.path))
+
+    def _current_filter(self) -> CaseFilter:
+        hub = self.hub_combo.currentData()
+        status = self.status_combo.currentData()
+        category = self.category_combo.currentData()
+        return CaseFilter(
+            hub_id=None if hub in (ALL, None) else hub,
+            status=None if status == ALL else status,
+            category_id=None if category in (ALL, None) else category,
+            text=self.search.text(),
+        )
+
+    def _apply_filter(self) -> None:
+        if self.session is None:
+            return
+        self.model.set_filter(self._current_filter())
+
+    def _choose_hub(self, this_hub: bool) -> None:
+        if this_hub and self.session and self.session.station:
+            self.hub_combo.setCurrentIndex(self.hub_combo.findData(self.session.station.hub_id))
+        else:
+            self.hub_combo.setCurrentIndex(0)
+
+    def refresh(self) -> None:
+        if self.session is not None:
+            self.model.refresh()
+
+    def set_busy(self, busy: bool) -> None:
+        for w in (self.search, self.hub_combo, self.status_combo, self.category_combo):
+            w.setEnabled(not busy)
+        self.demo_action.setEnabled(not busy)
+
+    def search_for(self, text: str) -> None:
+        self.search.setText(text)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- selection -----------------------------------------------------------------------
+    def _on_current_changed(self, current, _previous) -> None:
+        self._selection_timer.start()
+
+    def _emit_selection(self) -> None:
+        index = self.table.currentIndex()
+        case_id = index.data(CaseIdRole) if index.isValid() else None
+        if case_id is None:
+            self.detail.clear()
+        else:
+            self.caseSelected.emit(case_id)
+
+    def selected_case_id(self):
+        index = self.table.currentIndex()
+        return index.data(CaseIdRole) if index.isValid() else None
+
+    def _after_reset(self) -> None:
+        self.detail.clear()
+
+    def _on_count(self, count: int) -> None:
+        f = self.model.case_filter
+        scope = tr("matching") if f.text else (tr("open") if f.status == OPEN else tr("in view"))
+        self.count_label.setText(f"{plural(count, tr('case'))} {scope}")
+
+    # -- help ---------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        lines = [
+            ("Ctrl+F", tr("Find cases (type to filter)")),
+            ("Ctrl+1 / Ctrl+0", tr("This hub's cases / all hubs")),
+            ("Ctrl+Shift+O / A", tr("Open cases only / any status")),
+            ("F5", tr("Refresh the list")),
+            ("Ctrl+D", tr("Show or hide the details pane")),
+            ("↑ ↓ PgUp PgDn", tr("Move through the list")),
+            ("Ctrl+Q", tr("Exit")),
+        ]
+        box = QMessageBox(self)
+        box.setWindowTitle(tr("Keyboard shortcuts"))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("\n".join(f"{k:<20} {v}" for k, v in lines))
+        box.exec()
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(tr("About"))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        db = str(self.session.store.path) if self.session else tr("not open")
+        box.setText(
+            f"{APP_DISPLAY_NAME} {__version__}\n\n"
+            + tr("Case work for the Local Focus Hubs of Cumbria.")
+            + "\n\n"
+            + tr("Database: {0}").format(db)
+            + "\n\n"
+            + tr("Holds OFFICIAL-SENSITIVE personal data. Do not leave this PC unlocked.")
+        )
+        box.exec()
+
+    # -- window state ------------------------------------------------------------------
+    def event(self, e) -> bool:
+        result = super().event(e)
+        if e.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.firstPainted.emit)
+        return result
+
+    def _restore_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1366, 740)
+        splitter = settings.value("main/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = settings.value("main/header")
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
+            column, order = self.model.sort_section()
+            self.table.horizontalHeader().setSortIndicator(column, order)
+
+    def closeEvent(self, e) -> None:
+        settings = QSettings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/splitter", self.splitter.saveState())
+        settings.setValue("main/header", self.table.horizontalHeader().saveState())
+        super().closeEvent(e)
