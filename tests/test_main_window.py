@@ -1,0 +1,179 @@
+"""The main window driven with pytest-qt, on real database files."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from hubapp.app import Controller, OpenDatabase, open_database
+from hubapp.models.case_table import CaseIdRole
+from hubapp.views.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _open(window, path, qtbot) -> Controller:
+    controller = Controller(window, path)
+    errors = []
+    controller.open(on_error=errors.append)
+    qtbot.waitUntil(lambda: controller.db is not None or errors, timeout=30_000)
+    assert not errors
+    return controller
+
+
+def test_window_paints_before_the_database_is_open(window, qtbot):
+    assert window.search.isEnabled() is False
+    assert window.model.rowCount() == 0
+    assert "Opening" in window.detail._hint.text()
+
+
+def test_demo_database_fills_the_list_and_status_bar(window, demo_store, qtbot):
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    db: OpenDatabase = controller.db
+    window.attach(db)
+    station = db.station
+    assert station is not None
+    assert window.station_label.text() == f"{station.hub_name} hub · {station.station_name}"
+    # the station's own hub and open cases by default
+    assert window.hub_combo.currentData() == station.hub_id
+    expected = db.case_list.count(window.model.case_filter)
+    assert window.model.rowCount() == expected > 0
+    assert window.count_label.text().startswith(f"{expected:,} case")
+
+
+def test_typing_in_search_filters_as_you_type(window, demo_store, qtbot):
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    window.all_hubs_action.trigger()
+    window.all_status_action.trigger()
+    everything = window.model.rowCount()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    counts = []
+    for ch in "kendal":
+        qtbot.keyClicks(window.search, ch)
+        counts.append(window.model.rowCount())
+    assert counts[-1] < everything and counts[-1] > 0
+    assert counts == sorted(counts, reverse=True)
+    # every row shown mentions Kendal somewhere the index covers
+    idx = window.model.index(0, 0)
+    case_id = idx.data(CaseIdRole)
+    with controller.db.store.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT town || ' ' || location || ' ' || summary || ' ' || details FROM case_ WHERE id = ?",
+            (case_id.hex,),
+        ).scalar()
+    assert "kendal" in row.lower()
+    window.search.clear()
+    assert window.model.rowCount() == everything
+
+
+def test_selecting_a_case_shows_it_and_records_a_consultation(window, demo_store, qtbot):
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    with controller.db.store.engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE kind='consultation'").scalar()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    ref = window.table.currentIndex().siblingAtColumn(0).data()
+    qtbot.waitUntil(lambda: ref in window.detail.browser.toPlainText(), timeout=10_000)
+    text = window.detail.browser.toPlainText()
+    assert "Status" in text and "Lead agency" in text
+    with controller.db.store.engine.connect() as conn:
+        after = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE kind='consultation'").scalar()
+    assert after == before + 1
+
+
+def test_user_markup_in_a_case_shows_literally(window, store, qtbot):
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from hubapp.store.schema import Case, Category, Channel, Hub
+
+    with store.write() as s:
+        hub = s.scalar(select(Hub).where(Hub.code == "CAR"))
+        s.add(Case(
+            seq=1, reference="CAR-2026-0001", hub_id=hub.id,
+            category_id=s.scalar(select(Category.id).limit(1)),
+            channel_id=s.scalar(select(Channel.id).limit(1)),
+            summary="<b>Bold</b> & <img src='file:///etc/passwd'>", details="Zoë & Łukasz <i>said</i>",
+            location="Bitts Park", town="Carlisle", received_at=datetime(2026, 3, 2, 10, 0),
+            opened_on=date(2026, 3, 2),
+        ))  # fmt: skip
+    path = store.path
+    store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    assert window.model.rowCount() == 1
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: "CAR-2026-0001" in window.detail.browser.toPlainText(), timeout=10_000)
+    text = window.detail.browser.toPlainText()
+    assert "<b>Bold</b> & <img src='file:///etc/passwd'>" in text
+    assert "Zoë & Łukasz <i>said</i>" in text
+
+
+def test_sorting_by_clicking_a_header(window, demo_store, qtbot):
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    header = window.table.horizontalHeader()
+    with qtbot.waitSignal(window.model.modelReset):
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    refs = [window.model.index(r, 0).data() for r in range(50)]
+    assert refs == sorted(refs)
+    with qtbot.waitSignal(window.model.modelReset):
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    assert [window.model.index(r, 0).data() for r in range(50)] == sorted(
+        (window.model.index(r, 0).data() for r in range(50)), reverse=True)
+
+
+def test_first_start_asks_for_hub_and_station(qtbot, db_path):
+    from hubapp.store import setup
+    from hubapp.store.database import open_store
+    from hubapp.views.first_start import FirstStartDialog
+
+    store = open_store(db_path)
+    dialog = FirstStartDialog(setup.hub_choices(store), lambda h, s: setup.configure(store, h, s))
+    qtbot.addWidget(dialog)
+    names = [dialog.hub.itemText(i) for i in range(dialog.hub.count())]
+    assert names[-1] == "Eden (launching later)"
+    assert not dialog.hub.model().item(dialog.hub.count() - 1).isEnabled()
+    dialog.hub.setCurrentIndex(names.index("South Lakeland"))
+    assert dialog.station.text() == "Kendal Police Station"
+    dialog.station.clear()
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisibleTo(dialog) and dialog.error.text() == "Enter the name of this station."
+    assert setup.current(store) is None
+    qtbot.keyClicks(dialog.station, "Kendal Police Station (front desk)")
+    assert not dialog.error.isVisibleTo(dialog)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    info = setup.current(store)
+    assert (info.hub_name, info.station_name) == ("South Lakeland", "Kendal Police Station (front desk)")
+    store.close()
+
+
+def test_a_bad_database_file_reports_one_sentence(qtbot, tmp_path, window):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a database")
+    controller = Controller(window, bad)
+    errors = []
+    controller.open(on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    assert errors == [f"{bad} is not a hubapp database (it is not an SQLite file)."]

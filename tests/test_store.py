@@ -1,0 +1,289 @@
+"""The store on real SQLite files: opening, refusing bad files, migrations, audit."""
+
+import hashlib
+import os
+import sqlite3
+import uuid
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from hubapp.store import audit, setup
+from hubapp.store.database import KNOWN_REVISIONS, SCHEMA_HEAD, StoreError, open_store
+from hubapp.store.schema import Agency, AuditEntry, Case, Category, Channel, Hub, HubAgency
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_schema_head_matches_alembic():
+    from alembic.script import ScriptDirectory
+    from alembic.config import Config
+
+    from hubapp.store import database
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(os.path.join(os.path.dirname(database.__file__), "migrations")))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == SCHEMA_HEAD
+    assert {r.revision for r in script.walk_revisions()} == set(KNOWN_REVISIONS)
+
+
+def test_new_database_has_pragmas_and_reference_data(db_path):
+    s = open_store(db_path)
+    with s.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") >= 5000
+    with s.read() as session:
+        hubs = {h.name: h for h in session.scalars(select(Hub))}
+        assert {n: h.base for n, h in hubs.items()} == {
+            "Copeland": "Whitehaven Police Station",
+            "Allerdale": "Cockermouth Police Station",
+            "South Lakeland": "Kendal Police Station",
+            "Barrow": "Barrow Police Station",
+            "Carlisle": "Carlisle Civic Centre",
+            "Eden": "Penrith (launching later)",
+        }
+        assert not hubs["Eden"].active and all(h.active for n, h in hubs.items() if n != "Eden")
+        agencies = {a.name for a in session.scalars(select(Agency))}
+        assert {"Cumbria Constabulary", "Cumberland Council", "Westmorland and Furness Council",
+                "Cumbria Fire and Rescue Service"} <= agencies  # fmt: skip
+        categories = {c.name for c in session.scalars(select(Category))}
+        assert "Request for visible policing" in categories and "Fly-tipping" in categories
+        assert len(categories) == 11
+        channels = {c.name for c in session.scalars(select(Channel))}
+        assert {"101 call", "Online form", "Facebook group", "Walk-in", "Partner referral",
+                "Neighbourhood Watch", "Councillor", "Patrol"} == channels  # fmt: skip
+        # Cumberland Council works in Carlisle, not in Kendal
+        cumberland = session.scalar(select(Agency).where(Agency.code == "CUMBERLAND"))
+        hub_ids = set(session.scalars(select(HubAgency.hub_id).where(HubAgency.agency_id == cumberland.id)))
+        assert hubs["Carlisle"].id in hub_ids and hubs["South Lakeland"].id not in hub_ids
+    assert oct(db_path.stat().st_mode & 0o777) == "0o600"
+    s.close()
+
+
+def test_reopening_adds_nothing(db_path):
+    open_store(db_path).close()
+    s = open_store(db_path)
+    with s.read() as session:
+        assert len(session.scalars(select(Hub)).all()) == 6
+        assert len(session.scalars(select(Agency)).all()) == len({a.code for a in session.scalars(select(Agency))})
+    s.close()
+
+
+def test_a_text_file_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("shopping list: milk, eggs\n")
+    before = _sha(path)
+    with pytest.raises(StoreError, match="not a hubapp database"):
+        open_store(path)
+    assert _sha(path) == before
+
+
+def test_another_programs_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE songs (title TEXT)")
+    con.commit()
+    con.close()
+    before = _sha(path)
+    with pytest.raises(StoreError, match="not a hubapp database"):
+        open_store(path)
+    assert _sha(path) == before
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
+    open_store(db_path).close()
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = _sha(db_path)
+    with pytest.raises(StoreError, match="newer version of hubapp"):
+        open_store(db_path)
+    assert _sha(db_path) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_folder_is_refused(tmp_path):  # pragma: no cover - CI runs as root
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    with pytest.raises(StoreError, match="read-only"):
+        open_store(folder / "hub.sqlite3")
+
+
+def test_folder_that_cannot_be_created_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="Cannot create the folder"):
+        open_store(blocker / "sub" / "hub.sqlite3")
+
+
+def test_an_older_database_is_upgraded_on_open(db_path):
+    """Take a database back to before the first migration; opening brings it to head."""
+    from alembic import command
+    from alembic.config import Config
+
+    from hubapp.store import database
+
+    open_store(db_path).close()
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(os.path.dirname(database.__file__), "migrations"))
+    engine = database.make_engine(db_path)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name='case_'").fetchone()[0] == 0
+    con.close()
+    s = open_store(db_path)
+    with s.read() as session:
+        assert len(session.scalars(select(Hub)).all()) == 6
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
+    con.close()
+    s.close()
+
+
+def test_station_setup_matches_names_loosely(db_path):
+    s = open_store(db_path)
+    assert setup.current(s) is None
+    info = setup.configure(s, "south-lakeland ", "  Kendal   Police Station ")
+    assert (info.hub_code, info.station_name) == ("SLK", "Kendal Police Station")
+    assert setup.current(s) == info
+    assert setup.configure(s, "slk", "Kendal Police Station").station_id == info.station_id
+    with pytest.raises(StoreError, match="no hub called"):
+        setup.configure(s, "Narnia", "Cair Paravel")
+    with pytest.raises(StoreError, match="must not be empty"):
+        setup.configure(s, "SLK", "   ")
+    s.close()
+
+
+def _new_case(session, store, **overrides):
+    from datetime import date, datetime
+
+    hub = session.scalar(select(Hub).where(Hub.code == "CAR"))
+    values = dict(
+        seq=(session.scalar(select(Case.seq).order_by(Case.seq.desc()).limit(1)) or 0) + 1,
+        reference=f"CAR-2026-{uuid.uuid4().int % 10000:04d}",
+        hub_id=hub.id,
+        category_id=session.scalar(select(Category.id).limit(1)),
+        channel_id=session.scalar(select(Channel.id).limit(1)),
+        summary="Youths on bikes in Bitts Park",
+        received_at=datetime(2026, 5, 1, 9, 30),
+        opened_on=date(2026, 5, 1),
+    )
+    values.update(overrides)
+    case = Case(**values)
+    session.add(case)
+    return case
+
+
+def test_every_change_is_audited_in_the_same_transaction(store):
+    with store.write(reason="test") as session:
+        case = _new_case(session, store)
+    with store.write() as session:
+        session.get(Case, case.id).status = "triaged"
+    with store.read() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
+        alteration, collection = entries
+        assert (collection.kind, collection.entity, collection.record_ids) == ("collection", "case_", [str(case.id)])
+        assert collection.reason == "test"
+        assert alteration.kind == "alteration"
+        assert alteration.details == {str(case.id): {"status": ["new", "triaged"]}}
+        stored = session.get(Case, case.id)
+        assert stored.station_id == store.station_id and stored.row_version == 2
+        assert audit.verify_chain(session) is None
+    # a change that fails leaves neither the change nor its audit entry
+    with store.read() as session:
+        n = len(session.scalars(select(AuditEntry)).all())
+    with pytest.raises(RuntimeError):
+        with store.write() as session:
+            session.get(Case, case.id).status = "closed"
+            session.flush()
+            raise RuntimeError("power cut")
+    with store.read() as session:
+        assert len(session.scalars(select(AuditEntry)).all()) == n
+        assert session.get(Case, case.id).status == "triaged"
+
+
+def test_personal_values_do_not_enter_the_audit_log(store):
+    with store.write() as session:
+        case = _new_case(session, store, details="Mrs Dorothy Pattinson was threatened")
+    with store.write() as session:
+        session.get(Case, case.id).details = "Mr Łukasz Nowak was threatened"
+    with store.read() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert last.details == {str(case.id): {"details": "changed"}}
+    raw = sqlite3.connect(store.path).execute("SELECT group_concat(details) FROM audit_log").fetchone()[0]
+    assert "Pattinson" not in raw and "Nowak" not in raw
+
+
+def test_audit_log_refuses_update_and_delete_and_detects_tampering(store):
+    con = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("UPDATE audit_log SET user = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("DELETE FROM audit_log")
+    con.rollback()
+    # someone with the file and a SQLite tool drops the guard and edits an entry
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET user = 'mallory' WHERE id = 2")
+    con.commit()
+    con.close()
+    with store.read() as session:
+        assert audit.verify_chain(session) == 2
+
+
+def test_two_windows_cannot_silently_overwrite_each_other(store):
+    from hubapp.store.cases import EditConflict, update_fields
+
+    with store.write() as session:
+        case = _new_case(session, store)
+    # both windows load the case at the same version
+    with store.read() as session:
+        version = session.get(Case, case.id).row_version
+    assert update_fields(store, case.id, version, {"summary": "Changed in window one"}) == version + 1
+    with pytest.raises(EditConflict, match="changed by someone else"):
+        update_fields(store, case.id, version, {"summary": "Changed in window two"})
+    with store.read() as session:
+        assert session.get(Case, case.id).summary == "Changed in window one"
+    # the ORM's own version check also refuses a stale flush
+    with store.read() as session:
+        stale = session.get(Case, case.id)
+    with store.write() as session:
+        session.execute(update(Case).where(Case.id == case.id).values(row_version=Case.row_version + 1))
+    with pytest.raises(StaleDataError):
+        with store.write() as session:
+            merged = session.merge(stale, load=False)
+            merged.summary = "Stale"
+
+
+def test_foreign_keys_are_enforced(store):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        with store.write() as session:
+            _new_case(session, store, hub_id=uuid.uuid4())
+
+
+def test_search_index_follows_case_changes(store):
+    with store.write() as session:
+        case = _new_case(session, store, summary="Quad bikes on Hadrian's Wall path")
+    def hits(word):
+        with store.engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM case_search WHERE case_search MATCH ?", (word,)
+            ).scalar()
+    assert hits("quad") == 1
+    with store.write() as session:
+        session.execute(update(Case).where(Case.id == case.id).values(summary="Scrambler bikes", row_version=Case.row_version + 1))
+    assert hits("quad") == 0 and hits("scrambler") == 1
