@@ -152,17 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{APP_NAME}: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except Exception as exc:
-        from hubapp.errors import describe
+        from hubapp.errors import describe, expected
 
-        log.debug("Command failed", exc_info=True)
-        if not _known(exc):
+        if expected(exc):
+            log.info("Command failed: %s", exc)
+        else:
             log.error("Unexpected failure", exc_info=True)
         print(f"{APP_NAME}: {describe(exc)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _known(exc: BaseException) -> bool:
-    return type(exc).__name__ in {"StoreError", "UsageError"} or isinstance(exc, OSError)
 
 
 if __name__ == "__main__":

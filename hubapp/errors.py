@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import errno
 
+OWN_ERRORS = frozenset({"StoreError", "EditConflict", "CaseNotFound", "UsageError"})
+
+
+def expected(exc: BaseException) -> bool:
+    """An error people cause or meet (bad file, full disk), not a fault in hubapp."""
+    return type(exc).__name__ in OWN_ERRORS or isinstance(exc, OSError)
+
 
 def describe(exc: BaseException) -> str:
     # Our own errors are already worded for people.
-    if type(exc).__name__ in {"StoreError", "CaseNotFound", "UsageError"}:
+    if type(exc).__name__ in OWN_ERRORS:
         return str(exc)
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:

@@ -33,7 +33,9 @@ def test_core_never_imports_qt_or_the_gui_layers():
     offenders = []
     for f in _files(*CORE, *CORE_FILES):
         for name in _imports(f):
-            if name.startswith(("PySide6", "shiboken6", "hubapp.models", "hubapp.views", "hubapp.app")):
+            if name.startswith(
+                ("PySide6", "shiboken6", "hubapp.models", "hubapp.views", "hubapp.app")
+            ):
                 offenders.append(f"{f.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders
     assert list(_files("store")), "the walk found no core files"
@@ -64,6 +66,11 @@ def test_main_window_module_does_not_load_sqlalchemy():
         "import sys, hubapp.views.main_window; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'reportlab')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.stdout.strip() == "[]"

@@ -33,24 +33,36 @@ def test_count_and_filters_agree_with_plain_sql(demo_store, case_list):
     assert case_list.count(CaseFilter(status=None)) == total
     open_cases = _sql(demo_store, "SELECT count(*) FROM case_ WHERE status != 'closed'")[0][0]
     assert 0 < case_list.count(CaseFilter()) == open_cases < total
-    hub_id, = _sql(demo_store, "SELECT id FROM hub WHERE code = 'SLK'")[0]
+    (hub_id,) = _sql(demo_store, "SELECT id FROM hub WHERE code = 'SLK'")[0]
     slk = case_list.count(CaseFilter(hub_id=uuid.UUID(hex=hub_id), status=None))
     assert slk == _sql(demo_store, "SELECT count(*) FROM case_ WHERE hub_id = ?", hub_id)[0][0] > 0
     kendal = case_list.count(CaseFilter(status=None, text="kendal"))
-    like = _sql(demo_store, "SELECT count(*) FROM case_ WHERE town LIKE '%kendal%' OR location LIKE '%kendal%'"
-                " OR summary LIKE '%kendal%' OR details LIKE '%kendal%'")[0][0]
+    like = _sql(
+        demo_store,
+        "SELECT count(*) FROM case_ WHERE town LIKE '%kendal%' OR location LIKE '%kendal%'"
+        " OR summary LIKE '%kendal%' OR details LIKE '%kendal%'",
+    )[0][0]
     assert kendal >= like > 0
 
 
 def test_search_finds_a_case_by_its_reference(demo_store, case_list):
-    ref, = _sql(demo_store, "SELECT reference FROM case_ ORDER BY seq LIMIT 1 OFFSET 1234")[0]
+    (ref,) = _sql(demo_store, "SELECT reference FROM case_ ORDER BY seq LIMIT 1 OFFSET 1234")[0]
     rows = case_list.page(CaseFilter(status=None, text=ref), CaseSort(), 0, 50)
     assert ref in [r.reference for r in rows]
     assert rows[0].reference.startswith(ref.split("-")[0])
 
 
 def test_markup_and_operators_in_search_are_harmless(case_list):
-    for text in ['"', "*", "NEAR(a b)", "a OR", "<b>x</b>", "'; DROP TABLE case_; --", "\x00", "é" * 500]:
+    for text in [
+        '"',
+        "*",
+        "NEAR(a b)",
+        "a OR",
+        "<b>x</b>",
+        "'; DROP TABLE case_; --",
+        "\x00",
+        "é" * 500,
+    ]:
         assert case_list.count(CaseFilter(status=None, text=text)) >= 0
 
 
@@ -84,7 +96,9 @@ def test_model_passes_qtmodeltester(qtmodeltester, demo_store, case_list):
 def test_model_shows_formatted_rows_and_ids(demo_store, case_list):
     model = CaseTableModel()
     model.set_source(case_list, lookups.load(demo_store))
-    assert model.rowCount() == case_list.count(CaseFilter(status=None))  # the model starts with every status
+    assert model.rowCount() == case_list.count(
+        CaseFilter(status=None)
+    )  # the model starts with every status
     model.set_filter(CaseFilter(status=OPEN))
     assert model.rowCount() == case_list.count(CaseFilter())
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
@@ -100,7 +114,13 @@ def test_model_shows_formatted_rows_and_ids(demo_store, case_list):
     day, month, rest = received.split("/")
     assert len(day) == 2 and len(month) == 2 and len(rest.split()[0]) == 4 and ":" in rest
     assert model.index(row, COLUMNS.index((Column.HUB, "Hub"))).data() in {
-        "Copeland", "Allerdale", "South Lakeland", "Barrow", "Carlisle", "Eden"}
+        "Copeland",
+        "Allerdale",
+        "South Lakeland",
+        "Barrow",
+        "Carlisle",
+        "Eden",
+    }
 
 
 def test_model_sort_is_done_in_sql(demo_store, case_list, qtbot):
@@ -110,7 +130,7 @@ def test_model_sort_is_done_in_sql(demo_store, case_list, qtbot):
         model.sort(0, Qt.SortOrder.AscendingOrder)
     refs = [model.index(r, 0).data() for r in range(300)]
     assert refs == sorted(refs)
-    smallest, = _sql(demo_store, "SELECT min(reference) FROM case_")[0]
+    (smallest,) = _sql(demo_store, "SELECT min(reference) FROM case_")[0]
     assert refs[0] == smallest
 
 

@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from hubapp.app import Controller, OpenDatabase, open_database
+from hubapp.app import Controller, OpenDatabase
 from hubapp.models.case_table import CaseIdRole
 from hubapp.views.main_window import MainWindow
 
@@ -84,7 +84,9 @@ def test_selecting_a_case_shows_it_and_records_a_consultation(window, demo_store
     controller = _open(window, path, qtbot)
     window.attach(controller.db)
     with controller.db.store.engine.connect() as conn:
-        before = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE kind='consultation'").scalar()
+        before = conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_log WHERE kind='consultation'"
+        ).scalar()
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Down)
     qtbot.keyClick(window.table, Qt.Key.Key_Down)
@@ -93,7 +95,9 @@ def test_selecting_a_case_shows_it_and_records_a_consultation(window, demo_store
     text = window.detail.browser.toPlainText()
     assert "Status" in text and "Lead agency" in text
     with controller.db.store.engine.connect() as conn:
-        after = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE kind='consultation'").scalar()
+        after = conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_log WHERE kind='consultation'"
+        ).scalar()
     assert after == before + 1
 
 
@@ -139,7 +143,8 @@ def test_sorting_by_clicking_a_header(window, demo_store, qtbot):
     with qtbot.waitSignal(window.model.modelReset):
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
     assert [window.model.index(r, 0).data() for r in range(50)] == sorted(
-        (window.model.index(r, 0).data() for r in range(50)), reverse=True)
+        (window.model.index(r, 0).data() for r in range(50)), reverse=True
+    )
 
 
 def test_first_start_asks_for_hub_and_station(qtbot, db_path):
@@ -158,14 +163,20 @@ def test_first_start_asks_for_hub_and_station(qtbot, db_path):
     dialog.station.clear()
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-    assert dialog.error.isVisibleTo(dialog) and dialog.error.text() == "Enter the name of this station."
+    assert (
+        dialog.error.isVisibleTo(dialog)
+        and dialog.error.text() == "Enter the name of this station."
+    )
     assert setup.current(store) is None
     qtbot.keyClicks(dialog.station, "Kendal Police Station (front desk)")
     assert not dialog.error.isVisibleTo(dialog)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
     info = setup.current(store)
-    assert (info.hub_name, info.station_name) == ("South Lakeland", "Kendal Police Station (front desk)")
+    assert (info.hub_name, info.station_name) == (
+        "South Lakeland",
+        "Kendal Police Station (front desk)",
+    )
     store.close()
 
 

@@ -16,8 +16,7 @@ def test_every_subpackage_is_listed():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
     found = {
-        ".".join(p.parent.relative_to(ROOT).parts)
-        for p in (ROOT / "hubapp").rglob("__init__.py")
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "hubapp").rglob("__init__.py")
     }
     assert found - listed == set(), "add these to [tool.setuptools] packages"
 

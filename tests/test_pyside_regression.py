@@ -18,7 +18,9 @@ print(before - after)
 
 
 def test_empty_qt_values_do_not_leak_references_to_none():
-    result = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-500:]}"
     lost = int(result.stdout.strip())
     assert lost < 1000, f"{lost} references to None were lost"

@@ -71,8 +71,14 @@ class Task(QObject):
             result = self._fn(self.context, *self._args)
         except Cancelled:
             self.cancelled.emit()
-        except Exception as exc:  # reported to the user in one sentence, logged in full
-            log.exception("Background task %s failed", getattr(self._fn, "__name__", self._fn))
+        except Exception as exc:  # reported to the user in one sentence
+            from hubapp.errors import expected
+
+            name = getattr(self._fn, "__name__", repr(self._fn))
+            if expected(exc):
+                log.info("Background task %s: %s", name, exc)
+            else:
+                log.exception("Background task %s failed", name)
             self.failed.emit(user_message(exc))
         else:
             if self.context.cancelled:

@@ -11,6 +11,7 @@ import getpass
 import logging
 import os
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ def _check_file(path: Path) -> bool:
                 raise StoreError(
                     f"Cannot create the folder {folder} for the database: {exc.strerror}."
                 ) from None
-        if not os.access(folder, os.W_OK | os.X_OK):
+        if not _can_write_in(folder):
             raise StoreError(
                 f"Cannot create a database in {folder}: the folder is read-only for you."
             )
@@ -60,12 +61,30 @@ def _check_file(path: Path) -> bool:
         raise StoreError(f"Cannot read {path}: {exc.strerror}.") from None
     if head != SQLITE_MAGIC:
         raise StoreError(f"{path} is not a hubapp database (it is not an SQLite file).")
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+    if not _can_write_file(path) or not _can_write_in(path.parent):
         raise StoreError(
             f"Cannot open {path}: the file or its folder is read-only for you "
             "(the database needs to write its journal beside it)."
         )
     return True
+
+
+def _can_write_in(folder: Path) -> bool:
+    """Try it rather than ask os.access, which says yes to an administrator even on a
+    read-only disk or a locked folder."""
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".hubapp-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def _can_write_file(path: Path) -> bool:
+    try:
+        with path.open("r+b"):
+            return True
+    except OSError:
+        return False
 
 
 def _existing_revision(path: Path) -> str | None:
