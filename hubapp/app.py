@@ -45,6 +45,24 @@ def open_database(_ctx, path: Path) -> OpenDatabase:
     return OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
 
 
+def route_qt_messages() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(mode, _context, message):
+        qt_log.log(levels.get(mode, logging.INFO), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
 def make_qapplication():
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
@@ -64,6 +82,12 @@ def make_qapplication():
     return app
 
 
+def casedetail_job(_ctx, store, case_id):
+    from hubapp.store import casedetail
+
+    return casedetail.load(store, case_id)
+
+
 class Controller:
     """Owns the window and the open database; turns window signals into core calls."""
 
@@ -79,7 +103,7 @@ class Controller:
         window.demoRequested.connect(self.add_demo_data)
 
     def open(self, on_ready=None, on_error=None):
-        task = self._Task(open_database, self.db_path, parent=self.window)
+        task = self._Task(open_database, self.db_path)
         task.succeeded.connect(self._opened)
         if on_ready is not None:
             task.succeeded.connect(on_ready)
@@ -107,11 +131,9 @@ class Controller:
         return self.db.station is not None
 
     def show_case(self, case_id) -> None:
-        from hubapp.store import casedetail
-
         if self.db is None:
             return
-        task = self._Task(lambda _ctx: casedetail.load(self.db.store, case_id), parent=self.window)
+        task = self._Task(casedetail_job, self.db.store, case_id)
         task.succeeded.connect(self._case_loaded)
         task.failed.connect(self.window.detail.show_message)
         self._detail_task = task.start()
@@ -142,11 +164,10 @@ class Controller:
 def run_gui(db_path: Path) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from hubapp import logs
     from hubapp.views.main_window import MainWindow
 
     app = make_qapplication()
-    logs.route_qt_messages()
+    route_qt_messages()
     window = MainWindow()
     controller = Controller(window, db_path)
     exit_code = {"value": 0}
@@ -189,11 +210,10 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal") -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QTimer
 
-    from hubapp import logs
     from hubapp.views.main_window import MainWindow
 
     app = make_qapplication()
-    logs.route_qt_messages()
+    route_qt_messages()
     window = MainWindow()
     controller = Controller(window, db_path)
     outcome = {"code": 1, "error": ""}

@@ -1,4 +1,4 @@
-"""Logging: a rotating file in the per-user log folder; Qt's own messages routed into it."""
+"""Logging: a rotating file in the per-user log folder (hubapp.app routes Qt's messages here)."""
 
 from __future__ import annotations
 
@@ -37,21 +37,3 @@ def setup(log_dir: Path | None, *, verbose: bool = False) -> Path | None:
     root.addHandler(console)
     root._hubapp_configured = True  # type: ignore[attr-defined]
     return path
-
-
-def route_qt_messages() -> None:
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-
-    qt_log = logging.getLogger("qt")
-    levels = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-        QtMsgType.QtCriticalMsg: logging.ERROR,
-        QtMsgType.QtFatalMsg: logging.CRITICAL,
-    }
-
-    def handler(mode, _context, message):
-        qt_log.log(levels.get(mode, logging.INFO), "%s", message)
-
-    qInstallMessageHandler(handler)

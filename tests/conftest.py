@@ -62,3 +62,17 @@ def demo_store(demo_template, tmp_path):
     s = open_store(path)
     yield s
     s.close()
+
+
+@pytest.fixture(autouse=True)
+def _drain_thread_pool():
+    """No background task outlives its test."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QCoreApplication, QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(30_000)
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.processEvents()

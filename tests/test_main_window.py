@@ -22,7 +22,7 @@ def _open(window, path, qtbot) -> Controller:
     controller = Controller(window, path)
     errors = []
     controller.open(on_error=errors.append)
-    qtbot.waitUntil(lambda: controller.db is not None or errors, timeout=30_000)
+    qtbot.waitUntil(lambda: controller.db is not None or bool(errors), timeout=30_000)
     assert not errors
     return controller
 
@@ -43,7 +43,7 @@ def test_demo_database_fills_the_list_and_status_bar(window, demo_store, qtbot):
     assert station is not None
     assert window.station_label.text() == f"{station.hub_name} hub · {station.station_name}"
     # the station's own hub and open cases by default
-    assert window.hub_combo.currentData() == station.hub_id
+    assert window.hub_combo.currentText() == station.hub_name
     expected = db.case_list.count(window.model.case_filter)
     assert window.model.rowCount() == expected > 0
     assert window.count_label.text().startswith(f"{expected:,} case")

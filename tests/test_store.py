@@ -152,6 +152,35 @@ def test_an_older_database_is_upgraded_on_open(db_path):
     s.close()
 
 
+def test_a_database_at_the_first_schema_gains_the_case_list_indexes(db_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from hubapp.store import database
+
+    open_store(db_path).close()
+    cfg = Config()
+    cfg.set_main_option(
+        "script_location", os.path.join(os.path.dirname(database.__file__), "migrations")
+    )
+    engine = database.make_engine(db_path)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    engine.dispose()
+
+    def indexes():
+        con = sqlite3.connect(db_path)
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        con.close()
+        return names
+
+    assert "ix_case_by_hub" not in indexes() and "ix_case_hub_received" in indexes()
+    open_store(db_path).close()
+    assert {"ix_case_by_seq", "ix_case_by_received", "ix_case_by_hub"} <= indexes()
+    assert "ix_case_hub_received" not in indexes()
+
+
 def test_station_setup_matches_names_loosely(db_path):
     s = open_store(db_path)
     assert setup.current(s) is None

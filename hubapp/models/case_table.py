@@ -75,6 +75,7 @@ class CaseTableModel(QAbstractTableModel):
         self._filter = CaseFilter(status=None)
         self._sort = CaseSort()
         self._count = 0
+        self._result = None
         self._blocks: OrderedDict[int, list[tuple]] = OrderedDict()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -102,7 +103,8 @@ class CaseTableModel(QAbstractTableModel):
         """Re-read the count; rows are fetched again as the view asks for them."""
         self.beginResetModel()
         self._blocks.clear()
-        self._count = self._source.count(self._filter) if self._source else 0
+        self._result = self._source.query(self._filter, self._sort) if self._source else None
+        self._count = self._result.size if self._result else 0
         self.endResetModel()
         self.countChanged.emit(self._count)
 
@@ -204,10 +206,9 @@ class CaseTableModel(QAbstractTableModel):
         return block[i] if i < len(block) else None
 
     def _fetch(self, start: int) -> list[tuple]:
-        if self._source is None:
+        if self._result is None:
             return []
-        rows = self._source.page(self._filter, self._sort, start, self.BLOCK)
-        return [self._display(r) for r in rows]
+        return [self._display(r) for r in self._result.rows(start, self.BLOCK)]
 
     def _display(self, r: CaseRow) -> tuple:
         lk = self._lookups

@@ -3,7 +3,9 @@
 The work is a plain function ``fn(ctx, *args)`` that knows nothing of Qt: it reports
 progress with ``ctx.report(fraction, message)`` and stops early when ``ctx.cancelled``.
 The ``Task`` QObject is made on the GUI thread and carries the signals; the function runs in
-the global thread pool. The window never waits for it.
+the global thread pool. The window never waits for it. A task has no Qt parent by default:
+it keeps itself alive until it finishes, so closing a window while its task runs never
+leaves the worker emitting from a deleted object.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,18 @@ class TaskContext:
 
 
 class Task(QObject):
+    """Signals are always emitted on the GUI thread (the thread that made the Task), so any
+    callable connected to them may touch widgets."""
+
     progress = Signal(float, str)
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
     finished = Signal()  # after any of the three above
+
+    # emitted from the worker; queued to this object's (the GUI) thread by Qt
+    _worker_progress = Signal(float, str)
+    _worker_done = Signal(str, object)
 
     _running: set[Task] = set()
 
@@ -56,7 +65,9 @@ class Task(QObject):
         super().__init__(parent)
         self._fn = fn
         self._args = args
-        self.context = TaskContext(self.progress.emit)
+        self._worker_progress.connect(self._relay_progress, Qt.ConnectionType.QueuedConnection)
+        self._worker_done.connect(self._relay_done, Qt.ConnectionType.QueuedConnection)
+        self.context = TaskContext(self._worker_progress.emit)
 
     def start(self, pool: QThreadPool | None = None) -> Task:
         Task._running.add(self)  # kept alive until finished, even without a parent
@@ -67,10 +78,11 @@ class Task(QObject):
         self.context.cancel()
 
     def _run(self) -> None:
+        """In the worker thread."""
         try:
             result = self._fn(self.context, *self._args)
         except Cancelled:
-            self.cancelled.emit()
+            self._worker_done.emit("cancelled", None)
         except Exception as exc:  # reported to the user in one sentence
             from hubapp.errors import expected
 
@@ -79,12 +91,25 @@ class Task(QObject):
                 log.info("Background task %s: %s", name, exc)
             else:
                 log.exception("Background task %s failed", name)
-            self.failed.emit(user_message(exc))
+            self._worker_done.emit("failed", user_message(exc))
         else:
-            if self.context.cancelled:
-                self.cancelled.emit()
+            outcome = "cancelled" if self.context.cancelled else "succeeded"
+            self._worker_done.emit(outcome, result)
+
+    @Slot(float, str)
+    def _relay_progress(self, fraction: float, message: str) -> None:
+        self.progress.emit(fraction, message)
+
+    @Slot(str, object)
+    def _relay_done(self, outcome: str, value: object) -> None:
+        """On the GUI thread."""
+        try:
+            if outcome == "succeeded":
+                self.succeeded.emit(value)
+            elif outcome == "failed":
+                self.failed.emit(value)
             else:
-                self.succeeded.emit(result)
+                self.cancelled.emit()
         finally:
             self.finished.emit()
             Task._running.discard(self)

@@ -81,12 +81,17 @@ class CaseRow(NamedTuple):
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
+#: a single letter matches most cases and tells nothing; words need this many characters
+MIN_WORD = 2
+
+
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into an FTS5 query: every word, as a prefix, must match.
 
     Quotes and operators in the input are never passed through: only word characters are.
+    Single characters are left out (``flat 5`` searches for ``flat``).
     """
-    words = _TOKEN.findall(text)
+    words = [w for w in _TOKEN.findall(text) if len(w) >= MIN_WORD]
     if not words:
         return None
     return " AND ".join(f'"{w}"*' for w in words[:12])
@@ -125,11 +130,105 @@ def _where(f: CaseFilter) -> _Where:
     return w
 
 
+#: sorts an index serves in order, so pages can be read with LIMIT/OFFSET from the index
+_INDEXED = {Column.RECEIVED}
+
+_ROW_COLUMNS = (
+    "c.seq, c.id, c.reference, c.received_at, c.hub_id, c.category_id, c.status,"
+    " c.risk_level, c.town, c.location, c.summary, c.lead_agency_id"
+)
+
+
+class CaseResult:
+    """The cases matching one filter in one order: a size, and rows by position."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.size = 0
+
+    def seqs(self, start: int, limit: int) -> list[int]:
+        raise NotImplementedError
+
+    def rows(self, start: int, limit: int) -> list[CaseRow]:
+        seqs = self.seqs(start, limit)
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        with self._store.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                f"SELECT {_ROW_COLUMNS} FROM case_ c WHERE c.seq IN ({marks})", tuple(seqs)
+            ).fetchall()
+        by_seq = {r[0]: r for r in found}
+        return [
+            CaseRow(r[0], uuid.UUID(hex=r[1]), *r[2:])
+            for r in (by_seq.get(seq) for seq in seqs)
+            if r is not None
+        ]
+
+
+class _Materialised(CaseResult):
+    """Every matching seq, in order: for searches and for sorts no index serves."""
+
+    def __init__(self, store, seqs: list[int]) -> None:
+        super().__init__(store)
+        self._seqs = seqs
+        self.size = len(seqs)
+
+    def seqs(self, start: int, limit: int) -> list[int]:
+        return self._seqs[start : start + limit]
+
+
+class _Paged(CaseResult):
+    """A count, and pages read from a covering index on demand: the plain list."""
+
+    def __init__(self, store, where: _Where, order: str) -> None:
+        super().__init__(store)
+        self._where = where
+        self._order = order
+        with store.engine.connect() as conn:
+            self.size = conn.exec_driver_sql(
+                f"SELECT count(*) FROM case_ c WHERE {where.sql()}", where.params
+            ).scalar_one()
+
+    def seqs(self, start: int, limit: int) -> list[int]:
+        sql = (
+            f"SELECT c.seq FROM case_ c WHERE {self._where.sql()} ORDER BY {self._order}"
+            " LIMIT :limit OFFSET :offset"
+        )
+        params = dict(self._where.params, limit=limit, offset=start)
+        with self._store.engine.connect() as conn:
+            return [r[0] for r in conn.exec_driver_sql(sql, params)]
+
+
+def _order_sql(sort: CaseSort) -> str:
+    direction = "DESC" if sort.descending else "ASC"
+    parts = [f"{part.strip()} {direction}" for part in _ORDER[sort.column].split(",")]
+    return ", ".join([*parts, f"c.seq {direction}"])
+
+
 class CaseList:
     """Counting and paging the case list for a filter and a sort order."""
 
     def __init__(self, store) -> None:
         self._store = store
+
+    def query(self, f: CaseFilter, sort: CaseSort) -> CaseResult:
+        w = _where(f)
+        order = _order_sql(sort)
+        if "q" not in w.params and sort.column in _INDEXED:
+            return _Paged(self._store, w, order)
+        if "q" in w.params:
+            # start from the full-text hits and look each up in the covering index
+            clauses = [c for c in w.clauses if not c.startswith("c.seq IN")]
+            sql = (
+                "SELECT c.seq FROM case_search s JOIN case_ c ON c.seq = s.rowid"
+                f" WHERE case_search MATCH :q AND {' AND '.join(clauses)} ORDER BY {order}"
+            )
+        else:
+            sql = f"SELECT c.seq FROM case_ c WHERE {w.sql()} ORDER BY {order}"
+        with self._store.engine.connect() as conn:
+            seqs = [r[0] for r in conn.exec_driver_sql(sql, w.params)]
+        return _Materialised(self._store, seqs)
 
     def count(self, f: CaseFilter) -> int:
         w = _where(f)
@@ -138,16 +237,5 @@ class CaseList:
             return conn.exec_driver_sql(sql, w.params).scalar_one()
 
     def page(self, f: CaseFilter, sort: CaseSort, offset: int, limit: int) -> list[CaseRow]:
-        w = _where(f)
-        direction = "DESC" if sort.descending else "ASC"
-        order = ", ".join(f"{part.strip()} {direction}" for part in _ORDER[sort.column].split(","))
-        sql = (
-            "SELECT c.seq, c.id, c.reference, c.received_at, c.hub_id, c.category_id, c.status,"
-            " c.risk_level, c.town, c.location, c.summary, c.lead_agency_id"
-            f" FROM case_ c WHERE {w.sql()} ORDER BY {order}, c.seq {direction}"
-            " LIMIT :limit OFFSET :offset"
-        )
-        params = dict(w.params, limit=limit, offset=offset)
-        with self._store.engine.connect() as conn:
-            rows = conn.exec_driver_sql(sql, params).fetchall()
-        return [CaseRow(r[0], uuid.UUID(hex=r[1]), *r[2:]) for r in rows]
+        """One page of rows (a convenience over query() for scripts and tests)."""
+        return self.query(f, sort).rows(offset, limit)

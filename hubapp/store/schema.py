@@ -178,11 +178,15 @@ class Case(Synced, Base):
     next_review_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
-        Index("ix_case_hub_received", "hub_id", "received_at"),
-        Index("ix_case_received", "received_at"),
+        # covering indexes for the case list (migration 0002 explains them)
+        Index("ix_case_by_seq", "seq", "voided", "hub_id", "status", "category_id",
+              "lead_agency_id", "received_at"),
+        Index("ix_case_by_received", "received_at", "seq", "voided", "hub_id", "status",
+              "category_id"),
+        Index("ix_case_by_hub", "hub_id", "received_at", "seq", "voided", "status", "category_id"),
         Index("ix_case_status", "status"),
         Index("ix_case_category", "category_id"),
-    )
+    )  # fmt: skip
 
 
 class Person(Synced, Base):

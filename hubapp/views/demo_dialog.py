@@ -65,7 +65,7 @@ class DemoDialog(QDialog):
         self.cases.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         self.progress.show()
-        self.task = Task(self._job, self.cases.value(), parent=self)
+        self.task = Task(self._job, self.cases.value())
         self.task.progress.connect(self._on_progress)
         self.task.succeeded.connect(self._on_done)
         self.task.failed.connect(self._on_failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -211,9 +212,9 @@ class MainWindow(QMainWindow):
         self.hub_combo.clear()
         self.hub_combo.addItem(tr("All hubs"), ALL)
         for hub in lookups.hub_list():
-            self.hub_combo.addItem(hub.name, hub.id)
+            self.hub_combo.addItem(hub.name, hub.id.hex)  # text: QVariant compares it by value
         if station is not None:
-            self.hub_combo.setCurrentIndex(self.hub_combo.findData(station.hub_id))
+            self.hub_combo.setCurrentIndex(max(0, self.hub_combo.findData(station.hub_id.hex)))
             self.station_label.setText(
                 tr("{hub} hub · {station}").format(
                     hub=station.hub_name, station=station.station_name
@@ -223,8 +224,10 @@ class MainWindow(QMainWindow):
         else:
             self.hub_combo.setCurrentIndex(0)
             self.station_label.setText(tr("This PC is not set up for a hub yet"))
+        while self.category_combo.count() > 1:  # keep "All categories"
+            self.category_combo.removeItem(1)
         for category in lookups.categories.values():
-            self.category_combo.addItem(category.name, category.id)
+            self.category_combo.addItem(category.name, category.id.hex)
         self.hub_combo.blockSignals(False)
         self.category_combo.blockSignals(False)
         self.model._filter = self._current_filter()
@@ -238,9 +241,9 @@ class MainWindow(QMainWindow):
         status = self.status_combo.currentData()
         category = self.category_combo.currentData()
         return CaseFilter(
-            hub_id=None if hub in (ALL, None) else hub,
+            hub_id=None if hub in (ALL, None) else uuid.UUID(hex=hub),
             status=None if status == ALL else status,
-            category_id=None if category in (ALL, None) else category,
+            category_id=None if category in (ALL, None) else uuid.UUID(hex=category),
             text=self.search.text(),
         )
 
@@ -251,7 +254,9 @@ class MainWindow(QMainWindow):
 
     def _choose_hub(self, this_hub: bool) -> None:
         if this_hub and self.session and self.session.station:
-            self.hub_combo.setCurrentIndex(self.hub_combo.findData(self.session.station.hub_id))
+            self.hub_combo.setCurrentIndex(
+                max(0, self.hub_combo.findData(self.session.station.hub_id.hex))
+            )
         else:
             self.hub_combo.setCurrentIndex(0)
 
