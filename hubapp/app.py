@@ -215,6 +215,7 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal") -> int:
     app = make_qapplication()
     route_qt_messages()
     window = MainWindow()
+    window.remember_state = False
     controller = Controller(window, db_path)
     outcome = {"code": 1, "error": ""}
 

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 from hubapp import APP_DISPLAY_NAME, __version__
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import plural
-from hubapp.models.case_table import CaseIdRole, CaseTableModel
-from hubapp.store.caselist import OPEN, CaseFilter
+from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
+from hubapp.store.caselist import OPEN, CaseFilter, Column
 
 log = logging.getLogger(__name__)
 
 ALL = "__all__"
-COLUMN_WIDTHS = [112, 118, 100, 190, 92, 70, 220, 340, 110]
+COLUMN_WIDTHS = [112, 118, 100, 180, 92, 72, 230, 340, 110]
+HUB_COLUMN = [c for c, _ in COLUMNS].index(Column.HUB)
 
 
 def tr(text: str) -> str:
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.session = None  # set by attach(): the open database and this station
+        #: off for the self-test, whose off-screen window must not become the user's layout
+        self.remember_state = True
         self._painted = False
         self.model = CaseTableModel(self)
         self._build_filter_bar()
@@ -119,7 +122,6 @@ class MainWindow(QMainWindow):
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         t.setAlternatingRowColors(True)
-        t.setSortingEnabled(True)
         t.setWordWrap(False)
         t.setTextElideMode(Qt.TextElideMode.ElideRight)
         t.verticalHeader().hide()
@@ -132,7 +134,8 @@ class MainWindow(QMainWindow):
         for i, width in enumerate(COLUMN_WIDTHS):
             t.setColumnWidth(i, width)
         column, order = self.model.sort_section()
-        header.setSortIndicator(column, order)
+        header.setSortIndicator(column, order)  # before enabling sorting, which applies it
+        t.setSortingEnabled(True)
         t.selectionModel().currentRowChanged.connect(self._on_current_changed)
         t.activated.connect(lambda _index: self.detail.browser.setFocus())
         self.table = t
@@ -231,6 +234,7 @@ class MainWindow(QMainWindow):
         self.hub_combo.blockSignals(False)
         self.category_combo.blockSignals(False)
         self.model._filter = self._current_filter()
+        self.table.setColumnHidden(HUB_COLUMN, self.model.case_filter.hub_id is not None)
         self.model.set_source(session.case_list, lookups)
         self.set_busy(False)
         self.detail.clear()
@@ -250,7 +254,10 @@ class MainWindow(QMainWindow):
     def _apply_filter(self) -> None:
         if self.session is None:
             return
-        self.model.set_filter(self._current_filter())
+        f = self._current_filter()
+        # one hub in view: its name in every row says nothing
+        self.table.setColumnHidden(HUB_COLUMN, f.hub_id is not None)
+        self.model.set_filter(f)
 
     def _choose_hub(self, this_hub: bool) -> None:
         if this_hub and self.session and self.session.station:
@@ -343,22 +350,34 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         settings = QSettings()
         geometry = settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1366, 740)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._fit_screen()
         splitter = settings.value("main/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
         header = settings.value("main/header")
-        if header is not None:
-            self.table.horizontalHeader().restoreState(header)
-            column, order = self.model.sort_section()
-            self.table.horizontalHeader().setSortIndicator(column, order)
+        if header is not None and self.table.horizontalHeader().restoreState(header):
+            # the header remembers the sort the user chose; the model follows it
+            h = self.table.horizontalHeader()
+            self.model.sort(h.sortIndicatorSection(), h.sortIndicatorOrder())
 
-    def closeEvent(self, e) -> None:
+    def _fit_screen(self) -> None:
+        """First start: fill a small station screen (1366x768), leave room on a big one."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() <= 1440 or screen.height() <= 800:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            if screen is not None:
+                self.setGeometry(screen)
+        else:
+            self.resize(min(1600, screen.width() - 80), min(960, screen.height() - 80))
+
+    def save_state(self) -> None:
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/header", self.table.horizontalHeader().saveState())
+
+    def closeEvent(self, e) -> None:
+        if self.remember_state:
+            self.save_state()
         super().closeEvent(e)
