@@ -93,6 +93,19 @@ def test_foreign_file_is_refused_and_unchanged(tmp_path):
     assert bad.read_bytes() == before
 
 
+def test_damaged_database_is_refused(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    assert run("--db", db, "setup", "--hub", "CAR", "--station", "Carlisle").returncode == 0
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page, overwritten
+    db.write_bytes(bytes(data))
+    r = run("--db", db, "setup", "--hub", "CAR", "--station", "Carlisle")
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"hubapp: {db} is damaged or not a hubapp database")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == bytes(data)
+
+
 def test_newer_database_is_refused(tmp_path):
     db = tmp_path / "h.sqlite3"
     assert run("--db", db, "setup", "--hub", "CAR", "--station", "Carlisle").returncode == 0

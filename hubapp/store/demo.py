@@ -3,18 +3,24 @@
 ``generate(store, cases, seed)`` fills the database with case work that looks real enough to
 show to users and print in meeting packs: places in the right towns with well-formed
 postcodes and grid references, category-specific summaries and details, people with roles
-(some recurring across cases), contacts, agency assignments, actions and notes.
+(some of them recurring across cases), contacts, agency assignments, actions and notes.
 
-What it says comes from ``resources/demo/*.toml`` (data, not code). The same seed, the same
-number of cases, the same ``now`` and an empty database give the same data: every choice,
-including the UUIDs, comes from one ``random.Random(seed)``.
+What the cases say comes from ``resources/demo/*.toml`` (data, not code). The same seed, the
+same number of cases, the same ``now`` and an empty database give the same data: every
+choice, the UUIDs included, comes from one ``random.Random(seed)``.
 
-It is written for speed (100,000 cases in well under 20 seconds): one write transaction,
-rows built as plain tuples and inserted with the driver's ``executemany`` in batches. The
-values are stored exactly as SQLAlchemy stores them on SQLite (UUIDs as 32 lower-case hex
-digits, datetimes as ``YYYY-MM-DD HH:MM:SS.ffffff``, dates as ``YYYY-MM-DD``, booleans as
-0/1); ``tests/test_demo.py`` reads them back through the ORM to prove it. The audit log gets
-one explicit entry per table rather than one per record.
+It is built for speed (100,000 cases in well under 20 seconds on a two-core PC):
+
+* one write transaction; rows are plain tuples inserted with the driver's ``executemany`` in
+  batches, never ORM objects;
+* the values are stored exactly as SQLAlchemy stores them on SQLite (UUIDs as 32 lower-case
+  hex digits, datetimes as ``YYYY-MM-DD HH:MM:SS.ffffff``, dates as ``YYYY-MM-DD``, booleans
+  as 0/1); ``tests/test_demo.py`` reads them back through the ORM to prove it;
+* the full-text trigger and the secondary indexes of the loaded tables are dropped for the
+  load and recreated from their own SQL in ``sqlite_master`` inside the same transaction,
+  then the full-text index is rebuilt once (measured: keeping the trigger costs 15 s at
+  100,000 cases, the rebuild under 3 s; see ``benchmarks/bench_demo.py``);
+* the audit log gets one explicit entry per table rather than one per record.
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ import time
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,15 +43,7 @@ from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, setup
 from hubapp.store.database import StoreError
-from hubapp.store.schema import (
-    Agency,
-    AgencyType,
-    Base,
-    Category,
-    Channel,
-    Hub,
-    HubAgency,
-)
+from hubapp.store.schema import Agency, AgencyType, Base, Category, Channel, Hub, HubAgency
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +58,11 @@ DEFAULT_STATION = "Whitehaven Police Station"
 SPAN_DAYS = 730
 #: cases generated and inserted per batch (also how often progress is reported)
 BATCH_CASES = 2_000
-#: page cache for the bulk load (KiB, as a negative PRAGMA cache_size); restored afterwards
-BULK_CACHE_KIB = 262_144
-#: drop the full-text trigger during the load and rebuild the index once at the end
-#: (measured: see benchmarks/bench_demo.py and the report in the module's tests)
-REBUILD_SEARCH = True
+#: SQLite page cache for the bulk load, in KiB; the connection's own is restored afterwards
+BULK_CACHE_KIB = 131_072
 
-_SEARCH_TRIGGER = "case_search_ai"
-
-#: the columns written per table, besides the Synced ones (id, created_at, updated_at first
-#: and last in each row tuple; row_version, station_id and voided are constants)
+#: the columns written per table besides the Synced ones. Each row tuple is
+#: (id, *these, created_at, updated_at); row_version, station_id and voided are constants.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "place": ("hub_id", "name", "town", "postcode", "grid_ref", "place_type"),
     "person": ("full_name", "date_of_birth", "phone", "email", "address", "locked_down"),
@@ -94,26 +87,67 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "note": ("case_id", "author", "agency_id", "visibility", "body"),
 }  # fmt: skip
 SYNC_COLUMNS = ("id", "row_version", "created_at", "updated_at", "station_id", "voided")
+#: parents before children (foreign keys are enforced)
+INSERT_ORDER = (
+    "place", "person", "case_", "case_place", "case_person", "contact", "assignment",
+    "action", "note",
+)  # fmt: skip
+#: the tables whose secondary indexes are rebuilt after the load rather than kept up per row
+BULK_TABLES = INSERT_ORDER[1:]
 
-_POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters used in the inward code
+SEARCH_TRIGGER = "case_search_ai"
+
+_POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters used in an inward code
 _REFERENCE = re.compile(r"^([A-Z]+)-(\d{4})-(\d+)$")
 _ROAD_NUMBER = re.compile(r"^[AB]\d")
-_REPORTING_ROLES = ("complainant", "victim", "reporter")
+_REPORTING_ROLES = frozenset({"complainant", "victim", "reporter"})
+_PLACE_KINDS = {
+    "street": "streets",
+    "estate": "estates",
+    "park": "parks",
+    "car_park": "car_parks",
+    "school": "schools",
+    "shop": "shops",
+    "road": "roads",
+    "landmark": "landmarks",
+}
+_FALLBACK_PHRASES = {
+    "road": "the main road",
+    "school": "the local primary school",
+    "estate": "the estate",
+    "park": "the park",
+    "shop": "the local shop",
+    "car_park": "the car park",
+    "landmark": "the town centre",
+}
+_COUNCIL_REF_PREFIX = {
+    "asb_personal": "ASB",
+    "asb_nuisance": "ASB",
+    "asb_environmental": "ENV",
+    "fly_tipping": "ENV",
+    "road_safety": "HWY",
+    "parking": "PKG",
+}
+#: reserved for examples: no demo e-mail can reach anyone
+_EMAIL_DOMAINS = ["example.com", "example.org", "example.net", "example.co.uk"]
+_MANAGED_PLACES = frozenset({"shop", "school", "car_park", "landmark"})
+
+_iso = datetime.isoformat  # called as _iso(value, " ", "microseconds"): SQLAlchemy's format
 
 
 class DemoCancelled(Exception):
-    """Raised inside the transaction when ``progress`` answers False (it is rolled back)."""
+    """Raised inside the transaction when ``progress`` answers False; it is rolled back."""
 
 
 @dataclass
 class DemoSummary:
     """What ``generate`` did. Two summaries are equal when they created the same rows."""
 
-    #: rows created per table, in insertion order
+    #: rows created per table, in insertion order (tables with none are left out)
     rows: dict[str, int]
     seed: int
     seconds: float = field(compare=False)
-    #: set when generate() had to answer the first-start questions itself
+    #: "Station (Hub)" when generate() had to answer the first-start questions itself
     configured_station: str | None = None
     cancelled: bool = False
     #: the range of case_.seq values created
@@ -132,12 +166,25 @@ class DemoSummary:
         """One line for the command line or the log."""
         if self.cancelled:
             return "Demo data cancelled; nothing was written."
-        parts = ", ".join(f"{n:,} {table.rstrip('_')}" for table, n in self.rows.items())
+        parts = ", ".join(f"{n:,} {_TABLE_WORDS.get(t, t)}" for t, n in self.rows.items())
         rate = self.cases / self.seconds if self.seconds else 0.0
-        text = f"Created {parts} in {self.seconds:.1f} s ({rate:,.0f} cases/s)."
+        text = f"Created {parts or 'nothing'} in {self.seconds:.1f} s ({rate:,.0f} cases/s)."
         if self.configured_station:
             text = f"Set this database up as {self.configured_station}. {text}"
         return text
+
+
+_TABLE_WORDS = {
+    "place": "places",
+    "person": "people",
+    "case_": "cases",
+    "case_place": "case places",
+    "case_person": "case people",
+    "contact": "contacts",
+    "assignment": "assignments",
+    "action": "actions",
+    "note": "notes",
+}
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -167,7 +214,7 @@ class _Weighted:
 
 
 class _Slots(dict):
-    """Template values, filled in on first use (so each case only pays for what it says)."""
+    """Template values, made on first use (a case only pays for what its texts say)."""
 
     __slots__ = ("fill",)
 
@@ -178,7 +225,7 @@ class _Slots(dict):
 
 
 def _cap(text: str) -> str:
-    return text[0].upper() + text[1:] if text and text[0].islower() else text
+    return text[0].upper() + text[1:] if text[:1].islower() else text
 
 
 def _stored_name(phrase: str) -> str:
@@ -186,16 +233,33 @@ def _stored_name(phrase: str) -> str:
 
 
 def grid_ref(easting: int, northing: int) -> str:
-    """An Ordnance Survey grid reference to 100 m ("NY 400 559")."""
+    """An Ordnance Survey grid reference to 100 m, e.g. "NY 400 559" for Carlisle."""
     e100k, n100k = easting // 100_000, northing // 100_000
     l1 = (19 - n100k) - (19 - n100k) % 5 + (e100k + 10) // 5
     l2 = (19 - n100k) * 5 % 25 + e100k % 5
-    l1 += l1 > 7  # the grid skips the letter I
+    l1 += l1 > 7  # the grid letters skip I
     l2 += l2 > 7
     return (
         f"{chr(65 + l1)}{chr(65 + l2)} "
         f"{easting % 100_000 // 100:03d} {northing % 100_000 // 100:03d}"
     )
+
+
+_V4 = bytes((b & 0x0F) | 0x40 for b in range(256))  # version nibble 4
+_RFC4122 = bytes((b & 0x3F) | 0x80 for b in range(256))  # variant bits 10
+
+
+def uuid_hex_source(rng: random.Random, chunk: int = 4096) -> Iterator[str]:
+    """Version-4 UUIDs from ``rng`` as SQLAlchemy stores them on SQLite (32 hex digits).
+
+    The same as ``uuid.UUID(bytes=rng.randbytes(16), version=4).hex``, made in bulk.
+    """
+    while True:
+        raw = bytearray(rng.randbytes(16 * chunk))
+        raw[6::16] = raw[6::16].translate(_V4)
+        raw[8::16] = raw[8::16].translate(_RFC4122)
+        text = raw.hex()
+        yield from [text[i : i + 32] for i in range(0, len(text), 32)]
 
 
 _ASCII_EXTRA = str.maketrans(
@@ -216,29 +280,27 @@ def _read(name: str) -> dict[str, Any]:
 # --- the world the cases happen in ---------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Place:
-    id: str
-    kind: str
-    name: str  # as stored
-    phrase: str  # as said in a sentence
-    street: str  # the street it is on ("" if not known)
-    town: _Town
-    postcode: str
-    grid_ref: str
-    new: bool = True
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Town:
     name: str
     districts: list[str]
     centre: tuple[int, int]
     places: dict[str, list[_Place]] = field(default_factory=dict)
-    kinds: dict[str, _Weighted] = field(default_factory=dict)  # per category code
+    kinds: dict[str, _Weighted] = field(default_factory=dict)  # by category code
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
+class _Place:
+    id: str
+    kind: str
+    name: str  # as stored
+    phrase: str  # as said in a sentence
+    street: str  # the street it is on, if known
+    postcode: str
+    grid_ref: str
+
+
+@dataclass(slots=True, eq=False)
 class _Agency:
     id: str
     code: str
@@ -247,21 +309,21 @@ class _Agency:
     staff: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Hub:
     id: str
     code: str
-    name: str
     towns: _Weighted
     categories: _Weighted
     agencies: list[_Agency]
     by_type: dict[str, list[_Agency]]
     council: _Agency | None
-    victims: list[list[Any]] = field(default_factory=list)  # [person id, until]
+    #: people who recur: [person id, recurring until]
+    victims: list[list[Any]] = field(default_factory=list)
     perpetrators: list[list[Any]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Category:
     code: str
     id: str
@@ -275,7 +337,7 @@ class _Category:
     repeats: list[str]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Channel:
     code: str
     id: str
@@ -286,41 +348,31 @@ class _Channel:
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, now: datetime, station_hex: str, seed: int) -> None:
+    """Builds the rows; knows nothing of the database beyond the reference data it reads."""
+
+    def __init__(self, rng: random.Random, now: datetime, station_hex: str) -> None:
         self.rng = rng
         self.rnd = rng.random
-        self.getrandbits = rng.getrandbits
+        self.new_id = uuid_hex_source(rng).__next__
         self.now = now
         self.today = now.date()
         self.start = now - timedelta(days=SPAN_DAYS)
         self.station_hex = station_hex
-        self.seed = seed
         self.places_data = _read("places.toml")
         self.names_data = _read("names.toml")
         self.texts = _read("cases.toml")
         self.fragments: dict[str, list[str]] = self.texts["fragments"]
         self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
-        self.counts: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         self._ascii_cache: dict[str, str] = {}
         self._actions: dict[tuple[str, str], list[str]] = {}
         self._setup_names()
-        # per-case context used by _fill
+        # the case being made, for _fill
         self._town: _Town | None = None
         self._place: _Place | None = None
 
-    # -- identifiers and picks -------------------------------------------------------
-    def new_id(self) -> str:
-        """A version-4 UUID from the seeded generator, as SQLAlchemy stores it on SQLite."""
-        n = self.getrandbits(128)
-        n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
-        n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
-        return f"{n:032x}"
-
+    # -- small picks ---------------------------------------------------------------------
     def pick(self, seq: list[Any]) -> Any:
         return seq[int(self.rnd() * len(seq))]
-
-    def fmt(self, template: str, slots: _Slots) -> str:
-        return _cap(template.format_map(slots))
 
     def postcode(self, town: _Town) -> str:
         rnd, letters = self.rnd, _POSTCODE_LETTERS
@@ -333,9 +385,9 @@ class _Generator:
         e, n = town.centre
         return grid_ref(e + int((self.rnd() - 0.5) * 2400), n + int((self.rnd() - 0.5) * 2400))
 
-    # -- reference data --------------------------------------------------------------
+    # -- reference data ------------------------------------------------------------------
     def load(self, session) -> None:
-        """Read hubs, agencies, categories and channels; build towns and places."""
+        """Read hubs, agencies, categories and channels; build the towns and their places."""
         hubs = {
             h.code: h
             for h in session.scalars(select(Hub).where(Hub.voided.is_(False)).order_by(Hub.code))
@@ -347,36 +399,34 @@ class _Generator:
             .where(HubAgency.voided.is_(False), Agency.voided.is_(False), Agency.active.is_(True))
             .order_by(HubAgency.position, Agency.code)
         ).all()
-        staff_titles = self.names_data["staff"]
         agencies_by_hub: dict[str, list[_Agency]] = {}
         for hub_id, agency_id, code, short, type_code in agency_rows:
-            agency = _Agency(agency_id.hex, code, short, type_code)
-            agencies_by_hub.setdefault(hub_id.hex, []).append(agency)
-
-        self.categories = self._load_categories(session)
-        self.channels = self._load_channels(session)
-        existing_places = self._existing_places(session)
+            agencies_by_hub.setdefault(hub_id.hex, []).append(
+                _Agency(agency_id.hex, code, short, type_code)
+            )
+        self._load_categories(session)
+        self._load_channels(session)
+        existing = self._existing_places(session)
+        staff = self.names_data["staff"]
 
         self.hubs: list[_Hub] = []
         hub_weights: list[tuple[_Hub, float]] = []
         for code, spec in self.places_data["hub"].items():
             hub = hubs.get(code)
-            towns = spec.get("town", [])
-            weight = float(spec.get("weight", 0))
-            if hub is None or not towns:
+            if hub is None or not spec.get("town"):
                 continue
-            hub_hex = hub.id.hex
-            agencies = agencies_by_hub.get(hub_hex, [])
-            # places are made for every hub in the data so that the same seed gives the same
-            # places whichever hubs are active; cases only go to active hubs
-            town_picker = _Weighted(
-                (self._make_town(hub_hex, t, existing_places), float(t.get("weight", 1)))
-                for t in towns
+            # every hub in the data gets its places, so that the same seed makes the same
+            # places whichever hubs are active; only active hubs get cases
+            towns = _Weighted(
+                (self._make_town(hub.id.hex, t, existing), float(t.get("weight", 1)))
+                for t in spec["town"]
             )
+            agencies = agencies_by_hub.get(hub.id.hex, [])
+            weight = float(spec.get("weight", 0))
             if not (hub.active and weight > 0 and agencies):
                 continue
             for agency in agencies:
-                titles = staff_titles["by_agency"].get(agency.code) or staff_titles["by_type"].get(
+                titles = staff["by_agency"].get(agency.code) or staff["by_type"].get(
                     agency.type, ["Officer"]
                 )
                 count = 8 if agency.type == "police" else 3
@@ -387,10 +437,9 @@ class _Generator:
             council = next((a for a in agencies if a.code == hub.council_code), None)
             bias = spec.get("category_bias", {})
             categories = _Weighted(
-                (cat, weight_ * float(bias.get(cat.code, 1.0)))
-                for cat, weight_ in self.category_weights
+                (cat, w * float(bias.get(cat.code, 1.0))) for cat, w in self.category_weights
             )
-            h = _Hub(hub_hex, code, hub.name, town_picker, categories, agencies, by_type, council)
+            h = _Hub(hub.id.hex, code, towns, categories, agencies, by_type, council)
             self.hubs.append(h)
             hub_weights.append((h, weight))
         if not hub_weights:
@@ -408,18 +457,17 @@ class _Generator:
             for code, spec in self.texts["outcomes"].items()
         )
 
-    def _load_categories(self, session) -> dict[str, _Category]:
+    def _load_categories(self, session) -> None:
         ids = {
             c.code: c.id.hex
             for c in session.scalars(
                 select(Category).where(Category.voided.is_(False), Category.active.is_(True))
             )
         }
-        out: dict[str, _Category] = {}
-        weights: list[tuple[_Category, float]] = []
+        self.category_weights: list[tuple[_Category, float]] = []
         for code, spec in self.texts["category"].items():
             if code not in ids:
-                log.warning("Demo data: the database has no category %r; skipped", code)
+                log.info("Demo data: the database has no active category %r; skipped", code)
                 continue
             cat = _Category(
                 code=code,
@@ -435,24 +483,22 @@ class _Generator:
                 details=spec["details"],
                 repeats=spec["repeats"],
             )
-            out[code] = cat
-            weights.append((cat, float(spec["weight"])))
-        if not out:
+            self.category_weights.append((cat, float(spec["weight"])))
+        if not self.category_weights:
             raise StoreError("The database has none of the categories the demo data uses.")
-        self.category_weights = weights
-        return out
 
-    def _load_channels(self, session) -> dict[str, _Channel]:
+    def _load_channels(self, session) -> None:
         prefixes = self.texts["contact_prefix"]
-        return {
+        self.channels = {
             c.code: _Channel(c.code, c.id.hex, prefixes.get(c.code, ["{text}"]))
             for c in session.scalars(
                 select(Channel).where(Channel.voided.is_(False), Channel.active.is_(True))
             )
         }
 
-    def _existing_places(self, session) -> dict[tuple[str, str, str], tuple[str, str, str]]:
-        """Places already in the database, so that a second run reuses them."""
+    @staticmethod
+    def _existing_places(session) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+        """Places already in the database, so that a second run reuses rather than repeats."""
         cur = session.connection().exec_driver_sql(
             "SELECT hub_id, town, name, id, postcode, grid_ref FROM place WHERE voided = 0"
         )
@@ -460,27 +506,18 @@ class _Generator:
 
     def _make_town(self, hub_hex: str, spec: dict, existing: dict) -> _Town:
         town = _Town(spec["name"], list(spec["districts"]), tuple(spec["centre"]))
-        kinds = {
-            "street": spec.get("streets", []),
-            "estate": spec.get("estates", []),
-            "park": spec.get("parks", []),
-            "car_park": spec.get("car_parks", []),
-            "school": spec.get("schools", []),
-            "shop": spec.get("shops", []),
-            "road": spec.get("roads", []),
-            "landmark": spec.get("landmarks", []),
-        }
-        for kind, entries in kinds.items():
+        add = self.rows["place"].append
+        created = _iso(self.start, " ", "microseconds")
+        for kind, key in _PLACE_KINDS.items():
             places = []
-            for entry in entries:
+            for entry in spec.get(key, []):
                 street = ""
                 if kind == "shop":
                     shop, _, street = entry.partition(", ")
                     phrase = f"{shop} on {street}" if street else shop
                     name = f"{_stored_name(shop)}, {street}" if street else _stored_name(shop)
                 else:
-                    name = _stored_name(entry)
-                    phrase = entry
+                    name, phrase = _stored_name(entry), entry
                     if kind in ("estate", "car_park") and not entry.startswith("the "):
                         phrase = f"the {entry}"
                     elif kind == "road" and _ROAD_NUMBER.match(entry):
@@ -488,20 +525,14 @@ class _Generator:
                     elif kind == "street":
                         street = entry
                 place = _Place(
-                    self.new_id(), kind, name, phrase, street, town,
-                    self.postcode(town), self.grid(town),
-                )  # fmt: skip
+                    self.new_id(), kind, name, phrase, street, self.postcode(town), self.grid(town)
+                )
                 known = existing.get((hub_hex, town.name, name))
                 if known:
                     place.id, place.postcode, place.grid_ref = known
-                    place.new = False
                 else:
-                    created = self.ts(self.start)
-                    self.add(
-                        "place",
-                        (place.id, hub_hex, name, town.name, place.postcode, place.grid_ref,
-                         kind, created, created),
-                    )  # fmt: skip
+                    add((place.id, hub_hex, name, town.name, place.postcode, place.grid_ref,
+                         kind, created, created))  # fmt: skip
                 places.append(place)
             if places:
                 town.places[kind] = places
@@ -509,7 +540,7 @@ class _Generator:
             raise StoreError(f"The demo town {town.name} has no streets.")
         return town
 
-    # -- people ----------------------------------------------------------------------
+    # -- people --------------------------------------------------------------------------
     def _setup_names(self) -> None:
         groups = []
         for g in self.names_data["group"]:
@@ -519,22 +550,12 @@ class _Generator:
         self.first_group = groups[0][0]
         self.mixed = float(self.names_data.get("mixed", 0.0))
 
-    def person_name(self) -> tuple[str, str]:
-        rnd = self.rnd
-        female, male, surnames = self.name_groups.pick(rnd())
-        woman = rnd() < 0.5
-        given = self.pick(female if woman else male)
-        if rnd() < self.mixed:
-            surnames = self.first_group[2]
-        surname = self.pick(surnames)[1 if woman else 0]
-        return given, surname
-
     def _staff_name(self, titles: list[str]) -> str:
         female, male, surnames = self.first_group
         given = self.pick(female if self.rnd() < 0.5 else male)
         return f"{self.pick(titles)} {given[0]}. {self.pick(surnames)[0]}"
 
-    def ascii(self, text: str) -> str:
+    def _email_part(self, text: str) -> str:
         out = self._ascii_cache.get(text)
         if out is None:
             out = self._ascii_cache[text] = _ascii(text)
@@ -542,7 +563,13 @@ class _Generator:
 
     def new_person(self, town: _Town, role: str, created: str, locked: float) -> str:
         rnd = self.rnd
-        given, surname = self.person_name()
+        female, male, surnames = self.name_groups.pick(rnd())
+        woman = rnd() < 0.5
+        names = female if woman else male
+        given = names[int(rnd() * len(names))]
+        if rnd() < self.mixed:
+            surnames = self.first_group[2]
+        surname = surnames[int(rnd() * len(surnames))][woman]
         if role == "alleged_perpetrator":
             age = 13 + int(rnd() * rnd() * 45)
         elif role == "witness":
@@ -553,39 +580,48 @@ class _Generator:
             age = 18 + int(rnd() * 72)
         dob = None
         if rnd() < 0.7:
-            dob = (self.today - timedelta(days=age * 365 + int(rnd() * 365))).isoformat()
-        phone = ""
+            dob = date.fromordinal(self.today_ordinal - age * 365 - int(rnd() * 365)).isoformat()
         r = rnd()
-        if r < 0.65:
-            phone = f"07700 900{int(rnd() * 1000):03d}"
-        elif r < 0.8:
-            phone = f"01632 960{int(rnd() * 1000):03d}"
+        phone = (
+            f"07700 900{int(rnd() * 1000):03d}"
+            if r < 0.65
+            else f"01632 960{int(rnd() * 1000):03d}"
+            if r < 0.8
+            else ""
+        )
         email = ""
         if rnd() < 0.4:
             n = int(rnd() * 100)
-            local = f"{self.ascii(given)}.{self.ascii(surname)}"
-            email = f"{local}{n if n > 60 else ''}@{self.pick(_EMAIL_DOMAINS)}"
+            email = (
+                f"{self._email_part(given)}.{self._email_part(surname)}{n if n > 60 else ''}"
+                f"@{_EMAIL_DOMAINS[int(rnd() * 4)]}"
+            )
         address = ""
         if role != "place_manager" and rnd() < 0.75:
-            street = self.pick(town.places["street"])
-            address = f"{1 + int(rnd() * 120)} {street.name}, {town.name} {self.postcode(town)}"
+            streets = town.places["street"]
+            street = streets[int(rnd() * len(streets))].name
+            address = f"{1 + int(rnd() * 120)} {street}, {town.name} {self.postcode(town)}"
         pid = self.new_id()
-        self.add(
-            "person",
-            (pid, f"{given} {surname}", dob, phone, email, address, int(rnd() < locked),
-             created, created),
-        )  # fmt: skip
+        self.add_person((pid, f"{given} {surname}", dob, phone, email, address,
+                         int(rnd() < locked), created, created))  # fmt: skip
         return pid
 
-    # -- rows --------------------------------------------------------------------------
-    def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
+    def _from_pool(self, pool: list[list[Any]], when: datetime, chance: float) -> str | None:
+        """A recurring person still active at ``when``, with the given chance."""
+        if not pool or self.rnd() >= chance:
+            return None
+        for _ in range(3):
+            i = int(self.rnd() * len(pool))
+            pid, until = pool[i]
+            if until >= when:
+                return pid
+            pool[i] = pool[-1]  # gone quiet: out of the pool
+            pool.pop()
+            if not pool:
+                return None
+        return None
 
-    @staticmethod
-    def ts(value: datetime) -> str:
-        return value.isoformat(" ", "microseconds")
-
-    # -- template values ---------------------------------------------------------------
+    # -- template values -----------------------------------------------------------------
     def _fill(self, key: str) -> str:
         frag = self.fragments.get(key)
         if frag is not None:
@@ -595,10 +631,11 @@ class _Generator:
         if key in ("street", "street2"):
             if key == "street" and place.street:
                 return place.street
-            for _ in range(3):
+            name = place.name
+            for _ in range(4):
                 name = self.pick(town.places["street"]).name
                 if name != place.name and name != place.street:
-                    return name
+                    break
             return name
         fallback = _FALLBACK_PHRASES.get(key)
         if fallback is not None:
@@ -606,11 +643,90 @@ class _Generator:
             return self.pick(options).phrase if options else fallback
         raise KeyError(f"The demo template placeholder {{{key}}} is not known.")
 
-    # -- one case --------------------------------------------------------------------
-    def case(self, hub: _Hub, received: datetime, seq: int, reference: str) -> None:
-        rnd, pick, add, ts, now, today = (
-            self.rnd, self.pick, self.add, self.ts, self.now, self.today,
+    def _action_templates(self, agency: _Agency, category: str) -> list[str]:
+        actions = self.texts["actions"]
+        spec = actions.get(agency.code) or actions.get(agency.type) or actions["council"]
+        specific = spec.get(category, [])
+        general = spec.get("any", [])
+        # the category's own actions are the likelier; "any" keeps it varied
+        templates = specific * 2 + general if specific else general
+        self._actions[(agency.code, category)] = templates
+        return templates
+
+    def _external_ref(self, channel: str, at: datetime) -> str:
+        rnd = self.rnd
+        if channel == "call_101" or channel == "patrol":
+            return f"CC-{at.year}{at.month:02d}{at.day:02d}-{1 + int(rnd() * 1400):04d}"
+        if channel == "online_form":
+            return f"WEB-{10_000_000 + int(rnd() * 89_999_999)}"
+        if channel == "partner_referral":
+            return f"REF-{100_000 + int(rnd() * 899_999)}"
+        if channel == "councillor":
+            return f"MEM-{10_000 + int(rnd() * 89_999)}"
+        return ""
+
+    # -- the schedule ----------------------------------------------------------------------
+    def schedule(self, n: int) -> list[tuple[datetime, _Hub]]:
+        """When each case is received and by which hub, in received order."""
+        rng, rnd, now = self.rng, self.rnd, self.now
+        first_day = self.start.date()
+        days = (self.today - first_day).days + 1
+        cum = []
+        total = 0.0
+        for i in range(days):
+            d = first_day + timedelta(days=i)
+            growth = 0.8 + 0.4 * i / days  # the hubs are used more as time goes on
+            season = (
+                1.0
+                + 0.25 * (d.month in (6, 7, 8))  # summer evenings
+                + 0.3 * ((d.month == 10 and d.day >= 20) or (d.month == 11 and d.day <= 7))
+            )
+            weekday = (1.0, 1.05, 1.0, 1.0, 1.1, 0.8, 0.7)[d.weekday()]
+            total += growth * season * weekday
+            cum.append(total)
+        hour_weights = (
+            2, 1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10, 9, 9, 9, 9, 9, 8, 7, 7, 6, 5, 4, 3,
         )  # fmt: skip
+        day_index = rng.choices(range(days), cum_weights=cum, k=n)
+        hours = rng.choices(range(24), weights=hour_weights, k=n)
+        base = datetime(first_day.year, first_day.month, first_day.day)
+        midnight = datetime(now.year, now.month, now.day)
+        out = []
+        for d, h in zip(day_index, hours, strict=True):
+            at = base + timedelta(
+                days=d, hours=h, seconds=int(rnd() * 3600), milliseconds=int(rnd() * 1000)
+            )
+            if at >= now:  # later today: move it into the part of today gone by
+                at = midnight + timedelta(
+                    milliseconds=int((now - midnight).total_seconds() * 1000 * rnd())
+                )
+            if at < self.start:
+                at = self.start + timedelta(seconds=int(rnd() * 86_400))
+            out.append((at, self.hub_picker.pick(rnd())))
+        out.sort(key=lambda item: item[0])
+        return out
+
+    # -- one case --------------------------------------------------------------------------
+    def bind(self) -> None:
+        """Cache what the per-case code uses (after load)."""
+        rows = self.rows
+        self.add_person = rows["person"].append
+        self.today_ordinal = self.today.toordinal()
+        self.general_details = self.texts["general"]["details"]
+        self.done_outcomes = self.texts["action_outcomes"]["done"]
+        self.cancelled_outcomes = self.texts["action_outcomes"]["cancelled"]
+        self.shared_notes = self.texts["notes"]["shared"]
+        self.own_notes = self.texts["notes"]["own_agency"]
+
+    def case(self, hub: _Hub, received: datetime, seq: int, reference: str) -> None:
+        """Make one case and everything that hangs off it."""
+        rnd, new_id, now, today, rows = self.rnd, self.new_id, self.now, self.today, self.rows
+        add_case_person = rows["case_person"].append
+        add_contact = rows["contact"].append
+        add_assignment = rows["assignment"].append
+        add_action = rows["action"].append
+        add_note = rows["note"].append
+
         cat: _Category = hub.categories.pick(rnd())
         channel: _Channel = self.channel_picker.pick(rnd())
         town: _Town = hub.towns.pick(rnd())
@@ -620,45 +736,53 @@ class _Generator:
                 (k, w) for k, w in cat.places.items() if k in town.places and k in cat.summaries
             ) or _Weighted([("street", 1.0)])
         kind = kinds.pick(rnd())
-        place: _Place = pick(town.places[kind])
+        options = town.places[kind]
+        place: _Place = options[int(rnd() * len(options))]
         self._town, self._place = town, place
-        case_id = self.new_id()
+        case_id = new_id()
 
-        # agencies first: templates may name them
+        # -- agencies first: the texts may name them
         lead = self._agency_of(hub, cat.lead.pick(rnd()))
         assigned: list[tuple[_Agency, str]] = [(lead, "lead")]
         r = rnd()
-        n_support = 0 if r < 0.2 else 1 if r < 0.6 else 2 if r < 0.88 else 3
-        for _ in range(n_support * 2):
-            if len(assigned) > n_support:
+        wanted = 1 + (0 if r < 0.2 else 1 if r < 0.6 else 2 if r < 0.88 else 3)
+        for _ in range(2 * wanted):
+            if len(assigned) >= wanted:
                 break
             candidates = hub.by_type.get(cat.support.pick(rnd()))
-            if not candidates:
-                continue
-            agency = pick(candidates)
-            if all(agency is not a for a, _ in assigned):
-                assigned.append((agency, "support" if rnd() < 0.72 else "informed"))
-        partner = assigned[1][0] if len(assigned) > 1 else pick(hub.agencies)
-        slots = _Slots(place=place.phrase, town=town.name, agency=lead.short_name,
-                       partner=partner.short_name)  # fmt: skip
+            if candidates:
+                agency = candidates[int(rnd() * len(candidates))]
+                if all(agency is not a for a, _ in assigned):
+                    assigned.append((agency, "support" if rnd() < 0.72 else "informed"))
+        partner = (
+            assigned[1][0] if len(assigned) > 1 else hub.agencies[int(rnd() * len(hub.agencies))]
+        )
+        slots = _Slots(
+            place=place.phrase, town=town.name, agency=lead.short_name, partner=partner.short_name
+        )
         slots.fill = self._fill
 
-        summary = self.fmt(pick(cat.summaries.get(kind) or cat.summaries["street"]), slots)[:200]
-        details_parts = [summary + "."]
+        # -- what it is about
+        options = cat.summaries.get(kind) or cat.summaries["street"]
+        template = options[int(rnd() * len(options))]
+        summary = template.format_map(slots)
+        if template[0] == "{":
+            summary = _cap(summary)
+        summary = summary[:200]
         details = cat.details
-        i = int(rnd() * len(details))
-        details_parts.append(details[i])
+        n_details = len(details)
+        i = int(rnd() * n_details)
+        parts = [summary + ".", details[i]]
         r = rnd()
-        if r < 0.65 and len(details) > 1:
-            j = (i + 1 + int(rnd() * (len(details) - 1))) % len(details)
-            details_parts.append(details[j])
-            if r < 0.2 and len(details) > 2:
-                k = (j + 1) % len(details)
-                if k != i:
-                    details_parts.append(details[k])
+        if r < 0.65 and n_details > 1:
+            j = (i + 1 + int(rnd() * (n_details - 1))) % n_details
+            parts.append(details[j])
+            k = (j + 1) % n_details
+            if r < 0.2 and k != i:
+                parts.append(details[k])
         if rnd() < 0.15:
-            details_parts.append(pick(self.texts["general"]["details"]))
-        details_text = self.fmt(" ".join(details_parts), slots)
+            parts.append(self.pick(self.general_details))
+        details_text = " ".join(parts).format_map(slots)
 
         location = place.name
         if kind == "street":
@@ -670,10 +794,10 @@ class _Generator:
             elif r < 0.45:
                 first = 1 + int(rnd() * 60) * 2
                 location = f"Rear of {first}–{first + 10} {place.name}"
-            elif r < 0.5 and cat.code == "fly_tipping":
+            elif r < 0.55 and cat.code == "fly_tipping":
                 location = f"Back lane behind {place.name}"
 
-        # -- times and status
+        # -- when, and how far it has gone
         incident = None
         if rnd() >= (0.6 if cat.code == "visible_policing" else 0.12):
             back = rnd() * (43_200 if rnd() < 0.7 else 1_209_600)
@@ -684,22 +808,20 @@ class _Generator:
         if risk != "standard":
             duration *= 1.6 if risk == "medium" else 2.4
         if rnd() < 0.08:
-            duration *= 4
+            duration *= 4  # the long-running ones
         opened_on = received.date()
-        closed_on = None
+        closed_on = next_review = None
         outcome = rationale = ""
-        next_review = None
         if age_days > duration:
-            closed_on = opened_on + timedelta(days=int(duration))
-            if closed_on > today:
-                closed_on = today
+            closed_on = min(today, opened_on + timedelta(days=int(duration)))
             if rnd() < 0.03:
-                status, sara = "reopened", ("analysis" if rnd() < 0.5 else "response")
+                status = "reopened"
+                sara = "analysis" if rnd() < 0.5 else "response"
                 closed_on = None
             else:
                 status, sara = "closed", "assessment"
-                outcome, rationale_templates = self.outcomes.pick(rnd())
-                rationale = self.fmt(pick(rationale_templates), slots)
+                outcome, rationales = self.outcomes.pick(rnd())
+                rationale = self.pick(rationales).format_map(slots)
         else:
             r = rnd()
             if age_days < 2:
@@ -709,35 +831,36 @@ class _Generator:
             else:
                 status = "in_progress" if r < 0.6 else "under_review" if r < 0.85 else "triaged"
             r = rnd()
-            sara = {
-                "new": "scanning",
-                "triaged": "scanning" if r < 0.6 else "analysis",
-                "in_progress": "analysis" if r < 0.4 else "response",
-                "under_review": "assessment" if r < 0.8 else "response",
-            }[status]
+            if status == "new":
+                sara = "scanning"
+            elif status == "triaged":
+                sara = "scanning" if r < 0.6 else "analysis"
+            elif status == "in_progress":
+                sara = "analysis" if r < 0.4 else "response"
+            else:
+                sara = "assessment" if r < 0.8 else "response"
         if closed_on is None and risk != "standard":
+            # reviewed recently; the next review is due 28 (medium) or 14 (high) days later
             last = max(opened_on, today - timedelta(days=int(rnd() * 35)))
             next_review = last + timedelta(days=28 if risk == "medium" else 14)
-        r = rnd()
-        priority = "high" if r < {"high": 0.7, "medium": 0.25}.get(risk, 0.05) else "normal"
+        priority_chance = 0.7 if risk == "high" else 0.25 if risk == "medium" else 0.05
+        priority = "high" if rnd() < priority_chance else "normal"
         created = min(now, received + timedelta(seconds=300 + int(rnd() * 14_000)))
-        end = (
-            min(now, datetime(closed_on.year, closed_on.month, closed_on.day, 16, 30))
-            if closed_on
-            else now
-        )
-        if end < created:
-            end = created
+        if closed_on is not None:
+            end = min(now, datetime(closed_on.year, closed_on.month, closed_on.day, 16, 30))
+            if end < created:
+                end = created
+        else:
+            end = now
         life = (end - created).total_seconds()
-        updated = end if closed_on else created
-        created_s = ts(created)
+        updated = end if closed_on is not None else created
+        created_s = _iso(created, " ", "microseconds")
 
         # -- people
         reporters: list[str] = []
-        people = cat.people.pick(rnd())
         in_case: set[str] = set()
         locked = 0.12 if cat.code in ("vulnerability", "asb_personal") else 0.015
-        for role in people:
+        for role in cat.people.pick(rnd()):
             pid = None
             if role == "victim":
                 pid = self._from_pool(hub.victims, received, 0.15)
@@ -748,51 +871,49 @@ class _Generator:
             if pid is None or pid in in_case:
                 pid = self.new_person(town, role, created_s, locked if role == "victim" else 0.01)
                 if role == "victim" and rnd() < 0.12:
-                    until = received + timedelta(days=60 + int(rnd() * 180))
-                    hub.victims.append([pid, until])
+                    hub.victims.append([pid, received + timedelta(days=60 + int(rnd() * 180))])
                 elif role == "alleged_perpetrator" and rnd() < 0.25:
-                    until = received + timedelta(days=90 + int(rnd() * 450))
-                    hub.perpetrators.append([pid, until])
+                    hub.perpetrators.append([pid, received + timedelta(days=90 + int(rnd() * 450))])
             in_case.add(pid)
             if role in _REPORTING_ROLES:
                 reporters.append(pid)
-            add("case_person", (self.new_id(), case_id, pid, role, None, created_s, created_s))
-        if kind in ("shop", "school", "car_park", "landmark") and rnd() < 0.12:
+            add_case_person((new_id(), case_id, pid, role, None, created_s, created_s))
+        if kind in _MANAGED_PLACES and rnd() < 0.12:
             pid = self.new_person(town, "place_manager", created_s, 0.0)
-            add("case_person",
-                (self.new_id(), case_id, pid, "place_manager", place.id, created_s, created_s))  # fmt: skip
+            add_case_person(
+                (new_id(), case_id, pid, "place_manager", place.id, created_s, created_s)
+            )
 
-        # -- contacts
+        # -- contacts: the first report, then repeats
         police_ref = ""
-        n_extra = 0
         r = rnd()
-        if life > 3_600:
-            n_extra = 0 if r < 0.45 else 1 if r < 0.75 else 2 if r < 0.92 else 3
-        window = min(life, 60 * 86_400)
+        n_extra = 0 if life < 3_600 or r < 0.45 else 1 if r < 0.75 else 2 if r < 0.92 else 3
+        window = min(life, 5_184_000.0)  # repeats come within 60 days
         offsets = sorted(rnd() * window for _ in range(n_extra))
-        for n, offset in enumerate([0.0, *offsets]):
+        for n in range(n_extra + 1):
             if n == 0:
                 ch, at, inc, text = channel, received, incident, summary
                 anonymous = not reporters or rnd() < 0.08
             else:
                 ch = self.channel_picker.pick(rnd())
-                at = created + timedelta(seconds=int(offset))
-                inc = at - timedelta(seconds=int(rnd() * 20_000)) if rnd() < 0.8 else None
-                if inc is not None and inc < received:
-                    inc = received
-                text = self.fmt(pick(cat.repeats), slots)
+                at = created + timedelta(seconds=int(offsets[n - 1]))
+                inc = None
+                if rnd() < 0.8:
+                    inc = max(received, at - timedelta(seconds=int(rnd() * 20_000)))
+                text = self.pick(cat.repeats).format_map(slots)
                 anonymous = not reporters or rnd() < 0.2
             slots["text"] = text
-            contact_summary = self.fmt(pick(ch.prefixes), slots)
+            prefixes = ch.prefixes
+            contact_summary = prefixes[int(rnd() * len(prefixes))].format_map(slots)
             ext = self._external_ref(ch.code, at)
-            if not police_ref and ch.code in ("call_101", "patrol"):
+            if not police_ref and (ch.code == "call_101" or ch.code == "patrol"):
                 police_ref = ext
-            reporter = None if anonymous else pick(reporters)
+            reporter = None if anonymous else reporters[int(rnd() * len(reporters))]
             consent = 0 if anonymous else int(rnd() < 0.85)
-            at_s = ts(at)
-            add("contact",
-                (self.new_id(), case_id, ch.id, at_s, ts(inc) if inc else None, reporter,
-                 int(anonymous), consent, contact_summary, ext, at_s, at_s))  # fmt: skip
+            at_s = _iso(at, " ", "microseconds")
+            add_contact((new_id(), case_id, ch.id, at_s,
+                         _iso(inc, " ", "microseconds") if inc is not None else None, reporter,
+                         int(anonymous), consent, contact_summary, ext, at_s, at_s))  # fmt: skip
             if at > updated:
                 updated = at
         if not police_ref and lead.type == "police" and rnd() < 0.7:
@@ -800,13 +921,13 @@ class _Generator:
         council_ref = ""
         if any(a.type == "council" for a, _ in assigned):
             prefix = _COUNCIL_REF_PREFIX.get(cat.code, "CS")
-            council_ref = f"{prefix}/{received.year % 100:02d}/{int(rnd() * 99_999) + 1:05d}"
+            council_ref = f"{prefix}/{received.year % 100:02d}/{1 + int(rnd() * 99_999):05d}"
 
-        # -- assignments
+        # -- agencies
         for agency, role in assigned:
-            add("assignment", (self.new_id(), case_id, agency.id, role, created_s, created_s))
+            add_assignment((new_id(), case_id, agency.id, role, created_s, created_s))
 
-        # -- actions
+        # -- actions, owned by the lead or a supporting agency
         owners = [a for a, role in assigned if role != "informed"]
         r = rnd()
         if status == "new":
@@ -816,12 +937,12 @@ class _Generator:
         else:
             n_actions = 0 if r < 0.08 else 1 if r < 0.38 else 2 if r < 0.7 else 3 if r < 0.9 else 4
         for _ in range(n_actions):
-            agency = lead if rnd() < 0.6 else pick(owners)
+            agency = lead if rnd() < 0.6 else owners[int(rnd() * len(owners))]
             templates = self._actions.get((agency.code, cat.code))
             if templates is None:
                 templates = self._action_templates(agency, cat.code)
-            description = self.fmt(pick(templates), slots)
-            a_created = created + timedelta(seconds=int(rnd() * min(life, 14 * 86_400)))
+            description = templates[int(rnd() * len(templates))].format_map(slots)
+            a_created = created + timedelta(seconds=int(rnd() * min(life, 1_209_600.0)))
             a_day = a_created.date()
             completed = None
             a_outcome = ""
@@ -833,15 +954,15 @@ class _Generator:
                     completed = (
                         a_day + timedelta(days=int(rnd() * (span + 1))) if span > 0 else a_day
                     )
-                    a_outcome = self.fmt(pick(self.texts["action_outcomes"]["done"]), slots)
+                    a_outcome = self.pick(self.done_outcomes).format_map(slots)
                 else:
                     a_status = "cancelled"
-                    a_outcome = self.fmt(pick(self.texts["action_outcomes"]["cancelled"]), slots)
+                    a_outcome = self.pick(self.cancelled_outcomes)
             else:
                 r = rnd()
-                if r < 0.3:
+                if r < 0.3:  # overdue
                     due = today - timedelta(days=1 + int(rnd() * 30))
-                elif r < 0.55:
+                elif r < 0.55:  # due within the week
                     due = today + timedelta(days=int(rnd() * 8))
                 else:
                     due = today + timedelta(days=8 + int(rnd() * 50))
@@ -851,199 +972,91 @@ class _Generator:
                 if r < 0.2 and a_day < today:
                     a_status = "done"
                     completed = a_day + timedelta(days=int(rnd() * ((today - a_day).days + 1)))
-                    a_outcome = self.fmt(pick(self.texts["action_outcomes"]["done"]), slots)
+                    a_outcome = self.pick(self.done_outcomes).format_map(slots)
                 elif r < 0.24:
                     a_status = "cancelled"
-                    a_outcome = self.fmt(pick(self.texts["action_outcomes"]["cancelled"]), slots)
+                    a_outcome = self.pick(self.cancelled_outcomes)
                 else:
                     a_status = "open" if r < 0.7 else "in_progress"
             a_updated = a_created
             if completed is not None:
-                done_at = datetime(completed.year, completed.month, completed.day, 15, 0)
+                done_at = datetime(completed.year, completed.month, completed.day, 15)
                 a_updated = min(now, max(a_created, done_at))
             if a_updated > updated:
                 updated = a_updated
-            add("action",
-                (self.new_id(), case_id, agency.id, pick(agency.staff), description,
-                 due.isoformat(), a_status, completed.isoformat() if completed else None,
-                 a_outcome, ts(a_created), ts(a_updated)))  # fmt: skip
+            staff = agency.staff
+            add_action((new_id(), case_id, agency.id, staff[int(rnd() * len(staff))],
+                        description, due.isoformat(), a_status,
+                        completed.isoformat() if completed is not None else None, a_outcome,
+                        _iso(a_created, " ", "microseconds"),
+                        _iso(a_updated, " ", "microseconds")))  # fmt: skip
 
-        # -- notes
+        # -- notes on the timeline
         r = rnd()
-        n_notes = (
-            (0 if r < 0.5 else 1) if status == "new" else (1 if r < 0.35 else 2 if r < 0.8 else 3)
-        )
-        notes = self.texts["notes"]
+        if status == "new":
+            n_notes = 0 if r < 0.5 else 1
+        else:
+            n_notes = 1 if r < 0.35 else 2 if r < 0.8 else 3
         for _ in range(n_notes):
-            agency = lead if rnd() < 0.5 else pick(assigned)[0]
+            agency = lead if rnd() < 0.5 else assigned[int(rnd() * len(assigned))][0]
             own = rnd() < 0.18
-            body = self.fmt(pick(notes["own_agency" if own else "shared"]), slots)
+            body = self.pick(self.own_notes if own else self.shared_notes).format_map(slots)
             at = created + timedelta(seconds=int(rnd() * life))
-            at_s = ts(at)
             if at > updated:
                 updated = at
-            add("note",
-                (self.new_id(), case_id, pick(agency.staff), agency.id,
-                 "own_agency" if own else "shared", body, at_s, at_s))  # fmt: skip
+            at_s = _iso(at, " ", "microseconds")
+            staff = agency.staff
+            add_note((new_id(), case_id, staff[int(rnd() * len(staff))], agency.id,
+                      "own_agency" if own else "shared", body, at_s, at_s))  # fmt: skip
 
-        add("case_place", (self.new_id(), case_id, place.id, "location", created_s, created_s))
-        # the case row goes in before its children (see INSERT order); built last because
-        # its updated_at is the time of its latest activity
-        self.rows["case_"].append(
+        rows["case_place"].append((new_id(), case_id, place.id, "location", created_s, created_s))
+        # made last because updated_at is the time of the latest activity; inserted first
+        rows["case_"].append(
             (case_id, seq, reference, hub.id, cat.id, channel.id, status, risk, priority, sara,
              lead.id, place.id, location, town.name, place.postcode, place.grid_ref, summary,
-             details_text, police_ref, council_ref, ts(received),
-             ts(incident) if incident else None, opened_on.isoformat(),
-             closed_on.isoformat() if closed_on else None, outcome, rationale,
-             next_review.isoformat() if next_review else None, created_s, ts(updated))
+             details_text, police_ref, council_ref, _iso(received, " ", "microseconds"),
+             _iso(incident, " ", "microseconds") if incident is not None else None,
+             opened_on.isoformat(), closed_on.isoformat() if closed_on is not None else None,
+             outcome, rationale, next_review.isoformat() if next_review is not None else None,
+             created_s, _iso(updated, " ", "microseconds"))
         )  # fmt: skip
 
     def _agency_of(self, hub: _Hub, agency_type: str) -> _Agency:
-        candidates = hub.by_type.get(agency_type)
-        if not candidates:
-            candidates = hub.by_type.get("police") or hub.agencies
         if agency_type == "council" and hub.council is not None:
             return hub.council
-        return self.pick(candidates)
-
-    def _from_pool(self, pool: list[list[Any]], when: datetime, chance: float) -> str | None:
-        if not pool or self.rnd() >= chance:
-            return None
-        for _ in range(3):
-            i = int(self.rnd() * len(pool))
-            pid, until = pool[i]
-            if until >= when:
-                return pid
-            pool[i] = pool[-1]
-            pool.pop()
-            if not pool:
-                return None
-        return None
-
-    def _action_templates(self, agency: _Agency, category: str) -> list[str]:
-        actions = self.texts["actions"]
-        spec = actions.get(agency.code) or actions.get(agency.type) or actions["council"]
-        specific = spec.get(category, [])
-        general = spec.get("any", [])
-        # category-specific actions are the likelier; "any" actions keep it varied
-        templates = specific * 2 + general if specific else general
-        self._actions[(agency.code, category)] = templates
-        return templates
-
-    def _external_ref(self, channel: str, at: datetime) -> str:
-        rnd = self.rnd
-        if channel in ("call_101", "patrol"):
-            return f"CC-{at.year}{at.month:02d}{at.day:02d}-{1 + int(rnd() * 1400):04d}"
-        if channel == "online_form":
-            return f"WEB-{10_000_000 + int(rnd() * 89_999_999)}"
-        if channel == "partner_referral":
-            return f"REF-{100_000 + int(rnd() * 899_999)}"
-        if channel == "councillor":
-            return f"MEM-{10_000 + int(rnd() * 89_999)}"
-        return ""
-
-    # -- the schedule of cases -------------------------------------------------------
-    def schedule(self, n: int) -> list[tuple[datetime, _Hub]]:
-        """When each case is received and by which hub, in received order."""
-        rng = self.rng
-        first_day = self.start.date()
-        days = (self.today - first_day).days + 1
-        cum = []
-        total = 0.0
-        for i in range(days):
-            d = first_day + timedelta(days=i)
-            growth = 0.8 + 0.4 * i / days  # the hubs are used more as time goes on
-            season = (
-                1.0
-                + 0.25 * (d.month in (6, 7, 8))
-                + 0.3 * ((d.month == 10 and d.day >= 20) or (d.month == 11 and d.day <= 7))
-            )
-            weekday = (1.0, 1.05, 1.0, 1.0, 1.1, 0.8, 0.7)[d.weekday()]
-            total += growth * season * weekday
-            cum.append(total)
-        hour_weights = (
-            2, 1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10, 9, 9, 9, 9, 9, 8, 7, 7, 6, 5, 4, 3,
-        )  # fmt: skip
-        day_idx = rng.choices(range(days), cum_weights=cum, k=n)
-        hours = rng.choices(range(24), weights=hour_weights, k=n)
-        rnd = self.rnd
-        now = self.now
-        base = datetime(first_day.year, first_day.month, first_day.day)
-        out = []
-        for d, h in zip(day_idx, hours, strict=True):
-            at = base + timedelta(
-                days=d, hours=h, seconds=int(rnd() * 3600), milliseconds=int(rnd() * 1000)
-            )
-            if at >= now:  # today, later than now: move it into the part of today gone by
-                midnight = datetime(now.year, now.month, now.day)
-                at = midnight + (now - midnight) * rnd()
-                at = at.replace(microsecond=at.microsecond // 1000 * 1000)
-            if at < self.start:
-                at = self.start + timedelta(seconds=int(rnd() * 86_400))
-            out.append((at, self.hub_picker.pick(rnd())))
-        out.sort(key=lambda item: item[0])
-        return out
-
-
-_EMAIL_DOMAINS = ["example.com", "example.org", "example.net", "example.co.uk"]
-_FALLBACK_PHRASES = {
-    "road": "the main road",
-    "school": "the local primary school",
-    "estate": "the estate",
-    "park": "the park",
-    "shop": "the local shop",
-    "car_park": "the car park",
-    "landmark": "the town centre",
-}
-_COUNCIL_REF_PREFIX = {
-    "asb_personal": "ASB",
-    "asb_nuisance": "ASB",
-    "asb_environmental": "ENV",
-    "fly_tipping": "ENV",
-    "road_safety": "HWY",
-    "parking": "PKG",
-}
+        candidates = hub.by_type.get(agency_type) or hub.by_type.get("police") or hub.agencies
+        return candidates[int(self.rnd() * len(candidates))]
 
 
 # --- writing ------------------------------------------------------------------------------
 
 
 def _insert_sql(table: str, station_hex: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{32}", station_hex):  # it becomes a literal below
+        raise ValueError(f"Not a UUID in hex: {station_hex!r}")
     cols = ("id", *COLUMNS[table], "created_at", "updated_at")
-    marks = ", ".join("?" * len(cols))
-    # row_version, station_id and voided are the same for every demo row; the station id is
-    # 32 hex digits from a UUID, so it is safe as a literal
-    assert re.fullmatch(r"[0-9a-f]{32}", station_hex)
     return (
         f"INSERT INTO {table} ({', '.join(cols)}, row_version, station_id, voided) "
-        f"VALUES ({marks}, 1, '{station_hex}', 0)"
+        f"VALUES ({', '.join('?' * len(cols))}, 1, '{station_hex}', 0)"
     )
 
 
-#: parents before children (foreign keys are enforced)
-INSERT_ORDER = (
-    "place", "person", "case_", "case_place", "case_person", "contact", "assignment",
-    "action", "note",
-)  # fmt: skip
-
-
 def check_columns() -> None:
-    """Fail loudly if the schema has gained a column the generator does not fill."""
+    """Refuse to run if the schema has a column the generator does not know how to fill."""
     tables = Base.metadata.tables
     for table, cols in COLUMNS.items():
-        have = set(tables[table].columns.keys())
-        written = set(cols) | set(SYNC_COLUMNS)
+        columns = tables[table].columns
+        written = {*cols, *SYNC_COLUMNS}
         missing = {
-            c
-            for c in have - written
-            if not tables[table].columns[c].nullable
-            and tables[table].columns[c].server_default is None
+            c.name
+            for c in columns
+            if c.name not in written and not c.nullable and c.server_default is None
         }
-        unknown = written - have
+        unknown = written - set(columns.keys())
         if missing or unknown:
             raise StoreError(
                 f"The demo data generator is out of step with the {table} table "
-                f"(missing {sorted(missing)}, unknown {sorted(unknown)})."
+                f"(not filled: {sorted(missing)}; unknown: {sorted(unknown)})."
             )
 
 
@@ -1055,12 +1068,13 @@ def generate(
     *,
     now: datetime | None = None,
 ) -> DemoSummary:
-    """Add ``cases`` demo cases (with their people, contacts, agencies, actions and notes).
+    """Add ``cases`` demo cases with their places, people, contacts, agencies, actions, notes.
 
-    All in one transaction: if ``progress`` returns False the whole lot is rolled back and
-    the summary says ``cancelled``. ``now`` (naive UTC) fixes "today" for reproducible data;
-    it defaults to the clock. A database without a station is first set up as
-    Whitehaven Police Station (Copeland).
+    Everything is written in one transaction. ``progress(fraction, message)`` is called now
+    and then; if it returns False the work stops, nothing is kept, and the summary says
+    ``cancelled``. ``now`` (naive UTC) fixes "today" so that the data can be reproduced
+    exactly; it defaults to the clock. A database with no station yet is first set up as
+    Whitehaven Police Station (Copeland hub), and the summary says so.
     """
     if cases < 0:
         raise ValueError("The number of demo cases cannot be negative.")
@@ -1068,7 +1082,6 @@ def generate(
     check_columns()
     if progress is not None and not progress(0.0, "Preparing demo data"):
         return DemoSummary({}, seed, time.perf_counter() - started, cancelled=True)
-
     configured = None
     info = setup.current(store)
     if info is None:
@@ -1077,16 +1090,12 @@ def generate(
         log.info("Demo data: set this database up as %s", configured)
 
     now = (now or utcnow()).replace(tzinfo=None)
-    rng = random.Random(seed)
-    gen = _Generator(rng, now, info.station_id.hex, seed)
+    gen = _Generator(random.Random(seed), now, info.station_id.hex)
     counts: dict[str, int] = dict.fromkeys(INSERT_ORDER, 0)
-    first_seq = last_seq = None
     try:
         with store.write(reason="demo data") as session:
-            conn = session.connection()
-            dbapi = conn.connection.driver_connection
-            cur = dbapi.cursor()
-            old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
+            cur = session.connection().connection.driver_connection.cursor()
+            (old_cache,) = cur.execute("PRAGMA cache_size").fetchone()
             cur.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             try:
                 first_seq, last_seq = _load(gen, session, cur, cases, counts, progress)
@@ -1099,7 +1108,7 @@ def generate(
                         {"demo": True, "seed": seed, "count": counts[table]},
                         reason="demo data",
                     )  # fmt: skip
-            if progress is not None and not progress(0.98, "Saving"):
+            if progress is not None and not progress(0.97, "Saving"):
                 raise DemoCancelled
     except DemoCancelled:
         log.info("Demo data cancelled; nothing was written")
@@ -1120,9 +1129,12 @@ def generate(
     return summary
 
 
-def _load(gen: _Generator, session, cur, cases: int, counts: dict[str, int], progress):
-    """Everything inside the transaction: returns the first and last seq created."""
+def _load(
+    gen: _Generator, session, cur, cases: int, counts: dict[str, int], progress: Progress | None
+) -> tuple[int | None, int | None]:
+    """The work inside the transaction; returns the first and last seq made."""
     gen.load(session)
+    gen.bind()
     insert = {t: _insert_sql(t, gen.station_hex) for t in INSERT_ORDER}
 
     def flush() -> None:
@@ -1134,53 +1146,58 @@ def _load(gen: _Generator, session, cur, cases: int, counts: dict[str, int], pro
                 rows.clear()
 
     flush()  # the places
-
-    seq = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()[0]
+    if not cases:
+        return None, None
+    (seq,) = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()
     counters = _reference_counters(cur, gen)
     schedule = gen.schedule(cases)
 
-    trigger_sql = None
-    if REBUILD_SEARCH and cases:
-        row = cur.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-            (_SEARCH_TRIGGER,),
-        ).fetchone()
-        if row is not None:
-            trigger_sql = row[0]
-            cur.execute(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+    # Keeping the full-text index and the secondary indexes up row by row is what makes a
+    # bulk load slow; take them away for the load and put them back exactly as they were
+    # (their own SQL from sqlite_master), all inside this transaction.
+    marks = ", ".join("?" * len(BULK_TABLES))
+    saved = cur.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+        f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND name = ?))"
+        " ORDER BY type, name",
+        (*BULK_TABLES, SEARCH_TRIGGER),
+    ).fetchall()
+    for kind, name, _sql in saved:
+        cur.execute(f'DROP {kind.upper()} "{name}"')
 
-    first_seq = seq + 1 if cases else None
+    first_seq = seq + 1
     changed: set[tuple[str, int]] = set()
-    for i, (received, hub) in enumerate(schedule):
+    for done, (received, hub) in enumerate(schedule, start=1):
         seq += 1
         key = (hub.id, received.year)
         number = counters.get(key, 0) + 1
         counters[key] = number
         changed.add(key)
         gen.case(hub, received, seq, f"{hub.code}-{received.year}-{number:04d}")
-        if (i + 1) % BATCH_CASES == 0 or i + 1 == cases:
+        if done % BATCH_CASES == 0 or done == cases:
             flush()
             if progress is not None and not progress(
-                0.9 * (i + 1) / cases, f"{i + 1:,} of {cases:,} demo cases"
+                0.85 * done / cases, f"{done:,} of {cases:,} demo cases"
             ):
                 raise DemoCancelled
-    flush()
 
     cur.executemany(
         "INSERT INTO reference_counter (hub_id, year, last) VALUES (?, ?, ?) "
         "ON CONFLICT (hub_id, year) DO UPDATE SET last = max(last, excluded.last)",
         [(hub_id, year, counters[(hub_id, year)]) for hub_id, year in sorted(changed)],
     )
-    if trigger_sql is not None:
-        if progress is not None and not progress(0.92, "Rebuilding the search index"):
-            raise DemoCancelled
-        cur.execute(trigger_sql)
-        cur.execute("INSERT INTO case_search(case_search) VALUES ('rebuild')")
-    return first_seq, (seq if cases else None)
+    if progress is not None and not progress(0.86, "Rebuilding the indexes"):
+        raise DemoCancelled
+    for _kind, _name, sql in saved:
+        cur.execute(sql)
+    if progress is not None and not progress(0.9, "Rebuilding the search index"):
+        raise DemoCancelled
+    cur.execute("INSERT INTO case_search (case_search) VALUES ('rebuild')")
+    return first_seq, seq
 
 
 def _reference_counters(cur, gen: _Generator) -> dict[tuple[str, int], int]:
-    """The last number used per hub and year: the counter table, or higher references."""
+    """The last number used per hub and year: the counter table, or any higher reference."""
     counters: dict[tuple[str, int], int] = {}
     for hub_id, year, last in cur.execute("SELECT hub_id, year, last FROM reference_counter"):
         counters[(hub_id, year)] = last
@@ -1189,7 +1206,5 @@ def _reference_counters(cur, gen: _Generator) -> dict[tuple[str, int], int]:
         m = _REFERENCE.match(reference)
         if m and m.group(1) in by_code:
             key = (by_code[m.group(1)], int(m.group(2)))
-            number = int(m.group(3))
-            if number > counters.get(key, 0):
-                counters[key] = number
+            counters[key] = max(counters.get(key, 0), int(m.group(3)))
     return counters

@@ -59,9 +59,13 @@ class FirstStartDialog(QDialog):
         form.addRow(tr("&Hub:"), self.hub)
         form.addRow(tr("&Station:"), self.station)
         form.addRow("", self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, parent=self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close, parent=self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Start"))
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("Quit"))
         buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.quit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -98,8 +102,12 @@ class FirstStartDialog(QDialog):
         super().accept()
 
     def reject(self) -> None:
-        # Closing without an answer: the app cannot work for no hub; keep asking.
-        self._show_error(tr("Choose the hub and station to carry on."))
+        # Escape or the window's close button: the app cannot work for no hub, so say so;
+        # the Quit button leaves for real.
+        self._show_error(tr("Choose the hub and station to carry on, or Quit."))
+
+    def quit(self) -> None:
+        super().reject()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
