@@ -105,7 +105,7 @@ def cmd_demo(args) -> int:
     from hubapp.store import demo
 
     store = _open(_db_path(args))
-    tty = sys.stderr.isatty()
+    tty = sys.stderr is not None and sys.stderr.isatty()  # hubappw has no console
 
     def progress(fraction: float, message: str) -> bool:
         if tty:

@@ -1,4 +1,5 @@
-"""Render resources/icons/hubapp.svg to hubapp.png (256 px) and a multi-size hubapp.ico.
+"""Render resources/icons/hubapp.svg to hubapp.png (256 px), a multi-size hubapp.ico and the
+installer's side picture installer/wizard.bmp.
 
 Run from anywhere, with the project's environment (it needs PySide6 only):
 
@@ -22,8 +23,10 @@ ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 SVG = ICON_DIR / "hubapp.svg"
 PNG = ICON_DIR / "hubapp.png"
 ICO = ICON_DIR / "hubapp.ico"
+WIZARD = Path(__file__).resolve().parent / "wizard.bmp"
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 PNG_SIZE = 256
+WIZARD_SIZE = (164, 314)  # the Modern UI welcome and finish pages' picture
 
 
 def render(svg: Path, size: int):
@@ -112,16 +115,38 @@ def ico_bytes(images: dict[int, object]) -> bytes:
     return header + directory + payload
 
 
+def wizard_bitmap(svg: Path):
+    """The icon on the icon's own blue, as a 24-bit image (what NSIS reads)."""
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    width, height = WIZARD_SIZE
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    gradient = QLinearGradient(QPointF(0, 0), QPointF(0, height))
+    gradient.setColorAt(0, QColor("#1d5bb8"))
+    gradient.setColorAt(1, QColor("#0a2d6b"))
+    painter.fillRect(0, 0, width, height, gradient)
+    size = 112
+    QSvgRenderer(str(svg)).render(painter, QRectF((width - size) / 2, 40, size, size))
+    painter.end()
+    return image.convertToFormat(QImage.Format.Format_RGB888)
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([])  # QtSvg needs a GUI application
     images = {size: render(SVG, size) for size in ICO_SIZES}
-    PNG.write_bytes(png_bytes(images[PNG_SIZE] if PNG_SIZE in images else render(SVG, PNG_SIZE)))
+    PNG.write_bytes(png_bytes(images.get(PNG_SIZE) or render(SVG, PNG_SIZE)))
     ICO.write_bytes(ico_bytes(images))
+    if not wizard_bitmap(SVG).save(str(WIZARD), "BMP"):
+        raise SystemExit(f"Qt could not write {WIZARD}")
     del app
-    for out in (PNG, ICO):
+    for out in (PNG, ICO, WIZARD):
         print(f"wrote {out.relative_to(ICON_DIR.parent.parent)} ({out.stat().st_size:,} bytes)")
     return 0
 
