@@ -82,8 +82,13 @@ def test_every_column_sorts_and_pages_without_gaps(case_list, column, descending
         stamps = [r.received_at for r in everything]
         assert stamps == sorted(stamps, reverse=descending)
     if column is Column.REFERENCE:
+
+        def natural(ref):
+            prefix, _, number = ref.rpartition("-")
+            return prefix, int(number)
+
         refs = [r.reference for r in everything]
-        assert refs == sorted(refs, reverse=descending)
+        assert refs == sorted(refs, key=natural, reverse=descending)
 
 
 def test_model_passes_qtmodeltester(qtmodeltester, demo_store, case_list):

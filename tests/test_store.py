@@ -71,6 +71,17 @@ def test_new_database_has_pragmas_and_reference_data(db_path):
     s.close()
 
 
+def test_reference_ids_are_the_same_on_every_station(tmp_path):
+    a, b = open_store(tmp_path / "a.sqlite3"), open_store(tmp_path / "b.sqlite3")
+    for model in (Hub, Agency, Category, Channel, HubAgency):
+        with a.read() as sa, b.read() as sb:
+            ids_a = {r.id for r in sa.scalars(select(model))}
+            ids_b = {r.id for r in sb.scalars(select(model))}
+        assert ids_a == ids_b and ids_a, model.__tablename__
+    a.close()
+    b.close()
+
+
 def test_reopening_adds_nothing(db_path):
     open_store(db_path).close()
     s = open_store(db_path)

@@ -34,16 +34,17 @@ def _rank(enum_cls, column: str) -> str:
 
 
 #: SQL for each sortable column; c.seq breaks ties so paging is stable
-_ORDER = {
-    Column.REFERENCE: "c.reference",
-    Column.RECEIVED: "c.received_at",
-    Column.HUB: "(SELECT name FROM hub WHERE hub.id = c.hub_id)",
-    Column.CATEGORY: "(SELECT name FROM category WHERE category.id = c.category_id)",
-    Column.STATUS: _rank(CaseStatus, "c.status"),
-    Column.RISK: _rank(RiskLevel, "c.risk_level"),
-    Column.LOCATION: "c.town COLLATE NOCASE, c.location COLLATE NOCASE",
-    Column.SUMMARY: "c.summary COLLATE NOCASE",
-    Column.LEAD: "(SELECT short_name FROM agency WHERE agency.id = c.lead_agency_id)",
+_ORDER: dict[Column, tuple[str, ...]] = {
+    # hub and year, then the number by its length: CAR-2026-9999 before CAR-2026-10000
+    Column.REFERENCE: ("rtrim(c.reference, '0123456789')", "length(c.reference)", "c.reference"),
+    Column.RECEIVED: ("c.received_at",),
+    Column.HUB: ("(SELECT name FROM hub WHERE hub.id = c.hub_id)",),
+    Column.CATEGORY: ("(SELECT name FROM category WHERE category.id = c.category_id)",),
+    Column.STATUS: (_rank(CaseStatus, "c.status"),),
+    Column.RISK: (_rank(RiskLevel, "c.risk_level"),),
+    Column.LOCATION: ("c.town COLLATE NOCASE", "c.location COLLATE NOCASE"),
+    Column.SUMMARY: ("c.summary COLLATE NOCASE",),
+    Column.LEAD: ("(SELECT short_name FROM agency WHERE agency.id = c.lead_agency_id)",),
 }
 
 OPEN = "open"  # the status filter meaning "anything not closed"
@@ -202,7 +203,7 @@ class _Paged(CaseResult):
 
 def _order_sql(sort: CaseSort) -> str:
     direction = "DESC" if sort.descending else "ASC"
-    parts = [f"{part.strip()} {direction}" for part in _ORDER[sort.column].split(",")]
+    parts = [f"{expression} {direction}" for expression in _ORDER[sort.column]]
     return ", ".join([*parts, f"c.seq {direction}"])
 
 

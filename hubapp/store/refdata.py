@@ -20,6 +20,15 @@ from hubapp.store.schema import Agency, AgencyType, Category, Channel, Hub, HubA
 log = logging.getLogger(__name__)
 
 
+#: Reference rows get ids derived from their codes, so every station that loads the same
+#: reference data has the same ids and central sync sees one hub, not one per station.
+NAMESPACE = uuid.UUID("6f6b2b1e-2f0c-4d1e-9a57-1c0b6e2d9a10")
+
+
+def ref_id(table: str, code: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"{table}:{code}")
+
+
 def read(name: str) -> dict[str, Any]:
     with resources.refdata(name).open("rb") as fh:
         return tomllib.load(fh)
@@ -50,7 +59,7 @@ def load(store) -> dict[str, int]:
         for h in hubs:
             if h["code"] not in have:
                 have[h["code"]] = hub = Hub(
-                    id=uuid.uuid4(), code=h["code"], name=h["name"], base=h["base"], town=h["town"],
+                    id=ref_id("hub", h["code"]), code=h["code"], name=h["name"], base=h["base"], town=h["town"],
                     council_code=h.get("council"), active=h.get("active", True),
                 )  # fmt: skip
                 s.add(hub)
@@ -60,7 +69,9 @@ def load(store) -> dict[str, int]:
         types = existing(AgencyType)
         for t in agencies["agency_type"]:
             if t["code"] not in types:
-                types[t["code"]] = row = AgencyType(id=uuid.uuid4(), code=t["code"], name=t["name"])
+                types[t["code"]] = row = AgencyType(
+                    id=ref_id("agency_type", t["code"]), code=t["code"], name=t["name"]
+                )
                 s.add(row)
 
         have_agencies = existing(Agency)
@@ -68,14 +79,19 @@ def load(store) -> dict[str, int]:
             if a["code"] in have_agencies:
                 continue
             agency = Agency(
-                id=uuid.uuid4(), code=a["code"], name=a["name"], short_name=a["short"],
+                id=ref_id("agency", a["code"]), code=a["code"], name=a["name"], short_name=a["short"],
                 agency_type_id=types[a["type"]].id,
             )  # fmt: skip
             s.add(agency)
             codes = hub_by_code.keys() if a["hubs"] == ["*"] else a["hubs"]
             for code in codes:
                 s.add(
-                    HubAgency(hub_id=hub_by_code[code].id, agency_id=agency.id, position=position)
+                    HubAgency(
+                        id=ref_id("hub_agency", f"{code}/{a['code']}"),
+                        hub_id=hub_by_code[code].id,
+                        agency_id=agency.id,
+                        position=position,
+                    )
                 )
             added["agency"] = added.get("agency", 0) + 1
 
@@ -83,7 +99,13 @@ def load(store) -> dict[str, int]:
             have_rows = existing(model)
             for r in rows:
                 if r["code"] not in have_rows:
-                    s.add(model(code=r["code"], name=r["name"]))
+                    s.add(
+                        model(
+                            id=ref_id(model.__tablename__, r["code"]),
+                            code=r["code"],
+                            name=r["name"],
+                        )
+                    )
                     added[model.__tablename__] = added.get(model.__tablename__, 0) + 1
     if added:
         log.info("Loaded reference data: %s", added)
