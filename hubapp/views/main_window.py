@@ -93,6 +93,11 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.setMaxLength(200)
         self.search.textChanged.connect(self._apply_filter)
+        clear = QAction(tr("Clear the search"), self.search, shortcut=QKeySequence("Escape"))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self._clear_search)
+        self.search.addAction(clear)
+        self.search.returnPressed.connect(lambda: self.table.setFocus())
         self.hub_combo = QComboBox(self, objectName="hubFilter")
         self.hub_combo.setToolTip(tr("Which hub's cases to show"))
         self.status_combo = QComboBox(self, objectName="statusFilter")
@@ -279,6 +284,10 @@ class MainWindow(QMainWindow):
     def search_for(self, text: str) -> None:
         self.search.setText(text)
 
+    def _clear_search(self) -> None:
+        self.search.clear()
+        self.table.setFocus()
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -311,6 +320,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         lines = [
             ("Ctrl+F", tr("Find cases (type to filter)")),
+            ("Esc", tr("Clear the search")),
             ("Ctrl+1 / Ctrl+0", tr("This hub's cases / all hubs")),
             ("Ctrl+Shift+O / A", tr("Open cases only / any status")),
             ("F5", tr("Refresh the list")),
