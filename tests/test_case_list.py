@@ -153,3 +153,29 @@ def test_user_text_in_tooltips_is_never_rich_text(demo_store, case_list):
     summary_col = COLUMNS.index((Column.SUMMARY, "Summary"))
     tip = model.index(0, summary_col).data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("<p") and "<b>" not in tip
+
+
+def test_keystrokes_that_change_no_query_do_not_reset_the_model(demo_store, case_list, qtbot):
+    model = CaseTableModel()
+    model.set_source(case_list, lookups.load(demo_store))
+    model.set_filter(CaseFilter(status=None, text="park"))
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    for text in ("park ", "park l", "park -"):  # a space, a single letter, punctuation
+        model.set_filter(CaseFilter(status=None, text=text))
+    assert resets == []
+    model.set_filter(CaseFilter(status=None, text="park la"))
+    assert resets == [1]
+
+
+@pytest.mark.parametrize("status", [None, OPEN])
+def test_searches_start_from_the_full_text_index(demo_store, case_list, status):
+    """With a hub or status filter too, SQLite must still begin with the full-text hits;
+    the other order ran the full-text query once per case and took seconds."""
+    (hub,) = _sql(demo_store, "SELECT id FROM hub WHERE code = 'COP'")[0]
+    f = CaseFilter(hub_id=uuid.UUID(hex=hub), status=status, text="bikes park")
+    result = case_list.query(f, CaseSort())
+    with demo_store.engine.connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + result.sql, result.params).fetchall()
+    assert "VIRTUAL TABLE" in plan[0][3], plan
+    assert result.size == case_list.count(f)

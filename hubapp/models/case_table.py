@@ -95,8 +95,9 @@ class CaseTableModel(QAbstractTableModel):
         return self._sort
 
     def set_filter(self, case_filter: CaseFilter) -> None:
-        if case_filter != self._filter:
-            self._filter = case_filter
+        same = case_filter.same_rows(self._filter)
+        self._filter = case_filter
+        if not same:
             self.refresh()
 
     def refresh(self) -> None:
