@@ -42,14 +42,15 @@ def tr(text: str) -> str:
 
 
 COLUMNS: list[tuple[Column, str]] = [
+    # what a coordinator scans first: which case, how new, how far along, how risky, what
     (Column.REFERENCE, "Reference"),
     (Column.RECEIVED, "Received"),
-    (Column.HUB, "Hub"),
-    (Column.CATEGORY, "Category"),
     (Column.STATUS, "Status"),
     (Column.RISK, "Risk"),
-    (Column.LOCATION, "Location"),
+    (Column.CATEGORY, "Category"),
     (Column.SUMMARY, "Summary"),
+    (Column.LOCATION, "Location"),
+    (Column.HUB, "Hub"),
     (Column.LEAD, "Lead agency"),
 ]
 
@@ -141,7 +142,7 @@ class CaseTableModel(QAbstractTableModel):
         if role == CaseIdRole:
             return row[0]
         if role == ReferenceRole:
-            return row[2]
+            return row[1].reference
         if role == RiskRole:
             return row[1].risk_level
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -215,16 +216,15 @@ class CaseTableModel(QAbstractTableModel):
         lk = self._lookups
         place = r.town if not r.location else (f"{r.location}, {r.town}" if r.town else r.location)
         hub = lk.hubs.get(r.hub_id) if lk else None
-        return (
-            r.id,
-            r,
-            r.reference,
-            format_datetime(parse_stored_datetime(r.received_at)),
-            hub.name if hub else "",
-            lk.name("categories", r.category_id) if lk else "",
-            label(CaseStatus, r.status),
-            label(RiskLevel, r.risk_level),
-            place,
-            r.summary,
-            lk.name("agencies", r.lead_agency_id, short=True) if lk else "",
-        )
+        values = {
+            Column.REFERENCE: r.reference,
+            Column.RECEIVED: format_datetime(parse_stored_datetime(r.received_at)),
+            Column.HUB: hub.name if hub else "",
+            Column.CATEGORY: lk.name("categories", r.category_id) if lk else "",
+            Column.STATUS: label(CaseStatus, r.status),
+            Column.RISK: label(RiskLevel, r.risk_level),
+            Column.LOCATION: place,
+            Column.SUMMARY: r.summary,
+            Column.LEAD: lk.name("agencies", r.lead_agency_id, short=True) if lk else "",
+        }
+        return (r.id, r, *(values[c] for c, _ in COLUMNS))

@@ -31,7 +31,18 @@ from hubapp.store.caselist import OPEN, CaseFilter, Column
 log = logging.getLogger(__name__)
 
 ALL = "__all__"
-COLUMN_WIDTHS = [112, 118, 100, 180, 92, 72, 230, 340, 110]
+#: each column's width: the text it must show in full, or a width in pixels
+COLUMN_WIDTHS: dict[Column, str | int] = {
+    Column.REFERENCE: "COP-2026-00000",
+    Column.RECEIVED: "00/00/0000 00:00",
+    Column.STATUS: "Under review",
+    Column.RISK: "Standard",
+    Column.CATEGORY: 160,
+    Column.SUMMARY: 330,
+    Column.LOCATION: 210,
+    Column.HUB: "South Lakeland",
+    Column.LEAD: 110,
+}
 HUB_COLUMN = [c for c, _ in COLUMNS].index(Column.HUB)
 
 
@@ -136,7 +147,11 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for i, width in enumerate(COLUMN_WIDTHS):
+        metrics = t.fontMetrics()
+        for i, (column, _title) in enumerate(COLUMNS):
+            width = COLUMN_WIDTHS[column]
+            if isinstance(width, str):
+                width = metrics.horizontalAdvance(width) + 2 * metrics.averageCharWidth() + 8
             t.setColumnWidth(i, width)
         column, order = self.model.sort_section()
         header.setSortIndicator(column, order)  # before enabling sorting, which applies it
