@@ -7,14 +7,23 @@ import errno
 OWN_ERRORS = frozenset({"StoreError", "EditConflict", "CaseNotFound", "UsageError"})
 
 
+def _own(exc: BaseException) -> bool:
+    """One of hubapp's own errors, already worded for people (any StoreError subclass)."""
+    if type(exc).__name__ in OWN_ERRORS:
+        return True
+    from hubapp.store.database import StoreError  # loaded already whenever one is raised
+
+    return isinstance(exc, StoreError)
+
+
 def expected(exc: BaseException) -> bool:
     """An error people cause or meet (bad file, full disk), not a fault in hubapp."""
-    return type(exc).__name__ in OWN_ERRORS or isinstance(exc, OSError)
+    return _own(exc) or isinstance(exc, OSError)
 
 
 def describe(exc: BaseException) -> str:
     # Our own errors are already worded for people.
-    if type(exc).__name__ in OWN_ERRORS:
+    if _own(exc):
         return str(exc)
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:

@@ -98,3 +98,9 @@ def label(enum_cls: type[StrEnum], code: str) -> str:
         return enum_cls(code).label  # type: ignore[attr-defined]
     except ValueError:
         return code
+
+
+#: action statuses that still need work (the grid counts these; RAG colours them)
+OPEN_ACTION_STATUSES = frozenset({ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value})
+#: action statuses that end an action (it can be reopened)
+FINISHED_ACTION_STATUSES = frozenset({ActionStatus.DONE.value, ActionStatus.CANCELLED.value})

@@ -40,3 +40,16 @@ def worst(rags: list[Rag]) -> Rag:
         if colour in rags:
             return colour
     return Rag.NONE
+
+
+def group_rag(open_count: int, earliest_due: date | None, today: date) -> Rag:
+    """The colour of one agency's open actions on a case (a cell of the assignment grid).
+
+    Only the earliest due date of the open actions matters: red when it has passed, amber when
+    it falls within the next seven days (today included), green otherwise (also when no open
+    action has a due date). With no open action at all the cell has no colour (``Rag.NONE``).
+    This is ``worst`` of ``action_rag`` over the open actions, without needing each one.
+    """
+    if open_count <= 0:
+        return Rag.NONE
+    return action_rag(earliest_due, "open", today)

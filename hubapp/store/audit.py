@@ -41,6 +41,8 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "case_": {"details"},
     "contact": {"summary"},
     "note": {"body"},
+    # action texts often name people; dates, status and agency stay in the log in full
+    "action": {"description", "outcome", "owner"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
 from hubapp.domain.clock import utcnow
@@ -96,7 +97,12 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
                 select(Agency.short_name, Assignment.role)
                 .join(Agency, Agency.id == Assignment.agency_id)
                 .where(Assignment.case_id == case_id, Assignment.voided.is_(False))
-                .order_by(Assignment.role.desc(), Agency.short_name)
+                .order_by(
+                    sql_case(
+                        (Assignment.role == "lead", 0), (Assignment.role == "support", 1), else_=2
+                    ),
+                    Agency.short_name,
+                )
             )
         ]
         actions = [

@@ -1,0 +1,64 @@
+"""Small helpers shared by the assignment, action and export tests (real SQLite, no Qt)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from hubapp.store.schema import Action, Agency, AuditEntry, Case, Category, Channel, Hub
+
+
+def hub_id(store, code: str) -> uuid.UUID:
+    with store.read() as s:
+        return s.scalar(select(Hub.id).where(Hub.code == code))
+
+
+def agency_id(store, code: str) -> uuid.UUID:
+    with store.read() as s:
+        return s.scalar(select(Agency.id).where(Agency.code == code))
+
+
+def new_case(store, reference: str = "CAR-2026-0042", hub: str = "CAR", **overrides) -> uuid.UUID:
+    """A live case in ``hub`` with no agencies yet; returns its id."""
+    with store.write(reason="test case") as s:
+        values = dict(
+            id=uuid.uuid4(),
+            seq=(s.scalar(select(func.max(Case.seq))) or 0) + 1,
+            reference=reference,
+            hub_id=s.scalar(select(Hub.id).where(Hub.code == hub)),
+            category_id=s.scalar(select(Category.id).limit(1)),
+            channel_id=s.scalar(select(Channel.id).limit(1)),
+            summary="Youths on bikes in Bitts Park",
+            received_at=datetime(2026, 5, 1, 9, 30),
+            opened_on=date(2026, 5, 1),
+        )
+        values.update(overrides)
+        case = Case(**values)
+        s.add(case)
+        return case.id
+
+
+def case_state(store, case_id: uuid.UUID) -> tuple[uuid.UUID | None, int]:
+    with store.read() as s:
+        case = s.get(Case, case_id)
+        return case.lead_agency_id, case.row_version
+
+
+def audit_count(store) -> int:
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def audit_since(store, after: int, entity: str | None = None) -> list[AuditEntry]:
+    with store.read() as s:
+        q = select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id)
+        if entity is not None:
+            q = q.where(AuditEntry.entity == entity)
+        return list(s.scalars(q))
+
+
+def action_row(store, action_id: uuid.UUID) -> Action:
+    with store.read() as s:
+        return s.get(Action, action_id)
