@@ -1,7 +1,6 @@
 """The store on real SQLite files: opening, refusing bad files, migrations, audit."""
 
 import hashlib
-import os
 import sqlite3
 import uuid
 
@@ -18,17 +17,12 @@ def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_schema_head_matches_alembic():
-    from alembic.config import Config
+def test_schema_head_matches_alembic(db_path):
     from alembic.script import ScriptDirectory
 
     from hubapp.store import database
 
-    cfg = Config()
-    cfg.set_main_option(
-        "script_location", str(os.path.join(os.path.dirname(database.__file__), "migrations"))
-    )
-    script = ScriptDirectory.from_config(cfg)
+    script = ScriptDirectory.from_config(database.alembic_config(db_path))
     assert script.get_current_head() == SCHEMA_HEAD
     assert {r.revision for r in script.walk_revisions()} == set(KNOWN_REVISIONS)
 
@@ -134,23 +128,24 @@ def test_folder_that_cannot_be_created_is_refused(tmp_path):
         open_store(blocker / "sub" / "hub.sqlite3")
 
 
-def test_an_older_database_is_upgraded_on_open(db_path):
-    """Take a database back to before the first migration; opening brings it to head."""
+def _downgrade(db_path, revision: str) -> None:
+    """Take a database back to an older schema, as an older hubapp left it."""
     from alembic import command
-    from alembic.config import Config
 
     from hubapp.store import database
 
-    open_store(db_path).close()
-    cfg = Config()
-    cfg.set_main_option(
-        "script_location", os.path.join(os.path.dirname(database.__file__), "migrations")
-    )
+    cfg = database.alembic_config(db_path)
     engine = database.make_engine(db_path)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "base")
+        command.downgrade(cfg, revision)
     engine.dispose()
+
+
+def test_an_older_database_is_upgraded_on_open(db_path):
+    """Take a database back to before the first migration; opening brings it to head."""
+    open_store(db_path).close()
+    _downgrade(db_path, "base")
     con = sqlite3.connect(db_path)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name='case_'").fetchone()[0] == 0
     con.close()
@@ -164,21 +159,8 @@ def test_an_older_database_is_upgraded_on_open(db_path):
 
 
 def test_a_database_at_the_first_schema_gains_the_case_list_indexes(db_path):
-    from alembic import command
-    from alembic.config import Config
-
-    from hubapp.store import database
-
     open_store(db_path).close()
-    cfg = Config()
-    cfg.set_main_option(
-        "script_location", os.path.join(os.path.dirname(database.__file__), "migrations")
-    )
-    engine = database.make_engine(db_path)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
-    engine.dispose()
+    _downgrade(db_path, "0001")
 
     def indexes():
         con = sqlite3.connect(db_path)

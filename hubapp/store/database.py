@@ -139,15 +139,21 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def alembic_config(path: Path):
+    """Alembic's configuration for the database at ``path`` (Alembic imported on demand)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{path}")
+    return cfg
+
+
 def migrate(engine: Engine, path: Path) -> None:
     """Bring the schema to SCHEMA_HEAD with Alembic (imported only when needed)."""
     from alembic import command
-    from alembic.config import Config
 
-    here = Path(__file__).resolve().parent
-    cfg = Config()
-    cfg.set_main_option("script_location", str(here / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{path}")
+    cfg = alembic_config(path)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
