@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -133,6 +134,14 @@ def cmd_selftest(args) -> int:
 def cmd_gui(args) -> int:
     from hubapp.app import run_gui
 
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort with a misleading message about missing libraries
+        raise UsageError(
+            "There is no display to open the window on; run hubapp from a desktop session "
+            "(its commands, such as 'hubapp setup' or 'hubapp demo', work without one)."
+        )
     return run_gui(_db_path(args))
 
 

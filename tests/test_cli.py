@@ -159,3 +159,15 @@ def test_existing_database_in_a_read_only_folder_is_refused_untouched(tmp_path):
     assert r.returncode == 1
     assert "read-only for you" in r.stderr and "Traceback" not in r.stderr
     assert db.read_bytes() == before
+
+
+def test_no_display_is_one_sentence(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    r = subprocess.run([sys.executable, "-m", "hubapp", "--db", str(tmp_path / "h.sqlite3")],
+                       capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith("hubapp: There is no display to open the window on")

@@ -685,3 +685,32 @@ def test_default_now_is_the_clock(tmp_path):
     assert now - timedelta(days=30) < datetime.fromisoformat(last) <= now
     assert scalar(store, "SELECT max(updated_at) FROM case_") <= str(now)
     store.close()
+
+
+def test_the_same_seed_twice_on_one_database_adds_more_cases(tmp_path):
+    from hubapp.store.database import open_store
+
+    s = open_store(tmp_path / "training.sqlite3")
+    first = demo.generate(s, 150, seed=5)
+    second = demo.generate(s, 40, seed=5)
+    assert (first.cases, second.cases) == (150, 40)
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM case_").scalar() == 190
+        assert conn.exec_driver_sql("SELECT count(DISTINCT id) FROM person").scalar() == (
+            conn.exec_driver_sql("SELECT count(*) FROM person").scalar()
+        )
+    s.close()
+
+
+def test_demo_data_never_goes_into_a_database_with_real_cases(store):
+    from casework import new_case
+
+    from hubapp.store.database import StoreError
+
+    new_case(store)
+    with pytest.raises(
+        StoreError, match="holds real cases; demo data goes only into a new database"
+    ):
+        demo.generate(store, 10)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM case_").scalar() == 1

@@ -159,10 +159,14 @@ def test_first_start_asks_for_hub_and_station(qtbot, db_path):
     names = [dialog.hub.itemText(i) for i in range(dialog.hub.count())]
     assert names[-1] == "Eden (launching later)"
     assert not dialog.hub.model().item(dialog.hub.count() - 1).isEnabled()
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    # nothing is chosen for the user: Enter straight away is refused
+    assert names[0] == "Choose this PC's hub…" and dialog.station.text() == ""
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == "Choose the hub this PC works for."
     dialog.hub.setCurrentIndex(names.index("South Lakeland"))
     assert dialog.station.text() == "Kendal Police Station"
     dialog.station.clear()
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert (
         dialog.error.isVisibleTo(dialog)
@@ -189,3 +193,34 @@ def test_a_bad_database_file_reports_one_sentence(qtbot, tmp_path, window):
     controller.open(on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     assert errors == [f"{bad} is not a hubapp database (it is not an SQLite file)."]
+
+
+def test_tabbing_into_the_list_opens_no_case(window, demo_store, qtbot):
+    """Only a selected row is a deliberate opening (and an audited consultation)."""
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key.Key_Tab)
+    window.table.setFocus()
+    window.table.setCurrentIndex(window.model.index(3, 0))
+    window.table.clearSelection()
+    qtbot.wait(300)  # longer than the selection settles; nothing may be opened
+    assert window.selected_case_id() is None
+    assert "Select a case" in window.detail._hint.text()
+    with controller.db.store.engine.connect() as conn:
+        n = conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_log WHERE kind='consultation'"
+        ).scalar()
+    assert n == 0
+
+
+def test_reset_columns_restores_order_and_widths(window):
+    header = window.table.horizontalHeader()
+    widths = [window.table.columnWidth(i) for i in range(header.count())]
+    header.moveSection(0, 5)
+    window.table.setColumnWidth(2, 400)
+    window.reset_columns_action.trigger()
+    assert [header.logicalIndex(v) for v in range(header.count())] == list(range(header.count()))
+    assert [window.table.columnWidth(i) for i in range(header.count())] == widths

@@ -185,6 +185,8 @@ def test_station_setup_matches_names_loosely(db_path):
         setup.configure(s, "Narnia", "Cair Paravel")
     with pytest.raises(StoreError, match="must not be empty"):
         setup.configure(s, "SLK", "   ")
+    with pytest.raises(StoreError, match="The Eden hub is not open yet"):
+        setup.configure(s, "EDN", "Penrith Police Station")
     s.close()
 
 

@@ -44,13 +44,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, setup
 from hubapp.store.database import StoreError
-from hubapp.store.schema import Agency, AgencyType, Base, Category, Channel, Hub, HubAgency
+from hubapp.store.schema import (
+    Agency,
+    AgencyType,
+    Base,
+    Case,
+    Category,
+    Channel,
+    Hub,
+    HubAgency,
+    LocalSetting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1129,6 +1139,7 @@ def generate(
     check_columns()
     if progress is not None and not progress(0.0, "Preparing demo data"):
         return DemoSummary({}, seed, time.perf_counter() - started, cancelled=True)
+    existing = _guard_real_cases(store)
     configured = None
     info = setup.current(store)
     if info is None:
@@ -1137,7 +1148,10 @@ def generate(
         log.info("Demo data: set this database up as %s", configured)
 
     now = (now or utcnow()).replace(tzinfo=None)
-    gen = _Generator(random.Random(seed), now, info.station_id.hex)
+    # Same seed on an empty database, same data. Adding to a database that already holds
+    # demo cases must not repeat the ids of the first run, so the seed takes its size too.
+    gen = _Generator(random.Random(seed if not existing else f"{seed}:{existing}"), now,
+                     info.station_id.hex)  # fmt: skip
     counts: dict[str, int] = dict.fromkeys(INSERT_ORDER, 0)
     try:
         with store.write(reason="demo data") as session:
@@ -1152,6 +1166,7 @@ def generate(
             finally:
                 _quietly(cur, f"PRAGMA cache_size = {int(old_cache)}")
                 cur.close()
+            _mark_demo(session)
             for table in INSERT_ORDER:
                 if counts[table]:
                     audit.record(
@@ -1178,6 +1193,33 @@ def generate(
     if progress is not None:
         progress(1.0, "Done")
     return summary
+
+
+#: local_setting key marking a database made for training and demonstrations
+DEMO_KEY = "demo_database"
+
+
+def is_demo_database(store) -> bool:
+    with store.read() as s:
+        return s.get(LocalSetting, DEMO_KEY) is not None
+
+
+def _guard_real_cases(store) -> int:
+    """The highest case seq so far. Refuses a database whose cases are real, not demo data."""
+    with store.read() as s:
+        highest = s.scalar(select(func.max(Case.seq))) or 0
+        marked = s.get(LocalSetting, DEMO_KEY) is not None
+    if highest and not marked:
+        raise StoreError(
+            f"{store.path} holds real cases; demo data goes only into a new database or one "
+            "made for training (for example --db training.sqlite3)."
+        )
+    return highest
+
+
+def _mark_demo(session) -> None:
+    if session.get(LocalSetting, DEMO_KEY) is None:
+        session.add(LocalSetting(key=DEMO_KEY, value="1"))
 
 
 def _load(

@@ -78,6 +78,8 @@ def configure(store, hub_text: str, station_name: str) -> StationInfo:
     if len(station_name) > 120:
         raise StoreError("The station name is too long (at most 120 characters).")
     hub = find_hub(store, hub_text)
+    if not hub.active:
+        raise StoreError(f"The {hub.name} hub is not open yet; choose another hub.")
     with store.write(reason="station set-up") as s:
         station = s.scalars(
             select(Station).where(Station.hub_id == hub.id, Station.name == station_name)

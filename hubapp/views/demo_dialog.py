@@ -51,7 +51,7 @@ class DemoDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Add demo cases"))
         self.buttons.accepted.connect(self._start)
-        self.buttons.rejected.connect(self._cancel)
+        self.buttons.rejected.connect(self.reject)
         form = QFormLayout()
         form.addRow(tr("&Number of cases:"), self.cases)
         layout = QVBoxLayout(self)
@@ -65,6 +65,7 @@ class DemoDialog(QDialog):
         self.cases.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         self.progress.show()
+        self.adjustSize()
         self.task = Task(self._job, self.cases.value())
         self.task.progress.connect(self._on_progress)
         self.task.succeeded.connect(self._on_done)
@@ -83,15 +84,27 @@ class DemoDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)
         self.status.setStyleSheet("color: #a4161a;")
+        self.status.setWordWrap(True)
+        self.adjustSize()
         self.cases.setEnabled(True)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
 
     def _on_cancelled(self) -> None:
         super().reject()
 
-    def _cancel(self) -> None:
-        if self.task is not None and not self.task.context.cancelled:
-            self.status.setText(tr("Cancelling… nothing will be kept."))
-            self.task.cancel()
+    def reject(self) -> None:
+        """Cancel, Escape and the close button alike: stop the work, keep nothing. The
+        dialog closes when the work has stopped, so nothing runs on unseen."""
+        if self.task is not None and self.task in Task._running:
+            if not self.task.context.cancelled:
+                self.status.setText(tr("Cancelling… nothing will be kept."))
+                self.task.cancel()
             return
         super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.task is not None and self.task in Task._running:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)

@@ -39,6 +39,8 @@ class FirstStartDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         self.hub = QComboBox(objectName="hubCombo")
+        # no hub chosen for the user: Enter on a pre-filled answer would register the wrong one
+        self.hub.addItem(tr("Choose this PC's hub…"), None)
         for h in hubs:
             self.hub.addItem(
                 h.name if h.active else tr("{0} (launching later)").format(h.name), h.code
@@ -89,6 +91,10 @@ class FirstStartDialog(QDialog):
 
     def accept(self) -> None:
         hub, station = self.answer()
+        if hub is None:
+            self._show_error(tr("Choose the hub this PC works for."))
+            self.hub.setFocus()
+            return
         if not " ".join(station.split()):
             self._show_error(tr("Enter the name of this station."))
             return
@@ -113,3 +119,4 @@ class FirstStartDialog(QDialog):
         self.error.setText(text)
         self.error.show()
         self.station.setFocus()
+        self.adjustSize()

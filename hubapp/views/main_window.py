@@ -43,6 +43,8 @@ COLUMN_WIDTHS: dict[Column, str | int] = {
     Column.HUB: "South Lakeland",
     Column.LEAD: 110,
 }
+#: bump when COLUMNS change, so a remembered layout of other columns is not applied
+HEADER_KEY = "main/header-v2"
 HUB_COLUMN = [c for c, _ in COLUMNS].index(Column.HUB)
 
 
@@ -147,18 +149,31 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
+        self.table = t
+        self._default_widths()
+        column, order = self.model.sort_section()
+        header.setSortIndicator(column, order)  # before enabling sorting, which applies it
+        t.setSortingEnabled(True)
+        # Only a selected row opens a case: Tab into the table or a refresh moves the current
+        # cell without selecting, and must not show (and audit as consulted) any case.
+        t.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        t.activated.connect(lambda _index: self.detail.browser.setFocus())
+
+    def _default_widths(self) -> None:
+        t = self.table
         metrics = t.fontMetrics()
         for i, (column, _title) in enumerate(COLUMNS):
             width = COLUMN_WIDTHS[column]
             if isinstance(width, str):
                 width = metrics.horizontalAdvance(width) + 2 * metrics.averageCharWidth() + 8
             t.setColumnWidth(i, width)
-        column, order = self.model.sort_section()
-        header.setSortIndicator(column, order)  # before enabling sorting, which applies it
-        t.setSortingEnabled(True)
-        t.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        t.activated.connect(lambda _index: self.detail.browser.setFocus())
-        self.table = t
+
+    def reset_columns(self) -> None:
+        """View > Reset columns: the original order and widths."""
+        header = self.table.horizontalHeader()
+        for logical in range(header.count()):
+            header.moveSection(header.visualIndex(logical), logical)
+        self._default_widths()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -204,9 +219,11 @@ class MainWindow(QMainWindow):
         self.details_action.setCheckable(True)
         self.details_action.setChecked(True)
         self.details_action.toggled.connect(self.detail.setVisible)
+        self.reset_columns_action = QAction(tr("Reset &columns"), self)
+        self.reset_columns_action.triggered.connect(self.reset_columns)
         for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
                        self.all_hubs_action, self.open_only_action, self.all_status_action,
-                       None, self.details_action):  # fmt: skip
+                       None, self.details_action, self.reset_columns_action):  # fmt: skip
             view.addSeparator() if action is None else view.addAction(action)
 
         tools = menu.addMenu(tr("&Tools"))
@@ -308,20 +325,19 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     # -- selection -----------------------------------------------------------------------
-    def _on_current_changed(self, current, _previous) -> None:
+    def _on_selection_changed(self, _selected, _deselected) -> None:
         self._selection_timer.start()
 
     def _emit_selection(self) -> None:
-        index = self.table.currentIndex()
-        case_id = index.data(CaseIdRole) if index.isValid() else None
+        case_id = self.selected_case_id()
         if case_id is None:
             self.detail.clear()
         else:
             self.caseSelected.emit(case_id)
 
     def selected_case_id(self):
-        index = self.table.currentIndex()
-        return index.data(CaseIdRole) if index.isValid() else None
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(CaseIdRole) if rows else None
 
     def _after_reset(self) -> None:
         self.detail.clear()
@@ -380,7 +396,7 @@ class MainWindow(QMainWindow):
         splitter = settings.value("main/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        header = settings.value("main/header")
+        header = settings.value(HEADER_KEY)
         if header is not None and self.table.horizontalHeader().restoreState(header):
             # the header remembers the sort the user chose; the model follows it
             h = self.table.horizontalHeader()
@@ -400,7 +416,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
-        settings.setValue("main/header", self.table.horizontalHeader().saveState())
+        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
 
     def closeEvent(self, e) -> None:
         if self.remember_state:
