@@ -179,3 +179,11 @@ def test_searches_start_from_the_full_text_index(demo_store, case_list, status):
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + result.sql, result.params).fetchall()
     assert "VIRTUAL TABLE" in plan[0][3], plan
     assert result.size == case_list.count(f)
+
+
+def test_sorting_by_risk_puts_high_risk_first(case_list):
+    rows = case_list.page(CaseFilter(status=None), CaseSort(Column.RISK, descending=False), 0, 3000)
+    levels = [r.risk_level for r in rows]
+    assert levels[0] == "high"
+    order = {"high": 0, "medium": 1, "standard": 2}
+    assert [order[x] for x in levels] == sorted(order[x] for x in levels)

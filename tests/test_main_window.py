@@ -224,3 +224,15 @@ def test_reset_columns_restores_order_and_widths(window):
     window.reset_columns_action.trigger()
     assert [header.logicalIndex(v) for v in range(header.count())] == list(range(header.count()))
     assert [window.table.columnWidth(i) for i in range(header.count())] == widths
+
+
+def test_an_empty_result_says_what_to_do(window, demo_store, qtbot):
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    qtbot.keyClicks(window.search, "zzqxv")
+    assert window.model.rowCount() == 0
+    assert window.detail._hint.text().startswith("No cases match the search.")
+    window.search.setText("k")
+    assert window.count_label.text().startswith("Type two letters or more to search")

@@ -28,8 +28,8 @@ class Column(StrEnum):
     LEAD = "lead"
 
 
-def _rank(enum_cls, column: str) -> str:
-    cases = " ".join(f"WHEN '{m.value}' THEN {i}" for i, m in enumerate(enum_cls))
+def _rank(members, column: str) -> str:
+    cases = " ".join(f"WHEN '{m.value}' THEN {i}" for i, m in enumerate(members))
     return f"CASE {column} {cases} ELSE 99 END"
 
 
@@ -41,7 +41,8 @@ _ORDER: dict[Column, tuple[str, ...]] = {
     Column.HUB: ("(SELECT name FROM hub WHERE hub.id = c.hub_id)",),
     Column.CATEGORY: ("(SELECT name FROM category WHERE category.id = c.category_id)",),
     Column.STATUS: (_rank(CaseStatus, "c.status"),),
-    Column.RISK: (_rank(RiskLevel, "c.risk_level"),),
+    # a first click on Risk (ascending) puts high risk at the top
+    Column.RISK: (_rank(reversed(RiskLevel), "c.risk_level"),),
     Column.LOCATION: ("c.town COLLATE NOCASE", "c.location COLLATE NOCASE"),
     Column.SUMMARY: ("c.summary COLLATE NOCASE",),
     Column.LEAD: ("(SELECT short_name FROM agency WHERE agency.id = c.lead_agency_id)",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from html import escape
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -26,7 +27,7 @@ from hubapp import APP_DISPLAY_NAME, __version__
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import plural
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
-from hubapp.store.caselist import OPEN, CaseFilter, Column
+from hubapp.store.caselist import OPEN, CaseFilter, Column, fts_query
 
 log = logging.getLogger(__name__)
 
@@ -340,12 +341,28 @@ class MainWindow(QMainWindow):
         return rows[0].data(CaseIdRole) if rows else None
 
     def _after_reset(self) -> None:
-        self.detail.clear()
+        if self.model.rowCount() or self.session is None:
+            self.detail.clear()
 
     def _on_count(self, count: int) -> None:
         f = self.model.case_filter
-        scope = tr("matching") if f.text else (tr("open") if f.status == OPEN else tr("in view"))
-        self.count_label.setText(f"{plural(count, tr('case'))} {scope}")
+        searching = fts_query(f.text) is not None
+        scope = tr("matching") if searching else (tr("open") if f.status == OPEN else tr("in view"))
+        text = f"{plural(count, tr('case'))} {scope}"
+        if f.text.strip() and not searching:
+            text = tr("Type two letters or more to search") + " · " + text
+        self.count_label.setText(text)
+        if count == 0 and self.session is not None:
+            self.detail.show_message(self._nothing_shown_hint(f, searching))
+
+    def _nothing_shown_hint(self, f: CaseFilter, searching: bool) -> str:
+        if searching:
+            return tr("No cases match the search. Press Esc to clear it, or Ctrl+0 and "
+                      "Ctrl+Shift+A to search every hub and status.")  # fmt: skip
+        if f.hub_id is not None or f.status or f.category_id is not None:
+            return tr("No cases with these filters. Ctrl+0 shows every hub; Ctrl+Shift+A "
+                      "every status.")  # fmt: skip
+        return tr("No cases yet.")
 
     # -- help ---------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
@@ -361,8 +378,12 @@ class MainWindow(QMainWindow):
         ]
         box = QMessageBox(self)
         box.setWindowTitle(tr("Keyboard shortcuts"))
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText("\n".join(f"{k:<20} {v}" for k, v in lines))
+        box.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text, escaped all the same
+        rows = "".join(
+            f"<tr><td style='padding-right:16px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
+            for k, v in lines
+        )
+        box.setText(f"<table>{rows}</table>")
         box.exec()
 
     def show_about(self) -> None:
