@@ -121,6 +121,13 @@ def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
     assert _sha(db_path) == before
 
 
+def test_a_file_where_the_folder_should_be_is_refused(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    with pytest.raises(StoreError, match="it is a file, not a folder"):
+        open_store(notes / "hub.sqlite3")
+
+
 def test_folder_that_cannot_be_created_is_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -42,6 +42,8 @@ def _check_file(path: Path) -> bool:
         raise StoreError(f"{path} is a folder, not a hubapp database file.")
     if not path.exists() or path.stat().st_size == 0:
         folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"Cannot create a database in {folder}: it is a file, not a folder.")
         if not folder.exists():
             try:
                 folder.mkdir(parents=True, exist_ok=True)
