@@ -188,7 +188,9 @@ class DemoSummary:
         """One line for the command line or the log."""
         if self.cancelled:
             return "Demo data cancelled; nothing was written."
-        parts = ", ".join(f"{n:,} {_TABLE_WORDS.get(t, t)}" for t, n in self.rows.items())
+        parts = ", ".join(
+            f"{n:,} {_TABLE_WORDS.get(t, (t, t))[n != 1]}" for t, n in self.rows.items()
+        )
         rate = self.cases / self.seconds if self.seconds else 0.0
         text = f"Created {parts or 'nothing'} in {self.seconds:.1f} s ({rate:,.0f} cases/s)."
         if self.configured_station:
@@ -196,16 +198,16 @@ class DemoSummary:
         return text
 
 
-_TABLE_WORDS = {
-    "place": "places",
-    "person": "people",
-    "case_": "cases",
-    "case_place": "case places",
-    "case_person": "case people",
-    "contact": "contacts",
-    "assignment": "assignments",
-    "action": "actions",
-    "note": "notes",
+_TABLE_WORDS = {  # (one, many)
+    "place": ("place", "places"),
+    "person": ("person", "people"),
+    "case_": ("case", "cases"),
+    "case_place": ("case place", "case places"),
+    "case_person": ("case person", "case people"),
+    "contact": ("contact", "contacts"),
+    "assignment": ("assignment", "assignments"),
+    "action": ("action", "actions"),
+    "note": ("note", "notes"),
 }
 
 
