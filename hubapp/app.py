@@ -133,10 +133,23 @@ class Controller:
     def show_case(self, case_id) -> None:
         if self.db is None:
             return
+        from PySide6.QtCore import QTimer
+
         task = self._Task(casedetail_job, self.db.store, case_id)
         task.succeeded.connect(self._case_loaded)
         task.failed.connect(self.window.detail.show_message)
         self._detail_task = task.start()
+        # Opening a case waits for its consultation to be logged, which waits if another
+        # program is writing: say so rather than leave the last case on show.
+        QTimer.singleShot(400, lambda: self._still_opening(task))
+
+    def _still_opening(self, task) -> None:
+        from hubapp.models.tasks import Task
+
+        if task is self._detail_task and task in Task._running:
+            self.window.detail.show_message(
+                self.window.tr("Opening the case… (waiting for another program to finish saving)")
+            )
 
     def _case_loaded(self, detail) -> None:
         if self.window.selected_case_id() == detail.id:

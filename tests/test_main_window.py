@@ -236,3 +236,24 @@ def test_an_empty_result_says_what_to_do(window, demo_store, qtbot):
     assert window.detail._hint.text().startswith("No cases match the search.")
     window.search.setText("k")
     assert window.count_label.text().startswith("Type two letters or more to search")
+
+
+def test_opening_a_case_while_another_program_writes_says_so(window, demo_store, qtbot):
+    import sqlite3
+
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        window.table.selectRow(1)
+        qtbot.waitUntil(
+            lambda: "waiting for another program" in window.detail._hint.text(), timeout=5000
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    ref = window.model.index(1, 0).data()
+    qtbot.waitUntil(lambda: ref in window.detail.browser.toPlainText(), timeout=15_000)
