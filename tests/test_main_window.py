@@ -27,6 +27,16 @@ def _open(window, path, qtbot) -> Controller:
     return controller
 
 
+@pytest.fixture
+def demo_window(window, demo_store, qtbot):
+    """The window attached to a demo database, opened as the app opens it."""
+    path = demo_store.path
+    demo_store.close()
+    controller = _open(window, path, qtbot)
+    window.attach(controller.db)
+    return window, controller
+
+
 def test_window_paints_before_the_database_is_open(window, qtbot):
     assert window.search.isEnabled() is False
     assert window.model.rowCount() == 0
@@ -49,11 +59,8 @@ def test_demo_database_fills_the_list_and_status_bar(window, demo_store, qtbot):
     assert window.count_label.text().startswith(f"{expected:,} case")
 
 
-def test_typing_in_search_filters_as_you_type(window, demo_store, qtbot):
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+def test_typing_in_search_filters_as_you_type(demo_window, qtbot):
+    window, controller = demo_window
     window.all_hubs_action.trigger()
     window.all_status_action.trigger()
     everything = window.model.rowCount()
@@ -79,11 +86,8 @@ def test_typing_in_search_filters_as_you_type(window, demo_store, qtbot):
     assert window.model.rowCount() == everything
 
 
-def test_selecting_a_case_shows_it_and_records_a_consultation(window, demo_store, qtbot):
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+def test_selecting_a_case_shows_it_and_records_a_consultation(demo_window, qtbot):
+    window, controller = demo_window
     with controller.db.store.engine.connect() as conn:
         before = conn.exec_driver_sql(
             "SELECT count(*) FROM audit_log WHERE kind='consultation'"
@@ -131,11 +135,8 @@ def test_user_markup_in_a_case_shows_literally(window, store, qtbot):
     assert "Zoë & Łukasz <i>said</i>" in text
 
 
-def test_sorting_by_clicking_a_header(window, demo_store, qtbot):
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+def test_sorting_by_clicking_a_header(demo_window, qtbot):
+    window, controller = demo_window
     header = window.table.horizontalHeader()
     with qtbot.waitSignal(window.model.modelReset):
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
@@ -195,12 +196,9 @@ def test_a_bad_database_file_reports_one_sentence(qtbot, tmp_path, window):
     assert errors == [f"{bad} is not a hubapp database (it is not an SQLite file)."]
 
 
-def test_tabbing_into_the_list_opens_no_case(window, demo_store, qtbot):
+def test_tabbing_into_the_list_opens_no_case(demo_window, qtbot):
     """Only a selected row is a deliberate opening (and an audited consultation)."""
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+    window, controller = demo_window
     window.search.setFocus()
     qtbot.keyClick(window.search, Qt.Key.Key_Tab)
     window.table.setFocus()
@@ -226,11 +224,8 @@ def test_reset_columns_restores_order_and_widths(window):
     assert [window.table.columnWidth(i) for i in range(header.count())] == widths
 
 
-def test_an_empty_result_says_what_to_do(window, demo_store, qtbot):
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+def test_an_empty_result_says_what_to_do(demo_window, qtbot):
+    window, controller = demo_window
     qtbot.keyClicks(window.search, "zzqxv")
     assert window.model.rowCount() == 0
     assert window.detail._hint.text().startswith("No cases match the search.")
@@ -238,13 +233,11 @@ def test_an_empty_result_says_what_to_do(window, demo_store, qtbot):
     assert window.count_label.text().startswith("Type two letters or more to search")
 
 
-def test_opening_a_case_while_another_program_writes_says_so(window, demo_store, qtbot):
+def test_opening_a_case_while_another_program_writes_says_so(demo_window, qtbot):
     import sqlite3
 
-    path = demo_store.path
-    demo_store.close()
-    controller = _open(window, path, qtbot)
-    window.attach(controller.db)
+    window, controller = demo_window
+    path = controller.db.store.path
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:

@@ -8,7 +8,6 @@ Python rows takes most of a second to filter and ten to sort; this answers in mi
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
-ReferenceRole = Qt.ItemDataRole.UserRole + 2
-RiskRole = Qt.ItemDataRole.UserRole + 3
 
 
 def tr(text: str) -> str:
@@ -141,10 +138,6 @@ class CaseTableModel(QAbstractTableModel):
             return row[2 + col]
         if role == CaseIdRole:
             return row[0]
-        if role == ReferenceRole:
-            return row[1].reference
-        if role == RiskRole:
-            return row[1].risk_level
         if role == Qt.ItemDataRole.ToolTipRole:
             if COLUMNS[col][0] in (Column.SUMMARY, Column.LOCATION):
                 return as_tooltip(row[2 + col])
@@ -182,18 +175,6 @@ class CaseTableModel(QAbstractTableModel):
         return column, order
 
     # -- helpers ---------------------------------------------------------------------
-    def case_id(self, row: int) -> uuid.UUID | None:
-        item = self._row(row) if 0 <= row < self._count else None
-        return item[0] if item else None
-
-    def loaded_row_of(self, case_id: uuid.UUID) -> int | None:
-        """The row of a case among the rows already fetched (for keeping a selection)."""
-        for start, block in self._blocks.items():
-            for i, item in enumerate(block):
-                if item[0] == case_id:
-                    return start + i
-        return None
-
     def _row(self, row: int) -> tuple | None:
         start = row - row % self.BLOCK
         block = self._blocks.get(start)

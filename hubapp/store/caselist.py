@@ -114,11 +114,20 @@ def _hex(value: uuid.UUID) -> str:
 
 @dataclass
 class _Where:
+    """The filter as SQL over ``case_ c``: plain clauses, and the full-text query apart, since
+    a search starts from the full-text index instead of filtering by it."""
+
     clauses: list[str] = field(default_factory=lambda: ["c.voided = 0"])
     params: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def searching(self) -> bool:
+        return "q" in self.params
+
     def sql(self) -> str:
-        return " AND ".join(self.clauses)
+        """All of it as one condition (the full-text part as a subquery)."""
+        text = ["c.seq IN (SELECT rowid FROM case_search WHERE case_search MATCH :q)"]
+        return " AND ".join(self.clauses + (text if self.searching else []))
 
 
 def _where(f: CaseFilter) -> _Where:
@@ -136,7 +145,6 @@ def _where(f: CaseFilter) -> _Where:
         w.params["category"] = _hex(f.category_id)
     query = fts_query(f.text)
     if query:
-        w.clauses.append("c.seq IN (SELECT rowid FROM case_search WHERE case_search MATCH :q)")
         w.params["q"] = query
     return w
 
@@ -227,16 +235,15 @@ class CaseList:
     def query(self, f: CaseFilter, sort: CaseSort) -> CaseResult:
         w = _where(f)
         order = _order_sql(sort)
-        if "q" not in w.params and sort.column in _INDEXED:
+        if not w.searching and sort.column in _INDEXED:
             return _Paged(self._store, w, order)
-        if "q" in w.params:
+        if w.searching:
             # Start from the full-text hits and look each up in the covering index. CROSS
             # JOIN fixes that order: left to itself, SQLite may walk the hub's cases and run
             # the full-text query once per case (seconds instead of milliseconds).
-            clauses = [c for c in w.clauses if not c.startswith("c.seq IN")]
             sql = (
                 "SELECT c.seq FROM case_search s CROSS JOIN case_ c ON c.seq = s.rowid"
-                f" WHERE case_search MATCH :q AND {' AND '.join(clauses)} ORDER BY {order}"
+                f" WHERE case_search MATCH :q AND {' AND '.join(w.clauses)} ORDER BY {order}"
             )
         else:
             sql = f"SELECT c.seq FROM case_ c WHERE {w.sql()} ORDER BY {order}"
