@@ -43,6 +43,12 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "note": {"body"},
     # action texts often name people; dates, status and agency stay in the log in full
     "action": {"description", "outcome", "owner"},
+    "case_status_change": {"reason"},
+    # a plan describes offenders, victims and places in free text
+    "sara_plan": {"*"},
+    "risk_assessment": {"answers"},
+    "intervention": {"conditions", "notes"},
+    "intervention_breach": {"details"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hubapp.domain.clock import utcnow
+from hubapp.domain.formatting import to_local
 from hubapp.store.database import StoreError
-from hubapp.store.schema import Case
+from hubapp.store.schema import Case, Hub, ReferenceCounter, Station
 
 #: fields a caller may change with update_fields (identity and sync columns excluded)
 EDITABLE = frozenset(
@@ -45,3 +51,66 @@ def update_fields(store, case_id: uuid.UUID, base_version: int, changes: dict[st
             setattr(case, key, value)
         session.flush()
         return case.row_version
+
+
+def allocate_reference(s: Session, hub_id: uuid.UUID, when: datetime) -> str:
+    """The next case reference of a hub for the year of ``when``: ``HUB[PREFIX]-YYYY-NNNN``.
+
+    Call inside a write transaction (writes take the database lock first, so two windows
+    or two PCs sharing the file never get the same number). A station given a prefix (a
+    hub with several stations) numbers apart from the others, so references stay unique
+    when stations sync.
+    """
+    hub = s.get(Hub, hub_id)
+    if hub is None:
+        raise StoreError("That hub is not in this database.")
+    year = to_local(when).year
+    counter = s.get(ReferenceCounter, (hub_id, year))
+    if counter is None:
+        counter = ReferenceCounter(hub_id=hub_id, year=year, last=0)
+        s.add(counter)
+    prefix = ""
+    station_id = s.info["store"].station_id if "store" in s.info else None
+    if station_id is not None:
+        station = s.get(Station, station_id)
+        prefix = station.ref_prefix if station is not None else ""
+    while True:
+        counter.last += 1
+        reference = f"{hub.code}{prefix}-{year}-{counter.last:04d}"
+        # a reference made elsewhere (an import, demo data, an older counter) is skipped
+        taken = s.scalar(select(func.count()).where(Case.reference == reference))
+        if not taken:
+            return reference
+
+
+def new_case(
+    s: Session,
+    *,
+    hub_id: uuid.UUID,
+    category_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    received_at: datetime,
+    summary: str,
+    opened_on: date | None = None,
+    **fields: Any,
+) -> Case:
+    """Add a new case (status new) with its reference and search key; flushed, so the
+    caller can attach contacts, people and places to ``case.id`` in the same transaction."""
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise ValueError(f"Not settable on a new case: {', '.join(sorted(unknown))}")
+    seq = (s.scalar(select(func.max(Case.seq))) or 0) + 1
+    case = Case(
+        seq=seq,
+        reference=allocate_reference(s, hub_id, received_at),
+        hub_id=hub_id,
+        category_id=category_id,
+        channel_id=channel_id,
+        received_at=received_at,
+        summary=summary,
+        opened_on=opened_on or to_local(utcnow()).date(),
+        **fields,
+    )
+    s.add(case)
+    s.flush()
+    return case

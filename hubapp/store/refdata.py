@@ -1,4 +1,4 @@
-"""Reference data (hubs, agencies, categories, channels) from resources/refdata.
+"""Reference data (hubs, agencies, categories, channels, tools and powers) from resources/refdata.
 
 Loading is idempotent and keyed by code: a first start loads everything; a newer version
 that ships a new hub or category adds just that; nothing an administrator changed in the app
@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hubapp import resources
-from hubapp.store.schema import Agency, AgencyType, Category, Channel, Hub, HubAgency
+from hubapp.store.schema import (
+    Agency,
+    AgencyType,
+    Category,
+    Channel,
+    Hub,
+    HubAgency,
+    InterventionType,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +47,8 @@ def ensure(store) -> None:
     with store.read() as s:
         have_hubs = s.scalar(select(func.count()).select_from(Hub))
         have_channels = s.scalar(select(func.count()).select_from(Channel))
-    if have_hubs and have_channels:
+        have_tools = s.scalar(select(func.count()).select_from(InterventionType))
+    if have_hubs and have_channels and have_tools:
         return
     load(store)
 
@@ -49,6 +58,7 @@ def load(store) -> dict[str, int]:
     agencies = read("agencies.toml")
     categories = read("categories.toml")["category"]
     channels = read("channels.toml")["channel"]
+    tools = read("interventions.toml")["intervention_type"]
     added: dict[str, int] = {}
     with store.write(reason="reference data") as s:
 
@@ -107,6 +117,19 @@ def load(store) -> dict[str, int]:
                         )
                     )
                     added[model.__tablename__] = added.get(model.__tablename__, 0) + 1
+
+        have_tools = existing(InterventionType)
+        for t in tools:
+            if t["code"] not in have_tools:
+                s.add(
+                    InterventionType(
+                        id=ref_id("intervention_type", t["code"]),
+                        code=t["code"],
+                        name=t["name"],
+                        applies_to=t.get("applies_to", "either"),
+                    )
+                )
+                added["intervention_type"] = added.get("intervention_type", 0) + 1
     if added:
         log.info("Loaded reference data: %s", added)
     return added

@@ -229,6 +229,10 @@ class Contact(Synced, Base):
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[str] = mapped_column(Text, default="")
     external_ref: Mapped[str] = mapped_column(String(60), default="")
+    #: where the reported incident happened, when known (ASB Case Review counts per place)
+    place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"), index=True)
+    #: a digest of the imported row this contact came from: importing a file twice adds nothing
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class Assignment(Synced, Base):
@@ -266,9 +270,106 @@ class Note(Synced, Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class CaseStatusChange(Synced, Base):
+    """One step of a case's status workflow, with who took it and why (append-only)."""
+
+    __tablename__ = "case_status_change"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SaraPlan(Synced, Base):
+    """The SARA / OSARA problem-solving plan of a case (at most one live plan per case)."""
+
+    __tablename__ = "sara_plan"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), unique=True)
+    objective: Mapped[str] = mapped_column(Text, default="")
+    # scanning
+    scan_source: Mapped[str] = mapped_column(Text, default="")  # how it came to notice
+    scan_affected: Mapped[str] = mapped_column(Text, default="")  # who is affected
+    scan_frequency: Mapped[str] = mapped_column(Text, default="")  # how often
+    # analysis: the problem analysis triangle
+    pat_offender: Mapped[str] = mapped_column(Text, default="")
+    pat_handler: Mapped[str] = mapped_column(Text, default="")
+    pat_victim: Mapped[str] = mapped_column(Text, default="")
+    pat_guardian: Mapped[str] = mapped_column(Text, default="")
+    pat_location: Mapped[str] = mapped_column(Text, default="")
+    pat_manager: Mapped[str] = mapped_column(Text, default="")
+    hypothesis: Mapped[str] = mapped_column(Text, default="")
+    data_used: Mapped[str] = mapped_column(Text, default="")
+    # response
+    response_options: Mapped[str] = mapped_column(Text, default="")
+    response_responsible: Mapped[str] = mapped_column(Text, default="")
+    # assessment
+    assessment_process: Mapped[str] = mapped_column(Text, default="")
+    measure_before: Mapped[str] = mapped_column(Text, default="")
+    measure_after: Mapped[str] = mapped_column(Text, default="")
+    #: eliminate, reduce, reduce_harm, handle_better, hand_over (or blank)
+    impact_goal: Mapped[str] = mapped_column(String(16), default="")
+    assessment_impact: Mapped[str] = mapped_column(Text, default="")
+
+
+class RiskAssessment(Synced, Base):
+    """A structured victim risk assessment; its level sets the case's next review date."""
+
+    __tablename__ = "risk_assessment"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    #: question code -> answer code, as asked (the questions are data: resources/refdata)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[str] = mapped_column(String(16))
+    assessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assessed_by: Mapped[str] = mapped_column(String(120), default="")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+
+class InterventionType(Synced, Base):
+    """A tool or power (warning letter, ABC, CPW, CPN, PSPO...): configurable reference data."""
+
+    __tablename__ = "intervention_type"
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: person, place or either: what the intervention is made against
+    applies_to: Mapped[str] = mapped_column(String(8), default="either")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Intervention(Synced, Base):
+    """A tool or power used on a case, against a person or a place."""
+
+    __tablename__ = "intervention"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    intervention_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intervention_type.id"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    #: active, complied, breached, ended, revoked
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class InterventionBreach(Synced, Base):
+    __tablename__ = "intervention_breach"
+    intervention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intervention.id"), index=True)
+    breached_on: Mapped[date] = mapped_column(Date)
+    details: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(120), default="")
+
+
 SYNCED_TABLES = [
     Hub, AgencyType, Agency, HubAgency, Category, Channel, Station,
     Place, Case, Person, CasePerson, CasePlace, Contact, Assignment, Action, Note,
+    CaseStatusChange, SaraPlan, RiskAssessment, InterventionType, Intervention,
+    InterventionBreach,
 ]  # fmt: skip
 
 
@@ -281,6 +382,23 @@ class LocalSetting(Base):
     __tablename__ = "local_setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class IntakeDraft(Base):
+    """An unfinished intake form, saved as the user types so a crash loses nothing.
+
+    Local only: a draft belongs to this station until it is saved as a case or contact.
+    """
+
+    __tablename__ = "intake_draft"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    user: Mapped[str] = mapped_column(String(120), default="")
+    #: a line for the list of drafts (the summary typed so far)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    #: the form's fields exactly as typed
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class ReferenceCounter(Base):
