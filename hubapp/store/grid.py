@@ -1,0 +1,111 @@
+"""The rows of the assignment grid: one hub's cases, filtered and ordered by SQLite.
+
+The grid's cells (each agency's part and actions) come from
+:func:`hubapp.store.assignments.cell_summaries`, a block of rows at a time; this module only
+finds which cases are rows, in which order, with the few fields the row header shows. Plain
+SQL over the store's engine returning tuples (as :mod:`hubapp.store.caselist` does): a hub's
+2,000 open cases take a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hubapp.store.caselist import OPEN, fts_query
+
+
+@dataclass(frozen=True)
+class GridFilter:
+    """Which of a hub's cases the grid shows. None means any value."""
+
+    hub_id: uuid.UUID
+    status: str | None = OPEN  # a CaseStatus code, OPEN (anything not closed), or None
+    category_id: uuid.UUID | None = None
+    priority: str | None = None  # "high" or "normal"
+    sara_stage: str | None = None  # a SaraStage code
+    text: str = ""
+
+    def same_rows(self, other: GridFilter) -> bool:
+        """True if both select the same cases (typing a space or one letter changes nothing)."""
+        return (
+            (self.hub_id, self.status, self.category_id, self.priority, self.sara_stage)
+            == (other.hub_id, other.status, other.category_id, other.priority, other.sara_stage)
+            and fts_query(self.text) == fts_query(other.text)
+        )  # fmt: skip
+
+
+class GridCase(NamedTuple):
+    """One row of the grid: a case, as its row header shows it."""
+
+    id: uuid.UUID
+    reference: str
+    summary: str
+    status: str
+    priority: str
+    risk_level: str
+    sara_stage: str
+    category_id: str
+    hub_id: str
+    #: the case's version when read: the base of a role change made from this row
+    row_version: int
+
+
+_COLUMNS = (
+    "c.id, c.reference, c.summary, c.status, c.priority, c.risk_level, c.sara_stage,"
+    " c.category_id, c.hub_id, c.row_version"
+)
+
+
+def _row(r) -> GridCase:
+    return GridCase(uuid.UUID(hex=r[0]), *r[1:])
+
+
+def grid_cases(store, f: GridFilter) -> list[GridCase]:
+    """The hub's live cases matching the filter, newest first."""
+    clauses = ["c.voided = 0", "c.hub_id = :hub"]
+    params: dict[str, object] = {"hub": f.hub_id.hex}
+    if f.status == OPEN:
+        clauses.append("c.status != 'closed'")
+    elif f.status:
+        clauses.append("c.status = :status")
+        params["status"] = f.status
+    if f.category_id is not None:
+        clauses.append("c.category_id = :category")
+        params["category"] = f.category_id.hex
+    if f.priority:
+        clauses.append("c.priority = :priority")
+        params["priority"] = f.priority
+    if f.sara_stage:
+        clauses.append("c.sara_stage = :sara")
+        params["sara"] = f.sara_stage
+    query = fts_query(f.text)
+    if query:
+        # start from the full-text hits (see caselist.CaseList.query for why CROSS JOIN)
+        sql = (
+            f"SELECT {_COLUMNS} FROM case_search s CROSS JOIN case_ c ON c.seq = s.rowid"
+            f" WHERE case_search MATCH :q AND {' AND '.join(clauses)}"
+        )
+        params["q"] = query
+    else:
+        sql = f"SELECT {_COLUMNS} FROM case_ c WHERE {' AND '.join(clauses)}"
+    sql += " ORDER BY c.received_at DESC, c.seq DESC"
+    with store.engine.connect() as conn:
+        # the driver's own cursor: plain tuples, several times faster than Result rows
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(sql, params)
+            found = cur.fetchall()
+        finally:
+            cur.close()
+    return [GridCase(uuid.UUID(hex=r[0]), *r[1:]) for r in found]
+
+
+def grid_case(store, case_id: uuid.UUID) -> GridCase | None:
+    """One case as a grid row (after a change to it), or None if it is gone."""
+    with store.engine.connect() as conn:
+        r = conn.exec_driver_sql(
+            f"SELECT {_COLUMNS} FROM case_ c WHERE c.id = ? AND c.voided = 0", (case_id.hex,)
+        ).first()
+    return _row(r) if r is not None else None

@@ -1,0 +1,594 @@
+"""One agency's actions on one case: list, add, edit, complete, cancel, reopen, reassign.
+
+Every button calls one function of ``hubapp.store.actions`` with the version of the action
+the form was loaded from. What the rules refuse is shown next to the field it concerns
+(``ActionError.problems``), and the form keeps everything typed. A change made meanwhile in
+another window is one sentence: the list is read again and what was typed stays, to be
+saved again over the new version if still wanted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import date
+
+from PySide6.QtCore import QCoreApplication, QDate, QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCalendarWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+from hubapp.domain.codes import OPEN_ACTION_STATUSES, ActionStatus
+from hubapp.domain.formatting import format_date
+from hubapp.models.agency_actions import CaseActionsModel
+from hubapp.views import banner
+
+log = logging.getLogger(__name__)
+
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("ActionDialog", text)
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (or d/m/yy, with / . or -) or ISO yyyy-mm-dd; None for empty text;
+    ValueError for anything else."""
+    if not text.strip():
+        return None
+    m = _ISO.match(text)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    m = _DATE.match(text)
+    if not m:
+        raise ValueError(text)
+    year = int(m[3])
+    if len(m[3]) == 2:
+        year += 2000
+    return date(year, int(m[2]), int(m[1]))
+
+
+class DateField(QWidget):
+    """A date typed as dd/mm/yyyy, or picked from a calendar; may be left empty."""
+
+    def __init__(self, placeholder: str, parent=None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setMaxLength(20)
+        width = self.edit.fontMetrics().horizontalAdvance("00/00/00000") + 24
+        self.edit.setFixedWidth(width)
+        pick = QToolButton(self)
+        pick.setText(tr("Calendar"))
+        pick.setToolTip(tr("Pick the date from a calendar"))
+        pick.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(pick)
+        self.calendar = QCalendarWidget(menu)
+        self.calendar.setGridVisible(True)
+        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(self.calendar)
+        menu.addAction(holder)
+        menu.aboutToShow.connect(self._prepare_calendar)
+        self.calendar.clicked.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
+        self.calendar.activated.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
+        pick.setMenu(menu)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.edit)
+        layout.addWidget(pick)
+        layout.addStretch(1)
+        self.setFocusProxy(self.edit)
+
+    def _prepare_calendar(self) -> None:
+        try:
+            current = parse_date(self.edit.text())
+        except ValueError:
+            current = None
+        self.calendar.setSelectedDate(QDate(current or date.today()))
+
+    def set_date(self, value: date | None) -> None:
+        self.edit.setText(format_date(value) if value else "")
+
+    def date(self) -> date | None:
+        """The date typed; ValueError if it is not one."""
+        return parse_date(self.edit.text())
+
+
+class ActionDialog(QDialog):
+    """The actions of one agency on one case."""
+
+    #: actions or parts of these cases changed (list of case ids): a view shows them again
+    casesChanged = Signal(object)
+
+    def __init__(self, store, case_id: uuid.UUID, agency_id: uuid.UUID, parent=None,
+                 today: date | None = None, select_action: uuid.UUID | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        from hubapp.store.assignments import hub_agencies
+        from hubapp.store.grid import grid_case
+
+        self.setObjectName("actionDialog")
+        self.store = store
+        self.case_id = case_id
+        self.agency_id = agency_id
+        self._today = today
+        self._line = None  # the action the form holds, or None for a new one
+        self._dirty = False
+        case = grid_case(store, case_id)
+        if case is None:
+            raise ValueError("no such case")
+        self.case = case
+        self.agencies = hub_agencies(store, uuid.UUID(hex=case.hub_id))
+        agency = next((a for a in self.agencies if a.id == agency_id), None)
+        if agency is None:  # left the hub since: still show its actions
+            from hubapp.store.lookups import load
+
+            named = load(store).agencies.get(agency_id.hex)
+            self.agency_name = named.name if named else tr("This agency")
+        else:
+            self.agency_name = agency.name
+        self.setWindowTitle(tr("{agency} – actions on {ref}").format(
+            agency=self.agency_name, ref=case.reference))  # fmt: skip
+        self._build()
+        self.reload()
+        self.new_action()
+        if select_action is not None:
+            self._select(select_action)
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    # -- construction --------------------------------------------------------------------
+    def _build(self) -> None:
+        title = QLabel(self, objectName="actionTitle")
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setText(f"{self.agency_name} · {self.case.reference}")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        title.setFont(font)
+        summary = QLabel(self, objectName="actionCaseSummary")
+        summary.setTextFormat(Qt.TextFormat.PlainText)
+        summary.setWordWrap(True)
+        summary.setText(self.case.summary)
+
+        self.message = QLabel(self, objectName="actionMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.model = CaseActionsModel(self)
+        t = QTableView(self, objectName="actionList")
+        t.setModel(self.model)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.verticalHeader().hide()
+        t.setWordWrap(False)
+        t.setSortingEnabled(False)
+        header = t.horizontalHeader()
+        header.setStretchLastSection(False)
+        metrics = t.fontMetrics()
+        for column, sample in ((0, "00/00/0000"), (1, "In progress · Due soon"), (3, "Tenancy Enforcement Officer"),
+                               (4, "00/00/0000")):  # fmt: skip
+            t.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        t.selectionModel().currentRowChanged.connect(self._on_current)
+        t.setMinimumHeight(130)
+        self.table = t
+
+        # the form: what an action is
+        self.description = QPlainTextEdit(self, objectName="actionDescription")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(metrics.height() * 3 + 14)
+        self.owner = QLineEdit(self, objectName="actionOwner")
+        self.owner.setPlaceholderText(tr("Who does it, e.g. PC 1234 Smith"))
+        self.owner.setMaxLength(200)
+        self.due = DateField(tr("dd/mm/yyyy"), self)
+        self.due.setObjectName("actionDue")
+        self.status = QComboBox(self, objectName="actionStatus")
+        for status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
+            self.status.addItem(status.label, status.value)
+        self.errors: dict[str, QLabel] = {}
+        form = QGridLayout()
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(2)
+        self._row(form, 0, tr("&Action:"), self.description, "description", span=3)
+        self._row(form, 2, tr("O&wner:"), self.owner, "owner")
+        self._row(form, 2, tr("D&ue date:"), self.due, "due_on", column=2)
+        self._row(form, 4, tr("S&tatus:"), self.status, "status")
+        form.setColumnStretch(1, 2)
+        form.setColumnStretch(3, 1)
+        self.new_button = QPushButton(tr("&New action"), self, objectName="actionNew")
+        self.new_button.clicked.connect(self.new_action)
+        self.save_button = QPushButton(tr("&Save"), self, objectName="actionSave")
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setDefault(True)
+        buttons = QHBoxLayout()
+        self.form_title = QLabel(self, objectName="actionFormTitle")
+        buttons.addWidget(self.form_title, 1)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.save_button)
+        form.addLayout(buttons, 6, 0, 1, 4)
+        edit_box = QGroupBox(tr("The action"), self)
+        edit_box.setLayout(form)
+
+        # finishing or moving it
+        self.outcome = QPlainTextEdit(self, objectName="actionOutcome")
+        self.outcome.setTabChangesFocus(True)
+        self.outcome.setFixedHeight(metrics.height() * 2 + 12)
+        self.outcome.setPlaceholderText(tr("What was done (to complete), or why it is no longer "
+                                           "needed (to cancel)"))  # fmt: skip
+        self.completed = DateField(tr("dd/mm/yyyy"), self)
+        self.completed.setObjectName("actionCompleted")
+        self.complete_button = QPushButton(tr("&Mark done"), self, objectName="actionComplete")
+        self.complete_button.clicked.connect(self.complete)
+        self.cancel_button = QPushButton(tr("Ca&ncel the action"), self, objectName="actionCancel")
+        self.cancel_button.clicked.connect(self.cancel_action)
+        self.reopen_button = QPushButton(tr("Re&open"), self, objectName="actionReopen")
+        self.reopen_button.clicked.connect(self.reopen)
+        self.reassign_to = QComboBox(self, objectName="actionReassignTo")
+        for agency in self.agencies:
+            if agency.id != self.agency_id and agency.active:
+                self.reassign_to.addItem(agency.name, agency.id.hex)
+        self.reassign_button = QPushButton(tr("&Reassign"), self, objectName="actionReassign")
+        self.reassign_button.clicked.connect(self.reassign)
+        finish = QGridLayout()
+        finish.setHorizontalSpacing(8)
+        finish.setVerticalSpacing(2)
+        self._row(finish, 0, tr("Out&come:"), self.outcome, "outcome", span=3)
+        self._row(finish, 2, tr("Completed o&n:"), self.completed, "completed_on")
+        done_row = QHBoxLayout()
+        done_row.addWidget(self.complete_button)
+        done_row.addWidget(self.cancel_button)
+        done_row.addWidget(self.reopen_button)
+        done_row.addStretch(1)
+        finish.addLayout(done_row, 2, 2, 1, 2)
+        move = QHBoxLayout()
+        move_label = QLabel(tr("Reassign &to:"), self)
+        move_label.setBuddy(self.reassign_to)
+        move.addWidget(move_label)
+        move.addWidget(self.reassign_to, 1)
+        move.addWidget(self.reassign_button)
+        finish.addLayout(move, 4, 0, 1, 4)
+        self.errors["agency"] = self._error_label("agency")
+        finish.addWidget(self.errors["agency"], 5, 1, 1, 3)
+        finish.setColumnStretch(1, 2)
+        finish.setColumnStretch(3, 1)
+        self.finish_box = QGroupBox(tr("Finish or move it"), self)
+        self.finish_box.setLayout(finish)
+
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(summary)
+        layout.addWidget(self.message)
+        layout.addWidget(t, 1)
+        self.empty_hint = QLabel(tr("No actions yet: type one below and press Add the action."),
+                                 self, objectName="actionEmpty")  # fmt: skip
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(edit_box)
+        layout.addWidget(self.finish_box)
+        layout.addWidget(close)
+        for w in (self.description, self.outcome):
+            w.textChanged.connect(self._typed)
+        for w in (self.owner, self.due.edit, self.completed.edit):
+            w.textEdited.connect(self._typed)
+        save = QShortcut(QKeySequence("Ctrl+S"), self)
+        save.activated.connect(self.save)
+        self.resize(900, 660)
+
+    def _row(self, grid: QGridLayout, row: int, text: str, field, name: str, column: int = 0,
+             span: int = 1) -> None:  # fmt: skip
+        label = QLabel(text, self)
+        label.setBuddy(field.focusProxy() or field if isinstance(field, DateField) else field)
+        grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(field, row, column + 1, 1, span)
+        error = self._error_label(name)
+        self.errors[name] = error
+        grid.addWidget(error, row + 1, column + 1, 1, span)
+
+    def _error_label(self, name: str) -> QLabel:
+        error = QLabel(self, objectName=f"error-{name}")
+        error.setTextFormat(Qt.TextFormat.PlainText)
+        error.setWordWrap(True)
+        error.setStyleSheet("color:#a4161a; font-weight:bold;")
+        error.hide()
+        return error
+
+    # -- showing -------------------------------------------------------------------------
+    def reload(self, select: uuid.UUID | None = None) -> None:
+        """Read the agency's actions on the case again; keep the selection if it is there."""
+        from hubapp.store.actions import actions_for_case_agency
+
+        keep = select or (self._line.id if self._line is not None else None)
+        self.table.selectionModel().blockSignals(True)
+        self.model.set_lines(actions_for_case_agency(self.store, self.case_id, self.agency_id,
+                                                     self.today()))  # fmt: skip
+        self.table.selectionModel().blockSignals(False)
+        if keep is not None:
+            row = self.model.row_of(keep)
+            if row is not None:
+                self._line = self.model.line(row)
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.selectionModel().blockSignals(False)
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
+        self._update_buttons()
+
+    def _select(self, action_id: uuid.UUID) -> None:
+        row = self.model.row_of(action_id)
+        if row is not None:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+            self.load(self.model.line(row))
+            self.outcome.setFocus()
+
+    def _on_current(self, current, _previous) -> None:
+        line = self.model.line(current.row()) if current.isValid() else None
+        if line is None or (self._line is not None and line.id == self._line.id):
+            return
+        if self._dirty and not self._discard_ok():
+            self.table.selectionModel().blockSignals(True)
+            self.reload()
+            self.table.selectionModel().blockSignals(False)
+            return
+        self.load(line)
+
+    def _discard_ok(self) -> bool:
+        answer = QMessageBox.question(
+            self, tr("Unsaved changes"),
+            tr("You have typed changes that are not saved. Leave them and show the other "
+               "action?"),
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def load(self, line) -> None:
+        """Put an action's values in the form (``form.load(record)``)."""
+        self._line = line
+        self.description.setPlainText(line.description)
+        self.owner.setText(line.owner)
+        self.due.set_date(line.due_on)
+        self.status.setCurrentIndex(max(0, self.status.findData(
+            line.status if line.status in OPEN_ACTION_STATUSES else "open")))  # fmt: skip
+        self.outcome.setPlainText(line.outcome)
+        self.completed.set_date(line.completed_on or self.today())
+        self._dirty = False
+        self.show_problems([])
+        self._update_buttons()
+
+    def new_action(self) -> None:
+        """Empty the form for a new action (the list's selection is cleared)."""
+        if self._dirty and not self._discard_ok():
+            return
+        self._line = None
+        self.table.selectionModel().blockSignals(True)
+        self.table.clearSelection()
+        self.table.selectionModel().blockSignals(False)
+        self.description.clear()
+        self.owner.clear()
+        self.due.set_date(None)
+        self.status.setCurrentIndex(0)
+        self.outcome.clear()
+        self.completed.set_date(self.today())
+        self._dirty = False
+        self.show_problems([])
+        self._update_buttons()
+        self.description.setFocus()
+
+    def _update_buttons(self) -> None:
+        line = self._line
+        is_open = line is not None and line.status in OPEN_ACTION_STATUSES
+        finished = line is not None and not is_open
+        self.form_title.setText(
+            tr("New action for {0}").format(self.agency_name) if line is None
+            else tr("Editing the selected action") if is_open
+            else tr("This action is {0}; reopen it to change it").format(
+                ActionStatus(line.status).label.lower())
+        )  # fmt: skip
+        for w in (self.description, self.owner, self.due, self.status):
+            w.setEnabled(not finished)
+        self.save_button.setEnabled(not finished)
+        self.save_button.setText(tr("&Add the action") if line is None else tr("&Save changes"))
+        self.finish_box.setEnabled(line is not None)
+        self.complete_button.setEnabled(is_open)
+        self.cancel_button.setEnabled(is_open)
+        self.reopen_button.setEnabled(finished)
+        self.reassign_button.setEnabled(is_open and self.reassign_to.count() > 0)
+        self.reassign_to.setEnabled(is_open)
+
+    def _typed(self) -> None:
+        self._dirty = True
+
+    # -- messages ------------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = False) -> None:
+        banner.show_banner(self.message, text, banner.ERROR if error else banner.DONE)
+
+    def show_problems(self, problems) -> None:
+        """Each problem next to its field; the first field gets the focus."""
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            by_field.setdefault(p.field if p.field in self.errors else "", []).append(p.message)
+        for name, label in self.errors.items():
+            text = " ".join(by_field.get(name, []))
+            label.setText(text)
+            label.setVisible(bool(text))
+        general = by_field.get("", [])
+        if general:
+            self.show_message(" ".join(general), error=True)
+        focus = {"description": self.description, "owner": self.owner, "due_on": self.due.edit,
+                 "status": self.status, "outcome": self.outcome,
+                 "completed_on": self.completed.edit, "agency": self.reassign_to}  # fmt: skip
+        for p in problems:
+            if p.field in focus:
+                focus[p.field].setFocus()
+                break
+
+    # -- doing ---------------------------------------------------------------------------
+    def _draft(self):
+        """The form as an ActionDraft, and every problem with it (a date that cannot be
+        read included)."""
+        from hubapp.store.actions import ActionDraft, Problem, validate
+
+        problems = []
+        try:
+            due = self.due.date()
+        except ValueError:
+            due = None
+            problems.append(Problem("due_on", tr("Type the due date as dd/mm/yyyy, e.g. {0}.")
+                                    .format(format_date(self.today()))))  # fmt: skip
+        draft = ActionDraft(self.description.toPlainText(), self.owner.text(), due,
+                            self.status.currentData())  # fmt: skip
+        return draft, problems + validate(draft, self.today())
+
+    def _attempt(self, write, success: str, select: uuid.UUID | None = None) -> bool:
+        """Run one core change; show what it refused next to the fields, keep the form."""
+        from hubapp.errors import describe, expected
+        from hubapp.store.actions import ActionError
+        from hubapp.store.cases import EditConflict
+
+        try:
+            result = write()
+        except ActionError as exc:
+            self.show_message("" if exc.problems else str(exc), error=True)
+            self.show_problems(exc.problems)
+            return False
+        except EditConflict:
+            self.reload()
+            self.show_problems([])
+            self.show_message(
+                tr("Someone changed this action in another window while you had it open; the "
+                   "list now shows their version. What you typed is still here: save again "
+                   "to put it over theirs."), error=True)  # fmt: skip
+            return False
+        except Exception as exc:
+            if not expected(exc):
+                log.exception("An action change failed")
+            self.reload()
+            self.show_problems([])
+            self.show_message(describe(exc), error=True)
+            return False
+        self._dirty = False
+        self.show_problems([])
+        self.reload(select=result if isinstance(result, uuid.UUID) else select)
+        if self._line is not None:
+            self.load(self._line)
+        self.show_message(success)
+        self.casesChanged.emit([self.case_id])
+        return True
+
+    def save(self) -> bool:
+        """Add the action the form holds, or save the changes to the selected one."""
+        from hubapp.store.actions import add_action, edit_action
+
+        draft, problems = self._draft()
+        if problems:
+            self.show_message("")
+            self.show_problems(problems)
+            return False
+        if self._line is None:
+            return self._attempt(
+                lambda: add_action(self.store, self.case_id, self.agency_id, draft,
+                                   assign_if_missing=True, today=self.today()),
+                tr("Action added."),
+            )  # fmt: skip
+        line = self._line
+        return self._attempt(
+            lambda: edit_action(self.store, line.id, line.row_version, draft, today=self.today()),
+            tr("Changes saved."), select=line.id,
+        )  # fmt: skip
+
+    def complete(self) -> bool:
+        from hubapp.store.actions import Problem, complete_action
+
+        line = self._line
+        if line is None:
+            return False
+        try:
+            when = self.completed.date()
+        except ValueError:
+            self.show_problems([Problem("completed_on", tr(
+                "Type the completion date as dd/mm/yyyy, e.g. {0}.").format(
+                    format_date(self.today())))])  # fmt: skip
+            return False
+        outcome = self.outcome.toPlainText()
+        return self._attempt(
+            lambda: complete_action(self.store, line.id, line.row_version, outcome, when,
+                                    today=self.today()),
+            tr("Marked done."), select=line.id,
+        )  # fmt: skip
+
+    def cancel_action(self) -> bool:
+        from hubapp.store.actions import cancel_action
+
+        line = self._line
+        if line is None:
+            return False
+        reason = self.outcome.toPlainText()
+        return self._attempt(
+            lambda: cancel_action(self.store, line.id, line.row_version, reason),
+            tr("Action cancelled; the reason is kept as its outcome."), select=line.id,
+        )  # fmt: skip
+
+    def reopen(self) -> bool:
+        from hubapp.store.actions import reopen_action
+
+        line = self._line
+        if line is None:
+            return False
+        return self._attempt(
+            lambda: reopen_action(self.store, line.id, line.row_version),
+            tr("Action reopened."), select=line.id,
+        )  # fmt: skip
+
+    def reassign(self) -> bool:
+        """Give the selected action to the agency chosen (with the owner typed)."""
+        from hubapp.store.actions import reassign_action
+
+        line = self._line
+        target = self.reassign_to.currentData()
+        if line is None or not target:
+            return False
+        name = self.reassign_to.currentText()
+        owner = self.owner.text()
+        done = self._attempt(
+            lambda: reassign_action(self.store, line.id, line.row_version,
+                                    uuid.UUID(hex=target), owner),
+            tr("Reassigned to {0}: it is now in their list of actions.").format(name),
+        )  # fmt: skip
+        if done:
+            self._line = None
+            self.new_action()
+        return done
