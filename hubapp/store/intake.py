@@ -1,0 +1,754 @@
+"""Intake: a new issue from a 101 call, an online form, a walk-in... or a further report on
+an open case.
+
+:class:`IntakeForm` holds what the intake form holds, as typed (text, ticks and a list of
+people), so that it round-trips through a draft unchanged (:meth:`IntakeForm.to_dict`).
+:func:`validate` returns one :class:`~hubapp.store.actions.Problem` per field and never
+raises; :func:`save` runs it again and writes the case (or the further contact) in one
+transaction, deleting the draft it came from in the same transaction.
+
+How text is stored (the only changes made to what was typed):
+
+* one-line fields (summary, location, town, names, phone numbers, references...): control
+  characters (NUL included) removed, runs of whitespace made one space, trimmed;
+* multi-line fields (details, addresses): Windows line breaks made plain, control characters
+  other than newline and tab removed, outer whitespace trimmed;
+* a postcode is written the standard way: upper case, one space before the last three
+  characters (``ca11aa`` -> ``CA1 1AA``); an OS grid reference as letters, easting and
+  northing separated by spaces (``ny408566`` -> ``NY 408 566``).
+
+Nothing is interpreted as markup: ``<b>`` is stored as the three characters typed.
+
+Dates and times are typed as UK local time (``dd/mm/yyyy hh:mm``, ``dd/mm/yy``, ``now``,
+``today 14:30``, ``yesterday``, ``14:30``, or ISO 8601) and stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+
+from hubapp.domain.clock import utcnow
+from hubapp.domain.codes import CaseStatus, PersonRole
+from hubapp.domain.formatting import format_datetime, to_local
+from hubapp.store import cases
+from hubapp.store.actions import Problem, clean_line, clean_text
+from hubapp.store.database import StoreError
+from hubapp.store.schema import (
+    Case,
+    CasePerson,
+    CasePlace,
+    Category,
+    Channel,
+    Contact,
+    Hub,
+    IntakeDraft,
+    Person,
+    Place,
+)
+
+log = logging.getLogger(__name__)
+
+#: the roles a person involved in a report can have (the reporter has a field of its own)
+INVOLVED_ROLES = (
+    PersonRole.VICTIM.value,
+    PersonRole.COMPLAINANT.value,
+    PersonRole.WITNESS.value,
+    PersonRole.ALLEGED_PERPETRATOR.value,
+)
+
+#: the longest text each field takes (the database columns' sizes)
+MAX = {
+    "location": 200,
+    "town": 80,
+    "summary": 200,
+    "details": 20_000,
+    "reporter_name": 160,
+    "reporter_phone": 40,
+    "reporter_email": 120,
+    "reporter_address": 200,
+    "police_log": 40,
+    "council_ref": 40,
+    "full_name": 160,
+    "phone": 40,
+    "email": 120,
+    "address": 200,
+}
+#: no date before this is believable (a year typed as 26 instead of 2026)
+EARLIEST = datetime(2000, 1, 1)
+#: the clock of a station PC may be a little behind the one the caller's time came from
+FUTURE_SLACK = timedelta(minutes=2)
+
+_UK = ZoneInfo("Europe/London")
+
+
+class IntakeError(StoreError):
+    """An intake refused by the rules; ``problems`` lists every field that is wrong."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message if problems else "The report could not be saved.")
+        self.problems = problems
+
+
+# --- the form ---------------------------------------------------------------------------
+
+
+@dataclass
+class PersonEntry:
+    """A person involved in the report, as typed."""
+
+    role: str = PersonRole.VICTIM.value
+    full_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    #: a victim's risk questionnaire answers (question code -> "yes"/"no"), if asked
+    risk_answers: dict[str, str] | None = None
+
+    def is_blank(self) -> bool:
+        return not any(
+            clean_text(v) for v in (self.full_name, self.phone, self.email, self.address)
+        )
+
+
+@dataclass
+class IntakeForm:
+    """Everything the intake form holds, exactly as typed. Codes name the reference data."""
+
+    hub: str = ""  # hub code; the form starts with the station's
+    channel: str = ""  # channel code
+    category: str = ""  # category code
+    received: str = ""  # date and time as typed
+    incident: str = ""
+    location: str = ""  # an address or a description of the place
+    town: str = ""
+    postcode: str = ""
+    grid_ref: str = ""
+    summary: str = ""
+    details: str = ""
+    reporter_anonymous: bool = False
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    reporter_address: str = ""
+    consent_to_contact: bool = False
+    people: list[PersonEntry] = field(default_factory=list)
+    police_log: str = ""
+    council_ref: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (for a draft)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> IntakeForm:
+        """A form from a draft's values; unknown keys are ignored and odd values made text,
+        so that a draft written by another version still opens."""
+        data = data or {}
+        form = cls()
+        for f in fields(cls):
+            if f.name not in data or f.name == "people":
+                continue
+            value = data[f.name]
+            if isinstance(getattr(form, f.name), bool):
+                setattr(form, f.name, bool(value))
+            else:
+                setattr(form, f.name, "" if value is None else str(value))
+        people = data.get("people") or []
+        if isinstance(people, list):
+            for p in people:
+                if not isinstance(p, dict):
+                    continue
+                answers = p.get("risk_answers")
+                form.people.append(
+                    PersonEntry(
+                        role=str(p.get("role") or PersonRole.VICTIM.value),
+                        full_name=str(p.get("full_name") or ""),
+                        phone=str(p.get("phone") or ""),
+                        email=str(p.get("email") or ""),
+                        address=str(p.get("address") or ""),
+                        risk_answers=(
+                            {str(k): str(v) for k, v in answers.items()}
+                            if isinstance(answers, dict)
+                            else None
+                        ),
+                    )
+                )
+        return form
+
+    def has_text(self) -> bool:
+        """Whether anything was typed that would be lost (the defaults do not count)."""
+        typed = (
+            self.incident, self.location, self.town, self.postcode, self.grid_ref,
+            self.summary, self.details, self.reporter_name, self.reporter_phone,
+            self.reporter_email, self.reporter_address, self.police_log, self.council_ref,
+        )  # fmt: skip
+        return any(clean_text(t) for t in typed) or any(not p.is_blank() for p in self.people)
+
+    def title(self) -> str:
+        """A line for the list of drafts."""
+        text = clean_line(self.summary) or clean_line(self.location)
+        return text[:200]
+
+
+# --- normalising what was typed ----------------------------------------------------------
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
+_GRID = re.compile(r"^([HJNOST][A-HJ-Z])([0-9]*)$")
+
+
+def normalise_postcode(text: str) -> str | None:
+    """A UK postcode written the standard way (``ca11aa`` -> ``CA1 1AA``); ``""`` for blank;
+    None if it is not a postcode."""
+    compact = re.sub(r"\s+", "", clean_line(text)).upper()
+    if not compact:
+        return ""
+    if compact == "GIR0AA":
+        return "GIR 0AA"
+    m = _POSTCODE.match(compact)
+    if m is None:
+        return None
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def normalise_grid_ref(text: str) -> str | None:
+    """An OS grid reference as ``NY 408 566`` (two letters, then easting and northing of 1 to
+    5 digits each); ``""`` for blank; None if it is not one."""
+    compact = re.sub(r"\s+", "", clean_line(text)).upper()
+    if not compact:
+        return ""
+    m = _GRID.match(compact)
+    if m is None:
+        return None
+    digits = m.group(2)
+    if len(digits) % 2 or not 2 <= len(digits) <= 10:
+        return None
+    half = len(digits) // 2
+    return f"{m.group(1)} {digits[:half]} {digits[half:]}"
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]+$")
+
+
+def _phone_ok(text: str) -> bool:
+    return bool(_PHONE.match(text)) and sum(c.isdigit() for c in text) >= 6
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_HM = re.compile(r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?$|^(\d{2})(\d{2})$")
+DATE_HINT = "Type the date as dd/mm/yyyy hh:mm (for example 25/11/2026 14:30), or “now”."
+
+
+class DateProblem(ValueError):
+    """The text is not a date and time; the message says what to type."""
+
+
+def _time(text: str) -> tuple[int, int, int]:
+    m = _HM.match(text)
+    if m is None:
+        raise DateProblem(DATE_HINT)
+    if m.group(4) is not None:
+        h, mi, s = int(m.group(4)), int(m.group(5)), 0
+    else:
+        h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        raise DateProblem(f"There is no time {text}; use the 24-hour clock, 00:00 to 23:59.")
+    return h, mi, s
+
+
+def parse_when(text: str, now: datetime) -> datetime | None:
+    """A date and time typed as UK local time, as naive UTC; None for blank.
+
+    ``now`` is naive UTC. Raises DateProblem (one sentence) for anything else.
+    """
+    raw = clean_line(text).lower()
+    if not raw:
+        return None
+    if raw == "now":
+        return now
+    local_now = to_local(now)
+    parts = raw.replace(",", " ").replace("t", " ", 1) if _YMD_T(raw) else raw.replace(",", " ")
+    words = parts.split()
+    if words and words[0] == "at":
+        words = words[1:]
+    day: date | None = None
+    if words and words[0] in ("today", "yesterday"):
+        day = local_now.date() - timedelta(days=1 if words[0] == "yesterday" else 0)
+        words = words[1:]
+    elif words and (m := _DMY.match(words[0]) or _YMD.match(words[0])):
+        if m.re is _DMY:
+            d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
+            year = int(y) + 2000 if len(y) == 2 else int(y)
+        else:
+            year, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        try:
+            day = date(year, mo, d)
+        except ValueError:
+            raise DateProblem(f"There is no date {words[0]}; check the day and month.") from None
+        words = words[1:]
+    if words and words[0] == "at":
+        words = words[1:]
+    if len(words) > 1:
+        raise DateProblem(DATE_HINT)
+    if words:
+        h, mi, s = _time(words[0])
+        if day is None:  # a time alone: today
+            day = local_now.date()
+    elif day is None:
+        raise DateProblem(DATE_HINT)
+    else:
+        h = mi = s = 0
+    local = datetime(day.year, day.month, day.day, h, mi, s, tzinfo=_UK)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _YMD_T(raw: str) -> bool:
+    """ISO 8601 with a T between date and time (2026-11-25T14:30)."""
+    return bool(re.match(r"^\d{4}-\d{1,2}-\d{1,2}t", raw))
+
+
+def describe_when(value: datetime) -> str:
+    """How the form confirms a parsed time: 'Wed 25/11/2026 14:30'."""
+    return f"{to_local(value):%a} {format_datetime(value)}"
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanPerson:
+    role: str
+    full_name: str
+    phone: str
+    email: str
+    address: str
+    risk_answers: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class CleanIntake:
+    """The form as it would be stored."""
+
+    hub: str
+    channel: str
+    category: str
+    received_at: datetime | None
+    incident_at: datetime | None
+    location: str
+    town: str
+    postcode: str
+    grid_ref: str
+    summary: str
+    details: str
+    reporter_anonymous: bool
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    reporter_address: str
+    consent_to_contact: bool
+    people: tuple[CleanPerson, ...]
+    police_log: str
+    council_ref: str
+
+    @property
+    def has_reporter(self) -> bool:
+        return not self.reporter_anonymous and any(
+            (self.reporter_name, self.reporter_phone, self.reporter_email, self.reporter_address)
+        )
+
+    @property
+    def report_text(self) -> str:
+        """What the contact records of this report: the summary, then the details."""
+        return f"{self.summary}\n\n{self.details}" if self.details else self.summary
+
+
+def _too_long(problems: list[Problem], name: str, value: str, what: str, key: str = "") -> None:
+    limit = MAX[key or name]
+    if len(value) > limit:
+        problems.append(
+            Problem(
+                name,
+                f"{what} {'are' if what == 'The details' else 'is'} too long: "
+                f"{len(value):,} characters, at most {limit:,}.",
+            )
+        )
+
+
+def clean(
+    form: IntakeForm, now: datetime, *, attaching: bool = False
+) -> tuple[CleanIntake, list[Problem]]:
+    """The form as it would be stored, and everything wrong with it. Never raises."""
+    problems: list[Problem] = []
+
+    def line(value: Any) -> str:
+        return clean_line(value) if isinstance(value, str) else ""
+
+    def text(value: Any) -> str:
+        return clean_text(value) if isinstance(value, str) else ""
+
+    # reference data (whether the codes exist is checked by save, against the database)
+    hub, channel, category = line(form.hub), line(form.channel), line(form.category)
+    # (in the order of the form, so that the first problem is the first field to fix)
+    if not channel:
+        problems.append(Problem("channel", "Choose how the report came in."))
+    if not attaching:
+        if not category:
+            problems.append(Problem("category", "Choose a category: what the issue is about."))
+        if not hub:
+            problems.append(Problem("hub", "Choose the hub."))
+
+    # when
+    received = incident = None
+    if not line(form.received):
+        problems.append(Problem("received", "Give the date and time the report was received."))
+    else:
+        try:
+            received = parse_when(form.received, now)
+        except DateProblem as exc:
+            problems.append(Problem("received", str(exc)))
+    if received is not None:
+        if received > now + FUTURE_SLACK:
+            problems.append(
+                Problem("received", "The report cannot be received in the future; check the date.")
+            )
+            received = None
+        elif received < EARLIEST:
+            problems.append(Problem("received", "The date is before 2000; check the year."))
+            received = None
+    if line(form.incident):
+        try:
+            incident = parse_when(form.incident, now)
+        except DateProblem as exc:
+            problems.append(Problem("incident", str(exc)))
+    if incident is not None:
+        if incident > now + FUTURE_SLACK:
+            problems.append(
+                Problem("incident", "The incident cannot be in the future; check the date.")
+            )
+            incident = None
+        elif incident < EARLIEST:
+            problems.append(Problem("incident", "The date is before 2000; check the year."))
+            incident = None
+        elif received is not None and incident > received:
+            problems.append(
+                Problem(
+                    "incident",
+                    "The incident cannot be after the report was received "
+                    f"({format_datetime(received)}); check both dates.",
+                )
+            )
+
+    # where
+    location, town = line(form.location), line(form.town)
+    if not location:
+        problems.append(
+            Problem("location", "Say where: an address, or a description of the place.")
+        )
+    _too_long(problems, "location", location, "The location")
+    _too_long(problems, "town", town, "The town")
+    postcode = normalise_postcode(line(form.postcode))
+    if postcode is None:
+        problems.append(
+            Problem(
+                "postcode", "This is not a UK postcode; type it like CA1 1AA, or leave it blank."
+            )
+        )
+        postcode = line(form.postcode)
+    grid_ref = normalise_grid_ref(line(form.grid_ref))
+    if grid_ref is None:
+        problems.append(
+            Problem(
+                "grid_ref",
+                "This is not an OS grid reference; type two letters and an even number of "
+                "digits, like NY 400 560, or leave it blank.",
+            )
+        )
+        grid_ref = line(form.grid_ref)
+
+    # what
+    summary, details = line(form.summary), text(form.details)
+    if not summary:
+        problems.append(Problem("summary", "Give a one-line summary of the issue."))
+    elif len(summary) > MAX["summary"]:
+        problems.append(
+            Problem(
+                "summary",
+                f"The summary is too long: {len(summary):,} characters, at most "
+                f"{MAX['summary']}; put the rest in the details.",
+            )
+        )
+    _too_long(problems, "details", details, "The details")
+
+    # who reported it
+    anonymous = bool(form.reporter_anonymous)
+    r_name, r_phone = line(form.reporter_name), line(form.reporter_phone)
+    r_email, r_address = line(form.reporter_email), text(form.reporter_address)
+    if anonymous and any((r_name, r_phone, r_email, r_address)):
+        problems.append(
+            Problem(
+                "reporter_anonymous",
+                "An anonymous reporter has no name or contact details: clear them, or untick "
+                "Anonymous.",
+            )
+        )
+    _too_long(problems, "reporter_name", r_name, "The reporter's name")
+    _too_long(problems, "reporter_address", r_address, "The reporter's address")
+    if r_phone and not _phone_ok(r_phone):
+        problems.append(
+            Problem("reporter_phone", "This is not a phone number; use digits, spaces and +.")
+        )
+    _too_long(problems, "reporter_phone", r_phone, "The phone number")
+    if r_email and not _EMAIL.match(r_email):
+        problems.append(
+            Problem("reporter_email", "This is not an email address (name@example.org).")
+        )
+    _too_long(problems, "reporter_email", r_email, "The email address")
+    consent = bool(form.consent_to_contact)
+    if consent and (anonymous or not any((r_phone, r_email, r_address))):
+        problems.append(
+            Problem(
+                "consent_to_contact",
+                "To be contacted, the reporter needs a phone number, email or address (and "
+                "cannot be anonymous).",
+            )
+        )
+
+    # who is involved
+    people: list[CleanPerson] = []
+    for i, p in enumerate(form.people if isinstance(form.people, list) else []):
+        if not isinstance(p, PersonEntry) or p.is_blank():
+            continue
+        n = i + 1
+        entry = CleanPerson(
+            role=line(p.role), full_name=line(p.full_name), phone=line(p.phone),
+            email=line(p.email), address=text(p.address),
+            risk_answers=dict(p.risk_answers) if isinstance(p.risk_answers, dict) else None,
+        )  # fmt: skip
+        key = f"people.{i}"
+        if entry.role not in INVOLVED_ROLES:
+            problems.append(Problem(f"{key}.role", f"Person {n}: choose their role."))
+        if not entry.full_name:
+            problems.append(
+                Problem(
+                    f"{key}.full_name",
+                    f"Person {n}: give a name, or a description such as “unknown male, about 16”.",
+                )
+            )
+        _too_long(
+            problems, f"{key}.full_name", entry.full_name, f"Person {n}: the name", "full_name"
+        )
+        if entry.phone and not _phone_ok(entry.phone):
+            problems.append(
+                Problem(f"{key}.phone", f"Person {n}: this is not a phone number; use digits, "
+                        "spaces and +.")
+            )  # fmt: skip
+        _too_long(problems, f"{key}.phone", entry.phone, f"Person {n}: the phone number", "phone")
+        if entry.email and not _EMAIL.match(entry.email):
+            problems.append(Problem(f"{key}.email", f"Person {n}: this is not an email address."))
+        _too_long(problems, f"{key}.email", entry.email, f"Person {n}: the email", "email")
+        _too_long(problems, f"{key}.address", entry.address, f"Person {n}: the address", "address")
+        if entry.risk_answers is not None and entry.role != PersonRole.VICTIM.value:
+            entry = CleanPerson(**{**entry.__dict__, "risk_answers": None})
+        people.append(entry)
+
+    police, council = line(form.police_log), line(form.council_ref)
+    _too_long(problems, "police_log", police, "The police log number")
+    _too_long(problems, "council_ref", council, "The council reference")
+
+    result = CleanIntake(
+        hub=hub, channel=channel, category=category, received_at=received, incident_at=incident,
+        location=location, town=town, postcode=postcode, grid_ref=grid_ref, summary=summary,
+        details=details, reporter_anonymous=anonymous, reporter_name=r_name,
+        reporter_phone=r_phone, reporter_email=r_email, reporter_address=r_address,
+        consent_to_contact=consent, people=tuple(people), police_log=police, council_ref=council,
+    )  # fmt: skip
+    return result, problems
+
+
+def validate(form: IntakeForm, now: datetime, *, attaching: bool = False) -> list[Problem]:
+    """Everything wrong with the form, one sentence per field; never raises.
+
+    ``now`` is naive UTC. When ``attaching`` (the report goes onto an existing case), hub and
+    category are the case's and not asked for.
+    """
+    try:
+        return clean(form, now, attaching=attaching)[1]
+    except Exception:  # a form built with values of the wrong type
+        log.debug("Intake form could not be read", exc_info=True)
+        return [Problem("summary", "The form could not be read; close it and type it again.")]
+
+
+# --- saving ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What save made: the case's reference and id, the new contact, and whether it was
+    attached to an existing case."""
+
+    reference: str
+    case_id: uuid.UUID
+    contact_id: uuid.UUID
+    attached: bool
+
+
+def _by_code(s, model, code: str, field_name: str, what: str):
+    row = s.scalars(select(model).where(model.code == code, model.voided.is_(False))).first()
+    if row is None or not row.active:
+        raise IntakeError([Problem(field_name, f"Choose {what} from the list.")])
+    return row
+
+
+def _place(s, c: CleanIntake, hub_id: uuid.UUID) -> Place:
+    """The place of the report: an existing one with the same name, town and postcode, or a
+    new one."""
+    found = s.scalars(
+        select(Place).where(
+            func.lower(Place.name) == c.location.lower(),
+            func.lower(Place.town) == c.town.lower(),
+            Place.postcode == c.postcode,
+            Place.voided.is_(False),
+        )
+    ).first()
+    if found is not None:
+        return found
+    place = Place(
+        id=uuid.uuid4(), hub_id=hub_id, name=c.location, town=c.town, postcode=c.postcode,
+        grid_ref=c.grid_ref, place_type="",
+    )  # fmt: skip
+    s.add(place)
+    return place
+
+
+def save(
+    store,
+    form: IntakeForm,
+    attach_to: uuid.UUID | None = None,
+    *,
+    draft_id: int | None = None,
+    now: datetime | None = None,
+) -> Saved:
+    """Save the report; return what was made.
+
+    Without ``attach_to``: a new case (status new) with its contact, the people involved,
+    the reporter (unless anonymous) and the place. With ``attach_to`` (an open case's id):
+    a further contact on that case instead, with its people and place. Victims' risk
+    questionnaires are recorded (setting the case's risk level and next review). The draft
+    ``draft_id``, if given, is deleted. All in one transaction; IntakeError if anything is
+    wrong (nothing is written).
+    """
+    from hubapp.store import risk
+
+    now = now or utcnow()
+    c, problems = clean(form, now, attaching=attach_to is not None)
+    if problems:
+        raise IntakeError(problems)
+    reason = "intake: further report" if attach_to else "intake: new issue"
+    with store.write(reason=reason) as s:
+        channel = _by_code(s, Channel, c.channel, "channel", "how the report came in")
+        if attach_to is not None:
+            case = s.get(Case, attach_to)
+            if case is None or case.voided:
+                raise IntakeError([Problem("attach_to", "That case no longer exists.")])
+            if case.status == CaseStatus.CLOSED.value:
+                raise IntakeError(
+                    [
+                        Problem(
+                            "attach_to",
+                            f"{case.reference} was closed since it was suggested; save this "
+                            "report as a new case, or reopen that case first.",
+                        )
+                    ]
+                )
+            place = _place(s, c, case.hub_id)
+            s.flush()
+            linked = s.scalar(
+                select(func.count()).where(
+                    CasePlace.case_id == case.id, CasePlace.place_id == place.id
+                )
+            )
+            if not linked:
+                s.add(CasePlace(id=uuid.uuid4(), case_id=case.id, place_id=place.id,
+                                role="location"))  # fmt: skip
+            # the case keeps its own values; an external reference it lacks is filled in
+            if c.police_log and not case.police_log_ref:
+                case.police_log_ref = c.police_log
+            if c.council_ref and not case.council_ref:
+                case.council_ref = c.council_ref
+        else:
+            hub = _by_code(s, Hub, c.hub, "hub", "the hub")
+            category = _by_code(s, Category, c.category, "category", "a category")
+            place = _place(s, c, hub.id)
+            s.flush()
+            case = cases.new_case(
+                s, hub_id=hub.id, category_id=category.id, channel_id=channel.id,
+                received_at=c.received_at, summary=c.summary, details=c.details,
+                incident_at=c.incident_at, location=c.location, town=c.town,
+                postcode=c.postcode, grid_ref=c.grid_ref, place_id=place.id,
+                police_log_ref=c.police_log, council_ref=c.council_ref,
+            )  # fmt: skip
+            s.add(CasePlace(id=uuid.uuid4(), case_id=case.id, place_id=place.id, role="location"))
+
+        # people first: the rows that refer to them are inserted after (no ORM relationships
+        # here to order the inserts)
+        people: list[tuple[CleanPerson, Person]] = []
+        for entry in c.people:
+            person = Person(
+                id=uuid.uuid4(), full_name=entry.full_name, phone=entry.phone,
+                email=entry.email, address=entry.address,
+            )  # fmt: skip
+            s.add(person)
+            people.append((entry, person))
+        reporter = None
+        if c.has_reporter:
+            reporter = next(
+                (
+                    p for e, p in people
+                    if c.reporter_name and e.full_name.casefold() == c.reporter_name.casefold()
+                ),
+                None,
+            )  # fmt: skip
+            if reporter is None:
+                reporter = Person(
+                    id=uuid.uuid4(), full_name=c.reporter_name, phone=c.reporter_phone,
+                    email=c.reporter_email, address=c.reporter_address,
+                )  # fmt: skip
+                s.add(reporter)
+        s.flush()
+        for entry, person in people:
+            s.add(CasePerson(id=uuid.uuid4(), case_id=case.id, person_id=person.id,
+                             role=entry.role))  # fmt: skip
+        if reporter is not None:
+            s.add(CasePerson(id=uuid.uuid4(), case_id=case.id, person_id=reporter.id,
+                             role=PersonRole.REPORTER.value))  # fmt: skip
+        reporter_id = reporter.id if reporter is not None else None
+
+        contact = Contact(
+            id=uuid.uuid4(), case_id=case.id, channel_id=channel.id, received_at=c.received_at,
+            incident_at=c.incident_at, reporter_person_id=reporter_id,
+            anonymous=c.reporter_anonymous, consent_to_contact=c.consent_to_contact,
+            summary=c.report_text, external_ref=(c.police_log or c.council_ref)[:60],
+            place_id=place.id,
+        )  # fmt: skip
+        s.add(contact)
+        s.flush()
+
+        for entry, person in people:
+            if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
+                risk.record(s, case, person.id, entry.risk_answers, now=now, user=store.user)
+
+        if draft_id is not None:
+            s.execute(delete(IntakeDraft).where(IntakeDraft.id == draft_id))
+        log.info("Intake saved on %s (%s)", case.reference, "attached" if attach_to else "new")
+        return Saved(case.reference, case.id, contact.id, attach_to is not None)

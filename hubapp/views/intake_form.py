@@ -1,0 +1,984 @@
+"""The intake form: a new issue, or a further report on an open case.
+
+Built for the keyboard: Tab goes down the form in reading order, every field has an Alt
+key, Ctrl+S (or Ctrl+Enter) saves, Esc closes (asking first only when something was typed;
+what was typed stays as a draft either way). Problems show in red under their field;
+saving is refused until they are put right and nothing typed is touched.
+
+While typing, the form
+
+* writes a draft (about a second after the last change, in the background, and on closing),
+  so closing the window or a crash loses nothing;
+* looks for open cases at the same place or with the same people (300 ms after the last
+  change, off the GUI thread; an answer to an older question is dropped), offering to attach
+  the report to one of them as a further contact.
+
+Everything typed is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hubapp.domain.clock import utcnow
+from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
+from hubapp.domain.formatting import format_date, format_datetime
+from hubapp.models.tasks import Task
+from hubapp.store import drafts, duplicates, intake
+from hubapp.store.actions import Problem
+from hubapp.store.intake import DateProblem, IntakeForm, PersonEntry
+
+log = logging.getLogger(__name__)
+
+DRAFT_DELAY_MS = 1000
+LOOKUP_DELAY_MS = 300
+ERROR_COLOUR = "#b00020"
+HINT_COLOUR = "#555b6e"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("IntakeWindow", text)
+
+
+# --- background work ----------------------------------------------------------------------
+
+
+def suggest_job(_ctx, store, query, now):
+    return duplicates.suggest(store, query, now=now)
+
+
+def draft_job(_ctx, slot, store, form, change):
+    return slot.write(store, form, change)
+
+
+def save_job(_ctx, store, form, attach_to, slot):
+    """Save under the draft's lock: no draft write can bring it back afterwards."""
+    with slot.lock:
+        try:
+            saved = intake.save(store, form, attach_to, draft_id=slot.draft_id)
+        except intake.IntakeError as exc:
+            return exc.problems
+        slot.finished = True
+    return saved
+
+
+# --- small widgets ------------------------------------------------------------------------
+
+
+class FieldMessage(QWidget):
+    """The line under a field: a problem (red, with a warning icon) or a hint (grey)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(4)
+        self.icon = QLabel(self)
+        size = self.fontMetrics().height()
+        pixmap = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.icon.setPixmap(pixmap.pixmap(QSize(size, size)))
+        self.text = QLabel(self)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setWordWrap(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 1)
+        self.problem = ""
+        self.hint = ""
+        self._render()
+
+    def set_problem(self, message: str) -> None:
+        if message != self.problem:
+            self.problem = message
+            self._render()
+
+    def set_hint(self, message: str) -> None:
+        if message != self.hint:
+            self.hint = message
+            self._render()
+
+    def _render(self) -> None:
+        shown = self.problem or self.hint
+        self.icon.setVisible(bool(self.problem))
+        colour = ERROR_COLOUR if self.problem else HINT_COLOUR
+        self.text.setStyleSheet(f"color: {colour};")
+        self.text.setText(shown)
+        self.setAccessibleDescription(shown)
+        self.setVisible(bool(shown))
+
+
+class PersonRow(QFrame):
+    """One person involved: role, name, phone, email, address; a risk questionnaire for a
+    victim."""
+
+    changed = Signal()
+    removeRequested = Signal(object)
+
+    def __init__(self, entry: PersonEntry | None = None, parent=None) -> None:
+        super().__init__(parent)
+        entry = entry or PersonEntry()
+        self.risk_answers = entry.risk_answers
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 2, 0, 2)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        self.role = QComboBox(self)
+        for role in intake.INVOLVED_ROLES:
+            self.role.addItem(label(PersonRole, role), role)
+        self.role.setCurrentIndex(max(0, self.role.findData(entry.role)))
+        self.role.setAccessibleName(tr("Role"))
+        self.name = self._edit(entry.full_name, tr("Name or description"), 160)
+        self.phone = self._edit(entry.phone, tr("Phone"), 40)
+        self.email = self._edit(entry.email, tr("Email"), 120)
+        self.address = self._edit(entry.address, tr("Address"), 200)
+        self.risk_button = QPushButton(tr("Ris&k…"), self)
+        self.risk_button.setToolTip(tr("Victim risk assessment"))
+        self.risk_button.clicked.connect(self._ask_risk)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("✕")
+        self.remove_button.setAccessibleName(tr("Remove this person"))
+        self.remove_button.setToolTip(tr("Remove this person"))
+        self.remove_button.clicked.connect(lambda: self.removeRequested.emit(self))
+        self.risk_label = QLabel(self)
+        self.risk_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = FieldMessage(self)
+        grid.addWidget(self.role, 0, 0)
+        grid.addWidget(self.name, 0, 1)
+        grid.addWidget(self.phone, 0, 2)
+        grid.addWidget(self.email, 0, 3)
+        grid.addWidget(self.address, 0, 4)
+        grid.addWidget(self.risk_button, 0, 5)
+        grid.addWidget(self.remove_button, 0, 6)
+        grid.addWidget(self.risk_label, 1, 5, 1, 2)
+        grid.addWidget(self.message, 1, 0, 1, 5)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(3, 3)
+        grid.setColumnStretch(4, 4)
+        self.role.currentIndexChanged.connect(self._role_changed)
+        self._role_changed()
+
+    def _edit(self, text: str, placeholder: str, limit: int) -> QLineEdit:
+        edit = QLineEdit(text, self)
+        edit.setPlaceholderText(placeholder)
+        edit.setAccessibleName(placeholder)
+        edit.setMaxLength(limit * 4)  # long enough to say "too long" rather than cut it
+        edit.textChanged.connect(self.changed)
+        return edit
+
+    def focus_order(self) -> list[QWidget]:
+        return [self.role, self.name, self.phone, self.email, self.address,
+                self.risk_button, self.remove_button]  # fmt: skip
+
+    def entry(self) -> PersonEntry:
+        return PersonEntry(
+            role=self.role.currentData(), full_name=self.name.text(), phone=self.phone.text(),
+            email=self.email.text(), address=self.address.text(),
+            risk_answers=self.risk_answers if self.is_victim() else None,
+        )  # fmt: skip
+
+    def is_victim(self) -> bool:
+        return self.role.currentData() == PersonRole.VICTIM.value
+
+    def _role_changed(self) -> None:
+        self.risk_button.setEnabled(self.is_victim())
+        self._show_risk()
+        self.changed.emit()
+
+    def _show_risk(self) -> None:
+        if self.is_victim() and self.risk_answers:
+            from hubapp.store import risk
+
+            r = risk.assess(self.risk_answers, date.today())
+            self.risk_label.setText(tr("{level} risk").format(level=RiskLevel(r.level).label))
+        else:
+            self.risk_label.setText(tr("Not assessed") if self.is_victim() else "")
+
+    def _ask_risk(self) -> None:
+        from hubapp.views.risk_dialog import RiskDialog
+
+        dialog = RiskDialog(self.name.text().strip(), self.risk_answers, parent=self.window())
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.risk_answers = dialog.answers()
+            self._show_risk()
+            self.changed.emit()
+
+
+# --- the window ---------------------------------------------------------------------------
+
+
+class IntakeWindow(QDialog):
+    """A new issue. ``saved`` carries hubapp.store.intake.Saved once it is stored."""
+
+    saved = Signal(object)
+    #: the user asked to pick a draft to resume (the controller shows the list)
+    draftsRequested = Signal()
+
+    def __init__(
+        self,
+        store,
+        lookups,
+        station=None,
+        parent=None,
+        *,
+        form: IntakeForm | None = None,
+        draft_id: int | None = None,
+        drafts_waiting: int = 0,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("intakeWindow")
+        self.setWindowTitle(tr("New issue"))
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.setSizeGripEnabled(True)
+        self.store = store
+        self.lookups = lookups
+        self.station = station
+        self.slot = drafts.DraftSlot(draft_id)
+        self.attach_to = None  # a Suggestion, when the report goes onto an existing case
+        self._checked = False  # problems shown for every field once a save was tried
+        self._touched: set[str] = set()
+        self._lookup_generation = 0
+        self._last_query = None
+        self._saving = False
+        self._closing = False
+        self.suggestions: list[duplicates.Suggestion] = []
+        self.person_rows: list[PersonRow] = []
+        self.messages: dict[str, FieldMessage] = {}
+        self.fields: dict[str, QWidget] = {}
+
+        self._build(drafts_waiting)
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.write_draft)
+        self._lookup_timer = QTimer(self, singleShot=True, interval=LOOKUP_DELAY_MS)
+        self._lookup_timer.timeout.connect(self._after_typing)
+        self._loading = True
+        self.load(form or self._blank())
+        self._loading = False
+        self._fit_screen()
+        if form is not None:
+            self._lookup_timer.start()
+
+    # -- construction --------------------------------------------------------------------
+    def _blank(self) -> IntakeForm:
+        hub = self.station.hub_code if self.station is not None else ""
+        return IntakeForm(hub=hub, received=format_datetime(utcnow()))
+
+    def _build(self, drafts_waiting: int) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(6)
+
+        # banners: drafts waiting, and "this report goes onto CAR-..."
+        self.drafts_banner = QFrame(self, objectName="draftsBanner")
+        self.drafts_banner.setStyleSheet(
+            "#draftsBanner { background: #fff4d6; border: 1px solid #e0c27a; border-radius: 3px; }"
+        )
+        b = QHBoxLayout(self.drafts_banner)
+        b.setContentsMargins(8, 4, 8, 4)
+        self.drafts_label = QLabel(self.drafts_banner)
+        self.drafts_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.resume_button = QPushButton(tr("Resu&me a draft…"), self.drafts_banner)
+        self.resume_button.clicked.connect(self.draftsRequested)
+        b.addWidget(self.drafts_label, 1)
+        b.addWidget(self.resume_button)
+        outer.addWidget(self.drafts_banner)
+        self.set_drafts_waiting(drafts_waiting)
+
+        self.attach_banner = QFrame(self, objectName="attachBanner")
+        self.attach_banner.setStyleSheet(
+            "#attachBanner { background: #e3f0ff; border: 1px solid #8db4e2; border-radius: 3px; }"
+        )
+        a = QHBoxLayout(self.attach_banner)
+        a.setContentsMargins(8, 4, 8, 4)
+        self.attach_label = QLabel(self.attach_banner)
+        self.attach_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.attach_label.setWordWrap(True)
+        self.new_case_button = QPushButton(tr("Save as a &new case instead"), self.attach_banner)
+        self.new_case_button.clicked.connect(lambda: self.set_attach(None))
+        a.addWidget(self.attach_label, 1)
+        a.addWidget(self.new_case_button)
+        outer.addWidget(self.attach_banner)
+        self.attach_banner.hide()
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setChildrenCollapsible(False)
+        self.scroll = QScrollArea(splitter)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(self.scroll)
+        self.scroll.setWidget(body)
+        form = QVBoxLayout(body)
+        form.setContentsMargins(0, 0, 8, 0)
+        form.setSpacing(8)
+        form.addWidget(self._build_report_group(body))
+        form.addWidget(self._build_where_group(body))
+        form.addWidget(self._build_reporter_group(body))
+        form.addWidget(self._build_people_group(body))
+        form.addStretch(1)
+        splitter.addWidget(self.scroll)
+        splitter.addWidget(self._build_repeats_panel(splitter))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([880, 330])
+        outer.addWidget(splitter, 1)
+
+        # the bottom line
+        bottom = QHBoxLayout()
+        self.status = QLabel(self, objectName="intakeStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        self.discard_button = QPushButton(tr("Discard draft…"), self)
+        self.discard_button.setAutoDefault(False)
+        self.discard_button.clicked.connect(self.discard)
+        self.close_button = QPushButton(tr("Close"), self)
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        self.save_button = QPushButton(tr("Sa&ve"), self, objectName="saveButton")
+        self.save_button.setAutoDefault(False)
+        self.save_button.setToolTip(tr("Save the report (Ctrl+S or Ctrl+Enter)"))
+        self.save_button.clicked.connect(self.save)
+        bottom.addWidget(self.discard_button)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.close_button)
+        bottom.addWidget(self.save_button)
+        outer.addLayout(bottom)
+
+        for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
+            action = QAction(self, shortcut=QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(self.save)
+            self.addAction(action)
+        self._refresh_tab_order()
+
+    def _group(self, title: str, parent) -> tuple[QGroupBox, QGridLayout]:
+        box = QGroupBox(title, parent)
+        grid = QGridLayout(box)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        return box, grid
+
+    def _place(self, grid, row, col, text, name, widget, span=1) -> None:
+        """A labelled field at (row, col) of a 4-column grid, its message line below it."""
+        lab = QLabel(text, widget.parentWidget())
+        lab.setBuddy(widget)
+        lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        message = FieldMessage(widget.parentWidget())
+        grid.addWidget(lab, 2 * row, col)
+        grid.addWidget(widget, 2 * row, col + 1, 1, span)
+        grid.addWidget(message, 2 * row + 1, col + 1, 1, span)
+        widget.setObjectName(name)
+        self.fields[name] = widget
+        self.messages[name] = message
+
+    def _line(self, parent, limit: int, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit(parent)
+        edit.setMaxLength(limit * 4)  # room to be told it is too long, rather than cut
+        if placeholder:
+            edit.setPlaceholderText(placeholder)
+        edit.textChanged.connect(self._changed)
+        return edit
+
+    def _combo(self, parent, items, placeholder: str | None) -> QComboBox:
+        combo = QComboBox(parent)
+        if placeholder is not None:
+            combo.addItem(placeholder, "")
+        for item in items:
+            combo.addItem(item.name, item.code)
+        combo.setMaxVisibleItems(20)
+        combo.currentIndexChanged.connect(self._changed)
+        return combo
+
+    def _build_report_group(self, parent) -> QGroupBox:
+        box, grid = self._group(tr("The report"), parent)
+        lk = self.lookups
+        channels = sorted((c for c in lk.channels.values() if c.active), key=lambda c: c.name)
+        categories = sorted((c for c in lk.categories.values() if c.active), key=lambda c: c.name)
+        hubs = [h for h in lk.hub_list(active_only=True)]
+        self.channel = self._combo(box, channels, tr("— how did it come in? —"))
+        self.received = self._line(box, 40, tr("dd/mm/yyyy hh:mm, or now"))
+        self.category = self._combo(box, categories, tr("— choose a category —"))
+        self.incident = self._line(box, 40, tr("dd/mm/yyyy hh:mm, if known"))
+        self.hub = self._combo(box, hubs, None)
+        self.summary = self._line(box, 200, tr("One line: what is happening, where"))
+        self.details = QPlainTextEdit(box)
+        self.details.setTabChangesFocus(True)
+        self.details.setPlaceholderText(tr("What the caller said: who, what, when, how often…"))
+        self.details.setMinimumHeight(72)
+        self.details.setMaximumHeight(110)
+        self.details.textChanged.connect(self._changed)
+        self._place(grid, 0, 0, tr("&Channel:"), "channel", self.channel)
+        self._place(grid, 0, 2, tr("&Received:"), "received", self.received)
+        self._place(grid, 1, 0, tr("Ca&tegory:"), "category", self.category)
+        self._place(grid, 1, 2, tr("&Incident:"), "incident", self.incident)
+        self._place(grid, 2, 0, tr("&Hub:"), "hub", self.hub)
+        self._place(grid, 3, 0, tr("&Summary:"), "summary", self.summary, span=3)
+        self._place(grid, 4, 0, tr("&Details:"), "details", self.details, span=3)
+        grid.itemAtPosition(8, 0).widget().setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+        )
+        for name in ("received", "incident"):
+            self.fields[name].editingFinished.connect(lambda n=name: self._tidy_date(n))
+        return box
+
+    def _build_where_group(self, parent) -> QGroupBox:
+        box, grid = self._group(tr("Where"), parent)
+        self.location = self._line(box, 200, tr("Address, or a description of the place"))
+        self.town = self._line(box, 80)
+        self.postcode = self._line(box, 10, tr("optional"))
+        self.grid_ref = self._line(box, 20, tr("optional, e.g. NY 400 560"))
+        self._place(grid, 0, 0, tr("&Location:"), "location", self.location, span=3)
+        self._place(grid, 1, 0, tr("To&wn:"), "town", self.town)
+        self._place(grid, 1, 2, tr("&Postcode:"), "postcode", self.postcode)
+        self._place(grid, 2, 0, tr("Grid re&f:"), "grid_ref", self.grid_ref)
+        self.police_log = self._line(box, 40, tr("optional"))
+        self._place(grid, 2, 2, tr("P&olice log:"), "police_log", self.police_log)
+        self.council_ref = self._line(box, 40, tr("optional"))
+        self._place(grid, 3, 2, tr("Co&uncil ref:"), "council_ref", self.council_ref)
+        self.postcode.editingFinished.connect(self._tidy_postcode)
+        self.grid_ref.editingFinished.connect(self._tidy_grid_ref)
+        return box
+
+    def _build_reporter_group(self, parent) -> QGroupBox:
+        box, grid = self._group(tr("Who reported it (optional)"), parent)
+        self.anonymous = QCheckBox(tr("Anon&ymous"), box)
+        self.anonymous.toggled.connect(self._anonymous_toggled)
+        self.consent = QCheckBox(tr("Consents to &be contacted"), box)
+        self.consent.toggled.connect(self._changed)
+        self.reporter_name = self._line(box, 160)
+        self.reporter_phone = self._line(box, 40)
+        self.reporter_email = self._line(box, 120)
+        self.reporter_address = self._line(box, 200)
+        self._place(grid, 0, 0, tr("&Name:"), "reporter_name", self.reporter_name)
+        self._place(grid, 0, 2, tr("Phone:"), "reporter_phone", self.reporter_phone)
+        self._place(grid, 1, 0, tr("Email:"), "reporter_email", self.reporter_email)
+        self._place(grid, 1, 2, tr("Address:"), "reporter_address", self.reporter_address)
+        ticks = QHBoxLayout()
+        ticks.addWidget(self.anonymous)
+        ticks.addSpacing(16)
+        ticks.addWidget(self.consent)
+        ticks.addStretch(1)
+        grid.addLayout(ticks, 4, 1, 1, 3)
+        for name, widget in (("reporter_anonymous", self.anonymous),
+                             ("consent_to_contact", self.consent)):  # fmt: skip
+            message = FieldMessage(box)
+            grid.addWidget(message, 5 if name == "reporter_anonymous" else 6, 1, 1, 3)
+            widget.setObjectName(name)
+            self.fields[name] = widget
+            self.messages[name] = message
+        return box
+
+    def _build_people_group(self, parent) -> QGroupBox:
+        box = QGroupBox(tr("People involved"), parent)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        self.people_layout = QVBoxLayout()
+        self.people_layout.setSpacing(0)
+        layout.addLayout(self.people_layout)
+        self.no_people = QLabel(
+            tr("No one added. Add victims, complainants, witnesses and alleged perpetrators."),
+            box,
+        )
+        self.no_people.setStyleSheet(f"color: {HINT_COLOUR};")
+        layout.addWidget(self.no_people)
+        row = QHBoxLayout()
+        self.add_person_button = QPushButton(tr("&Add person"), box)
+        self.add_person_button.setAutoDefault(False)
+        self.add_person_button.clicked.connect(lambda: self.add_person(focus=True))
+        row.addWidget(self.add_person_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return box
+
+    def _build_repeats_panel(self, parent) -> QWidget:
+        box = QGroupBox(tr("Possible repeats"), parent)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 6, 8, 8)
+        self.repeats_hint = QLabel(box, objectName="repeatsHint")
+        self.repeats_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.repeats_hint.setWordWrap(True)
+        self.repeats_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.repeats = QListWidget(box, objectName="repeatsList")
+        self.repeats.setWordWrap(True)
+        self.repeats.setSpacing(3)
+        self.repeats.setStyleSheet("QListWidget::item { border-bottom: 1px solid #c8ccd4; }")
+        self.repeats.setAlternatingRowColors(True)
+        self.repeats.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.repeats.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.repeats.setAccessibleName(tr("Open cases that may be the same issue"))
+        self.repeats.itemSelectionChanged.connect(self._repeat_selected)
+        self.repeats.itemActivated.connect(lambda _item: self.attach_selected())
+        self.attach_button = QPushButton(tr("Attach to this cas&e"), box)
+        self.attach_button.setAutoDefault(False)
+        self.attach_button.setToolTip(
+            tr("Save this report as a further contact on the selected case, not a new case")
+        )
+        self.attach_button.clicked.connect(self.attach_selected)
+        self.attach_button.setEnabled(False)
+        layout.addWidget(self.repeats_hint)
+        layout.addWidget(self.repeats, 1)
+        layout.addWidget(self.attach_button)
+        self._set_repeats_hint()
+        box.setMinimumWidth(280)
+        return box
+
+    def _fit_screen(self) -> None:
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None:
+            self.resize(1240, 720)
+            return
+        self.resize(min(1280, screen.width() - 40), min(900, screen.height() - 40))
+
+    # -- tab order -----------------------------------------------------------------------
+    def _refresh_tab_order(self) -> None:
+        if not hasattr(self, "council_ref"):
+            return
+        order: list[QWidget] = [
+            self.channel, self.received, self.category, self.incident, self.hub, self.summary,
+            self.details, self.location, self.town, self.postcode, self.grid_ref,
+            self.police_log, self.council_ref, self.reporter_name, self.reporter_phone,
+            self.reporter_email, self.reporter_address, self.anonymous, self.consent,
+        ]  # fmt: skip
+        for row in self.person_rows:
+            order += row.focus_order()
+        order += [self.add_person_button, self.repeats, self.attach_button, self.save_button,
+                  self.close_button, self.discard_button, self.resume_button,
+                  self.new_case_button]  # fmt: skip
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    # -- the form's values ---------------------------------------------------------------
+    def form(self) -> IntakeForm:
+        """What the form holds, exactly as typed."""
+        return IntakeForm(
+            hub=self.hub.currentData() or "",
+            channel=self.channel.currentData() or "",
+            category=self.category.currentData() or "",
+            received=self.received.text(),
+            incident=self.incident.text(),
+            location=self.location.text(),
+            town=self.town.text(),
+            postcode=self.postcode.text(),
+            grid_ref=self.grid_ref.text(),
+            summary=self.summary.text(),
+            details=self.details.toPlainText(),
+            reporter_anonymous=self.anonymous.isChecked(),
+            reporter_name=self.reporter_name.text(),
+            reporter_phone=self.reporter_phone.text(),
+            reporter_email=self.reporter_email.text(),
+            reporter_address=self.reporter_address.text(),
+            consent_to_contact=self.consent.isChecked(),
+            people=[r.entry() for r in self.person_rows],
+            police_log=self.police_log.text(),
+            council_ref=self.council_ref.text(),
+        )
+
+    def load(self, form: IntakeForm) -> None:
+        """Fill the form (a blank one, or a resumed draft)."""
+        loading, self._loading = getattr(self, "_loading", False), True
+        for combo, code in ((self.hub, form.hub), (self.channel, form.channel),
+                            (self.category, form.category)):  # fmt: skip
+            combo.setCurrentIndex(max(0, combo.findData(code)))
+        for name in ("received", "incident", "location", "town", "postcode", "grid_ref",
+                     "summary", "reporter_name", "reporter_phone", "reporter_email",
+                     "reporter_address", "police_log", "council_ref"):  # fmt: skip
+            self.fields[name].setText(getattr(form, name))
+        self.details.setPlainText(form.details)
+        self.anonymous.setChecked(form.reporter_anonymous)
+        self.consent.setChecked(form.consent_to_contact)
+        for row in list(self.person_rows):
+            self._remove_row(row)
+        for entry in form.people:
+            self.add_person(entry)
+        self._loading = loading
+        self._update_date_hints()
+        self.channel.setFocus()
+
+    def add_person(self, entry: PersonEntry | None = None, focus: bool = False) -> PersonRow:
+        row = PersonRow(entry, self.add_person_button.parentWidget())
+        row.changed.connect(self._changed)
+        row.removeRequested.connect(self.remove_person)
+        self.people_layout.addWidget(row)
+        row.show()  # now, not when the layout gets round to it: it takes the focus next
+        self.person_rows.append(row)
+        self.no_people.hide()
+        self._refresh_tab_order()
+        if focus:
+            row.role.setFocus()
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(row))
+        self._changed()
+        return row
+
+    def remove_person(self, row: PersonRow) -> None:
+        index = self.person_rows.index(row)
+        self._remove_row(row)
+        self._changed()
+        if self.person_rows:
+            self.person_rows[min(index, len(self.person_rows) - 1)].name.setFocus()
+        else:
+            self.add_person_button.setFocus()
+
+    def _remove_row(self, row: PersonRow) -> None:
+        self.person_rows.remove(row)
+        self.people_layout.removeWidget(row)
+        row.hide()
+        row.deleteLater()
+        self.no_people.setVisible(not self.person_rows)
+        self._refresh_tab_order()
+
+    # -- reacting to typing --------------------------------------------------------------
+    def _changed(self, *_args) -> None:
+        if self._loading or self._closing:
+            return
+        self._draft_timer.start()
+        self._lookup_timer.start()
+        self._update_date_hints()
+
+    def _anonymous_toggled(self, anonymous: bool) -> None:
+        for w in (self.reporter_name, self.reporter_phone, self.reporter_email,
+                  self.reporter_address):  # fmt: skip
+            w.setEnabled(not anonymous or bool(w.text()))
+        self._changed()
+
+    def _update_date_hints(self) -> None:
+        now = utcnow()
+        for name in ("received", "incident"):
+            text = self.fields[name].text()
+            hint = ""
+            if text.strip():
+                try:
+                    value = intake.parse_when(text, now)
+                except DateProblem:
+                    value = None
+                if value is not None:
+                    hint = intake.describe_when(value)
+            self.messages[name].set_hint(hint)
+
+    def _tidy_date(self, name: str) -> None:
+        """On leaving a date field: write what was understood the standard way ("now" becomes
+        the time), so the person sees exactly what will be stored."""
+        edit = self.fields[name]
+        try:
+            value = intake.parse_when(edit.text(), utcnow())
+        except DateProblem:
+            value = None
+        if value is not None:
+            tidy = format_datetime(value)
+            if tidy != edit.text():
+                edit.setText(tidy)
+        if edit.text().strip():
+            self._touched.add(name)
+        self._show_problems()
+
+    def _tidy_postcode(self) -> None:
+        tidy = intake.normalise_postcode(self.postcode.text())
+        if tidy and tidy != self.postcode.text():
+            self.postcode.setText(tidy)
+        if self.postcode.text().strip():
+            self._touched.add("postcode")
+        self._show_problems()
+
+    def _tidy_grid_ref(self) -> None:
+        tidy = intake.normalise_grid_ref(self.grid_ref.text())
+        if tidy and tidy != self.grid_ref.text():
+            self.grid_ref.setText(tidy)
+        if self.grid_ref.text().strip():
+            self._touched.add("grid_ref")
+        self._show_problems()
+
+    def _after_typing(self) -> None:
+        self._show_problems()
+        self.look_for_repeats()
+
+    # -- problems ------------------------------------------------------------------------
+    def problems(self) -> list[Problem]:
+        return intake.validate(self.form(), utcnow(), attaching=self.attach_to is not None)
+
+    def _show_problems(self, problems: list[Problem] | None = None) -> list[Problem]:
+        if problems is None:
+            problems = self.problems()
+        shown = {}
+        person_messages: dict[int, list[str]] = {}
+        for p in problems:
+            if not self._checked and p.field not in self._touched:
+                continue
+            if p.field.startswith("people."):
+                index = int(p.field.split(".")[1])
+                person_messages.setdefault(index, []).append(p.message)
+            elif p.field == "attach_to":
+                self.status.setText(p.message)
+            else:
+                shown.setdefault(p.field, p.message)
+        for name, message in self.messages.items():
+            message.set_problem(shown.get(name, ""))
+        for i, row in enumerate(self.person_rows):
+            row.message.set_problem(" ".join(person_messages.get(i, [])))
+        return problems
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self) -> None:
+        if self._saving:
+            return
+        self._checked = True
+        problems = self._show_problems()
+        if problems:
+            n = len(problems)
+            self.status.setText(
+                tr("Not saved yet: {n} to put right, shown in red.").format(n=n)
+                if n > 1
+                else tr("Not saved yet: one thing to put right, shown in red.")
+            )
+            self._focus_field(problems[0].field)
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.status.setText(tr("Saving…"))
+        self._draft_timer.stop()
+        attach = self.attach_to.case_id if self.attach_to is not None else None
+        task = Task(save_job, self.store, self.form(), attach, self.slot)
+        task.succeeded.connect(self._saved)
+        task.failed.connect(self._save_failed)
+        self._save_task = task.start()
+
+    def _saved(self, result) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(result, list):  # problems the database found (a case closed meanwhile)
+            self._show_problems(result)
+            self.status.setText(result[0].message if result else "")
+            if any(p.field == "attach_to" for p in result):
+                self.set_attach(None)
+                self.status.setText(next(p.message for p in result if p.field == "attach_to"))
+            return
+        self._closing = True
+        self._draft_timer.stop()
+        self._lookup_timer.stop()
+        self.saved.emit(result)
+        self.done(QDialog.DialogCode.Accepted)
+
+    def _save_failed(self, message: str) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.status.setText(tr("Not saved: {message} What you typed is kept.").format(
+            message=message))  # fmt: skip
+
+    def _focus_field(self, name: str) -> None:
+        if name.startswith("people."):
+            parts = name.split(".")
+            row = self.person_rows[int(parts[1])]
+            widget = {"role": row.role, "full_name": row.name, "phone": row.phone,
+                      "email": row.email, "address": row.address}.get(parts[2], row.name)  # fmt: skip
+        else:
+            widget = self.fields.get(name)
+        if widget is not None:
+            widget.setFocus()
+            self.scroll.ensureWidgetVisible(widget)
+
+    # -- drafts --------------------------------------------------------------------------
+    @property
+    def draft_id(self) -> int | None:
+        return self.slot.draft_id
+
+    def write_draft(self) -> None:
+        """Write the draft in the background (called a second after the last change)."""
+        if self._closing or self.slot.finished:
+            return
+        form = self.form()
+        if not form.has_text() and self.slot.draft_id is None:
+            return
+        Task(draft_job, self.slot, self.store, form, self.slot.next_change()).start()
+
+    def flush_draft(self) -> None:
+        """Write the draft now, waiting for it (closing; the application quitting)."""
+        self._draft_timer.stop()
+        if self.slot.finished:
+            return
+        form = self.form()
+        if form.has_text() or self.slot.draft_id is not None:
+            try:
+                self.slot.write(self.store, form, self.slot.next_change())
+            except Exception:  # the draft already written stays; say so in the log
+                log.exception("Could not write the intake draft on closing")
+
+    def set_drafts_waiting(self, n: int) -> None:
+        self.drafts_label.setText(
+            tr("You have {n} unfinished reports saved as drafts.").format(n=n)
+            if n > 1
+            else tr("You have an unfinished report saved as a draft.")
+        )
+        self.drafts_banner.setVisible(n > 0)
+
+    def discard(self) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("Discard this report?"))
+        box.setText(tr("Discard what you typed? It cannot be recovered."))
+        discard = box.addButton(tr("&Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr("&Keep typing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        if box.clickedButton() is not discard:
+            return
+        self._closing = True
+        self._draft_timer.stop()
+        with self.slot.lock:
+            self.slot.finished = True
+            if self.slot.draft_id is not None:
+                drafts.discard(self.store, self.slot.draft_id)
+        self.done(QDialog.DialogCode.Rejected)
+
+    def reject(self) -> None:
+        """Esc or the close button: ask only if something was typed; the draft stays."""
+        if self._closing:
+            return super().reject()
+        form = self.form()
+        if form.has_text():
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Question)
+            box.setWindowTitle(tr("Close this report?"))
+            box.setText(
+                tr(
+                    "The report is not saved as a case yet. What you typed is kept as a draft: "
+                    "resume it later from File > Resume a draft."
+                )  # fmt: skip
+            )
+            close = box.addButton(tr("&Close, keep the draft"), QMessageBox.ButtonRole.AcceptRole)
+            keep = box.addButton(tr("&Keep typing"), QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(keep)
+            box.setEscapeButton(keep)
+            box.exec()
+            if box.clickedButton() is not close:
+                return
+        self._closing = True
+        self.flush_draft()
+        self._lookup_timer.stop()
+        super().reject()
+
+    # -- repeats -------------------------------------------------------------------------
+    def look_for_repeats(self) -> None:
+        """Ask the core for open cases like this one, off the GUI thread."""
+        query = duplicates.query_for(self.form())
+        if query == self._last_query:
+            return
+        self._last_query = query
+        self._lookup_generation += 1
+        generation = self._lookup_generation
+        if query.is_empty:
+            self.show_repeats([], generation)
+            return
+        task = Task(suggest_job, self.store, query, utcnow())
+        task.succeeded.connect(lambda found, g=generation: self.show_repeats(found, g))
+        task.failed.connect(lambda message: log.info("Repeat look-up failed: %s", message))
+        task.start()
+
+    def show_repeats(self, found: list, generation: int) -> None:
+        if generation != self._lookup_generation or self._closing:
+            return  # an answer to an older question
+        selected = self.attach_to.case_id if self.attach_to is not None else None
+        self.suggestions = list(found)
+        self.repeats.clear()
+        for s in found:
+            item = QListWidgetItem(self._describe(s))
+            item.setData(Qt.ItemDataRole.UserRole, s.case_id)
+            item.setToolTip(tr("Enter or double-click: attach this report to {ref}").format(
+                ref=s.reference))  # fmt: skip
+            self.repeats.addItem(item)
+            if s.case_id == selected:
+                item.setSelected(True)
+        self._set_repeats_hint()
+        self.attach_button.setEnabled(bool(self.repeats.selectedItems()))
+
+    @staticmethod
+    def _describe(s: duplicates.Suggestion) -> str:
+        where = ", ".join(x for x in (s.location, s.town) if x)
+        if any(where and where in r for r in s.reasons):
+            where = ""  # the reason already says where
+        lines = [
+            f"{s.reference} · {label(CaseStatus, s.status)} · {format_date(s.last_report_at)}",
+            s.summary,
+            where,
+            *(f"→ {r}" for r in s.reasons),
+        ]
+        return "\n".join(line for line in lines if line)
+
+    def _set_repeats_hint(self) -> None:
+        if self._last_query is None or self._last_query.is_empty:
+            text = tr("Open cases from the last 90 days at the same place, or with the same "
+                      "people, appear here as you type.")  # fmt: skip
+        elif not self.suggestions:
+            text = tr("No open case in the last 90 days at this place or with these people.")
+        else:
+            text = tr("{n} open cases may be the same issue. Select one and attach this "
+                      "report to it, or save a new case.").format(n=len(self.suggestions))  # fmt: skip
+            if len(self.suggestions) == 1:
+                text = tr("An open case may be the same issue. Select it and attach this "
+                          "report to it, or save a new case.")  # fmt: skip
+        self.repeats_hint.setText(text)
+
+    def _repeat_selected(self) -> None:
+        self.attach_button.setEnabled(bool(self.repeats.selectedItems()))
+
+    def attach_selected(self) -> None:
+        items = self.repeats.selectedItems()
+        if not items:
+            return
+        case_id = items[0].data(Qt.ItemDataRole.UserRole)
+        suggestion = next((s for s in self.suggestions if s.case_id == case_id), None)
+        self.set_attach(suggestion)
+
+    def set_attach(self, suggestion) -> None:
+        self.attach_to = suggestion
+        if suggestion is None:
+            self.attach_banner.hide()
+            self.setWindowTitle(tr("New issue"))
+            self.save_button.setText(tr("Sa&ve"))
+            self.repeats.clearSelection()
+        else:
+            self.attach_label.setText(
+                tr(
+                    "This report will be added to {ref} ({summary}) as a further contact; "
+                    "no new case is made."
+                ).format(ref=suggestion.reference, summary=suggestion.summary)  # fmt: skip
+            )
+            self.attach_banner.show()
+            self.setWindowTitle(tr("Further report on {ref}").format(ref=suggestion.reference))
+            self.save_button.setText(tr("Sa&ve to {ref}").format(ref=suggestion.reference))
+        self.hub.setEnabled(suggestion is None)
+        self.category.setEnabled(suggestion is None)
+        self._show_problems()
+
+    # -- helpers for the controller ------------------------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(1240, 720)

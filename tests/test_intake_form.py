@@ -1,0 +1,354 @@
+"""The intake form driven with the keyboard alone: type, Tab, Ctrl+S; problems next to their
+fields; drafts; repeats and attaching; the risk questionnaire. Real SQLite, off-screen Qt."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
+from sqlalchemy import func, select
+
+from hubapp.store import drafts, intake, lookups, setup
+from hubapp.store.schema import Case, CasePerson, Contact, IntakeDraft, Person
+from hubapp.views.intake_form import IntakeWindow
+
+
+def open_form(qtbot, store, **kwargs) -> IntakeWindow:
+    w = IntakeWindow(store, lookups.load(store), setup.current(store), **kwargs)
+    # closing at the end of the test must not ask (a modal question would wait for ever)
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    return w
+
+
+def count(store, model) -> int:
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def keys(qtbot, widget, text: str) -> None:
+    """Type ``text`` as key presses; characters QTest cannot name (emoji, accents) are sent
+    as key events carrying their text, as an input method does."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    for ch in text:
+        if ch == "\n":
+            qtbot.keyClick(widget, Qt.Key.Key_Return)
+        elif ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(
+                    widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch)
+                )
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.setFocus()
+    keys(qtbot, widget, text)
+
+
+def tab(qtbot, w, n: int = 1) -> None:
+    for _ in range(n):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Tab)
+
+
+def ctrl_s(qtbot, w) -> None:
+    qtbot.keyClick(
+        QApplication.focusWidget() or w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier
+    )
+
+
+def answer_next_box(qtbot, button_text: str) -> None:
+    """Press a button of the next message box (they are modal: answer from a timer)."""
+    from PySide6.QtCore import QTimer
+
+    def press():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press)
+            return
+        for b in box.buttons():
+            if b.text().replace("&", "") == button_text:
+                b.click()
+                return
+
+    QTimer.singleShot(20, press)
+
+
+def test_a_new_issue_typed_with_the_keyboard_is_stored(qtbot, store):
+    w = open_form(qtbot, store)
+    assert QApplication.focusWidget() is w.channel
+    qtbot.keyClicks(w.channel, "101")  # type-to-select in the combo
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.received and w.received.text()  # "now" by default
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.category
+    qtbot.keyClicks(w.category, "Fly")
+    tab(qtbot, w)
+    qtbot.keyClicks(QApplication.focusWidget(), "yesterday 22:30")
+    tab(qtbot, w, 2)  # past the hub (the station's)
+    assert QApplication.focusWidget() is w.summary
+    keys(qtbot, w.summary, "Mattress & <b>bags</b> dumped 😀")
+    tab(qtbot, w)
+    qtbot.keyClicks(w.details, "Left overnight.")
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.location
+    qtbot.keyClicks(w.location, "Back lane behind Lowther Street")
+    tab(qtbot, w)
+    qtbot.keyClicks(w.town, "Carlisle")
+    tab(qtbot, w)
+    qtbot.keyClicks(w.postcode, "ca11aa")
+    tab(qtbot, w)
+    assert w.postcode.text() == "CA1 1AA"  # tidied on leaving the field
+    with qtbot.waitSignal(w.saved, timeout=10_000) as saved:
+        ctrl_s(qtbot, w)
+    result = saved.args[0]
+    with store.read() as s:
+        case = s.get(Case, result.case_id)
+        assert case.summary == "Mattress & <b>bags</b> dumped 😀"
+        assert (case.location, case.town, case.postcode) == (
+            "Back lane behind Lowther Street",
+            "Carlisle",
+            "CA1 1AA",
+        )
+        assert case.details == "Left overnight."
+        assert case.incident_at is not None and case.incident_at < case.received_at
+        assert s.scalar(select(func.count()).where(Contact.case_id == case.id)) == 1
+    assert count(store, IntakeDraft) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"),
+    [
+        ("category", None, "Choose a category"),
+        ("received", "26/11/2099 10:00", "future"),
+        ("incident", "next week", "dd/mm/yyyy"),
+        ("postcode", "CA1 XYZ", "not a UK postcode"),
+        ("grid_ref", "NY 12345", "OS grid reference"),
+        ("summary", "x" * 210, "too long"),
+        ("reporter_email", "ann.example.org", "not an email"),
+    ],
+)
+def test_a_bad_field_is_refused_with_the_message_beside_it(qtbot, store, field, typed, words):
+    w = open_form(qtbot, store)
+    qtbot.keyClicks(w.channel, "101")
+    if field != "category":
+        qtbot.keyClicks(w.category, "Drugs")
+    for name, text in (("summary", "Cannabis smell from flat"), ("location", "Flat 3, Eden House")):
+        if name != field:
+            type_into(qtbot, w.fields[name], text)
+    if typed is not None:
+        edit = w.fields[field]
+        edit.selectAll()
+        type_into(qtbot, edit, typed)
+    ctrl_s(qtbot, w)
+    message = w.messages[field]
+    assert message.isVisible() and words in message.text.text()
+    assert message.icon.isVisible()
+    # the message sits right under its field
+    field_widget = w.fields[field]
+    below = message.mapTo(w, message.rect().topLeft()).y()
+    field_bottom = field_widget.mapTo(w, field_widget.rect().bottomLeft()).y()
+    assert 0 <= below - field_bottom < 12
+    assert QApplication.focusWidget() is field_widget  # taken to the first problem
+    assert count(store, Case) == 0
+    # nothing typed was lost
+    assert w.summary.text() == ("x" * 210 if field == "summary" else "Cannabis smell from flat")
+    if typed is not None and field not in ("received", "incident"):
+        assert w.fields[field].text() == typed
+    # only that field is marked
+    assert [n for n, m in w.messages.items() if m.problem] == [field]
+
+
+def test_incident_after_the_report_and_fixing_it(qtbot, store):
+    w = open_form(qtbot, store)
+    qtbot.keyClicks(w.channel, "101")
+    qtbot.keyClicks(w.category, "Drugs")
+    w.received.selectAll()
+    type_into(qtbot, w.received, "20/11/2026 10:00")
+    type_into(qtbot, w.incident, "21/11/2026 10:00")
+    type_into(qtbot, w.summary, "Dealing at the bus station")
+    type_into(qtbot, w.location, "Bus station")
+    ctrl_s(qtbot, w)
+    assert "after the report was received" in w.messages["incident"].problem
+    w.incident.selectAll()
+    type_into(qtbot, w.incident, "19/11/2026 10:00")
+    qtbot.waitUntil(lambda: not w.messages["incident"].problem, timeout=3000)
+    with qtbot.waitSignal(w.saved, timeout=10_000):
+        ctrl_s(qtbot, w)
+    assert count(store, Case) == 1
+
+
+def test_people_are_added_with_the_keyboard_and_stored_with_roles(qtbot, store):
+    w = open_form(qtbot, store)
+    qtbot.keyClicks(w.channel, "101")
+    qtbot.keyClicks(w.category, "Anti")
+    type_into(qtbot, w.summary, "Neighbour dispute, shouting")
+    type_into(qtbot, w.location, "14 Raffles Avenue")
+    w.add_person_button.setFocus()
+    qtbot.keyClick(w.add_person_button, Qt.Key.Key_Space)
+    row = w.person_rows[0]
+    assert QApplication.focusWidget() is row.role
+    tab(qtbot, w)
+    qtbot.keyClicks(QApplication.focusWidget(), "Ann Example")
+    tab(qtbot, w)
+    qtbot.keyClicks(QApplication.focusWidget(), "07700 900111")
+    w.add_person(focus=True)
+    second = w.person_rows[1]
+    qtbot.keyClicks(second.role, "Alleged")
+    tab(qtbot, w)
+    qtbot.keyClicks(QApplication.focusWidget(), "Unknown male, about 40")
+    with qtbot.waitSignal(w.saved, timeout=10_000):
+        ctrl_s(qtbot, w)
+    with store.read() as s:
+        rows = sorted(
+            (p.full_name, p.phone, cp.role)
+            for cp, p in s.execute(select(CasePerson, Person).join(Person))
+        )
+    assert rows == [("Ann Example", "07700 900111", "victim"),
+                    ("Unknown male, about 40", "", "alleged_perpetrator")]  # fmt: skip
+
+
+def test_a_person_without_a_name_is_marked_on_their_row(qtbot, store):
+    w = open_form(qtbot, store)
+    row = w.add_person(focus=True)
+    type_into(qtbot, row.phone, "07700 900111")
+    ctrl_s(qtbot, w)
+    assert "Person 1: give a name" in row.message.problem and row.message.isVisible()
+    assert QApplication.focusWidget() is w.channel  # the first problem, in the form's order
+
+
+def test_the_risk_questionnaire_for_a_victim(qtbot, store):
+    from hubapp.views.risk_dialog import RiskDialog
+
+    dialog = RiskDialog("Ann", None)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    assert "Standard risk" in dialog.result_label.text()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)
+    # Alt+9: the ninth question (threats); a mnemonic clicks with a short animation
+    qtbot.waitUntil(lambda: "High risk" in dialog.result_label.text(), timeout=3000)
+    answers = dialog.answers()
+    assert answers["threats"] == "yes" and list(answers.values()).count("yes") == 1
+
+    w = open_form(qtbot, store)
+    qtbot.keyClicks(w.channel, "101")
+    qtbot.keyClicks(w.category, "Anti")
+    type_into(qtbot, w.summary, "Threats from neighbour")
+    type_into(qtbot, w.location, "14 Raffles Avenue")
+    row = w.add_person()
+    type_into(qtbot, row.name, "Ann Example")
+    row.risk_answers = answers
+    row._show_risk()
+    assert row.risk_label.text() == "High risk"
+    with qtbot.waitSignal(w.saved, timeout=10_000) as saved:
+        ctrl_s(qtbot, w)
+    with store.read() as s:
+        case = s.get(Case, saved.args[0].case_id)
+        assert case.risk_level == "high" and case.next_review_on is not None
+
+
+def test_typing_writes_a_draft_that_a_fresh_window_offers(qtbot, store):
+    w = open_form(qtbot, store)
+    type_into(qtbot, w.summary, "Half-typed report")
+    type_into(qtbot, w.details, "line one\nline two")
+    qtbot.waitUntil(lambda: count(store, IntakeDraft) == 1, timeout=5000)
+    # the window simply disappears (as in a crash): no close, no question
+    draft_id = w.draft_id
+    qtbot.waitUntil(lambda: drafts.load(store, draft_id).details == "line one\nline two",
+                    timeout=5000)  # fmt: skip
+    w._closing = True
+    w.hide()
+    again = open_form(qtbot, store, drafts_waiting=len(drafts.list_drafts(store)))
+    assert again.drafts_banner.isVisible()
+    assert "unfinished report" in again.drafts_label.text()
+    resumed = open_form(qtbot, store, form=drafts.load(store, draft_id), draft_id=draft_id)
+    assert resumed.summary.text() == "Half-typed report"
+    assert resumed.details.toPlainText() == "line one\nline two"
+    with qtbot.waitSignal(resumed.saved, timeout=10_000):
+        resumed.category.setCurrentIndex(1)
+        resumed.channel.setCurrentIndex(1)
+        type_into(qtbot, resumed.location, "Market Square")
+        ctrl_s(qtbot, resumed)
+    assert count(store, IntakeDraft) == 0  # saved: the draft went with it
+
+
+def test_escape_asks_only_when_something_was_typed_and_keeps_the_draft(qtbot, store):
+    w = open_form(qtbot, store)
+    qtbot.keyClick(w.channel, Qt.Key.Key_Escape)  # nothing typed: closes at once
+    assert not w.isVisible() and count(store, IntakeDraft) == 0
+
+    w = open_form(qtbot, store)
+    type_into(qtbot, w.location, "Bitts Park")
+    answer_next_box(qtbot, "Keep typing")
+    qtbot.keyClick(w.location, Qt.Key.Key_Escape)
+    assert w.isVisible() and w.location.text() == "Bitts Park"
+    answer_next_box(qtbot, "Close, keep the draft")
+    qtbot.keyClick(w.location, Qt.Key.Key_Escape)
+    assert not w.isVisible()
+    [info] = drafts.list_drafts(store)
+    assert drafts.load(store, info.id).location == "Bitts Park"
+
+
+def test_repeats_are_offered_and_the_report_attached(qtbot, store):
+    first = intake.save(store, intake.IntakeForm(
+        hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+        location="Bitts Park", town="Carlisle", summary="Motorbikes in Bitts Park"))  # fmt: skip
+    w = open_form(qtbot, store)
+    qtbot.keyClicks(w.channel, "Face")
+    type_into(qtbot, w.summary, "Bikes again")
+    type_into(qtbot, w.location, "Bitts Park gates")
+    qtbot.waitUntil(lambda: w.repeats.count() == 1, timeout=5000)
+    assert first.reference in w.repeats.item(0).text()
+    assert "Same place: Bitts Park, Carlisle" in w.repeats.item(0).text()
+    w.repeats.setFocus()
+    w.repeats.setCurrentRow(0)
+    qtbot.keyClick(w.repeats, Qt.Key.Key_Return)
+    assert w.attach_banner.isVisible() and first.reference in w.attach_label.text()
+    with qtbot.waitSignal(w.saved, timeout=10_000) as saved:
+        ctrl_s(qtbot, w)  # no category needed: the case has one
+    assert saved.args[0].attached and saved.args[0].reference == first.reference
+    assert count(store, Case) == 1 and count(store, Contact) == 2
+
+
+def test_a_stale_answer_is_dropped(qtbot, store):
+    w = open_form(qtbot, store)
+    w._lookup_generation = 5
+    w.show_repeats([object()], 4)  # an answer to an older question
+    assert w.repeats.count() == 0
+
+
+def test_the_main_window_opens_the_form_with_ctrl_n_and_selects_the_new_case(qtbot, store):
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    controller = Controller(window, store.path)
+    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
+    window.attach(controller.db)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.new_issue_action.trigger()  # File > New issue (Ctrl+N)
+    [w] = controller.intake_windows
+    assert w.isVisible() and isinstance(w, QDialog)
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    qtbot.keyClicks(w.channel, "101")
+    qtbot.keyClicks(w.category, "Drugs")
+    type_into(qtbot, w.summary, "Needles in the play area")
+    type_into(qtbot, w.location, "Hammonds Pond")
+    with qtbot.waitSignal(w.saved, timeout=10_000) as saved:
+        ctrl_s(qtbot, w)
+    qtbot.waitUntil(lambda: window.selected_case_id() == saved.args[0].case_id, timeout=5000)
+    assert not controller.intake_windows
+    assert isinstance(w.save_button, QPushButton)
