@@ -104,3 +104,94 @@ def label(enum_cls: type[StrEnum], code: str) -> str:
 OPEN_ACTION_STATUSES = frozenset({ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value})
 #: action statuses that end an action (it can be reopened)
 FINISHED_ACTION_STATUSES = frozenset({ActionStatus.DONE.value, ActionStatus.CANCELLED.value})
+
+
+# --- casework (issue 3) ---------------------------------------------------------------------
+
+
+class CaseOutcome(StrEnum):
+    """How a closed case ended (required when closing, with a rationale)."""
+
+    RESOLVED = "resolved"
+    IMPROVED = "improved"
+    NO_FURTHER_ACTION = "no_further_action"
+    REFERRED = "referred"
+    NOT_RESOLVED = "not_resolved"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    CaseOutcome.RESOLVED: "Resolved",
+    CaseOutcome.IMPROVED: "Improved",
+    CaseOutcome.NO_FURTHER_ACTION: "No further action",
+    CaseOutcome.REFERRED: "Referred to another agency",
+    CaseOutcome.NOT_RESOLVED: "Not resolved",
+    CaseOutcome.DUPLICATE: "Duplicate of another case",
+}
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ImpactGoal(StrEnum):
+    """The SARA assessment's impact goal (Eck's five levels of problem reduction)."""
+
+    ELIMINATE = "eliminate"
+    REDUCE = "reduce"
+    REDUCE_HARM = "reduce_harm"
+    HANDLE_BETTER = "handle_better"
+    HAND_OVER = "hand_over"
+
+    @property
+    def label(self) -> str:
+        return {
+            "eliminate": "Eliminate the problem",
+            "reduce": "Reduce how often it happens",
+            "reduce_harm": "Reduce the harm it causes",
+            "handle_better": "Handle it better",
+            "hand_over": "Hand it over to others",
+        }[self.value]
+
+
+class NoteVisibility(StrEnum):
+    SHARED = "shared"
+    OWN_AGENCY = "own_agency"
+
+    @property
+    def label(self) -> str:
+        return "Shared with partners" if self is NoteVisibility.SHARED else "Own agency only"
+
+
+class InterventionStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLIED = "complied"
+    BREACHED = "breached"
+    ENDED = "ended"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def is_live(self) -> bool:
+        """Still in force (a breached one stays in force until it is ended)."""
+        return self in (InterventionStatus.ACTIVE, InterventionStatus.BREACHED)
+
+
+class AppliesTo(StrEnum):
+    """What an intervention type is made against."""
+
+    PERSON = "person"
+    PLACE = "place"
+    EITHER = "either"

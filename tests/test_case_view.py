@@ -1,0 +1,246 @@
+"""The case view, driven with the keyboard and mouse on a real database (pytest-qt)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from casework import new_case
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from hubapp.models.case_tables import Column, RecordTableModel
+from hubapp.store.schema import (
+    Case,
+    CasePerson,
+    CasePlace,
+    CaseStatusChange,
+    Intervention,
+    Note,
+    Person,
+    Place,
+    SaraPlan,
+)
+from hubapp.views.case_view import CaseWindow
+
+
+@pytest.fixture
+def case_id(store):
+    cid = new_case(store, summary="Youths <b>on bikes</b> in Bitts Park")
+    with store.write() as s:
+        person = Person(id=uuid.uuid4(), full_name="Jay <i>Doe</i>")
+        place = Place(id=uuid.uuid4(), name="Bitts Park", town="Carlisle")
+        s.add_all([person, place])
+        s.flush()
+        s.add(CasePerson(case_id=cid, person_id=person.id, role="alleged_perpetrator"))
+        s.add(CasePlace(case_id=cid, place_id=place.id))
+    return cid
+
+
+def open_window(qtbot, store, case_id) -> CaseWindow:
+    w = CaseWindow(store, case_id)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.loaded, timeout=10_000):
+        w.show()
+    return w
+
+
+def row(store, model, case_id):
+    with store.read() as s:
+        if model is Case:
+            return s.get(Case, case_id)
+        return s.scalar(select(model).filter_by(case_id=case_id))
+
+
+def test_the_table_model_passes_the_model_tester(qtmodeltester):
+    model = RecordTableModel([Column("A", str), Column("B", lambda r: r * 2, tooltip=True,
+                                                       colour=lambda r: "#b00020")])  # fmt: skip
+    model.set_records(["x", "<b>y</b>", ""])
+    qtmodeltester.check(model)
+    assert model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole).count("&lt;b&gt;") == 2
+
+
+def test_opening_shows_the_case_as_plain_text(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    assert w.summary_label.text() == "Youths <b>on bikes</b> in Bitts Park"
+    assert w.summary_label.textFormat() == Qt.TextFormat.PlainText
+    assert w.ref_label.text() == "CAR-2026-0042"
+    assert w.status_target.count() == 3  # triaged, in progress, closed
+    assert w.people_model.rowCount() == 1 and w.places_model.rowCount() == 1
+
+
+def test_change_status_then_close_with_outcome(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    w.status_target.setFocus()
+    qtbot.keyClick(w.status_target, Qt.Key.Key_Down)  # triaged -> in progress
+    assert w.status_target.currentData() == "in_progress"
+    qtbot.mouseClick(w.status_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.status_now.text() == "In progress", timeout=10_000)
+    assert row(store, Case, case_id).status == "in_progress"
+    # close without an outcome: refused, the problem next to the field
+    w.status_target.setCurrentIndex(w.status_target.findData("closed"))
+    qtbot.mouseClick(w.status_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._problems["outcome"].isVisible(), timeout=10_000)
+    assert "outcome" in w._problems["outcome"].text()
+    assert row(store, Case, case_id).status == "in_progress"
+    w.outcome_combo.setCurrentIndex(w.outcome_combo.findData("improved"))
+    qtbot.keyClicks(w.rationale_edit, "Quieter since the patrols.")
+    qtbot.mouseClick(w.status_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.status_now.text().startswith("Closed"), timeout=10_000)
+    case = row(store, Case, case_id)
+    assert (case.status, case.outcome, case.closure_rationale) == (
+        "closed",
+        "improved",
+        "Quieter since the patrols.",
+    )
+    assert case.closed_on is not None
+    with store.read() as s:
+        assert len(s.scalars(select(CaseStatusChange)).all()) == 2
+    assert [w.status_target.itemData(i) for i in range(w.status_target.count())] == ["reopened"]
+
+
+def test_save_summary_with_ctrl_s_and_problems_next_to_fields(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    w.summary_edit.clear()
+    qtbot.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w._problems["summary"].isVisible(), timeout=10_000)
+    w.summary_edit.setFocus()
+    qtbot.keyClicks(w.summary_edit, "Motorbikes on the river path")
+    w.risk_combo.setCurrentIndex(w.risk_combo.findData("high"))
+    qtbot.keyClick(w.summary_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.message.text() == "Changes saved.", timeout=10_000)
+    case = row(store, Case, case_id)
+    assert (case.summary, case.risk_level) == ("Motorbikes on the river path", "high")
+    assert not w._problems["summary"].isVisible()
+
+
+def test_save_sara_plan(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(w.sara_tab)
+    qtbot.keyClicks(w.sara_fields["objective"], "Halve the reports by June")
+    qtbot.keyClick(w.sara_fields["objective"], Qt.Key.Key_Tab)  # Tab moves on, not a tab char
+    qtbot.keyClicks(w.sara_fields["scan_source"], "101 calls")
+    qtbot.keyClicks(w.sara_fields["pat_manager"], "Parks team")
+    w.impact_goal.setCurrentIndex(w.impact_goal.findData("reduce_harm"))
+    qtbot.keyClick(w.sara_fields["pat_manager"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.sara_version == 1, timeout=10_000)
+    plan = row(store, SaraPlan, case_id)
+    assert (plan.objective, plan.scan_source, plan.pat_manager, plan.impact_goal) == (
+        "Halve the reports by June",
+        "101 calls",
+        "Parks team",
+        "reduce_harm",
+    )
+
+
+def test_add_note_kept_to_own_agency(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(5)
+    before = w.timeline_model.rowCount()
+    qtbot.keyClicks(w.note_edit, "Spoke to the <b>park</b> warden")
+    w.note_visibility.setCurrentIndex(w.note_visibility.findData("own_agency"))
+    qtbot.mouseClick(w.note_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._problems["agency"].isVisible(), timeout=10_000)
+    assert row(store, Note, case_id) is None
+    assert w.note_edit.toPlainText() == "Spoke to the <b>park</b> warden"  # nothing lost
+    w.note_agency.setCurrentIndex(1)
+    qtbot.mouseClick(w.note_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.timeline_model.rowCount() == before + 1, timeout=10_000)
+    note = row(store, Note, case_id)
+    assert (note.body, note.visibility, note.agency_id) == (
+        "Spoke to the <b>park</b> warden",
+        "own_agency",
+        w.note_agency.currentData(),
+    )
+    assert w.note_edit.toPlainText() == ""
+
+
+def test_add_intervention_then_breach(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(6)
+    w.iv_type.setCurrentIndex(next(i for i in range(w.iv_type.count())
+                                   if "PSPO" in w.iv_type.itemText(i)))  # fmt: skip
+    w.iv_target.setCurrentIndex(1)  # the person: a PSPO is made against a place
+    w.iv_agency.setCurrentIndex(1)
+    qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._problems["iv_target"].isVisible(), timeout=10_000)
+    assert "place" in w._problems["iv_target"].text()
+    w.iv_target.setCurrentIndex(2)  # the place
+    qtbot.keyClicks(w.iv_conditions, "No alcohol in the park")
+    qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.interventions_model.rowCount() == 1, timeout=10_000)
+    item = row(store, Intervention, case_id)
+    assert (item.conditions, item.status, item.person_id) == (
+        "No alcohol in the park",
+        "active",
+        None,
+    )
+    w.interventions_table.selectRow(0)
+    assert w.breach_button.isEnabled()
+    qtbot.keyClicks(w.breach_details, "Drinking by the bandstand")
+    qtbot.mouseClick(w.breach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row(store, Intervention, case_id).status
+                    == "breached", timeout=10_000)  # fmt: skip
+    qtbot.waitUntil(lambda: w.interventions_model.record(0).breaches == 1, timeout=10_000)
+
+
+def test_two_windows_second_save_gets_the_conflict_and_keeps_its_text(qtbot, store, case_id):
+    a = open_window(qtbot, store, case_id)
+    b = open_window(qtbot, store, case_id)
+    a.tabs.setCurrentIndex(a.sara_tab)
+    b.tabs.setCurrentIndex(b.sara_tab)
+    qtbot.keyClicks(a.sara_fields["hypothesis"], "Window A's hypothesis")
+    qtbot.keyClicks(b.sara_fields["hypothesis"], "Window B's hypothesis")
+    qtbot.mouseClick(a.sara_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: a.sara_version == 1, timeout=10_000)
+    qtbot.mouseClick(b.sara_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: b.conflict_bar.isVisible(), timeout=10_000)
+    assert "saved by someone else" in b.conflict_bar.text()
+    assert b.sara_fields["hypothesis"].toPlainText() == "Window B's hypothesis"
+    assert b.reload_button.isVisible()
+    assert row(store, SaraPlan, case_id).hypothesis == "Window A's hypothesis"
+    # the same for the case's own fields
+    a.tabs.setCurrentIndex(0)
+    b.tabs.setCurrentIndex(0)
+    a.summary_edit.setText("A's summary")
+    qtbot.mouseClick(a.summary_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: a.message.text() == "Changes saved.", timeout=10_000)
+    b.summary_edit.setText("B's summary")
+    qtbot.mouseClick(b.summary_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "changed by someone else" in b.conflict_bar.text(), timeout=10_000)
+    assert b.summary_edit.text() == "B's summary"
+    assert row(store, Case, case_id).summary == "A's summary"
+    # reloading shows the other window's version
+    with qtbot.waitSignal(b.loaded, timeout=10_000):
+        qtbot.mouseClick(b.reload_button, Qt.MouseButton.LeftButton)
+    assert b.summary_edit.text() == "A's summary"
+    assert b.sara_fields["hypothesis"].toPlainText() == "Window A's hypothesis"
+    assert not b.conflict_bar.isVisible()
+
+
+def test_enter_on_the_case_list_opens_the_case_view(qtbot, demo_store):
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store import lookups, setup
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    controller = Controller(window, demo_store.path)
+    controller.db = OpenDatabase(demo_store, lookups.load(demo_store), setup.current(demo_store),
+                                 CaseList(demo_store))  # fmt: skip
+    window.attach(controller.db)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    window.table.setCurrentIndex(window.model.index(0, 0))
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(controller.case_windows), timeout=10_000)
+    case_window = controller.case_windows[0]
+    qtbot.waitUntil(lambda: case_window.view is not None, timeout=10_000)
+    assert case_window.view.id == window.selected_case_id()
+    case_window.close()
+    assert date.today()  # the window closes cleanly
