@@ -53,34 +53,54 @@ def update_fields(store, case_id: uuid.UUID, base_version: int, changes: dict[st
         return case.row_version
 
 
-def allocate_reference(s: Session, hub_id: uuid.UUID, when: datetime) -> str:
-    """The next case reference of a hub for the year of ``when``: ``HUB[PREFIX]-YYYY-NNNN``.
+class References:
+    """Case references, ``HUB[PREFIX]-YYYY-NNNN``: the hub's counter for the year (UK local
+    time of receipt) moves on, and numbers already taken (an import, demo data, an older
+    counter) are skipped. One query per hub and year, however many cases are numbered.
 
-    Call inside a write transaction (writes take the database lock first, so two windows
-    or two PCs sharing the file never get the same number). A station given a prefix (a
-    hub with several stations) numbers apart from the others, so references stay unique
-    when stations sync.
+    Use inside a write transaction (writes take the database lock first, so two windows or
+    two PCs sharing the file never get the same number). A station given a prefix (a hub
+    with several stations) numbers apart from the others, so references stay unique when
+    stations sync.
     """
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        station_id = s.info["store"].station_id if "store" in s.info else None
+        station = s.get(Station, station_id) if station_id is not None else None
+        self.prefix = station.ref_prefix if station is not None else ""
+        self.counters: dict[tuple[uuid.UUID, int], ReferenceCounter] = {}
+        self.taken: dict[tuple[uuid.UUID, int], set[int]] = {}
+
+    def next(self, hub_id: uuid.UUID, hub_code: str, received_at: datetime) -> str:
+        year = to_local(received_at).year
+        key = (hub_id, year)
+        start = f"{hub_code}{self.prefix}-{year}-"
+        counter = self.counters.get(key)
+        if counter is None:
+            counter = self.s.get(ReferenceCounter, key)
+            if counter is None:
+                counter = ReferenceCounter(hub_id=hub_id, year=year, last=0)
+                self.s.add(counter)
+            self.counters[key] = counter
+            taken = self.s.scalars(
+                select(Case.reference).where(
+                    Case.reference >= start, Case.reference < start + "\uffff"
+                )
+            )
+            self.taken[key] = {int(r[len(start) :]) for r in taken if r[len(start) :].isdigit()}
+        while True:
+            counter.last += 1
+            if counter.last not in self.taken[key]:
+                return f"{start}{counter.last:04d}"
+
+
+def allocate_reference(s: Session, hub_id: uuid.UUID, when: datetime) -> str:
+    """The next case reference of a hub for the year of ``when`` (see References)."""
     hub = s.get(Hub, hub_id)
     if hub is None:
         raise StoreError("That hub is not in this database.")
-    year = to_local(when).year
-    counter = s.get(ReferenceCounter, (hub_id, year))
-    if counter is None:
-        counter = ReferenceCounter(hub_id=hub_id, year=year, last=0)
-        s.add(counter)
-    prefix = ""
-    station_id = s.info["store"].station_id if "store" in s.info else None
-    if station_id is not None:
-        station = s.get(Station, station_id)
-        prefix = station.ref_prefix if station is not None else ""
-    while True:
-        counter.last += 1
-        reference = f"{hub.code}{prefix}-{year}-{counter.last:04d}"
-        # a reference made elsewhere (an import, demo data, an older counter) is skipped
-        taken = s.scalar(select(func.count()).where(Case.reference == reference))
-        if not taken:
-            return reference
+    return References(s).next(hub.id, hub.code, when)
 
 
 def new_case(

@@ -33,7 +33,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -172,26 +172,49 @@ def export_actions(
         "hub_id": str(hub_id) if hub_id else None,
     }
 
-    def put_in_place(temp: Path) -> None:
-        moved = False
-        try:
-            with store.write(reason="actions exported") as s:
-                audit.record(
-                    s, audit.Kind.DISCLOSURE, "action", [str(r.action_id) for r in rows], details
-                )
-                s.flush()
-                os.replace(temp, target)
-                moved = True
-                _sync_folder(target.parent)
-        except BaseException:
-            if moved:
-                log.warning("%s was exported but its audit entry could not be committed", target)
-            raise
-
-    atomic_write(target, lambda fh: writer(fh, rows, report), put_in_place)
+    atomic_write_audited(
+        store, target, lambda fh: writer(fh, rows, report), "actions exported", "action",
+        lambda: ([str(r.action_id) for r in rows], details),
+    )  # fmt: skip
     if progress is not None:  # done: too late to cancel, so the answer is not asked for
         progress(1.0, f"Exported {len(rows):,} actions")
     log.info("Exported %d actions as %s", len(rows), fmt)
+    return len(rows)
+
+
+def export_actions_to_stream(
+    store,
+    stream: IO[bytes],
+    fmt: Format,
+    agency_id: uuid.UUID | None = None,
+    hub_id: uuid.UUID | None = None,
+    *,
+    destination: str = "standard output",
+    today: date | None = None,
+) -> int:
+    """Write the actions to an open binary stream (the command line's standard output), as
+    :func:`export_actions` does to a file; return how many rows were written.
+
+    The audit entry names ``destination`` and is committed only if the whole export was
+    written: a failure part-way (a closed pipe) leaves no entry claiming a full export.
+    """
+    if fmt not in FORMATS:
+        raise StoreError(f"Cannot export as '{fmt}'; choose csv or xlsx.")
+    rows = action_rows(store, agency_id, hub_id, today)
+    writer = _write_csv if fmt == "csv" else _write_xlsx
+    details = {
+        "format": fmt,
+        "file": destination,
+        "rows": len(rows),
+        "agency_id": str(agency_id) if agency_id else None,
+        "hub_id": str(hub_id) if hub_id else None,
+    }
+    with store.write(reason="actions exported") as s:
+        audit.record(s, audit.Kind.DISCLOSURE, "action", [str(r.action_id) for r in rows], details)
+        s.flush()
+        writer(stream, rows)
+        stream.flush()
+    log.info("Exported %d actions as %s to %s", len(rows), fmt, destination)
     return len(rows)
 
 
@@ -229,6 +252,39 @@ def atomic_write(
         except OSError:
             log.warning("Could not remove the temporary file %s", temp)
         raise
+
+
+def atomic_write_audited(
+    store,
+    target: Path,
+    write: Callable[[IO[bytes]], None],
+    reason: str,
+    table: str,
+    disclosed: Callable[[], tuple[list[str], dict[str, Any]]],
+) -> None:
+    """:func:`atomic_write`, the file appearing together with its audit entry.
+
+    Once the file is written, ``disclosed()`` gives the ids that left the database and the
+    entry's details; the entry is recorded, the file moved over ``target`` and the entry
+    committed, in that order, so no export goes unrecorded.
+    """
+
+    def put_in_place(temp: Path) -> None:
+        moved = False
+        try:
+            with store.write(reason=reason) as s:
+                ids, details = disclosed()
+                audit.record(s, audit.Kind.DISCLOSURE, table, ids, details)
+                s.flush()
+                os.replace(temp, target)
+                moved = True
+                _sync_folder(target.parent)
+        except BaseException:
+            if moved:
+                log.warning("%s was exported but its audit entry could not be committed", target)
+            raise
+
+    atomic_write(target, write, put_in_place)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -391,3 +447,299 @@ def _discard(ws) -> None:
         log.warning("Could not remove openpyxl's temporary file %s", writer.out)
     except ValueError:  # already removed
         pass
+
+
+# --- cases (csv, json, xlsx) --------------------------------------------------------------
+#
+# Every live case with its fields, streamed: the rows are read and written a few thousand at
+# a time, so 100,000 cases take tens of megabytes, not gigabytes. CSV and XLSX as above
+# (labels for codes, formula-safe text, a date-time as UK local time); JSON keeps every text
+# exactly as stored (UTF-8, not escaped to ASCII), the stored codes (``in_progress``), and
+# ISO 8601 dates and times (local time with its offset, e.g. ``2026-05-01T10:30:00+01:00``).
+
+CaseFormat = Literal["csv", "json", "xlsx"]
+CASE_FORMATS: tuple[str, ...] = ("csv", "json", "xlsx")
+
+#: (JSON field name, CSV/XLSX heading), in order; the JSON names are stable
+CASE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("reference", "Reference"), ("hub", "Hub"), ("category", "Category"),
+    ("channel", "Channel"), ("status", "Status"), ("risk_level", "Risk"),
+    ("priority", "Priority"), ("sara_stage", "SARA stage"), ("lead_agency", "Lead agency"),
+    ("location", "Location"), ("town", "Town"), ("postcode", "Postcode"),
+    ("grid_ref", "Grid reference"), ("summary", "Summary"), ("details", "Details"),
+    ("police_log_ref", "Police log"), ("council_ref", "Council reference"),
+    ("received_at", "Received"), ("incident_at", "Incident"), ("opened_on", "Opened"),
+    ("closed_on", "Closed"), ("outcome", "Outcome"), ("closure_rationale", "Closure rationale"),
+    ("next_review_on", "Next review"),
+)  # fmt: skip
+CASE_HEADINGS = tuple(h for _k, h in CASE_FIELDS)
+#: XLSX column widths (characters), by heading; others get _CASE_DEFAULT_WIDTH
+_CASE_WIDTHS = {
+    "Reference": 16, "Hub": 15, "Category": 28, "Channel": 16, "Status": 13, "Risk": 9,
+    "Priority": 9, "SARA stage": 11, "Lead agency": 26, "Location": 30, "Summary": 40,
+    "Details": 60, "Closure rationale": 50, "Received": 17, "Incident": 17,
+}  # fmt: skip
+_CASE_DEFAULT_WIDTH = 12
+#: cases read per batch (memory stays flat however many there are)
+CASE_BATCH = 2_000
+
+
+def _case_query(hub_id: uuid.UUID | None, status: str | None):
+    from hubapp.store.schema import Category, Channel
+
+    query = (
+        select(
+            Case.id, Case.reference, Hub.name, Category.name, Channel.name, Case.status,
+            Case.risk_level, Case.priority, Case.sara_stage, Agency.name, Case.location,
+            Case.town, Case.postcode, Case.grid_ref, Case.summary, Case.details,
+            Case.police_log_ref, Case.council_ref, Case.received_at, Case.incident_at,
+            Case.opened_on, Case.closed_on, Case.outcome, Case.closure_rationale,
+            Case.next_review_on,
+        )
+        .join(Hub, Hub.id == Case.hub_id)
+        .join(Category, Category.id == Case.category_id)
+        .join(Channel, Channel.id == Case.channel_id)
+        .outerjoin(Agency, Agency.id == Case.lead_agency_id)
+        .where(Case.voided.is_(False))
+        .order_by(Case.seq)
+    )  # fmt: skip
+    if hub_id is not None:
+        query = query.where(Case.hub_id == hub_id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    return query
+
+
+def count_cases(store, hub_id: uuid.UUID | None = None, status: str | None = None) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(Case).where(Case.voided.is_(False))
+    if hub_id is not None:
+        query = query.where(Case.hub_id == hub_id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    with store.read() as s:
+        return s.scalar(query) or 0
+
+
+def iter_cases(
+    store, hub_id: uuid.UUID | None = None, status: str | None = None
+) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
+    """(case id, its fields as stored: codes, naive UTC times, dates) for every live case,
+    in the order they were recorded, read in batches inside one read transaction."""
+    keys = [k for k, _h in CASE_FIELDS]
+    with store.read() as s:
+        result = s.execute(_case_query(hub_id, status).execution_options(yield_per=CASE_BATCH))
+        for batch in result.partitions(CASE_BATCH):
+            for row in batch:
+                yield row[0], dict(zip(keys, row[1:], strict=True))
+
+
+def _local(value: datetime | None) -> datetime | None:
+    from hubapp.domain.formatting import to_local
+
+    return None if value is None else to_local(value)
+
+
+def _case_labels(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields as a person reads them: labels for codes, local times."""
+    from hubapp.domain.codes import CaseOutcome, CaseStatus, Priority, RiskLevel, SaraStage
+
+    out = dict(fields)
+    out["status"] = label(CaseStatus, fields["status"] or "")
+    out["risk_level"] = label(RiskLevel, fields["risk_level"] or "")
+    out["priority"] = label(Priority, fields["priority"] or "")
+    out["sara_stage"] = label(SaraStage, fields["sara_stage"] or "")
+    out["outcome"] = label(CaseOutcome, fields["outcome"]) if fields["outcome"] else ""
+    out["received_at"] = _local(fields["received_at"])
+    out["incident_at"] = _local(fields["incident_at"])
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):  # before date: a datetime is a date too
+        return to_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def to_iso(value: datetime) -> str:
+    """A stored (naive UTC) time as ISO 8601 in UK local time with its offset."""
+    return _local(value).isoformat(timespec="seconds")
+
+
+def export_cases(
+    store,
+    path: Path | str | None,
+    fmt: CaseFormat,
+    hub_id: uuid.UUID | None = None,
+    status: str | None = None,
+    *,
+    stream: IO[bytes] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write every live case (or one hub's, or those of one status) to ``path`` as CSV,
+    JSON or XLSX; return how many were written.
+
+    With ``path`` None the export goes to ``stream`` instead (the command line's standard
+    output; CSV and JSON only), and the audit entry is written after it. A file is written
+    atomically, readable by its owner only, and appears together with its audit entry (see
+    the module notes). ``progress(fraction, message)`` is called every 2,000 cases; when it
+    returns False the export stops with ExportCancelled and no file is written.
+    """
+    if fmt not in CASE_FORMATS:
+        raise StoreError(f"Cannot export as '{fmt}'; choose csv, json or xlsx.")
+    report = _reporter(progress)
+    report(0.0, "Counting the cases")
+    total = count_cases(store, hub_id, status)
+    ids: list[str] = []
+    writer = {"csv": _write_cases_csv, "json": _write_cases_json, "xlsx": _write_cases_xlsx}[fmt]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i, (case_id, fields) in enumerate(iter_cases(store, hub_id, status)):
+            if i % CASE_BATCH == 0:
+                report(0.02 + 0.96 * i / max(total, 1), f"Writing case {i + 1:,} of {total:,}")
+            ids.append(str(case_id))
+            yield fields
+
+    def details(file: str) -> dict[str, Any]:
+        return {
+            "format": fmt, "file": file, "rows": len(ids),
+            "hub_id": str(hub_id) if hub_id else None, "status": status,
+        }  # fmt: skip
+
+    if path is None:
+        if stream is None or fmt == "xlsx":
+            raise StoreError("An XLSX export needs a file name to write to.")
+        complete = False
+        try:
+            writer(stream, rows())
+            stream.flush()
+            complete = True
+        finally:
+            if ids:  # what left the database is recorded, even if the output failed
+                with store.write(reason="cases exported") as s:
+                    entry = details("standard output")
+                    if not complete:
+                        entry["incomplete"] = True
+                    audit.record(s, audit.Kind.DISCLOSURE, "case_", ids, entry)
+        log.info("Exported %d cases as %s to standard output", len(ids), fmt)
+        return len(ids)
+
+    target = Path(path).expanduser().absolute()
+    if target.is_dir():
+        raise StoreError(f"{target} is a folder; choose a file name to export to.")
+
+    atomic_write_audited(
+        store, target, lambda fh: writer(fh, rows()), "cases exported", "case_",
+        lambda: (ids, details(str(target))),
+    )  # fmt: skip
+    if progress is not None:  # done: too late to cancel, so the answer is not asked for
+        progress(1.0, f"Exported {len(ids):,} cases")
+    log.info("Exported %d cases as %s", len(ids), fmt)
+    return len(ids)
+
+
+def _write_cases_csv(fh: IO[bytes], rows: Iterator[dict[str, Any]]) -> None:
+    import io
+
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    try:
+        out = csv.writer(text, dialect="excel")
+        out.writerow(CASE_HEADINGS)
+        for fields in rows:
+            shown = _case_labels(fields)
+            out.writerow([_case_text(shown[k]) for k, _h in CASE_FIELDS])
+        text.flush()
+    finally:
+        text.detach()
+
+
+def _case_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    return _text(value)
+
+
+def _write_cases_json(fh: IO[bytes], rows: Iterator[dict[str, Any]]) -> None:
+    import io
+    import json
+
+    from hubapp.domain.clock import utcnow
+
+    text = io.TextIOWrapper(fh, encoding="utf-8", newline="\n")
+    try:
+        text.write('{"marking": "OFFICIAL-SENSITIVE", ')
+        text.write(f'"exported_at": {json.dumps(to_iso(utcnow()))}, "cases": [')
+        first = True
+        for fields in rows:
+            record = {k: _json_value(fields[k]) for k, _h in CASE_FIELDS}
+            text.write("\n" if first else ",\n")
+            text.write(json.dumps(record, ensure_ascii=False))
+            first = False
+        text.write("\n]}\n")
+        text.flush()
+    finally:
+        text.detach()
+
+
+def _write_cases_xlsx(fh: IO[bytes], rows: Iterator[dict[str, Any]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "hubapp"
+    wb.properties.title = "Cases"
+    ws = wb.create_sheet("Cases")
+    for i, heading in enumerate(CASE_HEADINGS):
+        width = _CASE_WIDTHS.get(heading, _CASE_DEFAULT_WIDTH)
+        ws.column_dimensions[get_column_letter(i + 1)].width = width + 2
+    ws.freeze_panes = "A2"
+    ws.oddHeader.center.text = MARKING
+    ws.oddFooter.center.text = MARKING
+    ws.print_title_rows = "1:1"
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header = []
+    for heading in CASE_HEADINGS:
+        cell = WriteOnlyCell(ws, value=heading)
+        cell.font = bold
+        header.append(cell)
+    count = 0
+    try:
+        ws.append(header)
+        for fields in rows:
+            shown = _case_labels(fields)
+            cells: list[Any] = []
+            for key, _h in CASE_FIELDS:
+                value = shown[key]
+                if isinstance(value, datetime):
+                    cell = WriteOnlyCell(ws, value=value.replace(tzinfo=None))
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                    cells.append(cell)
+                elif isinstance(value, date):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = "yyyy-mm-dd"
+                    cells.append(cell)
+                elif not value:
+                    cells.append(None)
+                else:
+                    # safe_cell (in xlsx_text) has made sure no text begins with "="
+                    text = xlsx_text(str(value))
+                    if "\n" in text or len(text) > _WRAP_OVER:
+                        cell = WriteOnlyCell(ws, value=text)
+                        cell.data_type = "s"
+                        cell.alignment = wrap
+                        cells.append(cell)
+                    else:
+                        cells.append(text)
+            ws.append(cells)
+            count += 1
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(CASE_HEADINGS))}{count + 1}"
+        wb.save(fh)
+    except BaseException:
+        _discard(ws)
+        raise
