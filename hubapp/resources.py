@@ -36,3 +36,8 @@ def refdata(name: str) -> Path:
 
 def icon(name: str = "hubapp.svg") -> Path:
     return path("icons", name)
+
+
+def font(name: str) -> Path:
+    """A font file shipped in resources/fonts (embedded in printed documents)."""
+    return path("fonts", name)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -426,12 +427,16 @@ def add_action(
     *,
     assign_if_missing: bool = False,
     today: date | None = None,
+    before_insert: Callable[[Any, Case, Action], None] | None = None,
 ) -> uuid.UUID:
     """Record a new action for an agency on a case; return its id.
 
     The agency must be lead or support on the case; with ``assign_if_missing`` an agency
     with no part (or only informed) is made support first, in the same transaction.
     Refused on a closed case. Raises ActionError for an invalid draft (see validate).
+    ``before_insert(session, case, action)``, if given, is called in the same transaction
+    once the rules have passed, before the action is written (a meeting links it); what
+    it raises refuses the action and nothing is written.
     """
     today = today or date.today()
     clean = draft.cleaned()
@@ -447,6 +452,8 @@ def add_action(
             id=uuid.uuid4(), case_id=case.id, agency_id=agency.id, owner=clean.owner,
             description=clean.description, due_on=clean.due_on, status=clean.status,
         )  # fmt: skip
+        if before_insert is not None:
+            before_insert(s, case, action)
         s.add(action)
         s.flush()
         audit.record(
