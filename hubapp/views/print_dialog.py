@@ -1,0 +1,505 @@
+"""File > Print… (Ctrl+P): choose a document and the redaction profile, then preview, print
+or save it as PDF.
+
+The profile is chosen every time: the dialog always opens on the safest one (public) and
+never remembers another. Documents are built off the GUI thread (a meeting pack reports its
+progress and can be stopped); printing and saving run in the background too. Each print and
+each save is recorded as a disclosure in the audit log (``printing.save`` records its own;
+a print is recorded by :func:`print_job` once the pages have gone to the printer).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QDir, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hubapp.documents.profiles import DEFAULT_PROFILE, Profile
+from hubapp.domain.formatting import format_date
+from hubapp.models.tasks import Cancelled, Task
+
+log = logging.getLogger(__name__)
+
+CASE, PACK, ACTIONS = "case_summary", "meeting_pack", "action_sheet"
+
+PROFILE_NOTES = {
+    Profile.PUBLIC: "No personal data at all: for a community update or a public meeting. "
+    "Marked OFFICIAL.",
+    Profile.PARTNER: "People by their role and initials, no contact details, no police-only "
+    "notes: for partner agencies. Marked OFFICIAL-SENSITIVE.",
+    Profile.POLICE: "Everything recorded, names and contact details included: for police "
+    "use only. Marked OFFICIAL-SENSITIVE.",
+}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("PrintDialog", text)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What to build: the document, its subject and the profile."""
+
+    kind: str
+    profile: Profile
+    case_id: uuid.UUID | None = None
+    hub_id: uuid.UUID | None = None
+    meeting_day: date | None = None
+    agency_id: uuid.UUID | None = None
+
+
+# --- background work (no widgets) -------------------------------------------------------
+
+
+def build_job(ctx, store, choice: Choice, today: date | None = None):
+    """Build the chosen document (``printing.Document``)."""
+    from hubapp.documents import printing
+
+    try:
+        if choice.kind == CASE:
+            return printing.case_summary(store, choice.case_id, choice.profile, today=today)
+        if choice.kind == PACK:
+            return printing.meeting_pack(store, choice.hub_id, choice.profile,
+                                         day=choice.meeting_day, today=today,
+                                         progress=ctx.report)  # fmt: skip
+        return printing.action_sheet(store, choice.agency_id, choice.profile,
+                                     hub=choice.hub_id, today=today)  # fmt: skip
+    except printing.DocumentCancelled:
+        raise Cancelled from None
+
+
+def save_job(_ctx, store, document, path: str) -> Path:
+    from hubapp.documents import printing
+
+    return printing.save(store, document, path)
+
+
+def print_job(ctx, store, document, pages, printer) -> int:
+    """Print every page (or the chosen range), then record the disclosure."""
+    from hubapp.documents import printing
+    from hubapp.views.pdf_preview import print_pages
+
+    try:
+        sent = print_pages(ctx, pages, printer)
+    finally:
+        pages.close()
+    target = printer.printerName() or printer.outputFileName() or tr("a printer")
+    printing.record_disclosure(store, document, "printed", target)
+    return sent
+
+
+# --- the dialog ---------------------------------------------------------------------------
+
+
+class PrintDialog(QDialog):
+    """``case``: the selected case as (id, reference), or None. ``kind`` preselects a
+    document; ``hub_id`` and ``meeting_id`` preselect a pack's hub and meeting."""
+
+    #: a document was built (the ``printing.Document``)
+    built = Signal(object)
+    #: the PDF was saved (its path) / sent to the printer (pages)
+    saved = Signal(object)
+    printed = Signal(int)
+    #: something failed, in one sentence
+    failed = Signal(str)
+
+    def __init__(self, store, lookups, station, parent=None, *, case=None, kind=None,
+                 hub_id=None, meeting_id=None, today: date | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setObjectName("printDialog")
+        self.setWindowTitle(tr("Print"))
+        self.store, self.lookups, self.station = store, lookups, station
+        self.case = case
+        self.today = today
+        self.document = None
+        self._built_for: Choice | None = None
+        self.task: Task | None = None
+        self.preview_window = None
+        self._build()
+        self._fill(hub_id, meeting_id)
+        if kind is None:
+            kind = CASE if case is not None else PACK
+        self.kind_buttons[kind].setChecked(True)
+        self._kind_changed()
+
+    # -- construction ------------------------------------------------------------------
+    def _build(self) -> None:
+        what = QGroupBox(tr("What to print"), self)
+        grid = QGridLayout(what)
+        self.kind_group = QButtonGroup(self)
+        self.kind_buttons: dict[str, QRadioButton] = {}
+        ref = self.case[1] if self.case else ""
+        texts = {
+            CASE: tr("&Case summary of {0}").format(ref) if ref else
+            tr("&Case summary (select a case in the list first)"),
+            PACK: tr("&Meeting pack"),
+            ACTIONS: tr("An agency's &action sheet"),
+        }  # fmt: skip
+        for row, kind in enumerate((CASE, PACK, ACTIONS)):
+            button = QRadioButton(texts[kind], self, objectName=f"kind-{kind}")
+            self.kind_group.addButton(button)
+            self.kind_buttons[kind] = button
+            grid.addWidget(button, row * 2, 0, 1, 3)
+            button.toggled.connect(self._kind_changed)
+        self.kind_buttons[CASE].setEnabled(self.case is not None)
+        self.hub_combo = QComboBox(self, objectName="printHub")
+        self.meeting_combo = QComboBox(self, objectName="printMeeting")
+        self.agency_combo = QComboBox(self, objectName="printAgency")
+        self.hub_combo.currentIndexChanged.connect(lambda _i: self._fill_meetings(None))
+        indent = 28
+        pack_row = QHBoxLayout()
+        pack_row.setContentsMargins(indent, 0, 0, 0)
+        hub_label = QLabel(tr("&Hub:"), self)
+        hub_label.setBuddy(self.hub_combo)
+        pack_row.addWidget(hub_label)
+        pack_row.addWidget(self.hub_combo)
+        meeting_label = QLabel(tr("M&eeting:"), self)
+        meeting_label.setBuddy(self.meeting_combo)
+        pack_row.addWidget(meeting_label)
+        pack_row.addWidget(self.meeting_combo, 1)
+        grid.addLayout(pack_row, 3, 0, 1, 3)
+        agency_row = QHBoxLayout()
+        agency_row.setContentsMargins(indent, 0, 0, 0)
+        agency_label = QLabel(tr("A&gency:"), self)
+        agency_label.setBuddy(self.agency_combo)
+        agency_row.addWidget(agency_label)
+        agency_row.addWidget(self.agency_combo, 1)
+        self.agency_scope = QLabel(self)
+        agency_row.addWidget(self.agency_scope)
+        grid.addLayout(agency_row, 5, 0, 1, 3)
+
+        who = QGroupBox(tr("Who it is for (redaction profile) — chosen each time"), self)
+        who_layout = QVBoxLayout(who)
+        self.profile_group = QButtonGroup(self)
+        self.profile_buttons: dict[Profile, QRadioButton] = {}
+        keys = {Profile.PUBLIC: "P&ublic", Profile.PARTNER: "Pa&rtner", Profile.POLICE: "P&olice"}
+        for profile in (Profile.PUBLIC, Profile.PARTNER, Profile.POLICE):
+            button = QRadioButton(tr(keys[profile]), self, objectName=f"profile-{profile.value}")
+            note = QLabel(tr(PROFILE_NOTES[profile]), self)
+            note.setWordWrap(True)
+            note.setStyleSheet("color:#444; margin-left:24px;")
+            self.profile_group.addButton(button)
+            self.profile_buttons[profile] = button
+            who_layout.addWidget(button)
+            who_layout.addWidget(note)
+        self.profile_buttons[DEFAULT_PROFILE].setChecked(True)
+
+        self.progress = QProgressBar(self, objectName="printProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.status = QLabel(self, objectName="printStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+
+        self.preview_button = QPushButton(tr("Pre&view"), self, objectName="printPreview")
+        self.save_button = QPushButton(tr("&Save as PDF…"), self, objectName="printSave")
+        self.print_button = QPushButton(tr("&Print…"), self, objectName="printPrint")
+        self.close_button = QPushButton(tr("Close"), self, objectName="printClose")
+        self.preview_button.setDefault(True)
+        self.preview_button.clicked.connect(self.preview)
+        self.save_button.clicked.connect(lambda: self.save_as())
+        self.print_button.clicked.connect(lambda: self.print_to())
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.preview_button, self.save_button, self.print_button, self.close_button):
+            buttons.addWidget(b)
+        self.action_buttons = (self.preview_button, self.save_button, self.print_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addWidget(who)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(620)
+
+    def _fill(self, hub_id, meeting_id) -> None:
+        for hub in self.lookups.hub_list(active_only=True):
+            self.hub_combo.addItem(tr("{0} hub").format(hub.name), hub.id.hex)
+        wanted = hub_id or (self.station.hub_id if self.station else None)
+        if wanted is not None:
+            self.hub_combo.setCurrentIndex(max(0, self.hub_combo.findData(wanted.hex)))
+        self._fill_meetings(meeting_id)
+        for agency in sorted(self.lookups.agencies.values(), key=lambda a: a.name):
+            self.agency_combo.addItem(agency.name, agency.id.hex)
+
+    def _fill_meetings(self, meeting_id) -> None:
+        from hubapp.store import meetings
+
+        self.meeting_combo.clear()
+        self.meeting_combo.addItem(tr("Next meeting (or the open cases if none is planned)"), "")
+        hub = self.hub_id()
+        if hub is not None:
+            for m in meetings.list_meetings(self.store, hub):
+                text = format_date(m.meets_on) + (f" {m.starts_at}" if m.starts_at else "")
+                text += " · " + (tr("held") if m.status == "held" else tr("planned"))
+                self.meeting_combo.addItem(text, m.meets_on.isoformat())
+                if m.id == meeting_id:
+                    self.meeting_combo.setCurrentIndex(self.meeting_combo.count() - 1)
+        self.agency_scope.setText(tr("actions on the cases of the {0}")
+                                  .format(self.hub_combo.currentText()))  # fmt: skip
+
+    def hub_id(self) -> uuid.UUID | None:
+        value = self.hub_combo.currentData()
+        return uuid.UUID(hex=value) if value else None
+
+    def _kind_changed(self) -> None:
+        kind = self.kind()
+        self.meeting_combo.setEnabled(kind == PACK)
+        self.hub_combo.setEnabled(kind in (PACK, ACTIONS))
+        self.agency_combo.setEnabled(kind == ACTIONS)
+
+    # -- the choice ----------------------------------------------------------------------
+    def kind(self) -> str:
+        for kind, button in self.kind_buttons.items():
+            if button.isChecked():
+                return kind
+        return PACK
+
+    def profile(self) -> Profile:
+        for profile, button in self.profile_buttons.items():
+            if button.isChecked():
+                return profile
+        return DEFAULT_PROFILE
+
+    def choice(self) -> Choice:
+        kind = self.kind()
+        if kind == CASE:
+            return Choice(CASE, self.profile(), case_id=self.case[0])
+        if kind == PACK:
+            day = self.meeting_combo.currentData()
+            return Choice(PACK, self.profile(), hub_id=self.hub_id(),
+                          meeting_day=date.fromisoformat(day) if day else None)  # fmt: skip
+        agency = self.agency_combo.currentData()
+        return Choice(ACTIONS, self.profile(), hub_id=self.hub_id(),
+                      agency_id=uuid.UUID(hex=agency) if agency else None)  # fmt: skip
+
+    # -- building ------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def build(self, then=None) -> Task | None:
+        """Build the chosen document in the background, then call ``then(document)``; a
+        document already built for the same choice is reused."""
+        choice = self.choice()
+        if self.document is not None and self._built_for == choice:
+            if then is not None:
+                then(self.document)
+            return None
+        title = tr("Building the meeting pack…") if choice.kind == PACK else tr("Building…")
+        task = Task(build_job, self.store, choice, self.today)
+        task.succeeded.connect(lambda doc: self._built(doc, choice, then))
+        return self._run(task, title)
+
+    def _run(self, task: Task, text: str) -> Task:
+        self._set_busy(True, text)
+        task.progress.connect(self._on_progress)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(lambda: self._say(tr("Stopped; nothing was printed or saved.")))
+        task.finished.connect(lambda: self._set_busy(False))
+        self.task = task.start()
+        return self.task
+
+    def _built(self, document, choice: Choice, then) -> None:
+        self.document = document
+        self._built_for = choice
+        self._say(tr("{title}: {pages} pages, {profile} profile, marked {marking}.").format(
+            title=document.title, pages=document.pages, profile=document.profile.label,
+            marking=document.marking))  # fmt: skip
+        self.built.emit(document)
+        if then is not None:
+            then(document)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        if not busy:
+            self.task = None
+        for b in self.action_buttons:
+            b.setEnabled(not busy)
+        for group in (self.kind_buttons.values(), self.profile_buttons.values()):
+            for b in group:
+                b.setEnabled(
+                    not busy and (b is not self.kind_buttons[CASE] or self.case is not None)
+                )
+        self.close_button.setText(tr("S&top") if busy else tr("Close"))
+        self.progress.setVisible(busy)
+        self.progress.setValue(0)
+        if busy:
+            self._say(text)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.status.setText(message)
+
+    def _on_failed(self, message: str) -> None:
+        self._say(message, error=True)
+        self.failed.emit(message)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color:#a4161a; font-weight:bold;" if error else "")
+
+    def cancel(self) -> None:
+        if self.task is not None and not self.task.context.cancelled:
+            self._say(tr("Stopping… nothing will be printed or saved."))
+            self.task.cancel()
+
+    def reject(self) -> None:
+        """Close, Escape and the window's close button: stop running work first."""
+        if self.task is not None:
+            self.cancel()
+            return
+        super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.task is not None:
+            event.ignore()
+            self.cancel()
+            return
+        super().closeEvent(event)
+
+    # -- preview, save, print ------------------------------------------------------------
+    def preview(self) -> None:
+        self.build(self._show_preview)
+
+    def _show_preview(self, document) -> None:
+        if self.preview_window is not None:
+            self.preview_window.close()
+        self.preview_window = PreviewWindow(document, self)
+        self.preview_window.saveRequested.connect(lambda: self.save_as())
+        self.preview_window.printRequested.connect(lambda: self.print_to())
+        self.preview_window.show()
+
+    def save_as(self, path: str | None = None) -> None:
+        """Save the chosen document as PDF (asks for the file unless ``path`` is given)."""
+
+        def go(document) -> None:
+            target = path
+            if target is None:
+                target, _ = QFileDialog.getSaveFileName(
+                    self.preview_window or self, tr("Save as PDF"),
+                    str(Path(QDir.homePath()) / document.suggested_name()),
+                    tr("PDF files (*.pdf)"),
+                )  # fmt: skip
+                if not target:
+                    return
+                if not target.lower().endswith(".pdf"):
+                    target += ".pdf"
+            task = Task(save_job, self.store, document, target)
+            task.succeeded.connect(self._saved)
+            self._run(task, tr("Saving…"))
+
+        self.build(go)
+
+    def _saved(self, path) -> None:
+        self._say(tr("Saved as {0}. Keep it on an approved drive; it is recorded as a "
+                     "disclosure.").format(path))  # fmt: skip
+        self.saved.emit(path)
+
+    def print_to(self, printer=None) -> None:
+        """Print the chosen document (asks for the printer unless ``printer`` is given)."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        from hubapp.views.pdf_preview import PdfPages
+
+        def go(document) -> None:
+            chosen = printer
+            if chosen is None:
+                chosen = QPrinter(QPrinter.PrinterMode.HighResolution)
+                chosen.setDocName(document.title)
+                dialog = QPrintDialog(chosen, self.preview_window or self)
+                dialog.setMinMax(1, document.pages)
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return
+            self._printer = chosen  # kept alive while the job runs
+            task = Task(print_job, self.store, document, PdfPages(document.pdf), chosen)
+            task.succeeded.connect(self._printed)
+            self._run(task, tr("Printing…"))
+
+        self.build(go)
+
+    def _printed(self, pages: int) -> None:
+        self._say(tr("{0} pages sent to the printer; recorded as a disclosure.").format(pages))
+        self.printed.emit(pages)
+
+
+class PreviewWindow(QDialog):
+    """The built document's pages, with Print… and Save as PDF… at hand."""
+
+    saveRequested = Signal()
+    printRequested = Signal()
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        from hubapp.views.pdf_preview import PdfPreview
+
+        self.setObjectName("printPreviewWindow")
+        self.setWindowTitle(tr("Print preview – {0}").format(document.title))
+        self.document = document
+        self.view = PdfPreview(self)
+        bar = QWidget(self)
+        bar.setObjectName("previewBar")
+        bar.setStyleSheet("#previewBar { background:#eef1f4; border-bottom:1px solid #c9ced4; }")
+        info = QLabel(tr("<b>{title}</b> · {pages} pages · {profile} profile · "
+                         "marked <b>{marking}</b>").format(
+            title=_escape(document.title), pages=document.pages,
+            profile=document.profile.label, marking=document.marking), bar)  # fmt: skip
+        info.setTextFormat(Qt.TextFormat.RichText)
+        print_button = QPushButton(tr("&Print…"), bar, objectName="previewPrint")
+        save_button = QPushButton(tr("&Save as PDF…"), bar, objectName="previewSave")
+        close_button = QPushButton(tr("Close"), bar)
+        print_button.clicked.connect(self.printRequested)
+        save_button.clicked.connect(self.saveRequested)
+        close_button.clicked.connect(self.close)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(info, 1)
+        row.addWidget(print_button)
+        row.addWidget(save_button)
+        row.addWidget(close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.view, 1)
+        for keys, step in (("PgDown", 1), ("PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(
+                lambda s=step: self.view.scroll_to_page(self.view.current_page() + s)
+            )
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            self.resize(min(1000, screen.width() - 40), screen.height() - 40)
+        else:
+            self.resize(1000, 720)
+        self.view.set_pdf(document.pdf)
+        self.finished.connect(lambda _r: self.view.release())
+        print_button.setFocus()
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

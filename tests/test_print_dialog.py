@@ -1,0 +1,181 @@
+"""Printing from the app (real SQLite demo data, off-screen Qt, no mocks): the profile
+defaults to public every time, a pack builds off the GUI thread with progress and can be
+stopped, Save as PDF writes a marked file and one disclosure per save, printing goes through
+QPrinter (here to a PDF file) and is recorded too, and the preview shows rendered pages."""
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from hubapp.documents.profiles import Profile
+from hubapp.store import lookups, setup
+from hubapp.store.schema import AuditEntry, Case, Hub
+from hubapp.views.print_dialog import ACTIONS, CASE, PACK, PrintDialog
+
+TODAY = date(2026, 6, 1)
+
+
+def disclosures(store) -> list[AuditEntry]:
+    with store.read() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.kind == "disclosure")))
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def books(demo_store):
+    return lookups.load(demo_store), setup.current(demo_store)
+
+
+@pytest.fixture
+def a_case(demo_store, books):
+    station = books[1]
+    with demo_store.read() as s:
+        row = s.execute(
+            select(Case.id, Case.reference).where(Case.hub_id == station.hub_id).limit(1)
+        ).one()
+    return row.id, row.reference
+
+
+def make(qtbot, store, books, **kw) -> PrintDialog:
+    dialog = PrintDialog(store, books[0], books[1], today=TODAY, **kw)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_the_profile_is_public_every_time(qtbot, demo_store, books, a_case):
+    for kind in (CASE, PACK, ACTIONS, None):
+        dialog = make(qtbot, demo_store, books, case=a_case, kind=kind)
+        assert dialog.profile() is Profile.PUBLIC
+        assert dialog.profile_buttons[Profile.PUBLIC].isChecked()
+        dialog.profile_buttons[Profile.POLICE].setChecked(True)
+        dialog.close()
+    # no case selected: the case summary cannot be chosen, the pack is offered
+    dialog = make(qtbot, demo_store, books)
+    assert not dialog.kind_buttons[CASE].isEnabled() and dialog.kind() == PACK
+    assert dialog.profile() is Profile.PUBLIC
+
+
+def test_a_pack_builds_with_progress_and_can_be_stopped(qtbot, demo_store, books, tmp_path):
+    dialog = make(qtbot, demo_store, books, kind=PACK)
+    assert dialog.choice().meeting_day is None  # next meeting / open cases
+    before = len(disclosures(demo_store))
+    seen = []
+
+    def stop_at_first(fraction, message):
+        seen.append((fraction, message))
+        dialog.cancel()
+
+    task = dialog.build()
+    task.progress.connect(stop_at_first)
+    assert dialog.busy and dialog.progress.isVisible()
+    assert not dialog.save_button.isEnabled() and dialog.close_button.text() == "S&top"
+    with qtbot.waitSignal(task.cancelled, timeout=20_000):
+        pass
+    assert seen and 0.0 <= seen[0][0] < 1.0
+    assert dialog.document is None and not dialog.busy
+    assert "nothing was printed or saved" in dialog.status.text()
+    assert dialog.save_button.isEnabled() and dialog.close_button.text() == "Close"
+    assert list(tmp_path.glob("*.pdf")) == [] and len(disclosures(demo_store)) == before
+
+    # run to the end: progress goes up to 1 and the pack is kept for printing
+    fractions = []
+    task = dialog.build()
+    task.progress.connect(lambda f, _m: fractions.append(f))
+    with qtbot.waitSignal(dialog.built, timeout=30_000) as built:
+        pass
+    document = built.args[0]
+    assert document.kind == "meeting_pack" and document.profile is Profile.PUBLIC
+    assert fractions[-1] == 1.0 and fractions == sorted(fractions) and len(fractions) > 5
+    assert len(disclosures(demo_store)) == before  # building discloses nothing
+
+
+def test_save_as_pdf_writes_the_marked_file_and_one_disclosure_each(
+    qtbot, demo_store, books, a_case, tmp_path
+):
+    dialog = make(qtbot, demo_store, books, case=a_case)
+    dialog.profile_buttons[Profile.PARTNER].setChecked(True)
+    target = tmp_path / "summary.pdf"
+    with qtbot.waitSignal(dialog.saved, timeout=20_000):
+        dialog.save_as(str(target))
+    text = pdf_text(target.read_bytes())
+    assert text.count("OFFICIAL-SENSITIVE") >= 2 and "Partner profile" in text
+    assert a_case[1] in text
+    [entry] = disclosures(demo_store)
+    assert entry.details["profile"] == "partner" and entry.details["to"] == str(target)
+    assert entry.details["document"] == "case_summary" and entry.details["how"] == "saved"
+    assert entry.record_ids == [str(a_case[0])]
+
+    # the public profile, saved again: OFFICIAL only, a second entry
+    dialog.profile_buttons[Profile.PUBLIC].setChecked(True)
+    public = tmp_path / "public.pdf"
+    with qtbot.waitSignal(dialog.saved, timeout=20_000):
+        dialog.save_as(str(public))
+    text = pdf_text(public.read_bytes())
+    assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text and "Public profile" in text
+    assert [e.details["profile"] for e in disclosures(demo_store)] == ["partner", "public"]
+
+
+def test_a_failed_save_says_so_in_one_sentence_and_writes_nothing(
+    qtbot, demo_store, books, a_case, tmp_path
+):
+    dialog = make(qtbot, demo_store, books, case=a_case)
+    with qtbot.waitSignal(dialog.failed, timeout=20_000) as failed:
+        dialog.save_as(str(tmp_path / "missing" / "summary.pdf"))
+    assert failed.args[0].startswith("The folder") and failed.args[0].endswith("does not exist.")
+    assert dialog.status.text() == failed.args[0]
+    assert list(tmp_path.rglob("*.pdf*")) == [] and not (tmp_path / "missing").exists()
+    assert disclosures(demo_store) == []
+
+
+def test_printing_an_action_sheet_goes_through_qprinter_and_is_recorded(
+    qtbot, demo_store, books, tmp_path
+):
+    from PySide6.QtPrintSupport import QPrinter
+
+    dialog = make(qtbot, demo_store, books, kind=ACTIONS)
+    dialog.agency_combo.setCurrentIndex(dialog.agency_combo.findText("Cumbria Constabulary"))
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    with qtbot.waitSignal(dialog.printed, timeout=30_000) as printed:
+        dialog.print_to(printer)
+    pages = printed.args[0]
+    assert pages == dialog.document.pages and len(PdfReader(out).pages) == pages
+    [entry] = disclosures(demo_store)
+    assert entry.details["how"] == "printed" and entry.details["document"] == "action_sheet"
+    assert entry.details["profile"] == "public" and entry.details["to"] == str(out)
+
+
+def test_the_preview_renders_the_pages_in_the_background(qtbot, demo_store, books, a_case):
+    dialog = make(qtbot, demo_store, books, case=a_case)
+    with qtbot.waitSignal(dialog.built, timeout=20_000):
+        dialog.preview()
+    window = dialog.preview_window
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: 0 in window.view.rendered_pages(), timeout=10_000)
+    assert dialog.document.pdf and window.view.pages is not None
+    assert len(window.view.pages) == dialog.document.pages
+    image = window.view.pages.image(0, 36)  # half an A4 page's width at 72 dpi
+    assert 290 <= image.width() <= 300 and image.pixelColor(5, 5).name() == "#ffffff"
+    assert disclosures(demo_store) == []  # looking is not disclosing
+
+
+def test_the_meetings_hub_and_meeting_are_preselected(qtbot, demo_store, books):
+    from hubapp.store import meetings
+
+    with demo_store.read() as s:
+        hub = s.scalar(select(Hub.id).where(Hub.code == "SLK"))
+        assert s.scalar(select(func.count()).select_from(Hub)) > 1
+    meeting = meetings.plan_meeting(demo_store, hub, date(2026, 7, 8))
+    dialog = make(qtbot, demo_store, books, kind=PACK, hub_id=hub, meeting_id=meeting)
+    choice = dialog.choice()
+    assert (choice.kind, choice.hub_id, choice.meeting_day) == (PACK, hub, date(2026, 7, 8))
