@@ -80,17 +80,44 @@ class CaseNotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class CaseNames:
+    """The names of what a case refers to by id ("" where there is none)."""
+
+    hub: str
+    category: str
+    channel: str
+    #: the lead agency's short name
+    lead_agency: str
+
+
+def live_case(s, case_id: uuid.UUID) -> Case | None:
+    """The case, or None if it does not exist or has been removed."""
+    case = s.get(Case, case_id)
+    return None if case is None or case.voided else case
+
+
+def case_names(s, case: Case) -> CaseNames:
+    hub = s.get(Hub, case.hub_id)
+    category = s.get(Category, case.category_id)
+    channel = s.get(Channel, case.channel_id)
+    lead = s.get(Agency, case.lead_agency_id) if case.lead_agency_id else None
+    return CaseNames(
+        hub=hub.name if hub else "",
+        category=category.name if category else "",
+        channel=channel.name if channel else "",
+        lead_agency=lead.short_name if lead else "",
+    )
+
+
 def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
     """Read one case. Opening a case is a consultation of personal data: it is audited."""
     today = utcnow().date()
     with store.write(reason="case opened") if record_view else store.read() as s:
-        case = s.get(Case, case_id)
-        if case is None or case.voided:
+        case = live_case(s, case_id)
+        if case is None:
             raise CaseNotFound(f"Case {case_id} does not exist or has been removed.")
-        hub = s.get(Hub, case.hub_id)
-        category = s.get(Category, case.category_id)
-        channel = s.get(Channel, case.channel_id)
-        lead = s.get(Agency, case.lead_agency_id) if case.lead_agency_id else None
+        named = case_names(s, case)
         assignments = [
             (name, role)
             for name, role in s.execute(
@@ -133,14 +160,14 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
             select(func.count()).where(Note.case_id == case_id, Note.voided.is_(False))
         )
         detail = CaseDetail(
-            id=case.id, reference=case.reference, hub=hub.name, category=category.name,
-            channel=channel.name, status=case.status, risk_level=case.risk_level,
+            id=case.id, reference=case.reference, hub=named.hub, category=named.category,
+            channel=named.channel, status=case.status, risk_level=case.risk_level,
             priority=case.priority, sara_stage=case.sara_stage, location=case.location,
             town=case.town, postcode=case.postcode, summary=case.summary, details=case.details,
             received_at=case.received_at, incident_at=case.incident_at,
             opened_on=case.opened_on, closed_on=case.closed_on, outcome=case.outcome,
             next_review_on=case.next_review_on,
-            lead_agency=lead.short_name if lead else "", row_version=case.row_version,
+            lead_agency=named.lead_agency, row_version=case.row_version,
             assignments=assignments, actions=actions, people=people,
             contact_count=contact_count,
             last_contact_at=last_contact if isinstance(last_contact, datetime) else

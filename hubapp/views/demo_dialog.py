@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -13,21 +12,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from hubapp.models.tasks import Task
+from hubapp.views.progress import ProgressDialog
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("DemoDialog", text)
 
 
-class DemoDialog(QDialog):
+class DemoDialog(ProgressDialog):
     """Runs ``job(ctx, cases)`` in the background; the window stays usable."""
 
     def __init__(self, job, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Demo data"))
         self._job = job
-        self.task: Task | None = None
         self.result = None
         warning = QLabel(
             tr(
@@ -66,16 +64,10 @@ class DemoDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         self.progress.show()
         self.adjustSize()
-        self.task = Task(self._job, self.cases.value())
-        self.task.progress.connect(self._on_progress)
-        self.task.succeeded.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
-        self.task.cancelled.connect(self._on_cancelled)
-        self.task.start()
+        self.run_task(self._job, self.cases.value())
 
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.status.setText(message)
+    def cancelling_text(self) -> str:
+        return tr("Cancelling… nothing will be kept.")
 
     def _on_done(self, result) -> None:
         self.result = result
@@ -88,23 +80,3 @@ class DemoDialog(QDialog):
         self.adjustSize()
         self.cases.setEnabled(True)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
-
-    def _on_cancelled(self) -> None:
-        super().reject()
-
-    def reject(self) -> None:
-        """Cancel, Escape and the close button alike: stop the work, keep nothing. The
-        dialog closes when the work has stopped, so nothing runs on unseen."""
-        if self.task is not None and self.task in Task._running:
-            if not self.task.context.cancelled:
-                self.status.setText(tr("Cancelling… nothing will be kept."))
-                self.task.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event) -> None:
-        if self.task is not None and self.task in Task._running:
-            event.ignore()
-            self.reject()
-            return
-        super().closeEvent(event)

@@ -1,0 +1,63 @@
+"""A dialog that runs one job in the background with a progress bar and Cancel.
+
+Cancel, Escape and the close button alike stop the work and keep nothing; the dialog closes
+when the work has stopped, so nothing runs on unseen. Subclasses build the widgets (with
+``self.progress``, a QProgressBar over 0..1000, and ``self.status``, a QLabel), say what
+cancelling means in :meth:`cancelling_text`, and handle ``_on_done`` and ``_on_failed``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog
+
+from hubapp.models.tasks import Task
+
+
+class ProgressDialog(QDialog):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.task: Task | None = None
+
+    def cancelling_text(self) -> str:
+        """The status while the work stops, e.g. 'Cancelling… nothing will be kept.'"""
+        raise NotImplementedError
+
+    def run_task(self, job, *args) -> Task:
+        """Start ``job(ctx, *args)`` in the background, reporting to this dialog."""
+        self.task = Task(job, *args)
+        self.task.progress.connect(self._on_progress)
+        self.task.succeeded.connect(self._on_done)
+        self.task.failed.connect(self._on_failed)
+        self.task.cancelled.connect(self._on_cancelled)
+        return self.task.start()
+
+    def running(self) -> bool:
+        return self.task is not None and self.task in Task._running
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.status.setText(message)
+
+    def _on_done(self, result) -> None:
+        raise NotImplementedError
+
+    def _on_failed(self, message: str) -> None:
+        raise NotImplementedError
+
+    def _on_cancelled(self) -> None:
+        super().reject()
+
+    def reject(self) -> None:
+        if self.running():
+            if not self.task.context.cancelled:
+                self.status.setText(self.cancelling_text())
+                self.task.cancel()
+            return
+        super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.running():
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
