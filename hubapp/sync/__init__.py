@@ -1,0 +1,10 @@
+"""Optional sync with one central PostgreSQL database (no Qt; see docs/sync.md).
+
+* ``capture``: SQLite triggers write each local change into the outbox, in its transaction;
+* ``central``: the central schema (its own Alembic line), roles and row-level security;
+* ``engine``: one push-then-pull round (``Syncer``);
+* ``conflicts``: the store API to list and resolve conflicts;
+* ``credentials``: where a station keeps its connection (the operating system's keyring).
+
+psycopg is imported only when a sync or a central command runs: the app is complete without it.
+"""

@@ -1,0 +1,758 @@
+"""One sync round with the central database: push the outbox, then pull the change log.
+
+Push. The outbox is sent in batches, one PostgreSQL transaction per batch. The transaction
+first takes the change log's advisory lock (pushes are serialised, so merging reads the
+current central values without races and change numbers follow commit order), skips every
+op already in the push ledger for this station (a lost acknowledgement followed by a retry
+applies nothing twice), merges field by field, and writes the ledger, the rows, the change
+log entries and any conflicts together. Only after the commit are the ops removed from the
+outbox; if the link dies in between, the retry finds them in the ledger.
+
+Merge, per field, against the value the station's edit was based on:
+
+* central value equal to the new one: nothing to do;
+* central value equal to the base: the new value is applied;
+* otherwise both sides changed it: the central value is kept, the other value goes into a
+  conflict record for a person to choose (``hubapp.sync.conflicts``); every station of the
+  hub (and of hubs the case is shared with) receives the conflict;
+* append-only tables (notes, actions, status history, decisions, breaches) never conflict:
+  an insert is an insert, and an edit to the same field on two sides takes the later push;
+* an edit arriving at a row voided elsewhere is applied to the voided row and flagged as a
+  conflict on ``voided`` so that a person can restore the row; a void arriving after an edit
+  simply voids it (the edit is kept in the voided row).
+
+Station clocks order nothing: the order is the central change number. A clock more than five
+minutes off the server's is reported in the summary.
+
+Pull. A new station (cursor 0) copies the rows it may see from ``record`` in one repeatable-
+read snapshot and starts after the newest change number in that snapshot; afterwards it reads
+the change log after its cursor, in batches, each applied with the cursor in one SQLite
+transaction (an interrupted pull resumes where it stopped). Fields with a pending local change
+are left alone (the push will merge them); rows whose parents are missing are fetched whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import text
+
+from hubapp.domain.clock import utcnow
+from hubapp.store import audit, setup
+from hubapp.store.database import StoreError
+from hubapp.sync import capture
+from hubapp.sync.central import STATION_SCHEMA, VERSION_TABLE, CentralError, _first_line, connect
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 7_246_873_001
+#: same field edited on two sides: the later push wins, no conflict
+APPEND_ONLY = frozenset(
+    {"note", "action", "case_status_change", "meeting_decision", "intervention_breach"}
+)
+#: foreign keys to reference data: identical everywhere, never needed for visibility
+_REFERENCE_FKS = frozenset(
+    {"category_id", "channel_id", "agency_id", "lead_agency_id", "intervention_type_id",
+     "agency_type_id", "hub_id", "case_id", "station_id"}
+)  # fmt: skip
+_PARENTS = ("intervention_id", "meeting_id")
+CLOCK_TOLERANCE_S = 300
+PUSH_BATCH = 500
+PULL_BATCH = 2000
+CURSOR_SCOPE = "central"
+
+
+@dataclass
+class SyncSummary:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    seconds: float = 0.0
+    clock_skew_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        text_ = (
+            f"Sync done: {self.pushed} change{'s' if self.pushed != 1 else ''} pushed, "
+            f"{self.pulled} pulled, {self.conflicts} conflict{'s' if self.conflicts != 1 else ''}"
+            f" to resolve, in {self.seconds:.2f} s."
+        )
+        if self.refused:
+            text_ += f" {self.refused} change(s) were refused by the central database."
+        return " ".join([text_, *self.warnings])
+
+
+def _u(hex_or_none: Any) -> uuid.UUID | None:
+    if hex_or_none in (None, ""):
+        return None
+    return uuid.UUID(str(hex_or_none))
+
+
+def _hex(u: uuid.UUID | None) -> str | None:
+    return None if u is None else u.hex
+
+
+def pending_count(store) -> int:
+    with store.engine.connect() as c:
+        return c.exec_driver_sql("SELECT count(*) FROM sync_outbox").scalar_one()
+
+
+class Syncer:
+    """Syncs one station's store with the central database; keeps its connection open."""
+
+    def __init__(self, store, url: str, *, timeout: float = 10.0) -> None:
+        self.store = store
+        self.url = url
+        self.timeout = timeout
+        self.conn = None
+        self._columns: dict[str, list[str]] = {}
+        self._nullable: dict[str, set[str]] = {}
+        self.hub_id: uuid.UUID | None = None
+        self.station_id: uuid.UUID | None = None
+
+    # -- connection ------------------------------------------------------------------
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:  # closing must never fail
+                log.debug("closing the central connection failed", exc_info=True)
+            self.conn = None
+
+    def _connect(self):
+        if self.conn is None or self.conn.closed or self.conn.broken:
+            self.close()
+            self.conn = connect(self.url, timeout=self.timeout)
+        return self.conn
+
+    # -- one round -------------------------------------------------------------------
+    def run(self) -> SyncSummary:
+        started = time.perf_counter()
+        info = self._check_station()
+        summary = SyncSummary()
+        import psycopg
+
+        try:
+            conn = self._connect()
+            self._handshake(conn, info, summary)
+            while self._push_batch(conn, summary):
+                pass
+            self._pull(conn, summary)
+        except psycopg.Error as exc:
+            self.close()
+            raise CentralError(
+                f"Sync stopped: {_first_line(exc)} Nothing is lost; the next sync resumes."
+            ) from None
+        with self.store.engine.connect() as c:
+            summary.conflicts = c.exec_driver_sql(
+                "SELECT count(*) FROM sync_conflict WHERE resolved = 0"
+            ).scalar_one()
+        summary.seconds = time.perf_counter() - started
+        self._remember(summary)
+        return summary
+
+    def _check_station(self):
+        from hubapp.store import demo
+
+        if demo.is_demo_database(self.store):
+            raise CentralError(
+                "This is a demo database: demo data stays on this PC and is never synced."
+            )
+        info = setup.current(self.store)
+        if info is None:
+            raise CentralError(
+                "This database has no station yet; answer the first-start questions first."
+            )
+        self.station_id = info.station_id
+        return info
+
+    def _handshake(self, conn, info, summary: SyncSummary) -> None:
+        import psycopg
+
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT hubapp_register(%s), now(),"
+                    f" (SELECT version_num FROM {VERSION_TABLE}),"
+                    " (SELECT value FROM central_info WHERE key = 'min_station_schema')",
+                    (info.station_id,),
+                ).fetchone()
+        except psycopg.errors.RaiseException as exc:
+            self.close()
+            raise CentralError(
+                f"The central database refused this station: {_first_line(exc)}"
+            ) from None
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
+            self.close()
+            raise CentralError(
+                "The central database is not set up for hubapp (run 'hubapp central init')."
+            ) from None
+        hub, server_now, revision, minimum = row
+        if hub != info.hub_id:
+            raise CentralError(
+                f"These central credentials belong to another hub, not {info.hub_name}; "
+                "ask for this station's own account."
+            )
+        self.hub_id = hub
+        if int(minimum or 0) > STATION_SCHEMA:
+            pending = pending_count(self.store)
+            raise CentralError(
+                f"The central database is at a newer schema ({revision}); update hubapp on "
+                f"this station to sync. Its {pending} pending change(s) are kept."
+            )
+        skew = (utcnow().replace(tzinfo=UTC) - server_now).total_seconds()
+        summary.clock_skew_s = skew
+        if abs(skew) > CLOCK_TOLERANCE_S:
+            summary.warnings.append(
+                f"This PC's clock is {abs(skew) / 60:.0f} minutes "
+                f"{'ahead of' if skew > 0 else 'behind'} the central server's; please correct it."
+            )
+
+    def _remember(self, summary: SyncSummary) -> None:
+        with self.store.write(reason="sync") as s:
+            state = self._state(s)
+            state.update(last_sync=utcnow().isoformat(timespec="seconds"),
+                         last_result=summary.describe())  # fmt: skip
+            self._save_cursor(s, None, state)
+
+    # -- local helpers ---------------------------------------------------------------
+    def _state(self, s) -> dict:
+        row = s.execute(
+            text("SELECT state FROM sync_cursor WHERE scope = :s"), {"s": CURSOR_SCOPE}
+        ).first()
+        return json.loads(row[0]) if row else {}
+
+    def _cursor(self) -> int:
+        with self.store.engine.connect() as c:
+            row = c.exec_driver_sql(
+                "SELECT position FROM sync_cursor WHERE scope = ?", (CURSOR_SCOPE,)
+            ).first()
+        return row[0] if row else 0
+
+    def _save_cursor(self, s, position: int | None, state: dict | None = None) -> None:
+        if state is None:
+            state = self._state(s)
+        s.execute(
+            text(
+                "INSERT INTO sync_cursor (scope, position, state) VALUES (:s, coalesce(:p, 0), :st)"
+                " ON CONFLICT (scope) DO UPDATE SET position = coalesce(:p, position), state = :st"
+            ),
+            {"s": CURSOR_SCOPE, "p": position, "st": json.dumps(state)},
+        )
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            with self.store.engine.connect() as c:
+                rows = c.exec_driver_sql(f'PRAGMA table_info("{table}")').fetchall()
+            self._columns[table] = [r[1] for r in rows]
+            self._nullable[table] = {r[1] for r in rows if not r[3]}
+        return self._columns[table]
+
+    # -- push ------------------------------------------------------------------------
+    def _push_batch(self, conn, summary: SyncSummary) -> bool:
+        with self.store.engine.connect() as c:
+            ops = c.exec_driver_sql(
+                "SELECT seq, op_id, tbl, row_id, kind, fields FROM sync_outbox ORDER BY seq LIMIT ?",
+                (PUSH_BATCH,),
+            ).fetchall()
+        if not ops:
+            return False
+        refused: list[tuple] = []
+        with conn.transaction():
+            result = _Push(conn, self.station_id, self.hub_id).apply(ops)
+        refused = result.refused
+        summary.refused += len(refused)
+        summary.pushed += result.applied
+        last = ops[-1][0]
+        with self.store.write(reason="sync: pushed to central") as s:
+            s.execute(text("DELETE FROM sync_outbox WHERE seq <= :l"), {"l": last})
+            tables = sorted({o[2] for o in ops})
+            audit.record(
+                s, audit.Kind.DISCLOSURE, "sync", [],
+                {"to": "central", "ops": len(ops), "tables": tables, "refused": len(refused)},
+                reason="sync: pushed to central",
+            )  # fmt: skip
+        for op in refused:
+            log.warning("Central refused change %s to %s %s", op[1], op[2], op[3])
+        return len(ops) == PUSH_BATCH
+
+    # -- pull ------------------------------------------------------------------------
+    def _pull(self, conn, summary: SyncSummary) -> None:
+        cursor = self._cursor()
+        if cursor == 0:
+            summary.pulled += self._initial(conn)
+            cursor = self._cursor()
+        while True:
+            with conn.transaction():
+                rows = conn.execute(
+                    "SELECT id, tbl, row_id, kind, fields FROM change WHERE id > %s "
+                    "ORDER BY id LIMIT %s",
+                    (cursor, PULL_BATCH),
+                ).fetchall()
+            if not rows:
+                return
+            summary.pulled += self._apply_changes(conn, rows)
+            cursor = rows[-1][0]
+            if len(rows) < PULL_BATCH:
+                return
+
+    def _initial(self, conn) -> int:
+        import psycopg
+
+        by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
+            with conn.cursor(name="hubapp_initial") as cur:
+                cur.itersize = 5000
+                cur.execute("SELECT tbl, id, fields FROM record")
+                for tbl, rid, fields in cur:
+                    by_table[tbl].append((rid.hex, fields))
+            conflicts = conn.execute(
+                "SELECT id, tbl, row_id, field, base, kept, other, other_station, detected_at "
+                "FROM conflict WHERE resolved_at IS NULL"
+            ).fetchall()
+        del psycopg
+        count = 0
+        with self.store.write(reason="sync: first copy from central") as s:
+            applier = _Apply(self, s)
+            for tbl in capture.captured_tables():
+                rows = by_table.get(tbl, [])
+                applier.upsert_many(tbl, rows)
+                count += len(rows)
+            for c in conflicts:
+                applier.conflict(c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8]))
+            applier.finish(conn)
+            self._save_cursor(s, high)
+        return count
+
+    def _apply_changes(self, conn, rows) -> int:
+        with self.store.write(reason="sync: pulled from central") as s:
+            applier = _Apply(self, s)
+            for _cid, tbl, row_id, kind, fields in rows:
+                rid = row_id.hex
+                if kind in ("insert", "snapshot"):
+                    applier.upsert_many(tbl, [(rid, fields)])
+                elif kind == "update":
+                    applier.update(tbl, rid, fields)
+                elif kind == "forget":
+                    applier.forget(tbl, rid)
+                elif kind == "conflict":
+                    applier.conflict(
+                        fields["id"], tbl, rid, fields["field"], fields.get("base"),
+                        fields.get("kept"), fields.get("other"), fields.get("station"),
+                        fields.get("at", ""), fields.get("meta"),
+                    )  # fmt: skip
+                elif kind == "resolve":
+                    applier.resolved(fields["id"])
+            applier.finish(conn)
+            self._save_cursor(s, rows[-1][0])
+        return len(rows)
+
+
+class _Apply:
+    """Writes pulled rows into the local store, inside one write transaction, uncaptured."""
+
+    def __init__(self, syncer: Syncer, session) -> None:
+        self.sy = syncer
+        self.s = session
+        self.cur = session.connection().connection.driver_connection.cursor()
+        self.cur.execute(
+            "INSERT OR IGNORE INTO local_setting (key, value) VALUES (?, '1')",
+            (capture.APPLYING_KEY,),
+        )
+        self.cur.execute("PRAGMA defer_foreign_keys = ON")
+        pending: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for tbl, rid, _kind, fields in self.cur.execute(
+            "SELECT tbl, row_id, kind, fields FROM sync_outbox"
+        ).fetchall():
+            pending[(tbl, rid)].update(json.loads(fields).keys())
+        self.pending = pending
+        self.counts: dict[str, int] = defaultdict(int)
+        self.missing: dict[str, set[str]] = defaultdict(set)
+        self._next_seq: int | None = None
+
+    def _seq(self) -> int:
+        if self._next_seq is None:
+            self._next_seq = self.cur.execute("SELECT max(seq) FROM case_").fetchone()[0] or 0
+        self._next_seq += 1
+        return self._next_seq
+
+    def _known(self, tbl: str, fields: dict) -> dict:
+        cols = set(self.sy.columns(tbl))
+        return {k: v for k, v in fields.items() if k in cols and k not in capture.LOCAL_COLUMNS}
+
+    def upsert_many(self, tbl: str, rows: list[tuple[str, dict]]) -> None:
+        if not rows or not self.sy.columns(tbl):
+            return
+        groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+        for rid, fields in rows:
+            f = self._known(tbl, fields)
+            skip = self.pending.get((tbl, rid))
+            exists = None
+            if skip:
+                exists = self.cur.execute(f'SELECT 1 FROM "{tbl}" WHERE id = ?', (rid,)).fetchone()
+                if exists:
+                    f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
+            cols = tuple(sorted(f))
+            groups[cols].append((rid, *(f[c] for c in cols)))
+            self.counts[tbl] += 1
+        for cols, values in groups.items():
+            names = ", ".join(f'"{c}"' for c in cols)
+            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
+            if tbl == "case_":
+                values = [(*v, self._seq()) for v in values]
+                extra_cols, extra_marks = ', "seq"', ", ?"
+            else:
+                extra_cols = extra_marks = ""
+            marks = ", ".join("?" for _ in cols)
+            self.cur.executemany(
+                f'INSERT INTO "{tbl}" (id, {names}, row_version{extra_cols}) '
+                f"VALUES (?, {marks}, 1{extra_marks}) ON CONFLICT (id) DO UPDATE SET {sets}, "
+                f"row_version = row_version + 1",
+                values,
+            )
+
+    def update(self, tbl: str, rid: str, fields: dict) -> None:
+        if not self.sy.columns(tbl):
+            return
+        f = self._known(tbl, fields)
+        skip = self.pending.get((tbl, rid), set())
+        f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
+        self.counts[tbl] += 1
+        if not f:
+            return
+        sets = ", ".join(f'"{c}" = ?' for c in f)
+        self.cur.execute(
+            f'UPDATE "{tbl}" SET {sets}, row_version = row_version + 1 WHERE id = ?',
+            (*f.values(), rid),
+        )
+        if self.cur.rowcount == 0:
+            self.missing[tbl].add(rid)
+
+    def forget(self, tbl: str, rid: str) -> None:
+        if not self.sy.columns(tbl):
+            return
+        if tbl in ("person", "place", "meeting"):
+            # kept while another local row still points at it
+            for child, col in _referrers(tbl):
+                if self.cur.execute(
+                    f'SELECT 1 FROM "{child}" WHERE "{col}" = ? LIMIT 1', (rid,)
+                ).fetchone():
+                    return
+        self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
+        self.counts[f"forget {tbl}"] += 1
+
+    def conflict(self, cid, tbl, rid, fld, base, kept, other, station, at, meta=None) -> None:
+        self.cur.execute(
+            "INSERT OR IGNORE INTO sync_conflict (id, tbl, row_id, field, base_value, kept_value,"
+            " other_value, other_station, detected_at, resolved) VALUES (?,?,?,?,?,?,?,?,?,0)",
+            (cid, tbl, rid, fld, json.dumps(base), json.dumps(kept), json.dumps(other),
+             _hex(_u(station)) or "", at),
+        )  # fmt: skip
+        if fld in self.sy.columns(tbl) and fld not in self.pending.get((tbl, rid), set()):
+            self.cur.execute(f'UPDATE "{tbl}" SET "{fld}" = ? WHERE id = ?', (kept, rid))
+        if meta and self.sy.columns(tbl):
+            self.update(tbl, rid, meta)
+
+    def resolved(self, cid: str) -> None:
+        self.cur.execute("UPDATE sync_conflict SET resolved = 1 WHERE id = ?", (cid,))
+
+    def finish(self, conn) -> None:
+        """Fetch whole rows the batch needed but this station lacked, then close up."""
+        for _round in range(3):
+            need: dict[str, set[str]] = defaultdict(set)
+            for tbl, ids in self.missing.items():
+                need[tbl] |= ids
+            self.missing.clear()
+            for tbl, _rowid, parent, _fk in self.cur.execute("PRAGMA foreign_key_check").fetchall():
+                for child_col in _fk_columns(tbl, parent):
+                    for (pid,) in self.cur.execute(
+                        f'SELECT c."{child_col}" FROM "{tbl}" c WHERE c."{child_col}" IS NOT NULL'
+                        f' AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = c."{child_col}")'
+                    ).fetchall():
+                        need[parent].add(pid)
+            if not need:
+                break
+            ids = [uuid.UUID(i) for v in need.values() for i in v]
+            with conn.transaction():
+                rows = conn.execute(
+                    "SELECT tbl, id, fields FROM record WHERE id = ANY(%s)", (ids,)
+                ).fetchall()
+            by_table: dict[str, list] = defaultdict(list)
+            for tbl, rid, fields in rows:
+                by_table[tbl].append((rid.hex, fields))
+            order = capture.captured_tables()
+            for tbl in sorted(by_table, key=lambda t: order.index(t) if t in order else 99):
+                self.upsert_many(tbl, by_table[tbl])
+            if not rows:
+                break
+        problems = self.cur.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            tbl, rowid, parent, _ = problems[0]
+            raise StoreError(
+                f"The central database sent a {tbl} row whose {parent} this station cannot see; "
+                "nothing from this batch was kept. Ask an administrator to check the sharing."
+            )
+        self.cur.execute("DELETE FROM local_setting WHERE key = ?", (capture.APPLYING_KEY,))
+        if self.counts:
+            audit.record(
+                self.s, audit.Kind.COLLECTION, "sync", [], {"from": "central", **self.counts},
+                reason="sync: pulled from central",
+            )  # fmt: skip
+        self.cur.close()
+
+
+def _referrers(table: str) -> list[tuple[str, str]]:
+    from hubapp.store.schema import Base
+
+    out = []
+    for t in Base.metadata.sorted_tables:
+        for fk in t.foreign_keys:
+            if fk.column.table.name == table:
+                out.append((t.name, fk.parent.name))
+    return out
+
+
+def _fk_columns(table: str, parent: str) -> list[str]:
+    from hubapp.store.schema import Base
+
+    t = Base.metadata.tables.get(table)
+    if t is None:
+        return []
+    return [fk.parent.name for fk in t.foreign_keys if fk.column.table.name == parent]
+
+
+class _Push:
+    """The central side of one push batch (runs inside the caller's PostgreSQL transaction)."""
+
+    def __init__(self, conn, station_id: uuid.UUID, hub_id: uuid.UUID) -> None:
+        self.conn = conn
+        self.station = station_id
+        self.hub = hub_id
+        self.applied = 0
+        self.conflicts = 0
+        self.refused: list[tuple] = []
+
+    def apply(self, ops) -> _Push:
+        conn = self.conn
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        op_ids = [uuid.UUID(o[1]) for o in ops]
+        done = {
+            r[0]
+            for r in conn.execute(
+                "SELECT op_id FROM push_ledger WHERE station_id = %s AND op_id = ANY(%s)",
+                (self.station, op_ids),
+            )
+        }
+        todo = []
+        for seq, op_id, tbl, row_id, kind, fields in ops:
+            if uuid.UUID(op_id) in done:
+                continue
+            todo.append((seq, op_id, tbl, row_id, kind, json.loads(fields)))
+        if not todo:
+            return self
+        # every row the batch touches or points at
+        ids: set[uuid.UUID] = set()
+        for _s, _o, tbl, row_id, kind, f in todo:
+            if tbl == "sync_conflict":
+                continue
+            ids.add(uuid.UUID(row_id))
+            if kind == "insert":
+                for k, v in f.items():
+                    if k.endswith("_id") and k not in ("hub_id", "station_id") and v:
+                        if k == "case_id" or k not in _REFERENCE_FKS:
+                            ids.add(uuid.UUID(v))
+        id_list = list(ids)
+        existing = {r[0] for r in conn.execute("SELECT hubapp_existing(%s)", (id_list,))}
+        recs: dict[uuid.UUID, dict] = {}
+        for rid, tbl, hub, case, fields, _version in conn.execute(
+            "SELECT id, tbl, hub_id, case_id, fields, version FROM record WHERE id = ANY(%s)",
+            (id_list,),
+        ):
+            recs[rid] = {"tbl": tbl, "hub": hub, "case": case, "fields": fields, "new": False}
+        case_ids = {r["case"] for r in recs.values() if r["case"]} | {
+            uuid.UUID(f["case_id"]) for *_x, f in todo if isinstance(f, dict) and f.get("case_id")
+            and not isinstance(f.get("case_id"), list)
+        }  # fmt: skip
+        shared = {
+            r[0]
+            for r in conn.execute(
+                "SELECT case_id FROM case_share WHERE hub_id = %s AND case_id = ANY(%s)",
+                (self.hub, list(case_ids)),
+            )
+        }
+        dirty: set[uuid.UUID] = set()
+        changes: list[tuple] = []
+        conflicts: list[tuple] = []
+        ledger: list[tuple] = []
+        resolves: list[tuple] = []
+
+        def writable(rec) -> bool:
+            return rec["hub"] == self.hub or (rec["case"] is not None and rec["case"] in shared)
+
+        for _seq, op_id, tbl, row_id, kind, f in todo:
+            op_uuid = uuid.UUID(op_id)
+            if tbl == "sync_conflict":
+                resolves.append((uuid.UUID(row_id), op_uuid))
+                ledger.append((self.station, op_uuid, "applied"))
+                continue
+            rid = uuid.UUID(row_id)
+            rec = recs.get(rid)
+            if rec is None and rid in existing:
+                self.refused.append((op_id, tbl, row_id))
+                ledger.append((self.station, op_uuid, "refused"))
+                continue
+            if rec is None:
+                if kind != "insert":
+                    # an update for a row central never received (its insert was refused)
+                    self.refused.append((op_id, tbl, row_id))
+                    ledger.append((self.station, op_uuid, "refused"))
+                    continue
+                rec = self._new_record(tbl, rid, f, recs)
+                if rec is None or not writable(rec):
+                    self.refused.append((op_id, tbl, row_id))
+                    ledger.append((self.station, op_uuid, "refused"))
+                    continue
+                recs[rid] = rec
+                changes.append((tbl, rid, rec["hub"], rec["case"], "insert", dict(f), op_uuid))
+                ledger.append((self.station, op_uuid, "applied"))
+                self.applied += 1
+                continue
+            if not writable(rec):
+                self.refused.append((op_id, tbl, row_id))
+                ledger.append((self.station, op_uuid, "refused"))
+                continue
+            pairs = f if kind == "update" else {k: [None, v] for k, v in f.items()}
+            applied, found = self._merge(tbl, rec, pairs)
+            for fld, base, kept, other in found:
+                cid = uuid.uuid4()
+                at = utcnow().isoformat(sep=" ")
+                conflicts.append((cid, tbl, rid, rec["hub"], rec["case"], fld, json.dumps(base),
+                                  json.dumps(kept), json.dumps(other), self.station, op_uuid))  # fmt: skip
+                changes.append((tbl, rid, rec["hub"], rec["case"], "conflict",
+                                {"id": cid.hex, "field": fld, "base": base, "kept": kept,
+                                 "other": other, "station": self.station.hex, "at": at,
+                                 "meta": {m: rec["fields"].get(m) for m in capture.META_COLUMNS}},
+                                op_uuid))  # fmt: skip
+            self.conflicts += len(found)
+            if applied:
+                rec["fields"].update(applied)
+                dirty.add(rid)
+                changes.append((tbl, rid, rec["hub"], rec["case"], "update", applied, op_uuid))
+            ledger.append((self.station, op_uuid, "applied"))
+            self.applied += 1
+        self._write(recs, dirty, changes, conflicts, ledger, resolves)
+        return self
+
+    def _new_record(self, tbl: str, rid: uuid.UUID, f: dict, recs: dict) -> dict | None:
+        hub: uuid.UUID | None = None
+        case: uuid.UUID | None = None
+        if tbl == "case_":
+            hub, case = _u(f.get("hub_id")), rid
+        elif f.get("case_id"):
+            parent = recs.get(uuid.UUID(f["case_id"]))
+            if parent is None:
+                return None
+            hub, case = parent["hub"], parent["case"]
+        else:
+            for key in _PARENTS:
+                if f.get(key):
+                    parent = recs.get(uuid.UUID(f[key]))
+                    if parent is None:
+                        return None
+                    hub, case = parent["hub"], parent["case"]
+                    break
+            else:
+                hub = _u(f.get("hub_id")) or self.hub
+        refs = [
+            uuid.UUID(v)
+            for k, v in f.items()
+            if k.endswith("_id") and k not in _REFERENCE_FKS and v
+        ]
+        foreign = any(recs.get(r) is not None and recs[r]["hub"] != hub for r in refs)
+        return {"tbl": tbl, "hub": hub, "case": case, "fields": dict(f), "new": True,
+                "refs": refs, "foreign": foreign}  # fmt: skip
+
+    @staticmethod
+    def _merge(tbl: str, rec: dict, pairs: dict) -> tuple[dict, list]:
+        cur_fields = rec["fields"]
+        applied: dict[str, Any] = {}
+        found: list[tuple] = []
+        for fld, (base, new) in pairs.items():
+            if fld in capture.META_COLUMNS:
+                continue
+            cur = cur_fields.get(fld)
+            if cur == new:
+                continue
+            if cur == base or tbl in APPEND_ONLY:
+                applied[fld] = new
+            else:
+                found.append((fld, base, cur, new))
+        if applied:
+            # the row's record-keeping columns travel whole, so every replica ends equal
+            for fld in capture.META_COLUMNS:
+                applied[fld] = pairs[fld][1] if fld in pairs else cur_fields.get(fld)
+            if cur_fields.get("voided") in (1, True) and "voided" not in pairs:
+                found.append(("voided", 0, 1, 0))
+        return applied, found
+
+    def _write(self, recs, dirty, changes, conflicts, ledger, resolves) -> None:
+        from psycopg.types.json import Jsonb
+
+        cur = self.conn.cursor()
+        new = [(rid, r) for rid, r in recs.items() if r.get("new")]
+        if new:
+            cur.executemany(
+                "INSERT INTO record (id, tbl, hub_id, case_id, refs, foreign_refs, fields,"
+                " changed_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(rid, r["tbl"], r["hub"], r["case"], r["refs"], r["foreign"], Jsonb(r["fields"]),
+                  self.station) for rid, r in new],
+            )  # fmt: skip
+        upd = [
+            (Jsonb(recs[rid]["fields"]), self.station, rid)
+            for rid in dirty
+            if not recs[rid].get("new")
+        ]
+        if upd:
+            cur.executemany(
+                "UPDATE record SET fields = %s, version = version + 1, changed_by = %s,"
+                " changed_at = now() WHERE id = %s",
+                upd,
+            )
+        if conflicts:
+            cur.executemany(
+                "INSERT INTO conflict (id, tbl, row_id, hub_id, case_id, field, base, kept, other,"
+                " other_station, op_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                conflicts,
+            )
+        for cid, op_uuid in resolves:
+            row = cur.execute(
+                "UPDATE conflict SET resolved_at = now(), resolved_by = %s WHERE id = %s "
+                "AND resolved_at IS NULL RETURNING tbl, row_id, hub_id, case_id",
+                (self.station, cid),
+            ).fetchone()
+            if row:
+                changes.append(
+                    (row[0], row[1], row[2], row[3], "resolve", {"id": cid.hex}, op_uuid)
+                )
+        if changes:
+            cur.executemany(
+                "INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields, station_id, op_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(t, rid, h, c, k, Jsonb(f), self.station, o) for t, rid, h, c, k, f, o in changes],
+            )
+        if ledger:
+            cur.executemany(
+                "INSERT INTO push_ledger (station_id, op_id, outcome) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                ledger,
+            )
