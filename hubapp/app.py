@@ -101,6 +101,18 @@ class Controller:
         self._detail_task = None
         window.caseSelected.connect(self.show_case)
         window.demoRequested.connect(self.add_demo_data)
+        window.caseOpenRequested.connect(self.open_case)
+        self.case_windows: list = []
+        window.importRequested.connect(self.import_reports)
+        window.exportCasesRequested.connect(self.export_cases)
+        window.newIssueRequested.connect(self.new_issue)
+        window.draftsRequested.connect(self.resume_draft)
+        window.printRequested.connect(lambda: self.print_documents())
+        window.printPackRequested.connect(
+            lambda hub_id, meeting_id: self.print_documents("meeting_pack", hub_id, meeting_id)
+        )
+        #: open intake forms: their drafts are written when the application quits
+        self.intake_windows: list = []
 
     def open(self, on_ready=None, on_error=None):
         task = self._Task(open_database, self.db_path)
@@ -155,6 +167,26 @@ class Controller:
         if self.window.selected_case_id() == detail.id:
             self.window.detail.show_case(detail)
 
+    def open_case(self, case_id):
+        """Open the case view of a case in its own window; returns the window."""
+        if self.db is None:
+            return None
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.case_view import CaseWindow
+
+        case_window = CaseWindow(self.db.store, case_id, self.window)
+        case_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        case_window.saved.connect(lambda _id: self.window.refresh())
+        case_window.finished.connect(lambda _result: self._forget(case_window))
+        self.case_windows.append(case_window)
+        case_window.show()
+        return case_window
+
+    def _forget(self, case_window) -> None:
+        if case_window in self.case_windows:
+            self.case_windows.remove(case_window)
+
     def add_demo_data(self) -> None:
         from hubapp.views.demo_dialog import DemoDialog
 
@@ -172,6 +204,144 @@ class Controller:
 
             self.db.lookups = lookups.load(self.db.store)
             self.window.attach(self.db)
+
+
+    # -- intake ---------------------------------------------------------------------------
+    def new_issue(self, form=None, draft_id=None):
+        """File > New issue (Ctrl+N): the intake form, in a window of its own."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.store import drafts
+        from hubapp.views.intake_form import IntakeWindow
+
+        if self.db is None:
+            return None
+        waiting = 0 if draft_id is not None else len(drafts.list_drafts(self.db.store))
+        w = IntakeWindow(self.db.store, self.db.lookups, self.db.station, self.window,
+                         form=form, draft_id=draft_id, drafts_waiting=waiting)  # fmt: skip
+        w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        w.saved.connect(lambda saved: self.window.show_new_case(saved.case_id, saved.reference))
+        w.draftsRequested.connect(lambda: self.resume_draft(replace=w))
+        w.finished.connect(lambda _code: self._forget_intake(w))
+        self.intake_windows.append(w)
+        w.show()
+        w.raise_()
+        w.activateWindow()
+        return w
+
+    def _forget_intake(self, w) -> None:
+        if w in self.intake_windows:
+            self.intake_windows.remove(w)
+
+    def resume_draft(self, replace=None):
+        """File > Resume a draft: pick an unfinished report and open it in an intake form
+        (in place of ``replace``, a blank form that offered the drafts)."""
+        from hubapp.store import drafts
+        from hubapp.views.drafts_dialog import DraftsDialog
+
+        if self.db is None:
+            return None
+        dialog = DraftsDialog(self.db.store, replace or self.window)
+        if dialog.exec() != dialog.DialogCode.Accepted or dialog.chosen is None:
+            if replace is not None:
+                replace.set_drafts_waiting(len(drafts.list_drafts(self.db.store)))
+            return None
+        open_draft = next((w for w in self.intake_windows if w.draft_id == dialog.chosen), None)
+        if open_draft is not None:  # already being typed in another window
+            open_draft.raise_()
+            open_draft.activateWindow()
+            return open_draft
+        form = drafts.load(self.db.store, dialog.chosen)
+        if form is None:
+            return None
+        if replace is not None and not replace.form().has_text():
+            replace._closing = True
+            replace.close()
+        return self.new_issue(form, dialog.chosen)
+
+    def flush_drafts(self) -> None:
+        """The application is quitting: write every open form's draft now."""
+        for w in list(self.intake_windows):
+            w.flush_draft()
+
+
+    def print_documents(self, kind=None, hub_id=None, meeting_id=None):
+        """File > Print… (Ctrl+P): a case summary of the selected case, a meeting pack or an
+        agency's action sheet, under a profile chosen each time. Returns the dialog."""
+        from hubapp.views.print_dialog import PrintDialog
+
+        if self.db is None:
+            return None
+        dialog = PrintDialog(self.db.store, self.db.lookups, self.db.station, self.window,
+                             case=self.window.selected_case(), kind=kind, hub_id=hub_id,
+                             meeting_id=meeting_id)  # fmt: skip
+        dialog.open()
+        return dialog
+
+    def import_reports(self, path: str | None = None) -> None:
+        """File > Import reports…: choose a CSV file, import it, refresh the list."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from hubapp.views.import_dialog import ImportDialog
+
+        if self.db is None:
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self.window, self.window.tr("Import reports"), "",
+                self.window.tr("CSV files (*.csv);;All files (*)"),
+            )  # fmt: skip
+            if not path:
+                return
+        dialog = ImportDialog(import_job(self.db.store), path, self.window)
+        dialog.imported.connect(lambda _result: self.window.refresh())
+        dialog.start()
+        dialog.exec()
+
+    def export_cases(self) -> None:
+        """File > Export cases…: a format, a file, progress and Cancel."""
+        from hubapp.views.export_dialog import ExportDialog
+
+        if self.db is None:
+            return
+        station = self.db.station
+        dialog = ExportDialog(
+            export_cases_job(self.db.store),
+            station.hub_id if station else None,
+            station.hub_name if station else "",
+            self.window,
+        )
+        dialog.exec()
+
+
+def import_job(store):
+    """Background work for the import dialog: ``job(ctx, path) -> ImportResult``."""
+
+    def job(ctx, path):
+        from hubapp.models.tasks import Cancelled
+        from hubapp.store import importer
+
+        try:
+            return importer.import_file(store, path, progress=ctx.report)
+        except importer.ImportCancelled:
+            raise Cancelled from None
+
+    return job
+
+
+def export_cases_job(store):
+    """Background work for the export dialog: ``job(ctx, path, fmt, hub_id) -> int``."""
+
+    def job(ctx, path, fmt, hub_id):
+        from hubapp.models.tasks import Cancelled
+        from hubapp.store import export
+
+        try:
+            return export.export_cases(store, path, fmt, hub_id, progress=ctx.report)
+        except export.ExportCancelled:
+            raise Cancelled from None
+
+    return job
 
 
 def run_gui(db_path: Path) -> int:
@@ -198,6 +368,7 @@ def run_gui(db_path: Path) -> int:
         app.exit(1)
 
     window.firstPainted.connect(lambda: controller.open(ready, failed))
+    app.aboutToQuit.connect(controller.flush_drafts)
     window.show()
     code = app.exec()
     if controller.db is not None:

@@ -4,6 +4,11 @@
     hubapp [--db PATH] setup --hub HUB --station NAME  the first-start questions
     hubapp [--db PATH] demo [--cases N] [--seed S]     fill a database with demo data
     hubapp [--db PATH] selftest                        GUI off-screen: paint, time, exit
+    hubapp [--db PATH] print case REF | pack --hub H [--date D] | actions --agency A [--hub H]
+                       [--profile police|partner|public] [-o FILE.pdf]   print a document
+    hubapp [--db PATH] export actions [--format csv|xlsx] [-o FILE] [--agency A] [--hub H]
+    hubapp [--db PATH] export cases [--format csv|json|xlsx] [-o FILE] [--hub H] [--status S]
+    hubapp [--db PATH] import FILE.csv                 import issues; rejects beside the file
     hubapp --version
 
 Errors go to stderr as one sentence, with a non-zero exit code.
@@ -74,6 +79,34 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
 
     sub.add_parser("selftest", help="start the window off-screen, print timings, exit 0")
+    _add_print_parser(sub)
+
+    # export WHAT ...: one sub-command per kind of record (actions; cases)
+    x = sub.add_parser("export", help="export records for spreadsheets (personal data: audited)")
+    what = x.add_subparsers(dest="what", metavar="WHAT", required=True)
+    xa = what.add_parser("actions", help="agencies' actions, as CSV or XLSX")
+    xa.add_argument("--format", default="csv", metavar="csv|xlsx", help="csv (default) or xlsx")
+    xa.add_argument("-o", "--output", type=Path, metavar="FILE",
+                    help="the file to write (default: standard output, for CSV only)")  # fmt: skip
+    xa.add_argument("--agency", help="only this agency's actions (code, name or short name)")
+    xa.add_argument("--hub", help="only this hub's cases (code or name)")
+    xc = what.add_parser("cases", help="every case with its fields, as CSV, JSON or XLSX")
+    xc.add_argument("--format", default="csv", metavar="csv|json|xlsx",
+                    help="csv (default), json or xlsx")  # fmt: skip
+    xc.add_argument("-o", "--output", type=Path, metavar="FILE",
+                    help="the file to write (default: standard output, for CSV and JSON)")  # fmt: skip
+    xc.add_argument("--hub", help="only this hub's cases (code or name)")
+    xc.add_argument("--status", help="only cases of this status, e.g. new or 'in progress'")
+
+    im = sub.add_parser(
+        "import",
+        help="import issues from a CSV file (online form, 101 log); bad rows go to a rejects "
+        "file beside it",
+    )
+    im.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file to import")
+    from hubapp.sync import commands as sync_commands
+
+    sync_commands.add_parsers(sub)
     return p
 
 
@@ -145,7 +178,249 @@ def cmd_gui(args) -> int:
     return run_gui(_db_path(args))
 
 
-COMMANDS = {"setup": cmd_setup, "demo": cmd_demo, "selftest": cmd_selftest, None: cmd_gui}
+def _find_agency(store, text: str):
+    from sqlalchemy import select
+
+    from hubapp.domain.text import match_key
+    from hubapp.store.database import StoreError
+    from hubapp.store.schema import Agency
+
+    key = match_key(text)
+    with store.read() as s:
+        agencies = list(s.scalars(select(Agency).where(Agency.voided.is_(False))))
+    for agency in agencies:
+        if key in (match_key(agency.code), match_key(agency.name), match_key(agency.short_name)):
+            return agency.id
+    raise StoreError(
+        f"There is no agency called '{text}'; use its code, name or short name, e.g. POLICE "
+        "or 'Cumbria Constabulary'."
+    )
+
+
+def cmd_export_actions(args) -> int:
+    from hubapp.store import export, setup
+
+    fmt = (args.format or "").strip().lower()
+    if fmt not in export.FORMATS:
+        raise UsageError(f"Cannot export actions as '{args.format}'; choose csv or xlsx.")
+    if args.output is None and fmt == "xlsx":
+        raise UsageError("An XLSX export needs a file to write: add -o FILE.xlsx.")
+    path = _db_path(args)
+    if not path.exists():
+        raise UsageError(f"There is no database at {path}.")
+    store = _open(path)
+    try:
+        agency_id = _find_agency(store, args.agency) if args.agency else None
+        hub_id = setup.find_hub(store, args.hub).id if args.hub else None
+        if args.output is None:
+            export.export_actions_to_stream(store, sys.stdout.buffer, fmt, agency_id, hub_id)
+            return EXIT_OK
+        count = export.export_actions(store, args.output, fmt, agency_id, hub_id)
+    finally:
+        store.close()
+    print(f"Exported {count:,} action{'' if count == 1 else 's'} to {args.output}.")
+    return EXIT_OK
+
+
+def _find_status(text: str) -> str:
+    from hubapp.domain.codes import CaseStatus
+    from hubapp.domain.text import match_key
+
+    key = match_key(text)
+    for status in CaseStatus:
+        if key in (match_key(status.value), match_key(status.label)):
+            return status.value
+    known = ", ".join(s.value for s in CaseStatus)
+    raise UsageError(f"There is no case status '{text}'; the statuses are: {known}.")
+
+
+def cmd_export_cases(args) -> int:
+    from hubapp.store import export, setup
+
+    fmt = (args.format or "").strip().lower()
+    if fmt not in export.CASE_FORMATS:
+        raise UsageError(f"Cannot export cases as '{args.format}'; choose csv, json or xlsx.")
+    if args.output is None and fmt == "xlsx":
+        raise UsageError("An XLSX export needs a file to write: add -o FILE.xlsx.")
+    status = _find_status(args.status) if args.status else None
+    path = _db_path(args)
+    if not path.exists():
+        raise UsageError(f"There is no database at {path}.")
+    store = _open(path)
+    try:
+        hub_id = setup.find_hub(store, args.hub).id if args.hub else None
+        if args.output is None:
+            export.export_cases(store, None, fmt, hub_id, status, stream=sys.stdout.buffer)
+            return EXIT_OK
+        count = export.export_cases(store, args.output, fmt, hub_id, status, progress=_bar())
+    finally:
+        _end_bar()
+        store.close()
+    print(f"Exported {count:,} case{'' if count == 1 else 's'} to {args.output}.")
+    return EXIT_OK
+
+
+def _bar():
+    """A progress bar on stderr when it is a terminal (hubappw has no console)."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        return None
+
+    def progress(fraction: float, message: str) -> bool:
+        print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
+              end="", file=sys.stderr)  # fmt: skip
+        return True
+
+    return progress
+
+
+def _end_bar() -> None:
+    if sys.stderr is not None and sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+def cmd_import(args) -> int:
+    from hubapp.store import importer
+
+    path = _db_path(args)
+    if not path.exists():
+        raise UsageError(f"There is no database at {path}.")
+    store = _open(path)
+    try:
+        result = importer.import_file(store, args.file, progress=_bar())
+    finally:
+        _end_bar()
+        store.close()
+    for title in result.unknown_columns:
+        print(f'{APP_NAME}: the column "{title}" is not one hubapp imports; it was ignored.',
+              file=sys.stderr)  # fmt: skip
+    for line in importer.iter_reasons(result):
+        print(f"{APP_NAME}: {line}", file=sys.stderr)
+    print(result.describe())
+    return EXIT_ERROR if result.rejected else EXIT_OK
+
+
+#: export WHAT: the function for each kind of record
+EXPORTS = {"actions": cmd_export_actions, "cases": cmd_export_cases}
+
+
+def cmd_export(args) -> int:
+    return EXPORTS[args.what](args)
+
+
+COMMANDS = {
+    "setup": cmd_setup, "demo": cmd_demo, "selftest": cmd_selftest, "export": cmd_export,
+    None: cmd_gui,
+}  # fmt: skip
+
+
+# --- print: documents as PDF (hubapp.documents) -----------------------------------------------
+
+PRINT_HELP = """Print a document as a PDF file. --profile says what it may show: police
+(everything), partner (people by initials, no notes kept to one agency) or public (no
+personal data; marked OFFICIAL). The default is public, the safest. Without -o the file goes
+in the current folder under a name made from the document (e.g.
+case-CAR-2026-0042-partner.pdf); an existing file of that name is replaced. Every print is
+recorded in the audit log as a disclosure."""
+
+
+def _add_print_parser(sub) -> None:
+    pr = sub.add_parser("print", help="print a case summary, meeting pack or action sheet as PDF",
+                        description=PRINT_HELP)  # fmt: skip
+    what = pr.add_subparsers(dest="what", metavar="WHAT", required=True)
+
+    def common(q) -> None:
+        q.add_argument("--profile", default="public", metavar="police|partner|public",
+                       help="what the document may show (default: public, the safest)")  # fmt: skip
+        q.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
+                       help="the PDF to write (default: a name made from the document, in the "
+                       "current folder)")  # fmt: skip
+
+    c = what.add_parser("case", help="one case on one or two pages")
+    c.add_argument("reference", metavar="REF", help="the case reference, e.g. CAR-2026-0042")
+    common(c)
+    k = what.add_parser("pack", help="a hub's partner-meeting pack")
+    k.add_argument("--hub", required=True, help="hub name or code")
+    k.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the meeting's date (default: the hub's next meeting, or its open "
+                   "cases in priority order when none is planned)")  # fmt: skip
+    common(k)
+    a = what.add_parser("actions", help="one agency's open actions, with RAG")
+    a.add_argument("--agency", required=True, help="agency code, name or short name")
+    a.add_argument("--hub", help="only this hub's cases (default: every hub)")
+    common(a)
+
+
+def _print_date(text: str):
+    from datetime import date, datetime
+
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(
+        f"'{text}' is not a date; give it as YYYY-MM-DD, e.g. {date.today():%Y-%m-%d}."
+    )
+
+
+def cmd_print(args) -> int:
+    from hubapp.documents import printing, profiles
+
+    try:
+        profile = profiles.rules(args.profile).profile
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    day = _print_date(args.date) if getattr(args, "date", None) else None
+    path = _db_path(args)
+    if not path.exists():
+        raise UsageError(f"There is no database at {path}.")
+    store = _open(path)
+    tty = sys.stderr is not None and sys.stderr.isatty()
+
+    def progress(fraction: float, message: str) -> bool:
+        if tty:
+            print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
+                  end="", file=sys.stderr)  # fmt: skip
+        return True
+
+    try:
+        if args.what == "case":
+            doc = printing.case_summary(store, args.reference, profile)
+        elif args.what == "pack":
+            try:
+                doc = printing.meeting_pack(store, args.hub, profile, day=day, progress=progress)
+            finally:
+                if tty:
+                    print(file=sys.stderr)
+        else:
+            doc = printing.action_sheet(store, args.agency, profile, hub=args.hub)
+        target = printing.save(store, doc, args.output or Path.cwd() / doc.suggested_name())
+    finally:
+        store.close()
+    pages = f"{doc.pages} page{'' if doc.pages == 1 else 's'}"
+    print(f"Saved {doc.title} ({profile.value} profile, {doc.marking}, {pages}) to {target}.")
+    return EXIT_OK
+
+
+COMMANDS["print"] = cmd_print
+COMMANDS["import"] = cmd_import
+
+
+def cmd_sync(args) -> int:
+    from hubapp.sync import commands as sync_commands
+
+    return sync_commands.cmd_sync(_open(_db_path(args)), args)
+
+
+def cmd_central(args) -> int:
+    from hubapp.sync import commands as sync_commands
+
+    return sync_commands.cmd_central(args)
+
+
+COMMANDS["sync"] = cmd_sync
+COMMANDS["central"] = cmd_central
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -250,3 +250,18 @@ def test_opening_a_case_while_another_program_writes_says_so(demo_window, qtbot)
         other.close()
     ref = window.model.index(1, 0).data()
     qtbot.waitUntil(lambda: ref in window.detail.browser.toPlainText(), timeout=15_000)
+
+
+def test_pages_switch_from_the_keyboard_and_the_count_follows_the_case_list(demo_window, qtbot):
+    window, _controller = demo_window
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.count_label.isVisible()
+    for key, page in (("2", "grid_page"), ("3", "agency_actions_page"), ("4", "meetings_page")):
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+        assert window.pages.currentWidget() is getattr(window, page)
+        # the case list's count would mislead under the grid or another page
+        assert not window.count_label.isVisible()
+    qtbot.keyClick(window, "1", Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.splitter
+    assert window.count_label.isVisible()

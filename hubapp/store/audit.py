@@ -49,6 +49,10 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "risk_assessment": {"answers"},
     "intervention": {"conditions", "notes"},
     "intervention_breach": {"details"},
+    # partner meetings: decisions, attendee names and agenda reasons are free text about people
+    "meeting_decision": {"text"},
+    "meeting_attendance": {"attendees"},
+    "agenda_item": {"reason_text", "removed_reason"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

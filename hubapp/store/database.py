@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 #: The newest migration this version knows. A test checks it against Alembic's head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005"
 #: Every revision this version can open (older ones are upgraded on open).
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000

@@ -48,6 +48,7 @@ from sqlalchemy import func, select
 
 from hubapp import resources
 from hubapp.domain.clock import utcnow
+from hubapp.domain.codes import CaseOutcome, label
 from hubapp.store import audit, setup
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
@@ -59,6 +60,7 @@ from hubapp.store.schema import (
     Channel,
     Hub,
     HubAgency,
+    InterventionType,
     LocalSetting,
 )
 
@@ -80,6 +82,42 @@ BULK_CACHE_KIB = 131072
 #: page cache of the TEMP tables a batch is staged in, in KiB (a batch is about 10 MB)
 STAGE_CACHE_KIB = 65_536
 
+#: the SARA plan's text fields, in the order of the sara_plan columns (impact_goal last)
+SARA_FIELDS = (
+    "objective", "scan_source", "scan_affected", "scan_frequency", "pat_offender",
+    "pat_handler", "pat_victim", "pat_guardian", "pat_location", "pat_manager", "hypothesis",
+    "data_used", "response_options", "response_responsible", "assessment_process",
+    "measure_before", "measure_after", "assessment_impact", "impact_goal",
+)  # fmt: skip
+#: which plan fields are filled by the time a case reaches each SARA stage
+_SARA_STAGE_FIELDS = {
+    "scanning": 4,
+    "analysis": 12,
+    "response": 14,
+    "assessment": 19,
+}
+#: the status steps that lead to each status (the demo status history)
+_STATUS_PATHS = {
+    "triaged": (("new", "triaged"),),
+    "in_progress": (("new", "triaged"), ("triaged", "in_progress")),
+    "under_review": (("new", "triaged"), ("triaged", "in_progress"),
+                     ("in_progress", "under_review")),
+    "closed": (("new", "triaged"), ("triaged", "in_progress"), ("in_progress", "closed")),
+    "reopened": (("new", "triaged"), ("triaged", "in_progress"), ("in_progress", "closed"),
+                 ("closed", "reopened")),
+}  # fmt: skip
+#: cases received within this many days of now get a status history (older ones are
+#: closed long ago and nobody reads their history; leaving it out keeps the load fast)
+HISTORY_DAYS = 100
+#: categories whose cases may have interventions (tools and powers), and how likely
+_INTERVENTION_CHANCE = {
+    "asb_nuisance": 0.10, "asb_personal": 0.14, "asb_environmental": 0.08, "drugs": 0.08,
+    "criminal_damage": 0.05,
+}  # fmt: skip
+_PERSON_TOOLS = ("warning_letter", "warning_letter", "abc", "cpw", "cpn", "civil_injunction",
+                 "tenancy_warning")  # fmt: skip
+_PLACE_TOOLS = ("pspo", "dispersal", "cpn", "closure_notice")
+
 #: the columns written per table besides the Synced ones. Each row tuple is
 #: (id, *these, created_at, updated_at); row_version, station_id and voided are constants.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -96,7 +134,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "case_person": ("case_id", "person_id", "role", "place_id"),
     "contact": (
         "case_id", "channel_id", "received_at", "incident_at", "reporter_person_id",
-        "anonymous", "consent_to_contact", "summary", "external_ref",
+        "anonymous", "consent_to_contact", "summary", "external_ref", "place_id",
     ),
     "assignment": ("case_id", "agency_id", "role"),
     "action": (
@@ -104,12 +142,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "outcome",
     ),
     "note": ("case_id", "author", "agency_id", "visibility", "body"),
+    "case_status_change": (
+        "case_id", "from_status", "to_status", "changed_at", "changed_by", "reason",
+    ),
+    "sara_plan": ("case_id", *SARA_FIELDS),
+    "intervention": (
+        "case_id", "intervention_type_id", "person_id", "place_id", "agency_id", "issued_on",
+        "expires_on", "conditions", "status", "ended_on", "notes",
+    ),
+    "intervention_breach": ("intervention_id", "breached_on", "details", "recorded_by"),
 }  # fmt: skip
 SYNC_COLUMNS = ("id", "row_version", "created_at", "updated_at", "station_id", "voided")
 #: parents before children (foreign keys are enforced)
 INSERT_ORDER = (
     "place", "person", "case_", "case_place", "case_person", "contact", "assignment",
-    "action", "note",
+    "action", "note", "case_status_change", "sara_plan", "intervention", "intervention_breach",
 )  # fmt: skip
 #: the tables whose secondary indexes are rebuilt after the load rather than kept up per row
 BULK_TABLES = INSERT_ORDER[1:]
@@ -208,6 +255,10 @@ _TABLE_WORDS = {  # (one, many)
     "assignment": ("assignment", "assignments"),
     "action": ("action", "actions"),
     "note": ("note", "notes"),
+    "case_status_change": ("status change", "status changes"),
+    "sara_plan": ("SARA plan", "SARA plans"),
+    "intervention": ("intervention", "interventions"),
+    "intervention_breach": ("breach", "breaches"),
 }
 
 
@@ -486,6 +537,14 @@ class _Generator:
             ((code, spec["rationale"]), float(spec["weight"]))
             for code, spec in self.texts["outcomes"].items()
         )
+        self.tools = {
+            t.code: t.id.hex
+            for t in session.scalars(
+                select(InterventionType).where(
+                    InterventionType.voided.is_(False), InterventionType.active.is_(True)
+                )
+            )
+        }
 
     def _load_categories(self, session) -> None:
         ids = {
@@ -747,6 +806,12 @@ class _Generator:
         self.cancelled_outcomes = self.texts["action_outcomes"]["cancelled"]
         self.shared_notes = self.texts["notes"]["shared"]
         self.own_notes = self.texts["notes"]["own_agency"]
+        self.status_reasons = self.texts["status_reasons"]
+        self.sara_texts = [self.texts["sara"].get(f, []) for f in SARA_FIELDS[:-1]]
+        self.tool_texts = self.texts["interventions"]
+        self.history_from = self.now - _DAY * HISTORY_DAYS
+        self.person_tools = [c for c in _PERSON_TOOLS if c in self.tools]
+        self.place_tools = [c for c in _PLACE_TOOLS if c in self.tools]
 
     def case(self, hub: _Hub, received: datetime, seq: int, reference: str) -> None:
         """Make one case and everything that hangs off it."""
@@ -891,6 +956,7 @@ class _Generator:
 
         # -- people
         reporters: list[str] = []
+        perpetrator = None
         in_case: set[str] = set()
         locked = 0.12 if cat.code in ("vulnerability", "asb_personal") else 0.015
         for role in cat.people.pick(rnd()):
@@ -908,6 +974,8 @@ class _Generator:
                 elif role == "alleged_perpetrator" and rnd() < 0.25:
                     hub.perpetrators.append([pid, received + _DAY * (90 + int(rnd() * 450))])
             in_case.add(pid)
+            if role == "alleged_perpetrator":
+                perpetrator = pid
             if role in _REPORTING_ROLES:
                 reporters.append(pid)
             add_case_person((new_id(), case_id, pid, role, None, created_s, created_s))
@@ -956,7 +1024,8 @@ class _Generator:
                 consent = int(rnd() < 0.85)
             add_contact((new_id(), case_id, ch.id, at_s,
                          _iso(inc, " ", "microseconds") if inc is not None else None, reporter,
-                         int(anonymous), consent, contact_summary, ext, at_s, at_s))  # fmt: skip
+                         int(anonymous), consent, contact_summary, ext, place.id, at_s,
+                         at_s))  # fmt: skip
             if at > updated:
                 updated = at
         if not police_ref and lead.type == "police" and rnd() < 0.7:
@@ -1060,6 +1129,43 @@ class _Generator:
             add_note((new_id(), case_id, staff[int(rnd() * len(staff))], agency.id,
                       "own_agency" if own else "shared", body, at_s, at_s))  # fmt: skip
 
+        # -- status history (recent cases), SARA plan, tools and powers
+        if status != "new" and received >= self.history_from:
+            path = _STATUS_PATHS[status]
+            steps = len(path)
+            reasons = self.status_reasons
+            for i, (was, to) in enumerate(path):
+                if to == "closed" and status == "closed":
+                    at = end
+                else:
+                    at = created + _SECOND * int(life * (i + rnd()) / steps)
+                if to == "closed":
+                    why = f"Outcome: {label(CaseOutcome, outcome or 'resolved')}. {rationale}"
+                else:
+                    options = reasons[to]
+                    why = options[int(rnd() * len(options))].format_map(slots)
+                staff = lead.staff
+                at_s = _iso(at, " ", "microseconds")
+                rows["case_status_change"].append(
+                    (new_id(), case_id, was, to, at_s, staff[int(rnd() * len(staff))], why,
+                     at_s, at_s)
+                )  # fmt: skip
+        if sara != "scanning" and rnd() < 0.1:
+            filled = _SARA_STAGE_FIELDS[sara]
+            values = [
+                options[int(rnd() * len(options))].format_map(slots) if k < filled else ""
+                for k, options in enumerate(self.sara_texts)
+            ]
+            goal = ""
+            if filled > len(values):
+                goal = ("reduce", "reduce", "eliminate", "reduce_harm", "handle_better")[
+                    int(rnd() * 5)]  # fmt: skip
+            rows["sara_plan"].append((new_id(), case_id, *values, goal, created_s, created_s))
+        chance = _INTERVENTION_CHANCE.get(cat.code)
+        if chance and status not in ("new", "triaged") and rnd() < chance:
+            self._intervention(case_id, lead, perpetrator, place, slots, created, life,
+                               closed_on)  # fmt: skip
+
         rows["case_place"].append((new_id(), case_id, place.id, "location", created_s, created_s))
         # made last because updated_at is the time of the latest activity; inserted first
         rows["case_"].append(
@@ -1071,6 +1177,48 @@ class _Generator:
              outcome, rationale, next_review.isoformat() if next_review is not None else None,
              created_s, _iso(updated, " ", "microseconds"))
         )  # fmt: skip
+
+    def _intervention(self, case_id: str, lead: _Agency, perpetrator: str | None, place: _Place,
+                      slots: _Slots, created: datetime, life: float,
+                      closed_on: date | None) -> None:  # fmt: skip
+        """A tool or power against the case's alleged perpetrator (if any) or its place."""
+        rnd, rows = self.rnd, self.rows
+        if perpetrator is not None and self.person_tools:
+            code = self.person_tools[int(rnd() * len(self.person_tools))]
+            person_id, place_id = perpetrator, None
+        elif self.place_tools:
+            code = self.place_tools[int(rnd() * len(self.place_tools))]
+            person_id, place_id = None, place.id
+        else:
+            return
+        issued = (created + _SECOND * int(life * (0.2 + 0.5 * rnd()))).date()
+        expires = issued + _DAY * (90 + int(rnd() * 275)) if code != "warning_letter" else None
+        texts = self.tool_texts
+        conditions = self.pick(texts["conditions"].get(code, [""])).format_map(slots)
+        status, ended, notes = "active", None, ""
+        if closed_on is not None:
+            status = "complied" if rnd() < 0.7 else "ended"
+            ended = max(issued, closed_on)
+            notes = self.pick(texts["ended"])
+        intervention_id = self.new_id()
+        stamp = _iso(datetime(issued.year, issued.month, issued.day, 10), " ", "microseconds")
+        breached = None
+        if status == "active" and rnd() < 0.5 and issued < self.today:
+            breached = issued + _DAY * int(1 + rnd() * max(1, (self.today - issued).days - 1))
+            breached = min(breached, self.today)
+            status = "breached"
+        rows["intervention"].append(
+            (intervention_id, case_id, self.tools[code], person_id, place_id, lead.id,
+             issued.isoformat(), expires.isoformat() if expires else None, conditions, status,
+             ended.isoformat() if ended else None, notes, stamp, stamp)
+        )  # fmt: skip
+        if breached is not None:
+            at = _iso(datetime(breached.year, breached.month, breached.day, 11), " ",
+                      "microseconds")  # fmt: skip
+            rows["intervention_breach"].append(
+                (self.new_id(), intervention_id, breached.isoformat(),
+                 self.pick(texts["breaches"]).format_map(slots), self.pick(lead.staff), at, at)
+            )  # fmt: skip
 
     def office_hours(self, at: datetime, earliest: datetime) -> datetime:
         """Staff write notes and raise actions in the working day: move ``at`` into one
@@ -1157,6 +1305,10 @@ def generate(
     counts: dict[str, int] = dict.fromkeys(INSERT_ORDER, 0)
     try:
         with store.write(reason="demo data") as session:
+            # marked first: demo rows are local and never synced, so the sync capture
+            # triggers (hubapp.sync.capture) skip them
+            _mark_demo(session)
+            session.flush()
             # the driver's own connection, inside the session's transaction (BEGIN IMMEDIATE)
             cur = session.connection().connection.driver_connection.cursor()
             (old_cache,) = cur.execute("PRAGMA cache_size").fetchone()
@@ -1168,7 +1320,6 @@ def generate(
             finally:
                 _quietly(cur, f"PRAGMA cache_size = {int(old_cache)}")
                 cur.close()
-            _mark_demo(session)
             for table in INSERT_ORDER:
                 if counts[table]:
                     audit.record(

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -199,6 +200,14 @@ class Person(Synced, Base):
     #: a locked-down person shows only their name and the agencies involved
     locked_down: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    __table_args__ = (
+        # duplicate suggestions while typing an intake (hubapp.store.duplicates) look people
+        # up by these expressions; the queries there repeat them exactly
+        Index("ix_person_name_key", text("lower(full_name)")),
+        Index("ix_person_phone_key", text("replace(phone, ' ', '')")),
+        Index("ix_person_email_key", text("lower(email)")),
+    )
+
 
 class CasePerson(Synced, Base):
     __tablename__ = "case_person"
@@ -254,6 +263,8 @@ class Action(Synced, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     completed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(Text, default="")
+    #: the partner meeting the action was raised in, if any (migration 0004)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meeting.id"), index=True)
 
     __table_args__ = (Index("ix_action_agency_status_due", "agency_id", "status", "due_on"),)
 
@@ -426,3 +437,112 @@ class AuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+# --- partner meetings (migration 0004) --------------------------------------------------
+
+
+class Meeting(Synced, Base):
+    """A hub's partner meeting: one per hub and date (a rule of hubapp.store.meetings)."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_hub_date", "hub_id", "meets_on"),)
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"))
+    #: the day of the meeting and its start (UK local time, "HH:MM"; a meeting is a local event)
+    meets_on: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[str] = mapped_column(String(5), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    chair: Mapped[str] = mapped_column(String(120), default="")
+    #: planned or held
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+
+
+class AgendaItem(Synced, Base):
+    """A case on a meeting's agenda, with why it was added (and why removed: kept, not deleted)."""
+
+    __tablename__ = "agenda_item"
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    #: priority_area, priority_person or emerging_issue
+    reason: Mapped[str] = mapped_column(String(24))
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(120), default="")
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_reason: Mapped[str] = mapped_column(Text, default="")
+    removed_by: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MeetingAttendance(Synced, Base):
+    """One agency at a meeting: who came, or that it sent apologies."""
+
+    __tablename__ = "meeting_attendance"
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    #: present or apologies
+    status: Mapped[str] = mapped_column(String(12), default="present")
+
+
+class MeetingDecision(Synced, Base):
+    """A decision recorded at a meeting, about one case or the meeting as a whole."""
+
+    __tablename__ = "meeting_decision"
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+SYNCED_TABLES += [Meeting, AgendaItem, MeetingAttendance, MeetingDecision]
+
+
+# --- central sync, local only (migration 0005; hubapp.sync explains them) ---------------
+
+
+class SyncOutbox(Base):
+    """One captured local change waiting to be pushed to the central database.
+
+    Written by triggers in the same transaction as the change itself (``hubapp.sync.capture``):
+    ``fields`` maps each changed column to ``[base, new]`` in SQLite's stored form.
+    """
+
+    __tablename__ = "sync_outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: the change's identity (32 hex digits): the central push ledger is keyed by it
+    op_id: Mapped[str] = mapped_column(String(32), unique=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(32))
+    #: insert or update (rows are voided, never deleted)
+    kind: Mapped[str] = mapped_column(String(8))
+    fields: Mapped[str] = mapped_column(Text)
+    #: the station clock when captured: for the record only, never for ordering
+    made_at: Mapped[str] = mapped_column(String(32))
+
+
+class SyncCursor(Base):
+    """How far this station has pulled, per scope (the central change log)."""
+
+    __tablename__ = "sync_cursor"
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: the central schema revision and other facts learnt on the last sync (JSON)
+    state: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class SyncConflict(Base):
+    """The same field changed on two sides: both values kept until a person chooses."""
+
+    __tablename__ = "sync_conflict"
+    #: the central conflict id (so every station of the hub sees the same one)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(64))
+    #: the value the edit was based on, the value kept centrally, the value that lost
+    base_value: Mapped[str | None] = mapped_column(Text)
+    kept_value: Mapped[str | None] = mapped_column(Text)
+    other_value: Mapped[str | None] = mapped_column(Text)
+    other_station: Mapped[str] = mapped_column(String(32), default="")
+    detected_at: Mapped[str] = mapped_column(String(32), default="")
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)

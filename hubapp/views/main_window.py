@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -62,6 +63,17 @@ class MainWindow(QMainWindow):
     caseSelected = Signal(object)
     #: the user asked for demo data
     demoRequested = Signal()
+    #: the user asked to open a case in its own window (Enter or double-click; its id)
+    caseOpenRequested = Signal(object)
+    #: File > Import reports… / Export cases…
+    importRequested = Signal()
+    exportCasesRequested = Signal()
+    #: the user asked for the intake form (a new issue), or for the list of drafts
+    newIssueRequested = Signal()
+    draftsRequested = Signal()
+    #: File > Print… (Ctrl+P); the meetings page's "Print the pack…" (hub id, meeting id)
+    printRequested = Signal()
+    printPackRequested = Signal(object, object)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -89,8 +101,19 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([930, 420])
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # pages: the case list (Ctrl+1), the assignment grid (Ctrl+2) and an agency's actions
+        # (Ctrl+3); the last two are made when first shown (they import the database layer)
+        self.pages = QStackedWidget(self, objectName="pages")
+        self.pages.addWidget(self.splitter)
+        self.grid_page = None
+        self.agency_actions_page = None
+        self.meetings_page = None
+        self.setCentralWidget(self.pages)
         self._build_status_bar()
+        # the count speaks of the case list: the other pages show their own
+        self.pages.currentChanged.connect(
+            lambda _i: self.count_label.setVisible(self.pages.currentWidget() is self.splitter)
+        )
         self._build_menus()
         self._selection_timer = QTimer(self, singleShot=True, interval=120)
         self._selection_timer.timeout.connect(self._emit_selection)
@@ -158,7 +181,7 @@ class MainWindow(QMainWindow):
         # Only a selected row opens a case: Tab into the table or a refresh moves the current
         # cell without selecting, and must not show (and audit as consulted) any case.
         t.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        t.activated.connect(lambda _index: self.detail.browser.setFocus())
+        t.activated.connect(self._open_case)
 
     def _default_widths(self) -> None:
         t = self.table
@@ -188,6 +211,24 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu(tr("&File"))
+        self.import_action = QAction(tr("&Import reports…"), self, shortcut=QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.importRequested)
+        self.export_cases_action = QAction(tr("&Export cases…"), self)
+        self.export_cases_action.triggered.connect(self.exportCasesRequested)
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_cases_action)
+        file_menu.addSeparator()
+        self.new_issue_action = QAction(tr("&New issue…"), self, shortcut=QKeySequence("Ctrl+N"))
+        self.new_issue_action.triggered.connect(self.newIssueRequested)
+        self.drafts_action = QAction(tr("Resume a &draft…"), self)
+        self.drafts_action.triggered.connect(self.draftsRequested)
+        file_menu.addAction(self.new_issue_action)
+        file_menu.addAction(self.drafts_action)
+        file_menu.addSeparator()
+        self.print_action = QAction(tr("&Print…"), self, shortcut=QKeySequence("Ctrl+P"))
+        self.print_action.triggered.connect(self.printRequested)
+        file_menu.addAction(self.print_action)
+        file_menu.addSeparator()
         self.quit_action = QAction(tr("E&xit"), self, shortcut=QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
@@ -202,6 +243,15 @@ class MainWindow(QMainWindow):
             tr("&This hub's cases"), self, shortcut=QKeySequence("Ctrl+1")
         )
         self.this_hub_action.triggered.connect(lambda: self._choose_hub(this_hub=True))
+        self.this_hub_action.triggered.connect(self.show_case_list)
+        self.grid_action = QAction(tr("Assignment &grid"), self, shortcut=QKeySequence("Ctrl+2"))
+        self.grid_action.triggered.connect(self.show_grid)
+        self.agency_actions_action = QAction(
+            tr("A&gency's actions"), self, shortcut=QKeySequence("Ctrl+3")
+        )
+        self.agency_actions_action.triggered.connect(self.show_agency_actions)
+        self.meetings_action = QAction(tr("&Meetings"), self, shortcut=QKeySequence("Ctrl+4"))
+        self.meetings_action.triggered.connect(self.show_meetings)
         self.all_hubs_action = QAction(
             tr("&All hubs' cases"), self, shortcut=QKeySequence("Ctrl+0")
         )
@@ -223,6 +273,8 @@ class MainWindow(QMainWindow):
         self.reset_columns_action = QAction(tr("Reset &columns"), self)
         self.reset_columns_action.triggered.connect(self.reset_columns)
         for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
+                       self.grid_action, self.agency_actions_action, self.meetings_action,
+                       None,
                        self.all_hubs_action, self.open_only_action, self.all_status_action,
                        None, self.details_action, self.reset_columns_action):  # fmt: skip
             view.addSeparator() if action is None else view.addAction(action)
@@ -277,6 +329,9 @@ class MainWindow(QMainWindow):
         self.set_busy(False)
         self.detail.clear()
         self.station_label.setToolTip(str(session.store.path))
+        for page in (self.grid_page, self.agency_actions_page, self.meetings_page):
+            if page is not None:
+                page.attach(session.store, lookups, station)
 
     def _current_filter(self) -> CaseFilter:
         hub = self.hub_combo.currentData()
@@ -308,11 +363,90 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         if self.session is not None:
             self.model.refresh()
+            for page in (self.grid_page, self.agency_actions_page):
+                if page is not None:
+                    page.refresh() if page is self.grid_page else page.reload()
+            if self.meetings_page is not None:
+                self.meetings_page.reload()
+
+    # -- pages -------------------------------------------------------------------------
+    def show_case_list(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        self.table.setFocus()
+
+    def show_grid(self) -> None:
+        """View > Assignment grid (Ctrl+2): the station's hub's cases by its agencies."""
+        if self.grid_page is None:
+            from hubapp.views.assignment_grid import AssignmentGridPage
+
+            self.grid_page = AssignmentGridPage(self)
+            self.pages.addWidget(self.grid_page)
+            if self.session is not None:
+                self.grid_page.attach(self.session.store, self.session.lookups,
+                                      self.session.station)  # fmt: skip
+        self.pages.setCurrentWidget(self.grid_page)
+        self.grid_page.table.setFocus()
+
+    def show_agency_actions(self) -> None:
+        """View > Agency's actions (Ctrl+3): one agency's open actions, overdue first."""
+        if self.agency_actions_page is None:
+            from hubapp.views.agency_actions import AgencyActionsPage
+
+            self.agency_actions_page = AgencyActionsPage(self)
+            self.pages.addWidget(self.agency_actions_page)
+            if self.session is not None:
+                self.agency_actions_page.attach(self.session.store, self.session.lookups,
+                                                self.session.station)  # fmt: skip
+        self.pages.setCurrentWidget(self.agency_actions_page)
+        self.agency_actions_page.table.setFocus()
+
+    def show_meetings(self):
+        """View > Meetings (Ctrl+4): the hub's partner meetings, agendas and decisions."""
+        if self.meetings_page is None:
+            from hubapp.views.meetings import MeetingsPage
+
+            self.meetings_page = MeetingsPage(self)
+            self.meetings_page.case_from_list = self.selected_case
+            self.meetings_page.printPackRequested.connect(self.printPackRequested)
+            self.meetings_page.actionsChanged.connect(
+                lambda: self.grid_page.refresh() if self.grid_page is not None else None
+            )
+            self.pages.addWidget(self.meetings_page)
+            if self.session is not None:
+                self.meetings_page.attach(self.session.store, self.session.lookups,
+                                          self.session.station)  # fmt: skip
+        self.pages.setCurrentWidget(self.meetings_page)
+        self.meetings_page.list_table.setFocus()
+        return self.meetings_page
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.search, self.hub_combo, self.status_combo, self.category_combo):
             w.setEnabled(not busy)
         self.demo_action.setEnabled(not busy)
+        self.import_action.setEnabled(not busy)
+        self.export_cases_action.setEnabled(not busy)
+        self.new_issue_action.setEnabled(not busy)
+        self.drafts_action.setEnabled(not busy)
+        self.print_action.setEnabled(not busy)
+        self.meetings_action.setEnabled(not busy)
+
+    def show_new_case(self, case_id, reference: str) -> None:
+        """After an intake: refresh the list and select the case (searching for its reference
+        if the filters hide it)."""
+        self.pages.setCurrentWidget(self.splitter)
+        self.model.refresh()
+        for attempt in range(2):
+            for row in range(min(self.model.rowCount(), self.model.BLOCK)):
+                index = self.model.index(row, 0)
+                if index.data(CaseIdRole) == case_id:
+                    self.table.selectRow(row)
+                    self.table.scrollTo(index)
+                    self.table.setFocus()
+                    return
+            if attempt == 0:
+                self.hub_combo.setCurrentIndex(0)
+                self.status_combo.setCurrentIndex(1)
+                self.search.setText(reference)
 
     def search_for(self, text: str) -> None:
         self.search.setText(text)
@@ -336,9 +470,23 @@ class MainWindow(QMainWindow):
         else:
             self.caseSelected.emit(case_id)
 
+    def _open_case(self, index) -> None:
+        """Enter or double-click on a row: open the case view."""
+        case_id = index.data(CaseIdRole) if index.isValid() else None
+        if case_id is not None:
+            self.caseOpenRequested.emit(case_id)
+
     def selected_case_id(self):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(CaseIdRole) if rows else None
+
+    def selected_case(self):
+        """The case selected in the list as (id, reference), or None."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        ref = rows[0].siblingAtColumn([c for c, _ in COLUMNS].index(Column.REFERENCE))
+        return rows[0].data(CaseIdRole), ref.data()
 
     def _after_reset(self) -> None:
         if self.model.rowCount() or self.session is None:
@@ -367,10 +515,17 @@ class MainWindow(QMainWindow):
     # -- help ---------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         lines = [
+            ("Ctrl+N", tr("New issue (intake form)")),
             ("Ctrl+F", tr("Find cases (type to filter)")),
             ("Esc", tr("Clear the search")),
             ("Ctrl+1 / Ctrl+0", tr("This hub's cases / all hubs")),
+            ("Ctrl+2", tr("Assignment grid: L S I Del set parts, Enter actions")),
+            ("Ctrl+3", tr("An agency's open actions, overdue first")),
+            ("Ctrl+4", tr("Meetings: agenda, attendance, decisions, actions raised")),
+            ("Ctrl+P", tr("Print or save as PDF: case summary, meeting pack, action sheet")),
+            ("Ctrl+Z / Ctrl+Y", tr("Undo / redo a change in the grid")),
             ("Ctrl+Shift+O / A", tr("Open cases only / any status")),
+            ("Enter", tr("Open the selected case in its own window")),
             ("F5", tr("Refresh the list")),
             ("Ctrl+D", tr("Show or hide the details pane")),
             ("↑ ↓ PgUp PgDn", tr("Move through the list")),

@@ -201,9 +201,21 @@ def upgrade() -> None:
     op.add_column("contact", sa.Column("import_key", sa.String(length=64), nullable=True))
     op.create_index("ix_contact_place_id", "contact", ["place_id"])
     op.create_index("ix_contact_import_key", "contact", ["import_key"], unique=True)
+    for name, expression in PERSON_KEYS.items():
+        op.execute(f"CREATE INDEX {name} ON person ({expression})")
+
+
+#: duplicate suggestions while typing an intake look people up by these (hubapp.store.duplicates)
+PERSON_KEYS = {
+    "ix_person_name_key": "lower(full_name)",
+    "ix_person_phone_key": "replace(phone, ' ', '')",
+    "ix_person_email_key": "lower(email)",
+}
 
 
 def downgrade() -> None:
+    for name in PERSON_KEYS:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     op.drop_index("ix_contact_import_key", "contact")
     op.drop_index("ix_contact_place_id", "contact")
     with op.batch_alter_table("contact") as batch_op:
