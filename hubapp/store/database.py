@@ -234,6 +234,10 @@ def open_store(path: Path | str, *, load_reference: bool = True) -> Store:
             f"{path} was made by a newer version of hubapp (schema {revision}); "
             "install the latest version to open it."
         )
+    if not existed:
+        # made owner-only before SQLite opens it: SQLite gives the -wal and -shm files the
+        # database file's permissions, and the write-ahead log holds the data too
+        _create_restricted(path)
     engine = make_engine(path)
     try:
         if revision != SCHEMA_HEAD:
@@ -244,6 +248,7 @@ def open_store(path: Path | str, *, load_reference: bool = True) -> Store:
             from hubapp.store import refdata
 
             refdata.ensure(store)
+        _tighten_companions(path)
     except StoreError:
         engine.dispose()
         raise
@@ -257,15 +262,49 @@ def open_store(path: Path | str, *, load_reference: bool = True) -> Store:
         if isinstance(exc, OperationalError):
             raise StoreError(f"Cannot open {path}: {exc.orig}.") from None
         raise
-    if not existed:
-        _restrict(path)
     return store
 
 
-def _restrict(path: Path) -> None:
-    """Personal data: the database is readable by its owner only (where the OS allows)."""
-    if os.name == "posix" and not os.environ.get("HUBAPP_DATA_DIR"):
+def _owner_only() -> bool:
+    # a shared data folder (several accounts of one station PC) is guarded by the folder's
+    # own permissions, set by the installer
+    return os.name == "posix" and not os.environ.get("HUBAPP_DATA_DIR")
+
+
+def _create_restricted(path: Path) -> None:
+    """Personal data: a new database is readable by its owner only (where the OS allows)."""
+    if not _owner_only():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.chmod(path, 0o600)  # whatever the umask
+    except FileExistsError:  # an empty file left by an earlier attempt
+        _chmod_owner_only(path)
+    except OSError:
+        log.warning("Could not restrict the permissions of %s", path)
+
+
+def _tighten_companions(path: Path) -> None:
+    """An owner-only database's -wal and -shm files are owner-only too (an older version
+    made them with the default permissions)."""
+    if not _owner_only():
+        return
+    try:
+        if path.stat().st_mode & 0o077:
+            return  # someone chose to share this database; leave its files alike
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
         try:
-            os.chmod(path, 0o600)
-        except OSError:
-            log.warning("Could not restrict the permissions of %s", path)
+            if companion.stat().st_mode & 0o077:
+                _chmod_owner_only(companion)
+        except FileNotFoundError:
+            pass
+
+
+def _chmod_owner_only(path: Path) -> None:
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        log.warning("Could not restrict the permissions of %s", path)
