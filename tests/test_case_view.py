@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from casework import new_case
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from hubapp.models.case_tables import Column, RecordTableModel
@@ -244,3 +245,184 @@ def test_enter_on_the_case_list_opens_the_case_view(qtbot, demo_store):
     assert case_window.view.id == window.selected_case_id()
     case_window.close()
     assert date.today()  # the window closes cleanly
+
+
+# --- closing with unsaved edits ---------------------------------------------------------------
+
+
+def press_escape(qtbot, w) -> None:
+    qtbot.keyClick(w.focusWidget() or w, Qt.Key.Key_Escape)
+
+
+def answer(qtbot, w, button) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: w.unsaved_box is not None and w.unsaved_box.isVisible())
+    box = w.unsaved_box
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    if button == "escape":
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+    else:
+        box.button(button).click()
+
+
+def test_esc_with_nothing_typed_closes_without_asking(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    press_escape(qtbot, w)
+    assert not w.isVisible() and w.unsaved_box is None
+
+
+def test_esc_with_an_unsaved_field_asks_cancel_keeps_it_save_saves(qtbot, store, case_id):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = open_window(qtbot, store, case_id)
+    w.police_ref_edit.setFocus()
+    qtbot.keyClicks(w.police_ref_edit, "CUM-20260501-0042")
+    press_escape(qtbot, w)
+    assert "summary fields" in w.unsaved_box.informativeText()
+    answer(qtbot, w, "escape")  # Esc on the question is Cancel
+    assert w.isVisible() and w.police_ref_edit.text() == "CUM-20260501-0042"
+    w.close()  # the window's close button asks too
+    answer(qtbot, w, QMessageBox.StandardButton.Save)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
+    assert row(store, Case, case_id).police_log_ref == "CUM-20260501-0042"
+
+
+def test_discard_closes_and_saves_nothing(qtbot, store, case_id):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = open_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(w.sara_tab)
+    qtbot.keyClicks(w.sara_fields["objective"], "Half a plan")
+    w.tabs.setCurrentIndex(5)
+    qtbot.keyClicks(w.note_edit, "Half a note")
+    press_escape(qtbot, w)
+    assert "SARA plan" in w.unsaved_box.informativeText()
+    assert "note" in w.unsaved_box.informativeText()
+    answer(qtbot, w, QMessageBox.StandardButton.Discard)
+    assert not w.isVisible()
+    assert row(store, SaraPlan, case_id) is None and row(store, Note, case_id) is None
+
+
+def test_save_on_closing_after_a_conflict_keeps_the_window_and_the_text(qtbot, store, case_id):
+    from PySide6.QtWidgets import QMessageBox
+
+    a = open_window(qtbot, store, case_id)
+    b = open_window(qtbot, store, case_id)
+    a.summary_edit.setText("A's summary")
+    qtbot.mouseClick(a.summary_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: a.message.text() == "Changes saved.", timeout=10_000)
+    b.summary_edit.setText("B's summary")
+    qtbot.mouseClick(b.summary_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: b.conflict_bar.isVisible(), timeout=10_000)
+    b.summary_edit.setFocus()
+    press_escape(qtbot, b)
+    answer(qtbot, b, QMessageBox.StandardButton.Save)
+    qtbot.waitUntil(lambda: b.message.text() != "Saving…" and bool(b.conflict_bar.text()),
+                    timeout=10_000)  # fmt: skip
+    qtbot.wait_until(lambda: not b._tasks, timeout=10_000)
+    assert b.isVisible() and b.summary_edit.text() == "B's summary"
+    assert row(store, Case, case_id).summary == "A's summary"
+    # A closes quietly: what it typed was saved
+    press_escape(qtbot, a)
+    assert not a.isVisible()
+
+
+def test_the_conflict_banner_does_not_grow_the_window(qtbot, store, case_id):
+    w = open_window(qtbot, store, case_id)
+    area = w.screen().availableGeometry()
+    assert w.height() <= area.height() - 40  # room for the title bar
+    w.resize(1280, 720)  # as on a 1366x768 station screen
+    qtbot.waitUntil(lambda: w.height() == 720)
+    before = w.height()
+    w._failed("This case was changed by someone else after you opened it.")
+    assert w.conflict_bar.isVisible()
+    qtbot.waitUntil(lambda: w.layout().geometry().height() > 0)
+    w.layout().activate()
+    assert w.height() == before
+    # the pages scroll: even with the banner the window may be far shorter than any station
+    # screen (it was 711 px on this font, 785 px on a station's, so it grew past the screen)
+    assert w.minimumSizeHint().height() < 480
+    close = next(b for b in w.findChildren(QPushButton) if b.text() == "Close")
+    assert close.isVisible() and close.mapTo(w, close.rect().bottomLeft()).y() < w.height()
+
+
+def test_a_very_long_timeline_entry_shows_its_first_lines(qtbot, store, case_id):
+    from hubapp.store import timeline
+
+    body = "<b>Report</b>\n" + "\n".join(f"Line {i} " + "word " * 40 for i in range(250))
+    body = body[:10_000].rstrip()  # the longest note there may be
+    timeline.add_note(store, case_id, body, "shared", None)
+    w = open_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(5)
+    model = w.timeline_model
+    r = next(i for i in range(model.rowCount()) if model.record(i).text == body)
+    shown = model.index(r, 4).data()
+    assert shown.endswith("…") and len(shown) <= 600 and shown.count("\n") <= 5
+    assert shown.startswith("<b>Report</b>\nLine 0")
+    tip = model.index(r, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;Report" in tip and "Line 47 word" in tip
+    qtbot.waitUntil(lambda: w.timeline_table.isVisible())
+    w._fit_visible()  # as after the tab is shown
+    assert w.timeline_table.rowHeight(r) < w.timeline_table.viewport().height() / 2
+    w.timeline_table.selectRow(r)
+    assert w.timeline_details.toPlainText() == body
+
+
+def test_opening_an_open_case_again_brings_its_window_forward(qtbot, store, case_id):
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store import lookups, setup
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    controller = Controller(window, store.path)
+    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
+                                 CaseList(store))  # fmt: skip
+    first = controller.open_case(case_id)
+    qtbot.waitUntil(lambda: first.view is not None, timeout=10_000)
+    first.showMinimized()
+    again = controller.open_case(case_id)
+    assert again is first and controller.case_windows == [first]
+    assert first.isVisible() and not first.isMinimized()
+    assert len([w for w in window.findChildren(CaseWindow) if w.isVisible()]) == 1
+    first.close()
+    qtbot.waitUntil(lambda: not controller.case_windows)
+    other = controller.open_case(case_id)  # once closed, a new window
+    assert other is not first and controller.case_windows == [other]
+    qtbot.waitUntil(lambda: other.view is not None, timeout=10_000)
+    other.close()
+
+
+def test_the_case_stays_selected_after_its_window_saves_and_closes(qtbot, demo_store):
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store import lookups, setup
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    controller = Controller(window, demo_store.path)
+    controller.db = OpenDatabase(demo_store, lookups.load(demo_store),
+                                 setup.current(demo_store), CaseList(demo_store))  # fmt: skip
+    window.attach(controller.db)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window.table.setFocus()
+    window.table.selectRow(3)
+    case_id = window.selected_case_id()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(controller.case_windows), timeout=10_000)
+    w = controller.case_windows[0]
+    qtbot.waitUntil(lambda: w.view is not None, timeout=10_000)
+    w.police_ref_edit.setText("CUM-20260501-0001")
+    with qtbot.waitSignal(w.saved, timeout=10_000):
+        qtbot.mouseClick(w.summary_save, Qt.MouseButton.LeftButton)
+    assert window.selected_case_id() == case_id  # the list refreshed and kept it
+    w.close()
+    window.refresh()  # F5, or any other refresh after closing
+    assert window.selected_case_id() == case_id
+    assert window.selected_case()[0] == case_id  # what File > Print offers

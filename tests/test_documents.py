@@ -402,3 +402,136 @@ def test_printing_to_a_printer_is_recorded_too(seeded):
         entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
     assert entry.kind == "disclosure" and entry.details["how"] == "printed"
     assert entry.details["to"] == "Front office" and entry.details["profile"] == "police"
+
+
+# --- contact details typed into free text -------------------------------------------------
+
+HOME_PHONE = "01946 123456"
+HOME_EMAIL = "ellie.h@example.co.uk"
+HOME_ADDRESS = "12 Fell View, Whitehaven CA28 7AB"
+TYPED = {
+    "note": f"Visited Eleanor Victoria Hutchinson at home. Tel {HOME_PHONE}",
+    "details": "Neighbour rang from 07700900321 and +44 (0)7700 900 654; "
+    "mail complaints@example.org",
+    "contact": f"Caller gave {HOME_EMAIL} and 01946123456",
+    "action": "Ring her on (01946) 123456 and visit 12 Fell View",
+    "decision": "Send the letter to 12 Fell View, Whitehaven CA28 7AB, or 0044 7700 900777",
+}
+LEAKS = ("01946", "123456", "07700", "900321", "900 654", "900777", "@example",
+         "Fell View", "CA28 7AB")  # fmt: skip
+
+
+@pytest.fixture
+def typed_contact_details(store):
+    """A case whose free texts all carry phone numbers, e-mails and a home address."""
+    case = new_case(store, "CAR-2026-0077", summary="Noise at the flats", details=TYPED["details"],
+                    location="Market Place", town="Whitehaven", postcode="CA28 7JG")  # fmt: skip
+    council = agency_id(store, "CUMBERLAND")
+    with store.write(reason="test data") as s:
+        _person(s, "Eleanor Victoria Hutchinson", "victim", case, phone=HOME_PHONE,
+                email=HOME_EMAIL, address=HOME_ADDRESS)  # fmt: skip
+        s.add(Assignment(id=uuid.uuid4(), case_id=case, agency_id=council, role="lead"))
+        s.add(Note(id=uuid.uuid4(), case_id=case, author="Housing Officer Lee",
+                   agency_id=council, visibility="shared", body=TYPED["note"]))  # fmt: skip
+        s.add(Contact(id=uuid.uuid4(), case_id=case, channel_id=s.scalar(select(Channel.id)),
+                      received_at=datetime(2026, 5, 1, 9), summary=TYPED["contact"]))  # fmt: skip
+        s.add(Action(id=uuid.uuid4(), case_id=case, agency_id=council, owner="ASB Officer Bell",
+                     description=TYPED["action"], due_on=TODAY + timedelta(3)))  # fmt: skip
+    meeting = meetings.plan_meeting(store, hub_id(store, "CAR"), TODAY + timedelta(2),
+                                    starts_at="10:00", place="Civic Centre", chair="Insp. Baird")  # fmt: skip
+    meetings.add_agenda_item(store, meeting, case, "priority_person", "Repeat victim")
+    meetings.record_decision(store, meeting, TYPED["decision"], case)
+    return store
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_partner_free_text_loses_phone_numbers_emails_and_home_addresses(
+    typed_contact_details, kind
+):
+    store = typed_contact_details
+    if kind == "case":
+        document = printing.case_summary(store, "CAR-2026-0077", "partner", today=TODAY)
+    elif kind == "pack":
+        document = printing.meeting_pack(store, "Carlisle", "partner", today=TODAY)
+    else:
+        document = printing.action_sheet(store, "Cumberland Council", "partner", hub="CAR",
+                                         today=TODAY)  # fmt: skip
+    all_text = text(document)
+    for leak in LEAKS:
+        assert leak not in all_text, f"{leak} printed in the partner {kind}"
+    assert "[phone removed]" in all_text
+    if kind == "case":
+        assert "Visited E. V. H. at home. Tel [phone removed]" in all_text
+        assert "Neighbour rang from [phone removed] and [phone removed]; mail [email removed]" \
+            in all_text  # fmt: skip
+        assert "Caller gave [email removed] and [phone removed]" in all_text
+        assert "Market Place, Whitehaven CA28 7JG" in all_text  # the case's own place stays
+    if kind in ("case", "actions"):
+        assert "Ring her on [phone removed] and visit [address removed]" in all_text
+    if kind == "pack":
+        assert "Send the letter to [address removed], or [phone removed]" in all_text
+    police = text(printing.case_summary(store, "CAR-2026-0077", "police", today=TODAY))
+    assert f"Tel {HOME_PHONE}" in police  # the police see what was typed
+
+
+def test_remove_contact_details_forms():
+    remove = profiles.remove_contact_details
+    for phone in ("01946 123456", "01946123456", "(01946) 123456", "01946-123-456",
+                  "07700 900123", "+44 7700 900123", "+447700900123", "+44 (0)7700 900 123",
+                  "0044 7700 900123", "020 7946 0000"):  # fmt: skip
+        assert remove(f"Tel: {phone}.") == "Tel: [phone removed].", phone
+    assert remove("a.b-c@mail.example.org") == "[email removed]"
+    # a recorded number is removed even without its 0; dates and references stay
+    assert remove("ring 7700 900123", [("07700 900123", "", "")]) == "ring [phone removed]"
+    for keep in ("On 01/02/2026 at 10:30", "Log CAR-2026-0042, ref 123456789", "3 people"):
+        assert remove(keep) == keep
+    recorded = [("", "", "12 Fell View, Whitehaven CA28 7AB")]
+    assert remove("at 12 fell  view; CA28 7AB", recorded) == (
+        "at [address removed]; [address removed]"
+    )
+    assert remove("Seen at 14 Abbey Road, Carlisle CA1 1AA") == "Seen at [address removed]"
+    assert remove("Seen at 14 Abbey Road, Carlisle CA1 1AA",
+                  keep=["14 Abbey Road, Carlisle CA1 1AA"]) == (
+        "Seen at 14 Abbey Road, Carlisle CA1 1AA")  # fmt: skip
+
+
+# --- the case's places --------------------------------------------------------------------
+
+
+def test_the_places_follow_the_cases_edited_location(store):
+    from hubapp.store import workflow
+    from hubapp.store.schema import Case, CasePlace, Place
+
+    case = new_case(store, "CAR-2026-0078", location="14 Abbey Road", town="Carlisle",
+                    postcode="CA1 1AA")  # fmt: skip
+    with store.write(reason="test data") as s:
+        for name, town, postcode in (("14 Abbey Road", "Carlisle", "CA1 1AA"),
+                                     ("14 abbey road", "Carlisle", "CA1 1AA")):  # fmt: skip
+            place = Place(id=uuid.uuid4(), name=name, town=town, postcode=postcode)
+            s.add(place)
+            s.flush()
+            s.add(CasePlace(id=uuid.uuid4(), case_id=case, place_id=place.id, role="location"))
+
+    def places_section(profile: str) -> str:
+        all_text = text(printing.case_summary(store, "CAR-2026-0078", profile, today=TODAY))
+        return all_text[all_text.index("Places Role Place") : all_text.index("Agencies and")]
+
+    # the linked place is the case's location: one line, not two
+    assert places_section("partner") == (
+        "Places Role Place Case location 14 Abbey Road, Carlisle CA1 1AA "
+    )
+    with store.read() as s:
+        version = s.get(Case, case).row_version
+    draft = workflow.SummaryDraft(summary="Youths on bikes in Bitts Park", location="Bitts Park",
+                                  town="Carlisle", postcode="CA3 9AA")  # fmt: skip
+    workflow.save_summary(store, case, version, draft, today=TODAY)
+    all_text = text(printing.case_summary(store, "CAR-2026-0078", "partner", today=TODAY))
+    assert "Location Bitts Park, Carlisle CA3 9AA" in all_text  # the header
+    assert places_section("partner") == (
+        "Places Role Place Case location Bitts Park, Carlisle CA3 9AA "
+        "Other location 14 Abbey Road, Carlisle CA1 1AA "
+    )
+    assert places_section("public") == (
+        "Places Role Place Case location Bitts Park, Carlisle CA3 "
+        "Other location Abbey Road, Carlisle CA1 "
+    )

@@ -201,10 +201,23 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
         .order_by(CasePerson.role, Person.full_name)
     ).all()  # fmt: skip
     known = [(p.full_name, p.locked_down) for p, _ in people_rows]
+    recorded = [(p.phone, p.email, p.address) for p, _ in people_rows]
+    linked_places = s.execute(
+        select(Place, CasePlace.role)
+        .join(CasePlace, CasePlace.place_id == Place.id)
+        .where(CasePlace.case_id == case.id, CasePlace.voided.is_(False))
+        .order_by(CasePlace.role, Place.name)
+    ).all()
+    # the places the document prints anyway: an address-like run naming one of them stays
+    keep = [profiles.place(r, case.location, case.town, case.postcode)] + [
+        profiles.place(r, pl.name, pl.town, pl.postcode) for pl, _ in linked_places
+    ]
 
     def text(value: str, limit: int = CELL_TEXT_MAX) -> str:
         if not r.free_text:
             return ""
+        if not r.contact_details:  # before cutting, so no number is cut in half
+            value = profiles.remove_contact_details(value, recorded, keep)
         value = _cut(value, limit)
         return value if r.names == "full" else profiles.scrub(value, known)
 
@@ -225,16 +238,8 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
                           p.locked_down), contact)
             )  # fmt: skip
 
-    places = [
-        (role.replace("_", " ").capitalize(), profiles.place(r, pl.name, pl.town, pl.postcode))
-        for pl, role in s.execute(
-            select(Place, CasePlace.role)
-            .join(CasePlace, CasePlace.place_id == Place.id)
-            .where(CasePlace.case_id == case.id, CasePlace.voided.is_(False))
-            .order_by(CasePlace.role, Place.name)
-        )
-    ]
-    places = list(dict.fromkeys(places))
+    places = case_places(r, case.location, case.town, case.postcode,
+                        [(pl.name, pl.town, pl.postcode, role) for pl, role in linked_places])  # fmt: skip
 
     contact_count = s.scalar(
         select(func.count()).where(Contact.case_id == case.id, Contact.voided.is_(False))
@@ -351,7 +356,7 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
         risk=label(RiskLevel, case.risk_level) if r.risk else "",
         priority=case.priority.capitalize(), sara_stage=label(SaraStage, case.sara_stage),
         lead_agency=named.lead_agency,
-        place=profiles.place(r, case.location, case.town, case.postcode),
+        place=keep[0],
         opened=format_date(case.opened_on), closed=format_date(case.closed_on),
         next_review=format_date(case.next_review_on) if r.free_text else "",
         outcome=case.outcome.replace("_", " ").capitalize() if case.outcome else "",
@@ -365,24 +370,57 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
     )  # fmt: skip
 
 
+CASE_LOCATION = "Case location"
+OTHER_LOCATION = "Other location"
+
+
+def case_places(r: Rules, location: str, town: str, postcode: str,
+                linked: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """The Places section as (role, place): the case's own location first (what the case
+    record says now, as the header prints it), then the places linked to the case that
+    print differently (``linked`` is name, town, postcode, role; a linked place left behind
+    when the case's location was edited is not a second "Location")."""
+    own = profiles.place(r, location, town, postcode)
+    out: list[tuple[str, str]] = [(CASE_LOCATION, own)] if own else []
+    seen = {_same_place(own)}
+    for name, ptown, ppostcode, role in linked:
+        text = profiles.place(r, name, ptown, ppostcode)
+        if not text or _same_place(text) in seen:
+            continue
+        seen.add(_same_place(text))
+        out.append((OTHER_LOCATION if role == "location"
+                    else role.replace("_", " ").capitalize(), text))  # fmt: skip
+    return out
+
+
+def _same_place(text: str) -> str:
+    return " ".join((text or "").replace(",", " ").casefold().split())
+
+
 def case_text(
     s: Session, case_ids: uuid.UUID | list[uuid.UUID], r: Rules, value: str, limit: int
 ) -> str:
     """Free text about one case or several (an agenda reason, a decision) under the rules:
     '' when the profile prints no free text; the names of the cases' people replaced when it
-    prints initials."""
+    prints initials, and contact details taken out when it shows none."""
     if not r.free_text:
         return ""
-    value = _cut(value, limit)
     if r.names == "full":
-        return value
+        return _cut(value, limit)
     ids = [case_ids] if isinstance(case_ids, uuid.UUID) else list(case_ids)
     people = s.execute(
-        select(Person.full_name, Person.locked_down)
+        select(Person.full_name, Person.locked_down, Person.phone, Person.email, Person.address)
         .join(CasePerson, CasePerson.person_id == Person.id)
         .where(CasePerson.case_id.in_(ids), CasePerson.voided.is_(False))
     ).all()
-    return profiles.scrub(value, [(n, bool(locked)) for n, locked in people])
+    if not r.contact_details:
+        keep = [profiles.place(r, c.location, c.town, c.postcode)
+                for c in s.scalars(select(Case).where(Case.id.in_(ids)))]  # fmt: skip
+        value = profiles.remove_contact_details(
+            value, [(p.phone, p.email, p.address) for p in people], keep
+        )
+    return profiles.scrub(_cut(value, limit),
+                          [(p.full_name, bool(p.locked_down)) for p in people])  # fmt: skip
 
 
 # --- a hub's picture for the pack's overview ----------------------------------------------
@@ -517,21 +555,35 @@ def agency_actions(
         q = q.where(Case.id.in_(case_ids))
     rows = s.execute(q).all()
     people: dict[uuid.UUID, list[tuple[str, bool]]] = defaultdict(list)
+    recorded: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)
+    keep: dict[uuid.UUID, list[str]] = defaultdict(list)
     if r.free_text and r.names != "full" and rows:
         ids = list({row[3] for row in rows})
         for start in range(0, len(ids), 500):
-            for cid, full_name, locked in s.execute(
-                select(CasePerson.case_id, Person.full_name, Person.locked_down)
+            chunk = ids[start : start + 500]
+            for cid, full_name, locked, phone, email, address in s.execute(
+                select(CasePerson.case_id, Person.full_name, Person.locked_down, Person.phone,
+                       Person.email, Person.address)
                 .join(Person, Person.id == CasePerson.person_id)
-                .where(CasePerson.case_id.in_(ids[start : start + 500]),
-                       CasePerson.voided.is_(False))
+                .where(CasePerson.case_id.in_(chunk), CasePerson.voided.is_(False))
             ):  # fmt: skip
                 people[cid].append((full_name, locked))
+                recorded[cid].append((phone, email, address))
+            for cid, location, town, postcode in s.execute(
+                select(Case.id, Case.location, Case.town, Case.postcode).where(
+                    Case.id.in_(chunk))
+            ):  # fmt: skip
+                keep[cid].append(profiles.place(r, location, town, postcode))
     out = []
     for a, agency, ref, cid in rows:
         description = ""
         if r.free_text:
-            description = _cut(a.description)
+            description = a.description or ""
+            if not r.contact_details:
+                description = profiles.remove_contact_details(
+                    description, recorded.get(cid, []), keep.get(cid, [])
+                )
+            description = _cut(description)
             if r.names != "full":
                 description = profiles.scrub(description, people.get(cid, []))
         out.append(

@@ -37,6 +37,11 @@ counts
 
 The replacement of names in free text is a second line of defence: it catches the full
 names of the people linked to the case as recorded, not nicknames or people never linked.
+Under a profile without contact details (partner), free text also loses every UK phone
+number and e-mail address ("[phone removed]", "[email removed]"), the recorded phone, e-mail
+and address of the case's people wherever they appear, and any run of a house number and a
+full postcode that is not the case's own place ("[address removed]"); see
+:func:`remove_contact_details`.
 Partners receive free text because they work the case; the public profile never prints any.
 
 The default is the safest profile (public).
@@ -145,6 +150,83 @@ def scrub(text: str, people: list[tuple[str, bool]]) -> str:
         pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in words) + r"\b", re.I)
         text = pattern.sub("[restricted]" if locked else initials(full_name), text)
     return text
+
+
+PHONE_REMOVED = "[phone removed]"
+EMAIL_REMOVED = "[email removed]"
+ADDRESS_REMOVED = "[address removed]"
+
+#: a UK phone number: 0 or +44 / 0044 (optionally "(0)"), then 9 or 10 more digits with
+#: spaces, hyphens, dots or brackets between them ("01946 123456", "(01946) 123456",
+#: "07700900123", "+44 (0)7700 900 123", "+447700900123")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?|\(?0)[1-9]"
+    r"(?:[ \t\-.)]{0,2}\d){8,9}(?!\d)"
+)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+#: a home-address-like run: a house number, up to six words, a full postcode
+#: ("7 Mill Lane, Carlisle CA2 5XY", "12a High St Keswick CA12 5JR")
+_HOME_ADDRESS = re.compile(
+    r"(?<![\w-])(?:flat|unit|apartment|apt)?[ \t]*\d{1,4}[a-z]?,?[ \t]+"
+    r"(?:[^\W\d][\w'\u2019.-]*,?[ \t]+){1,6}?[A-Z]{1,2}\d[A-Z\d]?[ \t]*\d[A-Z]{2}\b",
+    re.I,
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join((text or "").replace(",", " ").casefold().split())
+
+
+def _loose(text: str) -> str:
+    """A pattern for ``text`` as typed again: any case, any white space and commas between
+    its words."""
+    words = (text or "").replace(",", " ").split()
+    return r"(?<!\w)" + r"[\s,]*".join(re.escape(w) for w in words) + r"(?!\w)" if words else ""
+
+
+def _digits_pattern(phone: str) -> str:
+    """A recorded phone number as typed again: any spacing, with or without 0 / +44."""
+    digits = re.sub(r"\D", "", phone or "")
+    digits = re.sub(r"^(?:0044|44(?=\d{10}$)|0)", "", digits)
+    if len(digits) < 6:
+        return ""
+    prefix = r"(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)?"
+    return r"(?<![\d+])" + prefix + r"[\s\-.()]{0,2}".join(digits) + r"(?!\d)"
+
+
+def remove_contact_details(text: str, recorded: list[tuple[str, str, str]] | None = None,
+                           keep: list[str] | None = None) -> str:  # fmt: skip
+    """Free text with contact details taken out: UK phone numbers -> '[phone removed]',
+    e-mail addresses -> '[email removed]', house-number-and-postcode home addresses ->
+    '[address removed]'. ``recorded`` is (phone, e-mail, address) of the case's people as
+    recorded: each is removed wherever it appears, in whatever spacing (the address whole,
+    each of its lines holding a number, and its postcode). ``keep`` are places the document
+    prints anyway (the case's own location): an address-like run that is one of them stays.
+    """
+    if not text:
+        return text
+    text = _EMAIL.sub(EMAIL_REMOVED, text)
+    text = _PHONE.sub(PHONE_REMOVED, text)
+    for phone, email, address in recorded or []:
+        if pattern := _digits_pattern(phone):
+            text = re.sub(pattern, PHONE_REMOVED, text)
+        if email and email.strip():
+            text = re.sub(re.escape(email.strip()), EMAIL_REMOVED, text, flags=re.I)
+        if address and address.strip():
+            parts = [address] + [p for p in address.split(",") if re.search(r"\d", p)]
+            code = _POSTCODE.search(address)
+            if code:
+                parts.append(code.group(0))
+            for part in sorted(parts, key=len, reverse=True):
+                if pattern := _loose(part):
+                    text = re.sub(pattern, ADDRESS_REMOVED, text, flags=re.I)
+    kept = [_flat(k) for k in keep or [] if k]
+
+    def home(m: re.Match) -> str:
+        found = _flat(m.group(0))
+        return m.group(0) if any(found in k for k in kept) else ADDRESS_REMOVED
+
+    return _HOME_ADDRESS.sub(home, text)
 
 
 #: flat or unit numbers, and house numbers before a name ("12 Abbey Road", "12a, Abbey Road")

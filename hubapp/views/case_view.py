@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -149,8 +150,42 @@ def _table(model: RecordTableModel, name: str, parent=None) -> QTableView:
     return t
 
 
-def _fit_rows(table: QTableView) -> None:
+def _fit_rows(table: QTableView, lines: int = 6) -> None:
+    """Row heights for wrapped text, each at most ``lines`` lines of text tall: a long
+    text must not push a row's other cells out of view (its tooltip holds all of it)."""
     table.resizeRowsToContents()
+    tallest = table.fontMetrics().lineSpacing() * lines + 8
+    for row in range(table.model().rowCount()):
+        if table.rowHeight(row) > tallest:
+            table.setRowHeight(row, tallest)
+
+
+#: room for the title bar and frame, which a window's resize() does not include
+FRAME_ALLOWANCE = 40
+#: a timeline row shows at most this much of an entry's text (the tooltip and the details
+#: under the table hold all of it)
+TIMELINE_LINES = 6
+TIMELINE_CHARS = 600
+
+
+def shorten(text: str, lines: int = TIMELINE_LINES, chars: int = TIMELINE_CHARS) -> str:
+    """The first ``lines`` lines and ``chars`` characters of a text, with "…" if cut."""
+    text = (text or "").rstrip()
+    kept = text.splitlines()[:lines]
+    short = "\n".join(kept)
+    if len(short) > chars:
+        short = short[: chars - 1].rstrip()
+    return short if short == text else short.rstrip() + "…"
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A tab page in a frameless scroll area: the page keeps its size hints, the tab does
+    not impose them on the window."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 def _right(button: QPushButton) -> QHBoxLayout:
@@ -198,6 +233,12 @@ class CaseWindow(QDialog):
         self.sara_version = 0
         self._tasks: set[Task] = set()
         self._problems: dict[str, ProblemLabel] = {}
+        #: the Summary tab and the SARA plan as last loaded or saved (to tell unsaved edits)
+        self._saved_summary = None
+        self._saved_sara = None
+        #: the "Save changes / Discard / Cancel" question on closing, while it is open
+        self.unsaved_box: QMessageBox | None = None
+        self._closing = False
         self.setWindowTitle(tr("Case"))
         self._build()
         self._fit_screen()
@@ -246,13 +287,15 @@ class CaseWindow(QDialog):
 
         self.tabs = QTabWidget(self, objectName="caseTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_summary(), tr("&Summary"))
+        # each page scrolls when the window is short: a banner above the tabs takes its room
+        # from the page, never grows the window past the screen
+        self.tabs.addTab(_scrolling(self._build_summary()), tr("&Summary"))
         self.contacts_tab = self.tabs.addTab(self._build_contacts(), tr("&Contacts"))
         self.tabs.addTab(self._build_people(), tr("&People && places"))
         self.sara_tab = self.tabs.addTab(self._build_sara(), tr("SA&RA plan"))
         self.tabs.addTab(self._build_actions(), tr("&Actions"))
-        self.tabs.addTab(self._build_timeline(), tr("&Timeline"))
-        self.tabs.addTab(self._build_interventions(), tr("&Interventions"))
+        self.tabs.addTab(_scrolling(self._build_timeline()), tr("&Timeline"))
+        self.tabs.addTab(_scrolling(self._build_interventions()), tr("&Interventions"))
         outer.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
 
@@ -269,13 +312,16 @@ class CaseWindow(QDialog):
         self._set_enabled(False)
 
     def _fit_screen(self) -> None:
-        """Most of a 1366x768 station screen; a comfortable size on a bigger one."""
+        """Most of a 1366x768 station screen; a comfortable size on a bigger one. The title
+        bar and frame are not in the size given to resize(): leave room for them, and never
+        let the window grow taller than the screen (the pages scroll instead)."""
         screen = self.parent().screen() if self.parent() else self.screen()
         area = screen.availableGeometry() if screen is not None else None
         if area is None:
             self.resize(1240, 720)
             return
-        width, height = min(1280, area.width() - 16), min(760, area.height() - 8)
+        width = min(1280, area.width() - 16)
+        height = min(760, area.height() - FRAME_ALLOWANCE)
         self.resize(width, height)
         self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
 
@@ -434,7 +480,7 @@ class CaseWindow(QDialog):
         self.summary_save = QPushButton(tr("&Save changes"), page, objectName="summarySave")
         self.summary_save.setToolTip(tr("Save the summary, details, risk and review (Ctrl+S)"))
         self.summary_save.setAutoDefault(False)
-        self.summary_save.clicked.connect(self.save_summary)
+        self.summary_save.clicked.connect(lambda: self.save_summary())
         save_row.addWidget(self.summary_save)
         right.addLayout(save_row)
         holder = QWidget(page)
@@ -518,7 +564,7 @@ class CaseWindow(QDialog):
         self.sara_save = QPushButton(tr("Save SARA &plan"), page, objectName="saraSave")
         self.sara_save.setAutoDefault(False)
         self.sara_save.setToolTip(tr("Save the plan (Ctrl+S)"))
-        self.sara_save.clicked.connect(self.save_sara)
+        self.sara_save.clicked.connect(lambda: self.save_sara())
         top.addWidget(self.sara_save)
         outer.addLayout(top)
 
@@ -636,7 +682,7 @@ class CaseWindow(QDialog):
             Column(tr("What"), lambda e: KIND_LABELS.get(e.kind, e.kind)),
             Column(tr("Entry"), lambda e: e.title),
             Column(tr("By"), lambda e: e.by),
-            Column(tr("Text"), lambda e: e.text, tooltip=True),
+            Column(tr("Text"), lambda e: shorten(e.text), tooltip=lambda e: e.text),
         ], self)  # fmt: skip
         self.timeline_table = _table(self.timeline_model, "timelineTable", self)
         page = QWidget(self)
@@ -644,6 +690,18 @@ class CaseWindow(QDialog):
         lay.setContentsMargins(4, 8, 4, 4)
         split = QSplitter(Qt.Orientation.Vertical, page)
         split.addWidget(self.timeline_table)
+        # the selected entry in full (a row shows the first lines of a long report)
+        self.timeline_details = QPlainTextEdit(page, objectName="timelineDetails")
+        self.timeline_details.setReadOnly(True)
+        self.timeline_details.setTabChangesFocus(True)
+        self.timeline_details.setPlaceholderText(tr("Select an entry to read all of it here."))
+        self.timeline_details.setMinimumHeight(self.timeline_details.fontMetrics().lineSpacing()
+                                               * 3 + 14)  # fmt: skip
+        split.addWidget(self.timeline_details)
+        self.timeline_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._timeline_selected()
+        )
+        self.timeline_model.modelReset.connect(self._timeline_selected)
         for i, w in enumerate([112, 100, 250, 150]):
             self.timeline_table.setColumnWidth(i, w)
         box = QGroupBox(tr("Add a note"), page)
@@ -671,7 +729,7 @@ class CaseWindow(QDialog):
         row.addStretch(1)
         self.note_button = QPushButton(tr("Add &note"), box, objectName="noteButton")
         self.note_button.setAutoDefault(False)
-        self.note_button.clicked.connect(self.add_note)
+        self.note_button.clicked.connect(lambda: self.add_note())
         row.addWidget(self.note_button)
         blay.addLayout(row)
         blay.addWidget(self._problem("agency"))
@@ -679,9 +737,15 @@ class CaseWindow(QDialog):
         split.addWidget(box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 1)
         split.setChildrenCollapsible(False)
         lay.addWidget(split)
         return page
+
+    def _timeline_selected(self) -> None:
+        rows = self.timeline_table.selectionModel().selectedRows()
+        entry = rows[0].data(RecordRole) if rows else None
+        self.timeline_details.setPlainText(entry.text if entry is not None else "")
 
     def _build_interventions(self) -> QWidget:
         self.interventions_model = RecordTableModel([
@@ -738,7 +802,7 @@ class CaseWindow(QDialog):
         self._field(af, tr("Con&ditions"), self.iv_conditions, "iv_conditions")
         self.iv_add = QPushButton(tr("Add &intervention"), add, objectName="ivAdd")
         self.iv_add.setAutoDefault(False)
-        self.iv_add.clicked.connect(self.add_intervention)
+        self.iv_add.clicked.connect(lambda: self.add_intervention())
         af.addRow("", _right(self.iv_add))
         forms.addWidget(add, 3)
 
@@ -823,6 +887,8 @@ class CaseWindow(QDialog):
         self.reload_button.hide()
         self.message.setText("")
         self._fill(view)
+        self._saved_summary = self.summary_draft()
+        self._saved_sara = self.sara_draft()
         self._set_enabled(True)
         self.loaded.emit(view)
 
@@ -992,8 +1058,10 @@ class CaseWindow(QDialog):
             self.message.setText(problems[0].message)
 
     def _run(self, fn: Callable, *args, ok: Callable[[Any], None], keys: tuple[str, ...] = (),
-             prefix: str = "", button: QPushButton | None = None) -> None:  # fmt: skip
-        """Run a save in the background; show its problems next to the fields."""
+             prefix: str = "", button: QPushButton | None = None,
+             then: Callable[[bool], None] | None = None) -> None:  # fmt: skip
+        """Run a save in the background; show its problems next to the fields. ``then(saved)``
+        is called at the end, True once ``ok`` has run, False on problems or a failure."""
         from hubapp.store.workflow import CaseworkError
 
         def job(_ctx):
@@ -1010,15 +1078,21 @@ class CaseWindow(QDialog):
                 message, problems = value
                 self._show_problems(problems, prefix, keys)
                 self.message.setText(message)
+                if then is not None:
+                    then(False)
                 return
             self._show_problems([], prefix, keys)
             self.conflict_bar.hide()
             self.reload_button.hide()
             ok(value)
+            if then is not None:
+                then(True)
 
         def failed(message: str) -> None:
             if button is not None:
                 button.setEnabled(True)
+            if then is not None:
+                then(False)
 
         if button is not None:
             button.setEnabled(False)
@@ -1069,21 +1143,24 @@ class CaseWindow(QDialog):
             police_log_ref=self.police_ref_edit.text(), council_ref=self.council_ref_edit.text(),
         )  # fmt: skip
 
-    def save_summary(self) -> None:
+    def save_summary(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
         from hubapp.store import workflow
+
+        draft = self.summary_draft()
 
         keys = ("summary", "details", "location", "town", "postcode", "risk_level", "priority",
                 "sara_stage", "next_review_on", "police_log_ref", "council_ref")  # fmt: skip
 
         def ok(version: int) -> None:
             self.case_version = version
+            self._saved_summary = draft
             self._after_save(tr("Changes saved."))
             self._refresh_header_from_form()
 
-        self._run(workflow.save_summary, self.store, self.case_id, self.case_version,
-                  self.summary_draft(), ok=ok, keys=keys, button=self.summary_save)  # fmt: skip
+        self._run(workflow.save_summary, self.store, self.case_id, self.case_version, draft,
+                  ok=ok, keys=keys, button=self.summary_save, then=then)  # fmt: skip
 
     def _refresh_header_from_form(self) -> None:
         self._refresh_quietly()
@@ -1124,21 +1201,24 @@ class CaseWindow(QDialog):
         values = {name: edit.toPlainText() for name, edit in self.sara_fields.items()}
         return SaraDraft(**values, impact_goal=self.impact_goal.currentData() or "")
 
-    def save_sara(self) -> None:
+    def save_sara(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
         from hubapp.store import sara
 
+        draft = self.sara_draft()
+
         def ok(version: int) -> None:
             self.sara_version = version
+            self._saved_sara = draft
             self.sara_saved.setText(tr("Plan version {0}").format(version))
             self._after_save(tr("SARA plan saved."))
 
         keys = tuple(f"sara_{n}" for n in self.sara_fields) + ("sara_impact_goal",)
-        self._run(sara.save, self.store, self.case_id, self.sara_version, self.sara_draft(),
-                  ok=ok, keys=keys, prefix="sara_", button=self.sara_save)  # fmt: skip
+        self._run(sara.save, self.store, self.case_id, self.sara_version, draft,
+                  ok=ok, keys=keys, prefix="sara_", button=self.sara_save, then=then)  # fmt: skip
 
-    def add_note(self) -> None:
+    def add_note(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
         from hubapp.store import timeline
@@ -1150,7 +1230,8 @@ class CaseWindow(QDialog):
 
         self._run(timeline.add_note, self.store, self.case_id, self.note_edit.toPlainText(),
                   self.note_visibility.currentData(), self.note_agency.currentData(), ok=ok,
-                  keys=("body", "agency", "visibility"), button=self.note_button)  # fmt: skip
+                  keys=("body", "agency", "visibility"), button=self.note_button,
+                  then=then)  # fmt: skip
 
     def intervention_draft(self):
         from hubapp.store.interventions import InterventionDraft
@@ -1167,7 +1248,7 @@ class CaseWindow(QDialog):
             conditions=self.iv_conditions.toPlainText(),
         )  # fmt: skip
 
-    def add_intervention(self) -> None:
+    def add_intervention(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
         from hubapp.store import interventions
@@ -1182,7 +1263,7 @@ class CaseWindow(QDialog):
         self._run(interventions.add, self.store, self.case_id, self.intervention_draft(),
                   ok=ok, keys=("iv_type", "iv_target", "iv_agency", "iv_issued_on",
                                "iv_expires_on", "iv_conditions"), prefix="iv_",
-                  button=self.iv_add)  # fmt: skip
+                  button=self.iv_add, then=then)  # fmt: skip
 
     def _selected_intervention(self):
         rows = self.interventions_table.selectionModel().selectedRows()
@@ -1220,13 +1301,95 @@ class CaseWindow(QDialog):
                   button=self.end_button)  # fmt: skip
 
     # -- closing -----------------------------------------------------------------------------------
-    def closeEvent(self, e) -> None:
+    def unsaved(self) -> list[str]:
+        """What would be lost by closing now: the Summary tab's fields, the SARA plan, a
+        note or an intervention being typed (as words for the question)."""
+        if self.view is None:
+            return []
+        out = []
+        if self._saved_summary is not None and self.summary_draft() != self._saved_summary:
+            out.append(tr("the case's summary fields"))
+        if self._saved_sara is not None and self.sara_draft() != self._saved_sara:
+            out.append(tr("the SARA plan"))
+        if self.note_edit.toPlainText().strip():
+            out.append(tr("the note being written"))
+        if (self.iv_conditions.toPlainText().strip() or self.iv_type.currentIndex() > 0
+                or self.iv_target.currentIndex() > 0):  # fmt: skip
+            out.append(tr("the intervention being added"))
+        return out
+
+    def _savers(self) -> list[Callable[..., None]]:
+        """The saves that keep what :meth:`unsaved` lists, in that order."""
+        out: list[Callable[..., None]] = []
+        if self._saved_summary is not None and self.summary_draft() != self._saved_summary:
+            out.append(self.save_summary)
+        if self._saved_sara is not None and self.sara_draft() != self._saved_sara:
+            out.append(self.save_sara)
+        if self.note_edit.toPlainText().strip():
+            out.append(self.add_note)
+        if (self.iv_conditions.toPlainText().strip() or self.iv_type.currentIndex() > 0
+                or self.iv_target.currentIndex() > 0):  # fmt: skip
+            out.append(self.add_intervention)
+        return out
+
+    def reject(self) -> None:
+        """Esc, Close and the window's close button all come here: with nothing unsaved the
+        window closes; otherwise it asks first (Save changes / Discard / Cancel)."""
+        if self._closing or not self.unsaved():
+            self._close_now()
+        elif self.unsaved_box is None:
+            self._ask_unsaved()
+
+    def _ask_unsaved(self) -> None:
+        Button = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Unsaved changes"),
+                          tr("Save your changes to {0} before closing?").format(
+                              self.view.reference if self.view else tr("this case")),
+                          Button.Save | Button.Discard | Button.Cancel, self)  # fmt: skip
+        box.setObjectName("unsavedBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(tr("Not saved yet: {0}.").format(", ".join(self.unsaved())))
+        box.button(Button.Save).setText(tr("&Save changes"))
+        box.button(Button.Discard).setText(tr("&Discard"))
+        box.setDefaultButton(Button.Cancel)
+        box.setEscapeButton(Button.Cancel)
+        box.finished.connect(lambda _code: self._unsaved_answered(box))
+        self.unsaved_box = box
+        box.open()
+
+    def _unsaved_answered(self, box: QMessageBox) -> None:
+        self.unsaved_box = None
+        choice = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+        box.deleteLater()
+        if choice == QMessageBox.StandardButton.Discard:
+            self._close_now()
+        elif choice == QMessageBox.StandardButton.Save:
+            self.save_and_close()
+
+    def save_and_close(self) -> None:
+        """Run the saves one after the other; close once all succeeded. A problem or a
+        conflict stops there and keeps the window open with everything typed."""
+        savers = self._savers()
+
+        def step(saved: bool = True) -> None:
+            if not saved:
+                return
+            if not savers:
+                self._close_now()
+                return
+            savers.pop(0)(then=step)
+
+        step()
+
+    def _close_now(self) -> None:
+        self._closing = True
         for task in list(self._tasks):
             try:
                 task.succeeded.disconnect()
             except (RuntimeError, TypeError):
                 pass
-        super().closeEvent(e)
+        super().reject()
+        self._closing = False
 
 
 def load_job_quiet(_ctx, store, case_id):
