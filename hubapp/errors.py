@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-OWN_ERRORS = frozenset({"StoreError", "EditConflict", "CaseNotFound", "UsageError"})
+OWN_ERRORS = frozenset({"StoreError", "EditConflict", "CaseNotFound", "UsageError", "WriteError"})
 
 
 def _own(exc: BaseException) -> bool:

@@ -78,6 +78,46 @@ def test_adding_shows_problems_next_to_fields_and_keeps_the_text(dialog, store, 
     assert entry.details["role"] == [None, "support"]
 
 
+def test_a_date_that_does_not_exist_is_named_and_a_new_action_is_not_overdue(
+    dialog, store, ids, qtbot
+):
+    type_into(qtbot, dialog.description, "Patrol Bitts Park")
+    type_into(qtbot, dialog.due.edit, "31/02/2027")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.errors["due_on"].text() == "There is no 31/02/2027."
+    dialog.due.edit.clear()
+    type_into(qtbot, dialog.due.edit, "01/01/2020")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.errors["due_on"].text() == (
+        "The due date 01/01/2020 has already passed; a new action needs today or a later date."
+    )
+    assert stored(store, ids["case"], ids["police"]) == []
+    dialog.due.edit.clear()
+    type_into(qtbot, dialog.due.edit, format_date(TODAY))  # today is fine
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    [action] = stored(store, ids["case"], ids["police"])
+    assert action.due_on == TODAY
+
+    # an existing action keeps a date that has passed since, and may be edited
+    edit_action(store, action.id, action.row_version, ActionDraft("Patrol Bitts Park", "",
+                TODAY - timedelta(days=30)), today=TODAY - timedelta(days=40))  # fmt: skip
+    dialog.reload()
+    dialog.load(actions_for_case_agency(store, ids["case"], ids["police"], TODAY)[0])
+    assert dialog.due.edit.text() == format_date(TODAY - timedelta(days=30))
+    type_into(qtbot, dialog.owner, "PC Walker")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.errors["due_on"].isVisible()
+    [action] = stored(store, ids["case"], ids["police"])
+    assert (action.owner, action.due_on) == ("PC Walker", TODAY - timedelta(days=30))
+
+    # the completion date is named the same way
+    dialog.completed.edit.clear()
+    type_into(qtbot, dialog.completed.edit, "29/02/2026")
+    type_into(qtbot, dialog.outcome, "Patrolled")
+    qtbot.mouseClick(dialog.complete_button, Qt.MouseButton.LeftButton)
+    assert dialog.errors["completed_on"].text() == "There is no 29/02/2026."
+
+
 def test_complete_needs_an_outcome_then_reopen(dialog, store, ids, qtbot):
     add_action(store, ids["case"], ids["police"], ActionDraft("Visit", "PC Walker"),
                assign_if_missing=True, today=TODAY)  # fmt: skip

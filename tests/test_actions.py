@@ -119,6 +119,16 @@ def test_due_date_rules():
     assert validate(draft(due_on=datetime(2026, 12, 1, 9, 0)), TODAY) == []
 
 
+def test_a_new_action_is_not_due_in_the_past():
+    assert validate(draft(due_on=date(2020, 1, 1)), TODAY, new=True) == [
+        Problem("due_on", "The due date 01/01/2020 has already passed; a new action needs "
+                "today or a later date.")
+    ]  # fmt: skip
+    assert validate(draft(due_on=TODAY), TODAY, new=True) == []
+    assert validate(draft(due_on=None), TODAY, new=True) == []
+    assert validate(draft(due_on=date(2020, 1, 1)), TODAY) == []  # an existing one keeps it
+
+
 def test_a_draft_cannot_finish_an_action():
     assert fields(validate(draft(status="done"), TODAY)) == ["status"]
     assert fields(validate(draft(status="cancelled"), TODAY)) == ["status"]

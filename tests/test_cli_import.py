@@ -40,7 +40,10 @@ def test_import_reports_each_reject_on_stderr_and_exits_non_zero(db, tmp_path):
     assert r.returncode == 1
     assert r.stderr.splitlines() == [
         'hubapp: the column "Officer" is not one hubapp imports; it was ignored.',
-        'hubapp: line 3: the category "Noize" is not known.',
+        'hubapp: line 3: the category "Noize" is not known (known: Antisocial behaviour – '
+        "environmental, Antisocial behaviour – nuisance, Antisocial behaviour – personal, "
+        "Criminal damage, Drugs, Fly-tipping, Other, Parking, Request for visible policing, "
+        "Road safety, Vulnerability concern).",
     ]
     rejects = tmp_path / "log.rejects.csv"
     assert r.stdout.strip() == (

@@ -304,8 +304,10 @@ def test_a_folder_refusing_new_files_keeps_the_old_file(store, data, tmp_path, m
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
     monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
-    with pytest.raises(PermissionError):
+    with pytest.raises(OSError) as err:
         export_actions(store, path, "xlsx")
+    assert err.value.errno == errno.EACCES
+    assert str(err.value) == f"Cannot write {path}: permission denied."
     assert path.read_bytes() == b"the previous export"
 
 

@@ -168,3 +168,51 @@ def test_streams_many_cases_in_batches(demo_store, tmp_path):
     assert n == len(cases) == 3000
     assert len({c["reference"] for c in cases}) == 3000
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_in_a_missing_folder_is_one_sentence_naming_that_file(store, cases, tmp_path,
+                                                                     capsys, fmt):  # fmt: skip
+    from hubapp import cli
+
+    target = tmp_path / "no" / "such" / f"cases.{fmt}"
+    path = store.path
+    store.close()
+    code = cli.main(["--db", str(path), "export", "cases", "--format", fmt, "-o", str(target)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == f"hubapp: Cannot write {target}: no such folder.\n"
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_a_folder_that_takes_no_files_names_the_file_not_the_temporary_one(store, cases,
+                                                                          capsys):  # fmt: skip
+    from hubapp import cli
+
+    path = store.path
+    store.close()
+    code = cli.main(["--db", str(path), "export", "cases", "-o", "/proc/nope.csv"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == "hubapp: Cannot write /proc/nope.csv: files cannot be made in that folder.\n"
+    assert ".part" not in err
+
+
+def test_the_writer_words_each_failure_for_the_file_asked_for(tmp_path):
+    import errno
+
+    from hubapp.store.export import WriteError, atomic_write
+
+    target = tmp_path / "x.csv"
+    for code, words in [(errno.EACCES, "permission denied"), (errno.ENOSPC, "the disk is full"),
+                        (errno.EROFS, "the disk is read-only")]:  # fmt: skip
+
+        def fail(_fh, code=code):
+            raise OSError(code, os.strerror(code))
+
+        with pytest.raises(WriteError) as err:
+            atomic_write(target, fail)
+        assert str(err.value) == f"Cannot write {target}: {words}."
+        assert err.value.errno == code and err.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind

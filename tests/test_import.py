@@ -17,6 +17,10 @@ from hubapp.store.importer import ImportCancelled, ImportRefused, import_file
 from hubapp.store.schema import AuditEntry, Case, CasePerson, Contact, Hub, Person
 
 NOW = datetime(2026, 11, 25, 12, 0)
+KNOWN_CATEGORIES = (
+    "Antisocial behaviour – environmental, Antisocial behaviour –"
+    " nuisance, Antisocial behaviour – personal, Criminal damage, Drugs, Fly-tipping, Other, Parking, Request for visible policing, Road safety, Vulnerability concern"
+)
 HEADING = "received,hub,channel,category,location,summary,details,reporter_name,reporter_contact"
 GOOD = "01/05/2026 09:30,Carlisle,101 call,Parking,Bitts Park,Cars on the verge,,,"
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -116,7 +120,9 @@ def test_every_reason_at_its_physical_line(store, tmp_path):
         "25/11/2026 11:59,CAR,walk in,drugs,Here,Good again,,,0" + "7" * 41,  # 21
     ]
     result = import_file(store, write(tmp_path, "\r\n".join(lines) + "\r\n"), now=NOW)
-    got = [(r.line, r.reason) for r in result.rejected]
+    # an unknown value's reason goes on to say what is accepted
+    got = [(r.line, r.reason.split(" (known: ")[0].split(" (did you mean")[0].rstrip(".") + ".")
+           for r in result.rejected]  # fmt: skip
     assert got == [
         (5, 'the category "Noize" is not known.'),
         (6, 'the received date "01/01/2027" is in the future.'),
@@ -141,6 +147,36 @@ def test_every_reason_at_its_physical_line(store, tmp_path):
         assert s.scalars(select(Case.location)).one() == "Bitts\nPark\nCarlisle"
 
 
+def test_every_fault_of_a_row_in_one_reason_and_what_is_accepted(store, tmp_path):
+    lines = [
+        HEADING,
+        "01/01/2027,Narnia,101,Noize,Here,,bad\x00byte,,",  # 2: six faults
+        "01/05/2026,CAR,Pigeon,Parking,Here,No close match,,,",  # 3
+        "01/05/2026,Carlsle,call_101,Parking,Here,Close to Carlisle,,,",  # 4
+    ]
+    result = import_file(store, write(tmp_path, "\r\n".join(lines) + "\r\n"), now=NOW)
+    channels = ("101 call, Councillor, Facebook group, Neighbourhood Watch, Online form, "
+                "Partner referral, Patrol, Walk-in")  # fmt: skip
+    reasons = {r.line: r.reason for r in result.rejected}
+    assert reasons[2].split("; ") == [
+        "the details contains a control character (U+0000), which cannot be imported",
+        'the received date "01/01/2027" is in the future',
+        'the hub "Narnia" is not known (known: Allerdale, Barrow, Carlisle, Copeland, '
+        "South Lakeland)",
+        f'the channel "101" is not known (did you mean "101 call"? known: {channels})',
+        reasons[2].split("; ")[4],  # the category: checked below
+        "the summary is missing.",
+    ]
+    assert reasons[2].split("; ")[4].startswith('the category "Noize" is not known (known: ')
+    assert reasons[3] == f'the channel "Pigeon" is not known (known: {channels}).'
+    assert reasons[4].startswith('the hub "Carlsle" is not known (did you mean "Carlisle"? ')
+    # the rejects file keeps each row with its whole reason, at its line
+    assert result.rejects_path is not None
+    with result.rejects_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [row[-1] for row in rows[1:]] == [f"line {n}: {reasons[n]}" for n in (2, 3, 4)]
+
+
 def test_the_rejects_file_is_the_rows_as_given_formula_safe_with_reasons(store, tmp_path):
     body = (
         HEADING + ",Notes\r\n"
@@ -159,7 +195,8 @@ def test_the_rejects_file_is_the_rows_as_given_formula_safe_with_reasons(store, 
     assert rows[0] == HEADING.split(",") + ["Notes", "reason"]
     assert rows[1] == [
         "01/05/2026", "CAR", "call_101", "Noize", "'+44 1228", "'" + HOSTILE, "<b>&\nline two",
-        "'@Jo", "'-07700", "'=SUM(A1)", 'line 3: the category "Noize" is not known.',
+        "'@Jo", "'-07700", "'=SUM(A1)",
+        'line 3: the category "Noize" is not known (known: ' + KNOWN_CATEGORIES + ").",
     ]  # fmt: skip
     assert len(rows) == 2
 

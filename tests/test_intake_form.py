@@ -279,6 +279,21 @@ def test_typing_writes_a_draft_that_a_fresh_window_offers(qtbot, store):
     assert count(store, IntakeDraft) == 0  # saved: the draft went with it
 
 
+def test_a_resumed_draft_shows_its_problems_beside_the_fields_at_once(qtbot, store):
+    typed = intake.IntakeForm(hub="CAR", channel="call_101", received="20/11/2026 10:00",
+                              incident="21/11/2026 10:00", summary="Dealing at the bus station",
+                              postcode="CA1", location="Bus station")  # fmt: skip
+    draft_id = drafts.write(store, typed)
+    w = open_form(qtbot, store, form=drafts.load(store, draft_id), draft_id=draft_id)
+    assert "not a UK postcode" in w.messages["postcode"].problem
+    assert "after the report was received" in w.messages["incident"].problem
+    assert w.messages["postcode"].isVisible() and w.messages["incident"].isVisible()
+    # only what was typed is judged: the empty category waits for a save
+    assert not w.messages["category"].problem
+    assert QApplication.focusWidget() is w.channel  # not taken away to a problem
+    assert w.postcode.text() == "CA1"  # nothing typed is touched
+
+
 def test_escape_asks_only_when_something_was_typed_and_keeps_the_draft(qtbot, store):
     w = open_form(qtbot, store)
     qtbot.keyClick(w.channel, Qt.Key.Key_Escape)  # nothing typed: closes at once
@@ -315,6 +330,54 @@ def test_repeats_are_offered_and_the_report_attached(qtbot, store):
         ctrl_s(qtbot, w)  # no category needed: the case has one
     assert saved.args[0].attached and saved.args[0].reference == first.reference
     assert count(store, Case) == 1 and count(store, Contact) == 2
+
+
+def test_user_text_shows_as_typed_everywhere_in_the_form(qtbot, store):
+    """'<b>&' in a case's summary: the repeat, its tooltip, the drafts list, the risk
+    questions and every label of the form show it as typed (never as markup or a mnemonic)."""
+    import html
+
+    from PySide6.QtWidgets import QCheckBox, QLabel
+
+    from hubapp.store import risk
+    from hubapp.views.drafts_dialog import DraftsDialog
+    from hubapp.views.risk_dialog import RiskDialog
+
+    markup = "<b>& noise"
+    intake.save(store, intake.IntakeForm(
+        hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+        location="Bitts Park", town="Carlisle", summary=markup))  # fmt: skip
+    w = open_form(qtbot, store)
+    type_into(qtbot, w.location, "Bitts Park")
+    qtbot.waitUntil(lambda: w.repeats.count() == 1, timeout=5000)
+    item = w.repeats.item(0)
+    assert item.text().split("\n")[1] == markup
+    tip = item.toolTip()
+    assert tip.startswith("<p") and markup in html.unescape(tip) and markup not in tip
+    # every label: plain text, or (the risk result only) our own rich text
+    for label in w.findChildren(QLabel):
+        if label.text():
+            assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+    drafts.write(store, intake.IntakeForm(summary=markup))
+    dialog = DraftsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.list.item(0).text().startswith(markup)
+    assert markup in html.unescape(dialog.list.item(0).toolTip()) and markup not in (
+        dialog.list.item(0).toolTip())  # fmt: skip
+    assert all(label.textFormat() == Qt.TextFormat.PlainText
+               for label in dialog.findChildren(QLabel))  # fmt: skip
+
+    q = risk.questionnaire()
+    first = q.questions[0]
+    wording = type(first)(first.code, "Drugs & alcohol <b>misuse</b>?", first.weight)
+    q = type(q)((wording, *q.questions[1:]), q.medium_from, q.high_from, q.review_days)
+    risk_dialog = RiskDialog("<b>Ann</b> & co", None, questionnaire=q)
+    qtbot.addWidget(risk_dialog)
+    box = risk_dialog.findChild(QCheckBox, f"risk_{first.code}")
+    assert box.text() == "&1  Drugs && alcohol <b>misuse</b>?"  # shows "Drugs & alcohol"
+    intro = risk_dialog.findChildren(QLabel)[0]
+    assert intro.textFormat() == Qt.TextFormat.PlainText and "<b>Ann</b> & co" in intro.text()
 
 
 def test_a_stale_answer_is_dropped(qtbot, store):

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
 
 from hubapp.documents.profiles import Profile
@@ -167,6 +168,31 @@ def test_the_preview_renders_the_pages_in_the_background(qtbot, demo_store, book
     image = window.view.pages.image(0, 36)  # half an A4 page's width at 72 dpi
     assert 290 <= image.width() <= 300 and image.pixelColor(5, 5).name() == "#ffffff"
     assert disclosures(demo_store) == []  # looking is not disclosing
+
+
+def test_the_status_speaks_of_the_current_choice_and_counts_pages_in_english(
+    qtbot, demo_store, books, a_case
+):
+    from hubapp.views.print_dialog import PreviewWindow
+
+    dialog = make(qtbot, demo_store, books, case=a_case)
+    with qtbot.waitSignal(dialog.built, timeout=20_000):
+        dialog.build()
+    document = dialog.document
+    pages = f"{document.pages} page{'' if document.pages == 1 else 's'}"
+    assert f": {pages}, Public profile" in dialog.status.text()
+    assert "1 pages" not in dialog.status.text()
+    window = PreviewWindow(document, dialog)
+    qtbot.addWidget(window)
+    assert any(f" · {pages} · " in label.text() for label in window.findChildren(QLabel))
+    window.reject()  # finished: the preview lets go of the PDF
+    dialog.profile_buttons[Profile.POLICE].setChecked(True)
+    assert "Public profile" not in dialog.status.text()  # not stale
+    with qtbot.waitSignal(dialog.built, timeout=20_000):
+        dialog.build()
+    assert "Police profile" in dialog.status.text()
+    dialog.kind_buttons[PACK].setChecked(True)  # another document: the status goes too
+    assert "Police profile" not in dialog.status.text()
 
 
 def test_the_meetings_hub_and_meeting_are_preselected(qtbot, demo_store, books):

@@ -59,3 +59,9 @@ def as_tooltip(text: str) -> str:
     if not text:
         return ""
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+
+
+def mnemonic_safe(text: str) -> str:
+    """User or reference text for a button, action or menu item: Qt reads "&" there as the
+    mark of the Alt key, so "Fire & Rescue" would show as "Fire  Rescue"; "&&" shows "&"."""
+    return text.replace("&", "&&")

@@ -233,7 +233,9 @@ class AssignmentGridModel(QAbstractTableModel):
             first = case.reference
             if case.priority == "high":
                 first += "  " + tr("▲ High priority")
-            summary = case.summary if len(case.summary) <= 34 else case.summary[:33] + "…"
+            summary = " ".join(case.summary.split())  # one line: the reference stays in view
+            if len(summary) > 34:
+                summary = summary[:33] + "…"
             return f"{first}\n{summary}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(
@@ -365,10 +367,20 @@ class AssignmentGridModel(QAbstractTableModel):
 
     def _change(self, case_ids: Sequence[uuid.UUID], write, text: str) -> bool:
         from hubapp.errors import describe, expected
+        from hubapp.store.assignments import LeadTaken
         from hubapp.store.cases import EditConflict
 
         try:
             changes = write()
+        except LeadTaken as exc:
+            self.reload_cases(case_ids)
+            self.refused.emit(
+                tr("{lead} is already the lead agency on {ref}. To make {agency} the lead, "
+                   "press H on its cell, or right-click the cell and choose \"Make {agency} "
+                   "the lead\"; {lead} then becomes support.").format(
+                    lead=exc.lead, ref=exc.reference, agency=exc.agency_short)
+            )  # fmt: skip
+            return False
         except EditConflict:
             self.reload_cases(case_ids)
             self.refused.emit(

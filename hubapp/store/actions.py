@@ -51,6 +51,7 @@ from hubapp.domain.codes import (
     AgencyRole,
     CaseStatus,
 )
+from hubapp.domain.formatting import format_date
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.store import audit
 from hubapp.store.assignments import (
@@ -155,13 +156,14 @@ def _date_problems(field: str, value: Any, what: str) -> list[Problem]:
     return []
 
 
-def validate(draft: ActionDraft, today: date) -> list[Problem]:
+def validate(draft: ActionDraft, today: date, *, new: bool = False) -> list[Problem]:
     """The problems with a draft, field by field (an empty list when it can be saved).
 
     Rules: the description is required and at most 2,000 characters; the owner at most 120
     characters; the due date, if any, no earlier than 2000 and no more than two years after
-    ``today``; the status open or in progress. Text is judged as it would be stored (control
-    characters removed, trimmed). Never raises, whatever the draft holds.
+    ``today``, and for a ``new`` action not before ``today`` (an existing action keeps the
+    date it has, overdue or not); the status open or in progress. Text is judged as it would
+    be stored (control characters removed, trimmed). Never raises, whatever the draft holds.
     """
     problems: list[Problem] = []
     try:
@@ -187,6 +189,14 @@ def validate(draft: ActionDraft, today: date) -> list[Problem]:
         if clean.due_on > _years_ahead(today, DUE_YEARS_AHEAD):
             problems.append(
                 Problem("due_on", "The due date is more than two years ahead; check the year.")
+            )
+        elif new and clean.due_on < today:
+            problems.append(
+                Problem(
+                    "due_on",
+                    f"The due date {format_date(clean.due_on)} has already passed; a new "
+                    "action needs today or a later date.",
+                )
             )
     if clean.status not in OPEN_ACTION_STATUSES:
         problems.append(

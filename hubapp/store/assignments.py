@@ -63,6 +63,18 @@ class RoleError(StoreError):
     """A change to an agency's part in a case that the rules refuse (one clear sentence)."""
 
 
+class LeadTaken(RoleError):
+    """Another agency already leads the case: the lead must be handed over instead
+    (:func:`hand_over_lead`). Carries the names, so a screen can say how it does that."""
+
+    def __init__(self, lead: str, reference: str, agency: str, agency_short: str) -> None:
+        super().__init__(
+            f"{lead} is already the lead agency on {reference}; hand over the lead instead."
+        )
+        self.lead, self.reference = lead, reference
+        self.agency, self.agency_short = agency, agency_short
+
+
 @dataclass(frozen=True)
 class AgencyColumn:
     """An agency taking part in a hub: one column of that hub's assignment grid."""
@@ -571,10 +583,7 @@ def apply_role(
         if role == AgencyRole.LEAD.value and effective_lead not in (None, agency.id):
             lead = s.get(Agency, effective_lead)
             name = lead.name if lead is not None else "Another agency"
-            raise RoleError(
-                f"{name} is already the lead agency on {case.reference}; "
-                "hand over the lead instead."
-            )
+            raise LeadTaken(name, case.reference, agency.name, agency.short_name)
 
     created = False
     if row is None and role is not None:

@@ -27,6 +27,7 @@ What every export does:
 from __future__ import annotations
 
 import csv
+import errno
 import logging
 import os
 import tempfile
@@ -221,6 +222,38 @@ def export_actions_to_stream(
 # --- writing files safely -----------------------------------------------------------------
 
 
+class WriteError(OSError):
+    """Writing ``filename`` failed. ``str()`` is one plain sentence naming the file the person
+    asked for (never the temporary file); ``errno`` is the cause's."""
+
+    def __init__(self, target: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause), str(target))
+        self.sentence = f"Cannot write {target}: {_why(target, cause)}."
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def _why(target: Path, cause: OSError) -> str:
+    code = cause.errno
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        if not target.parent.is_dir():
+            return "no such folder"
+        return "files cannot be made in that folder"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full"
+    if code == errno.EROFS:
+        return "the disk is read-only"
+    if code == errno.EISDIR:
+        return "it is a folder"
+    if code == errno.ENAMETOOLONG:
+        return "the name is too long"
+    reason = (cause.strerror or type(cause).__name__).rstrip(".")
+    return reason[:1].lower() + reason[1:]
+
+
 def atomic_write(
     target: Path,
     write: Callable[[IO[bytes]], None],
@@ -230,9 +263,13 @@ def atomic_write(
 
     ``write`` fills a temporary file (mode 0o600) in the target's folder; it is flushed to
     disk, then ``put_in_place(temp)`` moves it over the target (default: ``os.replace``).
-    On any failure the temporary file is removed and the target left as it was.
+    On any failure the temporary file is removed and the target left as it was; an OSError
+    comes out as :class:`WriteError`, worded for people about ``target``.
     """
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise WriteError(target, exc) from exc
     temp = Path(name)
     try:
         with os.fdopen(fd, "w+b") as fh:
@@ -246,11 +283,13 @@ def atomic_write(
             _sync_folder(target.parent)
         else:
             put_in_place(temp)
-    except BaseException:
+    except BaseException as exc:
         try:
             temp.unlink(missing_ok=True)
         except OSError:
             log.warning("Could not remove the temporary file %s", temp)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(target, exc) from exc
         raise
 
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -202,6 +203,9 @@ class _Reference:
     """Hubs, channels and categories by every key they may be written as."""
 
     tables: dict[str, dict[str, _Ref | None]] = field(default_factory=dict)
+    #: the names a value may take, per table: normalised name -> name, as shown to people
+    accepted: dict[str, dict[str, str]] = field(default_factory=dict)
+    _unknown: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def find(self, table: str, text: str) -> _Ref | None | str:
         """The item, or None when unknown, or "ambiguous"."""
@@ -209,6 +213,20 @@ class _Reference:
         if item is None and match_key(text) in self.tables[table]:
             return "ambiguous"
         return item
+
+    def not_known(self, table: str, text: str) -> str:
+        """'the channel "101" is not known (did you mean "101 call"? known: …)'; worked out
+        once per distinct value (a file may repeat one bad value on many rows)."""
+        reason = self._unknown.get((table, text))
+        if reason is None:
+            names = self.accepted.get(table, {})
+            typed = match_key(text)
+            close = difflib.get_close_matches(typed, list(names), n=1) if typed else []
+            hint = f'did you mean "{names[close[0]]}"? ' if close else ""
+            known = ", ".join(sorted(names.values(), key=str.casefold)) or "none"
+            reason = f'the {table} "{_shown(text)}" is not known ({hint}known: {known})'
+            self._unknown[(table, text)] = reason
+        return reason
 
 
 @dataclass(frozen=True)
@@ -440,51 +458,58 @@ def _text(values: list[str], columns: dict[str, int], column: str) -> str:
 def check_row(
     values: list[str], table: Table, reference: _Reference, now: datetime
 ) -> tuple[dict, str | None]:
-    """(parsed fields, None) or ({}, reason) for one row's values."""
+    """(parsed fields, None) or ({}, reason) for one row's values; the reason names every
+    fault of the row, joined by "; "."""
     if len(values) > len(table.heading) and any(v.strip() for v in values[len(table.heading) :]):
+        # the values are out of step with the columns: nothing else can be checked
         return {}, (
             f"the row has {len(values)} values but the heading has {len(table.heading)} "
             "columns (is there a comma in a value that is not in quotes?)."
         )
+    faults: list[str] = []
     texts = {c: _text(values, table.columns, c) for c in COLUMNS}
     for column, value in texts.items():
         bad = _CONTROL.search(value)
         if bad:
-            return {}, (
+            faults.append(
                 f"the {_LABELS[column]} contains a control character "
-                f"(U+{ord(bad.group()):04X}), which cannot be imported."
+                f"(U+{ord(bad.group()):04X}), which cannot be imported"
             )
     received = parse_received(texts["received"], now)
     if isinstance(received, str):
-        return {}, received
+        faults.append(received.removesuffix("."))
     found: dict[str, _Ref] = {}
     for table_name in ("hub", "channel", "category"):
         value = texts[table_name]
         if not value:
-            return {}, f"the {table_name} is missing."
+            faults.append(f"the {table_name} is missing")
+            continue
         item = reference.find(table_name, value)
         if item is None:
-            return {}, f'the {table_name} "{_shown(value)}" is not known.'
-        if item == "ambiguous":
-            return {}, f'the {table_name} "{_shown(value)}" matches more than one {table_name}.'
-        assert isinstance(item, _Ref)
-        if table_name == "hub" and not item.active:
-            return {}, f"the {item.name} hub is not open yet."
-        found[table_name] = item
+            faults.append(reference.not_known(table_name, value))
+        elif item == "ambiguous":
+            faults.append(f'the {table_name} "{_shown(value)}" matches more than one {table_name}')
+        elif table_name == "hub" and not item.active:
+            faults.append(f"the {item.name} hub is not open yet")
+        else:
+            assert isinstance(item, _Ref)
+            found[table_name] = item
     if not texts["summary"]:
-        return {}, "the summary is missing."
+        faults.append("the summary is missing")
     for column, limit in MAX_LENGTH.items():
         if len(texts[column]) > limit:
-            return {}, (
+            faults.append(
                 f"the {_LABELS[column]} is too long ({len(texts[column]):,} characters; "
-                f"at most {limit:,})."
+                f"at most {limit:,})"
             )
     contact = texts["reporter_contact"]
     if contact and "@" not in contact and len(contact) > MAX_PHONE:
-        return {}, (
+        faults.append(
             f"the reporter's phone number is too long ({len(contact):,} characters; "
-            f"at most {MAX_PHONE})."
+            f"at most {MAX_PHONE})"
         )
+    if faults:
+        return {}, "; ".join(faults) + "."
     return {"received_at": received, **found, "texts": texts}, None
 
 
@@ -518,6 +543,11 @@ def load_reference(store) -> _Reference:
                     else:
                         keys[key] = item
             ref.tables[table_name] = keys
+            ref.accepted[table_name] = {
+                match_key(item.name): item.name
+                for item in keys.values()
+                if item is not None and (item.active or table_name != "hub")
+            }
     return ref
 
 

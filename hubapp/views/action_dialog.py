@@ -54,21 +54,45 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("ActionDialog", text)
 
 
+class NoSuchDate(ValueError):
+    """Written as a date, but there is no such day (31/02/2027)."""
+
+
 def parse_date(text: str) -> date | None:
     """dd/mm/yyyy (or d/m/yy, with / . or -) or ISO yyyy-mm-dd; None for empty text;
-    ValueError for anything else."""
+    NoSuchDate for a date written right that does not exist; ValueError for anything else."""
     if not text.strip():
         return None
     m = _ISO.match(text)
     if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    m = _DATE.match(text)
-    if not m:
-        raise ValueError(text)
-    year = int(m[3])
-    if len(m[3]) == 2:
-        year += 2000
-    return date(year, int(m[2]), int(m[1]))
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = _DATE.match(text)
+        if not m:
+            raise ValueError(text)
+        year, month, day = int(m[3]), int(m[2]), int(m[1])
+        if len(m[3]) == 2:
+            year += 2000
+    try:
+        return date(year, month, day)
+    except ValueError:
+        if 1 <= month <= 12 and 1 <= day <= 31 and year >= 1:
+            raise NoSuchDate(text.strip()) from None  # 31/02, 29/02 in a common year
+        raise
+
+
+def date_problem(field: str, text: str, what: str, today: date):
+    """The Problem for a date that could not be read: one that does not exist is named."""
+    from hubapp.store.actions import Problem
+
+    try:
+        parse_date(text)
+    except NoSuchDate:
+        return Problem(field, tr("There is no {0}.").format(text.strip()))
+    except ValueError:
+        return Problem(field, tr("Type the {0} as dd/mm/yyyy, e.g. {1}.").format(
+            what, format_date(today)))  # fmt: skip
+    return None
 
 
 class DateField(QWidget):
@@ -460,18 +484,18 @@ class ActionDialog(QDialog):
     def _draft(self):
         """The form as an ActionDraft, and every problem with it (a date that cannot be
         read included)."""
-        from hubapp.store.actions import ActionDraft, Problem, validate
+        from hubapp.store.actions import ActionDraft, validate
 
         problems = []
         try:
             due = self.due.date()
         except ValueError:
             due = None
-            problems.append(Problem("due_on", tr("Type the due date as dd/mm/yyyy, e.g. {0}.")
-                                    .format(format_date(self.today()))))  # fmt: skip
+            problems.append(date_problem("due_on", self.due.edit.text(), tr("due date"),
+                                         self.today()))  # fmt: skip
         draft = ActionDraft(self.description.toPlainText(), self.owner.text(), due,
                             self.status.currentData())  # fmt: skip
-        return draft, problems + validate(draft, self.today())
+        return draft, problems + validate(draft, self.today(), new=self._line is None)
 
     def _attempt(self, write, success: str, select: uuid.UUID | None = None) -> bool:
         """Run one core change; show what it refused next to the fields, keep the form."""
@@ -531,7 +555,7 @@ class ActionDialog(QDialog):
         )  # fmt: skip
 
     def complete(self) -> bool:
-        from hubapp.store.actions import Problem, complete_action
+        from hubapp.store.actions import complete_action
 
         line = self._line
         if line is None:
@@ -539,9 +563,8 @@ class ActionDialog(QDialog):
         try:
             when = self.completed.date()
         except ValueError:
-            self.show_problems([Problem("completed_on", tr(
-                "Type the completion date as dd/mm/yyyy, e.g. {0}.").format(
-                    format_date(self.today())))])  # fmt: skip
+            self.show_problems([date_problem("completed_on", self.completed.edit.text(),
+                                             tr("completion date"), self.today())])  # fmt: skip
             return False
         outcome = self.outcome.toPlainText()
         return self._attempt(

@@ -1,7 +1,8 @@
 """The assignment grid page: who does what on the hub's cases, agreed in the room.
 
 Keys on a cell (or on several cells of one agency's column):
-L lead, S support, I informed, Delete (or N) no part; Enter or a double-click opens the
+L lead, S support, I informed, Delete (or N) no part, H hand the lead over to the cell's
+agency (the old lead becomes support); Enter or a double-click opens the
 agency's actions on the case; F2 or a click on a selected cell opens a list of the parts.
 Ctrl+Z undoes and Ctrl+Shift+Z or Ctrl+Y redoes a change of part (the undo stack holds the
 core's RoleChange records and reverses them with ``undo_roles``).
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.domain.codes import CaseStatus, SaraStage
-from hubapp.domain.formatting import plural
+from hubapp.domain.formatting import as_tooltip, mnemonic_safe, plural
 from hubapp.domain.rag import Rag
 from hubapp.models.assignment_grid import RAG_COLOURS, AssignmentGridModel, CaseIdRole
 from hubapp.views import banner
@@ -48,6 +49,8 @@ SETTINGS_KEY = "grid/columns/{hub}"
 COLUMN_SAMPLE = "2 open · due 00/00"
 #: the row header (case reference and summary) is this many characters wide
 HEADER_CHARS = 36
+#: a filter list is at most this many characters wide (its open list shows names in full)
+COMBO_CHARS = 28
 
 #: keys that set a part, with the part they set ("" removes it)
 ROLE_KEYS = {
@@ -108,12 +111,22 @@ class GridTable(QTableView):
     openRequested = Signal(object)
     #: F3: the user asked for the next cell with open actions
     nextActionsRequested = Signal()
+    #: H: the user asked to make the current cell's agency the lead (the lead hands over)
+    handOverRequested = Signal(object)
 
     def keyPressEvent(self, e) -> None:
         mods = e.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
             if e.key() in ROLE_KEYS and self.state() != QAbstractItemView.State.EditingState:
                 self.roleKeyPressed.emit(ROLE_KEYS[e.key()])
+                e.accept()
+                return
+            if (
+                e.key() == Qt.Key.Key_H
+                and self.currentIndex().isValid()
+                and self.state() != QAbstractItemView.State.EditingState
+            ):
+                self.handOverRequested.emit(self.currentIndex())
                 e.accept()
                 return
             if e.key() == Qt.Key.Key_F3:
@@ -205,6 +218,8 @@ class AssignmentGridPage(QWidget):
         for combo in (self.hub_combo, self.status_combo, self.category_combo,
                       self.priority_combo, self.sara_combo):  # fmt: skip
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # a long hub or category name must not widen the page past a small screen
+            combo.setMaximumWidth(combo.fontMetrics().horizontalAdvance("x" * COMBO_CHARS))
             combo.currentIndexChanged.connect(self.apply_filter)
             filters.addWidget(combo)
         filters.addSpacing(8)
@@ -250,13 +265,21 @@ class AssignmentGridPage(QWidget):
         t.roleKeyPressed.connect(self.set_role_for_selection)
         t.openRequested.connect(self._open_index)
         t.nextActionsRequested.connect(self.next_with_actions)
+        t.handOverRequested.connect(self.hand_over_lead)
         t.doubleClicked.connect(self._open_index)
         self.table = t
 
-        self.undo_action = self.undo_stack.createUndoAction(self, tr("&Undo"))
+        # The actions say what they undo ("Undo Fire && Rescue informed on …", the "&" of
+        # user and reference text doubled so it shows); the buttons keep a short fixed
+        # label with the whole description in their tooltip, so a long one cannot widen
+        # the page (and with it the main window).
+        stack = self.undo_stack
+        self.undo_action = QAction(tr("&Undo"), self, enabled=False)
         self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.redo_action = self.undo_stack.createRedoAction(self, tr("&Redo"))
+        self.undo_action.triggered.connect(stack.undo)
+        self.redo_action = QAction(tr("&Redo"), self, enabled=False)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(stack.redo)
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
@@ -264,11 +287,17 @@ class AssignmentGridPage(QWidget):
         self.open_action.triggered.connect(lambda: self._open_index(self.table.currentIndex()))
 
         undo = QToolButton(self, objectName="gridUndo")
-        undo.setDefaultAction(self.undo_action)
-        undo.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        undo.setText(tr("Undo"))
+        undo.clicked.connect(self.undo_action.trigger)
         redo = QToolButton(self, objectName="gridRedo")
-        redo.setDefaultAction(self.redo_action)
-        redo.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        redo.setText(tr("Redo"))
+        redo.clicked.connect(self.redo_action.trigger)
+        self.undo_button, self.redo_button = undo, redo
+        stack.canUndoChanged.connect(self._undo_state)
+        stack.canRedoChanged.connect(self._undo_state)
+        stack.undoTextChanged.connect(self._undo_state)
+        stack.redoTextChanged.connect(self._undo_state)
+        self._undo_state()
         self.bulk_button = QPushButton(tr("Add agency to selected cases…"), self)
         self.bulk_button.setObjectName("gridBulk")
         self.bulk_button.setToolTip(
@@ -285,12 +314,13 @@ class AssignmentGridPage(QWidget):
         self.actions_button.clicked.connect(self.open_action.trigger)
         self.hint = QLabel(
             tr(
-                "Keys: L lead · S support · I informed · Del no part · Enter actions · "
-                "F3 next with actions · Ctrl+Z undo"
+                "Keys: L lead · S support · I informed · Del no part · H hand the lead over · "
+                "Enter actions · F3 next with actions · Ctrl+Z undo"
             ),  # fmt: skip
             self,
         )
         self.hint.setObjectName("gridHint")
+        self.hint.setWordWrap(True)  # wraps rather than widening the page
         self.count_label = QLabel(self, objectName="gridCount")
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -409,6 +439,22 @@ class AssignmentGridPage(QWidget):
         self.show_message("")
         self.model.hand_over(index)
 
+    def _undo_state(self, *_args) -> None:
+        """The undo and redo actions and buttons follow the stack."""
+        stack = self.undo_stack
+        for action, button, can, text, word, label, key in (
+            (self.undo_action, self.undo_button, stack.canUndo(), stack.undoText(),
+             tr("&Undo"), tr("Undo"), "Ctrl+Z"),
+            (self.redo_action, self.redo_button, stack.canRedo(), stack.redoText(),
+             tr("&Redo"), tr("Redo"), "Ctrl+Shift+Z"),
+        ):  # fmt: skip
+            action.setEnabled(can)
+            action.setText(f"{word} {mnemonic_safe(text)}" if can and text else word)
+            button.setEnabled(can)
+            button.setToolTip(
+                as_tooltip(f"{label} {text} ({key})" if can and text else f"{label} ({key})")
+            )
+
     def _record(self, changes, text: str) -> None:
         self.undo_stack.push(RoleCommand(self, changes, text))
 
@@ -437,12 +483,14 @@ class AssignmentGridPage(QWidget):
             act.setObjectName(f"role-{code or 'none'}")
             act.triggered.connect(lambda _=False, c=code: self.set_role_for_selection(c))
         menu.addSeparator()
-        hand = menu.addAction(tr("Make {0} the lead (the lead now becomes support)").format(
-            agency.short_name))  # fmt: skip
+        hand = menu.addAction(tr("Make {0} the lead (the lead now becomes support)\tH").format(
+            mnemonic_safe(agency.short_name)))  # fmt: skip
         hand.setObjectName("handOver")
         hand.triggered.connect(lambda: self.hand_over_lead(index))
         menu.addSeparator()
-        act = menu.addAction(tr("Actions of {0} on this case…\tEnter").format(agency.short_name))
+        act = menu.addAction(
+            tr("Actions of {0} on this case…\tEnter").format(mnemonic_safe(agency.short_name))
+        )
         act.setObjectName("openActions")
         act.triggered.connect(lambda: self._open_index(index))
         return menu
@@ -457,7 +505,7 @@ class AssignmentGridPage(QWidget):
         for column, agency in enumerate(self.model.agencies):
             if not agency.active:
                 continue
-            act = self.bulk_menu.addAction(agency.name)
+            act = self.bulk_menu.addAction(mnemonic_safe(agency.name))
             act.setObjectName(f"bulk-{agency.code}")
             act.triggered.connect(lambda _=False, c=column: self.assign_selected_cases(c))
 
@@ -469,7 +517,7 @@ class AssignmentGridPage(QWidget):
         menu = QMenu(self)
         header = self.table.horizontalHeader()
         for logical, agency in enumerate(self.model.agencies):
-            act = menu.addAction(agency.name)
+            act = menu.addAction(mnemonic_safe(agency.name))
             act.setObjectName(f"show-{agency.code}")
             act.setCheckable(True)
             act.setChecked(not header.isSectionHidden(logical))

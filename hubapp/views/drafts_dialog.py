@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from hubapp.domain.formatting import format_datetime
+from hubapp.domain.formatting import as_tooltip, format_datetime
 from hubapp.store import drafts
 
 
@@ -35,6 +35,7 @@ class DraftsDialog(QDialog):
         self.chosen: int | None = None
         layout = QVBoxLayout(self)
         intro = QLabel(tr("Reports typed but not yet saved as cases, the latest first:"), self)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
         self.list = QListWidget(self, objectName="draftsList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.itemActivated.connect(lambda _item: self.resume())
@@ -70,7 +71,8 @@ class DraftsDialog(QDialog):
             text = tr("{title}\nlast typed {when} by {user}").format(
                 title=title, when=format_datetime(d.updated_at), user=d.user or tr("unknown")
             )
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(text)  # an item's text is plain: "<b>" shows as typed
+            item.setToolTip(as_tooltip(text))  # a tooltip's is not, unless escaped
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             self.list.addItem(item)
         if self.list.count():

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 MAX_STATION = 120
+WIDTH = 460
 
 
 def tr(text: str) -> str:
@@ -76,7 +77,8 @@ class FirstStartDialog(QDialog):
         self.station.textEdited.connect(self._on_edited)
         self.hub.currentIndexChanged.connect(self._suggest)
         self._suggest()
-        self.resize(460, self.sizeHint().height())
+        self.setMinimumWidth(WIDTH)  # the hub names are never cut short
+        self.resize(WIDTH, self.sizeHint().height())
 
     def _on_edited(self) -> None:
         self._touched = True
@@ -119,4 +121,7 @@ class FirstStartDialog(QDialog):
         self.error.setText(text)
         self.error.show()
         self.station.setFocus()
-        self.adjustSize()
+        # room for the message: grow in height if need be, never narrower than it was
+        width = self.width()
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
+        self.resize(width, max(self.height(), height, self.minimumSizeHint().height()))

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
-from hubapp.domain.formatting import format_date, format_datetime
+from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
 from hubapp.models.tasks import Task
 from hubapp.store import drafts, duplicates, intake
 from hubapp.store.actions import Problem
@@ -284,6 +284,7 @@ class IntakeWindow(QDialog):
         self._loading = False
         self._fit_screen()
         if form is not None:
+            self._show_resumed_problems()
             self._lookup_timer.start()
 
     # -- construction --------------------------------------------------------------------
@@ -391,6 +392,7 @@ class IntakeWindow(QDialog):
     def _place(self, grid, row, col, text, name, widget, span=1) -> None:
         """A labelled field at (row, col) of a 4-column grid, its message line below it."""
         lab = QLabel(text, widget.parentWidget())
+        lab.setTextFormat(Qt.TextFormat.PlainText)
         lab.setBuddy(widget)
         lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         message = FieldMessage(widget.parentWidget())
@@ -510,6 +512,7 @@ class IntakeWindow(QDialog):
             tr("No one added. Add victims, complainants, witnesses and alleged perpetrators."),
             box,
         )
+        self.no_people.setTextFormat(Qt.TextFormat.PlainText)
         self.no_people.setStyleSheet(f"color: {HINT_COLOUR};")
         layout.addWidget(self.no_people)
         row = QHBoxLayout()
@@ -746,6 +749,22 @@ class IntakeWindow(QDialog):
             row.message.set_problem(" ".join(person_messages.get(i, [])))
         return problems
 
+    def _show_resumed_problems(self) -> None:
+        """A resumed draft shows at once what is wrong with what was typed (a bad postcode,
+        an incident after the report), as leaving those fields would have; a field left
+        empty is not marked until a save is tried. The focus stays where it is."""
+        form = self.form()
+        typed = {name for name, value in vars(form).items()
+                 if isinstance(value, str) and value.strip()}  # fmt: skip
+        for p in self.problems():
+            if p.field in typed:
+                self._touched.add(p.field)
+            elif p.field.startswith("people."):
+                index = int(p.field.split(".")[1])
+                if index < len(form.people) and not form.people[index].is_blank():
+                    self._touched.add(p.field)
+        self._show_problems()
+
     # -- saving --------------------------------------------------------------------------
     def save(self) -> None:
         if self._saving:
@@ -910,10 +929,20 @@ class IntakeWindow(QDialog):
         self.suggestions = list(found)
         self.repeats.clear()
         for s in found:
-            item = QListWidgetItem(self._describe(s))
+            text = self._describe(s)
+            item = QListWidgetItem(text)  # plain text: a summary's "<b>&" shows as typed
             item.setData(Qt.ItemDataRole.UserRole, s.case_id)
-            item.setToolTip(tr("Enter or double-click: attach this report to {ref}").format(
-                ref=s.reference))  # fmt: skip
+            # Qt guesses whether a tooltip is rich text: the user's words are escaped
+            item.setToolTip(
+                as_tooltip(
+                    text
+                    + "\n\n"
+                    + tr("Enter or double-click: attach this report to {ref}").format(
+                        ref=s.reference
+                    )
+                )
+            )
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
             self.repeats.addItem(item)
             if s.case_id == selected:
                 item.setSelected(True)

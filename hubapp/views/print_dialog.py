@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.documents.profiles import DEFAULT_PROFILE, Profile
-from hubapp.domain.formatting import format_date
+from hubapp.domain.formatting import format_date, plural
 from hubapp.models.tasks import Cancelled, Task
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ class PrintDialog(QDialog):
         self.today = today
         self.document = None
         self._built_for: Choice | None = None
+        self._status_for: Choice | None = None  # the choice the status line speaks of
         self.task: Task | None = None
         self.preview_window = None
         self._build()
@@ -225,6 +226,12 @@ class PrintDialog(QDialog):
         for b in (self.preview_button, self.save_button, self.print_button, self.close_button):
             buttons.addWidget(b)
         self.action_buttons = (self.preview_button, self.save_button, self.print_button)
+
+        # a status about a built document goes once the choice no longer matches it
+        self.kind_group.buttonToggled.connect(self._choice_changed)
+        self.profile_group.buttonToggled.connect(self._choice_changed)
+        for combo in (self.hub_combo, self.meeting_combo, self.agency_combo):
+            combo.currentIndexChanged.connect(self._choice_changed)
 
         layout = QVBoxLayout(self)
         layout.addWidget(what)
@@ -325,12 +332,19 @@ class PrintDialog(QDialog):
     def _built(self, document, choice: Choice, then) -> None:
         self.document = document
         self._built_for = choice
-        self._say(tr("{title}: {pages} pages, {profile} profile, marked {marking}.").format(
-            title=document.title, pages=document.pages, profile=document.profile.label,
-            marking=document.marking))  # fmt: skip
+        self._say(tr("{title}: {pages}, {profile} profile, marked {marking}.").format(
+            title=document.title, pages=plural(document.pages, tr("page")),
+            profile=document.profile.label, marking=document.marking))  # fmt: skip
+        self._status_for = choice
         self.built.emit(document)
         if then is not None:
             then(document)
+
+    def _choice_changed(self, *_args) -> None:
+        """The document or profile changed: a status about the one built before is stale."""
+        if self._status_for is not None and not self.busy and self.choice() != self._status_for:
+            self._status_for = None
+            self._say("")
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         if not busy:
@@ -441,7 +455,8 @@ class PrintDialog(QDialog):
         self.build(go)
 
     def _printed(self, pages: int) -> None:
-        self._say(tr("{0} pages sent to the printer; recorded as a disclosure.").format(pages))
+        self._say(tr("{0} sent to the printer; recorded as a disclosure.").format(
+            plural(pages, tr("page"))))  # fmt: skip
         self.printed.emit(pages)
 
 
@@ -462,9 +477,9 @@ class PreviewWindow(QDialog):
         bar = QWidget(self)
         bar.setObjectName("previewBar")
         bar.setStyleSheet("#previewBar { background:#eef1f4; border-bottom:1px solid #c9ced4; }")
-        info = QLabel(tr("<b>{title}</b> · {pages} pages · {profile} profile · "
+        info = QLabel(tr("<b>{title}</b> · {pages} · {profile} profile · "
                          "marked <b>{marking}</b>").format(
-            title=_escape(document.title), pages=document.pages,
+            title=_escape(document.title), pages=_escape(plural(document.pages, tr("page"))),
             profile=document.profile.label, marking=document.marking), bar)  # fmt: skip
         info.setTextFormat(Qt.TextFormat.RichText)
         print_button = QPushButton(tr("&Print…"), bar, objectName="previewPrint")

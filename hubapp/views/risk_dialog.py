@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.domain.codes import RiskLevel
-from hubapp.domain.formatting import format_date
+from hubapp.domain.formatting import format_date, mnemonic_safe
 from hubapp.store import risk
 
 LEVEL_COLOURS = {"high": "#a4161a", "medium": "#9a5b00", "standard": "#2b2d42"}
@@ -32,11 +32,12 @@ class RiskDialog(QDialog):
         answers: dict[str, str] | None = None,
         today: date | None = None,
         parent=None,
+        questionnaire: risk.Questionnaire | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("riskDialog")
         self.setWindowTitle(tr("Victim risk assessment"))
-        self._q = risk.questionnaire()
+        self._q = questionnaire or risk.questionnaire()
         self._today = today or date.today()
         layout = QVBoxLayout(self)
         intro = QLabel(self)
@@ -52,7 +53,8 @@ class RiskDialog(QDialog):
         answers = answers or {}
         for i, question in enumerate(self._q.questions):
             key = str((i + 1) % 10) if i < 10 else ""
-            box = QCheckBox(f"&{key}  {question.text}" if key else question.text, self)
+            text = mnemonic_safe(question.text)  # "&" in the wording shows as "&"
+            box = QCheckBox(f"&{key}  {text}" if key else text, self)
             box.setObjectName(f"risk_{question.code}")
             box.setChecked(answers.get(question.code) == risk.YES)
             box.toggled.connect(self._update)
