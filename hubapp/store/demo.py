@@ -1398,7 +1398,7 @@ def _load(
 
     saved = _drop_slow_upkeep(cur)
     search_sql = None
-    if any(kind == "trigger" for kind, _name, _sql in saved):
+    if any(name == SEARCH_TRIGGER for _kind, name, _sql in saved):
         searched = ", ".join(
             row[1] for row in cur.execute("PRAGMA table_info(case_search)").fetchall()
         )
@@ -1558,7 +1558,9 @@ def _drop_slow_upkeep(cur) -> list[tuple[str, str, str]]:
     marks = ", ".join("?" * len(BULK_TABLES))
     candidates = cur.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
-        f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND name = ?))"
+        f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND name = ?)"
+        # central sync's capture: a demo database never pushes, so its triggers only cost
+        " OR (type = 'trigger' AND name GLOB 'sync_capture_*'))"
         " ORDER BY type, name",
         (*BULK_TABLES, SEARCH_TRIGGER),
     ).fetchall()
