@@ -4,7 +4,9 @@
 * ``central``: the central schema (its own Alembic line), roles and row-level security;
 * ``engine``: one push-then-pull round (``Syncer``);
 * ``conflicts``: the store API to list and resolve conflicts;
-* ``credentials``: where a station keeps its connection (the operating system's keyring).
+* ``credentials``: where a station keeps its connection (the operating system's keyring);
+* ``pgserver``: a throw-away PostgreSQL server for the tests and the benchmark (never used
+  by the app).
 
 psycopg is imported only when a sync or a central command runs: the app is complete without it.
 """

@@ -22,8 +22,8 @@ from hubapp.store.database import StoreError
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision
 #: listed here (and whose min_station_schema is above STATION_SCHEMA) asks the station to update
-CENTRAL_HEAD = "c0001"
-KNOWN_CENTRAL = ("c0001",)
+CENTRAL_HEAD = "c0002"
+KNOWN_CENTRAL = ("c0001", "c0002")
 #: the level of the central protocol this station speaks (central_info.min_station_schema)
 STATION_SCHEMA = 1
 STATION_GROUP = "hubapp_station"
@@ -120,6 +120,21 @@ class StationAccount:
     hub_name: str
     station_name: str
     url: str
+    #: the case reference prefix of this station ('' for the first station of its hub)
+    ref_prefix: str = ""
+
+
+def _prefixes():
+    """B, C, ... Z, then BA, BB, ...: the prefixes of a hub's second and later stations
+    (hub codes are three letters, so HUB+PREFIX never reads as another hub's code)."""
+    import itertools
+    import string
+
+    letters = string.ascii_uppercase
+    for size in (1, 2, 3):
+        for combo in itertools.product(letters, repeat=size):
+            if combo[0] != "A":
+                yield "".join(combo)
 
 
 def find_hub(text: str) -> tuple[uuid.UUID, str, str]:
@@ -163,9 +178,18 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
                         sql.Identifier(STATION_GROUP), sql.Identifier(role)
                     )
                 )
+                conn.execute("LOCK TABLE hub_station IN SHARE ROW EXCLUSIVE MODE")
+                used = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT ref_prefix FROM hub_station WHERE hub_id = %s", (hub_id,)
+                    )
+                }
+                prefix = "" if not used else next(p for p in _prefixes() if p not in used)
                 conn.execute(
-                    "INSERT INTO hub_station (role_name, hub_id, station_name) VALUES (%s, %s, %s)",
-                    (role, hub_id, station),
+                    "INSERT INTO hub_station (role_name, hub_id, station_name, ref_prefix)"
+                    " VALUES (%s, %s, %s, %s)",
+                    (role, hub_id, station, prefix),
                 )
         except psycopg.errors.UndefinedTable:
             raise CentralError(
@@ -180,4 +204,4 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{quote(role)}:{quote(password, safe='')}@{host}{port}"
     station_url = urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
-    return StationAccount(role, code, name, station, station_url)
+    return StationAccount(role, code, name, station, station_url, prefix)

@@ -51,7 +51,12 @@ def cmd_central(args) -> int:
         return 0
     account = central.add_station(args.url, args.hub, args.station)
     print(f"Station '{account.station_name}' of {account.hub_name} ({account.hub_code}) can now")
-    print(f"sync as PostgreSQL role {account.role}. On that PC run, once:")
+    print(f"sync as PostgreSQL role {account.role}.")
+    if account.ref_prefix:
+        print(f"It is not the hub's first station: its case references carry the prefix "
+              f"{account.ref_prefix} ({account.hub_code}{account.ref_prefix}-YYYY-NNNN), set on "
+              "the station by its first sync.")  # fmt: skip
+    print("On that PC run, once:")
     print("    hubapp sync --central URL")
     print("with the address below; it is kept in the PC's keyring, never in a file.")
     print("Keep it secret: it is the station's password.")

@@ -93,3 +93,68 @@ def resolve(store, conflict_id: str, *, keep: str) -> None:
              "m": utcnow().isoformat(sep=" ")},
         )  # fmt: skip
         audit.record(s, audit.Kind.ALTERATION, tbl, [rid], {fld: "conflict resolved", "kept": keep})
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A conflict as a person sees it: which record, which field, this station's value and
+    the other station's. ``ours_is`` says which side of :func:`resolve` is ours."""
+
+    id: str
+    record: str
+    field: str
+    ours: Any
+    theirs: Any
+    ours_is: str  # "kept" or "other"
+    detected_at: str
+
+    @property
+    def theirs_is(self) -> str:
+        return "other" if self.ours_is == "kept" else "kept"
+
+
+_TABLE_NAMES = {
+    "case_": "Case", "note": "Note", "action": "Action", "person": "Person", "place": "Place",
+    "contact": "Contact", "assignment": "Assignment", "intervention": "Intervention",
+    "meeting": "Meeting", "agenda_item": "Agenda item", "risk_assessment": "Risk assessment",
+    "sara_plan": "SARA plan", "case_person": "Person on a case", "case_place": "Place on a case",
+}  # fmt: skip
+
+
+def conflict_rows(store, station_id: uuid.UUID | None = None) -> list[ConflictRow]:
+    """The open conflicts, labelled for people (the case reference where there is one).
+
+    Ours is the value this station wrote: the value another station's edit met (``kept``)
+    unless this station's own edit is the one that was set aside (``other``)."""
+    found = open_conflicts(store)
+    mine = station_id.hex if station_id is not None else None
+    out = []
+    with store.read() as s:
+        for c in found:
+            name = _TABLE_NAMES.get(c.table, c.table.replace("_", " ").capitalize())
+            reference = None
+            if c.table == "case_":
+                reference = s.execute(
+                    text("SELECT reference FROM case_ WHERE id = :i"), {"i": c.row_id}
+                ).scalar()
+            else:
+                cols = {r[1] for r in s.execute(text(f'PRAGMA table_info("{c.table}")'))}
+                if "case_id" in cols:
+                    reference = s.execute(
+                        text(
+                            f'SELECT c.reference FROM "{c.table}" t JOIN case_ c'
+                            " ON c.id = t.case_id WHERE t.id = :i"
+                        ),
+                        {"i": c.row_id},
+                    ).scalar()
+            if reference and c.table == "case_":
+                record = f"Case {reference}"
+            elif reference:
+                record = f"{name} of case {reference}"
+            else:
+                record = name
+            ours_is = "other" if mine is not None and c.other_station == mine else "kept"
+            ours, theirs = (c.other, c.kept) if ours_is == "other" else (c.kept, c.other)
+            out.append(ConflictRow(c.id, record, c.field.replace("_", " ").capitalize(), ours,
+                                   theirs, ours_is, c.detected_at))  # fmt: skip
+    return out

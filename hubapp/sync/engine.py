@@ -66,6 +66,7 @@ _PARENTS = ("intervention_id", "meeting_id")
 CLOCK_TOLERANCE_S = 300
 PUSH_BATCH = 500
 PULL_BATCH = 2000
+INITIAL_BATCH = 5000
 CURSOR_SCOPE = "central"
 
 
@@ -105,6 +106,31 @@ def pending_count(store) -> int:
         return c.exec_driver_sql("SELECT count(*) FROM sync_outbox").scalar_one()
 
 
+@dataclass(frozen=True)
+class SyncStatus:
+    """What a person needs to know about this station's sync, as plain values."""
+
+    last_sync: str | None  # ISO time (UTC) of the last sync that finished
+    last_result: str
+    pending: int  # local changes not yet pushed
+    conflicts: int  # open conflicts
+    clock_skew_s: float
+
+
+def status(store) -> SyncStatus:
+    with store.engine.connect() as c:
+        row = c.exec_driver_sql(
+            "SELECT state FROM sync_cursor WHERE scope = ?", (CURSOR_SCOPE,)
+        ).first()
+        pending = c.exec_driver_sql("SELECT count(*) FROM sync_outbox").scalar_one()
+        open_ = c.exec_driver_sql(
+            "SELECT count(*) FROM sync_conflict WHERE resolved = 0"
+        ).scalar_one()
+    state = json.loads(row[0]) if row else {}
+    return SyncStatus(state.get("last_sync"), state.get("last_result", ""), pending, open_,
+                      float(state.get("clock_skew_s", 0)))  # fmt: skip
+
+
 class Syncer:
     """Syncs one station's store with the central database; keeps its connection open."""
 
@@ -117,6 +143,8 @@ class Syncer:
         self._nullable: dict[str, set[str]] = {}
         self.hub_id: uuid.UUID | None = None
         self.station_id: uuid.UUID | None = None
+        #: (reference, stored as) for cases that arrived with a reference used here
+        self.renamed: list[tuple[str, str]] = []
 
     # -- connection ------------------------------------------------------------------
     def close(self) -> None:
@@ -151,6 +179,14 @@ class Syncer:
             raise CentralError(
                 f"Sync stopped: {_first_line(exc)} Nothing is lost; the next sync resumes."
             ) from None
+        if self.renamed:
+            first, stored = self.renamed[0]
+            summary.warnings.append(
+                f"{len(self.renamed)} case(s) arrived with a reference this station already "
+                f"uses (e.g. {first}, shown here as {stored}); give each station of the hub its "
+                "own reference prefix."
+            )
+            self.renamed = []
         with self.store.engine.connect() as c:
             summary.conflicts = c.exec_driver_sql(
                 "SELECT count(*) FROM sync_conflict WHERE resolved = 0"
@@ -208,6 +244,8 @@ class Syncer:
                 f"The central database is at a newer schema ({revision}); update hubapp on "
                 f"this station to sync. Its {pending} pending change(s) are kept."
             )
+        if revision not in ("c0001", None):
+            self._take_ref_prefix(conn)
         skew = (utcnow().replace(tzinfo=UTC) - server_now).total_seconds()
         summary.clock_skew_s = skew
         if abs(skew) > CLOCK_TOLERANCE_S:
@@ -216,11 +254,31 @@ class Syncer:
                 f"{'ahead of' if skew > 0 else 'behind'} the central server's; please correct it."
             )
 
+    def _take_ref_prefix(self, conn) -> None:
+        """Set ``station.ref_prefix`` to the one ``central add-station`` gave this station,
+        unless a person set one here already (theirs is kept)."""
+        with self.store.engine.connect() as c:
+            mine = c.exec_driver_sql(
+                "SELECT ref_prefix FROM station WHERE id = ?", (self.station_id.hex,)
+            ).scalar_one_or_none()
+        if mine:
+            return
+        with conn.transaction():
+            given = conn.execute("SELECT hubapp_my_ref_prefix()").fetchone()[0]
+        if given:
+            with self.store.write(reason="sync: case reference prefix from central") as s:
+                s.execute(
+                    text("UPDATE station SET ref_prefix = :p WHERE id = :i AND ref_prefix = ''"),
+                    {"p": given, "i": self.station_id.hex},
+                )
+            log.info("This station's case references now carry the prefix %s", given)
+
     def _remember(self, summary: SyncSummary) -> None:
         with self.store.write(reason="sync") as s:
             state = self._state(s)
             state.update(last_sync=utcnow().isoformat(timespec="seconds"),
-                         last_result=summary.describe())  # fmt: skip
+                         last_result=summary.describe(), clock_skew_s=round(summary.clock_skew_s),
+                         pushed=summary.pushed, pulled=summary.pulled)  # fmt: skip
             self._save_cursor(s, None, state)
 
     # -- local helpers ---------------------------------------------------------------
@@ -305,33 +363,49 @@ class Syncer:
                 return
 
     def _initial(self, conn) -> int:
-        import psycopg
+        """Copy every visible row, streamed from one repeatable-read snapshot into one SQLite
+        transaction (an interruption keeps nothing, and the next sync starts again).
 
-        by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-        with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
-            with conn.cursor(name="hubapp_initial") as cur:
-                cur.itersize = 5000
-                cur.execute("SELECT tbl, id, fields FROM record")
-                for tbl, rid, fields in cur:
-                    by_table[tbl].append((rid.hex, fields))
-            conflicts = conn.execute(
-                "SELECT id, tbl, row_id, field, base, kept, other, other_station, detected_at "
-                "FROM conflict WHERE resolved_at IS NULL"
-            ).fetchall()
-        del psycopg
+        Slow upkeep is dropped for the copy and rebuilt once at the end, in the same
+        transaction, as the importer and the demo generator do: the full-text trigger and the
+        non-unique secondary indexes of the synced tables (unique constraints stay, so a
+        duplicate is still caught as it arrives). The rows stream into a TEMP staging table
+        as JSON text (never held in memory, never parsed in Python) and SQLite's own JSON
+        functions move them into their tables, one ``INSERT ... SELECT`` per table (see
+        ``_Stage``); foreign keys are deferred to the commit, so the order does not matter.
+        """
         count = 0
+        started = time.perf_counter()
         with self.store.write(reason="sync: first copy from central") as s:
             applier = _Apply(self, s)
-            for tbl in capture.captured_tables():
-                rows = by_table.get(tbl, [])
-                applier.upsert_many(tbl, rows)
-                count += len(rows)
+            applier.full_check = True
+            upkeep = _BulkUpkeep(applier.cur, capture.captured_tables())
+            stage = _Stage(applier)
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
+                with conn.cursor() as cur, cur.copy(stage.copy_sql()) as copy:
+                    copy.set_types(["text", "text", "text", "bool", "text"])
+                    stage.load(copy.rows())
+                phases = {"copy": time.perf_counter()}
+                conflicts = conn.execute(
+                    "SELECT id, tbl, row_id, field, base, kept, other, other_station, detected_at"
+                    " FROM conflict WHERE resolved_at IS NULL"
+                ).fetchall()
+            count = stage.apply()
+            phases["move"] = time.perf_counter()
+            upkeep.restore()
+            phases["indexes"] = time.perf_counter()
             for c in conflicts:
                 applier.conflict(c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8]))
             applier.finish(conn)
+            phases["check"] = time.perf_counter()
             self._save_cursor(s, high)
+        phases["commit"] = time.perf_counter()
+        marks = [started, *phases.values()]
+        log.info("First copy of %s rows: %s", count, ", ".join(
+            f"{name} {b - a:.2f} s" for name, a, b in zip(phases, marks[:-1], marks[1:], strict=True)
+        ))  # fmt: skip
         return count
 
     def _apply_changes(self, conn, rows) -> int:
@@ -378,13 +452,46 @@ class _Apply:
         self.pending = pending
         self.counts: dict[str, int] = defaultdict(int)
         self.missing: dict[str, set[str]] = defaultdict(set)
+        #: rows written and deleted by this batch (their foreign keys are checked at the end)
+        self.touched: dict[str, set[str]] = defaultdict(set)
+        self.forgotten: dict[str, set[str]] = defaultdict(set)
+        #: check every row's foreign keys (the first copy, which writes everything)
+        self.full_check = False
         self._next_seq: int | None = None
+        #: references given to cases in this transaction (reference -> case id)
+        self.claimed: dict[str, str] = {}
 
     def _seq(self) -> int:
         if self._next_seq is None:
             self._next_seq = self.cur.execute("SELECT max(seq) FROM case_").fetchone()[0] or 0
         self._next_seq += 1
         return self._next_seq
+
+    def _free_reference(self, rid: str, reference: str) -> str:
+        """``reference``, or ``reference/2`` (``/3``...) when another case here has it.
+
+        Two stations of one hub without distinct prefixes (``station.ref_prefix``) can number
+        two cases alike. The pull must not stop on that: the arriving case is stored here
+        under the next free ``/N`` form (only on this station: the change is not captured, the
+        central record keeps the original) and the summary says so, so a person can tell
+        the two apart and give the stations prefixes."""
+        n, candidate = 1, reference
+        while True:
+            holder = self.claimed.get(candidate)
+            if holder is None:
+                row = self.cur.execute(
+                    "SELECT id FROM case_ WHERE reference = ?", (candidate,)
+                ).fetchone()
+                holder = row[0] if row else None
+            if holder in (None, rid):
+                self.claimed[candidate] = rid
+                if candidate != reference:
+                    self.sy.renamed.append((reference, candidate))
+                    log.warning("Case reference %s is already used here; the case arriving "
+                                "from central is shown as %s", reference, candidate)  # fmt: skip
+                return candidate
+            n += 1
+            candidate = f"{reference}/{n}"
 
     def _known(self, tbl: str, fields: dict) -> dict:
         cols = set(self.sy.columns(tbl))
@@ -402,9 +509,12 @@ class _Apply:
                 exists = self.cur.execute(f'SELECT 1 FROM "{tbl}" WHERE id = ?', (rid,)).fetchone()
                 if exists:
                     f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
+            if tbl == "case_" and f.get("reference"):
+                f["reference"] = self._free_reference(rid, f["reference"])
             cols = tuple(sorted(f))
             groups[cols].append((rid, *(f[c] for c in cols)))
             self.counts[tbl] += 1
+            self.touched[tbl].add(rid)
         for cols, values in groups.items():
             names = ", ".join(f'"{c}"' for c in cols)
             sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
@@ -428,8 +538,11 @@ class _Apply:
         skip = self.pending.get((tbl, rid), set())
         f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
         self.counts[tbl] += 1
+        self.touched[tbl].add(rid)
         if not f:
             return
+        if tbl == "case_" and f.get("reference"):
+            f["reference"] = self._free_reference(rid, f["reference"])
         sets = ", ".join(f'"{c}" = ?' for c in f)
         self.cur.execute(
             f'UPDATE "{tbl}" SET {sets}, row_version = row_version + 1 WHERE id = ?',
@@ -450,6 +563,8 @@ class _Apply:
                     return
         self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
         self.counts[f"forget {tbl}"] += 1
+        self.forgotten[tbl].add(rid)
+        self.touched[tbl].discard(rid)
 
     def conflict(self, cid, tbl, rid, fld, base, kept, other, station, at, meta=None) -> None:
         self.cur.execute(
@@ -466,6 +581,53 @@ class _Apply:
     def resolved(self, cid: str) -> None:
         self.cur.execute("UPDATE sync_conflict SET resolved = 1 WHERE id = ?", (cid,))
 
+    def _dangling(self) -> list[tuple[str, str, str | None]]:
+        """(table, parent table, missing parent id) for each foreign key left dangling.
+
+        Only the rows this batch wrote and the rows it deleted are checked (a whole-database
+        ``PRAGMA foreign_key_check`` would make every small pull cost as much as the
+        database is large); the first copy, which writes everything, checks everything."""
+        out: list[tuple[str, str, str | None]] = []
+        if self.full_check:
+            tables = {(t, p) for t, _r, p, _f in self.cur.execute("PRAGMA foreign_key_check")}
+            for tbl, parent in sorted(tables):
+                for col, _parent, pcol in _fks(tbl):
+                    if _parent != parent:
+                        continue
+                    for (pid,) in self.cur.execute(
+                        f'SELECT DISTINCT c."{col}" FROM "{tbl}" c WHERE c."{col}" IS NOT NULL'
+                        f' AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")'
+                    ):
+                        out.append((tbl, parent, pid))
+            return out
+        for tbl, ids in self.touched.items():
+            fks = _fks(tbl)
+            if not fks:
+                continue
+            id_list = sorted(ids)
+            for start in range(0, len(id_list), 500):
+                chunk = id_list[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                for col, parent, pcol in fks:
+                    for (pid,) in self.cur.execute(
+                        f'SELECT DISTINCT c."{col}" FROM "{tbl}" c WHERE c.id IN ({marks})'
+                        f' AND c."{col}" IS NOT NULL AND NOT EXISTS'
+                        f' (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")',
+                        chunk,
+                    ):
+                        out.append((tbl, parent, pid))
+        for tbl, ids in self.forgotten.items():
+            id_list = sorted(ids)
+            for child, col in _referrers(tbl):
+                for start in range(0, len(id_list), 500):
+                    chunk = id_list[start : start + 500]
+                    marks = ", ".join("?" * len(chunk))
+                    if self.cur.execute(
+                        f'SELECT 1 FROM "{child}" WHERE "{col}" IN ({marks}) LIMIT 1', chunk
+                    ).fetchone():
+                        out.append((child, tbl, None))
+        return out
+
     def finish(self, conn) -> None:
         """Fetch whole rows the batch needed but this station lacked, then close up."""
         for _round in range(3):
@@ -473,13 +635,10 @@ class _Apply:
             for tbl, ids in self.missing.items():
                 need[tbl] |= ids
             self.missing.clear()
-            for tbl, _rowid, parent, _fk in self.cur.execute("PRAGMA foreign_key_check").fetchall():
-                for child_col in _fk_columns(tbl, parent):
-                    for (pid,) in self.cur.execute(
-                        f'SELECT c."{child_col}" FROM "{tbl}" c WHERE c."{child_col}" IS NOT NULL'
-                        f' AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = c."{child_col}")'
-                    ).fetchall():
-                        need[parent].add(pid)
+            dangling = self._dangling()
+            for _tbl, parent, pid in dangling:
+                if pid is not None:
+                    need[parent].add(pid)
             if not need:
                 break
             ids = [uuid.UUID(i) for v in need.values() for i in v]
@@ -495,9 +654,11 @@ class _Apply:
                 self.upsert_many(tbl, by_table[tbl])
             if not rows:
                 break
-        problems = self.cur.execute("PRAGMA foreign_key_check").fetchall()
+        # nothing fetched in the last round: what was dangling then still is (no second
+        # whole-database check after the first copy)
+        problems = dangling if not need else self._dangling()
         if problems:
-            tbl, rowid, parent, _ = problems[0]
+            tbl, parent, _pid = problems[0]
             raise StoreError(
                 f"The central database sent a {tbl} row whose {parent} this station cannot see; "
                 "nothing from this batch was kept. Ask an administrator to check the sharing."
@@ -511,6 +672,155 @@ class _Apply:
         self.cur.close()
 
 
+class _Stage:
+    """The initial copy's rows, staged as JSON text and moved by SQL.
+
+    A row goes the fast way (one ``INSERT ... SELECT`` per table, fields extracted by SQLite)
+    when it carries every column this station has and no local change is pending on it; any
+    other row (a central record older than a local column, a pending edit here) goes
+    through ``_Apply.upsert_many``, which leaves out what it must.
+    """
+
+    def __init__(self, applier: _Apply) -> None:
+        self.ap = applier
+        self.cur = applier.cur
+        self.cur.execute("DROP TABLE IF EXISTS temp.sync_stage")
+        self.cur.execute(
+            "CREATE TEMP TABLE sync_stage (tbl TEXT, id TEXT, fields TEXT, whole INTEGER, ref TEXT)"
+        )
+        self.columns = {
+            tbl: [
+                c for c in applier.sy.columns(tbl) if c != "id" and c not in capture.LOCAL_COLUMNS
+            ]
+            for tbl in capture.captured_tables()
+        }
+
+    def copy_sql(self):
+        """The COPY of every visible record; ``whole``: it has every column this station has
+        (checked by PostgreSQL, which has the parsed JSON at hand)."""
+        from psycopg import sql
+
+        cases = sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN fields ?& {}").format(sql.Literal(t), sql.Literal(cols))
+            for t, cols in self.columns.items()
+            if cols
+        )
+        return sql.SQL(
+            "COPY (SELECT tbl, replace(id::text, '-', ''), fields::text,"
+            " coalesce(CASE tbl {} END, false), fields ->> 'reference' FROM record) TO STDOUT"
+        ).format(cases)
+
+    def load(self, rows) -> None:
+        batch: list = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= INITIAL_BATCH:
+                self.cur.executemany("INSERT INTO temp.sync_stage VALUES (?, ?, ?, ?, ?)", batch)
+                batch = []
+        if batch:
+            self.cur.executemany("INSERT INTO temp.sync_stage VALUES (?, ?, ?, ?, ?)", batch)
+        self.cur.execute("CREATE INDEX temp.ix_sync_stage ON sync_stage (tbl, id)")
+
+    def apply(self) -> int:
+        cur, ap = self.cur, self.ap
+        pending = {}
+        for tbl, rid in ap.pending:
+            pending.setdefault(tbl, set()).add(rid)
+        count = 0
+        for tbl in capture.captured_tables():
+            cols = self.columns[tbl]
+            if not cols:
+                continue
+            slow: list[tuple[str, dict]] = []
+            for rid, fields in cur.execute(
+                "SELECT id, fields FROM temp.sync_stage WHERE tbl = ? AND NOT whole", (tbl,)
+            ).fetchall():
+                slow.append((rid, json.loads(fields)))
+            if tbl == "case_":
+                # a reference this station already uses for another case, or that two
+                # central cases share: those go the slow way, which numbers them apart
+                slow.extend(
+                    (rid, json.loads(fields))
+                    for rid, fields in cur.execute(
+                        "SELECT id, fields FROM temp.sync_stage st WHERE tbl = 'case_' AND whole"
+                        " AND (EXISTS (SELECT 1 FROM case_ c WHERE c.reference = st.ref"
+                        " AND c.id <> st.id) OR st.ref IN (SELECT ref FROM temp.sync_stage"
+                        " WHERE tbl = 'case_' GROUP BY ref HAVING count(*) > 1))"
+                    ).fetchall()
+                )
+            for rid in pending.get(tbl, ()):
+                row = cur.execute(
+                    "SELECT fields FROM temp.sync_stage WHERE tbl = ? AND id = ?", (tbl, rid)
+                ).fetchone()
+                if row is not None:
+                    slow.append((rid, json.loads(row[0])))
+            slow = list(dict(slow).items())  # a row may be slow for two reasons
+            skip = {rid for rid, _f in slow}
+            if skip:
+                cur.executemany(
+                    "DELETE FROM temp.sync_stage WHERE tbl = ? AND id = ?",
+                    [(tbl, rid) for rid in skip],
+                )
+            names = ", ".join(f'"{c}"' for c in cols)
+            values = ", ".join(f"fields ->> '$.\"{c}\"'" for c in cols)
+            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
+            seq_col = seq_val = ""
+            params: tuple = (tbl,)
+            if tbl == "case_":
+                first = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()[0]
+                seq_col, seq_val, params = ', "seq"', ", ? + row_number() OVER ()", (first, tbl)
+            cur.execute(
+                f'INSERT INTO "{tbl}" (id, {names}, row_version{seq_col}) '
+                f"SELECT id, {values}, 1{seq_val} FROM temp.sync_stage WHERE tbl = ? "
+                f"ORDER BY id ON CONFLICT (id) DO UPDATE SET {sets}, "
+                "row_version = row_version + 1",
+                params,
+            )
+            moved = cur.execute(
+                "SELECT count(*) FROM temp.sync_stage WHERE tbl = ?", (tbl,)
+            ).fetchone()[0]
+            if tbl == "case_":
+                ap._next_seq = None  # the slow path numbers after the rows just moved
+            ap.counts[tbl] += moved
+            ap.upsert_many(tbl, slow)
+            count += moved + len(slow)
+        cur.execute("DROP TABLE temp.sync_stage")
+        return count
+
+
+class _BulkUpkeep:
+    """Drops the full-text trigger and the non-unique indexes of ``tables``; ``restore`` puts
+    them back from their own SQL and indexes the cases that arrived, in one statement each."""
+
+    SEARCH_TRIGGER = "case_search_ai"
+
+    def __init__(self, cur, tables: list[str]) -> None:
+        self.cur = cur
+        self.first_seq = (cur.execute("SELECT max(seq) FROM case_").fetchone()[0] or 0) + 1
+        marks = ", ".join("?" * len(tables))
+        self.saved = cur.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+            f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND name = ?))"
+            " ORDER BY type, name",
+            (*tables, self.SEARCH_TRIGGER),
+        ).fetchall()
+        for kind, name, _sql in self.saved:
+            cur.execute(f'DROP {kind.upper()} "{name}"')
+
+    def restore(self) -> None:
+        for _kind, _name, sql in self.saved:
+            self.cur.execute(sql)
+        if any(name == self.SEARCH_TRIGGER for _k, name, _s in self.saved):
+            searched = ", ".join(
+                r[1] for r in self.cur.execute("PRAGMA table_info(case_search)").fetchall()
+            )
+            self.cur.execute(
+                f"INSERT INTO case_search (rowid, {searched}) "
+                f"SELECT seq, {searched} FROM case_ WHERE seq >= ? ORDER BY seq",
+                (self.first_seq,),
+            )
+
+
 def _referrers(table: str) -> list[tuple[str, str]]:
     from hubapp.store.schema import Base
 
@@ -522,13 +832,14 @@ def _referrers(table: str) -> list[tuple[str, str]]:
     return out
 
 
-def _fk_columns(table: str, parent: str) -> list[str]:
+def _fks(table: str) -> list[tuple[str, str, str]]:
+    """(column, parent table, parent column) of each foreign key of ``table``."""
     from hubapp.store.schema import Base
 
     t = Base.metadata.tables.get(table)
     if t is None:
         return []
-    return [fk.parent.name for fk in t.foreign_keys if fk.column.table.name == parent]
+    return [(fk.parent.name, fk.column.table.name, fk.column.name) for fk in t.foreign_keys]
 
 
 class _Push:

@@ -1,106 +1,24 @@
 """A real PostgreSQL server for the sync tests, started once per run on a free loopback port.
 
-The server runs as the ``postgres`` system user when the tests run as root (initdb refuses
-root), from a temporary folder that holds its data and its Unix socket. The tests are skipped,
-with the reason, only when no PostgreSQL server binaries can be found.
+The server itself is ``hubapp.sync.pgserver`` (shared with benchmarks/bench_sync.py). The
+tests are skipped, with the reason, only when no PostgreSQL server binaries can be found.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import secrets
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
-
 import pytest
-
-PASSWORD = "central-admin-" + secrets.token_hex(4)
-
-
-def _bindir() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4])
-    )
-    return Path(versions[-1]).parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, bindir: Path, folder: Path, port: int, as_user: list[str]) -> None:
-        self.bindir, self.folder, self.port, self.as_user = bindir, folder, port, as_user
-        self.data = folder / "data"
-        self.admin_url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"
-        self._n = 0
-
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.as_user, *args], capture_output=True, text=True, check=check,
-                              cwd=self.folder)  # fmt: skip
-
-    def start(self) -> None:
-        self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
-            "-w", "-t", "60", "-o",
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=60",
-            "start",
-        )  # fmt: skip
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop",
-                  check=False)  # fmt: skip
-
-    def restart(self) -> None:
-        self.stop("immediate")
-        self.start()
-
-    def new_database(self) -> str:
-        """A fresh database on the server; its administrator URL."""
-        import psycopg
-
-        self._n += 1
-        name = f"central_{os.getpid()}_{self._n}"
-        with psycopg.connect(self.admin_url, autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        return self.admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
 def pg_server():
     pytest.importorskip("psycopg", reason="psycopg (the PostgreSQL driver) is not installed")
-    bindir = _bindir()
-    if bindir is None:
+    from hubapp.sync import pgserver
+
+    server = pgserver.start_server()
+    if server is None:
         pytest.skip("PostgreSQL is not installed (scripts/system-packages test installs it)")
-    folder = Path(tempfile.mkdtemp(prefix="hubapp-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    pwfile = folder / "pw"
-    pwfile.write_text(PASSWORD)
-    if as_user:
-        shutil.chown(pwfile, "postgres", "postgres")
-    server = Server(bindir, folder, _free_port(), as_user)
-    server._run(str(bindir / "initdb"), "-D", str(server.data), "-U", "postgres",
-                f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
-                "-E", "UTF8", "--no-sync")  # fmt: skip
-    server.start()
-    time.sleep(0.1)
     yield server
-    server.stop("immediate")
-    shutil.rmtree(folder, ignore_errors=True)
+    server.remove()
 
 
 @pytest.fixture

@@ -1,0 +1,245 @@
+"""How long central sync takes on loopback against a real PostgreSQL server it starts itself
+(``hubapp.sync.pgserver``, the one the tests use): the initial sync of a new station
+(100,000 cases with all their rows; target under 10 s), a sync of 100 changes (under
+100 ms) and a sync with nothing to do (under 10 ms).
+
+Filling the central database. Demo databases never sync (their changes are not captured and
+``hubapp sync`` refuses them), so the central database is filled through the engine's own
+push path instead: every captured row of a demo database becomes an insert op, given to
+``hubapp.sync.engine._Push`` in batches, exactly what stations pushing those rows would have
+done (records, change log, push ledger). The demo spreads its cases over every hub; the
+benchmark gives them all to one hub so that one new station receives all 100,000. Filling
+is set-up, not timed.
+
+Baselines, measured in the same run:
+
+* **initial sync**: ``COPY (SELECT tbl, id, fields FROM record) TO STDOUT`` through psycopg,
+  the least any client must do to receive the same rows (no parsing, no SQLite);
+* **100 changes / nothing to do**: one bare ``SELECT 1`` round trip on an open connection.
+
+Usage:  python benchmarks/bench_sync.py [--cases 100000] [--db DEMO.sqlite3] [--runs 5]
+        (--db: an existing demo database to take the rows from, not changed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PUSH_FILL_BATCH = 5000
+
+
+def timed(fn) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def make_demo(folder: Path, cases: int) -> Path:
+    from hubapp.store import demo
+    from hubapp.store.database import open_store
+
+    path = folder / "demo.sqlite3"
+    store = open_store(path)
+    try:
+        demo.generate(store, cases, seed=1)
+    finally:
+        store.close()
+    return path
+
+
+def demo_ops(demo_db: Path, hub_hex: str):
+    """Insert ops (as the outbox holds them) for every captured row of the demo database,
+    parents before children, every row given to one hub."""
+    from hubapp.sync import capture
+
+    con = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
+    seq = 0
+    try:
+        for tbl in capture.captured_tables():
+            if tbl == "station":
+                continue  # the demo's own station is not a real one
+            cur = con.execute(f'SELECT * FROM "{tbl}"')
+            names = [d[0] for d in cur.description]
+            for row in cur:
+                fields = dict(zip(names, row, strict=True))
+                rid = fields.pop("id")
+                for c in capture.LOCAL_COLUMNS:
+                    fields.pop(c, None)
+                if "hub_id" in fields:
+                    fields["hub_id"] = hub_hex
+                fields["station_id"] = None
+                seq += 1
+                yield (seq, uuid.uuid4().hex, tbl, rid, "insert", json.dumps(fields))
+    finally:
+        con.close()
+
+
+def fill_central(admin_url: str, demo_db: Path, hub_id: uuid.UUID) -> int:
+    """Push every row of the demo database through the engine's push path."""
+    import psycopg
+
+    from hubapp.sync.engine import _Push
+
+    filler = uuid.uuid4()  # a station id for the ledger and the change log
+    n, batch = 0, []
+    with psycopg.connect(admin_url) as conn:
+
+        def push() -> None:
+            with conn.transaction():
+                result = _Push(conn, filler, hub_id).apply(batch)
+            assert not result.refused, result.refused[:3]
+
+        for op in demo_ops(demo_db, hub_id.hex):
+            batch.append(op)
+            if len(batch) == PUSH_FILL_BATCH:
+                push()
+                n += len(batch)
+                batch = []
+        if batch:
+            push()
+            n += len(batch)
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute("VACUUM ANALYZE")
+    return n
+
+
+def copy_baseline(url: str) -> int:
+    import psycopg
+
+    size = 0
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy("COPY (SELECT tbl, id, fields FROM record) TO STDOUT") as copy:
+            for block in copy:
+                size += len(block)
+    return size
+
+
+def new_station(folder: Path, admin_url: str, hub: str, name: str):
+    from hubapp.store import setup
+    from hubapp.store.database import open_store
+    from hubapp.sync import central
+
+    store = open_store(folder / f"{name}.sqlite3")
+    setup.configure(store, hub, name)
+    return store, central.add_station(admin_url, hub, name).url
+
+
+def edit_cases(store, n: int, round_: int) -> None:
+    from sqlalchemy import select
+
+    from hubapp.store.schema import Case
+
+    with store.write(reason="bench") as s:
+        for case in s.scalars(select(Case).order_by(Case.seq).limit(n)):
+            case.location = f"Bench round {round_}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="a demo database to take the rows from")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--hub", default="Copeland")
+    args = parser.parse_args()
+    import logging
+
+    # the engine logs the phases of the first copy (copy, move, indexes, check, commit)
+    logging.basicConfig(format="  %(message)s")
+    logging.getLogger("hubapp.sync.engine").setLevel(logging.INFO)
+
+    from hubapp.sync import central, pgserver
+    from hubapp.sync.engine import Syncer
+
+    server = pgserver.start_server()
+    if server is None:
+        print("bench_sync: PostgreSQL is not installed", file=sys.stderr)
+        return 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
+            folder = Path(folder)
+            if args.db is not None:
+                demo_db = args.db
+            else:
+                seconds, demo_db = timed(lambda: make_demo(folder, args.cases))
+                print(f"demo database: {args.cases:,} cases in {seconds:.1f} s (set-up)")
+            admin = server.new_database()
+            central.init(admin)
+            hub_id, _code, hub_name = central.find_hub(args.hub)
+            seconds, rows = timed(lambda: fill_central(admin, demo_db, hub_id))
+            print(f"central filled through the push path: {rows:,} rows in {seconds:.1f} s "
+                  "(set-up)")  # fmt: skip
+
+            # -- initial sync --------------------------------------------------------------
+            base, size = timed(lambda: copy_baseline(admin))
+            store, url = new_station(folder, admin, hub_name, "Bench station")
+            syncer = Syncer(store, url)
+            initial, summary = timed(syncer.run)
+            with store.engine.connect() as c:
+                cases = c.exec_driver_sql("SELECT count(*) FROM case_").scalar_one()
+                indexed = c.exec_driver_sql("SELECT count(*) FROM case_search").scalar_one()
+            assert summary.pulled >= rows, (summary.pulled, rows)
+            assert cases >= args.cases and indexed == cases, (cases, indexed)
+            print(f"baseline COPY of the same rows ({size / 1e6:.0f} MB):  {base:.2f} s")
+            print(f"initial sync, {summary.pulled:,} rows ({cases:,} cases):  {initial:.2f} s "
+                  f"({initial / base:.1f}x COPY; target under 10 s)")  # fmt: skip
+
+            # -- round trip baseline ---------------------------------------------------------
+            conn = syncer._connect()
+            trips = []
+            for _ in range(50):
+                t, _r = timed(lambda: conn.execute("SELECT 1").fetchone())
+                conn.rollback()
+                trips.append(t)
+            trip = statistics.median(trips)
+            print(f"baseline SELECT 1 round trip (median of 50): {trip * 1000:.2f} ms")
+
+            # -- nothing to do ---------------------------------------------------------------
+            idle = [timed(syncer.run)[0] for _ in range(args.runs * 4)]
+            med = statistics.median(idle)
+            print(f"sync with nothing to do, open connection (median of {len(idle)}): "
+                  f"{med * 1000:.1f} ms ({med / trip:.0f}x SELECT 1; target under 10 ms)")  # fmt: skip
+            fresh = []
+            for _ in range(args.runs):
+                s2 = Syncer(store, url)
+                fresh.append(timed(s2.run)[0])
+                s2.close()
+            print(f"sync with nothing to do, new connection (median of {args.runs}): "
+                  f"{statistics.median(fresh) * 1000:.1f} ms")  # fmt: skip
+
+            # -- 100 changes: pushed by this station, pulled by a second one ------------------
+            other_store, other_url = new_station(folder, admin, hub_name, "Second station")
+            other = Syncer(other_store, other_url)
+            other_initial = timed(other.run)[0]
+            print(f"(second station's initial sync: {other_initial:.2f} s)")
+            pushes, pulls = [], []
+            for r in range(args.runs):
+                edit_cases(store, 100, r)
+                t, s = timed(syncer.run)
+                assert s.pushed == 100, s.pushed
+                pushes.append(t)
+                t, s = timed(other.run)
+                assert s.pulled >= 100, s.pulled
+                pulls.append(t)
+            for label, values in (("pushed", pushes), ("pulled", pulls)):
+                med = statistics.median(values)
+                print(f"sync of 100 changes {label} (median of {args.runs}): {med * 1000:.1f} ms "
+                      f"({med / trip:.0f}x SELECT 1; target under 100 ms)")  # fmt: skip
+            syncer.close()
+            other.close()
+            store.close()
+            other_store.close()
+    finally:
+        server.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
