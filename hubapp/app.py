@@ -33,16 +33,19 @@ class OpenDatabase:
     lookups: Lookups
     station: StationInfo | None
     case_list: CaseList
+    #: unfinished intake reports (drafts) waiting on this station when it was opened
+    drafts_waiting: int = 0
 
 
 def open_database(_ctx, path: Path) -> OpenDatabase:
     """Background work: open (and if need be create and upgrade) the database."""
-    from hubapp.store import lookups, setup
+    from hubapp.store import drafts, lookups, setup
     from hubapp.store.caselist import CaseList
     from hubapp.store.database import open_store
 
     store = open_store(path)
-    return OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
+    return OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store),
+                        len(drafts.list_drafts(store)))  # fmt: skip
 
 
 def route_qt_messages() -> None:
@@ -103,6 +106,7 @@ class Controller:
         window.demoRequested.connect(self.add_demo_data)
         window.caseOpenRequested.connect(self.open_case)
         self.case_windows: list = []
+        window.close_guard = self.case_windows_may_close
         window.importRequested.connect(self.import_reports)
         window.exportCasesRequested.connect(self.export_cases)
         window.newIssueRequested.connect(self.new_issue)
@@ -113,6 +117,10 @@ class Controller:
         )
         #: open intake forms: their drafts are written when the application quits
         self.intake_windows: list = []
+        #: background sync with the central database (None where none is set up)
+        self.sync = None
+        window.syncNowRequested.connect(self.sync_now)
+        window.syncConflictsRequested.connect(self.show_conflicts)
 
     def open(self, on_ready=None, on_error=None):
         task = self._Task(open_database, self.db_path)
@@ -164,16 +172,32 @@ class Controller:
             )
 
     def _case_loaded(self, detail) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self.window):  # the window closed while the case loaded
+            return
         if self.window.selected_case_id() == detail.id:
             self.window.detail.show_case(detail)
 
     def open_case(self, case_id):
-        """Open the case view of a case in its own window; returns the window."""
+        """Open the case view of a case in its own window; returns the window. A case that
+        already has a window brings that window to the front instead (two windows on one
+        case would sit exactly on top of each other and lead to save conflicts)."""
         if self.db is None:
             return None
         from PySide6.QtCore import Qt
 
         from hubapp.views.case_view import CaseWindow
+
+        for open_window in self.case_windows:
+            if open_window.case_id == case_id:
+                if open_window.isMinimized():
+                    open_window.showNormal()
+                else:
+                    open_window.show()
+                open_window.raise_()
+                open_window.activateWindow()
+                return open_window
 
         case_window = CaseWindow(self.db.store, case_id, self.window)
         case_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -182,6 +206,22 @@ class Controller:
         self.case_windows.append(case_window)
         case_window.show()
         return case_window
+
+    def case_windows_may_close(self) -> bool:
+        """Before quitting: a case window with unsaved work comes forward and asks (Save
+        changes / Discard / Cancel); the app stays open until it is answered."""
+        for case_window in list(self.case_windows):
+            if case_window.unsaved():
+                case_window.showNormal()
+                case_window.raise_()
+                case_window.activateWindow()
+                case_window.reject()  # asks, without blocking
+                self.window.statusBar().showMessage(
+                    self.window.tr("Save or discard the changes to the open case, then quit."),
+                    10_000,
+                )
+                return False
+        return True
 
     def _forget(self, case_window) -> None:
         if case_window in self.case_windows:
@@ -205,6 +245,47 @@ class Controller:
             self.db.lookups = lookups.load(self.db.store)
             self.window.attach(self.db)
 
+    # -- central sync ---------------------------------------------------------------------
+    def start_sync(self, url: str | None = None, **options):
+        """Sync in the background, now and every few minutes, if this station has a central
+        database (``url``, else the saved or environment address); otherwise show nothing."""
+        from hubapp.models.sync_status import SyncRunner
+
+        if self.db is None or self.db.station is None or self.sync is not None:
+            return self.sync
+        runner = SyncRunner(self.db.store, self.window, url=url, **options)
+        runner.configured.connect(lambda: self.window.show_sync(True))
+        runner.statusChanged.connect(
+            lambda text, tip: self.window.set_sync_status(
+                text, tip, runner.status.conflicts if runner.status else 0
+            )
+        )
+        runner.roundFinished.connect(lambda ok: ok and runner.pulled and self.window.refresh())
+        self.sync = runner
+        runner.start()
+        return runner
+
+    def sync_now(self) -> None:
+        """Tools > Sync now (F9)."""
+        if self.sync is not None:
+            self.sync.sync_now()
+
+    def show_conflicts(self):
+        """Tools > Sync conflicts…, or a click on the sync status: returns the dialog."""
+        from hubapp.views.sync_conflicts import ConflictsDialog
+
+        if self.db is None or self.db.station is None:
+            return None
+        dialog = ConflictsDialog(self.db.store, self.db.station.station_id, self.window)
+        dialog.resolved.connect(lambda _id: self.window.refresh())
+        if self.sync is not None:
+            dialog.resolved.connect(lambda _id: self.sync.refresh())
+        dialog.open()
+        return dialog
+
+    def stop_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.close()
 
     # -- intake ---------------------------------------------------------------------------
     def new_issue(self, form=None, draft_id=None):
@@ -263,7 +344,6 @@ class Controller:
         """The application is quitting: write every open form's draft now."""
         for w in list(self.intake_windows):
             w.flush_draft()
-
 
     def print_documents(self, kind=None, hub_id=None, meeting_id=None):
         """File > Print… (Ctrl+P): a case summary of the selected case, a meeting pack or an
@@ -360,7 +440,9 @@ def run_gui(db_path: Path) -> int:
             window.close()
             return
         window.attach(controller.db)
+        window.show_drafts_waiting(controller.db.drafts_waiting)
         window.table.setFocus()
+        controller.start_sync()
 
     def failed(message: str) -> None:
         QMessageBox.critical(window, APP_DISPLAY_NAME, message)
@@ -369,6 +451,7 @@ def run_gui(db_path: Path) -> int:
 
     window.firstPainted.connect(lambda: controller.open(ready, failed))
     app.aboutToQuit.connect(controller.flush_drafts)
+    app.aboutToQuit.connect(controller.stop_sync)
     window.show()
     code = app.exec()
     if controller.db is not None:

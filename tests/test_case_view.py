@@ -426,3 +426,29 @@ def test_the_case_stays_selected_after_its_window_saves_and_closes(qtbot, demo_s
     window.refresh()  # F5, or any other refresh after closing
     assert window.selected_case_id() == case_id
     assert window.selected_case()[0] == case_id  # what File > Print offers
+
+
+def test_quitting_with_unsaved_work_in_a_case_window_asks_first(qtbot, store, case_id):
+    from PySide6.QtWidgets import QMessageBox
+
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store import lookups, setup
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    window.show()
+    controller = Controller(window, store.path)
+    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
+                                 CaseList(store))  # fmt: skip
+    w = controller.open_case(case_id)
+    qtbot.waitUntil(lambda: w.view is not None, timeout=10_000)
+    qtbot.keyClicks(w.police_ref_edit, "CUM-20261125-0007")
+    assert window.close() is False  # Ctrl+Q / the close button: refused, the case asks
+    assert window.isVisible() and w.isVisible() and w.unsaved_box is not None
+    answer(qtbot, w, QMessageBox.StandardButton.Save)
+    qtbot.waitUntil(lambda: not controller.case_windows, timeout=10_000)  # saved, closed
+    assert row(store, Case, case_id).police_log_ref == "CUM-20261125-0007"
+    assert window.close() is True  # nothing left unsaved: it quits

@@ -52,6 +52,8 @@ def test_demo_database_fills_the_list_and_status_bar(window, demo_store, qtbot):
     station = db.station
     assert station is not None
     assert window.station_label.text() == f"{station.hub_name} hub · {station.station_name}"
+    # the app's name once, at the end (where Qt would otherwise add it again)
+    assert window.windowTitle() == f"{station.hub_name} — Local Focus Hub"
     # the station's own hub and open cases by default
     assert window.hub_combo.currentText() == station.hub_name
     expected = db.case_list.count(window.model.case_filter)
@@ -163,8 +165,16 @@ def test_first_start_asks_for_hub_and_station(qtbot, db_path):
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     # nothing is chosen for the user: Enter straight away is refused
     assert names[0] == "Choose this PC's hub…" and dialog.station.text() == ""
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    width = dialog.width()
+    assert width >= 460
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert dialog.error.text() == "Choose the hub this PC works for."
+    # the message takes room below; the dialog keeps its width, the hub box its words
+    assert dialog.width() == width
+    assert dialog.hub.width() >= dialog.hub.sizeHint().width()
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
     dialog.hub.setCurrentIndex(names.index("South Lakeland"))
     assert dialog.station.text() == "Kendal Police Station"
     dialog.station.clear()
@@ -265,3 +275,25 @@ def test_pages_switch_from_the_keyboard_and_the_count_follows_the_case_list(demo
     qtbot.keyClick(window, "1", Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentWidget() is window.splitter
     assert window.count_label.isVisible()
+
+
+def test_unfinished_reports_are_mentioned_once_at_start(window, store, qtbot):
+    from hubapp.store import drafts
+    from hubapp.store.intake import IntakeForm
+
+    drafts.write(store, IntakeForm(summary="Half-typed"))
+    path = store.path
+    store.close()
+    controller = _open(window, path, qtbot)
+    assert controller.db.drafts_waiting == 1
+    window.attach(controller.db)
+    assert window.statusBar().currentMessage() == ""  # attaching alone says nothing
+    window.show_drafts_waiting(controller.db.drafts_waiting)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("You have 1 unfinished report — ") and "Ctrl+Shift+N" in message
+    assert window.drafts_action.shortcut().toString() == "Ctrl+Shift+N"
+    window.show_drafts_waiting(0)  # none: nothing said
+    window.statusBar().clearMessage()
+    window.show_drafts_waiting(0)
+    assert window.statusBar().currentMessage() == ""
+    controller.db.store.close()

@@ -74,6 +74,9 @@ class MainWindow(QMainWindow):
     #: File > Print… (Ctrl+P); the meetings page's "Print the pack…" (hub id, meeting id)
     printRequested = Signal()
     printPackRequested = Signal(object, object)
+    #: Tools > Sync now (F9); Tools > Sync conflicts… or the status bar's sync text
+    syncNowRequested = Signal()
+    syncConflictsRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -106,6 +109,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget(self, objectName="pages")
         self.pages.addWidget(self.splitter)
         self.grid_page = None
+        #: asked before the window closes; False keeps it open (the controller sets it)
+        self.close_guard = None
         self.agency_actions_page = None
         self.meetings_page = None
         self.setCentralWidget(self.pages)
@@ -206,6 +211,12 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel(self, objectName="countLabel")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         bar.addWidget(self.station_label, 1)
+        # central sync's state; hidden on a station without a central database
+        self.sync_label = QLabel(self, objectName="syncLabel")
+        self.sync_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sync_label.linkActivated.connect(lambda _link: self.syncConflictsRequested.emit())
+        self.sync_label.hide()
+        bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.count_label)
 
     def _build_menus(self) -> None:
@@ -220,8 +231,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.new_issue_action = QAction(tr("&New issue…"), self, shortcut=QKeySequence("Ctrl+N"))
         self.new_issue_action.triggered.connect(self.newIssueRequested)
-        self.drafts_action = QAction(tr("Resume a &draft…"), self)
+        self.drafts_action = QAction(tr("Resume a &draft…"), self,
+                                     shortcut=QKeySequence("Ctrl+Shift+N"))  # fmt: skip
         self.drafts_action.triggered.connect(self.draftsRequested)
+        self.drafts_action.triggered.connect(self.statusBar().clearMessage)
         file_menu.addAction(self.new_issue_action)
         file_menu.addAction(self.drafts_action)
         file_menu.addSeparator()
@@ -283,6 +296,14 @@ class MainWindow(QMainWindow):
         self.demo_action = QAction(tr("Add &demo data for training…"), self)
         self.demo_action.triggered.connect(self.demoRequested)
         tools.addAction(self.demo_action)
+        self.sync_now_action = QAction(tr("&Sync now"), self, shortcut=QKeySequence("F9"))
+        self.sync_now_action.triggered.connect(self.syncNowRequested)
+        self.sync_conflicts_action = QAction(tr("Sync &conflicts…"), self)
+        self.sync_conflicts_action.triggered.connect(self.syncConflictsRequested)
+        self._sync_separator = tools.addSeparator()
+        tools.addAction(self.sync_now_action)
+        tools.addAction(self.sync_conflicts_action)
+        self.show_sync(False)
 
         help_menu = menu.addMenu(tr("&Help"))
         self.shortcuts_action = QAction(
@@ -293,6 +314,28 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.show_about)
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(about)
+
+    # -- central sync --------------------------------------------------------------------
+    def show_sync(self, shown: bool) -> None:
+        """Sync's menu items and status text exist only where a central database is set up."""
+        for item in (self._sync_separator, self.sync_now_action, self.sync_conflicts_action):
+            item.setVisible(shown)
+        self.sync_label.setVisible(shown and bool(self.sync_label.text()))
+
+    def show_drafts_waiting(self, n: int) -> None:
+        """Say once, in the status bar, that unfinished reports wait to be resumed."""
+        if n > 0:
+            text = tr("You have {0} — resume with File > Resume a draft (Ctrl+Shift+N).")
+            self.statusBar().showMessage(text.format(plural(n, tr("unfinished report"))))
+
+    def set_sync_status(self, text: str, tooltip: str = "", conflicts: int = 0) -> None:
+        """Show sync's state (plain words); with conflicts, a click opens them."""
+        shown = escape(text)
+        if conflicts:
+            shown = f'<a href="conflicts">{shown}</a>'
+        self.sync_label.setText(shown)
+        self.sync_label.setToolTip(tooltip)
+        self.sync_label.setVisible(self.sync_now_action.isVisible() and bool(text))
 
     # -- the database ------------------------------------------------------------------
     def attach(self, session) -> None:
@@ -313,7 +356,8 @@ class MainWindow(QMainWindow):
                     hub=station.hub_name, station=station.station_name
                 )
             )
-            self.setWindowTitle(f"{APP_DISPLAY_NAME} – {station.hub_name}")
+            # ends with the application's display name, so Qt does not add it a second time
+            self.setWindowTitle(f"{station.hub_name} — {APP_DISPLAY_NAME}")
         else:
             self.hub_combo.setCurrentIndex(0)
             self.station_label.setText(tr("This PC is not set up for a hub yet"))
@@ -362,7 +406,12 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         if self.session is not None:
+            # a refresh resets the list: keep the selected case selected (File > Print and
+            # the detail pane work on it, e.g. straight after its case window is closed)
+            keep, near = self.selected_case_id(), self.table.currentIndex().row()
             self.model.refresh()
+            if keep is not None:
+                self.select_case(keep, near)
             for page in (self.grid_page, self.agency_actions_page):
                 if page is not None:
                     page.refresh() if page is self.grid_page else page.reload()
@@ -448,6 +497,17 @@ class MainWindow(QMainWindow):
                 self.status_combo.setCurrentIndex(1)
                 self.search.setText(reference)
 
+    def select_case(self, case_id, near: int = 0) -> bool:
+        """Select a case if it is in the list, looking at row ``near`` first, then its block
+        and the first blocks of the list; False if it is not found there."""
+        rows, block = self.model.rowCount(), self.model.BLOCK
+        start = max(0, near) - max(0, near) % block
+        for row in (near, *range(start, start + block), *range(min(rows, 4 * block))):
+            if 0 <= row < rows and self.model.index(row, 0).data(CaseIdRole) == case_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
     def search_for(self, text: str) -> None:
         self.search.setText(text)
 
@@ -516,6 +576,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         lines = [
             ("Ctrl+N", tr("New issue (intake form)")),
+            ("Ctrl+Shift+N", tr("Resume an unfinished report (a draft)")),
             ("Ctrl+F", tr("Find cases (type to filter)")),
             ("Esc", tr("Clear the search")),
             ("Ctrl+1 / Ctrl+0", tr("This hub's cases / all hubs")),
@@ -531,6 +592,8 @@ class MainWindow(QMainWindow):
             ("↑ ↓ PgUp PgDn", tr("Move through the list")),
             ("Ctrl+Q", tr("Exit")),
         ]
+        if self.sync_now_action.isVisible():
+            lines.insert(-1, ("F9", tr("Sync with the central database now")))
         box = QMessageBox(self)
         box.setWindowTitle(tr("Keyboard shortcuts"))
         box.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text, escaped all the same
@@ -595,6 +658,10 @@ class MainWindow(QMainWindow):
         settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
 
     def closeEvent(self, e) -> None:
+        # a case window with unsaved work answers first: quitting never loses typing
+        if self.close_guard is not None and not self.close_guard():
+            e.ignore()
+            return
         if self.remember_state:
             self.save_state()
         super().closeEvent(e)
