@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from hubapp.sync.central import redact
-
 
 def add_parsers(sub) -> None:
     y = sub.add_parser("sync", help="one push-then-pull round with the central database")
@@ -47,7 +45,7 @@ def cmd_central(args) -> int:
 
     if args.what == "init":
         revision = central.init(args.url)
-        print(f"The central database at {redact(args.url)} is ready (schema {revision}).")
+        print(f"The central database at {central.redact(args.url)} is ready (schema {revision}).")
         return 0
     account = central.add_station(args.url, args.hub, args.station)
     print(f"Station '{account.station_name}' of {account.hub_name} ({account.hub_code}) can now")
