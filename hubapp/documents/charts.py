@@ -65,16 +65,7 @@ def horizontal_bars(
     chart.categoryAxis.labels.dx = -4
     chart.categoryAxis.strokeColor = RULE
     chart.categoryAxis.tickLeft = 0
-    top = max(n for _, n in items)
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueStep = _step(top)
-    chart.valueAxis.valueMax = _ceiling(top, chart.valueAxis.valueStep)
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#EEF1F4")
+    _count_axis(chart.valueAxis, max(n for _, n in items))
     chart.bars[0].fillColor = colour
     chart.bars[0].strokeColor = None
     chart.barLabelFormat = "%d"
@@ -85,6 +76,19 @@ def horizontal_bars(
     chart.barWidth = 9
     d.add(chart)
     return d
+
+
+def _count_axis(axis, top: int) -> None:
+    """A value axis counting from 0 to a round number at or above ``top``, lightly ruled."""
+    axis.valueMin = 0
+    axis.valueStep = _step(top)
+    axis.valueMax = _ceiling(top, axis.valueStep)
+    axis.labels.fontName = FONT
+    axis.labels.fontSize = 7
+    axis.labels.fillColor = MUTED
+    axis.strokeColor = RULE
+    axis.visibleGrid = True
+    axis.gridStrokeColor = colors.HexColor("#EEF1F4")
 
 
 def opened_closed(months: Sequence[str], opened: Sequence[int], closed: Sequence[int],
@@ -102,16 +106,7 @@ def opened_closed(months: Sequence[str], opened: Sequence[int], closed: Sequence
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.labels.fillColor = MUTED
     chart.categoryAxis.strokeColor = RULE
-    top = max([*opened, *closed, 1])
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueStep = _step(top)
-    chart.valueAxis.valueMax = _ceiling(top, chart.valueAxis.valueStep)
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#EEF1F4")
+    _count_axis(chart.valueAxis, max([*opened, *closed, 1]))
     chart.bars[0].fillColor = OPENED
     chart.bars[1].fillColor = CLOSED
     chart.bars.strokeColor = None

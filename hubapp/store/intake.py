@@ -413,41 +413,19 @@ def clean(
     if not line(form.received):
         problems.append(Problem("received", "Give the date and time the report was received."))
     else:
-        try:
-            received = parse_when(form.received, now)
-        except DateProblem as exc:
-            problems.append(Problem("received", str(exc)))
-    if received is not None:
-        if received > now + FUTURE_SLACK:
-            problems.append(
-                Problem("received", "The report cannot be received in the future; check the date.")
-            )
-            received = None
-        elif received < EARLIEST:
-            problems.append(Problem("received", "The date is before 2000; check the year."))
-            received = None
+        received = _when(problems, "received", form.received, now,
+                         "The report cannot be received in the future; check the date.")  # fmt: skip
     if line(form.incident):
-        try:
-            incident = parse_when(form.incident, now)
-        except DateProblem as exc:
-            problems.append(Problem("incident", str(exc)))
-    if incident is not None:
-        if incident > now + FUTURE_SLACK:
-            problems.append(
-                Problem("incident", "The incident cannot be in the future; check the date.")
+        incident = _when(problems, "incident", form.incident, now,
+                         "The incident cannot be in the future; check the date.")  # fmt: skip
+    if incident is not None and received is not None and incident > received:
+        problems.append(
+            Problem(
+                "incident",
+                "The incident cannot be after the report was received "
+                f"({format_datetime(received)}); check both dates.",
             )
-            incident = None
-        elif incident < EARLIEST:
-            problems.append(Problem("incident", "The date is before 2000; check the year."))
-            incident = None
-        elif received is not None and incident > received:
-            problems.append(
-                Problem(
-                    "incident",
-                    "The incident cannot be after the report was received "
-                    f"({format_datetime(received)}); check both dates.",
-                )
-            )
+        )
 
     # where
     location, town = line(form.location), line(form.town)
@@ -574,6 +552,22 @@ def clean(
         consent_to_contact=consent, people=tuple(people), police_log=police, council_ref=council,
     )  # fmt: skip
     return result, problems
+
+
+def _when(problems: list[Problem], field: str, text: str, now: datetime, future: str):
+    """A typed date and time, or None with its problem added (unreadable, future, too old)."""
+    try:
+        when = parse_when(text, now)
+    except DateProblem as exc:
+        problems.append(Problem(field, str(exc)))
+        return None
+    if when > now + FUTURE_SLACK:
+        problems.append(Problem(field, future))
+        return None
+    if when < EARLIEST:
+        problems.append(Problem(field, "The date is before 2000; check the year."))
+        return None
+    return when
 
 
 def validate(form: IntakeForm, now: datetime, *, attaching: bool = False) -> list[Problem]:
