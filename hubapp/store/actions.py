@@ -79,20 +79,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
-class ActionError(StoreError):
-    """An action change refused by the rules, in one sentence; ``problems`` lists them all."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
-
-
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with one field of a draft, in one sentence for the form."""
 
     field: str
     message: str
+
+
+class Refused(StoreError):
+    """A change refused by the rules, in one sentence; ``problems`` has one per field, so a
+    form can show each beside its field. Actions, casework and intake refuse this way."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class ActionError(Refused):
+    """An action change refused by the rules."""
 
 
 def clean_text(text: Any) -> str:
@@ -231,9 +236,14 @@ def _text_problems(field: str, text: Any, what: str) -> list[Problem]:
     return []
 
 
-def _refuse(problems: list[Problem]) -> None:
+def refuse(problems: list[Problem], error: type[Refused] = Refused) -> None:
+    """Raise ``error`` for the problems, if there are any (the first one is its sentence)."""
     if problems:
-        raise ActionError(problems[0].message, problems)
+        raise error(problems[0].message, problems)
+
+
+def _refuse(problems: list[Problem]) -> None:
+    refuse(problems, ActionError)
 
 
 # --- what the screens read ----------------------------------------------------------------

@@ -27,8 +27,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from hubapp.domain.clock import local_today
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Person, Place
-from hubapp.store.workflow import local_today
 
 THRESHOLD = 3
 WINDOW_MONTHS = 6

@@ -130,7 +130,8 @@ class _Where:
         return " AND ".join(self.clauses + (text if self.searching else []))
 
 
-def _where(f: CaseFilter) -> _Where:
+def where(f: CaseFilter) -> _Where:
+    """The filter as SQL over ``case_ c`` (the assignment grid adds its own clauses)."""
     w = _Where()
     if f.hub_id is not None:
         w.clauses.append("c.hub_id = :hub")
@@ -233,7 +234,7 @@ class CaseList:
         self._store = store
 
     def query(self, f: CaseFilter, sort: CaseSort) -> CaseResult:
-        w = _where(f)
+        w = where(f)
         order = _order_sql(sort)
         if not w.searching and sort.column in _INDEXED:
             return _Paged(self._store, w, order)
@@ -252,7 +253,7 @@ class CaseList:
         return _Materialised(self._store, seqs, sql, w.params)
 
     def count(self, f: CaseFilter) -> int:
-        w = _where(f)
+        w = where(f)
         with self._store.engine.connect() as conn:
             sql = f"SELECT count(*) FROM case_ c WHERE {w.sql()}"
             return conn.exec_driver_sql(sql, w.params).scalar_one()

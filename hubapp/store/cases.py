@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hubapp.domain.clock import utcnow
+from hubapp.domain.clock import local_today
 from hubapp.domain.formatting import to_local
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Case, Hub, ReferenceCounter, Station
@@ -128,7 +128,7 @@ def new_case(
         channel_id=channel_id,
         received_at=received_at,
         summary=summary,
-        opened_on=opened_on or to_local(utcnow()).date(),
+        opened_on=opened_on or local_today(),
         **fields,
     )
     s.add(case)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
 
+from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AgencyRole
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.store import asb_review, audit, interventions, sara, timeline
@@ -32,7 +33,6 @@ from hubapp.store.schema import (
     Person,
     Place,
 )
-from hubapp.store.workflow import local_today
 
 __all__ = ["CaseNotFound", "CaseView", "load"]
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hubapp.store.caselist import OPEN, fts_query
+from hubapp.store.caselist import OPEN, CaseFilter, fts_query, where
 
 
 @dataclass(frozen=True)
@@ -64,42 +64,33 @@ def _row(r) -> GridCase:
 
 def grid_cases(store, f: GridFilter) -> list[GridCase]:
     """The hub's live cases matching the filter, newest first."""
-    clauses = ["c.voided = 0", "c.hub_id = :hub"]
-    params: dict[str, object] = {"hub": f.hub_id.hex}
-    if f.status == OPEN:
-        clauses.append("c.status != 'closed'")
-    elif f.status:
-        clauses.append("c.status = :status")
-        params["status"] = f.status
-    if f.category_id is not None:
-        clauses.append("c.category_id = :category")
-        params["category"] = f.category_id.hex
+    w = where(CaseFilter(hub_id=f.hub_id, status=f.status, category_id=f.category_id,
+                         text=f.text))  # fmt: skip
     if f.priority:
-        clauses.append("c.priority = :priority")
-        params["priority"] = f.priority
+        w.clauses.append("c.priority = :priority")
+        w.params["priority"] = f.priority
     if f.sara_stage:
-        clauses.append("c.sara_stage = :sara")
-        params["sara"] = f.sara_stage
-    query = fts_query(f.text)
-    if query:
+        w.clauses.append("c.sara_stage = :sara")
+        w.params["sara"] = f.sara_stage
+    conditions = " AND ".join(w.clauses)
+    if w.searching:
         # start from the full-text hits (see caselist.CaseList.query for why CROSS JOIN)
         sql = (
             f"SELECT {_COLUMNS} FROM case_search s CROSS JOIN case_ c ON c.seq = s.rowid"
-            f" WHERE case_search MATCH :q AND {' AND '.join(clauses)}"
+            f" WHERE case_search MATCH :q AND {conditions}"
         )
-        params["q"] = query
     else:
-        sql = f"SELECT {_COLUMNS} FROM case_ c WHERE {' AND '.join(clauses)}"
+        sql = f"SELECT {_COLUMNS} FROM case_ c WHERE {conditions}"
     sql += " ORDER BY c.received_at DESC, c.seq DESC"
     with store.engine.connect() as conn:
         # the driver's own cursor: plain tuples, several times faster than Result rows
         cur = conn.connection.dbapi_connection.cursor()
         try:
-            cur.execute(sql, params)
+            cur.execute(sql, w.params)
             found = cur.fetchall()
         finally:
             cur.close()
-    return [GridCase(uuid.UUID(hex=r[0]), *r[1:]) for r in found]
+    return [_row(r) for r in found]
 
 
 def grid_case(store, case_id: uuid.UUID) -> GridCase | None:

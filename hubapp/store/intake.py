@@ -39,8 +39,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole
 from hubapp.domain.formatting import format_datetime, to_local
 from hubapp.store import cases
-from hubapp.store.actions import Problem, clean_line, clean_text
-from hubapp.store.database import StoreError
+from hubapp.store.actions import Problem, Refused, clean_line, clean_text
 from hubapp.store.schema import (
     Case,
     CasePerson,
@@ -89,12 +88,13 @@ FUTURE_SLACK = timedelta(minutes=2)
 _UK = ZoneInfo("Europe/London")
 
 
-class IntakeError(StoreError):
+class IntakeError(Refused):
     """An intake refused by the rules; ``problems`` lists every field that is wrong."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems[0].message if problems else "The report could not be saved.")
-        self.problems = problems
+        super().__init__(
+            problems[0].message if problems else "The report could not be saved.", problems
+        )
 
 
 # --- the form ---------------------------------------------------------------------------

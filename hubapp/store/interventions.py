@@ -24,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AppliesTo, InterventionStatus
 from hubapp.store.actions import EARLIEST_DATE, Problem, clean_text
 from hubapp.store.assignments import case_for_update
@@ -37,7 +38,7 @@ from hubapp.store.schema import (
     InterventionBreach,
     InterventionType,
 )
-from hubapp.store.workflow import CaseworkError, local_today, refuse
+from hubapp.store.workflow import CaseworkError, refuse
 
 TEXT_MAX = 4_000
 #: how an intervention ends (breached is recorded with record_breach)

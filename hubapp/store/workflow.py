@@ -19,12 +19,11 @@ from typing import Any
 from sqlalchemy import event
 
 from hubapp.domain import workflow as rules
-from hubapp.domain.clock import utcnow
+from hubapp.domain.clock import local_today, utcnow
 from hubapp.domain.codes import CaseOutcome, CaseStatus, Priority, RiskLevel, SaraStage, label
-from hubapp.domain.formatting import to_local
-from hubapp.store.actions import Problem, clean_line, clean_text
+from hubapp.store import actions
+from hubapp.store.actions import Problem, Refused, clean_line, clean_text
 from hubapp.store.assignments import case_for_update
-from hubapp.store.database import StoreError
 from hubapp.store.schema import CaseStatusChange
 
 log = logging.getLogger(__name__)
@@ -36,22 +35,13 @@ LINE_MAX = {"location": 200, "town": 80, "postcode": 10, "police_log_ref": 40, "
 REVIEW_DAYS_AHEAD = 730
 
 
-class CaseworkError(StoreError):
-    """A change refused by the rules, in one sentence; ``problems`` has one per field."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
+class CaseworkError(Refused):
+    """A casework change (status, plan, note, intervention) refused by the rules."""
 
 
 def refuse(problems: list[Problem]) -> None:
     """Raise CaseworkError for the problems, if there are any."""
-    if problems:
-        raise CaseworkError(problems[0].message, problems)
-
-
-def local_today() -> date:
-    return to_local(utcnow()).date()
+    actions.refuse(problems, CaseworkError)
 
 
 # --- status -------------------------------------------------------------------------------
