@@ -1,6 +1,7 @@
 """How long opening a case view takes (target: under 100 ms on 100,000 demo cases).
 
 Usage:  python benchmarks/bench_case_view.py [--db DEMO.sqlite3] [--cases 100000] [--runs 200]
+                                            [--plain | --encrypted]
 
 Works on a copy of the database (``--db``; without it a new demo database of ``--cases`` is
 made first). For random cases it times, in the same run:
@@ -25,6 +26,8 @@ import uuid
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).parent))
+import encryption  # noqa: E402
 
 
 def main() -> int:
@@ -33,7 +36,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200, help="random cases to open")
     parser.add_argument("--seed", type=int, default=1)
+    encryption.add_switch(parser)
     args = parser.parse_args()
+    encryption.ensure_keyring()
 
     from PySide6.QtWidgets import QApplication
 
@@ -47,10 +52,11 @@ def main() -> int:
         if args.db:
             shutil.copy(args.db, path)
         else:
-            store = open_store(path)
+            store = open_store(path, encrypted=not args.plain)
             demo.generate(store, args.cases, seed=args.seed)
             store.close()
-        store = open_store(path)
+        kind = encryption.kind(path)
+        store = encryption.open_as_is(path)
         with store.read() as s:
             ids = [uuid.UUID(hex=r[0]) for r in s.connection().exec_driver_sql(
                 "SELECT id FROM case_ WHERE voided = 0")]  # fmt: skip
@@ -78,7 +84,8 @@ def main() -> int:
             total.append((t3 - t1) * 1000)
         window.close()
         store.close()
-    print(f"cases in database: {len(ids):,}   cases opened: {len(sample)}   cpus: {os.cpu_count()}")
+    print(f"cases in database: {len(ids):,} ({kind})   cases opened: {len(sample)}   "
+          f"cpus: {os.cpu_count()}")  # fmt: skip
     b = statistics.median(base)
     for name, values in (("baseline: detail pane read", base), ("case view load", load),
                          ("case view fill", fill), ("case view open (load + fill)", total)):  # fmt: skip

@@ -24,7 +24,6 @@ import csv
 import json
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -81,7 +80,10 @@ def csv_read_baseline(path: Path) -> int:
 
 def executemany_baseline(db: Path, path: Path) -> None:
     """The same rows into the same four tables by plain executemany (no checks at all)."""
-    con = sqlite3.connect(db, isolation_level=None)
+    from hubapp.store.database import connect
+
+    con = connect(db)  # the store's own way in: the database may be encrypted
+    con.execute("PRAGMA foreign_keys = OFF")  # no checks at all
     con.execute("PRAGMA synchronous = FULL")
     con.execute("BEGIN IMMEDIATE")
     hub, cat, chan = (con.execute(f"SELECT id FROM {t} LIMIT 1").fetchone()[0]
@@ -119,7 +121,9 @@ def executemany_baseline(db: Path, path: Path) -> None:
 
 def export_baseline(db: Path, out: Path, fmt: str) -> int:
     """The cases by one plain query, written by the standard library (or openpyxl)."""
-    con = sqlite3.connect(db)
+    from hubapp.store.database import connect
+
+    con = connect(db, read_only=True)
     cur = con.execute(
         "SELECT reference, hub_id, category_id, channel_id, status, risk_level, priority, "
         "sara_stage, lead_agency_id, location, town, postcode, grid_ref, summary, details, "

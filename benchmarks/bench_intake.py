@@ -25,6 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+import encryption  # noqa: E402
+
 
 def measure(fn, runs: int) -> tuple[float, float]:
     """(median, slowest) in milliseconds, after one warm-up call."""
@@ -42,19 +45,19 @@ def main() -> int:
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
+    encryption.ensure_keyring()
 
     from sqlalchemy import func, select
 
     from hubapp.domain.clock import utcnow
     from hubapp.store import duplicates, intake, setup
-    from hubapp.store.database import open_store
     from hubapp.store.intake import IntakeForm, PersonEntry
     from hubapp.store.schema import Case, CasePerson, LocalSetting, Person
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         shutil.copy(args.db, path)
-        store = open_store(path)
+        store = encryption.open_as_is(path)
         station = setup.current(store)
         with store.read() as s:
             cases = s.scalar(select(func.count()).select_from(Case))
@@ -66,7 +69,9 @@ def main() -> int:
                 .join(CasePerson, CasePerson.person_id == Person.id)
                 .where(CasePerson.case_id == open_case.id)
             ).first()
-        print(f"{cases:,} cases; station {station.station_name} ({station.hub_name})")
+        print(
+            f"{cases:,} cases ({encryption.kind(path)}); station {station.station_name} ({station.hub_name})"
+        )
 
         def baseline(i: int) -> None:
             with store.write(reason="benchmark") as s:

@@ -12,6 +12,9 @@ Everything is measured in the same run as its baseline, and reported as a ratio:
 * peak memory of the selftest process (target under 300 MB).
 
 Usage:  python benchmarks/bench_startup.py [--cases 100000] [--runs 5] [--db EXISTING]
+                                          [--plain | --encrypted]
+
+The database is encrypted, as in use, unless ``--plain`` (or a plaintext ``--db``).
 
 The Markdown it prints is what docs/performance.md quotes.
 """
@@ -26,6 +29,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import encryption  # noqa: E402
 
 BARE_WINDOW = r"""
 import sys
@@ -71,15 +77,15 @@ def timed_lines(cmd: list[str], env: dict[str, str]) -> tuple[dict[str, float], 
     return marks, lines
 
 
-def measure_start(db: Path, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+def measure_start(
+    db: Path, runs: int, env: dict[str, str], hubapp: list[str]
+) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"bare": [], "paint": [], "filled": [], "peak": []}
     for _ in range(runs):
         # alternate the two so that disk cache and CPU state favour neither
         marks, _ = timed_lines([sys.executable, "-c", BARE_WINDOW], env)
         out["bare"].append(marks["first paint"])
-        marks, lines = timed_lines(
-            [sys.executable, "-m", "hubapp", "--db", str(db), "selftest"], env
-        )
+        marks, lines = timed_lines([*hubapp, "--db", str(db), "selftest"], env)
         out["paint"].append(marks["first paint"])
         out["filled"].append(marks["case list filled"])
         peak = next(line for line in lines if line.startswith("peak memory"))
@@ -137,8 +143,14 @@ def main() -> int:
     p.add_argument("--cases", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--db", type=Path, help="reuse this demo database instead of making one")
+    encryption.add_switch(p)
     args = p.parse_args()
+    encryption.ensure_keyring()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    plain = args.plain if args.db is None else encryption.kind(args.db) == "plaintext"
+    hubapp = encryption.hubapp_command(plain)
+    if plain:
+        encryption.plain_in_this_process()  # the search measurements run in this process
 
     tmp = tempfile.TemporaryDirectory()
     demo_seconds = None
@@ -146,11 +158,11 @@ def main() -> int:
     if db is None:
         db = Path(tmp.name) / "bench.sqlite3"
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hubapp", "--db", str(db), "demo", "--cases", str(args.cases)],
+        subprocess.run([*hubapp, "--db", str(db), "demo", "--cases", str(args.cases)],
                        check=True, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
         demo_seconds = time.perf_counter() - t
 
-    start = measure_start(db, args.runs, env)
+    start = measure_start(db, args.runs, env, hubapp)
     search = measure_search(db)
 
     med = statistics.median
@@ -175,7 +187,8 @@ def main() -> int:
         "| --- | --- | --- | --- |",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
-        f"Launch figures are medians of {args.runs} alternating launches. Each keystroke (ms):",
+        f"Database: {encryption.kind(db)}. Launch figures are medians of {args.runs} "
+        "alternating launches. Each keystroke (ms):",
         "",
         *[
             f"- {view}, `{text}`: " + ", ".join(f"{ms:.1f}" for ms in times)

@@ -10,6 +10,17 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first and each one made on rotation, is created
+    readable by its owner only (log lines can name records)."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name == "posix":
+            os.chmod(self.baseFilename, 0o600)  # whatever the umask, or an older file's mode
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup(log_dir: Path | None, *, verbose: bool = False) -> Path | None:
     root = logging.getLogger()
     if getattr(root, "_hubapp_configured", False):
@@ -20,13 +31,11 @@ def setup(log_dir: Path | None, *, verbose: bool = False) -> Path | None:
         try:
             log_dir.mkdir(parents=True, exist_ok=True)
             path = log_dir / "hubapp.log"
-            handler = logging.handlers.RotatingFileHandler(
+            handler = PrivateRotatingFileHandler(
                 path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
             )
             handler.setFormatter(logging.Formatter(FORMAT))
             root.addHandler(handler)
-            if os.name == "posix":
-                os.chmod(path, 0o600)
         except OSError:
             path = None  # a read-only profile must not stop the app; stderr still logs
     console = logging.StreamHandler()

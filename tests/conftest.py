@@ -6,10 +6,39 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 os.environ.pop("HUBAPP_DB", None)
 os.environ.pop("HUBAPP_DATA_DIR", None)
 
+import atexit  # noqa: E402
 import shutil  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+# Every test database is encrypted, as in use. The keys go to one file of the run through a
+# test keyring backend (never the machine's keyring), which the hubapp processes that tests
+# start load too, through keyringrc.cfg in their configuration folder.
+_KEYS = Path(tempfile.mkdtemp(prefix="hubapp-test-keys-"))
+atexit.register(shutil.rmtree, _KEYS, ignore_errors=True)
+os.environ["HUBAPP_TEST_KEYRING"] = str(_KEYS / "keyring.json")
+os.environ.pop("HUBAPP_DB_PASSPHRASE", None)
+os.environ.pop("PYTHON_KEYRING_BACKEND", None)
+
+
+def _keyring_config(config_home: Path) -> None:
+    folder = config_home / "python_keyring"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "keyringrc.cfg").write_text(
+        "[backend]\ndefault-keyring = keyring_for_tests.FileKeyring\n"
+        f"keyring-path = {Path(__file__).resolve().parent}\n"
+    )
+
+
+_keyring_config(_KEYS / "config")
+os.environ["XDG_CONFIG_HOME"] = str(_KEYS / "config")  # until a test sets its own
+
+import keyring  # noqa: E402
+from keyring_for_tests import FileKeyring  # noqa: E402
+
+keyring.set_keyring(FileKeyring())
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +49,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    _keyring_config(home / "config")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 
@@ -109,9 +108,10 @@ def test_damaged_database_is_refused(tmp_path):
 def test_newer_database_is_refused(tmp_path):
     db = tmp_path / "h.sqlite3"
     assert run("--db", db, "setup", "--hub", "CAR", "--station", "Carlisle").returncode == 0
-    con = sqlite3.connect(db)
+    from hubapp.store import database
+
+    con = database.connect(db)  # with the key the command kept for it
     con.execute("UPDATE alembic_version SET version_num = 'ffff'")
-    con.commit()
     con.close()
     r = run("--db", db, "setup", "--hub", "CAR", "--station", "Carlisle")
     assert r.returncode == 1

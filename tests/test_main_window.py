@@ -244,11 +244,11 @@ def test_an_empty_result_says_what_to_do(demo_window, qtbot):
 
 
 def test_opening_a_case_while_another_program_writes_says_so(demo_window, qtbot):
-    import sqlite3
+    from hubapp.store import database
 
     window, controller = demo_window
     path = controller.db.store.path
-    other = sqlite3.connect(path, isolation_level=None)
+    other = database.connect(path)  # autocommit: BEGIN below takes the lock
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
         window.table.selectRow(1)

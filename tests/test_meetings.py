@@ -1,7 +1,6 @@
 """Partner meetings on real SQLite: planning, agenda reasons kept, attendance, decisions,
 actions raised in a meeting, the next meeting, and the 0004 migration."""
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -152,12 +151,18 @@ def test_a_database_at_0003_gains_the_meeting_tables(db_path):
     from hubapp.store.database import open_store
 
     open_store(db_path).close()
-    command.downgrade(database.alembic_config(db_path), "0003")
-    con = sqlite3.connect(db_path)
+    # through a connection with the database's key (Alembic's own engine would have none)
+    cfg = database.alembic_config(db_path)
+    engine = database.make_engine(db_path)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    engine.dispose()
+    con = database.connect(db_path)
     assert "meeting_id" not in {r[1] for r in con.execute("PRAGMA table_info(action)")}
     con.close()
     open_store(db_path).close()
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(action)")}
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     con.close()

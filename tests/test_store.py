@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from hubapp.store import audit, setup
+from hubapp.store import audit, database, setup
 from hubapp.store.database import KNOWN_REVISIONS, SCHEMA_HEAD, StoreError, open_store
 from hubapp.store.schema import Agency, AuditEntry, Case, Category, Channel, Hub, HubAgency
 
@@ -100,7 +100,7 @@ def test_a_text_file_is_refused_and_left_alone(tmp_path):
 
 def test_another_programs_sqlite_database_is_refused(tmp_path):
     path = tmp_path / "other.db"
-    con = sqlite3.connect(path)
+    con = sqlite3.connect(path)  # a plaintext file of another program
     con.execute("CREATE TABLE songs (title TEXT)")
     con.commit()
     con.close()
@@ -112,7 +112,7 @@ def test_another_programs_sqlite_database_is_refused(tmp_path):
 
 def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
     open_store(db_path).close()
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -155,13 +155,13 @@ def test_an_older_database_is_upgraded_on_open(db_path):
     """Take a database back to before the first migration; opening brings it to head."""
     open_store(db_path).close()
     _downgrade(db_path, "base")
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name='case_'").fetchone()[0] == 0
     con.close()
     s = open_store(db_path)
     with s.read() as session:
         assert len(session.scalars(select(Hub)).all()) == 6
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     con.close()
     s.close()
@@ -172,7 +172,7 @@ def test_a_database_at_the_first_schema_gains_the_case_list_indexes(db_path):
     _downgrade(db_path, "0001")
 
     def indexes():
-        con = sqlite3.connect(db_path)
+        con = database.connect(db_path)
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         con.close()
         return names
@@ -260,7 +260,7 @@ def test_personal_values_do_not_enter_the_audit_log(store):
         last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert last.details == {str(case.id): {"details": "changed"}}
     raw = (
-        sqlite3.connect(store.path)
+        database.connect(store.path)
         .execute("SELECT group_concat(details) FROM audit_log")
         .fetchone()[0]
     )
@@ -268,10 +268,10 @@ def test_personal_values_do_not_enter_the_audit_log(store):
 
 
 def test_audit_log_refuses_update_and_delete_and_detects_tampering(store):
-    con = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    con = database.connect(store.path)
+    with pytest.raises(database.IntegrityError, match="append-only"):
         con.execute("UPDATE audit_log SET user = 'someone else'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(database.IntegrityError, match="append-only"):
         con.execute("DELETE FROM audit_log")
     con.rollback()
     # someone with the file and a SQLite tool drops the guard and edits an entry
@@ -345,12 +345,11 @@ def test_migrations_build_exactly_the_schema_the_models_describe(db_path):
     """Alembic's own comparison finds nothing between the migrated file and the models."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import create_engine
 
     from hubapp.store.schema import Base
 
-    open_store(db_path).close()
-    engine = create_engine(f"sqlite:///{db_path}")
+    store = open_store(db_path)
+    engine = store.engine  # the file is encrypted: the store's engine has the key
     with engine.connect() as con:
         ctx = MigrationContext.configure(con, opts={"compare_type": True})
         diff = [
@@ -366,7 +365,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(db_path):
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
             )
         }
-    engine.dispose()
+    store.close()
     assert diff == []
     described = {ix.name for table in Base.metadata.tables.values() for ix in table.indexes}
     assert described <= on_disk, described - on_disk
@@ -376,12 +375,12 @@ def test_a_database_at_the_second_schema_gains_the_casework_tables(db_path):
     s = open_store(db_path)
     s.close()
     _downgrade(db_path, "0002")
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(contact)")}
     con.close()
     assert "import_key" not in columns
     open_store(db_path).close()
-    con = sqlite3.connect(db_path)
+    con = database.connect(db_path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(contact)")}
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     con.close()

@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import random
 import re
-import sqlite3
 import time
 import tomllib
 import unicodedata
@@ -49,7 +48,7 @@ from sqlalchemy import func, select
 from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
-from hubapp.store import audit, setup
+from hubapp.store import audit, database, setup
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
     Agency,
@@ -1494,7 +1493,7 @@ class _Mover:
         cur.execute(f"PRAGMA temp.cache_size = -{STAGE_CACHE_KIB}")
         for sql in self.create:
             cur.execute(sql)
-        if sqlite3.threadsafety:
+        if _threadsafe(self.cur):
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-mover")
         return self
 
@@ -1537,11 +1536,16 @@ class _Mover:
             _quietly(self.cur, f"PRAGMA temp.cache_size = {int(self.old_temp_cache)}")
 
 
+def _threadsafe(cur) -> bool:
+    """Whether the SQLite under ``cur`` was built with threads (either driver's)."""
+    return "THREADSAFE=0" not in {r[0] for r in cur.execute("PRAGMA compile_options")}
+
+
 def _quietly(cur, sql: str) -> None:
     """Put a connection setting back; after a failure that must not hide the failure."""
     try:
         cur.execute(sql)
-    except sqlite3.Error:
+    except database.Error:
         log.warning("Could not run %s after the demo data load", sql, exc_info=True)
 
 
