@@ -195,3 +195,17 @@ class AppliesTo(StrEnum):
     PERSON = "person"
     PLACE = "place"
     EITHER = "either"
+
+
+class StaffRole(StrEnum):
+    """What a staff account may do (issue 7: individual sign-in)."""
+
+    COORDINATOR = "coordinator"
+    POLICE = "police"
+    PARTNER = "partner"
+    READ_ONLY = "read_only"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", "-").capitalize()

@@ -23,10 +23,18 @@ def tr(text: str) -> str:
 
 class FirstStartDialog(QDialog):
     """Asks once; ``answer()`` gives (hub code, station name). ``configure`` is a callable
-    (hub code, station name) -> None that raises with a readable message on failure."""
+    (hub code, station name) -> None that raises with a readable message on failure.
 
-    def __init__(self, hubs, configure, parent=None) -> None:
+    With ``make_admin`` (a new database) it also asks for the first administrator: user name,
+    full name and password twice. ``admin_problems(user, password)`` returns the problems
+    (hubapp.store.actions.Problem) to show beside those fields before anything is saved;
+    ``make_admin(user, full name, password)`` makes the account and signs in as it."""
+
+    def __init__(self, hubs, configure, parent=None, *, admin_problems=None,
+                 make_admin=None) -> None:  # fmt: skip
         super().__init__(parent)
+        self._admin_problems = admin_problems
+        self._make_admin = make_admin
         self.setWindowTitle(tr("Set up this PC"))
         self.setModal(True)
         self._configure = configure
@@ -62,6 +70,9 @@ class FirstStartDialog(QDialog):
         form.addRow(tr("&Hub:"), self.hub)
         form.addRow(tr("&Station:"), self.station)
         form.addRow("", self.error)
+        self.admin_errors: dict[str, QLabel] = {}
+        if make_admin is not None:
+            self._add_admin_rows(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close, parent=self
         )
@@ -79,6 +90,60 @@ class FirstStartDialog(QDialog):
         self._suggest()
         self.setMinimumWidth(WIDTH)  # the hub names are never cut short
         self.resize(WIDTH, self.sizeHint().height())
+
+    def _add_admin_rows(self, form: QFormLayout) -> None:
+        note = QLabel(tr("Everyone signs in with their own account. Make the first "
+                         "administrator's account now; they add the others."))  # fmt: skip
+        note.setWordWrap(True)
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        form.addRow(note)
+        self.admin_user = QLineEdit(objectName="adminUserEdit")
+        self.admin_user.setMaxLength(64)
+        self.admin_user.setPlaceholderText(tr("e.g. j.smith"))
+        self.admin_name = QLineEdit(objectName="adminNameEdit")
+        self.admin_name.setMaxLength(120)
+        self.admin_password = QLineEdit(objectName="adminPasswordEdit")
+        self.admin_again = QLineEdit(objectName="adminAgainEdit")
+        for edit in (self.admin_password, self.admin_again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMaxLength(256)
+        for key, label, edit in (
+            ("user_name", tr("Administrator's &user name:"), self.admin_user),
+            ("display_name", tr("Their full &name:"), self.admin_name),
+            ("password", tr("Pass&word:"), self.admin_password),
+            ("again", tr("Password &again:"), self.admin_again),
+        ):
+            error = QLabel(objectName=f"{key}Error")
+            error.setTextFormat(Qt.TextFormat.PlainText)
+            error.setStyleSheet("color: #a4161a;")
+            error.setWordWrap(True)
+            error.hide()
+            self.admin_errors[key] = error
+            form.addRow(label, edit)
+            form.addRow("", error)
+            edit.textEdited.connect(lambda _t, e=error: e.hide())
+
+    def _admin_ok(self) -> bool:
+        """Check the administrator's fields; show each problem beside its field."""
+        for error in self.admin_errors.values():
+            error.hide()
+        user, password = self.admin_user.text().strip(), self.admin_password.text()
+        problems = list(self._admin_problems(user, password)) if self._admin_problems else []
+        if not problems and self.admin_again.text() != password:
+            from hubapp.store.actions import Problem
+
+            problems = [Problem("again", tr("The two passwords differ; type it again."))]
+            self.admin_again.clear()
+        edits = {"user_name": self.admin_user, "display_name": self.admin_name,
+                 "password": self.admin_password, "again": self.admin_again}  # fmt: skip
+        for problem in problems:
+            label = self.admin_errors.get(problem.field, self.admin_errors["user_name"])
+            label.setText(problem.message)
+            label.show()
+        if problems:
+            edits.get(problems[0].field, self.admin_user).setFocus()
+            self._fit()
+        return not problems
 
     def _on_edited(self) -> None:
         self._touched = True
@@ -100,6 +165,8 @@ class FirstStartDialog(QDialog):
         if not " ".join(station.split()):
             self._show_error(tr("Enter the name of this station."))
             return
+        if self._make_admin is not None and not self._admin_ok():
+            return
         try:
             self._configure(hub, station)
         except Exception as exc:  # worded for people by the core
@@ -107,6 +174,22 @@ class FirstStartDialog(QDialog):
 
             self._show_error(describe(exc))
             return
+        if self._make_admin is not None:
+            try:
+                self._make_admin(self.admin_user.text().strip(), self.admin_name.text(),
+                                 self.admin_password.text())  # fmt: skip
+            except Exception as exc:  # worded for people by the core
+                from hubapp.errors import describe
+
+                problems = getattr(exc, "problems", None) or []
+                field = problems[0].field if problems else "user_name"
+                label = self.admin_errors.get(field, self.admin_errors["user_name"])
+                label.setText(describe(exc))
+                label.show()
+                self._fit()
+                return
+            self.admin_password.clear()
+            self.admin_again.clear()
         super().accept()
 
     def reject(self) -> None:
@@ -121,6 +204,9 @@ class FirstStartDialog(QDialog):
         self.error.setText(text)
         self.error.show()
         self.station.setFocus()
+        self._fit()
+
+    def _fit(self) -> None:
         # room for the message: grow in height if need be, never narrower than it was
         width = self.width()
         height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
