@@ -1,0 +1,158 @@
+"""``hubapp audit`` and ``hubapp subject-access``: the audit log and subject access from the
+command line (for administrators; the database layer is imported only when a command runs).
+
+    hubapp audit [--format csv|json] [-o FILE] [--since DATE] [--until DATE] [--user NAME]
+                 [--kind KIND] [--station NAME] [--record ID|REF] [--text WORDS]
+    hubapp audit --verify
+    hubapp subject-access --person ID|NAME -o FILE.json|FILE.zip
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+#: as hubapp.store.audit.Kind (not imported: the parser stays light)
+KINDS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure",
+         "sign_in", "sign_in_failed", "lock_out")  # fmt: skip
+
+AUDIT_HELP = """The audit log (DPA 2018 s.62): every collection, alteration, consultation,
+disclosure, combination and erasure of records, with when (UTC), who, which station, which
+records and why. Without -o the entries go to standard output. Dates are UK days,
+dd/mm/yyyy or yyyy-mm-dd; --until includes the whole day. Exporting the log is itself
+recorded as a disclosure. --verify checks the hash chain instead: it prints 'ok' or the first
+broken entry and exits non-zero when the log was tampered with."""
+
+SUBJECT_HELP = """Everything held about one person (subject access request): their record,
+the cases they are linked to with their role, contacts, notes, actions, tools and powers,
+risk assessments, meeting decisions, and the audit entries about their records including
+disclosures. Other people's names and contact details are redacted. FILE.json is for
+machines; FILE.zip holds the same with one CSV per part, for people. Recorded as a
+disclosure."""
+
+
+def _day(text: str):
+    from datetime import datetime
+
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as dd/mm/yyyy")
+
+
+def _kind(text: str) -> str:
+    kind = text.strip().lower()
+    if kind not in KINDS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a kind; choose {', '.join(KINDS)}")
+    return kind
+
+
+def add_parsers(sub) -> None:
+    a = sub.add_parser("audit", help="the audit log: export it, or check it is intact",
+                       description=AUDIT_HELP)  # fmt: skip
+    a.add_argument("--verify", action="store_true",
+                   help="check the hash chain; prints ok or the first broken entry")  # fmt: skip
+    a.add_argument("--format", default="csv", metavar="csv|json", help="csv (default) or json")
+    a.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="the file to write (default: standard output)")  # fmt: skip
+    a.add_argument("--since", type=_day, metavar="DATE", help="entries from this day on")
+    a.add_argument("--until", type=_day, metavar="DATE", help="entries up to this day")
+    # dest differs from the global --user (who is acting)
+    a.add_argument("--user", dest="by_user", metavar="NAME", help="entries by this user")
+    a.add_argument("--kind", type=_kind, metavar="KIND", help=", ".join(KINDS))
+    a.add_argument("--station", metavar="NAME", help="entries written at this station")
+    a.add_argument("--record", metavar="ID|REF",
+                   help="entries about this case or person (an id, or a case reference)")  # fmt: skip
+    a.add_argument("--text", metavar="WORDS", help="entries whose reason has these words")
+    sa = sub.add_parser("subject-access", help="everything held about one person, redacted",
+                        description=SUBJECT_HELP)  # fmt: skip
+    sa.add_argument("--person", required=True, metavar="ID|NAME",
+                    help="the person's id, or their full name")  # fmt: skip
+    sa.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                    help="FILE.json or FILE.zip")  # fmt: skip
+    sa.add_argument("--format", metavar="json|zip",
+                    help="json or zip (default: from the file's ending)")  # fmt: skip
+
+
+def _open_existing(path: Path, opener):
+    from hubapp.store.database import StoreError
+
+    if not path.exists():
+        raise StoreError(f"There is no database at {path}.")
+    return opener(path)
+
+
+def _station(store, text: str):
+    from sqlalchemy import select
+
+    from hubapp.domain.text import match_key
+    from hubapp.store.database import StoreError
+    from hubapp.store.schema import Station
+
+    key = match_key(text)
+    with store.read() as s:
+        for sid, name in s.execute(select(Station.id, Station.name)):
+            if match_key(name) == key:
+                return sid
+    raise StoreError(f"There is no station called '{text}'.")
+
+
+def cmd_audit(db_path: Path, args, opener) -> int:
+    """``opener(path)`` opens the database as the command line does (signing in)."""
+    from hubapp.store import audit_query
+
+    store = _open_existing(db_path, opener)
+    try:
+        if args.verify:
+            check = audit_query.verify(store)
+            if not check.ok:
+                print(f"hubapp: {check.problem}", file=sys.stderr)
+                return 1
+            print(f"ok: {check.checked:,} entries, the chain and its anchor hold.")
+            if check.head:
+                print(f"newest entry's hash: {check.head}")
+            if not check.anchored:
+                print("The log has no anchor yet (made by an older version): removing its "
+                      "newest entries would not be noticed until the next change.")  # fmt: skip
+            return 0
+        fmt = (args.format or "").strip().lower()
+        if fmt not in audit_query.FORMATS:
+            print(f"hubapp: cannot export the audit log as '{args.format}'; choose csv or json.",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        since, until = audit_query.day_range(args.since, args.until)
+        if since and until and since >= until:
+            print("hubapp: --since is after --until; no entry could match.", file=sys.stderr)
+            return 2
+        f = audit_query.AuditFilter(
+            since=since, until=until, user=args.by_user or "", kind=args.kind or "",
+            station=_station(store, args.station) if args.station else None,
+            record=args.record or "", text=args.text or "",
+        )  # fmt: skip
+        if args.output is None:
+            n = audit_query.export_to_stream(store, sys.stdout.buffer, fmt, f)
+            print(f"Exported {n:,} audit entr{'y' if n == 1 else 'ies'}.", file=sys.stderr)
+            return 0
+        n = audit_query.export(store, args.output, fmt, f)
+    finally:
+        store.close()
+    print(f"Exported {n:,} audit entr{'y' if n == 1 else 'ies'} to {args.output}.")
+    return 0
+
+
+def cmd_subject_access(db_path: Path, args, opener) -> int:
+    from hubapp.store import subject_access
+
+    store = _open_existing(db_path, opener)
+    try:
+        person_id = subject_access.find_person(store, args.person)
+        target = subject_access.write(store, person_id, args.output, args.format)
+    finally:
+        store.close()
+    print(f"Wrote everything held about person {person_id} to {target}.")
+    print("It is OFFICIAL-SENSITIVE: give it only to the person it is about, or their "
+          "representative.")  # fmt: skip
+    return 0

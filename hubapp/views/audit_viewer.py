@@ -1,0 +1,578 @@
+"""Tools > Audit log…: the audit log for administrators.
+
+A filter bar (from and to dates, user, kind, record id or case reference, words in the
+reason: Enter searches), the entries newest first (read a page at a time in the background
+as the table scrolls, so a log of millions stays quick), the selected entry's every field
+below, "Verify chain" (in the background, with progress and Stop) and "Export…" (CSV or
+JSON, in the background with progress and Cancel; itself recorded as a disclosure).
+Everything is reached from the keyboard; user text is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+)
+from shiboken6 import isValid
+
+from hubapp.domain.formatting import format_datetime
+from hubapp.models.audit_log import AuditLogModel, EntryRole, entity_name
+from hubapp.models.tasks import Task
+from hubapp.views.progress import ProgressDialog
+
+KINDS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure")
+ERROR_STYLE = "color: #a4161a;"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("AuditViewer", text)
+
+
+# --- background work (the database layer is imported only here) ---------------------------
+
+
+def load_page(_ctx, store, f, before, limit):
+    from hubapp.store import audit_query
+
+    rows = audit_query.page(store, f, before=before, limit=limit + 1)
+    return rows[:limit], len(rows) > limit
+
+
+def verify_job(ctx, store):
+    from hubapp.store import audit_query
+
+    return audit_query.verify(store, ctx.report)
+
+
+def export_job(ctx, store, path, fmt, f):
+    from hubapp.store import audit_query
+
+    return audit_query.export(store, path, fmt, f, progress=ctx.report)
+
+
+def describe_entry(row) -> str:
+    """Every field of an entry, one to a line, for the details pane (plain text)."""
+    lines = [
+        tr("Entry: {0}").format(row.id),
+        tr("When: {0} (UK time); {1} UTC").format(
+            format_datetime(row.at), row.at.isoformat(timespec="milliseconds")),
+        tr("User: {0}").format(row.user),
+        tr("Station: {0}").format(row.station or (str(row.station_id) if row.station_id else "")),
+        tr("Kind: {0}").format(row.kind),
+        tr("Records: {0} ({1})").format(entity_name(row.entity), len(row.record_ids)),
+    ]  # fmt: skip
+    lines += [f"    {rid}" for rid in row.record_ids]
+    lines.append(tr("Reason: {0}").format(row.reason))
+    if row.details:
+        lines.append(tr("Details:"))
+        text = json.dumps(row.details, ensure_ascii=False, indent=2, sort_keys=True)
+        lines += ["    " + line for line in text.splitlines()]
+    lines.append(tr("Hash: {0}").format(row.hash))
+    lines.append(tr("Previous entry's hash: {0}").format(row.prev_hash or tr("(none: the first)")))
+    return "\n".join(lines)
+
+
+def _plain_label(text: str = "", parent=None, **kw) -> QLabel:
+    label = QLabel(text, parent, **kw)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+class AuditExportDialog(ProgressDialog):
+    """A format, a file, then the export in the background with progress and Cancel."""
+
+    def __init__(self, store, f, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditExportDialog")
+        self.setWindowTitle(tr("Export the audit log"))
+        self.store = store
+        self.filter = f
+        self.result: int | None = None
+        self.path: str | None = None
+        note = _plain_label(tr(
+            "The entries shown by the filter are written to the file, oldest first. The "
+            "export is itself recorded in the audit log as a disclosure."), self)  # fmt: skip
+        note.setWordWrap(True)
+        self.format = QComboBox(self, objectName="auditExportFormat")
+        self.format.addItem(tr("CSV for spreadsheets (.csv)"), "csv")
+        self.format.addItem(tr("JSON (.json)"), "json")
+        self.progress = QProgressBar(self, objectName="auditExportProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.status = _plain_label("", self, objectName="auditExportStatus")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(tr("&Export…"))
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(tr("&Format:"), self.format)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.resize(460, 0)
+
+    def ask_path(self) -> str | None:
+        fmt = self.format.currentData()
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export the audit log"), f"audit-log.{fmt}",
+            tr("CSV file (*.csv)") if fmt == "csv" else tr("JSON file (*.json)"),
+        )  # fmt: skip
+        if not path:
+            return None
+        return path if path.lower().endswith(f".{fmt}") else f"{path}.{fmt}"
+
+    def start(self, path: str | None = None) -> None:
+        path = path or self.ask_path()
+        if not path:
+            return
+        self.path = path
+        self.format.setEnabled(False)
+        self.ok.setEnabled(False)
+        self.progress.show()
+        self.status.setStyleSheet("")
+        self.run_task(export_job, self.store, path, self.format.currentData(), self.filter)
+
+    def cancelling_text(self) -> str:
+        return tr("Cancelling… no file will be written.")
+
+    def _on_done(self, count: int) -> None:
+        self.result = count
+        self.accept()
+
+    def _on_failed(self, message: str) -> None:
+        if self.task is not None and self.task.context.cancelled:
+            self._on_cancelled()
+            return
+        self.progress.hide()
+        self.status.setText(message)
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.format.setEnabled(True)
+        self.ok.setEnabled(True)
+
+
+class AuditViewer(QDialog):
+    #: a search finished: the number of entries on show
+    loaded = Signal(int)
+    #: a chain check finished: its ChainCheck
+    verified = Signal(object)
+
+    PAGE = 200
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditViewer")
+        self.setWindowTitle(tr("Audit log"))
+        self.store = store
+        self.model = AuditLogModel(self)
+        self.model.moreWanted.connect(self._more)
+        self._filter = None
+        self._search_task: Task | None = None
+        self._verify_task: Task | None = None
+        self._generation = 0
+        #: a sentence to show with the next search's count (after an export)
+        self._note = ""
+        self._build()
+        self.resize(1100, 700)
+        self.search()
+
+    # -- building -----------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QGridLayout()
+        self.since = QLineEdit(self, objectName="auditSince", placeholderText="dd/mm/yyyy")
+        self.until = QLineEdit(self, objectName="auditUntil", placeholderText="dd/mm/yyyy")
+        self.user = QLineEdit(self, objectName="auditUser")
+        self.kind = QComboBox(self, objectName="auditKind")
+        self.kind.addItem(tr("Any kind"), "")
+        for kind in KINDS:
+            self.kind.addItem(kind, kind)
+        self.record = QLineEdit(self, objectName="auditRecord",
+                                placeholderText=tr("case reference or id"))  # fmt: skip
+        self.text = QLineEdit(self, objectName="auditText")
+        self.search_button = QPushButton(tr("&Search"), self, objectName="auditSearch")
+        self.search_button.setAutoDefault(False)
+        self.search_button.clicked.connect(lambda: self.search())
+        fields = ((tr("&From:"), self.since), (tr("&To:"), self.until), (tr("&User:"), self.user),
+                  (tr("&Kind:"), self.kind), (tr("&Record:"), self.record),
+                  (tr("Reaso&n has:"), self.text))  # fmt: skip
+        for i, (text, widget) in enumerate(fields):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            bar.addWidget(label, i // 3, (i % 3) * 2)
+            bar.addWidget(widget, i // 3, (i % 3) * 2 + 1)
+            if isinstance(widget, QLineEdit):
+                widget.returnPressed.connect(lambda: self.search())
+        bar.addWidget(self.search_button, 0, 6)
+        self.problem = _plain_label("", self, objectName="auditProblem")
+        self.problem.setStyleSheet(ERROR_STYLE)
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+
+        self.table = QTableView(self, objectName="auditTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((130, 110, 170, 100, 150)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_current())
+        self.model.modelReset.connect(self._show_current)
+        self.details = QPlainTextEdit(self, objectName="auditDetails")
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+
+        self.status = _plain_label("", self, objectName="auditStatus")
+        self.status.setWordWrap(True)
+        #: the chain check's progress and verdict (kept apart from the count below the table)
+        self.chain = _plain_label("", self, objectName="auditChain")
+        self.chain.setWordWrap(True)
+        self.chain.hide()
+        self.verify_progress = QProgressBar(self, objectName="auditVerifyProgress")
+        self.verify_progress.setRange(0, 1000)
+        self.verify_progress.hide()
+        self.verify_button = QPushButton(tr("&Verify chain"), self, objectName="auditVerify")
+        self.verify_button.setAutoDefault(False)
+        self.verify_button.clicked.connect(self.verify)
+        self.stop_button = QPushButton(tr("Sto&p"), self, objectName="auditStop")
+        self.stop_button.setAutoDefault(False)
+        self.stop_button.clicked.connect(self.stop_verify)
+        self.stop_button.hide()
+        self.export_button = QPushButton(tr("&Export…"), self, objectName="auditExport")
+        self.export_button.setAutoDefault(False)
+        self.export_button.clicked.connect(lambda: self.export())
+        close = QPushButton(tr("Close"), self)
+        close.setAutoDefault(False)
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.verify_button)
+        buttons.addWidget(self.verify_progress, 1)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.problem)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.chain)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_filters)
+
+    def _focus_filters(self) -> None:
+        self.since.setFocus()
+        self.since.selectAll()
+
+    # -- searching ----------------------------------------------------------------------
+    def current_filter(self):
+        """The filter the bar describes; ValueError with one sentence when a date is wrong."""
+        from hubapp.store.audit_query import AuditFilter, day_range, parse_day
+
+        days = []
+        for edit in (self.since, self.until):
+            text = edit.text().strip()
+            try:
+                days.append(parse_day(text) if text else None)
+            except ValueError as exc:
+                edit.setFocus()
+                raise ValueError(str(exc)) from None
+        if days[0] and days[1] and days[0] > days[1]:
+            self.until.setFocus()
+            raise ValueError(tr("The 'to' date is before the 'from' date."))
+        since, until = day_range(*days)
+        return AuditFilter(since=since, until=until, user=self.user.text().strip(),
+                           kind=self.kind.currentData() or "", record=self.record.text().strip(),
+                           text=self.text.text().strip())  # fmt: skip
+
+    def say_problem(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.setVisible(bool(message))
+
+    def search(self, keep_note: bool = False) -> None:
+        if not keep_note:
+            self._note = ""
+        try:
+            f = self.current_filter()
+        except ValueError as exc:
+            self.say_problem(str(exc))
+            return
+        self.say_problem("")
+        self._filter = f
+        self._generation += 1
+        generation = self._generation
+        self.status.setText(tr("Reading the audit log…"))
+        task = Task(load_page, self.store, f, None, self.PAGE)
+        task.succeeded.connect(lambda result: self._first_page(generation, result))
+        task.failed.connect(lambda message: self._page_failed(generation, message))
+        self._search_task = task.start()
+
+    def _current(self, generation: int) -> bool:
+        """A page that arrives for this search, while the window still exists."""
+        return isValid(self) and isValid(self.model) and generation == self._generation
+
+    def _first_page(self, generation: int, result) -> None:
+        if not self._current(generation):
+            return
+        rows, more = result
+        self.model.set_rows(rows, more)
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        self._say_count()
+        self.loaded.emit(self.model.rowCount())
+
+    def _more(self, before: int) -> None:
+        generation = self._generation
+        task = Task(load_page, self.store, self._filter, before, self.PAGE)
+        task.succeeded.connect(lambda result: self._next_page(generation, result))
+        task.failed.connect(lambda message: self._page_failed(generation, message))
+        task.start()
+
+    def _next_page(self, generation: int, result) -> None:
+        if not self._current(generation):
+            return
+        rows, more = result
+        self.model.append_rows(rows, more)
+        self._say_count()
+        self.loaded.emit(self.model.rowCount())
+
+    def _page_failed(self, generation: int, message: str) -> None:
+        if not self._current(generation):
+            return
+        self.model.page_failed()
+        if self.model.rowCount() == 0:
+            self.model.set_rows([], False)
+        self.say_problem(message)
+        self._say_count()
+
+    def _say_count(self) -> None:
+        n = self.model.rowCount()
+        if n == 0:
+            text = tr("No entry matches.")
+        elif self.model.has_more():
+            text = tr("The newest {0} entries; more appear as you scroll.").format(f"{n:,}")
+        else:
+            text = tr("{0} entries.").format(f"{n:,}") if n != 1 else tr("1 entry.")
+        self.status.setText(f"{self._note}\n{text}" if self._note else text)
+
+    def _show_current(self) -> None:
+        index = self.table.currentIndex()
+        row = index.data(EntryRole) if index.isValid() else None
+        self.details.setPlainText(describe_entry(row) if row is not None else "")
+
+    # -- verifying ----------------------------------------------------------------------
+    def verify(self) -> None:
+        if self._verify_task is not None:
+            return
+        self.verify_button.setEnabled(False)
+        self.verify_progress.setValue(0)
+        self.verify_progress.show()
+        self.stop_button.show()
+        self.chain.show()
+        self.chain.setText(tr("Checking every entry of the audit log…"))
+        task = Task(verify_job, self.store)
+        task.progress.connect(lambda f, m: (self.verify_progress.setValue(int(f * 1000)),
+                                            self.chain.setText(m)))  # fmt: skip
+        task.succeeded.connect(self._verified)
+        task.failed.connect(self._verify_failed)
+        task.cancelled.connect(self._verify_stopped)
+        self._verify_task = task.start()
+
+    def stop_verify(self) -> None:
+        if self._verify_task is not None:
+            self._verify_task.cancel()
+
+    def _verify_done(self) -> bool:
+        if not isValid(self):  # the window closed while the check ran
+            return False
+        self._verify_task = None
+        self.verify_button.setEnabled(True)
+        self.verify_progress.hide()
+        self.stop_button.hide()
+        return True
+
+    def _verified(self, check) -> None:
+        if not self._verify_done():
+            return
+        if check.cancelled:
+            self._verify_stopped()
+            return
+        if check.ok:
+            self.chain.setStyleSheet("")
+            text = tr("The audit log is intact: {0} entries checked, none changed or removed.")
+            self.chain.setText(text.format(f"{check.checked:,}"))
+        else:
+            self.chain.setStyleSheet(ERROR_STYLE)
+            self.chain.setText(check.problem)
+        self.verified.emit(check)
+
+    def _verify_stopped(self) -> None:
+        if not self._verify_done():
+            return
+        self.chain.setStyleSheet("")
+        self.chain.setText(tr("The check was stopped; nothing is known about the rest."))
+
+    def _verify_failed(self, message: str) -> None:
+        if not self._verify_done():
+            return
+        self.chain.setStyleSheet(ERROR_STYLE)
+        self.chain.setText(message)
+
+    def closeEvent(self, event) -> None:
+        """Closing stops a chain check that is still running (it keeps nothing)."""
+        self.stop_verify()
+        super().closeEvent(event)
+
+    # -- exporting ----------------------------------------------------------------------
+    def export(self, path: str | None = None) -> AuditExportDialog | None:
+        """Export the entries the filter shows; with ``path`` the file is not asked for."""
+        try:
+            f = self.current_filter()
+        except ValueError as exc:
+            self.say_problem(str(exc))
+            return None
+        dialog = AuditExportDialog(self.store, f, self)
+        dialog.finished.connect(lambda _r: self._exported(dialog))
+        dialog.open()
+        if path is not None:
+            dialog.start(path)
+        return dialog
+
+    def _exported(self, dialog: AuditExportDialog) -> None:
+        if dialog.result is not None:
+            self.status.setStyleSheet("")
+            self._note = tr("Exported {0} entries to {1}; the export is recorded.").format(
+                f"{dialog.result:,}", dialog.path)  # fmt: skip
+            self.search(keep_note=True)  # the export's own entry is the newest now
+
+
+def subject_access_job(ctx, store, person_id, path, fmt):
+    from hubapp.store import subject_access
+
+    return subject_access.write(store, person_id, path, fmt, progress=ctx.report)
+
+
+class SubjectAccessDialog(ProgressDialog):
+    """Subject access export of one person: a format, a file, then the work in the
+    background with progress and Cancel (hubapp.store.subject_access)."""
+
+    def __init__(self, store, person_id, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("subjectAccessDialog")
+        self.setWindowTitle(tr("Subject access export"))
+        self.store = store
+        self.person_id = person_id
+        self.path: str | None = None
+        self.written = None
+        intro = _plain_label(tr(
+            "Everything held about {0}: their record, their cases with their role, contacts, "
+            "notes, actions, tools and powers, risk assessments, meeting decisions and the "
+            "audit entries about them, with every disclosure. Other people's names and "
+            "contact details are taken out. The file is OFFICIAL-SENSITIVE; the export is "
+            "recorded in the audit log.").format(name), self)  # fmt: skip
+        intro.setObjectName("subjectAccessIntro")
+        intro.setWordWrap(True)
+        self.format = QComboBox(self, objectName="subjectAccessFormat")
+        self.format.addItem(tr("Zip of CSV files for people, with the JSON (.zip)"), "zip")
+        self.format.addItem(tr("JSON for machines (.json)"), "json")
+        self.progress = QProgressBar(self, objectName="subjectAccessProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.status = _plain_label("", self, objectName="subjectAccessStatus")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(tr("&Export…"))
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(tr("&Format:"), self.format)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.resize(500, 0)
+
+    def ask_path(self) -> str | None:
+        fmt = self.format.currentData()
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Subject access export"), f"subject-access.{fmt}",
+            tr("Zip file (*.zip)") if fmt == "zip" else tr("JSON file (*.json)"),
+        )  # fmt: skip
+        if not path:
+            return None
+        return path if path.lower().endswith(f".{fmt}") else f"{path}.{fmt}"
+
+    def start(self, path: str | None = None) -> None:
+        path = path or self.ask_path()
+        if not path:
+            return
+        self.path = path
+        self.format.setEnabled(False)
+        self.ok.setEnabled(False)
+        self.progress.show()
+        self.status.setStyleSheet("")
+        self.run_task(subject_access_job, self.store, self.person_id, path,
+                      self.format.currentData())  # fmt: skip
+
+    def cancelling_text(self) -> str:
+        return tr("Cancelling… no file will be written.")
+
+    def _on_done(self, written) -> None:
+        self.written = written
+        self.accept()
+
+    def _on_failed(self, message: str) -> None:
+        if self.task is not None and self.task.context.cancelled:
+            self._on_cancelled()
+            return
+        self.progress.hide()
+        self.status.setText(message)
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.format.setEnabled(True)
+        self.ok.setEnabled(True)
