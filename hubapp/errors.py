@@ -40,6 +40,11 @@ def describe(exc: BaseException) -> str:
         text = str(orig)
         if "disk is full" in text or "database or disk is full" in text:
             return "The disk is full: free some space and try again; nothing was saved."
+        if "disk I/O error" in text:  # a write refused: a file-size or quota limit, a bad disk
+            return (
+                "The disk could not be written to (it may be full or failing): free some "
+                "space and try again; nothing was saved."
+            )
         if "locked" in text:
             return "The database is busy in another window or program; try again in a moment."
         if "readonly" in text or "read-only" in text:

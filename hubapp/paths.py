@@ -33,3 +33,8 @@ def default_db_path() -> Path:
     if env:
         return Path(env)
     return data_dir() / "hub.sqlite3"
+
+
+def backups_dir(db_path: Path) -> Path:
+    """The folder for a database's backups: ``backups`` beside the database file."""
+    return Path(db_path).absolute().parent / "backups"

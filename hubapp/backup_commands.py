@@ -1,0 +1,151 @@
+"""``hubapp backup``, ``hubapp restore`` and ``hubapp check``: the command-line side of
+:mod:`hubapp.store.backup` (imported only when one of these commands runs)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CHECK_HELP = """Check the database for damage without changing it: SQLite's quick_check
+(or, with --full, the slower integrity_check) and the foreign-key check. Exit code 0 when
+it passes, 1 when it does not."""
+
+RESTORE_HELP = """Replace the database by a backup. The backup is checked first; the
+database as it was is kept in the backups folder as a dated 'before-restore' copy; the
+result is checked again. Close hubapp on this PC first."""
+
+
+def add_parsers(sub) -> None:
+    b = sub.add_parser(
+        "backup", help="back up the database (the copy is checked before it is kept)"
+    )
+    b.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="the backup file (default: a dated file in the backups folder beside "
+                   "the database)")  # fmt: skip
+    r = sub.add_parser("restore", help="replace the database by a backup (the current one is kept)",
+                       description=RESTORE_HELP)  # fmt: skip
+    r.add_argument("file", type=Path, metavar="FILE", help="the backup file")
+    c = sub.add_parser("check", help="check the database for damage", description=CHECK_HELP)
+    c.add_argument("--full", action="store_true", help="the thorough check (slower)")
+
+
+def _progress():
+    """A progress bar on stderr when it is a terminal (hubappw has no console)."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> bool:
+        print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
+              end="", file=sys.stderr)  # fmt: skip
+        return True
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stderr is not None and sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.0f} KB"
+
+
+def run(args, db_path: Path) -> int:
+    return {"backup": cmd_backup, "restore": cmd_restore, "check": cmd_check}[args.command](
+        args, Path(db_path).expanduser().absolute()
+    )
+
+
+def _need_database(db_path: Path) -> None:
+    from hubapp.cli import UsageError
+
+    if not db_path.is_file():
+        raise UsageError(f"There is no database at {db_path}.")
+
+
+def cmd_backup(args, db_path: Path) -> int:
+    from datetime import datetime
+
+    from hubapp.cli import _open
+    from hubapp.store import backup
+
+    _need_database(db_path)
+    target = args.output or backup.backups_dir(db_path) / backup.manual_name(
+        db_path, datetime.now()
+    )
+    store = _open(db_path)  # checked, and signed in where the database has staff accounts
+    try:
+        try:
+            made = backup.backup(store, target, progress=_progress())
+        finally:
+            _end_progress()
+        backup.record(store, "backup", made.path, made.cases)
+    finally:
+        store.close()
+    print(f"Backed up {made.cases:,} case{'' if made.cases == 1 else 's'} to {made.path} "
+          f"({_size(made.size)}); the copy passed its check.")  # fmt: skip
+    print(
+        "It holds OFFICIAL-SENSITIVE personal data: keep it where only those entitled can read it."
+    )
+    return 0
+
+
+def _sign_in(db_path: Path, admin_for: str | None = None) -> None:
+    """Once the database has staff accounts, the command acts as --user (an administrator
+    when ``admin_for`` says what for). A database too damaged to open has no readable
+    accounts: checking it, or restoring over it, is then the way back and is not refused."""
+    import sqlite3
+
+    from hubapp import accounts_commands
+    from hubapp.store import access
+    from hubapp.store.database import StoreError, open_store
+
+    if not db_path.is_file():
+        return
+    try:
+        store = open_store(db_path)
+    except (StoreError, sqlite3.DatabaseError):
+        return
+    try:
+        accounts_commands.authenticate(store, accounts_commands._args)
+        if admin_for:
+            access.require_admin(store, admin_for)
+    finally:
+        store.close()
+
+
+def cmd_restore(args, db_path: Path) -> int:
+    from hubapp.store import backup
+
+    _sign_in(db_path, "restore a backup")
+    try:
+        restored = backup.restore(args.file, db_path, progress=_progress())
+    finally:
+        _end_progress()
+    backup.record_restore(db_path, restored)
+    print(f"Restored {db_path} from {restored.backup} ({restored.cases:,} case"
+          f"{'' if restored.cases == 1 else 's'}).")  # fmt: skip
+    if restored.kept is not None:
+        print(f"The database as it was is kept at {restored.kept}.")
+    return 0
+
+
+def cmd_check(args, db_path: Path) -> int:
+    from hubapp.store import backup
+
+    _need_database(db_path)
+    _sign_in(db_path)
+    result = backup.check(db_path, full=args.full)
+    kind = "integrity check" if args.full else "quick check"
+    if result.ok:
+        print(f"{db_path} passed its {kind} and foreign-key check ({result.seconds:.1f} s).")
+        return 0
+    print(f"hubapp: {db_path} is damaged: {result.problem()}.", file=sys.stderr)
+    for problem in result.problems[1:]:
+        print(f"hubapp: also: {problem}", file=sys.stderr)
+    newest = [b for b in backup.list_backups(db_path) if b.kind != "before restore"]
+    if newest:
+        print(f"hubapp: the newest backup is {newest[0].path}; restore it with "
+              f"'hubapp restore FILE'.", file=sys.stderr)  # fmt: skip
+    return 1
