@@ -33,6 +33,7 @@ from hubapp.domain.codes import (
 )
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
+from hubapp.store import access
 from hubapp.store.casedetail import case_names, live_case
 from hubapp.store.schema import (
     Action,
@@ -190,6 +191,8 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
     case = live_case(s, case_id)
     if case is None:
         raise LookupError(f"Case {case_id} does not exist or has been removed.")
+    store = s.info.get("store")  # the reader's account decides what it may see
+    access.check_case(store, s, case_id)
     named = case_names(s, case)
 
     # people: read in full only to replace names in free text; kept under the rules
@@ -342,6 +345,8 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
         notes = notes.where(Note.case_id == case.id, Note.voided.is_(False))
         if not r.own_agency_notes:
             notes = notes.where(Note.visibility == "shared")
+        elif (readable := access.note_clause(store)) is not None:
+            notes = notes.where(readable)  # own-agency notes only for that agency's staff
         for n, agency in s.execute(notes.order_by(Note.created_at.desc()).limit(TIMELINE_SHOWN)):
             by = ", ".join(b for b in ((n.author if r.staff_names else ""), agency or "") if b)
             kind = "Note" if n.visibility == "shared" else "Note (own agency only)"
@@ -508,6 +513,12 @@ def overview(s: Session, hub_id: uuid.UUID, today: date) -> Overview:
     )
 
 
+def _visible(s: Session) -> list:
+    """The reader's case-visibility rule as a list of conditions on Case (none: all)."""
+    clause = access.case_clause(s.info.get("store"))
+    return [] if clause is None else [clause]
+
+
 def priority_cases(s: Session, hub_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
     """The hub's open cases in priority order: high risk first, then medium, then the
     oldest (opened first)."""
@@ -520,7 +531,8 @@ def priority_cases(s: Session, hub_id: uuid.UUID, limit: int) -> list[uuid.UUID]
         s.scalars(
             select(Case.id)
             .where(Case.hub_id == hub_id, Case.voided.is_(False),
-                   Case.status != CaseStatus.CLOSED.value)
+                   Case.status != CaseStatus.CLOSED.value,
+                   *_visible(s))
             .order_by(rank, Case.opened_on, Case.received_at, Case.reference)
             .limit(limit)
         )
@@ -553,6 +565,7 @@ def agency_actions(
         q = q.where(Case.hub_id == hub_id)
     if case_ids is not None:
         q = q.where(Case.id.in_(case_ids))
+    q = q.where(*_visible(s))
     rows = s.execute(q).all()
     people: dict[uuid.UUID, list[tuple[str, bool]]] = defaultdict(list)
     recorded: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)

@@ -183,11 +183,14 @@ class AssignmentGridModel(QAbstractTableModel):
     def refresh(self, columns: bool = False) -> None:
         """Read the rows again (and the hub's agencies, with ``columns``); cells follow
         as the view asks for them."""
+        from hubapp.store import access
         from hubapp.store.assignments import hub_agencies
         from hubapp.store.grid import grid_cases
 
         self.beginResetModel()
         self._blocks.clear()
+        # roles are set by coordinators only: the cells of others are not editable
+        self._editable = self._store is None or access.may_manage_cases(self._store)
         if self._store is None or self._filter is None:
             self._rows, self._agencies = [], []
         else:
@@ -209,7 +212,8 @@ class AssignmentGridModel(QAbstractTableModel):
     def flags(self, index):
         if not self._valid(index):
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return flags | Qt.ItemFlag.ItemIsEditable if getattr(self, "_editable", True) else flags
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:

@@ -352,6 +352,8 @@ def agency_actions(
     )  # fmt: skip
     if hub_id is not None:
         query = query.where(Case.hub_id == hub_id)
+    if (visible := access.case_clause(store)) is not None:
+        query = query.where(visible)
     with store.read() as s:
         rows = s.execute(query).all()
     lines = [
@@ -419,10 +421,12 @@ def _give_part(
     apply_role(s, case, agency, AgencyRole.SUPPORT.value, check_hub=check_hub)
 
 
-def _load(s, action_id: uuid.UUID, base_version: int) -> tuple[Action, Case]:
+def _load(store, s, action_id: uuid.UUID, base_version: int) -> tuple[Action, Case]:
     action = s.get(Action, action_id)
     if action is None or action.voided:
         raise StoreError("This action no longer exists.")
+    access.check_case(store, s, action.case_id)
+    access.require_agency_work(store, action.agency_id)  # partners: their own agency's only
     case = case_for_update(s, action.case_id)
     if action.row_version != base_version:
         raise EditConflict(
@@ -461,7 +465,9 @@ def add_action(
     today = today or date.today()
     clean = draft.cleaned()
     _refuse(validate(clean, today))
+    access.require_agency_work(store, agency_id)
     with store.write(reason="action added") as s:
+        access.check_case(store, s, case_id)
         case = case_for_update(s, case_id)
         if case.status == CaseStatus.CLOSED.value:
             raise ActionError(f"{case.reference} is closed; reopen the case before adding actions.")
@@ -501,7 +507,7 @@ def edit_action(
     clean = draft.cleaned()
     _refuse(validate(clean, today))
     with store.write(reason="action edited") as s:
-        action, _case = _load(s, action_id, base_version)
+        action, _case = _load(store, s, action_id, base_version)
         _require_open(action, "changing it")
         action.description = clean.description
         action.owner = clean.owner
@@ -525,7 +531,7 @@ def complete_action(
     today = today or date.today()
     _refuse(validate_completion(outcome, completed_on, today))
     with store.write(reason="action completed") as s:
-        action, _case = _load(s, action_id, base_version)
+        action, _case = _load(store, s, action_id, base_version)
         if action.status == ActionStatus.DONE.value:
             raise ActionError("This action is already done.")
         _require_open(action, "completing it")
@@ -541,7 +547,7 @@ def cancel_action(store, action_id: uuid.UUID, base_version: int, reason: str) -
     outcome. Return the new version."""
     _refuse(_text_problems("outcome", reason, "The reason for cancelling"))
     with store.write(reason="action cancelled") as s:
-        action, _case = _load(s, action_id, base_version)
+        action, _case = _load(store, s, action_id, base_version)
         if action.status == ActionStatus.CANCELLED.value:
             raise ActionError("This action is already cancelled.")
         _require_open(action, "cancelling it")
@@ -558,7 +564,7 @@ def reopen_action(store, action_id: uuid.UUID, base_version: int) -> int:
     the case, the agency is made support again (even if it has left the hub since: reassign
     the action afterwards). Return the new version."""
     with store.write(reason="action reopened") as s:
-        action, case = _load(s, action_id, base_version)
+        action, case = _load(store, s, action_id, base_version)
         if action.status in OPEN_ACTION_STATUSES:
             raise ActionError("This action is still open.")
         if case.status == CaseStatus.CLOSED.value:
@@ -590,8 +596,9 @@ def reassign_action(
             [Problem("owner", f"The owner is too long: at most {OWNER_MAX} characters.")],
         )
     with store.write(reason="action reassigned") as s:
-        action, case = _load(s, action_id, base_version)
+        action, case = _load(store, s, action_id, base_version)
         _require_open(action, "reassigning it")
+        access.require_agency_work(store, new_agency_id)
         agency = live_agency(s, new_agency_id)
         if agency.id != action.agency_id:
             _check_new_work(s, case, agency)
@@ -600,3 +607,7 @@ def reassign_action(
         action.owner = owner
         s.flush()
         return action.row_version
+
+
+# the access policy builds on Refused above, so it is imported last
+from hubapp.store import access  # noqa: E402

@@ -265,6 +265,7 @@ def set_role(
     returns a change whose ``changed`` is False.
     """
     role = _checked_role(role)
+    _require_assigning(store)
     with store.write(reason="agency role changed") as s:
         case = case_for_update(s, case_id, base_version)
         agency = live_agency(s, agency_id)
@@ -283,6 +284,7 @@ def hand_over_lead(
     (old lead first); ``undo_roles(store, changes)`` reverses them together. Refused with
     :class:`RoleError` if the agency is already the lead.
     """
+    _require_assigning(store)
     with store.write(reason="lead agency handed over") as s:
         case = case_for_update(s, case_id, base_version)
         new = live_agency(s, new_agency_id)
@@ -319,6 +321,7 @@ def bulk_assign(
     wanted = list(dict.fromkeys(case_ids))
     if not wanted:
         return []
+    _require_assigning(store)
     with store.write(reason="agency assigned to several cases") as s:
         agency = live_agency(s, agency_id)
         by_id: dict[uuid.UUID, Case] = {}
@@ -387,6 +390,7 @@ def undo_roles(store, changes: Sequence[RoleChange]) -> list[RoleChange]:
     """
     if not changes:
         return []
+    _require_assigning(store)
     with store.write(reason="agency role change undone") as s:
         undone = []
         for change in reversed(changes):
@@ -530,6 +534,12 @@ def _plural(n: int, word: str) -> str:
 
 
 _UNCHANGED: Any = object()
+
+
+def _require_assigning(store) -> None:
+    from hubapp.store import access
+
+    access.require_coordinator(store, "assign agencies to cases")
 
 
 def apply_role(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hubapp.domain.clock import utcnow
 from hubapp.domain.rag import Rag, action_rag
-from hubapp.store import audit
+from hubapp.store import access, audit
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -117,6 +117,7 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
         case = live_case(s, case_id)
         if case is None:
             raise CaseNotFound(f"Case {case_id} does not exist or has been removed.")
+        access.check_case(store, s, case_id)
         named = case_names(s, case)
         assignments = [
             (name, role)
@@ -156,9 +157,10 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
                 Contact.case_id == case_id, Contact.voided.is_(False)
             )
         ).one()
-        note_count = s.scalar(
-            select(func.count()).where(Note.case_id == case_id, Note.voided.is_(False))
-        )
+        notes = select(func.count()).where(Note.case_id == case_id, Note.voided.is_(False))
+        if (readable := access.note_clause(store)) is not None:
+            notes = notes.where(readable)
+        note_count = s.scalar(notes)
         detail = CaseDetail(
             id=case.id, reference=case.reference, hub=named.hub, category=named.category,
             channel=named.channel, status=case.status, risk_level=case.risk_level,
@@ -174,6 +176,13 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
             (datetime.fromisoformat(last_contact) if last_contact else None),
             note_count=note_count or 0,
         )  # fmt: skip
-        if record_view:
-            audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)], reason="case opened")
+        if record_view:  # the people shown are consulted too
+            person_ids = s.scalars(
+                select(CasePerson.person_id).where(
+                    CasePerson.case_id == case_id, CasePerson.voided.is_(False)
+                )
+            )
+            audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)],
+                         {"persons": sorted({str(p) for p in person_ids})},
+                         reason="case opened")  # fmt: skip
     return detail

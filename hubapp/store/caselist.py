@@ -150,6 +150,17 @@ def where(f: CaseFilter) -> _Where:
     return w
 
 
+def limit_to_account(store, w: _Where) -> _Where:
+    """Add the signed-in account's case-visibility rule (hubapp.store.access) to ``w``."""
+    from hubapp.store import access
+
+    rule = access.case_condition(store, "c")
+    if rule is not None:
+        w.clauses.append(rule[0])
+        w.params.update(rule[1])
+    return w
+
+
 #: sorts an index serves in order, so pages can be read with LIMIT/OFFSET from the index
 _INDEXED = {Column.RECEIVED}
 
@@ -234,7 +245,7 @@ class CaseList:
         self._store = store
 
     def query(self, f: CaseFilter, sort: CaseSort) -> CaseResult:
-        w = where(f)
+        w = limit_to_account(self._store, where(f))
         order = _order_sql(sort)
         if not w.searching and sort.column in _INDEXED:
             return _Paged(self._store, w, order)
@@ -253,7 +264,7 @@ class CaseList:
         return _Materialised(self._store, seqs, sql, w.params)
 
     def count(self, f: CaseFilter) -> int:
-        w = where(f)
+        w = limit_to_account(self._store, where(f))
         with self._store.engine.connect() as conn:
             sql = f"SELECT count(*) FROM case_ c WHERE {w.sql()}"
             return conn.exec_driver_sql(sql, w.params).scalar_one()

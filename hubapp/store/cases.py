@@ -29,6 +29,12 @@ class EditConflict(StoreError):
     """The record changed since the editor loaded it."""
 
 
+def _require_case_edit(store) -> None:
+    from hubapp.store import access  # not at the top: access builds on modules that import this
+
+    access.require_case_edit(store)
+
+
 def update_fields(store, case_id: uuid.UUID, base_version: int, changes: dict[str, Any]) -> int:
     """Apply ``changes`` to a case loaded at ``base_version``; return the new version.
 
@@ -38,6 +44,7 @@ def update_fields(store, case_id: uuid.UUID, base_version: int, changes: dict[st
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    _require_case_edit(store)
     with store.write(reason="case edited") as session:
         case = session.get(Case, case_id)
         if case is None or case.voided:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AgencyRole
 from hubapp.domain.rag import Rag, action_rag
-from hubapp.store import asb_review, audit, interventions, sara, timeline
+from hubapp.store import access, asb_review, audit, interventions, sara, timeline
 from hubapp.store.casedetail import CaseNotFound, case_names, live_case
 from hubapp.store.schema import (
     Action,
@@ -162,6 +162,8 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
         case = live_case(s, case_id)
         if case is None:
             raise CaseNotFound("This case does not exist or has been removed.")
+        access.check_case(store, s, case_id)
+        hidden = not access.sees_locked_down(store, case.hub_id)
         named = case_names(s, case)
         agency_rows = s.execute(select(Agency.id, Agency.short_name, Agency.name)).all()
         short = {a.id: a.short_name for a in agency_rows}
@@ -177,7 +179,8 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
         ]  # fmt: skip
         people = [
             PersonLine(p.id, p.full_name, role, p.locked_down,
-                       *(() if p.locked_down else (p.date_of_birth, p.phone, p.email, p.address)))
+                       *(() if p.locked_down and hidden else
+                         (p.date_of_birth, p.phone, p.email, p.address)))
             for p, role in s.execute(
                 select(Person, CasePerson.role)
                 .join(CasePerson, CasePerson.person_id == Person.id)
@@ -267,12 +270,14 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
             closure_rationale=case.closure_rationale, next_review_on=case.next_review_on,
             lead_agency=named.lead_agency,
             assignments=assignments, contacts=contacts, people=people, places=places,
-            actions=actions, timeline=timeline.read_entries(s, case_id, short),
+            actions=actions, timeline=timeline.read_entries(s, case_id, short, store=store),
             sara=sara.read_state(s, case_id), interventions=items,
             asb_warnings=asb_review.read_for_case(s, case_id, today),
             agencies=hub_agencies, intervention_types=[t for t in types],
         )  # fmt: skip
         if record_view:
             audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)],
-                         {"view": "case view"}, reason="case opened")  # fmt: skip
+                         {"view": "case view",
+                          "persons": sorted({str(p.id) for p in people})},
+                         reason="case opened")  # fmt: skip
     return view

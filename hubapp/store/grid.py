@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hubapp.store.caselist import OPEN, CaseFilter, fts_query, where
+from hubapp.store.caselist import OPEN, CaseFilter, fts_query, limit_to_account, where
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ def grid_cases(store, f: GridFilter) -> list[GridCase]:
     """The hub's live cases matching the filter, newest first."""
     w = where(CaseFilter(hub_id=f.hub_id, status=f.status, category_id=f.category_id,
                          text=f.text))  # fmt: skip
+    limit_to_account(store, w)
     if f.priority:
         w.clauses.append("c.priority = :priority")
         w.params["priority"] = f.priority

@@ -38,7 +38,7 @@ from sqlalchemy import delete, func, select
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole
 from hubapp.domain.formatting import format_datetime, to_local
-from hubapp.store import cases
+from hubapp.store import audit, cases
 from hubapp.store.actions import Problem, Refused, clean_line, clean_text
 from hubapp.store.schema import (
     Case,
@@ -742,6 +742,12 @@ def save(
             if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
                 risk.record(s, case, person.id, entry.risk_answers, now=now, user=store.user)
 
+        if attach_to is not None:  # a further report combined with an existing case
+            audit.record(s, audit.Kind.COMBINATION, "case_", [str(case.id)],
+                         {"contact": str(contact.id), "case": case.reference,
+                          "persons": [str(p.id) for _e, p in people]
+                          + ([str(reporter_id)] if reporter_id else [])},
+                         reason="intake: further report attached")  # fmt: skip
         if draft_id is not None:
             s.execute(delete(IntakeDraft).where(IntakeDraft.id == draft_id))
         log.info("Intake saved on %s (%s)", case.reference, "attached" if attach_to else "new")

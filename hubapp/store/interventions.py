@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AppliesTo, InterventionStatus
+from hubapp.store import access
 from hubapp.store.actions import EARLIEST_DATE, Problem, clean_text
 from hubapp.store.assignments import case_for_update
 from hubapp.store.cases import EditConflict
@@ -145,6 +146,7 @@ def add(store, case_id: uuid.UUID, draft: InterventionDraft, *,
         today: date | None = None) -> uuid.UUID:  # fmt: skip
     """Record an intervention on a case; return its id."""
     clean = draft.cleaned()
+    access.require_case_edit(store)  # partners and read-only do not (hubapp.store.access)
     with store.write(reason="intervention added") as s:
         case = case_for_update(s, case_id)
         _check_in_transaction(s, case, clean, today)
@@ -175,6 +177,7 @@ def edit(store, intervention_id: uuid.UUID, base_version: int, draft: Interventi
          today: date | None = None) -> int:  # fmt: skip
     """Change an intervention's details; return its new version."""
     clean = draft.cleaned()
+    access.require_case_edit(store)  # partners and read-only do not (hubapp.store.access)
     with store.write(reason="intervention edited") as s:
         i = _load(s, intervention_id, base_version)
         case = case_for_update(s, i.case_id)
@@ -201,6 +204,7 @@ def end(store, intervention_id: uuid.UUID, base_version: int, status: str, ended
     if how not in END_STATUSES:
         raise CaseworkError("Choose how it ended: complied, ended or revoked.",
                             [Problem("status", "Choose how it ended.")])  # fmt: skip
+    access.require_case_edit(store)  # partners and read-only do not (hubapp.store.access)
     with store.write(reason="intervention ended") as s:
         i = _load(s, intervention_id, base_version)
         if not InterventionStatus(i.status).is_live:
@@ -227,6 +231,7 @@ def record_breach(store, intervention_id: uuid.UUID, base_version: int, breached
     """Record a breach of a live intervention (it becomes breached); return its new version."""
     today = today or local_today()
     details = clean_text(details)
+    access.require_case_edit(store)  # partners and read-only do not (hubapp.store.access)
     with store.write(reason="intervention breach recorded") as s:
         i = _load(s, intervention_id, base_version)
         if not InterventionStatus(i.status).is_live:

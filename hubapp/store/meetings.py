@@ -134,8 +134,10 @@ class MeetingInfo:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _text(value: str, what: str, *, required: bool = True) -> str:
-    text = clean_text(value)
+def _text(value: str, what: str, *, required: bool = True, line: bool = False) -> str:
+    """``value`` as stored: one line (``line``: a line break pasted in becomes a space) or
+    several; refused with a sentence when empty (if ``required``) or too long."""
+    text = clean_line(value) if line else clean_text(value)
     if required and not text:
         raise MeetingError(f"{what} must not be empty.")
     if len(text) > TEXT_MAX:
@@ -302,7 +304,11 @@ def raised_actions(store, meeting_id: uuid.UUID) -> list[RaisedAction]:
 
 
 def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
-    """A meeting with its agenda (removed items too, in order), attendance and decisions."""
+    """A meeting with its agenda (removed items too, in order), attendance and decisions;
+    of the agenda and decisions, only the cases the signed-in account may see."""
+    from hubapp.store import access
+
+    visible = access.case_clause(store)
     with store.read() as s:
         m = _live_meeting(s, meeting_id)
         hub = s.get(Hub, m.hub_id)
@@ -312,7 +318,8 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
             for i, ref in s.execute(
                 select(AgendaItem, Case.reference)
                 .join(Case, Case.id == AgendaItem.case_id)
-                .where(AgendaItem.meeting_id == m.id, AgendaItem.voided.is_(False))
+                .where(AgendaItem.meeting_id == m.id, AgendaItem.voided.is_(False),
+                       *([] if visible is None else [visible]))
                 .order_by(AgendaItem.position, AgendaItem.created_at)
             )
         ]  # fmt: skip
@@ -333,6 +340,7 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
                 .where(MeetingDecision.meeting_id == m.id, MeetingDecision.voided.is_(False))
                 .order_by(MeetingDecision.created_at)
             )
+            if visible is None or d.case_id is None or access.may_see_case(store, s, d.case_id)
         ]
         action_ids = list(
             s.scalars(
@@ -361,7 +369,7 @@ def add_agenda_item(
             f"'{reason}' is not a reason for the agenda; use priority area, priority person "
             "or emerging issue."
         ) from None
-    why = _text(reason_text, "The reason for adding the case")
+    why = _text(reason_text, "The reason for adding the case", line=True)
     with store.write(reason="agenda item added") as s:
         meeting = _live_meeting(s, meeting_id)
         _require_planned(meeting)
@@ -397,7 +405,7 @@ def add_agenda_item(
 
 def remove_agenda_item(store, item_id: uuid.UUID, reason_text: str) -> None:
     """Take an item off the agenda, keeping it with who removed it and why."""
-    why = _text(reason_text, "The reason for removing the case")
+    why = _text(reason_text, "The reason for removing the case", line=True)
     with store.write(reason="agenda item removed") as s:
         item = s.get(AgendaItem, item_id)
         if item is None or item.voided:
@@ -421,7 +429,7 @@ def set_attendance(
         status = Attendance(status).value
     except ValueError:
         raise MeetingError(f"'{status}' is not an attendance; use present or apologies.") from None
-    names = _text(attendees, "The names of who came", required=False)
+    names = _text(attendees, "The names of who came", required=False, line=True)
     if status == Attendance.PRESENT.value and not names:
         raise MeetingError("Name who came for the agency (e.g. 'PC Amy Hart, PCSO Tom Reed').")
     with store.write(reason="meeting attendance recorded") as s:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import select
 
 from hubapp.domain.codes import ImpactGoal
+from hubapp.store import access
 from hubapp.store.actions import Problem, clean_text
 from hubapp.store.assignments import case_for_update
 from hubapp.store.cases import EditConflict
@@ -136,6 +137,7 @@ def save(store, case_id: uuid.UUID, base_version: int, draft: SaraDraft) -> int:
     """
     clean = draft.cleaned()
     refuse(validate(clean))
+    access.require_case_edit(store)  # partners and read-only do not (hubapp.store.access)
     with store.write(reason="SARA plan saved") as s:
         case = case_for_update(s, case_id)
         plan = s.scalar(select(SaraPlan).where(SaraPlan.case_id == case_id))

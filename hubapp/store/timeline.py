@@ -27,6 +27,7 @@ from hubapp.domain.codes import (
     label,
 )
 from hubapp.domain.formatting import format_date
+from hubapp.store import access
 from hubapp.store.actions import Problem, clean_text
 from hubapp.store.assignments import case_for_update
 from hubapp.store.schema import (
@@ -101,9 +102,15 @@ def validate_note(body: str, visibility: str, agency_id: uuid.UUID | None) -> li
 def add_note(store, case_id: uuid.UUID, body: str,
              visibility: str = NoteVisibility.SHARED.value,
              agency_id: uuid.UUID | None = None) -> uuid.UUID:  # fmt: skip
-    """Append a note to a case's timeline (author: the store's user); return its id."""
+    """Append a note to a case's timeline (author: the store's user); return its id.
+    A signed-in account notes only cases it sees, and keeps own-agency notes to its agency."""
     refuse(validate_note(body, visibility, agency_id))
+    access.require_write(store)
+    own = access.agency_id(store)
+    if store.account is not None and visibility == NoteVisibility.OWN_AGENCY and agency_id != own:
+        raise access.AccessRefused("You can keep a note only to your own agency.")
     with store.write(reason="note added") as s:
+        access.check_case(store, s, case_id)
         case = case_for_update(s, case_id)
         if agency_id is not None:
             agency = s.get(Agency, agency_id)
@@ -146,8 +153,10 @@ def _midday(day: date) -> datetime:
     return datetime.combine(day, time(12, 0))
 
 
-def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str]) -> list[Entry]:
-    """The timeline inside an open session (the case view reads it with everything else)."""
+def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str], *,
+                 store=None) -> list[Entry]:  # fmt: skip
+    """The timeline inside an open session (the case view reads it with everything else);
+    own-agency notes only for staff of that agency (``store``'s account: hubapp.store.access)."""
     out: list[Entry] = []
     add = out.append
     channel_names = dict(s.execute(select(Channel.id, Channel.name)).all())
@@ -160,6 +169,8 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str])
             title += f" ({c.external_ref})"
         add(Entry(c.received_at, Kind.CONTACT, title, c.summary))
     for n in s.scalars(select(Note).where(Note.case_id == case_id, Note.voided.is_(False))):
+        if store is not None and not access.may_read_note(store, n.visibility, n.agency_id):
+            continue
         agency = agencies.get(n.agency_id, "") if n.agency_id else ""
         own = n.visibility == NoteVisibility.OWN_AGENCY
         title = f"{agency or 'Own agency'} only" if own else "Shared with partners"
@@ -224,5 +235,6 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str])
 def entries(store, case_id: uuid.UUID) -> list[Entry]:
     """The case's timeline, newest first."""
     with store.read() as s:
+        access.check_case(store, s, case_id)
         agencies = dict(s.execute(select(Agency.id, Agency.short_name)).all())
-        return read_entries(s, case_id, agencies)
+        return read_entries(s, case_id, agencies, store=store)

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from hubapp.domain import workflow as rules
 from hubapp.domain.clock import local_today, utcnow
 from hubapp.domain.codes import CaseOutcome, CaseStatus, Priority, RiskLevel, SaraStage, label
-from hubapp.store import actions
+from hubapp.store import access, actions
 from hubapp.store.actions import Problem, Refused, clean_line, clean_text
 from hubapp.store.assignments import case_for_update
 from hubapp.store.schema import CaseStatusChange
@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 SUMMARY_MAX = 200
 DETAILS_MAX = 20_000
 LINE_MAX = {"location": 200, "town": 80, "postcode": 10, "police_log_ref": 40, "council_ref": 40}
+#: how the problems name those fields (a field's problem says which field it is about)
+LINE_NAMES = {"location": "The location", "town": "The town", "postcode": "The postcode",
+              "police_log_ref": "The police log reference",
+              "council_ref": "The council reference"}  # fmt: skip
 #: a review date further ahead than this many days is a typing slip
 REVIEW_DAYS_AHEAD = 730
 
@@ -71,8 +75,11 @@ def change_status(
     """
     today = today or local_today()
     rationale, reason = clean_text(rationale), clean_text(reason)
+    access.require_case_edit(store)
     with store.write(reason="case status changed") as s:
         case = case_for_update(s, case_id, base_version)
+        if CaseStatus.CLOSED in (case.status, to_status):
+            access.require_coordinator(store, "close or reopen a case")
         refuse(check_status_change(case.status, to_status, outcome, rationale, reason))
         from_status = case.status
         why = reason
@@ -144,7 +151,8 @@ def validate_summary(draft: SummaryDraft, opened_on: date | None = None,
         )
     for name, limit in LINE_MAX.items():
         if len(getattr(d, name)) > limit:
-            problems.append(Problem(name, f"Too long: at most {limit} characters."))
+            problems.append(Problem(name, f"{LINE_NAMES[name]} is too long: at most {limit} "
+                                    "characters."))  # fmt: skip
     for name, enum in (("risk_level", RiskLevel), ("priority", Priority),
                        ("sara_stage", SaraStage)):  # fmt: skip
         try:
@@ -170,6 +178,7 @@ def save_summary(store, case_id: uuid.UUID, base_version: int, draft: SummaryDra
     """Save the Summary tab's fields; return the case's new version (unchanged if nothing
     changed). EditConflict if the case changed since ``base_version``."""
     clean = draft.cleaned()
+    access.require_case_edit(store)
     with store.write(reason="case edited") as s:
         case = case_for_update(s, case_id, base_version)
         refuse(validate_summary(clean, case.opened_on, today))
@@ -190,6 +199,7 @@ def set_sara_stage(store, case_id: uuid.UUID, base_version: int, stage: str) -> 
         SaraStage(stage)
     except ValueError:
         raise CaseworkError(f"“{stage}” is not a SARA stage.") from None
+    access.require_case_edit(store)
     with store.write(reason="SARA stage changed") as s:
         case = case_for_update(s, case_id, base_version)
         case.sara_stage = stage

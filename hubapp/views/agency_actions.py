@@ -124,6 +124,9 @@ class AgencyActionsPage(QWidget):
         for agency in sorted(lookups.agencies.values(), key=lambda a: a.name):
             self.agency_combo.addItem(agency.name, agency.id.hex)
         remembered = QSettings().value(AGENCY_KEY)
+        account = getattr(store, "account", None)  # signed in: their own agency's actions
+        if account is not None and account.agency_id is not None:
+            remembered = account.agency_id.hex
         self.agency_combo.setCurrentIndex(max(0, self.agency_combo.findData(remembered)))
         self.hub_combo.addItem(tr("All hubs"), ALL)
         for hub in lookups.hub_list():
