@@ -53,8 +53,14 @@ def _columns(conn, table: str) -> list[str]:
     return [r[1] for r in rows]
 
 
-def trigger_sql(table: str, columns: list[str]) -> list[str]:
-    """The CREATE TRIGGER statements capturing inserts and updates of ``table``."""
+def trigger_sql(table: str, columns: list[str], *, erasures: bool = True) -> list[str]:
+    """The CREATE TRIGGER statements capturing inserts and updates of ``table`` and, with
+    ``erasures``, deletes.
+
+    A synced row is deleted only when it is erased (the application voids, it never deletes):
+    the delete trigger first removes the row's waiting changes and open conflicts from the
+    station's own tables, since they hold its values, then queues an ``erase`` op carrying
+    no values at all."""
     carried = [c for c in columns if c not in LOCAL_COLUMNS and c != "id"]
     tracked = [c for c in carried if c not in META_COLUMNS]
     ins_obj = ", ".join(f"'{c}', new.{_q(c)}" for c in carried)
@@ -75,20 +81,31 @@ def trigger_sql(table: str, columns: list[str]) -> list[str]:
         f"INSERT INTO sync_outbox (op_id, tbl, row_id, kind, fields, made_at) VALUES "
         f"({_OP_ID}, '{table}', new.id, 'update', json_patch('{{}}', json_object({upd_obj})), "
         f"{_NOW}); END",
-    ]
+    ] + (
+        [
+            f"CREATE TRIGGER sync_capture_ad_{table} AFTER DELETE ON {t} WHEN {_GUARD} BEGIN "
+            f"DELETE FROM sync_outbox WHERE tbl = '{table}' AND row_id = old.id; "
+            f"DELETE FROM sync_conflict WHERE tbl = '{table}' AND row_id = old.id; "
+            f"INSERT INTO sync_outbox (op_id, tbl, row_id, kind, fields, made_at) VALUES "
+            f"({_OP_ID}, '{table}', old.id, 'erase', '{{}}', {_NOW}); END"
+        ]
+        if erasures
+        else []
+    )
 
 
 def drop(conn, tables: list[str]) -> None:
     for table in tables:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_capture_ai_{table}")
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_capture_au_{table}")
+        for kind in ("ai", "au", "ad"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_capture_{kind}_{table}")
 
 
-def install(conn, tables: list[str]) -> None:
-    """(Re)create the capture triggers of ``tables`` from their current columns."""
+def install(conn, tables: list[str], *, erasures: bool = True) -> None:
+    """(Re)create the capture triggers of ``tables`` from their current columns (migration
+    0005 installed them without ``erasures``; 0008 added those)."""
     drop(conn, tables)
     for table in tables:
-        for statement in trigger_sql(table, _columns(conn, table)):
+        for statement in trigger_sql(table, _columns(conn, table), erasures=erasures):
             conn.exec_driver_sql(statement)
 
 

@@ -22,8 +22,8 @@ from hubapp.store.database import StoreError
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision
 #: listed here (and whose min_station_schema is above STATION_SCHEMA) asks the station to update
-CENTRAL_HEAD = "c0002"
-KNOWN_CENTRAL = ("c0001", "c0002")
+CENTRAL_HEAD = "c0004"
+KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004")
 #: the level of the central protocol this station speaks (central_info.min_station_schema)
 STATION_SCHEMA = 1
 STATION_GROUP = "hubapp_station"

@@ -10,6 +10,17 @@ def add_parsers(sub) -> None:
     y.add_argument("--central", metavar="URL",
                    help="the station's postgresql:// address (saved in the keyring for next time;"
                    " default: HUBAPP_CENTRAL_URL, or the saved address)")  # fmt: skip
+    for verb, text in (
+        ("share", "share a case with another hub through the central database"),
+        ("unshare", "stop sharing a case with another hub (its stations forget it)"),
+    ):
+        h = sub.add_parser(verb, help=text)
+        h.add_argument("reference", metavar="CASE-REF", help="the case's reference, e.g. "
+                       "CAR-2026-0042")  # fmt: skip
+        h.add_argument("--hub", required=True, help="the other hub's name or code")
+        h.add_argument("--central", metavar="URL",
+                       help="the station's postgresql:// address (default: HUBAPP_CENTRAL_URL, "
+                       "or the saved address)")  # fmt: skip
     c = sub.add_parser("central", help="set up the central PostgreSQL database (administrators)")
     what = c.add_subparsers(dest="what", metavar="WHAT", required=True)
     i = what.add_parser("init", help="create or upgrade the central schema, roles and policies")
@@ -21,7 +32,8 @@ def add_parsers(sub) -> None:
 
 
 def cmd_sync(store, args) -> int:
-    from hubapp.sync import credentials
+    from hubapp.sync import credentials, failures
+    from hubapp.sync.central import CentralError
     from hubapp.sync.engine import Syncer
 
     try:
@@ -29,6 +41,10 @@ def cmd_sync(store, args) -> int:
         syncer = Syncer(store, url)
         try:
             summary = syncer.run()
+        except CentralError as exc:
+            if failures.classify(exc).kind == failures.Kind.REFUSED:  # not "cannot reach"
+                raise CentralError(failures.SENTENCES[failures.Kind.REFUSED]) from None
+            raise
         finally:
             syncer.close()
         if args.central and not credentials.save(store, args.central):
@@ -37,6 +53,38 @@ def cmd_sync(store, args) -> int:
     finally:
         store.close()
     print(summary.describe())
+    return 0
+
+
+def cmd_share(store, args) -> int:
+    """``hubapp share|unshare CASE-REF --hub HUB``: online only, audited as a disclosure."""
+    from hubapp.sync import credentials, failures, share
+    from hubapp.sync.central import CentralError
+
+    try:
+        share.find_case(store, args.reference)  # an unknown case is told before any network
+        share.find_hub_or_fail(args.hub)
+        url = credentials.load(store, args.central)
+        try:
+            if args.command == "share":
+                ref, hub, rows = share.share(store, url, args.reference, args.hub)
+            else:
+                ref, hub, rows = share.unshare(store, url, args.reference, args.hub)
+        except CentralError as exc:
+            failure = failures.classify(exc)
+            if failure.kind == failures.Kind.OFFLINE:
+                raise CentralError(share.OFFLINE) from None
+            if failure.kind != failures.Kind.OTHER:
+                raise CentralError(failure.sentence) from None
+            raise
+    finally:
+        store.close()
+    if args.command == "share":
+        print(f"Case {ref} is now shared with {hub}: {rows} record(s) sent; its stations "
+              "receive them at their next sync.")  # fmt: skip
+    else:
+        print(f"Case {ref} is no longer shared with {hub}: its stations forget {rows} "
+              "record(s) at their next sync.")  # fmt: skip
     return 0
 
 

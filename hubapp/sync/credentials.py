@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from hubapp.sync.central import CentralError
@@ -35,6 +37,45 @@ def _keyring():
     return keyring
 
 
+def has_keyring() -> bool:
+    """Whether this PC has a keyring to keep the central password in."""
+    return _keyring() is not None
+
+
+def from_environment() -> bool:
+    """Whether the address comes from ``HUBAPP_CENTRAL_URL`` (it then wins over a saved one)."""
+    return bool(os.environ.get(ENV))
+
+
+def saved_address(store) -> str | None:
+    """The saved address without its password (safe to show), or None."""
+    from hubapp.store.schema import LocalSetting
+
+    with store.read() as s:
+        setting = s.get(LocalSetting, URL_KEY)
+        return setting.value if setting else None
+
+
+def forget(store) -> bool:
+    """Forget the saved address and its password (pending changes stay); False if none."""
+    from hubapp.store.schema import LocalSetting
+
+    bare = saved_address(store)
+    if bare is None:
+        return False
+    kr = _keyring()
+    if kr is not None:
+        try:
+            kr.delete_password(SERVICE, unquote(urlsplit(bare).username or ""))
+        except Exception as exc:  # already gone, or the keyring refused: the address goes
+            log.info("The keyring had no central password to delete: %s", type(exc).__name__)
+    with store.write(reason="central connection forgotten") as s:
+        setting = s.get(LocalSetting, URL_KEY)
+        if setting is not None:
+            s.delete(setting)
+    return True
+
+
 def save(store, url: str) -> bool:
     """Remember ``url``; False (and nothing written) when this PC has no keyring."""
     from hubapp.store.schema import LocalSetting
@@ -50,7 +91,9 @@ def save(store, url: str) -> bool:
     except Exception as exc:
         log.warning("The keyring refused the central password: %s", exc)
         return False
-    netloc = parts.netloc.split("@", 1)[1]
+    netloc = parts.netloc.rpartition("@")[
+        2
+    ]  # the host: after the last @ (one may be in the password)
     bare = urlunsplit((parts.scheme, f"{parts.username}@{netloc}", *parts[2:]))
     with store.write(reason="central connection saved") as s:
         setting = s.get(LocalSetting, URL_KEY)
@@ -92,3 +135,93 @@ def load(store, given: str | None = None) -> str:
         )
     netloc = f"{parts.username}:{quote(password, safe='')}@{parts.netloc.split('@', 1)[1]}"
     return urlunsplit((parts.scheme, netloc, *parts[2:]))
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The answer of :func:`check_connection`: ``kind`` is "connected" or a
+    ``hubapp.sync.failures.Kind``; ``sentence`` is for the person at the keyboard."""
+
+    ok: bool
+    kind: str
+    sentence: str
+    detail: str = ""
+
+
+def address_problem(url: str) -> str:
+    """One sentence about what is wrong with a pasted address, or "" when it looks usable."""
+    from hubapp.sync.failures import hide_password
+
+    url = url.strip()
+    if not url:
+        return "Paste the address that 'hubapp central add-station' printed (its last line)."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return f"'{hide_password(url)}' is not a valid address."
+    if not parts.scheme.startswith(("postgresql", "postgres")):
+        return "The address must start with postgresql:// (paste the whole last line)."
+    if not parts.username or parts.password is None or not parts.hostname:
+        return "The address has no role, password or server; paste the whole last line."
+    return ""
+
+
+def check_connection(store, url: str, *, timeout: float = 10.0) -> ConnectionCheck:
+    """Connect with ``url`` and say, in one sentence, whether this station may sync with it.
+
+    Read-only: the station is not bound to the role (its first sync does that)."""
+    from hubapp.store import setup
+    from hubapp.sync import central, failures
+
+    problem = address_problem(url)
+    if problem:
+        return ConnectionCheck(False, failures.Kind.BAD_ADDRESS, problem)
+    from hubapp.store import demo
+
+    if demo.is_demo_database(store):
+        return ConnectionCheck(False, failures.Kind.OTHER, "This is a demo database: demo data "
+                               "stays on this PC and is never synced.")  # fmt: skip
+    info = setup.current(store)
+    if info is None:
+        return ConnectionCheck(False, failures.Kind.OTHER, "This database has no station yet; "
+                               "answer the first-start questions first.")  # fmt: skip
+    try:
+        with central.connect(url.strip(), timeout=timeout) as conn, conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            hub, station, minimum = conn.execute(
+                "SELECT hubapp_my_hub(), hubapp_my_station(),"
+                " (SELECT value FROM central_info WHERE key = 'min_station_schema')"
+            ).fetchone()
+    except Exception as exc:
+        failure = failures.classify(exc)
+        if failure.kind == failures.Kind.OTHER and "hubapp_my_hub" in failure.detail:
+            failure = failures.Failure(
+                failures.Kind.OTHER,
+                "That server has no hubapp central database (run 'hubapp central init').",
+                failure.detail,
+            )
+        log.info("Central connection test failed: %s", failure.detail)
+        return ConnectionCheck(False, failure.kind, failure.sentence, failure.detail)
+    if hub is None:
+        return ConnectionCheck(False, failures.Kind.REFUSED,
+                               failures.SENTENCES[failures.Kind.REFUSED])  # fmt: skip
+    if station is not None and uuid.UUID(str(station)) != info.station_id:
+        return ConnectionCheck(False, failures.Kind.OTHER_STATION,
+                               failures.SENTENCES[failures.Kind.OTHER_STATION])  # fmt: skip
+    if uuid.UUID(str(hub)) != info.hub_id:
+        return ConnectionCheck(
+            False,
+            failures.Kind.OTHER_STATION,
+            f"This address belongs to a station of another hub, not {info.hub_name}; ask an "
+            "administrator for this station's own address.",
+        )
+    if int(minimum or 0) > central.STATION_SCHEMA:
+        return ConnectionCheck(
+            False,
+            failures.Kind.UPDATE_APP,
+            "The central database needs a newer version of hubapp: update this PC first.",
+        )
+    return ConnectionCheck(
+        True, "connected", f"Connected as station {info.station_name} of {info.hub_name}."
+    )

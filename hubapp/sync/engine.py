@@ -33,21 +33,26 @@ are left alone (the push will merge them); rows whose parents are missing are fe
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
+import queue
+import threading
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, text
 
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, setup
 from hubapp.store.database import StoreError
-from hubapp.sync import capture
+from hubapp.sync import capture, refusals
 from hubapp.sync.central import STATION_SCHEMA, VERSION_TABLE, CentralError, _first_line, connect
 
 log = logging.getLogger(__name__)
@@ -67,6 +72,10 @@ CLOCK_TOLERANCE_S = 300
 PUSH_BATCH = 500
 PULL_BATCH = 2000
 INITIAL_BATCH = 5000
+#: batches the first copy's reading thread may be ahead of the writing one
+READ_AHEAD = 4
+#: page cache during the first copy (KiB): the new rows' keys stay in memory
+INITIAL_CACHE_KIB = 262144
 CURSOR_SCOPE = "central"
 
 
@@ -145,8 +154,17 @@ class Syncer:
         self.station_id: uuid.UUID | None = None
         #: (reference, stored as) for cases that arrived with a reference used here
         self.renamed: list[tuple[str, str]] = []
+        #: whether the central database carries erasures (held here until it does)
+        self.erasures = False
 
     # -- connection ------------------------------------------------------------------
+    def where(self) -> str:
+        """The central database's host, port and name (no user, no password)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        return f"{parts.hostname or ''}:{parts.port or 5432}{parts.path}"
+
     def close(self) -> None:
         if self.conn is not None:
             try:
@@ -246,6 +264,8 @@ class Syncer:
             )
         if revision not in ("c0001", None):
             self._take_ref_prefix(conn)
+        # erasures need hubapp_erase (c0004); a central database newer than this app has it
+        self.erasures = revision not in (None, "c0001", "c0002", "c0003")
         skew = (utcnow().replace(tzinfo=UTC) - server_now).total_seconds()
         summary.clock_skew_s = skew
         if abs(skew) > CLOCK_TOLERANCE_S:
@@ -318,9 +338,19 @@ class Syncer:
     def _push_batch(self, conn, summary: SyncSummary) -> bool:
         with self.store.engine.connect() as c:
             ops = c.exec_driver_sql(
-                "SELECT seq, op_id, tbl, row_id, kind, fields FROM sync_outbox ORDER BY seq LIMIT ?",
-                (PUSH_BATCH,),
+                "SELECT seq, op_id, tbl, row_id, kind, fields FROM sync_outbox"
+                " WHERE ? OR kind <> 'erase' ORDER BY seq LIMIT ?",
+                (self.erasures, PUSH_BATCH),
             ).fetchall()
+            if not self.erasures:
+                held = c.exec_driver_sql(
+                    "SELECT count(*) FROM sync_outbox WHERE kind = 'erase'"
+                ).scalar_one()
+                if held and not any("erasure" in w for w in summary.warnings):
+                    summary.warnings.append(
+                        f"{held} erasure(s) wait here until the central database is updated "
+                        "('hubapp central init' with this version)."
+                    )
         if not ops:
             return False
         refused: list[tuple] = []
@@ -331,15 +361,24 @@ class Syncer:
         summary.pushed += result.applied
         last = ops[-1][0]
         with self.store.write(reason="sync: pushed to central") as s:
-            s.execute(text("DELETE FROM sync_outbox WHERE seq <= :l"), {"l": last})
+            if self.erasures:
+                s.execute(text("DELETE FROM sync_outbox WHERE seq <= :l"), {"l": last})
+            else:  # the held erasures stay
+                s.execute(
+                    text("DELETE FROM sync_outbox WHERE seq <= :l AND kind <> 'erase'"),
+                    {"l": last},
+                )
             tables = sorted({o[2] for o in ops})
+            refusals.record(s, ops, refused)  # kept for a person to see, with why
+            # the records disclosed, by id (the values are in the records), and to where
             audit.record(
-                s, audit.Kind.DISCLOSURE, "sync", [],
-                {"to": "central", "ops": len(ops), "tables": tables, "refused": len(refused)},
+                s, audit.Kind.DISCLOSURE, "sync", sorted({o[3] for o in ops}),
+                {"to": "central", "at": self.where(), "ops": len(ops), "tables": tables,
+                 "refused": len(refused)},
                 reason="sync: pushed to central",
             )  # fmt: skip
         for op in refused:
-            log.warning("Central refused change %s to %s %s", op[1], op[2], op[3])
+            log.warning("Central refused change %s to %s %s", op[0], op[1], op[2])
         return len(ops) == PUSH_BATCH
 
     # -- pull ------------------------------------------------------------------------
@@ -367,43 +406,57 @@ class Syncer:
         transaction (an interruption keeps nothing, and the next sync starts again).
 
         Slow upkeep is dropped for the copy and rebuilt once at the end, in the same
-        transaction, as the importer and the demo generator do: the full-text trigger and the
-        non-unique secondary indexes of the synced tables (unique constraints stay, so a
-        duplicate is still caught as it arrives). The rows stream into a TEMP staging table
-        as JSON text (never held in memory, never parsed in Python) and SQLite's own JSON
-        functions move them into their tables, one ``INSERT ... SELECT`` per table (see
-        ``_Stage``); foreign keys are deferred to the commit, so the order does not matter.
+        transaction, as the importer and the demo generator do: the full-text trigger, the
+        capture triggers (which would skip these rows anyway) and the non-unique secondary
+        indexes of the synced tables (unique constraints stay, so a duplicate is still caught
+        as it arrives), with a large page cache for the duration. The rows arrive split into
+        columns (see ``_Stream``); foreign keys are deferred to the commit, so the order does
+        not matter.
         """
         count = 0
         started = time.perf_counter()
-        with self.store.write(reason="sync: first copy from central") as s:
+        with self.store.bulk_write(reason="sync: first copy from central") as s:
             applier = _Apply(self, s)
             applier.full_check = True
-            upkeep = _BulkUpkeep(applier.cur, capture.captured_tables())
-            stage = _Stage(applier)
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
-                with conn.cursor() as cur, cur.copy(stage.copy_sql()) as copy:
-                    copy.set_types(["text", "text", "text", "bool", "text"])
-                    stage.load(copy.rows())
+            cur = applier.cur
+            raw = cur.connection  # ``applier.finish`` closes its cursor
+            (old_cache,) = raw.execute("PRAGMA cache_size").fetchone()
+            raw.execute(f"PRAGMA cache_size = -{INITIAL_CACHE_KIB}")
+            try:
+                upkeep = _BulkUpkeep(cur, capture.captured_tables())
+                stream = _Stream(applier)
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
+                    count = stream.load(conn)
+                    slow = stream.fetch_slow(conn)
+                    conflicts = conn.execute(
+                        "SELECT id, tbl, row_id, field, base, kept, other, other_station,"
+                        " detected_at FROM conflict WHERE resolved_at IS NULL"
+                    ).fetchall()
                 phases = {"copy": time.perf_counter()}
-                conflicts = conn.execute(
-                    "SELECT id, tbl, row_id, field, base, kept, other, other_station, detected_at"
-                    " FROM conflict WHERE resolved_at IS NULL"
-                ).fetchall()
-            count = stage.apply()
-            phases["move"] = time.perf_counter()
-            upkeep.restore()
-            phases["indexes"] = time.perf_counter()
-            for c in conflicts:
-                applier.conflict(c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8]))
-            applier.finish(conn)
-            phases["check"] = time.perf_counter()
-            self._save_cursor(s, high)
+                count += stream.apply_slow(slow)
+                # the indexes' sorts may use the other cores (the server is done by now)
+                raw.execute(f"PRAGMA threads = {min(4, (os.cpu_count() or 1) - 1)}")
+                upkeep.restore()
+                phases["indexes"] = time.perf_counter()
+                for c in conflicts:
+                    applier.conflict(
+                        c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8])
+                    )
+                applier.finish(conn)
+                phases["check"] = time.perf_counter()
+                self._save_cursor(s, high)
+            finally:
+                raw.execute(f"PRAGMA cache_size = {int(old_cache)}")
+                raw.execute("PRAGMA threads = 0")
         phases["commit"] = time.perf_counter()
+        # durable now, and moved into the database file by this background work rather than
+        # by the next person's save (the automatic checkpoint after a commit would do it)
+        self.store.checkpoint()
+        phases["checkpoint"] = time.perf_counter()
         marks = [started, *phases.values()]
-        log.info("First copy of %s rows: %s", count, ", ".join(
+        log.info("First copy of %s rows (%s the slow way): %s", count, len(slow), ", ".join(
             f"{name} {b - a:.2f} s" for name, a, b in zip(phases, marks[:-1], marks[1:], strict=True)
         ))  # fmt: skip
         return count
@@ -498,9 +551,13 @@ class _Apply:
         return {k: v for k, v in fields.items() if k in cols and k not in capture.LOCAL_COLUMNS}
 
     def upsert_many(self, tbl: str, rows: list[tuple[str, dict]]) -> None:
+        """Insert or update whole rows. A column the record lacks (it was written by a
+        station whose schema did not have it yet) takes the column's default on insert and
+        is left alone on update."""
         if not rows or not self.sy.columns(tbl):
             return
-        groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+        defaults = {c: v() if callable(v) else v for c, v in _defaults(tbl).items()}
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple]] = defaultdict(list)
         for rid, fields in rows:
             f = self._known(tbl, fields)
             skip = self.pending.get((tbl, rid))
@@ -511,19 +568,22 @@ class _Apply:
                     f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
             if tbl == "case_" and f.get("reference"):
                 f["reference"] = self._free_reference(rid, f["reference"])
-            cols = tuple(sorted(f))
-            groups[cols].append((rid, *(f[c] for c in cols)))
+            sets = tuple(sorted(f))
+            lacking = tuple(sorted(c for c in defaults if c not in f))
+            groups[(sets, lacking)].append(
+                (rid, *(f[c] for c in sets), *(defaults[c] for c in lacking))
+            )
             self.counts[tbl] += 1
             self.touched[tbl].add(rid)
-        for cols, values in groups.items():
-            names = ", ".join(f'"{c}"' for c in cols)
+        for (cols, lacking), values in groups.items():
+            names = ", ".join(f'"{c}"' for c in (*cols, *lacking))
             sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
             if tbl == "case_":
                 values = [(*v, self._seq()) for v in values]
                 extra_cols, extra_marks = ', "seq"', ", ?"
             else:
                 extra_cols = extra_marks = ""
-            marks = ", ".join("?" for _ in cols)
+            marks = ", ".join("?" for _ in (*cols, *lacking))
             self.cur.executemany(
                 f'INSERT INTO "{tbl}" (id, {names}, row_version{extra_cols}) '
                 f"VALUES (?, {marks}, 1{extra_marks}) ON CONFLICT (id) DO UPDATE SET {sets}, "
@@ -672,125 +732,184 @@ class _Apply:
         self.cur.close()
 
 
-class _Stage:
-    """The initial copy's rows, staged as JSON text and moved by SQL.
+class _Stream:
+    """The first copy's rows, split into columns by PostgreSQL and streamed into SQLite.
 
-    A row goes the fast way (one ``INSERT ... SELECT`` per table, fields extracted by SQLite)
-    when it carries every column this station has and no local change is pending on it; any
-    other row (a central record older than a local column, a pending edit here) goes
-    through ``_Apply.upsert_many``, which leaves out what it must.
+    One ``COPY`` per table, parents first, all in the caller's snapshot. PostgreSQL, which
+    holds the fields as parsed ``jsonb``, writes each row as the table's columns in a fixed
+    order (``->>``, so every value arrives as text or NULL, which the column's affinity
+    stores as the station stored it) and flags whether the record carries every column this
+    station has. Python hands the rows straight to ``executemany``: no JSON is parsed on the
+    station and nothing is held whole in memory. (Splitting the JSON in SQLite instead, as
+    an earlier version did, re-parses a row's JSON for each of its columns and took three
+    times as long.)
+
+    A row goes the slow way, through ``_Apply.upsert_many`` with its JSON fetched by id in
+    the same snapshot, when it lacks a column this station has (a central record older than a
+    local column), when a local change to it is pending, or when it is a case whose reference
+    another case already has here (which ``upsert_many`` numbers apart).
     """
 
     def __init__(self, applier: _Apply) -> None:
         self.ap = applier
         self.cur = applier.cur
-        self.cur.execute("DROP TABLE IF EXISTS temp.sync_stage")
-        self.cur.execute(
-            "CREATE TEMP TABLE sync_stage (tbl TEXT, id TEXT, fields TEXT, whole INTEGER, ref TEXT)"
-        )
         self.columns = {
             tbl: [
                 c for c in applier.sy.columns(tbl) if c != "id" and c not in capture.LOCAL_COLUMNS
             ]
             for tbl in capture.captured_tables()
         }
+        self.columns = {t: cols for t, cols in self.columns.items() if cols}
+        self.slow: list[str] = []
+        self.pending = {(tbl, rid) for tbl, rid in applier.pending}
+        self.statements = {}
+        for tbl, cols in self.columns.items():
+            names = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join("?" * len(cols))
+            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
+            seq_col, seq_mark = (', "seq"', ", ?") if tbl == "case_" else ("", "")
+            self.statements[tbl] = (
+                f'INSERT INTO "{tbl}" (id, {names}, row_version{seq_col}) '
+                f"VALUES (?, {marks}, 1{seq_mark}) ON CONFLICT (id) DO UPDATE SET {sets}, "
+                "row_version = row_version + 1"
+            )
 
-    def copy_sql(self):
-        """The COPY of every visible record; ``whole``: it has every column this station has
-        (checked by PostgreSQL, which has the parsed JSON at hand)."""
+    def copy_sql(self, tbl: str):
+        """The COPY of one table's visible records: id, every column, and ``whole`` (the
+        record has every column this station has; PostgreSQL checks it on the parsed JSON)."""
         from psycopg import sql
 
-        cases = sql.SQL(" ").join(
-            sql.SQL("WHEN {} THEN fields ?& {}").format(sql.Literal(t), sql.Literal(cols))
-            for t, cols in self.columns.items()
-            if cols
-        )
+        cols = self.columns[tbl]
         return sql.SQL(
-            "COPY (SELECT tbl, replace(id::text, '-', ''), fields::text,"
-            " coalesce(CASE tbl {} END, false), fields ->> 'reference' FROM record) TO STDOUT"
-        ).format(cases)
+            "COPY (SELECT replace(id::text, '-', ''), {}, fields ?& {} FROM record"
+            " WHERE tbl = {}) TO STDOUT"
+        ).format(
+            sql.SQL(", ").join(sql.SQL("fields ->> {}").format(sql.Literal(c)) for c in cols),
+            sql.Literal(cols),
+            sql.Literal(tbl),
+        )
 
-    def load(self, rows) -> None:
-        batch: list = []
+    def load(self, conn) -> int:
+        """Copy every table, parents first, writing the fast rows as they arrive and keeping
+        the slow rows' ids; the rows written. Call inside the snapshot's transaction.
+
+        Parents first matters: with foreign keys deferred and the child tables' indexes
+        dropped, every parent row arriving after an orphaned child would make SQLite scan the
+        child table."""
+        written = 0
+        for tbl in self.columns:
+            self.counted = 0
+            refs: dict[str, str] = {}
+            seq = 0
+            if tbl == "case_":  # read before the cursor is busy with the inserts
+                refs = dict(self.cur.execute("SELECT reference, id FROM case_").fetchall())
+                seq = self.cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()[0]
+            fast = functools.partial(self._fast, tbl, refs, seq)
+            for batch in _read_ahead(conn, self.copy_sql(tbl), fast):
+                self.cur.executemany(self.statements[tbl], batch)
+            self.ap.counts[tbl] += self.counted
+            written += self.counted
+        self.ap._next_seq = None  # the slow path numbers after the rows just written
+        return written
+
+    def _fast(self, tbl: str, refs: dict[str, str], seq: int, rows):
+        """The rows of ``tbl`` that go the fast way, as statement parameters (with ``seq``
+        for a case, numbered after ``seq``; ``refs``: the references cases here have); the
+        others' ids go to ``self.slow``."""
+        pending, slow = self.pending, self.slow
+        end = len(self.columns[tbl]) + 1  # id, the columns; then the "whole" flag
+        if tbl != "case_":
+            for row in rows:
+                if row[end] != "t" or (pending and (tbl, row[0]) in pending):
+                    slow.append(row[0])
+                    continue
+                self.counted += 1
+                yield row[:end]
+            return
+        ref_at = 1 + self.columns[tbl].index("reference")
         for row in rows:
-            batch.append(row)
-            if len(batch) >= INITIAL_BATCH:
-                self.cur.executemany("INSERT INTO temp.sync_stage VALUES (?, ?, ?, ?, ?)", batch)
-                batch = []
-        if batch:
-            self.cur.executemany("INSERT INTO temp.sync_stage VALUES (?, ?, ?, ?, ?)", batch)
-        self.cur.execute("CREATE INDEX temp.ix_sync_stage ON sync_stage (tbl, id)")
-
-    def apply(self) -> int:
-        cur, ap = self.cur, self.ap
-        pending = {}
-        for tbl, rid in ap.pending:
-            pending.setdefault(tbl, set()).add(rid)
-        count = 0
-        for tbl in capture.captured_tables():
-            cols = self.columns[tbl]
-            if not cols:
+            rid, ref = row[0], row[ref_at]
+            if (
+                row[end] != "t"
+                or (pending and (tbl, rid) in pending)
+                or (ref is not None and refs.setdefault(ref, rid) != rid)
+            ):
+                slow.append(rid)
                 continue
-            slow: list[tuple[str, dict]] = []
-            for rid, fields in cur.execute(
-                "SELECT id, fields FROM temp.sync_stage WHERE tbl = ? AND NOT whole", (tbl,)
-            ).fetchall():
-                slow.append((rid, json.loads(fields)))
-            if tbl == "case_":
-                # a reference this station already uses for another case, or that two
-                # central cases share: those go the slow way, which numbers them apart
-                slow.extend(
-                    (rid, json.loads(fields))
-                    for rid, fields in cur.execute(
-                        "SELECT id, fields FROM temp.sync_stage st WHERE tbl = 'case_' AND whole"
-                        " AND (EXISTS (SELECT 1 FROM case_ c WHERE c.reference = st.ref"
-                        " AND c.id <> st.id) OR st.ref IN (SELECT ref FROM temp.sync_stage"
-                        " WHERE tbl = 'case_' GROUP BY ref HAVING count(*) > 1))"
-                    ).fetchall()
-                )
-            for rid in pending.get(tbl, ()):
-                row = cur.execute(
-                    "SELECT fields FROM temp.sync_stage WHERE tbl = ? AND id = ?", (tbl, rid)
-                ).fetchone()
-                if row is not None:
-                    slow.append((rid, json.loads(row[0])))
-            slow = list(dict(slow).items())  # a row may be slow for two reasons
-            skip = {rid for rid, _f in slow}
-            if skip:
-                cur.executemany(
-                    "DELETE FROM temp.sync_stage WHERE tbl = ? AND id = ?",
-                    [(tbl, rid) for rid in skip],
-                )
-            names = ", ".join(f'"{c}"' for c in cols)
-            values = ", ".join(f"fields ->> '$.\"{c}\"'" for c in cols)
-            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
-            seq_col = seq_val = ""
-            params: tuple = (tbl,)
-            if tbl == "case_":
-                first = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()[0]
-                seq_col, seq_val, params = ', "seq"', ", ? + row_number() OVER ()", (first, tbl)
-            cur.execute(
-                f'INSERT INTO "{tbl}" (id, {names}, row_version{seq_col}) '
-                f"SELECT id, {values}, 1{seq_val} FROM temp.sync_stage WHERE tbl = ? "
-                f"ORDER BY id ON CONFLICT (id) DO UPDATE SET {sets}, "
-                "row_version = row_version + 1",
-                params,
-            )
-            moved = cur.execute(
-                "SELECT count(*) FROM temp.sync_stage WHERE tbl = ?", (tbl,)
-            ).fetchone()[0]
-            if tbl == "case_":
-                ap._next_seq = None  # the slow path numbers after the rows just moved
-            ap.counts[tbl] += moved
-            ap.upsert_many(tbl, slow)
-            count += moved + len(slow)
-        cur.execute("DROP TABLE temp.sync_stage")
-        return count
+            seq += 1
+            self.counted += 1
+            yield (*row[:end], seq)
+
+    def fetch_slow(self, conn) -> list[tuple[str, str, dict]]:
+        """The slow rows' JSON, read in the copy's snapshot (call inside its transaction)."""
+        out = []
+        for start in range(0, len(self.slow), INITIAL_BATCH):
+            ids = [uuid.UUID(h) for h in self.slow[start : start + INITIAL_BATCH]]
+            out += [
+                (tbl, rid.hex, fields)
+                for tbl, rid, fields in conn.execute(
+                    "SELECT tbl, id, fields FROM record WHERE id = ANY(%s)", (ids,)
+                ).fetchall()
+            ]
+        return out
+
+    def apply_slow(self, rows: list[tuple[str, str, dict]]) -> int:
+        by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        for tbl, rid, fields in rows:
+            by_table[tbl].append((rid, fields))
+        for tbl in capture.captured_tables():
+            self.ap.upsert_many(tbl, by_table.get(tbl, []))
+        return len(rows)
+
+
+def _read_ahead(conn, copy_sql, fast):
+    """The batches of one ``COPY``, read and sorted (``fast``) by a second thread while this
+    one writes the previous batches into SQLite.
+
+    The two overlap because SQLite lets go of Python's interpreter lock while it writes and
+    psycopg while it waits for the network. The reader stops at the first error on either
+    side (``conn``'s transaction is then rolled back by the caller)."""
+    out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def read() -> None:
+        try:
+            with conn.cursor() as pg, pg.copy(copy_sql) as copy:
+                batch: list = []
+                for params in fast(copy.rows()):
+                    batch.append(params)
+                    if len(batch) >= INITIAL_BATCH:
+                        out.put(batch)
+                        batch = []
+                        if stop.is_set():
+                            return
+                out.put(batch)
+            out.put(done)
+        except BaseException as exc:  # handed to the writing thread, raised there
+            out.put(exc)
+
+    reader = threading.Thread(target=read, name="sync first copy", daemon=True)
+    reader.start()
+    try:
+        while (item := out.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                out.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()
 
 
 class _BulkUpkeep:
-    """Drops the full-text trigger and the non-unique indexes of ``tables``; ``restore`` puts
-    them back from their own SQL and indexes the cases that arrived, in one statement each."""
+    """Drops the full-text trigger, the capture triggers and the non-unique indexes of
+    ``tables``; ``restore`` puts them back from their own SQL and indexes the cases that
+    arrived, in one statement each."""
 
     SEARCH_TRIGGER = "case_search_ai"
 
@@ -800,9 +919,10 @@ class _BulkUpkeep:
         marks = ", ".join("?" * len(tables))
         self.saved = cur.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
-            f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND name = ?))"
+            f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND (name = ?"
+            f" OR (name LIKE 'sync^_capture^_%' ESCAPE '^' AND tbl_name IN ({marks})))))"
             " ORDER BY type, name",
-            (*tables, self.SEARCH_TRIGGER),
+            (*tables, self.SEARCH_TRIGGER, *tables),
         ).fetchall()
         for kind, name, _sql in self.saved:
             cur.execute(f'DROP {kind.upper()} "{name}"')
@@ -819,6 +939,30 @@ class _BulkUpkeep:
                 f"SELECT seq, {searched} FROM case_ WHERE seq >= ? ORDER BY seq",
                 (self.first_seq,),
             )
+
+
+@functools.cache
+def _defaults(table: str) -> dict[str, Any]:
+    """Each column's default (the model's), for a record that lacks the column: constants as
+    they are, a clock default as a function giving the current time in stored form."""
+    from hubapp.store.schema import Base
+
+    t = Base.metadata.tables.get(table)
+    out: dict[str, Any] = {}
+    for col in t.columns if t is not None else ():
+        default = col.default
+        if col.name == "id" or col.name in capture.LOCAL_COLUMNS or default is None:
+            continue
+        if default.is_scalar:
+            value = default.arg
+            out[col.name] = value.value if isinstance(value, Enum) else value
+        elif default.is_callable and isinstance(col.type, DateTime):
+            out[col.name] = _now_text
+    return out
+
+
+def _now_text() -> str:
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _referrers(table: str) -> list[tuple[str, str]]:
@@ -864,13 +1008,43 @@ class _Push:
                 (self.station, op_ids),
             )
         }
-        todo = []
+        todo, erase = [], []
         for seq, op_id, tbl, row_id, kind, fields in ops:
             if uuid.UUID(op_id) in done:
                 continue
+            if kind == "erase":
+                erase.append((op_id, tbl, row_id))
+                continue
             todo.append((seq, op_id, tbl, row_id, kind, json.loads(fields)))
-        if not todo:
-            return self
+        if todo:
+            self._apply(todo)
+        if erase:
+            self._erase(erase)
+        return self
+
+    def _erase(self, ops) -> None:
+        """Erase the rows centrally (``hubapp_erase``, which checks this station may); a row
+        central never had is erased already."""
+        ids = [uuid.UUID(row_id) for _o, _t, row_id in ops]
+        conn = self.conn
+        gone = {r[0] for r in conn.execute("SELECT hubapp_erase(%s)", (ids,))}
+        kept = {r[0] for r in conn.execute("SELECT hubapp_existing(%s)", (ids,))}
+        ledger = []
+        for (op_id, tbl, row_id), rid in zip(ops, ids, strict=True):
+            if rid in gone or rid not in kept:
+                ledger.append((self.station, uuid.UUID(op_id), "applied"))
+                self.applied += 1
+            else:
+                ledger.append((self.station, uuid.UUID(op_id), "refused"))
+                self.refused.append((op_id, tbl, row_id, "other_hub"))
+        conn.cursor().executemany(
+            "INSERT INTO push_ledger (station_id, op_id, outcome) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            ledger,
+        )
+
+    def _apply(self, todo) -> None:
+        conn = self.conn
         # every row the batch touches or points at
         ids: set[uuid.UUID] = set()
         for _s, _o, tbl, row_id, kind, f in todo:
@@ -919,18 +1093,20 @@ class _Push:
             rid = uuid.UUID(row_id)
             rec = recs.get(rid)
             if rec is None and rid in existing:
-                self.refused.append((op_id, tbl, row_id))
+                # there, but not visible to this station: most often a case no longer shared
+                self.refused.append((op_id, tbl, row_id, "not_shared"))
                 ledger.append((self.station, op_uuid, "refused"))
                 continue
             if rec is None:
                 if kind != "insert":
                     # an update for a row central never received (its insert was refused)
-                    self.refused.append((op_id, tbl, row_id))
+                    self.refused.append((op_id, tbl, row_id, "unknown"))
                     ledger.append((self.station, op_uuid, "refused"))
                     continue
                 rec = self._new_record(tbl, rid, f, recs)
                 if rec is None or not writable(rec):
-                    self.refused.append((op_id, tbl, row_id))
+                    why = "not_shared" if rec is None or rec["case"] else "other_hub"
+                    self.refused.append((op_id, tbl, row_id, why))
                     ledger.append((self.station, op_uuid, "refused"))
                     continue
                 recs[rid] = rec
@@ -939,7 +1115,9 @@ class _Push:
                 self.applied += 1
                 continue
             if not writable(rec):
-                self.refused.append((op_id, tbl, row_id))
+                self.refused.append(
+                    (op_id, tbl, row_id, "not_shared" if rec["case"] else "other_hub")
+                )
                 ledger.append((self.station, op_uuid, "refused"))
                 continue
             pairs = f if kind == "update" else {k: [None, v] for k, v in f.items()}
@@ -962,7 +1140,6 @@ class _Push:
             ledger.append((self.station, op_uuid, "applied"))
             self.applied += 1
         self._write(recs, dirty, changes, conflicts, ledger, resolves)
-        return self
 
     def _new_record(self, tbl: str, rid: uuid.UUID, f: dict, recs: dict) -> dict | None:
         hub: uuid.UUID | None = None

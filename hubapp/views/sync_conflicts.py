@@ -3,6 +3,10 @@
 The dialog lists each open conflict (record, field, our value, their value) and keeps the
 value chosen for the selected one. Reading and resolving run in the background
 (``hubapp.sync.conflicts``); resolving is an ordinary edit, so it syncs like any other.
+
+Below, when there are any, the changes the central database refused (``hubapp.sync.refusals``):
+which record, which fields, why; "Dismiss" takes the selected one off the list once a person
+has seen it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.models.sync_conflicts import ConflictRole, ConflictTableModel
+from hubapp.models.sync_refusals import RefusalRole, RefusalTableModel
 from hubapp.models.tasks import Task
 
 
@@ -40,11 +45,28 @@ def resolve_one(_ctx, store, conflict_id: str, keep: str) -> str:
     return conflict_id
 
 
+def load_refusals(_ctx, store):
+    from hubapp.sync import refusals
+
+    return refusals.open_refusals(store)
+
+
+def dismiss_one(_ctx, store, refusal_id: int) -> int:
+    from hubapp.sync import refusals
+
+    refusals.dismiss(store, refusal_id)
+    return refusal_id
+
+
 class ConflictsDialog(QDialog):
     #: a conflict was resolved (its id): the stored value changed
     resolved = Signal(str)
     #: the list was (re)loaded; its number of rows
     loaded = Signal(int)
+    #: the refused changes were (re)loaded; their number
+    refusalsLoaded = Signal(int)
+    #: a refused change was dismissed (its id)
+    dismissed = Signal(int)
 
     def __init__(self, store, station_id, parent=None) -> None:
         super().__init__(parent)
@@ -81,7 +103,27 @@ class ConflictsDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
+        self.refused_intro = QLabel(tr(
+            "Changes the central database refused: they stay on this station only and never "
+            "reach the other stations. Check them, redo what is still needed (for a case no "
+            "longer shared, ask its hub), then dismiss them."), self)  # fmt: skip
+        self.refused_intro.setWordWrap(True)
+        self.refused_model = RefusalTableModel(self)
+        self.refused_table = QTableView(self, objectName="refusalTable")
+        self.refused_table.setModel(self.refused_model)
+        self.refused_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.refused_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.refused_table.verticalHeader().hide()
+        self.refused_table.horizontalHeader().setStretchLastSection(True)
+        self.refused_intro.setBuddy(self.refused_table)
+        self.dismiss_button = QPushButton(tr("&Dismiss"), self, objectName="dismissRefusal")
+        self.dismiss_button.clicked.connect(self.dismiss)
+        layout.insertWidget(2, self.refused_intro)
+        layout.insertWidget(3, self.refused_table, 1)
+        buttons.insertWidget(2, self.dismiss_button)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._enable())
+        self.refused_table.selectionModel().selectionChanged.connect(lambda *_a: self._enable())
+        self._show_refusals(False)
         self.resize(760, 380)
         self._busy = False
         self.reload()
@@ -93,6 +135,43 @@ class ConflictsDialog(QDialog):
         task.succeeded.connect(self._loaded)
         task.failed.connect(self.message.setText)
         task.start()
+        refused = Task(load_refusals, self.store)
+        refused.succeeded.connect(self._refusals_loaded)
+        refused.failed.connect(self.message.setText)
+        refused.start()
+
+    def _show_refusals(self, shown: bool) -> None:
+        for w in (self.refused_intro, self.refused_table, self.dismiss_button):
+            w.setVisible(shown)
+
+    def _refusals_loaded(self, rows) -> None:
+        self.refused_model.set_rows(rows)
+        self._show_refusals(bool(rows))
+        if rows:
+            self.refused_table.selectRow(0)
+        self._enable()
+        self.refusalsLoaded.emit(len(rows))
+
+    def selected_refusal(self):
+        rows = self.refused_table.selectionModel().selectedRows()
+        return self.refused_model.index(rows[0].row(), 0).data(RefusalRole) if rows else None
+
+    def dismiss(self) -> None:
+        row = self.selected_refusal()
+        if row is None or self._busy:
+            return
+        self._busy = True
+        self._enable(False)
+        task = Task(dismiss_one, self.store, row.id)
+        task.succeeded.connect(self._dismissed)
+        task.failed.connect(self._failed)
+        task.start()
+
+    def _dismissed(self, refusal_id: int) -> None:
+        self._busy = False
+        self.message.setText("")
+        self.dismissed.emit(refusal_id)
+        self.reload()
 
     def _loaded(self, rows) -> None:
         self.model.set_rows(rows)
@@ -115,6 +194,9 @@ class ConflictsDialog(QDialog):
         ok = on and not self._busy and self.selected() is not None
         self.ours_button.setEnabled(ok)
         self.theirs_button.setEnabled(ok)
+        self.dismiss_button.setEnabled(
+            on and not self._busy and self.selected_refusal() is not None
+        )
 
     def keep(self, *, ours: bool) -> None:
         row = self.selected()

@@ -29,3 +29,20 @@ def central(pg_server):
     url = pg_server.new_database()
     central.init(url)
     return url
+
+
+@pytest.fixture
+def stations(central, tmp_path):
+    """Makes stations (``stations(hub, name)``) on the central database; closes them after."""
+    from syncutil import Station
+
+    made = []
+
+    def make(hub: str, name: str):
+        st = Station(tmp_path, central, hub, name)
+        made.append(st)
+        return st
+
+    yield make
+    for st in made:
+        st.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ import psycopg
 
 from hubapp.store import setup
 from hubapp.store.cases import new_case
-from hubapp.store.database import open_store
+from hubapp.store.database import connect, open_store
 from hubapp.store.refdata import ref_id
 from hubapp.store.schema import Case, Note
 from hubapp.store.schema import Station as StationRow
@@ -73,7 +72,7 @@ class Station:
 
 
 def local_rows(path: Path) -> dict[tuple[str, str], dict]:
-    con = sqlite3.connect(path)
+    con = connect(path, read_only=True)  # the store's own way: the file is encrypted
     out = {}
     try:
         for tbl in capture.captured_tables():
@@ -105,7 +104,7 @@ def assert_replica_equals_central(station: Station) -> None:
         mine = local[key]
         diff = {k: (mine[k], v) for k, v in fields.items() if k in mine and mine[k] != v}
         assert not diff, (key, diff)
-    con = sqlite3.connect(station.path)
+    con = connect(station.path, read_only=True)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()

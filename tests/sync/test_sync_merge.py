@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from syncutil import Station, assert_replica_equals_central
+from syncutil import assert_replica_equals_central
 
 from hubapp.store.database import open_store
 from hubapp.sync import conflicts
 from hubapp.sync.central import CentralError
 from hubapp.sync.share import share_case, unshare_case
-
-
-@pytest.fixture
-def stations(central, tmp_path):
-    made = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    for st in made:
-        st.close()
 
 
 def test_a_case_made_on_one_station_reaches_the_other(stations):

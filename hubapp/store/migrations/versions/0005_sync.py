@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("resolved", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_conflict")),
     )
-    capture.install(op.get_bind(), CAPTURED)
+    capture.install(op.get_bind(), CAPTURED, erasures=False)
 
 
 def downgrade() -> None:
