@@ -37,15 +37,41 @@ class OpenDatabase:
     drafts_waiting: int = 0
 
 
-def open_database(_ctx, path: Path) -> OpenDatabase:
-    """Background work: open (and if need be create and upgrade) the database."""
+def open_database(_ctx, path: Path, passphrase: str | None = None) -> OpenDatabase:
+    """Background work: open (and if need be create and upgrade) the database. A new
+    database's key is derived from ``passphrase`` where given (a PC without a keyring)."""
     from hubapp.store import drafts, lookups, setup
     from hubapp.store.caselist import CaseList
     from hubapp.store.database import open_store
 
-    store = open_store(path)
+    store = open_store(path, passphrase=passphrase)
+    from hubapp.store import backup
+
+    backup.guard_writes(store)  # refuses saves if the check finds damage (check_database)
     return OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store),
                         len(drafts.list_drafts(store)))  # fmt: skip
+
+
+def _is_new_database(path: Path) -> bool:
+    """Whether opening ``path`` makes a new database (no file, or an empty one)."""
+    try:
+        return Path(path).expanduser().stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # opening it says what is wrong
+
+
+def unlock_job(path: Path):
+    """Background work for the passphrase dialog: raises the sentence to show when the
+    passphrase does not open the database at ``path``."""
+
+    def unlock(_ctx, passphrase: str) -> None:
+        from hubapp.store.database import unlock as unlock_database
+
+        unlock_database(path, passphrase=passphrase)
+
+    return unlock
 
 
 def route_qt_messages() -> None:
@@ -91,6 +117,17 @@ def casedetail_job(_ctx, store, case_id):
     return casedetail.load(store, case_id)
 
 
+def show_error(parent, message: str) -> None:
+    """A failure in one sentence, as plain text: it may quote a file name or typed text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, message,
+                      QMessageBox.StandardButton.Ok, parent)  # fmt: skip
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
 class Controller:
     """Owns the window and the open database; turns window signals into core calls."""
 
@@ -106,7 +143,10 @@ class Controller:
         window.demoRequested.connect(self.add_demo_data)
         window.caseOpenRequested.connect(self.open_case)
         self.case_windows: list = []
-        window.close_guard = self.case_windows_may_close
+        window.close_guard = self.may_close
+        #: how long quitting waits for a running sync round before interrupting it (ms)
+        self.quit_wait_ms = 5000
+        self._closing_after_sync = False
         window.importRequested.connect(self.import_reports)
         window.exportCasesRequested.connect(self.export_cases)
         window.newIssueRequested.connect(self.new_issue)
@@ -121,9 +161,28 @@ class Controller:
         self.sync = None
         window.syncNowRequested.connect(self.sync_now)
         window.syncConflictsRequested.connect(self.show_conflicts)
+        window.centralRequested.connect(lambda: self.show_central())
+        #: the idle lock (hubapp.views.idle_lock), once someone signed in to an account
+        self.idle = None
+        #: while "Sign in as someone else" asks about open edits, then for the new person
+        self.switch_box = self.switch_dialog = None
+        window.lockRequested.connect(lambda: self.idle is not None and self.idle.lock())
+        window.accountsRequested.connect(self.show_accounts)
+        window.auditLogRequested.connect(lambda: self.show_audit_log())
+        window.retentionReviewRequested.connect(lambda: self.show_retention_review())
+        window.backupRequested.connect(self.backup_now)
+        window.restoreRequested.connect(lambda: self.restore_backup())
+        #: the start-up check's result (hubapp.store.backup.CheckResult), once it is known
+        self.check_result = None
+        #: make today's automatic backup after the check passes (the application sets it)
+        self.auto_backup = False
+        #: offer a restore when the check fails (once: not again after a cancelled restore)
+        self.offer_restore = True
+        self._backup_task = None
+        self.restore_dialog = None
 
-    def open(self, on_ready=None, on_error=None):
-        task = self._Task(open_database, self.db_path)
+    def open(self, on_ready=None, on_error=None, *, passphrase: str | None = None):
+        task = self._Task(open_database, self.db_path, passphrase)
         task.succeeded.connect(self._opened)
         if on_ready is not None:
             task.succeeded.connect(on_ready)
@@ -131,8 +190,184 @@ class Controller:
             task.failed.connect(on_error)
         return task.start()
 
+    def start(self, on_ready, on_error, on_quit) -> None:
+        """Open the database at start-up. A new database on a PC without a keyring needs a
+        passphrase first: the first start asks for it (``on_quit`` when they choose Quit)."""
+        from hubapp.store import keys
+
+        keys.ask_at_terminal = False  # never a prompt in the terminal the GUI came from
+        passphrase = None
+        if _is_new_database(self.db_path) and keys.needs_new_passphrase():
+            from hubapp.views.passphrase_dialog import NewPassphraseDialog
+
+            dialog = NewPassphraseDialog(keys.passphrase_problem, self.window,
+                                         minimum=keys.MIN_PASSPHRASE)  # fmt: skip
+            if dialog.exec() != dialog.DialogCode.Accepted:
+                on_quit()
+                return
+            passphrase = dialog.passphrase()
+        # derived from the passphrase in the background (Argon2 takes a fraction of a second)
+        self.open(on_ready, on_error, passphrase=passphrase)
+
+    @staticmethod
+    def key_missing(message: str) -> bool:
+        """Whether an opening failed only for want of the database's key (not damage)."""
+        from hubapp.store import keys
+
+        return message in (keys.NO_KEY, keys.WRONG_KEY)
+
+    def ask_passphrase(self) -> bool:
+        """The passphrase of an encrypted database whose key this PC lacks, checked in the
+        background; True once it opens the database (the key is then known to this process,
+        so :meth:`open` needs nothing more), False when they quit."""
+        from hubapp.views.passphrase_dialog import PassphraseDialog
+
+        dialog = PassphraseDialog(unlock_job(self.db_path), self.window,
+                                  database=str(self.db_path))  # fmt: skip
+        return dialog.exec() == dialog.DialogCode.Accepted
+
     def _opened(self, db: OpenDatabase) -> None:
         self.db = db
+        self.check_database()
+
+    # -- integrity, backup and restore ----------------------------------------------------
+    def check_database(self):
+        """The start-up check, in the background while the cases are shown: a damaged
+        database is made read-only (saves refused with a sentence) and a restore offered."""
+        self.check_result = None
+        task = self._Task(startup_check_job, self.db.store)
+        task.succeeded.connect(self._checked)
+        task.failed.connect(lambda message: self.window.statusBar().showMessage(message))
+        return task.start()
+
+    def _checked(self, result) -> None:
+        from PySide6.QtCore import QTimer
+
+        from hubapp.store import backup
+
+        self.check_result = result
+        if result.ok:
+            self.window.set_read_only("")
+            if self.auto_backup and self.db is not None:
+                self.start_auto_backup()
+            return
+        self.window.set_read_only(backup.damaged_sentence(result))
+        self.stop_sync()
+        if self.offer_restore:
+            self.offer_restore = False
+            QTimer.singleShot(0, lambda: self.restore_backup(backup.damaged_sentence(result)))
+
+    def start_auto_backup(self):
+        """Today's automatic backup, in the background, unless there is one already."""
+        from hubapp.store import backup
+
+        if self.db is None or backup.todays_backup(self.db_path).exists():
+            return None
+        task = self._Task(auto_backup_job, self.db.store)
+        task.succeeded.connect(self._auto_backed_up)
+        task.failed.connect(
+            lambda message: self.window.statusBar().showMessage(
+                self.window.tr("Today's automatic backup was not made: {0}").format(message)
+            )
+        )
+        self._backup_task = task.start()
+        return self._backup_task
+
+    def _auto_backed_up(self, path) -> None:
+        if path is not None:
+            self.window.statusBar().showMessage(
+                self.window.tr("Today's backup was made and checked: {0}").format(path), 10_000
+            )
+
+    def cancel_auto_backup(self) -> None:
+        """Quitting: an unfinished automatic backup stops and keeps nothing."""
+        if self._backup_task is not None:
+            self._backup_task.cancel()
+
+    def backup_now(self):
+        """File > Back up now…: a copy, checked, where the person chooses. Returns the dialog."""
+        from datetime import datetime
+
+        from hubapp.store import backup
+        from hubapp.views.backup_dialog import BackupDialog
+
+        if self.db is None:
+            return None
+        default = backup.backups_dir(self.db_path) / backup.manual_name(
+            self.db_path, datetime.now()
+        )
+        dialog = BackupDialog(backup_job(self.db.store), default, self.window)
+        dialog.backedUp.connect(
+            lambda made: self.window.statusBar().showMessage(
+                self.window.tr("Backed up and checked: {0}").format(made.path), 10_000
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def restore_backup(self, problem: str = "", reopen: bool = True):
+        """File > Restore from backup… (offered by itself on a damaged database): the store
+        is closed while the backup is written into place, then opened again (unless not
+        ``reopen``). Returns the dialog, shown without blocking."""
+        from hubapp.store import access, backup
+        from hubapp.views.backup_dialog import RestoreDialog
+
+        if self.db is not None and not access.is_admin(self.db.store):
+            self.window.statusBar().showMessage(access.ADMIN_ONLY.format(doing="restore a backup"),
+                                                15_000)  # fmt: skip
+            return None
+        dialog = RestoreDialog(backup.list_backups(self.db_path), restore_job(self.db_path),
+                               self.window, problem=problem,
+                               prepare=self._close_for_restore)  # fmt: skip
+        dialog.restored.connect(
+            lambda restored: self.window.statusBar().showMessage(
+                self.window.tr("Restored from {0}.").format(restored.backup), 15_000
+            )
+        )
+        if reopen:
+            dialog.finished.connect(lambda _code: self._reopen_after_restore())
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _close_for_restore(self) -> str:
+        """Close the database before a restore; a sentence if it cannot be closed yet."""
+        from hubapp.store import backup
+
+        if self.case_windows or self.intake_windows:
+            return self.window.tr(
+                "Close the open case and report windows first (save or discard their work); "
+                "then restore."
+            )
+        self.cancel_auto_backup()
+        self.stop_sync()
+        self.sync = None
+        if self.db is not None:
+            self.window.set_busy(True)
+            self.window.detail.show_message(self.window.tr("Restoring the database…"))
+            backup.refuse_writes(
+                self.db.store, "A restore is under way; try again when it is done."
+            )
+            self.db.store.close()
+            self.db = None
+        return ""
+
+    def _reopen_after_restore(self):
+        """After the restore dialog: open the database again (restored, or as it was)."""
+        if self.db is not None:
+            return None
+
+        def ready(db: OpenDatabase) -> None:
+            if not self.sign_in():  # the restored database's own staff accounts
+                self.window.close()
+                return
+            self.window.attach(db)
+            self.start_sync()
+
+        def failed(message: str) -> None:
+            show_error(self.window, message)
+
+        return self.open(ready, failed)
 
     def ensure_station(self) -> bool:
         """Ask the first-start questions if this database has no station yet."""
@@ -141,14 +376,207 @@ class Controller:
 
         if self.db.station is not None:
             return True
+        from hubapp.store import accounts
+
+        store = self.db.store
+        new = not accounts.has_accounts(store)
+
+        def admin_problems(user: str, password: str) -> list:
+            draft = accounts.AccountDraft(user, "", "administrator")
+            return accounts.validate(draft) + accounts.password_problems(password, user)
+
+        def make_admin(user: str, name: str, password: str) -> None:
+            hub = setup.current(store)
+            draft = accounts.AccountDraft(user, name, "administrator",
+                                          hub_id=hub.hub_id if hub else None)  # fmt: skip
+            accounts.create_account(store, draft, password)
+            accounts.sign_in(store, user, password)
+
         dialog = FirstStartDialog(
-            setup.hub_choices(self.db.store),
-            lambda hub, station: setup.configure(self.db.store, hub, station),
+            setup.hub_choices(store),
+            lambda hub, station: setup.configure(store, hub, station),
             self.window,
+            admin_problems=admin_problems if new else None,
+            make_admin=make_admin if new else None,
         )
         dialog.exec()
         self.db.station = setup.current(self.db.store)
         return self.db.station is not None
+
+    # -- staff accounts -------------------------------------------------------------------
+    def sign_in(self, user_name: str = "") -> bool:
+        """Once the database has staff accounts, nothing shows before someone signs in
+        (False: they chose Quit). Then the idle lock watches the windows."""
+        from hubapp.store import accounts
+        from hubapp.views.sign_in import SignInDialog
+
+        store = self.db.store
+        if store.account is None:
+            if not accounts.has_accounts(store):
+                return True
+            station = self.db.station
+            dialog = SignInDialog(lambda user, password: accounts.sign_in(store, user, password),
+                                  self.window, user_name=user_name,
+                                  station=station.station_name if station else "")  # fmt: skip
+            if dialog.exec() != dialog.DialogCode.Accepted:
+                return False
+        self.window.set_account(store.account)
+        self.start_idle_lock()
+        return True
+
+    def start_idle_lock(self, **options):
+        """Lock every window after the station's idle minutes (``options`` go to IdleLock:
+        tests give it a clock they move)."""
+        from hubapp.store import accounts
+        from hubapp.views.idle_lock import IdleLock
+
+        if self.idle is None:  # the database open now (a restore opens another one)
+            self.idle = IdleLock(
+                lambda password: accounts.confirm(self.db.store, password),
+                lambda: self.db.store.account.display_name if self.db.store.account else "",
+                accounts.idle_lock_minutes(self.db.store), parent=self.window, **options,
+            )  # fmt: skip
+            self.idle.switchRequested.connect(self.switch_user)
+        else:
+            self.idle.set_minutes(accounts.idle_lock_minutes(self.db.store))
+        return self.idle
+
+    def switch_user(self) -> None:
+        """'Sign in as someone else…' on a lock screen: the open edits are saved or
+        discarded first (asked; never silently), then another person signs in."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        from hubapp.views.sign_in import LOCK_UI
+
+        if self.db is None or self.idle is None:
+            return
+        unsaved = [w for w in self.case_windows if w.unsaved()]
+        # other windows (print, meetings, accounts…) close too: said, never done silently
+        mine = {self.window, *self.case_windows, *self.intake_windows}
+        others = [w for w in self.idle.covered_windows() if w not in mine and w.isVisible()]
+        if unsaved or others:
+            tr = self.window.tr
+            Button = QMessageBox.StandardButton
+            who = self.db.store.account.display_name if self.db.store.account else ""
+            text = []
+            if unsaved:
+                text.append(tr("{0} open case window(s) have changes {1} has not saved "
+                               "yet.").format(len(unsaved), who))  # fmt: skip
+            if others:
+                text.append(tr("{0} other window(s) will close: anything typed in them and "
+                               "not saved is lost.").format(len(others)))  # fmt: skip
+            buttons = (Button.Save if unsaved else Button.NoButton) | Button.Discard
+            box = QMessageBox(QMessageBox.Icon.Question, tr("Sign in as someone else"),
+                              " ".join(text), buttons | Button.Cancel, self.window)  # fmt: skip
+            box.setObjectName("switchUnsavedBox")
+            box.setProperty(LOCK_UI, True)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            if unsaved:
+                question = tr("Save them as {0}, or discard them, before someone else signs in?")
+                box.setInformativeText(question.format(who))
+                box.button(Button.Save).setText(tr("&Save changes"))
+            box.button(Button.Discard).setText(tr("&Discard") if unsaved else tr("&Close them"))
+            box.setDefaultButton(Button.Cancel)
+            box.setEscapeButton(Button.Cancel)
+            self.switch_box = box
+            box.exec()
+            self.switch_box = None
+            choice = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+            if choice == Button.Save:
+                self._save_then_switch(unsaved)
+                return
+            if choice != Button.Discard:
+                return
+            for w in unsaved:
+                w._closing = True
+                w.reject()
+        self._close_windows_then_sign_in()
+
+    def _save_then_switch(self, windows: list) -> None:
+        """Each window saves and closes; a failed save stops the switch (nothing lost)."""
+        waiting = set(windows)
+        state = {"failed": False}
+
+        def closed(w) -> None:
+            waiting.discard(w)
+            if not waiting and not state["failed"]:
+                self._close_windows_then_sign_in()
+
+        def failed(message: str) -> None:
+            if state["failed"]:
+                return
+            state["failed"] = True
+            text = self.window.tr("A case could not be saved ({0}); unlock to finish it.")
+            for screen in self.idle.screens():
+                screen.show_error(text.format(message))
+
+        for w in windows:
+            w.finished.connect(lambda _r, w=w: closed(w))
+            w.failed.connect(failed)
+            w.save_and_close()
+
+    def _close_windows_then_sign_in(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from hubapp.store import accounts
+        from hubapp.views.sign_in import SignInDialog
+
+        for w in list(self.intake_windows):  # what was typed stays as a draft
+            w.flush_draft()
+            w._closing = True
+            w.reject()
+        for w in list(self.case_windows):
+            w._closing = True
+            w.reject()
+        for w in QApplication.topLevelWidgets():
+            if w is not self.window and w.isVisible() and not w.property("hubappLockUi") \
+                    and w in self.idle.covered_windows():  # fmt: skip
+                w.close()
+        if any(w.isVisible() and w is not self.window for w in self.idle.covered_windows()):
+            for screen in self.idle.screens():
+                screen.show_error(self.window.tr("A window could not be closed; unlock to "
+                                                 "finish what is open in it."))  # fmt: skip
+            return
+        store = self.db.store
+        dialog = SignInDialog(lambda user, password: accounts.sign_in(store, user, password),
+                              self.window, quit_text=self.window.tr("Cancel"))  # fmt: skip
+        self.switch_dialog = dialog
+        accepted = dialog.exec() == dialog.DialogCode.Accepted
+        self.switch_dialog = None
+        if not accepted:
+            return
+        self.window.set_account(store.account)
+        self.idle.unlock()
+        self.window.refresh()
+
+    def show_accounts(self):
+        """Tools > Accounts… (administrators): returns the dialog."""
+        from hubapp.store import accounts
+        from hubapp.views.accounts_dialog import AccountsDialog
+
+        if self.db is None:
+            return None
+        store = self.db.store
+        first = store.account is None
+        if first and accounts.has_accounts(store):
+            return None
+        dialog = AccountsDialog(store, self.window, self.db.lookups)
+        dialog.idleMinutesChanged.connect(
+            lambda minutes: self.idle is not None and self.idle.set_minutes(minutes)
+        )
+        dialog.changed.connect(lambda _user: self.window.set_account(store.account))
+        if first:  # the first administrator was made: from now on everyone signs in
+            dialog.finished.connect(lambda _code: self._first_account_made())
+        dialog.open()
+        return dialog
+
+    def _first_account_made(self) -> None:
+        from hubapp.store import accounts
+
+        store = self.db.store
+        if store.account is None and accounts.has_accounts(store) and not self.sign_in():
+            self.window.close()
 
     def show_case(self, case_id) -> None:
         if self.db is None:
@@ -223,6 +651,21 @@ class Controller:
                 return False
         return True
 
+    def may_close(self) -> bool:
+        """Before quitting: open case windows answer first, then a running sync round may
+        finish (a few seconds, "Finishing the sync…"); the window closes after it."""
+        return self.case_windows_may_close() and self.sync_may_close()
+
+    def sync_may_close(self) -> bool:
+        runner = self.sync
+        if runner is None or runner.finish(self.quit_wait_ms):
+            return True
+        if not self._closing_after_sync:
+            self._closing_after_sync = True
+            self.window.statusBar().showMessage(self.window.tr("Finishing the sync…"))
+            runner.finished.connect(self.window.close)
+        return False
+
     def _forget(self, case_window) -> None:
         if case_window in self.case_windows:
             self.case_windows.remove(case_window)
@@ -253,11 +696,15 @@ class Controller:
 
         if self.db is None or self.db.station is None or self.sync is not None:
             return self.sync
+        guard = self.db.store.write_guard
+        if guard is not None and guard.refusal:  # damaged: read-only, nothing to sync
+            return None
         runner = SyncRunner(self.db.store, self.window, url=url, **options)
         runner.configured.connect(lambda: self.window.show_sync(True))
+        runner.unconfigured.connect(lambda: self.window.show_sync(False))
         runner.statusChanged.connect(
             lambda text, tip: self.window.set_sync_status(
-                text, tip, runner.status.conflicts if runner.status else 0
+                text, tip, runner.status.attention if runner.status else 0
             )
         )
         runner.roundFinished.connect(lambda ok: ok and runner.pulled and self.window.refresh())
@@ -270,6 +717,25 @@ class Controller:
         if self.sync is not None:
             self.sync.sync_now()
 
+    def show_central(self, **options):
+        """Tools > Central database…: the station's central address. Returns the dialog."""
+        from hubapp.views.central_dialog import CentralDialog
+
+        if self.db is None or self.db.station is None:
+            return None
+        dialog = CentralDialog(self.db.store, self.window, **options)
+        dialog.addressChosen.connect(self.use_central)
+        dialog.disconnected.connect(lambda: self.sync is not None and self.sync.unconfigure())
+        dialog.open()
+        return dialog
+
+    def use_central(self, url: str) -> None:
+        """Sync with ``url`` from now on, without a restart."""
+        if self.sync is None:
+            self.start_sync(url=url)
+        else:
+            self.sync.configure(url)
+
     def show_conflicts(self):
         """Tools > Sync conflicts…, or a click on the sync status: returns the dialog."""
         from hubapp.views.sync_conflicts import ConflictsDialog
@@ -280,7 +746,36 @@ class Controller:
         dialog.resolved.connect(lambda _id: self.window.refresh())
         if self.sync is not None:
             dialog.resolved.connect(lambda _id: self.sync.refresh())
+            dialog.dismissed.connect(lambda _id: self.sync.refresh())
         dialog.open()
+        return dialog
+
+    def show_audit_log(self):
+        """Tools > Audit log…: the audit viewer (a window of its own). Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.audit_viewer import AuditViewer
+
+        if self.db is None:
+            return None
+        viewer = AuditViewer(self.db.store, self.window)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.show()
+        viewer.raise_()
+        viewer.activateWindow()
+        return viewer
+
+    def show_retention_review(self):
+        """Tools > Retention review…: what is due, kept for longer or erased. Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.retention import RetentionDialog
+
+        if self.db is None:
+            return None
+        dialog = RetentionDialog(self.db.store, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
         return dialog
 
     def stop_sync(self) -> None:
@@ -424,9 +919,58 @@ def export_cases_job(store):
     return job
 
 
-def run_gui(db_path: Path) -> int:
-    from PySide6.QtWidgets import QMessageBox
+def startup_check_job(_ctx, store):
+    from hubapp.store import backup
 
+    return backup.run_startup_check(store)
+
+
+def auto_backup_job(ctx, store):
+    from hubapp.models.tasks import Cancelled
+    from hubapp.store import backup
+
+    try:
+        return backup.auto_backup(store, progress=ctx.report)
+    except backup.BackupCancelled:
+        raise Cancelled from None
+
+
+def backup_job(store):
+    """Background work for File > Back up now…: ``job(ctx, path) -> Verified``."""
+
+    def job(ctx, path):
+        from hubapp.models.tasks import Cancelled
+        from hubapp.store import backup
+
+        try:
+            made = backup.backup(store, path, progress=ctx.report)
+        except backup.BackupCancelled:
+            raise Cancelled from None
+        backup.record(store, "backup", made.path, made.cases)
+        return made
+
+    return job
+
+
+def restore_job(db_path: Path):
+    """Background work for File > Restore from backup…: ``job(ctx, path) -> Restored``
+    (no store may be open on ``db_path``)."""
+
+    def job(ctx, path):
+        from hubapp.models.tasks import Cancelled
+        from hubapp.store import backup
+
+        try:
+            restored = backup.restore(path, db_path, progress=ctx.report)
+        except backup.BackupCancelled:
+            raise Cancelled from None
+        backup.record_restore(db_path, restored)
+        return restored
+
+    return job
+
+
+def run_gui(db_path: Path, user_name: str = "") -> int:
     from hubapp.views.main_window import MainWindow
 
     app = make_qapplication()
@@ -436,7 +980,7 @@ def run_gui(db_path: Path) -> int:
     exit_code = {"value": 0}
 
     def ready(db: OpenDatabase) -> None:
-        if not controller.ensure_station():
+        if not controller.ensure_station() or not controller.sign_in(user_name):
             window.close()
             return
         window.attach(controller.db)
@@ -445,15 +989,34 @@ def run_gui(db_path: Path) -> int:
         controller.start_sync()
 
     def failed(message: str) -> None:
-        QMessageBox.critical(window, APP_DISPLAY_NAME, message)
+        from hubapp.store import backup
+
+        if controller.key_missing(message):  # an encrypted database: ask for its passphrase
+            if controller.ask_passphrase():
+                controller.open(ready, failed)
+            else:
+                app.exit(0)
+            return
+        # a damaged file SQLite cannot even open: offer its backups rather than give up
+        if "damaged" in message and db_path.exists() and backup.list_backups(db_path):
+            dialog = controller.restore_backup(message, reopen=False)
+            if dialog.exec() and dialog.result is not None:
+                controller.open(ready, failed)
+                return
+        show_error(window, message)
         exit_code["value"] = 1
         app.exit(1)
 
-    window.firstPainted.connect(lambda: controller.open(ready, failed))
+    controller.auto_backup = True
+    window.firstPainted.connect(lambda: controller.start(ready, failed, lambda: app.exit(0)))
+    app.aboutToQuit.connect(controller.cancel_auto_backup)
     app.aboutToQuit.connect(controller.flush_drafts)
     app.aboutToQuit.connect(controller.stop_sync)
     window.show()
     code = app.exec()
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(30_000)  # a cancelled backup removes its file
     if controller.db is not None:
         controller.db.store.close()
     return exit_code["value"] or code
@@ -469,8 +1032,9 @@ def peak_memory_mb() -> float | None:
     return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024
 
 
-def run_selftest(db_path: Path, started: float, search: str = "kendal") -> int:
+def run_selftest(db_path: Path, started: float, search: str = "kendal", sign_in=None) -> int:
     """Start the GUI off-screen, time the first paint and the filled case list, exit.
+    ``sign_in(store)`` signs in as the command line's user once the database has accounts.
 
     Each timing is printed (and flushed) as it happens, so a caller can time the lines too.
     """
@@ -497,6 +1061,17 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal") -> int:
         controller.open(opened, failed)
 
     def opened(db: OpenDatabase) -> None:
+        if sign_in is not None:
+            from hubapp.errors import describe
+
+            try:
+                sign_in(db.store)
+            except Exception as exc:  # worded for people by the core
+                from PySide6.QtCore import QThreadPool
+
+                QThreadPool.globalInstance().waitForDone()  # the start-up check, if running
+                failed(describe(exc))
+                return
         say(f"database open: {since_start():.3f} s")
         window.attach(db)
         window.table.viewport().repaint()  # fetches and paints the first rows

@@ -9,6 +9,10 @@
     hubapp [--db PATH] export actions [--format csv|xlsx] [-o FILE] [--agency A] [--hub H]
     hubapp [--db PATH] export cases [--format csv|json|xlsx] [-o FILE] [--hub H] [--status S]
     hubapp [--db PATH] import FILE.csv                 import issues; rejects beside the file
+    hubapp [--db PATH] audit [--format csv|json] [-o FILE] [filters] | audit --verify
+    hubapp [--db PATH] subject-access --person ID|NAME -o FILE.json|FILE.zip
+    hubapp [--db PATH] backup [-o FILE] | restore FILE | check [--full]
+    hubapp [--db PATH] retention list [--format csv] | keep REF --until D --reason T | erase REF --reason T
     hubapp --version
 
 Errors go to stderr as one sentence, with a non-zero exit code.
@@ -68,11 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the hub database file (default: HUBAPP_DB, or hub.sqlite3 in the per-user data folder)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    p.add_argument("--user", metavar="NAME",
+                   help="who is acting, once the database has staff accounts (the password is "
+                   "asked, or read from HUBAPP_PASSWORD)")  # fmt: skip
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("setup", help="say which hub and station this PC is (first start)")
     s.add_argument("--hub", required=True, help="hub name or code, e.g. 'South Lakeland' or SLK")
     s.add_argument("--station", required=True, help="station name, e.g. 'Kendal Police Station'")
+    s.add_argument("--admin", metavar="USER",
+                   help="make the first administrator's account (the password is asked twice, "
+                   "or read from HUBAPP_PASSWORD)")  # fmt: skip
+    s.add_argument("--name", dest="display_name", default="", metavar="'FULL NAME'",
+                   help="the administrator's name as shown on screens")  # fmt: skip
 
     d = sub.add_parser("demo", help="fill the database with realistic demo data (training only)")
     d.add_argument("--cases", type=_positive, default=1000, help="how many cases (default 1000)")
@@ -107,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     from hubapp.sync import commands as sync_commands
 
     sync_commands.add_parsers(sub)
+    from hubapp import accounts_commands
+
+    accounts_commands.add_parsers(sub)
+    from hubapp import backup_commands
+
+    backup_commands.add_parsers(sub)
+    from hubapp import audit_commands
+
+    audit_commands.add_parsers(sub)
+    from hubapp import retention_commands
+
+    retention_commands.add_parsers(sub)
     return p
 
 
@@ -117,22 +141,18 @@ def _db_path(args) -> Path:
 
 
 def _open(path: Path):
-    from hubapp.store.database import open_store
+    """Open the database and, once it has staff accounts, sign in as --user."""
+    from hubapp.accounts_commands import _open_signed_in
+    from hubapp.store.backup import ensure_sound
 
-    return open_store(path)
+    ensure_sound(path)  # a damaged database is refused before anything is written to it
+    return _open_signed_in(path)
 
 
 def cmd_setup(args) -> int:
-    from hubapp.store import setup
+    from hubapp import accounts_commands
 
-    store = _open(_db_path(args))
-    try:
-        info = setup.configure(store, args.hub, args.station)
-    finally:
-        store.close()
-    print(f"This PC is now {info.station_name}, {info.hub_name} hub ({info.hub_code}).")
-    print(f"Database: {store.path}")
-    return EXIT_OK
+    return accounts_commands.cmd_setup(args, _db_path(args))
 
 
 def cmd_demo(args) -> int:
@@ -159,9 +179,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_selftest(args) -> int:
+    from hubapp.accounts_commands import authenticate
     from hubapp.app import run_selftest
 
-    return run_selftest(_db_path(args), STARTED)
+    # the same sign-in as every command, once the database is open
+    return run_selftest(_db_path(args), STARTED, sign_in=lambda store: authenticate(store, args))
 
 
 def cmd_gui(args) -> int:
@@ -175,7 +197,7 @@ def cmd_gui(args) -> int:
             "There is no display to open the window on; run hubapp from a desktop session "
             "(its commands, such as 'hubapp setup' or 'hubapp demo', work without one)."
         )
-    return run_gui(_db_path(args))
+    return run_gui(_db_path(args), user_name=args.user or "")
 
 
 def _find_agency(store, text: str):
@@ -419,8 +441,58 @@ def cmd_central(args) -> int:
     return sync_commands.cmd_central(args)
 
 
+def cmd_share(args) -> int:
+    from hubapp.sync import commands as sync_commands
+
+    return sync_commands.cmd_share(_open(_db_path(args)), args)
+
+
 COMMANDS["sync"] = cmd_sync
 COMMANDS["central"] = cmd_central
+COMMANDS["share"] = COMMANDS["unshare"] = cmd_share
+
+
+def cmd_accounts(args) -> int:
+    from hubapp import accounts_commands
+
+    return accounts_commands.cmd_accounts(args, _db_path(args))
+
+
+COMMANDS["accounts"] = cmd_accounts
+
+
+def cmd_backup(args) -> int:
+    from hubapp import backup_commands
+
+    return backup_commands.run(args, _db_path(args))
+
+
+COMMANDS["backup"] = COMMANDS["restore"] = COMMANDS["check"] = cmd_backup
+
+
+def cmd_audit(args) -> int:
+    from hubapp import audit_commands
+
+    return audit_commands.cmd_audit(_db_path(args), args, _open)
+
+
+def cmd_subject_access(args) -> int:
+    from hubapp import audit_commands
+
+    return audit_commands.cmd_subject_access(_db_path(args), args, _open)
+
+
+COMMANDS["audit"] = cmd_audit
+COMMANDS["subject-access"] = cmd_subject_access
+
+
+def cmd_retention(args) -> int:
+    from hubapp import retention_commands
+
+    return retention_commands.cmd_retention(_db_path(args), args, _open)
+
+
+COMMANDS["retention"] = cmd_retention
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     from hubapp.paths import log_dir
 
     logs.setup(None if args.command == "selftest" else log_dir(), verbose=args.verbose)
+    from hubapp import accounts_commands
+
+    accounts_commands.remember(args)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -513,7 +513,7 @@ class SyncOutbox(Base):
     op_id: Mapped[str] = mapped_column(String(32), unique=True)
     tbl: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[str] = mapped_column(String(32))
-    #: insert or update (rows are voided, never deleted)
+    #: insert, update or erase (rows are voided; a delete is an erasure, migration 0008)
     kind: Mapped[str] = mapped_column(String(8))
     fields: Mapped[str] = mapped_column(Text)
     #: the station clock when captured: for the record only, never for ordering
@@ -546,3 +546,71 @@ class SyncConflict(Base):
     other_station: Mapped[str] = mapped_column(String(32), default="")
     detected_at: Mapped[str] = mapped_column(String(32), default="")
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SyncRefusal(Base):
+    """A pushed change the central database refused (migration 0008): kept, with field names
+    only, until a person dismisses it (``hubapp.sync.refusals``). Not synced."""
+
+    __tablename__ = "sync_refusal"
+    __table_args__ = (Index("ix_sync_refusal_open", "dismissed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(32), unique=True)
+    tbl: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the names of the fields the change carried (JSON list), never their values
+    fields: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    reason: Mapped[str] = mapped_column(Text)
+    #: how the record was named when refused (a case reference; never personal data)
+    record_label: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    refused_at: Mapped[str] = mapped_column(String(32))
+    dismissed_at: Mapped[str | None] = mapped_column(String(32))
+    dismissed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+# --- staff accounts, local only (migration 0006; hubapp.store.accounts explains them) -----
+
+
+class StaffAccount(Base):
+    """A named member of staff who signs in on this station. Not synced: accounts belong to
+    the station's database. The password is kept only as an Argon2id hash."""
+
+    __tablename__ = "staff_account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: the user name as typed when the account was made, and its case-folded form (unique)
+    user_name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    hub_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hub.id"))
+    #: coordinator, police, partner, read_only or administrator (hubapp.domain.codes.StaffRole)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: wrong passwords in a row since the last sign-in or lock-out
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    last_sign_in: Mapped[datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- retention review, local only (migration 0007; hubapp.store.retention explains it) -----
+
+
+class RetentionDecision(Base):
+    """A decision, at a retention review, to keep a case or a person's record for longer.
+    Local to the station (not synced); erased with the record it is about."""
+
+    __tablename__ = "retention_decision"
+    __table_args__ = (Index("ix_retention_decision_record", "entity", "record_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: case_ or person
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    keep_until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

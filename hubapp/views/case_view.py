@@ -303,6 +303,11 @@ class CaseWindow(QDialog):
         self.message = _label("", self)
         self.message.setObjectName("savedBar")
         foot.addWidget(self.message, 1)
+        # the hubs this case is shared with (central sync), share / stop sharing
+        self.sharing_button = QPushButton(tr("Shared with…"), self, objectName="sharingButton")
+        self.sharing_button.setAutoDefault(False)
+        self.sharing_button.clicked.connect(lambda: self.show_sharing())
+        foot.addWidget(self.sharing_button)
         close = QPushButton(tr("Close"), self)
         close.setAutoDefault(False)
         close.clicked.connect(self.close)
@@ -310,6 +315,15 @@ class CaseWindow(QDialog):
         outer.addLayout(foot)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self._save_current_tab)
         self._set_enabled(False)
+
+    def show_sharing(self, **options):
+        """The "Shared with…" button: which hubs see this case; share or stop sharing."""
+        from hubapp.views.central_dialog import SharingDialog
+
+        reference = self.view.reference if self.view is not None else ""
+        dialog = SharingDialog(self.store, self.case_id, reference, self, **options)
+        dialog.open()
+        return dialog
 
     def _fit_screen(self) -> None:
         """Most of a 1366x768 station screen; a comfortable size on a bigger one. The title
@@ -387,7 +401,12 @@ class CaseWindow(QDialog):
         refs.addWidget(self.council_ref_edit)
         rl = QLabel(tr("Police lo&g"), page)
         rl.setBuddy(self.police_ref_edit)
-        form.addRow(rl, refs)
+        refs_box = QVBoxLayout()  # a reference that is refused says so under the two fields
+        refs_box.setSpacing(1)
+        refs_box.addLayout(refs)
+        refs_box.addWidget(self._problem("police_log_ref"))
+        refs_box.addWidget(self._problem("council_ref"))
+        form.addRow(rl, refs_box)
         grid.addWidget(left, 3)
 
         right = QVBoxLayout()
@@ -544,9 +563,34 @@ class CaseWindow(QDialog):
         lay.setContentsMargins(4, 8, 4, 4)
         lay.addWidget(_label(tr("People"), page, hint=True))
         lay.addWidget(self.people_table, 3)
+        self.subject_access_button = QPushButton(tr("Subject access e&xport…"), page)
+        self.subject_access_button.setObjectName("subjectAccessButton")
+        self.subject_access_button.setAutoDefault(False)
+        self.subject_access_button.clicked.connect(lambda: self.subject_access_export())
+        lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
         return page
+
+    def subject_access_export(self, path: str | None = None):
+        """Everything held about the selected person, redacted, to a file (in the
+        background; hubapp.views.audit_viewer). Returns the dialog, or None."""
+        from hubapp.views.audit_viewer import SubjectAccessDialog
+
+        rows = self.people_table.selectionModel().selectedRows()
+        person = self.people_model.record(rows[0].row()) if rows else None
+        if person is None:
+            box = QMessageBox(QMessageBox.Icon.Information, tr("Subject access export"),
+                              tr("Choose a person in the list first."),
+                              QMessageBox.StandardButton.Ok, self)  # fmt: skip
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.open()
+            return None
+        dialog = SubjectAccessDialog(self.store, person.id, person.name, self)
+        dialog.open()
+        if path is not None:
+            dialog.start(path)
+        return dialog
 
     def _build_sara(self) -> QWidget:
         from hubapp.store.sara import GROUPS
@@ -914,6 +958,7 @@ class CaseWindow(QDialog):
         self.review_date.setDate(_qdate(v.next_review_on) if v.next_review_on
                                  else QDate.currentDate())  # fmt: skip
         self._fill_status(v)
+        self._offer_only_what_is_allowed()
         agencies = ", ".join(f"{a} ({label(AgencyRole, r).lower()})" for a, r in v.assignments)
         facts = {
             "hub": v.hub, "category": v.category, "channel": v.channel,
@@ -997,7 +1042,7 @@ class CaseWindow(QDialog):
         for key in ("outcome", "rationale"):  # showing a row shows its empty problem label too
             problem = self._problems[key]
             problem.setVisible(closing and bool(problem.text()))
-        self.status_button.setEnabled(self.status_target.count() > 0)
+        self.status_button.setEnabled(self.status_target.count() > 0 and self._may("edit"))
 
     def _fill_sara(self, draft) -> None:
         for name, edit in self.sara_fields.items():
@@ -1037,12 +1082,38 @@ class CaseWindow(QDialog):
     def _visibility_changed(self) -> None:
         self.note_agency.setEnabled(self.note_visibility.currentData() == NoteVisibility.OWN_AGENCY)
 
+    def _may(self, what: str) -> bool:
+        """What the signed-in account may do here (hubapp.store.access decides; the store
+        refuses anyway: this only avoids offering what would be refused)."""
+        from hubapp.store import access
+
+        return {
+            "edit": access.may_edit_cases, "write": access.may_write,
+            "manage": access.may_manage_cases, "admin": access.is_admin,
+        }[what](self.store)  # fmt: skip
+
+    def _offer_only_what_is_allowed(self) -> None:
+        from hubapp.domain.codes import CaseStatus as Status
+
+        if not self._may("manage"):  # closing and reopening are for coordinators
+            closed = self.status_target.findData(Status.CLOSED.value)
+            if closed >= 0:
+                self.status_target.removeItem(closed)
+            if self.view is not None and self.view.status == Status.CLOSED:
+                self.status_target.clear()
+        edit = self._may("edit")
+        for w in (self.summary_save, self.sara_save, self.iv_add):
+            w.setEnabled(edit)
+        self.status_button.setEnabled(self.status_target.count() > 0 and edit)
+        self.note_button.setEnabled(self._may("write"))
+        self.subject_access_button.setEnabled(self._may("admin"))
+
     def _selection_changed(self) -> None:
         rows = self.interventions_table.selectionModel().selectedRows()
         item = rows[0].data(RecordRole) if rows else None
         live = item is not None and InterventionStatus(item.status).is_live
         for w in (self.breach_button, self.end_button):
-            w.setEnabled(live)
+            w.setEnabled(live and self._may("edit"))
 
     # -- problems and messages -----------------------------------------------------------------
     def _show_problems(self, problems, prefix: str = "", keys: tuple[str, ...] = ()) -> None:

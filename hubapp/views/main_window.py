@@ -77,6 +77,18 @@ class MainWindow(QMainWindow):
     #: Tools > Sync now (F9); Tools > Sync conflicts… or the status bar's sync text
     syncNowRequested = Signal()
     syncConflictsRequested = Signal()
+    #: Tools > Central database… (the station's central address)
+    centralRequested = Signal()
+    #: File > Back up now… / Restore from backup…
+    backupRequested = Signal()
+    restoreRequested = Signal()
+    #: Tools > Audit log…
+    auditLogRequested = Signal()
+    #: Tools > Retention review…
+    retentionReviewRequested = Signal()
+    #: File > Lock (Ctrl+L) and Tools > Accounts…, where the database has staff accounts
+    lockRequested = Signal()
+    accountsRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -96,6 +108,13 @@ class MainWindow(QMainWindow):
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 0, 0)
+        # a damaged database: why it is read-only (set_read_only)
+        self.read_only_banner = QLabel(left, objectName="readOnlyBanner")
+        self.read_only_banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.hide()
+        self.read_only_reason = ""
+        left_layout.addWidget(self.read_only_banner)
         left_layout.addLayout(self._filter_layout)
         left_layout.addWidget(self.table)
         self.splitter.addWidget(left)
@@ -242,6 +261,16 @@ class MainWindow(QMainWindow):
         self.print_action.triggered.connect(self.printRequested)
         file_menu.addAction(self.print_action)
         file_menu.addSeparator()
+        self.backup_action = QAction(tr("&Back up now…"), self)
+        self.backup_action.triggered.connect(self.backupRequested)
+        self.restore_action = QAction(tr("&Restore from backup…"), self)
+        self.restore_action.triggered.connect(self.restoreRequested)
+        file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.restore_action)
+        file_menu.addSeparator()
+        self.lock_action = QAction(tr("&Lock"), self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lockRequested)
+        file_menu.addAction(self.lock_action)
         self.quit_action = QAction(tr("E&xit"), self, shortcut=QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
@@ -296,10 +325,24 @@ class MainWindow(QMainWindow):
         self.demo_action = QAction(tr("Add &demo data for training…"), self)
         self.demo_action.triggered.connect(self.demoRequested)
         tools.addAction(self.demo_action)
+        self.audit_log_action = QAction(tr("Audit &log…"), self)
+        self.audit_log_action.triggered.connect(self.auditLogRequested)
+        tools.addAction(self.audit_log_action)
+        self.retention_action = QAction(tr("&Retention review…"), self)
+        self.retention_action.triggered.connect(self.retentionReviewRequested)
+        tools.addAction(self.retention_action)
+        self.accounts_action = QAction(tr("&Accounts…"), self)
+        self.accounts_action.triggered.connect(self.accountsRequested)
+        tools.addAction(self.accounts_action)
+        self.set_account(None)
         self.sync_now_action = QAction(tr("&Sync now"), self, shortcut=QKeySequence("F9"))
         self.sync_now_action.triggered.connect(self.syncNowRequested)
         self.sync_conflicts_action = QAction(tr("Sync &conflicts…"), self)
         self.sync_conflicts_action.triggered.connect(self.syncConflictsRequested)
+        self.central_action = QAction(tr("Central &database…"), self)
+        self.central_action.triggered.connect(self.centralRequested)
+        tools.addSeparator()
+        tools.addAction(self.central_action)
         self._sync_separator = tools.addSeparator()
         tools.addAction(self.sync_now_action)
         tools.addAction(self.sync_conflicts_action)
@@ -316,11 +359,49 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     # -- central sync --------------------------------------------------------------------
+    def _offer_only_what_is_allowed(self, account) -> None:
+        """Menu items the account's role would be refused are not offered (the store refuses
+        them anyway: hubapp.store.access)."""
+        if account is None:
+            for item in (self.audit_log_action, self.restore_action, self.retention_action,
+                         self.demo_action, self.import_action, self.new_issue_action,
+                         self.drafts_action):  # fmt: skip
+                item.setVisible(True)
+            return
+        from types import SimpleNamespace
+
+        from hubapp.store import access
+
+        who = SimpleNamespace(account=account)
+        self.audit_log_action.setVisible(access.is_admin(who))
+        self.restore_action.setVisible(access.is_admin(who))
+        self.retention_action.setVisible(access.may_manage_cases(who) and access.may_write(who))
+        self.demo_action.setVisible(access.may_manage_cases(who) and access.may_write(who))
+        self.import_action.setVisible(access.may_edit_cases(who))
+        for item in (self.new_issue_action, self.drafts_action):
+            item.setVisible(access.may_write(who))
+
     def show_sync(self, shown: bool) -> None:
         """Sync's menu items and status text exist only where a central database is set up."""
         for item in (self._sync_separator, self.sync_now_action, self.sync_conflicts_action):
             item.setVisible(shown)
         self.sync_label.setVisible(shown and bool(self.sync_label.text()))
+
+    def set_account(self, account) -> None:
+        """Who is signed in (a hubapp.store.accounts.Account), or None where the database has
+        no staff accounts: Lock exists for anyone signed in, Accounts… for administrators."""
+        self.lock_action.setVisible(account is not None)
+        # without accounts (an older database) anyone may make the first administrator
+        self.accounts_action.setVisible(account is None or account.is_admin)
+        self._offer_only_what_is_allowed(account)
+        if getattr(self, "user_label", None) is None:
+            self.user_label = QLabel(self, objectName="userLabel")
+            self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.statusBar().addPermanentWidget(self.user_label)
+        self.user_label.setText(
+            "" if account is None else tr("Signed in as {0}").format(account.display_name)
+        )
+        self.user_label.setVisible(account is not None)
 
     def show_drafts_waiting(self, n: int) -> None:
         """Say once, in the status bar, that unfinished reports wait to be resumed."""
@@ -478,6 +559,27 @@ class MainWindow(QMainWindow):
         self.drafts_action.setEnabled(not busy)
         self.print_action.setEnabled(not busy)
         self.meetings_action.setEnabled(not busy)
+        self.backup_action.setEnabled(not busy)
+        self._apply_read_only()
+
+    def set_read_only(self, reason: str) -> None:
+        """A damaged database is open read-only: say why above the list and turn off what
+        would write (File > Restore from backup… stays on). An empty reason ends it."""
+        from hubapp.views.banner import ERROR, show_banner
+
+        self.read_only_reason = reason
+        show_banner(self.read_only_banner, reason, ERROR)
+        if reason:
+            self._apply_read_only()
+        else:
+            self.set_busy(self.session is None)
+
+    def _apply_read_only(self) -> None:
+        if not getattr(self, "read_only_reason", ""):
+            return
+        for action in (self.demo_action, self.import_action, self.new_issue_action,
+                       self.drafts_action, self.backup_action):  # fmt: skip
+            action.setEnabled(False)
 
     def show_new_case(self, case_id, reference: str) -> None:
         """After an intake: refresh the list and select the case (searching for its reference
@@ -594,6 +696,8 @@ class MainWindow(QMainWindow):
         ]
         if self.sync_now_action.isVisible():
             lines.insert(-1, ("F9", tr("Sync with the central database now")))
+        if self.lock_action.isVisible():
+            lines.insert(-1, ("Ctrl+L", tr("Lock every window now")))
         box = QMessageBox(self)
         box.setWindowTitle(tr("Keyboard shortcuts"))
         box.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text, escaped all the same
