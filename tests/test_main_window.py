@@ -297,3 +297,22 @@ def test_unfinished_reports_are_mentioned_once_at_start(window, store, qtbot):
     window.show_drafts_waiting(0)
     assert window.statusBar().currentMessage() == ""
     controller.db.store.close()
+
+
+def test_every_menu_item_has_its_own_mnemonic(window):
+    """Alt+letter opens one item only: two items of a menu with the same letter would make a
+    keyboard user press it twice and guess."""
+    import re
+
+    clashes = {}
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        letters: dict[str, list[str]] = {}
+        for action in menu.actions():
+            if action.isSeparator():
+                continue
+            found = re.search(r"&(\w)", action.text().replace("&&", ""))
+            assert found, f"{action.text()!r} in {menu_action.text()!r} has no mnemonic"
+            letters.setdefault(found.group(1).lower(), []).append(action.text())
+        clashes.update({f"{menu_action.text()} {k}": v for k, v in letters.items() if len(v) > 1})
+    assert clashes == {}

@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self.grid_action = QAction(tr("Assignment &grid"), self, shortcut=QKeySequence("Ctrl+2"))
         self.grid_action.triggered.connect(self.show_grid)
         self.agency_actions_action = QAction(
-            tr("A&gency's actions"), self, shortcut=QKeySequence("Ctrl+3")
+            tr("Agenc&y's actions"), self, shortcut=QKeySequence("Ctrl+3")
         )
         self.agency_actions_action.triggered.connect(self.show_agency_actions)
         self.meetings_action = QAction(tr("&Meetings"), self, shortcut=QKeySequence("Ctrl+4"))
@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         self.sync_now_action.triggered.connect(self.syncNowRequested)
         self.sync_conflicts_action = QAction(tr("Sync &conflicts…"), self)
         self.sync_conflicts_action.triggered.connect(self.syncConflictsRequested)
-        self.central_action = QAction(tr("Central &database…"), self)
+        self.central_action = QAction(tr("Central data&base…"), self)
         self.central_action.triggered.connect(self.centralRequested)
         tools.addSeparator()
         tools.addAction(self.central_action)
