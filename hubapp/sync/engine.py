@@ -390,7 +390,7 @@ class Syncer:
         while True:
             with conn.transaction():
                 rows = conn.execute(
-                    "SELECT id, tbl, row_id, kind, fields FROM change WHERE id > %s "
+                    "SELECT id, tbl, row_id, kind, fields, station_id FROM change WHERE id > %s "
                     "ORDER BY id LIMIT %s",
                     (cursor, PULL_BATCH),
                 ).fetchall()
@@ -464,8 +464,17 @@ class Syncer:
     def _apply_changes(self, conn, rows) -> int:
         with self.store.write(reason="sync: pulled from central") as s:
             applier = _Apply(self, s)
-            for _cid, tbl, row_id, kind, fields in rows:
+            for _cid, tbl, row_id, kind, fields, station in rows:
                 rid = row_id.hex
+                if (
+                    station == self.station_id
+                    and kind in ("insert", "update")
+                    and applier.holds(tbl, rid, fields)
+                ):
+                    # this station's own change coming back, and the row still as it sent
+                    # it: nothing to write (a field central kept otherwise comes as its own
+                    # "conflict" entry); rewriting it cost a write per row
+                    continue
                 if kind in ("insert", "snapshot"):
                     applier.upsert_many(tbl, [(rid, fields)])
                 elif kind == "update":
@@ -513,6 +522,17 @@ class _Apply:
         self._next_seq: int | None = None
         #: references given to cases in this transaction (reference -> case id)
         self.claimed: dict[str, str] = {}
+
+    def holds(self, tbl: str, rid: str, fields: dict) -> bool:
+        """Whether the row here still carries the record-keeping values of ``fields`` (every
+        change sets them: a row changed by anything since has others)."""
+        if not self.sy.columns(tbl) or any(m not in fields for m in capture.META_COLUMNS):
+            return False
+        meta = sorted(capture.META_COLUMNS)
+        row = self.cur.execute(
+            f'SELECT {", ".join(meta)} FROM "{tbl}" WHERE id = ?', (rid,)
+        ).fetchone()
+        return row is not None and list(row) == [fields[m] for m in meta]
 
     def _seq(self) -> int:
         if self._next_seq is None:
