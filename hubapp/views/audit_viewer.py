@@ -98,28 +98,33 @@ def _plain_label(text: str = "", parent=None, **kw) -> QLabel:
     return label
 
 
-class AuditExportDialog(ProgressDialog):
-    """A format, a file, then the export in the background with progress and Cancel."""
+class _FileExport(ProgressDialog):
+    """A format, a file, then the export in the background with progress and Cancel.
 
-    def __init__(self, store, f, parent=None) -> None:
+    Subclasses give the names (``PREFIX`` for object names, ``TITLE``, ``STEM`` of the
+    proposed file name), the ``FORMATS`` ((label, extension, file-dialog filter) each) and
+    ``job(path, fmt)``, which starts the background task; their ``_on_done`` keeps the
+    result."""
+
+    PREFIX = TITLE = STEM = ""
+    FORMATS: tuple[tuple[str, str, str], ...] = ()
+
+    def __init__(self, store, intro: str, parent=None, *, width: int = 460) -> None:
         super().__init__(parent)
-        self.setObjectName("auditExportDialog")
-        self.setWindowTitle(tr("Export the audit log"))
+        self.setObjectName(f"{self.PREFIX}Dialog")
+        self.setWindowTitle(self.TITLE)
         self.store = store
-        self.filter = f
-        self.result: int | None = None
         self.path: str | None = None
-        note = _plain_label(tr(
-            "The entries shown by the filter are written to the file, oldest first. The "
-            "export is itself recorded in the audit log as a disclosure."), self)  # fmt: skip
+        note = _plain_label(intro, self)
         note.setWordWrap(True)
-        self.format = QComboBox(self, objectName="auditExportFormat")
-        self.format.addItem(tr("CSV for spreadsheets (.csv)"), "csv")
-        self.format.addItem(tr("JSON (.json)"), "json")
-        self.progress = QProgressBar(self, objectName="auditExportProgress")
+        self.intro = note
+        self.format = QComboBox(self, objectName=f"{self.PREFIX}Format")
+        for label, fmt, _filter in self.FORMATS:
+            self.format.addItem(label, fmt)
+        self.progress = QProgressBar(self, objectName=f"{self.PREFIX}Progress")
         self.progress.setRange(0, 1000)
         self.progress.hide()
-        self.status = _plain_label("", self, objectName="auditExportStatus")
+        self.status = _plain_label("", self, objectName=f"{self.PREFIX}Status")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -136,14 +141,12 @@ class AuditExportDialog(ProgressDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.resize(460, 0)
+        self.resize(width, 0)
 
     def ask_path(self) -> str | None:
         fmt = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(
-            self, tr("Export the audit log"), f"audit-log.{fmt}",
-            tr("CSV file (*.csv)") if fmt == "csv" else tr("JSON file (*.json)"),
-        )  # fmt: skip
+        file_filter = next(f for _l, x, f in self.FORMATS if x == fmt)
+        path, _ = QFileDialog.getSaveFileName(self, self.TITLE, f"{self.STEM}.{fmt}", file_filter)
         if not path:
             return None
         return path if path.lower().endswith(f".{fmt}") else f"{path}.{fmt}"
@@ -157,14 +160,13 @@ class AuditExportDialog(ProgressDialog):
         self.ok.setEnabled(False)
         self.progress.show()
         self.status.setStyleSheet("")
-        self.run_task(export_job, self.store, path, self.format.currentData(), self.filter)
+        self.job(path, self.format.currentData())
+
+    def job(self, path: str, fmt: str) -> None:
+        raise NotImplementedError
 
     def cancelling_text(self) -> str:
         return tr("Cancelling… no file will be written.")
-
-    def _on_done(self, count: int) -> None:
-        self.result = count
-        self.accept()
 
     def _on_failed(self, message: str) -> None:
         if self.task is not None and self.task.context.cancelled:
@@ -175,6 +177,31 @@ class AuditExportDialog(ProgressDialog):
         self.status.setStyleSheet(ERROR_STYLE)
         self.format.setEnabled(True)
         self.ok.setEnabled(True)
+
+
+class AuditExportDialog(_FileExport):
+    """The entries the filter shows, as CSV or JSON."""
+
+    PREFIX, STEM = "auditExport", "audit-log"
+
+    def __init__(self, store, f, parent=None) -> None:
+        self.TITLE = tr("Export the audit log")
+        self.FORMATS = (
+            (tr("CSV for spreadsheets (.csv)"), "csv", tr("CSV file (*.csv)")),
+            (tr("JSON (.json)"), "json", tr("JSON file (*.json)")),
+        )
+        super().__init__(store, tr(
+            "The entries shown by the filter are written to the file, oldest first. The "
+            "export is itself recorded in the audit log as a disclosure."), parent)  # fmt: skip
+        self.filter = f
+        self.result: int | None = None
+
+    def job(self, path: str, fmt: str) -> None:
+        self.run_task(export_job, self.store, path, fmt, self.filter)
+
+    def _on_done(self, count: int) -> None:
+        self.result = count
+        self.accept()
 
 
 class AuditViewer(QDialog):
@@ -493,86 +520,31 @@ def subject_access_job(ctx, store, person_id, path, fmt):
     return subject_access.write(store, person_id, path, fmt, progress=ctx.report)
 
 
-class SubjectAccessDialog(ProgressDialog):
-    """Subject access export of one person: a format, a file, then the work in the
-    background with progress and Cancel (hubapp.store.subject_access)."""
+class SubjectAccessDialog(_FileExport):
+    """Subject access export of one person (hubapp.store.subject_access)."""
+
+    PREFIX, STEM = "subjectAccess", "subject-access"
 
     def __init__(self, store, person_id, name: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("subjectAccessDialog")
-        self.setWindowTitle(tr("Subject access export"))
-        self.store = store
-        self.person_id = person_id
-        self.path: str | None = None
-        self.written = None
-        intro = _plain_label(tr(
+        self.TITLE = tr("Subject access export")
+        self.FORMATS = (
+            (tr("Zip of CSV files for people, with the JSON (.zip)"), "zip",
+             tr("Zip file (*.zip)")),
+            (tr("JSON for machines (.json)"), "json", tr("JSON file (*.json)")),
+        )  # fmt: skip
+        super().__init__(store, tr(
             "Everything held about {0}: their record, their cases with their role, contacts, "
             "notes, actions, tools and powers, risk assessments, meeting decisions and the "
             "audit entries about them, with every disclosure. Other people's names and "
             "contact details are taken out. The file is OFFICIAL-SENSITIVE; the export is "
-            "recorded in the audit log.").format(name), self)  # fmt: skip
-        intro.setObjectName("subjectAccessIntro")
-        intro.setWordWrap(True)
-        self.format = QComboBox(self, objectName="subjectAccessFormat")
-        self.format.addItem(tr("Zip of CSV files for people, with the JSON (.zip)"), "zip")
-        self.format.addItem(tr("JSON for machines (.json)"), "json")
-        self.progress = QProgressBar(self, objectName="subjectAccessProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = _plain_label("", self, objectName="subjectAccessStatus")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(tr("&Export…"))
-        self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(tr("&Format:"), self.format)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-        self.resize(500, 0)
+            "recorded in the audit log.").format(name), parent, width=500)  # fmt: skip
+        self.intro.setObjectName("subjectAccessIntro")
+        self.person_id = person_id
+        self.written = None
 
-    def ask_path(self) -> str | None:
-        fmt = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(
-            self, tr("Subject access export"), f"subject-access.{fmt}",
-            tr("Zip file (*.zip)") if fmt == "zip" else tr("JSON file (*.json)"),
-        )  # fmt: skip
-        if not path:
-            return None
-        return path if path.lower().endswith(f".{fmt}") else f"{path}.{fmt}"
-
-    def start(self, path: str | None = None) -> None:
-        path = path or self.ask_path()
-        if not path:
-            return
-        self.path = path
-        self.format.setEnabled(False)
-        self.ok.setEnabled(False)
-        self.progress.show()
-        self.status.setStyleSheet("")
-        self.run_task(subject_access_job, self.store, self.person_id, path,
-                      self.format.currentData())  # fmt: skip
-
-    def cancelling_text(self) -> str:
-        return tr("Cancelling… no file will be written.")
+    def job(self, path: str, fmt: str) -> None:
+        self.run_task(subject_access_job, self.store, self.person_id, path, fmt)
 
     def _on_done(self, written) -> None:
         self.written = written
         self.accept()
-
-    def _on_failed(self, message: str) -> None:
-        if self.task is not None and self.task.context.cancelled:
-            self._on_cancelled()
-            return
-        self.progress.hide()
-        self.status.setText(message)
-        self.status.setStyleSheet(ERROR_STYLE)
-        self.format.setEnabled(True)
-        self.ok.setEnabled(True)

@@ -44,5 +44,50 @@ def stations(central, tmp_path):
         return st
 
     yield make
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10_000)  # background work of a window
     for st in made:
         st.close()
+
+
+@pytest.fixture
+def window(qtbot):
+    from hubapp.views.main_window import MainWindow
+
+    w = MainWindow()
+    w.remember_state = False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture
+def opened(window, qtbot, monkeypatch):
+    """Open a station's database file in the window as the app does; stop sync afterwards."""
+    from PySide6.QtCore import QThreadPool
+
+    from hubapp.app import Controller
+    from hubapp.sync import credentials
+
+    monkeypatch.delenv(credentials.ENV, raising=False)
+    made: list = []
+
+    def open_(path):
+        controller = Controller(window, path)
+        errors: list[str] = []
+        controller.open(on_error=errors.append)
+        qtbot.waitUntil(lambda: controller.db is not None or bool(errors), timeout=30_000)
+        assert not errors
+        window.attach(controller.db)
+        made.append(controller)
+        return controller
+
+    yield open_
+    for controller in made:
+        controller.stop_sync()
+    QThreadPool.globalInstance().waitForDone(30_000)
+    for controller in made:
+        if controller.db is not None:
+            controller.db.store.close()

@@ -11,64 +11,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import keyring
 import psycopg
-import pytest
 from PySide6.QtCore import QThreadPool
-from syncutil import Station
 
-from hubapp.app import Controller
 from hubapp.sync import central as central_mod
 from hubapp.sync import credentials
 from hubapp.views.central_dialog import CentralDialog
-from hubapp.views.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    w.remember_state = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
-def opened(window, qtbot, monkeypatch):
-    monkeypatch.delenv(credentials.ENV, raising=False)
-    made: list[Controller] = []
-
-    def open_(path) -> Controller:
-        controller = Controller(window, path)
-        errors: list[str] = []
-        controller.open(on_error=errors.append)
-        qtbot.waitUntil(lambda: controller.db is not None or bool(errors), timeout=30_000)
-        assert not errors
-        window.attach(controller.db)
-        made.append(controller)
-        return controller
-
-    yield open_
-    for controller in made:
-        controller.stop_sync()
-    QThreadPool.globalInstance().waitForDone(30_000)
-    for controller in made:
-        if controller.db is not None:
-            controller.db.store.close()
-
-
-@pytest.fixture
-def stations(central, tmp_path):
-    made: list[Station] = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    QThreadPool.globalInstance().waitForDone(10_000)
-    for st in made:
-        st.close()
 
 
 def _password(url: str) -> str:

@@ -7,65 +7,18 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool, QTimer
-from syncutil import Station
 
-from hubapp.app import Controller
 from hubapp.models.sync_conflicts import ConflictRole, ConflictTableModel
 from hubapp.sync.conflicts import ConflictRow
-from hubapp.views.main_window import MainWindow
 from hubapp.views.sync_conflicts import ConflictsDialog
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    w.remember_state = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
-def opened(window, qtbot, monkeypatch):
-    """Open a station's database file in the window as the app does; stop sync afterwards."""
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch):
+    """As on a PC without a keyring: nothing of these tests is saved in one."""
     from hubapp.sync import credentials
 
-    monkeypatch.delenv(credentials.ENV, raising=False)
     monkeypatch.setattr(credentials, "_keyring", lambda: None)
-    made: list[Controller] = []
-
-    def open_(path) -> Controller:
-        controller = Controller(window, path)
-        errors: list[str] = []
-        controller.open(on_error=errors.append)
-        qtbot.waitUntil(lambda: controller.db is not None or bool(errors), timeout=30_000)
-        assert not errors
-        window.attach(controller.db)
-        made.append(controller)
-        return controller
-
-    yield open_
-    for controller in made:
-        controller.stop_sync()
-    QThreadPool.globalInstance().waitForDone(30_000)
-    for controller in made:
-        if controller.db is not None:
-            controller.db.store.close()
-
-
-@pytest.fixture
-def stations(central, tmp_path):
-    made: list[Station] = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    for st in made:
-        st.close()
 
 
 def _round(qtbot, runner, action=None, timeout=20_000) -> bool:

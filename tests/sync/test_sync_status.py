@@ -13,62 +13,17 @@ import pytest
 from PySide6.QtCore import QThreadPool
 from syncutil import Station, assert_replica_equals_central
 
-from hubapp.app import Controller
 from hubapp.models import sync_status
 from hubapp.sync import failures
 from hubapp.sync.engine import LOCK_KEY, Syncer, SyncStatus
-from hubapp.views.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    w.remember_state = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
-def opened(window, qtbot, monkeypatch):
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch):
+    """As on a PC without a keyring: nothing of these tests is saved in one."""
     from hubapp.sync import credentials
 
-    monkeypatch.delenv(credentials.ENV, raising=False)
     monkeypatch.setattr(credentials, "_keyring", lambda: None)
-    made: list[Controller] = []
-
-    def open_(path) -> Controller:
-        controller = Controller(window, path)
-        errors: list[str] = []
-        controller.open(on_error=errors.append)
-        qtbot.waitUntil(lambda: controller.db is not None or bool(errors), timeout=30_000)
-        assert not errors
-        window.attach(controller.db)
-        made.append(controller)
-        return controller
-
-    yield open_
-    for controller in made:
-        controller.stop_sync()
-    QThreadPool.globalInstance().waitForDone(30_000)
-    for controller in made:
-        if controller.db is not None:
-            controller.db.store.close()
-
-
-@pytest.fixture
-def stations(central, tmp_path):
-    made: list[Station] = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    for st in made:
-        st.close()
 
 
 def _with_password(url: str, password: str) -> str:
