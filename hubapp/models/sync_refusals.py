@@ -6,9 +6,12 @@ sync conflicts dialog); the row's refusal is read through ``RefusalRole``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication
 
-RefusalRole = Qt.ItemDataRole.UserRole + 1
+from hubapp.models.records import Column, RecordRole, RecordTableModel
+
+#: the row's RefusalRow
+RefusalRole = RecordRole
 
 
 def tr(text: str) -> str:
@@ -26,44 +29,21 @@ def show_time(iso: str) -> str:
     return when.strftime("%d/%m/%Y %H:%M")
 
 
-class RefusalTableModel(QAbstractTableModel):
-    HEADERS = ("Record", "Fields", "Why", "When")
+class RefusalTableModel(RecordTableModel):
+    """Record, fields, why and when of each refused change, in the order given (newest
+    first); ``set_rows`` takes the ``RefusalRow`` values."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list = []
+        super().__init__(
+            [
+                Column(tr("Record"), lambda r: r.record, tooltip=True),
+                Column(tr("Fields"), lambda r: r.fields, tooltip=True),
+                Column(tr("Why"), lambda r: r.reason, tooltip=True),
+                Column(tr("When"), lambda r: show_time(r.refused_at)),
+            ],
+            parent,
+            key=lambda r: r.id,
+        )
 
     def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (row.record, row.fields, row.reason, show_time(row.refused_at))[index.column()]
-        if role == RefusalRole:
-            return row
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return tr(self.HEADERS[section])
-        return None
+        self.set_records(rows)
