@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -345,14 +346,26 @@ class CaseWindow(QDialog):
         self._problems[key] = p
         return p
 
-    def _field(self, form: QFormLayout, text: str, widget: QWidget, key: str) -> None:
+    def _field(self, form: QFormLayout, text: str, item: QWidget | QLayout, *keys: str,
+               buddy: QWidget | None = None) -> None:  # fmt: skip
+        """A form row: ``item`` (a widget, or a row of them) with the problem label of each
+        of ``keys`` under it; the label's mnemonic goes to ``buddy`` (default: ``item``;
+        a row of widgets without one gets a plain label)."""
         box = QVBoxLayout()
         box.setSpacing(1)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(widget)
-        box.addWidget(self._problem(key))
+        if isinstance(item, QLayout):
+            box.addLayout(item)
+        else:
+            box.addWidget(item)
+        for key in keys:
+            box.addWidget(self._problem(key))
+        buddy = buddy if buddy is not None else item if isinstance(item, QWidget) else None
+        if buddy is None:
+            form.addRow(text, box)
+            return
         lab = QLabel(text, self)
-        lab.setBuddy(widget)
+        lab.setBuddy(buddy)
         form.addRow(lab, box)
 
     def _build_summary(self) -> QWidget:
@@ -385,28 +398,16 @@ class CaseWindow(QDialog):
         pc.setBuddy(self.postcode_edit)
         place_row.addWidget(pc)
         place_row.addWidget(self.postcode_edit, 1)
-        town_box = QVBoxLayout()
-        town_box.setSpacing(1)
-        town_box.addLayout(place_row)
-        town_box.addWidget(self._problem("town"))
-        town_box.addWidget(self._problem("postcode"))
-        tl = QLabel(tr("To&wn"), page)
-        tl.setBuddy(self.town_edit)
-        form.addRow(tl, town_box)
+        self._field(form, tr("To&wn"), place_row, "town", "postcode", buddy=self.town_edit)
         refs = QHBoxLayout()
         refs.addWidget(self.police_ref_edit)
         cl = QLabel(tr("Council re&f"), page)
         cl.setBuddy(self.council_ref_edit)
         refs.addWidget(cl)
         refs.addWidget(self.council_ref_edit)
-        rl = QLabel(tr("Police lo&g"), page)
-        rl.setBuddy(self.police_ref_edit)
-        refs_box = QVBoxLayout()  # a reference that is refused says so under the two fields
-        refs_box.setSpacing(1)
-        refs_box.addLayout(refs)
-        refs_box.addWidget(self._problem("police_log_ref"))
-        refs_box.addWidget(self._problem("council_ref"))
-        form.addRow(rl, refs_box)
+        # a reference that is refused says so under the two fields
+        self._field(form, tr("Police lo&g"), refs, "police_log_ref", "council_ref",
+                    buddy=self.police_ref_edit)  # fmt: skip
         grid.addWidget(left, 3)
 
         right = QVBoxLayout()
@@ -467,16 +468,10 @@ class CaseWindow(QDialog):
         review.addWidget(self.review_check)
         review.addWidget(self.review_date)
         review.addStretch(1)
-        rbox = QVBoxLayout()
-        rbox.setSpacing(1)
-        rbox.addLayout(review)
-        rbox.addWidget(self._problem("next_review_on"))
         self._field(aform, tr("R&isk"), self.risk_combo, "risk_level")
         self._field(aform, tr("Priorit&y"), self.priority_combo, "priority")
         self._field(aform, tr("SARA sta&ge"), self.stage_combo, "sara_stage")
-        nl = QLabel(tr("Ne&xt review"), page)
-        nl.setBuddy(self.review_check)
-        aform.addRow(nl, rbox)
+        self._field(aform, tr("Ne&xt review"), review, "next_review_on", buddy=self.review_check)
         right.addWidget(assess)
 
         facts = QGroupBox(tr("Facts"), page)
@@ -835,14 +830,8 @@ class CaseWindow(QDialog):
         issued_row.addWidget(self.iv_expires_check)
         issued_row.addWidget(self.iv_expires)
         issued_row.addStretch(1)
-        ib = QVBoxLayout()
-        ib.setSpacing(1)
-        ib.addLayout(issued_row)
-        ib.addWidget(self._problem("iv_issued_on"))
-        ib.addWidget(self._problem("iv_expires_on"))
-        il = QLabel(tr("Iss&ued on"), add)
-        il.setBuddy(self.iv_issued)
-        af.addRow(il, ib)
+        self._field(af, tr("Iss&ued on"), issued_row, "iv_issued_on", "iv_expires_on",
+                    buddy=self.iv_issued)  # fmt: skip
         self._field(af, tr("Con&ditions"), self.iv_conditions, "iv_conditions")
         self.iv_add = QPushButton(tr("Add &intervention"), add, objectName="ivAdd")
         self.iv_add.setAutoDefault(False)
@@ -871,11 +860,7 @@ class CaseWindow(QDialog):
         self.end_date.setObjectName("endDate")
         end_row.addWidget(self.end_status)
         end_row.addWidget(self.end_date)
-        eb = QVBoxLayout()
-        eb.setSpacing(1)
-        eb.addLayout(end_row)
-        eb.addWidget(self._problem("iv_ended_on"))
-        sf.addRow(tr("Ended as"), eb)
+        self._field(sf, tr("Ended as"), end_row, "iv_ended_on")
         self.end_button = QPushButton(tr("&End it"), sel, objectName="endButton")
         self.end_button.setAutoDefault(False)
         self.end_button.clicked.connect(self.end_intervention)

@@ -46,6 +46,25 @@ def _password_edit(object_name: str) -> QLineEdit:
     return edit
 
 
+def _lay_out(dialog: QDialog, intro, form, ok_text: str, quit_kind) -> tuple:
+    """The intro, the form and an OK / Quit pair (``quit_kind``: the standard button that
+    plays Quit) in ``dialog``; the two buttons."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | quit_kind, parent=dialog)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    quit_button = buttons.button(quit_kind)
+    quit_button.setText(tr("Quit"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(intro)
+    layout.addLayout(form)
+    layout.addWidget(buttons)
+    dialog.setMinimumWidth(WIDTH)
+    dialog.resize(WIDTH, dialog.sizeHint().height())
+    return ok, quit_button
+
+
 class NewPassphraseDialog(QDialog):
     """A passphrase for a new database, typed twice. ``problem(passphrase, again)`` returns
     the sentence to show beside the fields, or None; ``passphrase()`` gives the accepted one."""
@@ -74,21 +93,9 @@ class NewPassphraseDialog(QDialog):
         form.addRow("", self.error)
         for edit in (self.first, self.again):
             edit.textEdited.connect(lambda _t: self.error.hide())
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close, parent=self
+        self.ok_button, self.quit_button = _lay_out(
+            self, intro, form, tr("Continue"), QDialogButtonBox.StandardButton.Close
         )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("Continue"))
-        self.quit_button = buttons.button(QDialogButtonBox.StandardButton.Close)
-        self.quit_button.setText(tr("Quit"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(WIDTH)
-        self.resize(WIDTH, self.sizeHint().height())
 
     def passphrase(self) -> str:
         """The accepted passphrase, given once (the dialog then forgets it)."""
@@ -140,22 +147,9 @@ class PassphraseDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("&Passphrase:"), self.edit)
         form.addRow("", self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-            parent=self,
+        self.ok_button, self.cancel_button = _lay_out(
+            self, intro, form, tr("Open"), QDialogButtonBox.StandardButton.Cancel
         )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("Open"))
-        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button.setText(tr("Quit"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(WIDTH)
-        self.resize(WIDTH, self.sizeHint().height())
 
     def busy(self) -> bool:
         return self._task is not None
