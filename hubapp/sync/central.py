@@ -22,8 +22,10 @@ from hubapp.store.database import StoreError
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision
 #: listed here (and whose min_station_schema is above STATION_SCHEMA) asks the station to update
-CENTRAL_HEAD = "c0004"
-KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004")
+CENTRAL_HEAD = "c0005"
+KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004", "c0005")
+#: the role name ending of the hub snapshot builders (``hubapp.sync.snapshot``)
+BUILDER_SUFFIX = "_snapshot"
 #: the level of the central protocol this station speaks (central_info.min_station_schema)
 STATION_SCHEMA = 1
 STATION_GROUP = "hubapp_station"
@@ -182,7 +184,9 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
                 used = {
                     r[0]
                     for r in conn.execute(
-                        "SELECT ref_prefix FROM hub_station WHERE hub_id = %s", (hub_id,)
+                        "SELECT ref_prefix FROM hub_station WHERE hub_id = %s"
+                        " AND role_name NOT LIKE %s",
+                        (hub_id, f"%{BUILDER_SUFFIX}"),
                     )
                 }
                 prefix = "" if not used else next(p for p in _prefixes() if p not in used)
@@ -197,11 +201,15 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
             ) from None
         except psycopg.Error as exc:
             raise CentralError(f"Could not add the station: {_first_line(exc)}") from None
+    return StationAccount(role, code, name, station, role_url(url, role, password), prefix)
+
+
+def role_url(url: str, role: str, password: str) -> str:
+    """``url`` (the administrator's) with another role and password: how that role connects."""
     parts = urlsplit(plain_url(url))
     host = parts.hostname or "localhost"
     if ":" in host:
         host = f"[{host}]"
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{quote(role)}:{quote(password, safe='')}@{host}{port}"
-    station_url = urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
-    return StationAccount(role, code, name, station, station_url, prefix)
+    return urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
