@@ -461,24 +461,29 @@ def open_store(
     load_reference: bool = True,
     encrypted: bool = True,
     passphrase: str | None = None,
+    key: DatabaseKey | None = None,
 ) -> Store:
     """Open (creating if need be) and upgrade the database at ``path``.
 
     A new database is encrypted (its key in the keyring, or from ``passphrase`` /
     ``HUBAPP_DB_PASSPHRASE``), and a plaintext one is encrypted in place, unless
-    ``encrypted`` is False (measurements of the cost of encryption only).
+    ``encrypted`` is False (measurements of the cost of encryption only). A given ``key``
+    encrypts a new file and is kept nowhere (a hub snapshot's, which central keeps).
     """
     path = Path(path).expanduser().absolute()
     _clear_leftovers(path)
     existed = _check_file(path)
-    key = None
     if not existed:
         revision = None
         # made owner-only before SQLite opens it: SQLite gives the -wal and -shm files the
         # database file's permissions, and the write-ahead log holds the data too
         _create_restricted(path)
-        if encrypted:
+        if key is not None:
+            _key_new_file(path, key)
+        elif encrypted:
             key = _new_encrypted(path, passphrase)
+    elif key is not None:
+        revision = _existing_revision(path, key)
     elif is_encrypted(path):
         key = unlock(path, passphrase=passphrase)
         revision = _existing_revision(path, key)
@@ -522,6 +527,7 @@ def open_store(
 
 ENCRYPTING = ".encrypting"  # the encrypted copy being made, beside the database
 PLAINTEXT = ".plaintext"  # the plaintext file, until it has been overwritten
+SNAPSHOT = ".snapshot"  # a hub snapshot being downloaded and installed (hubapp.sync.snapshot)
 
 
 def _new_encrypted(path: Path, passphrase: str | None) -> DatabaseKey:
@@ -531,17 +537,23 @@ def _new_encrypted(path: Path, passphrase: str | None) -> DatabaseKey:
 
     key = keys.new_key(passphrase=passphrase)
     try:
-        con = _dbapi_connect(path, key)
-        try:
-            con.execute("PRAGMA journal_mode = WAL").fetchone()
-        finally:
-            con.close()
-        if keys.salt_of(path) != key.salt:
-            raise StoreError(f"Cannot create an encrypted database at {path}.")
+        _key_new_file(path, key)
     except BaseException:
         keys.discard(key)
         raise
     return key
+
+
+def _key_new_file(path: Path, key: DatabaseKey) -> None:
+    from hubapp.store import keys
+
+    con = _dbapi_connect(path, key)
+    try:
+        con.execute("PRAGMA journal_mode = WAL").fetchone()
+    finally:
+        con.close()
+    if keys.salt_of(path) != key.salt:
+        raise StoreError(f"Cannot create an encrypted database at {path}.")
 
 
 def _table_counts(con) -> dict[str, int]:
@@ -632,12 +644,15 @@ def _companions(path: Path) -> list[Path]:
 
 def _clear_leftovers(path: Path) -> None:
     """Finish an encryption that was cut short: overwrite a plaintext file still waiting
-    for it; drop a half-made encrypted copy."""
+    for it; drop a half-made encrypted copy, and a hub snapshot whose download or
+    installation was cut short (``hubapp.sync.snapshot``; the file it was meant for is
+    untouched until the snapshot is copied into it in one transaction)."""
     old = path.with_name(path.name + PLAINTEXT)
     if old.exists() and path.exists():
         _shred(old)
-    tmp = path.with_name(path.name + ENCRYPTING)
-    _remove_quietly([tmp, *_companions(tmp)])
+    for suffix in (ENCRYPTING, SNAPSHOT):
+        tmp = path.with_name(path.name + suffix)
+        _remove_quietly([tmp, *_companions(tmp)])
 
 
 def _create_like(new: Path, like: Path) -> None:
