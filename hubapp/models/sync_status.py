@@ -42,11 +42,13 @@ def central_url(_ctx, store) -> str | None:
         return None
 
 
-def sync_round(_ctx, syncer):
+def sync_round(ctx, syncer):
     """Background: one push-then-pull round, then the state to show; a failure comes back
-    classified (``hubapp.sync.failures.Failure``) with the state, never as an exception."""
+    classified (``hubapp.sync.failures.Failure``) with the state, never as an exception.
+    A new station's first copy from its hub's snapshot reports its progress."""
     from hubapp.sync import failures
 
+    syncer.progress = lambda what, done, total: ctx.report(done / total if total else 0.0, what)
     try:
         summary = syncer.run()
     except Exception as exc:
@@ -56,6 +58,8 @@ def sync_round(_ctx, syncer):
         else:
             log.info("Sync failed (%s): %s", failure.kind, failure.detail)
         return failure, _status(syncer.store)
+    finally:
+        syncer.progress = None
     return summary, _status(syncer.store)
 
 
@@ -274,6 +278,7 @@ class SyncRunner(QObject):
         self.syncing = True
         self._show()
         task = Task(sync_round, self.syncer)
+        task.progress.connect(self._progress)
         task.succeeded.connect(self._done)
         task.failed.connect(self._failed)
         task.start()
@@ -352,6 +357,13 @@ class SyncRunner(QObject):
         if f.detail and f.detail != f.sentence:
             return f"{f.sentence}\n\n{tr('Details:')} {f.detail}"
         return f.sentence
+
+    def _progress(self, fraction: float, what: str) -> None:
+        """A long first copy under way: what, and how far (the window stays usable)."""
+        self.statusChanged.emit(
+            tr("Sync: {what}, {percent}%").format(what=tr(what), percent=int(fraction * 100)),
+            tr("This station is receiving its hub's cases for the first time."),
+        )
 
     def _show(self) -> None:
         text = describe(self.status, syncing=self.syncing,

@@ -29,6 +29,13 @@ def add_parsers(sub) -> None:
     a.add_argument("--url", required=True, help="an administrator's postgresql:// address")
     a.add_argument("--hub", required=True, help="hub name or code")
     a.add_argument("--station", required=True, help="station name, e.g. 'Kendal Police Station'")
+    n = what.add_parser(
+        "snapshot",
+        help="build and store each hub's ready-made first copy for new stations (schedule it "
+        "nightly)",
+    )
+    n.add_argument("--url", required=True, help="an administrator's postgresql:// address")
+    n.add_argument("--hub", help="only this hub (name or code; default: every hub with a station)")
 
 
 def cmd_sync(store, args) -> int:
@@ -95,6 +102,8 @@ def cmd_central(args) -> int:
         revision = central.init(args.url)
         print(f"The central database at {central.redact(args.url)} is ready (schema {revision}).")
         return 0
+    if args.what == "snapshot":
+        return _snapshot(args)
     account = central.add_station(args.url, args.hub, args.station)
     print(f"Station '{account.station_name}' of {account.hub_name} ({account.hub_code}) can now")
     print(f"sync as PostgreSQL role {account.role}.")
@@ -107,4 +116,23 @@ def cmd_central(args) -> int:
     print("with the address below; it is kept in the PC's keyring, never in a file.")
     print("Keep it secret: it is the station's password.")
     print(account.url)
+    return 0
+
+
+def _snapshot(args) -> int:
+    from hubapp.sync import central, snapshot
+
+    def say(what: str, _done: int, _total: int) -> None:
+        print(f"{what}...", file=sys.stderr, flush=True)
+
+    built = snapshot.build(args.url, args.hub, progress=say)
+    if not built:
+        print(f"No hub has a station on {central.redact(args.url)} yet: nothing to build.")
+        return 0
+    for b in built:
+        print(f"Stored the snapshot of {b.describe()}.")
+    print(
+        "New stations of these hubs start from it; it is dropped when a record is erased "
+        "or a share ends, until the next build."
+    )
     return 0

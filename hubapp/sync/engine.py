@@ -88,6 +88,9 @@ class SyncSummary:
     seconds: float = 0.0
     clock_skew_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: how a new station got its first copy: "snapshot" (the hub's ready-made copy),
+    #: "stream" (row by row), or "" (it had one)
+    first_copy: str = ""
 
     def describe(self) -> str:
         text_ = (
@@ -156,6 +159,8 @@ class Syncer:
         self.renamed: list[tuple[str, str]] = []
         #: whether the central database carries erasures (held here until it does)
         self.erasures = False
+        #: told (what, done, total) during a first copy from a hub snapshot
+        self.progress = None
 
     # -- connection ------------------------------------------------------------------
     def where(self) -> str:
@@ -385,7 +390,15 @@ class Syncer:
     def _pull(self, conn, summary: SyncSummary) -> None:
         cursor = self._cursor()
         if cursor == 0:
-            summary.pulled += self._initial(conn)
+            from hubapp.sync import snapshot
+
+            installed = snapshot.install(self.store, conn, progress=self.progress)
+            if installed is not None:
+                summary.first_copy = "snapshot"
+                summary.pulled += installed[0]
+            else:
+                summary.first_copy = "stream"
+                summary.pulled += self._initial(conn)
             cursor = self._cursor()
         while True:
             with conn.transaction():
