@@ -14,9 +14,13 @@ is set-up, not timed.
 Baselines, measured in the same run:
 
 * **initial sync**: ``COPY (SELECT tbl, id, fields FROM record) TO STDOUT`` through psycopg,
-  the least any client must do to receive the same rows (no parsing, no SQLite). It is
-  measured for an encrypted station (as stations are) and a plaintext one (the cost of
-  encryption); the other figures are for the encrypted station;
+  the least any client must do to receive the same rows (no parsing, no SQLite), and the
+  download of the stored hub snapshot to a file, the least a station must do to receive it.
+  A new station's first copy is measured the way it is made in use, from the hub snapshot
+  (``hubapp.sync.snapshot``, built first with ``central snapshot``, whose time is reported
+  but is the administrator's, not the station's), and also streamed row by row (the way
+  without a snapshot) into an encrypted and a plaintext station (the cost of encryption);
+  the other figures are for an encrypted station;
 * **100 changes / nothing to do**: one bare ``SELECT 1`` round trip on an open connection.
 
 Usage:  python benchmarks/bench_sync.py [--cases 100000] [--db DEMO.sqlite3] [--runs 5]
@@ -127,6 +131,31 @@ def copy_baseline(url: str) -> int:
     return size
 
 
+def download_baseline(url: str) -> int:
+    """The stored snapshot's chunks copied to a file: the least a station must do to get it."""
+    import psycopg
+
+    size = 0
+    with tempfile.TemporaryFile() as out, psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy("COPY (SELECT data FROM hub_snapshot_chunk ORDER BY hub_id, n) TO STDOUT "
+                      "(FORMAT BINARY)") as copy:  # fmt: skip
+            copy.set_types(["bytea"])
+            while (row := copy.read_row()) is not None:
+                out.write(row[0])
+                size += len(row[0])
+    return size
+
+
+def check_copy(store, summary, rows: int, cases: int, how: str) -> None:
+    """The station has every row and every case in its search index, got the way expected."""
+    with store.engine.connect() as c:
+        got = c.exec_driver_sql("SELECT count(*) FROM case_").scalar_one()
+        indexed = c.exec_driver_sql("SELECT count(*) FROM case_search").scalar_one()
+    assert summary.first_copy == how, (summary.first_copy, how)
+    assert summary.pulled >= rows, (summary.pulled, rows)
+    assert got >= cases and indexed == got, (got, indexed)
+
+
 def new_station(folder: Path, admin_url: str, hub: str, name: str, *, encrypted: bool = True):
     from hubapp.store import setup
     from hubapp.store.database import open_store
@@ -159,8 +188,9 @@ def main() -> int:
     # the engine logs the phases of the first copy (copy, move, indexes, check, commit)
     logging.basicConfig(format="  %(message)s")
     logging.getLogger("hubapp.sync.engine").setLevel(logging.INFO)
+    logging.getLogger("hubapp.sync.snapshot").setLevel(logging.INFO)
 
-    from hubapp.sync import central, pgserver
+    from hubapp.sync import central, pgserver, snapshot
     from hubapp.sync.engine import Syncer
 
     encryption.ensure_keyring()  # somewhere to keep the stations' database keys
@@ -184,27 +214,47 @@ def main() -> int:
             print(f"central filled through the push path: {rows:,} rows in {seconds:.1f} s "
                   "(set-up)")  # fmt: skip
 
-            # -- initial sync: encrypted (as in use) and plaintext (the cost of encryption) ----
+            # -- initial sync, streamed: encrypted (as in use) and plaintext ------------------
             base, size = timed(lambda: copy_baseline(admin))
             print(f"baseline COPY of the same rows ({size / 1e6:.0f} MB):  {base:.2f} s")
-            kept = None
             for kind in ("encrypted", "plaintext"):
                 store, url = new_station(folder, admin, hub_name, f"Bench {kind}",
                                          encrypted=kind == "encrypted")  # fmt: skip
                 syncer = Syncer(store, url)
                 initial, summary = timed(syncer.run)
-                with store.engine.connect() as c:
-                    cases = c.exec_driver_sql("SELECT count(*) FROM case_").scalar_one()
-                    indexed = c.exec_driver_sql("SELECT count(*) FROM case_search").scalar_one()
-                assert summary.pulled >= rows, (summary.pulled, rows)
-                assert cases >= args.cases and indexed == cases, (cases, indexed)
-                print(f"initial sync, {kind} station, {summary.pulled:,} rows ({cases:,} cases):"
-                      f"  {initial:.2f} s ({initial / base:.1f}x COPY; target under 10 s)")  # fmt: skip
+                check_copy(store, summary, rows, args.cases, "stream")
+                print(f"initial sync streamed, {kind} station, {summary.pulled:,} rows:"
+                      f"  {initial:.2f} s ({initial / base:.1f}x COPY)")  # fmt: skip
+                syncer.close()
+                store.close()
+
+            # -- initial sync from the hub snapshot (what a new station does) ------------------
+            seconds, built = timed(lambda: snapshot.build(admin, hub_name))
+            print(f"hub snapshot built and stored: {built[0].size / 1e6:.0f} MB in {seconds:.1f} s"
+                  " (the administrator's scheduled job, not the station's time)")  # fmt: skip
+            download, _n = timed(lambda: download_baseline(admin))
+            print(f"baseline download of the stored snapshot to a file:  {download:.2f} s")
+            firsts = []
+            kept = None
+            pulled = 0
+            for r in range(max(1, min(3, args.runs))):
+                store, url = new_station(folder, admin, hub_name, f"Bench snapshot {r}")
+                syncer = Syncer(store, url)
+                initial, summary = timed(syncer.run)
+                check_copy(store, summary, rows, args.cases, "snapshot")
+                firsts.append(initial)
+                pulled = summary.pulled
+                print(f"  run {r + 1}: {initial:.2f} s")
                 if kept is None:
                     kept = store, url, syncer
                 else:
                     syncer.close()
                     store.close()
+            med = statistics.median(firsts)
+            print(f"initial sync from the hub snapshot, encrypted station, {pulled:,} rows "
+                  f"(median of {len(firsts)}, best {min(firsts):.2f} s): {med:.2f} s "
+                  f"({med / base:.1f}x COPY of the rows, {med / download:.1f}x the download; "
+                  "target under 10 s)")  # fmt: skip
             store, url, syncer = kept
 
             # -- round trip baseline ---------------------------------------------------------
