@@ -127,7 +127,7 @@ def _snapshot(args) -> int:
 
     built = snapshot.build(args.url, args.hub, progress=say)
     if not built:
-        print(f"No hub has a station on {central.redact(args.url)} yet: nothing to build.")
+        print(f"No hub has records on {central.redact(args.url)} yet: nothing to build.")
         return 0
     for b in built:
         print(f"Stored the snapshot of {b.describe()}.")

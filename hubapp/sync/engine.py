@@ -100,6 +100,8 @@ class SyncSummary:
         )
         if self.refused:
             text_ += f" {self.refused} change(s) were refused by the central database."
+        if self.first_copy == "snapshot":
+            text_ += " This station's first copy came from its hub's ready-made copy."
         return " ".join([text_, *self.warnings])
 
 

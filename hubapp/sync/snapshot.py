@@ -250,6 +250,11 @@ def build(url: str, hub: str | None = None, *, progress: Progress | None = None)
                                        "snapshot")  # fmt: skip
                 path = folder / "snapshot.sqlite3"
                 rows, high = _build_file(role_conn_url, hub_id, path, key)
+                if rows == 0:  # nothing a new station would not get as fast by streaming
+                    with admin.transaction():
+                        admin.execute("DELETE FROM hub_snapshot WHERE hub_id = %s", (hub_id,))
+                    log.info("Hub snapshot: %s has no records yet; none stored", name)
+                    continue
                 size = _upload(admin, hub_id, path, key, SCHEMA_HEAD, high, rows)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -412,7 +417,7 @@ def _download(conn, snap: Offer, part: Path, progress: Progress | None) -> None:
                 out.write(data)
                 got += len(data)
                 if progress:
-                    progress("Downloading the hub's copy", got, snap.size)
+                    progress("Downloading the hub's cases", got, snap.size)
             out.flush()
     if got != snap.size or digest.digest() != bytes(snap.sha256):
         raise NotUsable("the download does not match its checksum")
@@ -501,7 +506,7 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
                 if remaining <= BACKUP_STEP:
                     check.passed()  # before the step that finishes, and commits, the copy
                 if progress:
-                    progress("Putting the hub's copy in place", total - remaining, total)
+                    progress("Storing the hub's cases", total - remaining, total)
 
             if total <= BACKUP_STEP:  # one step copies it all
                 check.passed()

@@ -53,6 +53,7 @@ def test_a_new_station_starts_from_the_hub_snapshot_then_pulls_what_came_after(s
     salt = keys.salt_of(b.path)
     summary = b.sync()
     assert summary.first_copy == "snapshot"
+    assert "first copy came from its hub's ready-made copy" in summary.describe()
     assert summary.pulled >= built.rows
     assert b.case(later).summary == "Fly-tipping behind the chippy"
     assert b.case(cases[0]).location == "Bitts Park"
@@ -173,13 +174,18 @@ def test_erasing_a_record_or_ending_a_share_drops_stored_snapshots(stations, cen
         assert pg.execute("SELECT count(*) FROM hub_snapshot_chunk").fetchone()[0] == 0
 
 
-def test_the_command_builds_every_hub_with_a_station(stations, central, capsys):
-    _hub_with_cases(stations, n=3)
+def test_the_command_builds_every_hub_with_records(stations, central, capsys):
     args = argparse.Namespace(what="snapshot", url=central, hub=None)
+    stations("Copeland", "Whitehaven")  # a station, nothing synced yet
+    assert cmd_central(args) == 0
+    assert "No hub has records" in capsys.readouterr().out
+    _hub_with_cases(stations, n=3)
     assert cmd_central(args) == 0
     out = capsys.readouterr().out
-    assert "Stored the snapshot of Carlisle (CAR)" in out and "rows" in out
-    assert "Copeland" not in out  # no station there
+    assert "Stored the snapshot of Carlisle (CAR): 7 rows" in out  # 3 cases, 3 notes, a station
+    assert "Copeland" not in out
+    with psycopg.connect(central) as c:
+        assert c.execute("SELECT count(*) FROM hub_snapshot").fetchone()[0] == 1
 
 
 KILLED = """
@@ -202,7 +208,7 @@ syncer.run()
 """
 
 
-@pytest.mark.parametrize("stage", ["Downloading", "Putting"])
+@pytest.mark.parametrize("stage", ["Downloading", "Storing"])
 def test_a_station_killed_halfway_through_the_snapshot_keeps_its_file_and_recovers(
     stations, central, monkeypatch, stage
 ):
@@ -261,8 +267,8 @@ def test_a_new_station_in_the_window_shows_the_first_copy_as_it_goes(
         pass
     assert blocker.args == [True]
     assert "First copy from the hub snapshot" in caplog.text
-    assert any(t.startswith("Sync: Downloading the hub's copy") for t in shown), shown
-    assert any(t.startswith("Sync: Putting the hub's copy in place, 100%") for t in shown), shown
+    assert any(t.startswith("Sync: Downloading the hub's cases") for t in shown), shown
+    assert any(t.startswith("Sync: Storing the hub's cases, 100%") for t in shown), shown
     qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=10_000)
     assert window.sync_label.text().startswith("Last sync "), window.sync_label.text()
 
