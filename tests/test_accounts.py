@@ -49,6 +49,18 @@ def test_a_new_database_has_no_accounts_and_acts_as_the_os_user(store):
     assert store.user  # the operating-system name, as before
 
 
+def test_a_full_name_with_a_control_character_is_refused_beside_its_field(store):
+    problems = accounts.validate(AccountDraft("ada", "Ada\x1b[2J Admin", "administrator"))
+    assert [(p.field, p.message) for p in problems] == [
+        ("display_name", "The name must not contain control characters.")
+    ]
+    # a line break or tab is spacing, folded away
+    made = accounts.create_account(
+        store, AccountDraft("ada", "Ada\n\tAdmin", "administrator"), ADMIN_PW
+    )
+    assert made.display_name == "Ada Admin"
+
+
 def test_the_first_account_must_be_an_administrator(store):
     with pytest.raises(AccountError) as err:
         accounts.create_account(store, AccountDraft("jo", "Jo", "partner"), STAFF_PW)

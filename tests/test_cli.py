@@ -65,6 +65,10 @@ def test_shared_data_folder_for_all_accounts(tmp_path):
     [
         (("setup", "--hub", "Narnia", "--station", "X"), "There is no hub called 'Narnia'"),
         (("setup", "--hub", "CAR", "--station", "   "), "The station name must not be empty."),
+        (
+            ("setup", "--hub", "CAR", "--station", "Civic\x07Centre"),
+            "The station name must not contain control characters.",
+        ),
     ],
 )
 def test_bad_input_is_one_sentence_and_non_zero(tmp_path, args, message):

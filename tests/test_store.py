@@ -194,6 +194,12 @@ def test_station_setup_matches_names_loosely(db_path):
         setup.configure(s, "Narnia", "Cair Paravel")
     with pytest.raises(StoreError, match="must not be empty"):
         setup.configure(s, "SLK", "   ")
+    with pytest.raises(StoreError, match="must not contain control characters"):
+        setup.configure(s, "SLK", "Kendal\x1b[31m Police Station")
+    # a line break or tab typed or pasted in is only spacing
+    assert setup.configure(s, "SLK", "Kendal\n Police\tStation").station_name == (
+        "Kendal Police Station"
+    )
     with pytest.raises(StoreError, match="The Eden hub is not open yet"):
         setup.configure(s, "EDN", "Penrith Police Station")
     s.close()

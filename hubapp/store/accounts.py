@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.formatting import format_date, to_local
+from hubapp.domain.text import has_control, one_line
 from hubapp.store import audit
 from hubapp.store.actions import Problem, Refused
 from hubapp.store.schema import Agency, Hub, LocalSetting, StaffAccount
@@ -207,9 +208,13 @@ def parse_role(text: str) -> StaffRole:
 def validate(draft: AccountDraft) -> list[Problem]:
     """Problems with a new account's fields (not its password), never raising."""
     problems = user_name_problems(draft.user_name)
-    if len(" ".join((draft.display_name or "").split())) > DISPLAY_NAME_MAX:
+    display = one_line(draft.display_name)
+    if len(display) > DISPLAY_NAME_MAX:
         problems.append(Problem("display_name", f"The name is too long (at most "
                                 f"{DISPLAY_NAME_MAX} characters)."))  # fmt: skip
+    elif has_control(display):
+        problems.append(Problem("display_name", "The name must not contain control "
+                                "characters."))  # fmt: skip
     try:
         parse_role(draft.role)
     except AccountError as exc:
@@ -415,7 +420,7 @@ def create_account(store, draft: AccountDraft, password: str) -> Account:
     role = parse_role(draft.role)
     hashed = hash_password(password)
     user_name = draft.user_name.strip()
-    display = " ".join((draft.display_name or "").split()) or user_name
+    display = one_line(draft.display_name) or user_name
     with store.write(reason="account created") as s:
         first = _check_admin(s, store) is None
         if first and role != StaffRole.ADMINISTRATOR:

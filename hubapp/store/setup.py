@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from hubapp.domain.text import match_key
+from hubapp.domain.text import has_control, match_key, one_line
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Hub, LocalSetting, Station
 
@@ -72,11 +72,13 @@ def find_hub(store, text: str) -> Hub:
 
 def configure(store, hub_text: str, station_name: str) -> StationInfo:
     """Answer the first-start questions: this PC is station NAME of hub HUB."""
-    station_name = " ".join(station_name.split())
+    station_name = one_line(station_name)
     if not station_name:
         raise StoreError("The station name must not be empty.")
     if len(station_name) > 120:
         raise StoreError("The station name is too long (at most 120 characters).")
+    if has_control(station_name):
+        raise StoreError("The station name must not contain control characters.")
     hub = find_hub(store, hub_text)
     if not hub.active:
         raise StoreError(f"The {hub.name} hub is not open yet; choose another hub.")

@@ -156,9 +156,13 @@ def find_hub(text: str) -> tuple[uuid.UUID, str, str]:
 def add_station(url: str, hub: str, station: str) -> StationAccount:
     """Create a station's role (a random password) and return how it connects."""
     hub_id, code, name = find_hub(hub)
-    station = " ".join(station.split())
+    from hubapp.domain.text import has_control, one_line
+
+    station = one_line(station)
     if not station:
         raise CentralError("The station name must not be empty.")
+    if has_control(station):
+        raise CentralError("The station name must not contain control characters.")
     role = f"hubapp_{code.lower()}_{secrets.token_hex(4)}"
     password = secrets.token_urlsafe(24)
     psycopg = _psycopg()

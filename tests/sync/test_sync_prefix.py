@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from hubapp.store import setup
 from hubapp.store.cases import new_case
 from hubapp.store.database import open_store
@@ -60,6 +62,8 @@ def test_add_station_gives_later_stations_of_a_hub_their_own_prefix(central, cap
     out = capsys.readouterr().out.splitlines()
     assert any("prefix C (CARC-YYYY-NNNN)" in line for line in out), out
     assert out[-1].startswith("postgresql://")
+    with pytest.raises(central_db.CentralError, match="must not contain control characters"):
+        central_db.add_station(central, "Carlisle", "Botcherby\x00")
 
 
 def test_a_station_takes_its_prefix_and_a_duplicate_reference_does_not_stop_the_pull(
