@@ -30,6 +30,14 @@ def test_one_meeting_per_hub_and_day(store, meeting):
         meetings.plan_meeting(store, hub_id(store, "CAR"), date(2026, 7, 1), starts_at="25:00")
     with pytest.raises(MeetingError, match="active hub"):
         meetings.plan_meeting(store, hub_id(store, "EDN"), date(2026, 7, 1))
+    # a year mistyped: before 2000, or more than two years ahead
+    with pytest.raises(MeetingError, match="before 2000; check the year"):
+        meetings.plan_meeting(store, hub_id(store, "CAR"), date(206, 7, 1))
+    with pytest.raises(MeetingError, match="more than two years ahead"):
+        meetings.plan_meeting(store, hub_id(store, "CAR"), date(2062, 7, 1), today=date(2026, 7, 1))
+    # written up afterwards, or planned well ahead: both fine
+    meetings.plan_meeting(store, hub_id(store, "CAR"), date(2019, 3, 5), today=date(2026, 7, 1))
+    meetings.plan_meeting(store, hub_id(store, "CAR"), date(2028, 6, 30), today=date(2026, 7, 1))
 
 
 def test_agenda_keeps_reasons_for_adding_and_removing(store, meeting):

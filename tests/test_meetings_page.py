@@ -55,6 +55,9 @@ def test_plan_a_meeting_refused_values_stay_then_saved(page, store, qtbot):
     assert (
         dialog.errors["meets_on"].isVisible() and "dd/mm/yyyy" in dialog.errors["meets_on"].text()
     )
+    dialog.day.edit.setText("10/06/2062")  # a year mistyped
+    assert not dialog.plan()
+    assert "check the year" in dialog.errors["meets_on"].text()
     dialog.day.edit.setText("10/06/2026")
     dialog.time.setText("25:00")
     assert not dialog.plan()

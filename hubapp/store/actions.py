@@ -144,7 +144,7 @@ class ActionDraft:
         return cls(line.description, line.owner, line.due_on, status)
 
 
-def _years_ahead(today: date, years: int) -> date:
+def years_ahead(today: date, years: int) -> date:
     try:
         return today.replace(year=today.year + years)
     except ValueError:  # 29 February
@@ -191,7 +191,7 @@ def validate(draft: ActionDraft, today: date, *, new: bool = False) -> list[Prob
     date_problems = _date_problems("due_on", clean.due_on, "due date")
     problems += date_problems
     if not date_problems and clean.due_on is not None:
-        if clean.due_on > _years_ahead(today, DUE_YEARS_AHEAD):
+        if clean.due_on > years_ahead(today, DUE_YEARS_AHEAD):
             problems.append(
                 Problem("due_on", "The due date is more than two years ahead; check the year.")
             )

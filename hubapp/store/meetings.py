@@ -177,13 +177,21 @@ def plan_meeting(
     starts_at: str = "",
     place: str = "",
     chair: str = "",
+    today: date | None = None,
 ) -> uuid.UUID:
-    """Plan a hub's meeting on a day; return its id. One live meeting per hub and day."""
+    """Plan a hub's meeting on a day; return its id. One live meeting per hub and day.
+
+    The day may be in the past (a meeting written up afterwards), but not before 2000 or more
+    than two years ahead: those are a year mistyped, as for an action's due date."""
     starts_at = clean_line(starts_at)
     if starts_at and not _TIME.match(starts_at):
         raise MeetingError(f"'{starts_at}' is not a time; type it as HH:MM, e.g. 10:00.")
     if not isinstance(meets_on, date):
         raise MeetingError("The meeting date is not a date.")
+    if meets_on < action_store.EARLIEST_DATE:
+        raise MeetingError(f"The meeting date {meets_on:%d/%m/%Y} is before 2000; check the year.")
+    if meets_on > action_store.years_ahead(today or date.today(), action_store.DUE_YEARS_AHEAD):
+        raise MeetingError("The meeting date is more than two years ahead; check the year.")
     with store.write(reason="meeting planned") as s:
         hub = s.get(Hub, hub_id)
         if hub is None or hub.voided or not hub.active:

@@ -172,7 +172,8 @@ class PlanMeetingDialog(QDialog):
         except Exception as exc:
             text = describe(exc)
             field = ("starts_at" if "HH:MM" in text
-                     else "meets_on" if "already has a meeting" in text else "")  # fmt: skip
+                     else "meets_on" if "already has a meeting" in text or "check the year" in text
+                     else "")  # fmt: skip
             show_error(self.errors[field], text)
             (self.time if field == "starts_at" else self.day).setFocus()
             return False
