@@ -64,3 +64,32 @@ def test_cancel_stops_the_work(qtbot):
     task.cancel()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=5000)
     assert outcomes == ["cancelled"]
+
+
+def test_a_task_outliving_its_window_ends_quietly(qtbot, caplog):
+    """A window closed (its Qt object deleted) while its task still runs: the task's
+    progress and result have nobody to go to, and that is no error."""
+    import logging
+
+    from PySide6.QtWidgets import QWidget
+    from shiboken6 import Shiboken
+
+    window = QWidget()
+    gate, finished = threading.Event(), threading.Event()
+
+    def work(ctx):
+        gate.wait(5)
+        ctx.report(0.5, "half way")
+        finished.set()
+        return "done"
+
+    task = Task(work, parent=window)
+    task.start()
+    Shiboken.delete(window)  # the window, and the task's Qt object with it
+    assert not Shiboken.isValid(task)
+    with caplog.at_level(logging.DEBUG, logger="hubapp.models.tasks"):
+        gate.set()
+        assert finished.wait(5)
+        qtbot.waitUntil(lambda: task not in Task._running, timeout=5000)
+    assert "after its window was closed" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -67,7 +67,7 @@ class Task(QObject):
         self._args = args
         self._worker_progress.connect(self._relay_progress, Qt.ConnectionType.QueuedConnection)
         self._worker_done.connect(self._relay_done, Qt.ConnectionType.QueuedConnection)
-        self.context = TaskContext(self._worker_progress.emit)
+        self.context = TaskContext(self._emit_progress)
 
     def start(self, pool: QThreadPool | None = None) -> Task:
         Task._running.add(self)  # kept alive until finished, even without a parent
@@ -77,12 +77,25 @@ class Task(QObject):
     def cancel(self) -> None:
         self.context.cancel()
 
+    def _emit_progress(self, fraction: float, message: str) -> None:
+        try:
+            self._worker_progress.emit(fraction, message)
+        except RuntimeError:  # the window that made the task was closed meanwhile
+            log.debug("Progress of a task whose window is gone: %s", message)
+
+    def _done(self, outcome: str, value: object) -> None:
+        try:
+            self._worker_done.emit(outcome, value)
+        except RuntimeError:  # as above: nobody is left to tell (the program is ending)
+            log.debug("A background task ended (%s) after its window was closed", outcome)
+            Task._running.discard(self)
+
     def _run(self) -> None:
         """In the worker thread."""
         try:
             result = self._fn(self.context, *self._args)
         except Cancelled:
-            self._worker_done.emit("cancelled", None)
+            self._done("cancelled", None)
         except Exception as exc:  # reported to the user in one sentence
             from hubapp.errors import expected
 
@@ -91,10 +104,10 @@ class Task(QObject):
                 log.info("Background task %s: %s", name, exc)
             else:
                 log.exception("Background task %s failed", name)
-            self._worker_done.emit("failed", user_message(exc))
+            self._done("failed", user_message(exc))
         else:
             outcome = "cancelled" if self.context.cancelled else "succeeded"
-            self._worker_done.emit(outcome, result)
+            self._done(outcome, result)
 
     @Slot(float, str)
     def _relay_progress(self, fraction: float, message: str) -> None:
