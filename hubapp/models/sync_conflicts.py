@@ -6,9 +6,12 @@ the dialog); the row's conflict is read through ``ConflictRole``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication
 
-ConflictRole = Qt.ItemDataRole.UserRole + 1
+from hubapp.models.records import Column, RecordRole, RecordTableModel
+
+#: the row's ConflictRow
+ConflictRole = RecordRole
 
 
 def tr(text: str) -> str:
@@ -26,52 +29,25 @@ def show_value(value) -> str:
     return str(value)
 
 
-class ConflictTableModel(QAbstractTableModel):
-    HEADERS = ("Record", "Field", "Our value", "Their value")
+class ConflictTableModel(RecordTableModel):
+    """Record, field and both values of each open conflict, in the order given; values on
+    one line, whole in their tooltips. ``set_rows`` takes the ``ConflictRow`` values."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list = []
+        super().__init__(
+            [
+                Column(tr("Record"), lambda r: r.record, tooltip=True),
+                Column(tr("Field"), lambda r: r.field, tooltip=True),
+                Column(
+                    tr("Our value"), lambda r: show_value(r.ours), tooltip=True, one_line=True
+                ),  # fmt: skip
+                Column(
+                    tr("Their value"), lambda r: show_value(r.theirs), tooltip=True, one_line=True
+                ),  # fmt: skip
+            ],
+            parent,
+            key=lambda r: r.id,
+        )
 
     def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            col = index.column()
-            if col == 0:
-                return row.record
-            if col == 1:
-                return row.field
-            text = show_value(row.ours if col == 2 else row.theirs)
-            if role == Qt.ItemDataRole.DisplayRole:
-                return text.replace("\n", " ")
-            return text
-        if role == ConflictRole:
-            return row
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return tr(self.HEADERS[section])
-        return None
+        self.set_records(rows)
