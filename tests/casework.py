@@ -62,3 +62,23 @@ def audit_since(store, after: int, entity: str | None = None) -> list[AuditEntry
 def action_row(store, action_id: uuid.UUID) -> Action:
     with store.read() as s:
         return s.get(Action, action_id)
+
+
+def controlled_window(qtbot, store, *, attach: bool = False, station: bool = True):
+    """(window, controller): the main window and its controller with ``store`` open, as the
+    app has them after start-up (``attach``: the window shows the database; ``station``
+    False: as before the first-start questions). The window closes with the test."""
+    from hubapp.app import Controller, OpenDatabase
+    from hubapp.store import lookups, setup
+    from hubapp.store.caselist import CaseList
+    from hubapp.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.remember_state = False
+    qtbot.addWidget(window)
+    controller = Controller(window, store.path)
+    info = setup.current(store) if station else None
+    controller.db = OpenDatabase(store, lookups.load(store), info, CaseList(store))
+    if attach:
+        window.attach(controller.db)
+    return window, controller

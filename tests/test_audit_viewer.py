@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-from casework import new_case
+from casework import controlled_window, new_case
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -150,17 +150,8 @@ def test_export_runs_in_the_background_and_is_recorded(qtbot, viewer, store, tmp
 
 
 def test_the_menu_opens_the_viewer(qtbot, store, case_id):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
-                                 CaseList(store))  # fmt: skip
+    window, controller = controlled_window(qtbot, store)
     window.audit_log_action.trigger()
     qtbot.waitUntil(lambda: window.findChild(AuditViewer) is not None, timeout=5_000)
     viewer = window.findChild(AuditViewer)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from casework import new_case
+from casework import controlled_window, new_case
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
@@ -221,18 +221,8 @@ def test_two_windows_second_save_gets_the_conflict_and_keeps_its_text(qtbot, sto
 
 
 def test_enter_on_the_case_list_opens_the_case_view(qtbot, demo_store):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, demo_store.path)
-    controller.db = OpenDatabase(demo_store, lookups.load(demo_store), setup.current(demo_store),
-                                 CaseList(demo_store))  # fmt: skip
-    window.attach(controller.db)
+    window, controller = controlled_window(qtbot, demo_store, attach=True)
     window.show()
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
     window.table.setFocus()
@@ -370,17 +360,8 @@ def test_a_very_long_timeline_entry_shows_its_first_lines(qtbot, store, case_id)
 
 
 def test_opening_an_open_case_again_brings_its_window_forward(qtbot, store, case_id):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
-                                 CaseList(store))  # fmt: skip
+    window, controller = controlled_window(qtbot, store)
     first = controller.open_case(case_id)
     qtbot.waitUntil(lambda: first.view is not None, timeout=10_000)
     first.showMinimized()
@@ -397,18 +378,8 @@ def test_opening_an_open_case_again_brings_its_window_forward(qtbot, store, case
 
 
 def test_the_case_stays_selected_after_its_window_saves_and_closes(qtbot, demo_store):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, demo_store.path)
-    controller.db = OpenDatabase(demo_store, lookups.load(demo_store),
-                                 setup.current(demo_store), CaseList(demo_store))  # fmt: skip
-    window.attach(controller.db)
+    window, controller = controlled_window(qtbot, demo_store, attach=True)
     window.show()
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
     window.table.setFocus()
@@ -431,18 +402,8 @@ def test_the_case_stays_selected_after_its_window_saves_and_closes(qtbot, demo_s
 def test_quitting_with_unsaved_work_in_a_case_window_asks_first(qtbot, store, case_id):
     from PySide6.QtWidgets import QMessageBox
 
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
-
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
+    window, controller = controlled_window(qtbot, store)
     window.show()
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
-                                 CaseList(store))  # fmt: skip
     w = controller.open_case(case_id)
     qtbot.waitUntil(lambda: w.view is not None, timeout=10_000)
     qtbot.keyClicks(w.police_ref_edit, "CUM-20261125-0007")

@@ -1,6 +1,7 @@
 """The idle lock: with a clock the test moves, every window hides its data and asks again."""
 
 import pytest
+from casework import controlled_window
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from hubapp.store import accounts, setup
+from hubapp.store import accounts
 from hubapp.store.accounts import AccountDraft
 from hubapp.store.schema import Case
 from hubapp.views.idle_lock import LockScreen, is_lock_ui, locked_title
@@ -56,20 +57,12 @@ class Clock:
 @pytest.fixture
 def app_window(qtbot, demo_store):
     """The main window on demo data, signed in as an administrator, a clock to move."""
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
     store = demo_store
     accounts.create_account(store, AccountDraft("boss", "Bea Boss", "administrator"), PW)
     accounts.sign_in(store, "boss", PW)
     accounts.create_account(store, AccountDraft("jo", "Jo Partner", "partner"), JO_PW)
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
+    window, controller = controlled_window(qtbot, store)
     clock = Clock()
     idle = controller.start_idle_lock(now=clock, poll_ms=10)
     assert controller.sign_in() is True

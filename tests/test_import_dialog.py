@@ -3,6 +3,7 @@ plain summary and the rejected rows; Cancel imports nothing; the case list refre
 
 from __future__ import annotations
 
+from casework import controlled_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import func, select
@@ -92,17 +93,8 @@ def test_a_refused_file_says_why(qtbot, store, tmp_path):
 
 
 def test_the_controller_refreshes_the_case_list_after_an_import(qtbot, store, tmp_path):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
-    window.attach(controller.db)
+    window, controller = controlled_window(qtbot, store, attach=True)
     assert window.model.rowCount() == 0
     shown = []
 

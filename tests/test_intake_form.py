@@ -4,6 +4,7 @@ fields; drafts; repeats and attaching; the risk questionnaire. Real SQLite, off-
 from __future__ import annotations
 
 import pytest
+from casework import controlled_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from sqlalchemy import func, select
@@ -388,16 +389,8 @@ def test_a_stale_answer_is_dropped(qtbot, store):
 
 
 def test_the_main_window_opens_the_form_with_ctrl_n_and_selects_the_new_case(qtbot, store):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
-    window.attach(controller.db)
+    window, controller = controlled_window(qtbot, store, attach=True)
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()

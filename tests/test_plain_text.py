@@ -14,7 +14,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from casework import agency_id, hub_id, new_case
+from casework import agency_id, controlled_window, hub_id, new_case
 from PySide6 import QtGui
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QTextDocument
@@ -160,18 +160,8 @@ def seen(root: QWidget) -> set[str]:
 
 @pytest.fixture
 def app_window(qtbot, store, hostile):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
-                                 CaseList(store))  # fmt: skip
-    window.attach(controller.db)
+    window, controller = controlled_window(qtbot, store, attach=True)
     window.show()
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
     return window, controller

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from casework import new_case
+from casework import controlled_window, new_case
 from PySide6.QtCore import QThreadPool
 from sqlalchemy import select
 
@@ -91,17 +91,7 @@ def test_tools_menu_opens_the_review(qtbot, store, seeded):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QLabel
 
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
-
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store),
-                                 CaseList(store))  # fmt: skip
+    window, controller = controlled_window(qtbot, store)
     window.retention_action.trigger()
     qtbot.waitUntil(lambda: window.findChild(RetentionDialog) is not None, timeout=5_000)
     review = window.findChild(RetentionDialog)

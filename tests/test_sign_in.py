@@ -1,6 +1,7 @@
 """Signing in on the GUI: the dialog at start, the first administrator at first start."""
 
 import pytest
+from casework import controlled_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
@@ -94,17 +95,9 @@ def test_the_dialog_shows_the_lock_out_sentence(qtbot, with_admin):
 
 
 def test_at_start_a_database_with_accounts_asks_who_signs_in(qtbot, with_admin):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
     store = with_admin
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
+    window, controller = controlled_window(qtbot, store)
 
     def quit_(d):
         d.buttons.button(QDialogButtonBox.StandardButton.Close).click()
@@ -127,16 +120,8 @@ def test_at_start_a_database_with_accounts_asks_who_signs_in(qtbot, with_admin):
 
 
 def test_a_database_without_accounts_opens_as_before(qtbot, store):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups
-    from hubapp.store.caselist import CaseList
-    from hubapp.views.main_window import MainWindow
 
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, store.path)
-    controller.db = OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store))
+    window, controller = controlled_window(qtbot, store)
     assert controller.sign_in() is True  # no dialog: it would wait here for an answer
     assert controller.idle is None and store.account is None
     assert not window.lock_action.isVisible()
@@ -165,19 +150,11 @@ def test_a_database_without_accounts_opens_as_before(qtbot, store):
 
 
 def test_first_start_makes_the_first_administrator(qtbot, db_path):
-    from hubapp.app import Controller, OpenDatabase
-    from hubapp.store import lookups
-    from hubapp.store.caselist import CaseList
     from hubapp.store.database import open_store
     from hubapp.views.first_start import FirstStartDialog
-    from hubapp.views.main_window import MainWindow
 
     store = open_store(db_path)
-    window = MainWindow()
-    window.remember_state = False
-    qtbot.addWidget(window)
-    controller = Controller(window, db_path)
-    controller.db = OpenDatabase(store, lookups.load(store), None, CaseList(store))
+    window, controller = controlled_window(qtbot, store, station=False)
     seen = {}
 
     def answer(d: FirstStartDialog) -> None:
