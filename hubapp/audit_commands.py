@@ -32,15 +32,15 @@ machines; FILE.zip holds the same with one CSV per part, for people. Recorded as
 disclosure."""
 
 
-def _day(text: str):
-    from datetime import datetime
+def day_argument(text: str):
+    """A date on the command line (dd/mm/yyyy, or yyyy-mm-dd), as ``parse_day`` reads them
+    in the window too; a usage error otherwise."""
+    from hubapp.store.audit_query import parse_day
 
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as dd/mm/yyyy")
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
 
 
 def _kind(text: str) -> str:
@@ -58,8 +58,8 @@ def add_parsers(sub) -> None:
     a.add_argument("--format", default="csv", metavar="csv|json", help="csv (default) or json")
     a.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="the file to write (default: standard output)")  # fmt: skip
-    a.add_argument("--since", type=_day, metavar="DATE", help="entries from this day on")
-    a.add_argument("--until", type=_day, metavar="DATE", help="entries up to this day")
+    a.add_argument("--since", type=day_argument, metavar="DATE", help="entries from this day on")
+    a.add_argument("--until", type=day_argument, metavar="DATE", help="entries up to this day")
     # dest differs from the global --user (who is acting)
     a.add_argument("--user", dest="by_user", metavar="NAME", help="entries by this user")
     a.add_argument("--kind", type=_kind, metavar="KIND", help=", ".join(KINDS))

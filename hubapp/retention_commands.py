@@ -8,10 +8,11 @@ imported only when a command runs).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
+
+from hubapp.audit_commands import day_argument
 
 HELP = """The retention review: closed cases and people linked to no open case whose review
 period (resources/refdata/retention.toml) has passed. 'list' shows them; 'keep' keeps one
@@ -20,28 +21,17 @@ good (asks you to type the reference unless --yes). REF is a case reference, or 
 reference the list shows (P- and eight characters). Coordinators and administrators only."""
 
 
-def _day(text: str):
-    from datetime import datetime
-
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as dd/mm/yyyy")
-
-
 def add_parsers(sub) -> None:
     r = sub.add_parser("retention", help="the retention review: list, keep or erase records",
                        description=HELP)  # fmt: skip
     what = r.add_subparsers(dest="retention_command", metavar="list|keep|erase", required=True)
     li = what.add_parser("list", help="what is due for review, oldest first")
     li.add_argument("--format", default="text", metavar="text|csv", help="text (default) or csv")
-    li.add_argument("--date", type=_day, metavar="DATE",
+    li.add_argument("--date", type=day_argument, metavar="DATE",
                     help="as on this day (default: today)")  # fmt: skip
     k = what.add_parser("keep", help="keep a record until a later day")
     k.add_argument("ref", metavar="REF", help="a case reference or a person reference")
-    k.add_argument("--until", type=_day, required=True, metavar="DATE", help="dd/mm/yyyy")
+    k.add_argument("--until", type=day_argument, required=True, metavar="DATE", help="dd/mm/yyyy")
     k.add_argument("--reason", required=True, metavar="TEXT", help="why it is kept")
     e = what.add_parser("erase", help="erase a record and everything that belongs to it")
     e.add_argument("ref", metavar="REF", help="a case reference or a person reference")

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from hubapp.store.database import KNOWN_REVISIONS, StoreError, connect
+from hubapp.store.database import KNOWN_REVISIONS, StoreError, _companions, _remove_quietly, connect
 from hubapp.store.database import DatabaseError as SQLDatabaseError
 from hubapp.store.database import Error as SQLError
 
@@ -353,20 +353,6 @@ def verify(
 # --- copying ---------------------------------------------------------------------------------
 
 
-def _companions(path: Path) -> list[Path]:
-    return [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
-
-
-def _remove(paths: Iterable[Path]) -> None:
-    for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            log.warning("Could not remove %s", p, exc_info=True)
-
-
 def _new_private_file(path: Path) -> None:
     """An empty file only its owner can read (personal data), made before SQLite opens it,
     so that its -wal and -journal files are made owner-only too."""
@@ -504,18 +490,18 @@ def backup(
         os.replace(tmp, dest)
         _fsync(dest.parent, directory=True)
     except BackupCancelled:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         raise
     except BackupError as exc:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         raise BackupError(f"{exc} No backup was kept.") from None
     except (*SQLError, OSError) as exc:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         if job.cancelled():
             raise BackupCancelled from None
         raise _failure(exc, dest, "no backup was kept") from None
     except BaseException:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         raise
     log.info("Backed up %s to %s (%d cases)", source, dest, verified.cases)
     job.done("Backup done.")
@@ -583,13 +569,13 @@ def prune(db_path: Path | str) -> list[Path]:
                     continue
     keep = keep_dates(dated)
     removed = [p for d, p in sorted(dated.items()) if d not in keep]
-    _remove(removed)
+    _remove_quietly(removed)
     # a backup cut short by a power cut or a killed process leaves its hidden part file
     stale = time.time() - 24 * 3600
     for p in folder.glob(f".{Path(db_path).stem}-*.part*") if folder.is_dir() else ():
         try:
             if p.stat().st_mtime < stale:
-                _remove([p])
+                _remove_quietly([p])
         except OSError:
             pass
     for p in removed:
@@ -685,7 +671,7 @@ def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
             os.replace(tmp, dest)
         except (*SQLError, StoreError) as exc:
             log.warning("Copying %s page by page failed (%s); copying its files", db_path, exc)
-            _remove([tmp, *_companions(tmp)])
+            _remove_quietly([tmp, *_companions(tmp)])
             job.report(0.4, "Keeping a copy of the current database…")
             wal = db_path.with_name(db_path.name + "-wal")
             if wal.exists():
@@ -696,7 +682,7 @@ def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
             shutil.copyfile(db_path, tmp)
             os.replace(tmp, dest)
     except BaseException:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         raise
     _fsync(dest)
     return dest
@@ -739,11 +725,11 @@ def _write_into_place(backup_path: Path, db_path: Path, job: _Job) -> None:
     try:
         _copy_pages(backup_path, tmp, job, (0.5, 0.85), message)
         _fsync(tmp)
-        _remove(_companions(db_path))
+        _remove_quietly(_companions(db_path))
         os.replace(tmp, db_path)
         _fsync(db_path.parent, directory=True)
     except BaseException:
-        _remove([tmp, *_companions(tmp)])
+        _remove_quietly([tmp, *_companions(tmp)])
         raise
 
 
@@ -775,7 +761,7 @@ def restore(
         _write_into_place(backup_path, db_path, job)
     except BaseException as exc:
         if kept is not None:  # the database was not changed: its copy is not needed
-            _remove([kept, *_companions(kept)])
+            _remove_quietly([kept, *_companions(kept)])
         if isinstance(exc, BackupCancelled) or not isinstance(exc, (*SQLError, OSError)):
             raise
         if job.cancelled():

@@ -121,6 +121,35 @@ _TABLE_NAMES = {
 }  # fmt: skip
 
 
+def record_label(s, tbl: str, row_id: str) -> tuple[str, str | None]:
+    """A record in words for a person ("Note of case CAR-2026-0042", "Case CAR-2026-0042"),
+    and the id (hex) of its case where it belongs to one, for opening it."""
+    name = _TABLE_NAMES.get(tbl, tbl.replace("_", " ").capitalize())
+    reference = case_id = None
+    if tbl == "case_":
+        reference = s.execute(
+            text("SELECT reference FROM case_ WHERE id = :i"), {"i": row_id}
+        ).scalar()
+        case_id = row_id if reference else None
+    else:
+        cols = {r[1] for r in s.execute(text(f'PRAGMA table_info("{tbl}")'))}
+        if "case_id" in cols:
+            found = s.execute(
+                text(
+                    f'SELECT c.reference, c.id FROM "{tbl}" t JOIN case_ c ON c.id = t.case_id'
+                    " WHERE t.id = :i"
+                ),
+                {"i": row_id},
+            ).first()
+            if found:
+                reference, case_id = found
+    if reference and tbl == "case_":
+        return f"Case {reference}", case_id
+    if reference:
+        return f"{name} of case {reference}", case_id
+    return name, None
+
+
 def conflict_rows(store, station_id: uuid.UUID | None = None) -> list[ConflictRow]:
     """The open conflicts, labelled for people (the case reference where there is one).
 
@@ -131,28 +160,7 @@ def conflict_rows(store, station_id: uuid.UUID | None = None) -> list[ConflictRo
     out = []
     with store.read() as s:
         for c in found:
-            name = _TABLE_NAMES.get(c.table, c.table.replace("_", " ").capitalize())
-            reference = None
-            if c.table == "case_":
-                reference = s.execute(
-                    text("SELECT reference FROM case_ WHERE id = :i"), {"i": c.row_id}
-                ).scalar()
-            else:
-                cols = {r[1] for r in s.execute(text(f'PRAGMA table_info("{c.table}")'))}
-                if "case_id" in cols:
-                    reference = s.execute(
-                        text(
-                            f'SELECT c.reference FROM "{c.table}" t JOIN case_ c'
-                            " ON c.id = t.case_id WHERE t.id = :i"
-                        ),
-                        {"i": c.row_id},
-                    ).scalar()
-            if reference and c.table == "case_":
-                record = f"Case {reference}"
-            elif reference:
-                record = f"{name} of case {reference}"
-            else:
-                record = name
+            record = record_label(s, c.table, c.row_id)[0]
             ours_is = "other" if mine is not None and c.other_station == mine else "kept"
             ours, theirs = (c.other, c.kept) if ours_is == "other" else (c.kept, c.other)
             out.append(ConflictRow(c.id, record, c.field.replace("_", " ").capitalize(), ours,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from hubapp.domain.clock import utcnow
+from hubapp.sync.conflicts import record_label
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def record(session, ops, refused, reason: str | None = None) -> int:
         fields = [f for f in fields if f not in _NOT_SHOWN]
         why = reason or REASONS.get(code or "", DEFAULT_REASON)
         # named now: the pull that follows may remove the record (a case no longer shared)
-        label = _label(session, tbl, str(row_id))[0]
+        label = record_label(session, tbl, str(row_id))[0]
         rows.append({"o": op_id, "t": tbl, "r": str(row_id), "k": kind,
                      "f": json.dumps(fields), "w": why, "l": label, "at": now})  # fmt: skip
     session.execute(
@@ -121,35 +122,6 @@ class RefusalRow:
     case_id: str | None = None
 
 
-def _label(s, tbl: str, row_id: str) -> tuple[str, str | None]:
-    from hubapp.sync.conflicts import _TABLE_NAMES
-
-    name = _TABLE_NAMES.get(tbl, tbl.replace("_", " ").capitalize())
-    reference = case_id = None
-    if tbl == "case_":
-        reference = s.execute(
-            text("SELECT reference FROM case_ WHERE id = :i"), {"i": row_id}
-        ).scalar()
-        case_id = row_id if reference else None
-    else:
-        cols = {r[1] for r in s.execute(text(f'PRAGMA table_info("{tbl}")'))}
-        if "case_id" in cols:
-            found = s.execute(
-                text(
-                    f'SELECT c.reference, c.id FROM "{tbl}" t JOIN case_ c ON c.id = t.case_id'
-                    " WHERE t.id = :i"
-                ),
-                {"i": row_id},
-            ).first()
-            if found:
-                reference, case_id = found
-    if reference and tbl == "case_":
-        return f"Case {reference}", case_id
-    if reference:
-        return f"{name} of case {reference}", case_id
-    return name, None
-
-
 def open_count(store) -> int:
     """How many refused changes wait to be seen (0 before the migration)."""
     with store.read() as s:
@@ -173,7 +145,7 @@ def open_refusals(store) -> list[RefusalRow]:
             )
         ).all()
         for rid, tbl, row_id, kind, fields, reason, at, stored in found:
-            label, case_id = _label(s, tbl, row_id)
+            label, case_id = record_label(s, tbl, row_id)
             if case_id is None and stored:  # the record is no longer here
                 label = stored
             names = [f.replace("_", " ").capitalize() for f in json.loads(fields or "[]")]
