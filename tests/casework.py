@@ -82,3 +82,38 @@ def controlled_window(qtbot, store, *, attach: bool = False, station: bool = Tru
     if attach:
         window.attach(controller.db)
     return window, controller
+
+
+def when_shown(get, act, interval: int = 20):
+    """Call ``act(widget)`` once ``get()`` gives a visible widget (a modal dialog's exec()
+    waits for the answer). Keep the returned QTimer referenced."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.setInterval(interval)
+
+    def poll() -> None:
+        w = get()
+        if w is not None and w.isVisible():
+            timer.stop()
+            act(w)
+
+    timer.timeout.connect(poll)
+    timer.start()
+    return timer
+
+
+def run_command(db, *args, password, monkeypatch, capsys, new=None) -> tuple[int, str, str]:
+    """``hubapp --db DB ARGS`` in this process as a signed-in user would run it (the password
+    from HUBAPP_PASSWORD, none when None; a new one from HUBAPP_NEW_PASSWORD):
+    (exit code, stdout, stderr)."""
+    from hubapp.cli import main
+
+    for name, value in (("HUBAPP_PASSWORD", password), ("HUBAPP_NEW_PASSWORD", new)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    code = main(["--db", str(db), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -94,6 +94,19 @@ def demo_store(demo_template, tmp_path):
     s.close()
 
 
+@pytest.fixture
+def window(qtbot):
+    """The main window, shown, remembering nothing of its size and place."""
+    from hubapp.views.main_window import MainWindow
+
+    w = MainWindow()
+    w.remember_state = False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 @pytest.fixture(autouse=True)
 def _drain_thread_pool():
     """No background task outlives its test."""

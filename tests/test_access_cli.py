@@ -4,22 +4,12 @@ user, with the same permissions as everywhere else (real database files, hubapp.
 from __future__ import annotations
 
 import pytest
+from casework import run_command as _run
 
 from hubapp.cli import main
 
 ADMIN_PW = "correct horse battery"
 STAFF_PW = "kendal-river-otter"
-
-
-def _run(db, *args, password, monkeypatch, capsys, new=None):
-    monkeypatch.setenv("HUBAPP_PASSWORD", password)
-    if new is None:
-        monkeypatch.delenv("HUBAPP_NEW_PASSWORD", raising=False)
-    else:
-        monkeypatch.setenv("HUBAPP_NEW_PASSWORD", new)
-    code = main(["--db", str(db), *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """Staff accounts on the command line: setup --admin, accounts ..., --user on every command."""
 
+import functools
 import os
 import subprocess
 import sys
 
 import pytest
+from casework import run_command
 
 from hubapp.cli import main
 
@@ -25,18 +27,7 @@ def hub_db(tmp_path, monkeypatch, capsys):
     return db
 
 
-def _run(db, *args, password=ADMIN_PW, new=None, monkeypatch, capsys):
-    if password is None:
-        monkeypatch.delenv("HUBAPP_PASSWORD", raising=False)
-    else:
-        monkeypatch.setenv("HUBAPP_PASSWORD", password)
-    if new is None:
-        monkeypatch.delenv("HUBAPP_NEW_PASSWORD", raising=False)
-    else:
-        monkeypatch.setenv("HUBAPP_NEW_PASSWORD", new)
-    code = main(["--db", str(db), *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+_run = functools.partial(run_command, password=ADMIN_PW)
 
 
 def test_a_database_without_accounts_works_as_before(tmp_path, capsys, monkeypatch):

@@ -13,17 +13,6 @@ from hubapp.store import backup
 from hubapp.store.database import StoreError
 from hubapp.store.schema import AuditEntry, Case
 from hubapp.views.backup_dialog import BackupDialog, RestoreDialog
-from hubapp.views.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    w.remember_state = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The idle lock: with a clock the test moves, every window hides its data and asks again."""
 
 import pytest
-from casework import controlled_window
-from PySide6.QtCore import QPoint, Qt, QTimer
+from casework import controlled_window, when_shown
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -22,23 +22,6 @@ from hubapp.views.idle_lock import LockScreen, is_lock_ui, locked_title
 
 PW = "correct horse battery"
 JO_PW = "kendal-river-otter"
-
-
-def when_shown(get, act, interval: int = 20) -> QTimer:
-    """Call ``act(widget)`` once ``get()`` gives a visible widget (a modal dialog's exec()
-    waits for the answer). Keep the returned timer referenced."""
-    timer = QTimer()
-    timer.setInterval(interval)
-
-    def poll() -> None:
-        w = get()
-        if w is not None and w.isVisible():
-            timer.stop()
-            act(w)
-
-    timer.timeout.connect(poll)
-    timer.start()
-    return timer
 
 
 class Clock:

@@ -1,8 +1,8 @@
 """Signing in on the GUI: the dialog at start, the first administrator at first start."""
 
 import pytest
-from casework import controlled_window
-from PySide6.QtCore import Qt, QTimer
+from casework import controlled_window, when_shown
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from hubapp.store import accounts, setup
@@ -10,23 +10,6 @@ from hubapp.store.accounts import AccountDraft
 from hubapp.views.sign_in import SignInDialog
 
 PW = "correct horse battery"
-
-
-def when_shown(get, act, interval: int = 20) -> QTimer:
-    """Call ``act(widget)`` once ``get()`` gives a visible widget (a modal dialog's exec()
-    waits for the answer). Keep the returned timer referenced."""
-    timer = QTimer()
-    timer.setInterval(interval)
-
-    def poll() -> None:
-        w = get()
-        if w is not None and w.isVisible():
-            timer.stop()
-            act(w)
-
-    timer.timeout.connect(poll)
-    timer.start()
-    return timer
 
 
 @pytest.fixture

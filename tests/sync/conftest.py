@@ -52,18 +52,6 @@ def stations(central, tmp_path):
 
 
 @pytest.fixture
-def window(qtbot):
-    from hubapp.views.main_window import MainWindow
-
-    w = MainWindow()
-    w.remember_state = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def opened(window, qtbot, monkeypatch):
     """Open a station's database file in the window as the app does; stop sync afterwards."""
     from PySide6.QtCore import QThreadPool

@@ -11,7 +11,6 @@ import json
 import uuid
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from syncutil import Station
 
 from hubapp.models.sync_refusals import RefusalRole, RefusalTableModel
@@ -19,21 +18,6 @@ from hubapp.store.database import StoreError
 from hubapp.sync import refusals
 from hubapp.sync.share import share_case, unshare_case
 from hubapp.views.sync_conflicts import ConflictsDialog
-
-
-@pytest.fixture
-def stations(central, tmp_path):
-    made: list[Station] = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    QThreadPool.globalInstance().waitForDone(10_000)
-    for st in made:
-        st.close()
 
 
 def _outbox(store) -> list[tuple]:

@@ -7,7 +7,6 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from sqlalchemy import select
 from syncutil import Station
 
@@ -19,20 +18,9 @@ from hubapp.views.case_view import CaseWindow
 from hubapp.views.central_dialog import SharingDialog
 
 
-@pytest.fixture
-def stations(central, tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def _no_address_from_the_environment(monkeypatch):
     monkeypatch.delenv(credentials.ENV, raising=False)
-    made: list[Station] = []
-
-    def make(hub: str, name: str) -> Station:
-        st = Station(tmp_path, central, hub, name)
-        made.append(st)
-        return st
-
-    yield make
-    QThreadPool.globalInstance().waitForDone(10_000)
-    for st in made:
-        st.close()
 
 
 def _reference(station: Station, case) -> str:
