@@ -354,18 +354,6 @@ def test_an_encryption_cut_short_is_finished_on_the_next_open(tmp_path):
     assert not old.exists() and not half.exists()
 
 
-def test_a_foreign_sqlite_file_is_not_encrypted(tmp_path):
-    path = tmp_path / "other.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE songs (title TEXT)")
-    con.commit()
-    con.close()
-    before = _sha(path)
-    with pytest.raises(StoreError, match="not a hubapp database"):
-        open_store(path)
-    assert _sha(path) == before
-
-
 # --- owner-only files ------------------------------------------------------------------------
 
 

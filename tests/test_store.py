@@ -100,7 +100,7 @@ def test_a_text_file_is_refused_and_left_alone(tmp_path):
 
 def test_another_programs_sqlite_database_is_refused(tmp_path):
     path = tmp_path / "other.db"
-    con = sqlite3.connect(path)  # a plaintext file of another program
+    con = sqlite3.connect(path)  # a plaintext file of another program: neither opened nor encrypted
     con.execute("CREATE TABLE songs (title TEXT)")
     con.commit()
     con.close()

@@ -170,6 +170,9 @@ def _apply_key(dbapi_con, key: DatabaseKey) -> None:
         cur.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our sentence, not a log
         cur.execute(f"PRAGMA key = {key.pragma_value()}")
         cur.execute(f"PRAGMA cipher_hmac_algorithm = {PAGE_HMAC}")
+        # and for the files it attaches (ATTACH ... KEY reads them at once with SQLCipher's
+        # defaults, which are process-wide: every connection here sets the same)
+        cur.execute(f"PRAGMA cipher_default_hmac_algorithm = {PAGE_HMAC}")
         # wiping every freed buffer slows every query, and the key and open pages are in
         # this process's memory anyway while the database is open
         cur.execute("PRAGMA cipher_memory_security = OFF")

@@ -104,8 +104,8 @@ class Built:
         )
 
 
-def local_tables(con) -> list[str]:
-    """The station's own tables (never synced), as they are in ``con``'s main database."""
+def local_tables() -> list[str]:
+    """The station's own tables (never synced)."""
     from hubapp.store.schema import SYNCED_TABLES, Base
 
     synced = {m.__tablename__ for m in SYNCED_TABLES}
@@ -217,7 +217,7 @@ def _build_file(url: str, hub_id: uuid.UUID, path: Path, key) -> tuple[int, int]
         cur.execute("BEGIN IMMEDIATE")
         # what a station keeps of its own comes from the station when it is installed
         _empty_tables(
-            cur, "main", [t for t in local_tables(con) if t not in FROM_CENTRAL | {"sync_cursor"}]
+            cur, "main", [t for t in local_tables() if t not in FROM_CENTRAL | {"sync_cursor"}]
         )
         cur.execute("DELETE FROM sync_cursor")
         cur.execute("COMMIT")
@@ -234,7 +234,6 @@ def build(url: str, hub: str | None = None, *, progress: Progress | None = None)
     import psycopg
 
     from hubapp.store import keys
-    from hubapp.store.database import SCHEMA_HEAD
 
     built = []
     admin = connect(url)
@@ -255,7 +254,7 @@ def build(url: str, hub: str | None = None, *, progress: Progress | None = None)
                         admin.execute("DELETE FROM hub_snapshot WHERE hub_id = %s", (hub_id,))
                     log.info("Hub snapshot: %s has no records yet; none stored", name)
                     continue
-                size = _upload(admin, hub_id, path, key, SCHEMA_HEAD, high, rows)
+                size = _upload(admin, hub_id, path, key, database.SCHEMA_HEAD, high, rows)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
                 _builder_logout(admin, role)
@@ -358,15 +357,14 @@ def install(store, conn, *, progress: Progress | None = None) -> tuple[int, int]
     """Install the stored snapshot in ``store``'s database if it is usable here: (rows,
     change number to pull after), or None when the first copy must stream instead (the
     reason is logged)."""
-    from hubapp.store.database import SCHEMA_HEAD
 
     snap = offer(conn)
     if snap is None:
         return None
     try:
-        if snap.schema != SCHEMA_HEAD:
+        if snap.schema != database.SCHEMA_HEAD:
             raise NotUsable(
-                f"it was made with schema {snap.schema}, this station has {SCHEMA_HEAD}"
+                f"it was made with schema {snap.schema}, this station has {database.SCHEMA_HEAD}"
             )
         if not database.is_encrypted(store.path):
             raise NotUsable("this station's database is not encrypted")
@@ -456,16 +454,13 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
         why = _nothing_to_lose(cur)  # nobody can write now: decided for good
         if why:
             raise NotUsable(why)
-        # ATTACH reads the file at once, with SQLCipher's default settings (process-wide:
-        # every connection of this program sets the same page HMAC anyway)
-        cur.execute(f"PRAGMA cipher_default_hmac_algorithm = {database.PAGE_HMAC}")
         cur.execute(f"ATTACH DATABASE ? AS snap KEY \"x'{snap_key}'\"", (str(part),))
         try:
             cur.execute("SELECT count(*) FROM snap.sqlite_master").fetchone()
         except DatabaseError:
             raise NotUsable("its key does not open it") from None
         cur.execute("BEGIN IMMEDIATE")
-        own = [t for t in local_tables(con) if t not in FROM_CENTRAL]
+        own = [t for t in local_tables() if t not in FROM_CENTRAL]
         _empty_tables(cur, "snap", own)
         for table in own:
             cols = ", ".join(_q(r[1]) for r in cur.execute(f"PRAGMA main.table_info({_q(table)})"))
@@ -500,7 +495,7 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
         check = _PageCheck(part, _snapshot_key(snap))
         source = database.connect(part, key=_snapshot_key(snap))
         try:
-            total = source.execute("PRAGMA page_count").fetchone()[0]
+            pages = source.execute("PRAGMA page_count").fetchone()[0]
 
             def step(_status: int, remaining: int, total: int) -> None:
                 if remaining <= BACKUP_STEP:
@@ -508,7 +503,7 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
                 if progress:
                     progress("Storing the hub's cases", total - remaining, total)
 
-            if total <= BACKUP_STEP:  # one step copies it all
+            if pages <= BACKUP_STEP:  # one step copies it all
                 check.passed()
             source.backup(con, pages=BACKUP_STEP, progress=step)
         finally:
