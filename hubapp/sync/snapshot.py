@@ -133,12 +133,9 @@ def _hubs(conn, hub: str | None) -> list[tuple[uuid.UUID, str, str]]:
                 (f"%{BUILDER_SUFFIX}",),
             )
         }
-    hubs = refdata.read("hubs.toml")["hub"]
-    return [
-        (refdata.ref_id("hub", h["code"]), h["code"], h["name"])
-        for h in hubs
-        if refdata.ref_id("hub", h["code"]) in having
-    ]
+    hubs = [(refdata.ref_id("hub", h["code"]), h["code"], h["name"])
+            for h in refdata.read("hubs.toml")["hub"]]  # fmt: skip
+    return [h for h in hubs if h[0] in having]
 
 
 def _builder_login(conn, url: str, hub_id: uuid.UUID, code: str) -> tuple[str, str]:
@@ -216,10 +213,7 @@ def _build_file(url: str, hub_id: uuid.UUID, path: Path, key) -> tuple[int, int]
         cur = con.cursor()
         cur.execute("BEGIN IMMEDIATE")
         # what a station keeps of its own comes from the station when it is installed
-        _empty_tables(
-            cur, "main", [t for t in local_tables() if t not in FROM_CENTRAL | {"sync_cursor"}]
-        )
-        cur.execute("DELETE FROM sync_cursor")
+        _empty_tables(cur, "main", [t for t in local_tables() if t not in FROM_CENTRAL])
         cur.execute("COMMIT")
         # one self-contained file: the write-ahead log folded in
         cur.execute("PRAGMA journal_mode = DELETE")
@@ -447,14 +441,14 @@ def _exclusive(store):
 def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> None:
     from hubapp.sync.engine import CURSOR_SCOPE
 
-    snap_key = snap.file_key.hex()
+    key = _snapshot_key(snap)
     con = _exclusive(store)
     try:
         cur = con.cursor()
         why = _nothing_to_lose(cur)  # nobody can write now: decided for good
         if why:
             raise NotUsable(why)
-        cur.execute(f"ATTACH DATABASE ? AS snap KEY \"x'{snap_key}'\"", (str(part),))
+        cur.execute(f"ATTACH DATABASE ? AS snap KEY {key.pragma_value()}", (str(part),))
         try:
             cur.execute("SELECT count(*) FROM snap.sqlite_master").fetchone()
         except DatabaseError:
@@ -466,16 +460,6 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
             cols = ", ".join(_q(r[1]) for r in cur.execute(f"PRAGMA main.table_info({_q(table)})"))
             cur.execute(
                 f"INSERT INTO snap.{_q(table)} ({cols}) SELECT {cols} FROM main.{_q(table)}"
-            )
-        if cur.execute(
-            "SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence'"
-        ).fetchone():  # counters of AUTOINCREMENT keys, should a table have them
-            marks = ", ".join("?" * len(own))
-            cur.execute(f"DELETE FROM snap.sqlite_sequence WHERE name IN ({marks})", own)
-            cur.execute(
-                "INSERT INTO snap.sqlite_sequence SELECT * FROM main.sqlite_sequence"
-                f" WHERE name IN ({marks})",
-                own,
             )
         # this station's own record, not captured (it was pushed already)
         cur.execute(
@@ -492,8 +476,8 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
         )
         cur.execute("COMMIT")
         cur.execute("DETACH DATABASE snap")
-        check = _PageCheck(part, _snapshot_key(snap))
-        source = database.connect(part, key=_snapshot_key(snap))
+        check = _PageCheck(part, key)
+        source = database.connect(part, key=key)
         try:
             pages = source.execute("PRAGMA page_count").fetchone()[0]
 
