@@ -121,11 +121,7 @@ class _FileExport(ProgressDialog):
         self.format = QComboBox(self, objectName=f"{self.PREFIX}Format")
         for label, fmt, _filter in self.FORMATS:
             self.format.addItem(label, fmt)
-        self.progress = QProgressBar(self, objectName=f"{self.PREFIX}Progress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = _plain_label("", self, objectName=f"{self.PREFIX}Status")
-        self.status.setWordWrap(True)
+        self.add_progress(self.PREFIX)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -76,10 +75,7 @@ class BackupDialog(ProgressDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(self.browse)
-        self.progress = QProgressBar(objectName="backupProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = _status_label("backupStatus")
+        self.add_progress("backup")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -185,10 +181,7 @@ class RestoreDialog(ProgressDialog):
         self.none.setVisible(not backups)
         self.other = QPushButton(tr("&Other file…"), objectName="restoreOther")
         self.other.clicked.connect(self._choose_other)
-        self.progress = QProgressBar(objectName="restoreProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = _status_label("restoreStatus")
+        self.add_progress("restore")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

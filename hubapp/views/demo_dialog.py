@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QProgressBar,
     QSpinBox,
     QVBoxLayout,
 )
@@ -39,11 +38,7 @@ class DemoDialog(ProgressDialog):
         self.cases.setSingleStep(1000)
         self.cases.setValue(5000)
         self.cases.setGroupSeparatorShown(True)
-        self.progress = QProgressBar(objectName="demoProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = QLabel(objectName="demoStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.add_progress("demo", wrap=False)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -3,7 +3,7 @@ the background with a progress bar and Cancel."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
-    QProgressBar,
     QVBoxLayout,
 )
 
@@ -56,12 +55,7 @@ class ExportDialog(ProgressDialog):
         self.this_hub = QCheckBox(objectName="exportThisHub")
         self.this_hub.setText(tr("Only the {hub} hub's cases").format(hub=hub_name))
         self.this_hub.setVisible(hub_id is not None)
-        self.progress = QProgressBar(objectName="exportProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.status = QLabel(objectName="exportStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
+        self.add_progress("export")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -82,11 +81,7 @@ class ImportDialog(ProgressDialog):
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
-        self.progress = QProgressBar(objectName="importProgress")
-        self.progress.setRange(0, 1000)
-        self.status = QLabel(objectName="importStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
+        self.add_progress("import", hidden=False)
         self.summary = QLabel(objectName="importSummary")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)

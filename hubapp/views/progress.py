@@ -3,12 +3,14 @@
 Cancel, Escape and the close button alike stop the work and keep nothing; the dialog closes
 when the work has stopped, so nothing runs on unseen. Subclasses build the widgets (with
 ``self.progress``, a QProgressBar over 0..1000, and ``self.status``, a QLabel), say what
-cancelling means in :meth:`cancelling_text`, and handle ``_on_done`` and ``_on_failed``.
+cancelling means in :meth:`cancelling_text`, and handle ``_on_done`` and ``_on_failed``;
+:meth:`add_progress` makes the bar and the status line.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLabel, QProgressBar
 
 from hubapp.models.tasks import Task
 
@@ -17,6 +19,18 @@ class ProgressDialog(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.task: Task | None = None
+
+    def add_progress(self, name: str = "", *, hidden: bool = True, wrap: bool = True) -> None:
+        """``self.progress`` (0..1000, hidden until the work starts unless ``hidden`` is
+        False) and ``self.status``, the plain-text line the work reports to, named
+        ``{name}Progress`` and ``{name}Status``; the subclass lays them out."""
+        self.progress = QProgressBar(self, objectName=f"{name}Progress" if name else "")
+        self.progress.setRange(0, 1000)
+        if hidden:
+            self.progress.hide()
+        self.status = QLabel(self, objectName=f"{name}Status" if name else "")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(wrap)
 
     def cancelling_text(self) -> str:
         """The status while the work stops, e.g. 'Cancelling… nothing will be kept.'"""
