@@ -31,3 +31,37 @@ def test_a_failed_export_says_why_and_can_be_retried(qtbot, store, tmp_path):
     qtbot.waitUntil(lambda: dialog.task not in type(dialog.task)._running, timeout=30_000)
     qtbot.waitUntil(lambda: "is a folder" in dialog.status.text(), timeout=5_000)
     assert dialog.ok.isEnabled() and dialog.result is None
+
+
+def test_the_warning_is_whole_before_and_while_the_export_runs(qtbot, tmp_path):
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    gate = threading.Event()
+
+    def job(ctx, path, fmt, hub_id):
+        ctx.report(0.4, "Writing case 4,000 of 10,000…")
+        gate.wait(10)
+        return 0
+
+    dialog = ExportDialog(job, hub_id=None, hub_name="Carlisle")
+    qtbot.addWidget(dialog)
+
+    def assert_whole() -> None:
+        qtbot.wait(50)  # the layout settles
+        for label in dialog.findChildren(QLabel):
+            if label.isVisible() and label.wordWrap() and label.text():
+                assert label.height() >= label.heightForWidth(label.width()), label.text()
+
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert_whole()
+    dialog.ask_path = lambda: str(tmp_path / "out.csv")
+    dialog.ok.click()
+    try:
+        qtbot.waitUntil(lambda: dialog.status.text().startswith("Writing"), timeout=5_000)
+        assert_whole()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: dialog.result == 0, timeout=10_000)

@@ -43,7 +43,21 @@ class ProgressDialog(QDialog):
         self.task.succeeded.connect(self._on_done)
         self.task.failed.connect(self._on_failed)
         self.task.cancelled.connect(self._on_cancelled)
+        self.fit_height()  # the bar has just appeared
         return self.task.start()
+
+    def fit_height(self) -> None:
+        """Grow, never shrink, to the height the layout needs at the present width: a bar or
+        a longer status appearing must not squeeze the wrapped text above them."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        need = layout.totalMinimumSize().height()
+        if layout.hasHeightForWidth():
+            need = max(need, layout.totalHeightForWidth(self.width()))
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def running(self) -> bool:
         return self.task is not None and self.task in Task._running
@@ -51,6 +65,7 @@ class ProgressDialog(QDialog):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
         self.status.setText(message)
+        self.fit_height()
 
     def _on_done(self, result) -> None:
         raise NotImplementedError
@@ -68,6 +83,10 @@ class ProgressDialog(QDialog):
                 self.task.cancel()
             return
         super().reject()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.fit_height()  # a size set before the text wrapped may be too short for it
 
     def closeEvent(self, event) -> None:
         if self.running():
