@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hubapp.store import keys
@@ -117,6 +117,9 @@ def test_first_start_asks_for_a_passphrase_that_then_opens_the_database(
 
     assert database.is_encrypted(db_path)
     assert GOOD.encode() not in db_path.read_bytes()
+    # the start-up check and the daily backup open the file in the background, and each
+    # remembers its key: they finish before the key is forgotten
+    QThreadPool.globalInstance().waitForDone(30_000)
     keys.forget_known()  # a new process: only the passphrase opens it now
     with pytest.raises(database.KeyUnavailable):
         database.open_store(db_path)
