@@ -41,9 +41,9 @@ OperationalError = (sqlite3.OperationalError, sqlcipher.OperationalError)
 IntegrityError = (sqlite3.IntegrityError, sqlcipher.IntegrityError)
 
 #: The newest migration this version knows. A test checks it against Alembic's head.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 #: Every revision this version can open (older ones are upgraded on open).
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: every page of an encrypted database is authenticated with HMAC-SHA256 rather than

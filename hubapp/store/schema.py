@@ -569,6 +569,29 @@ class SyncRefusal(Base):
     dismissed_by: Mapped[str | None] = mapped_column(String(120))
 
 
+class SyncQuarantine(Base):
+    """A change from the central database that broke a rule and was not applied (migration
+    0009): kept, with field names only, until a person dismisses it (``hubapp.sync.inbound``).
+    Not synced."""
+
+    __tablename__ = "sync_quarantine"
+    __table_args__ = (Index("ix_sync_quarantine_open", "dismissed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: the central change number (none for a row of a first copy or one fetched whole)
+    change_id: Mapped[int | None] = mapped_column(Integer)
+    tbl: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the names of the fields the change carried (JSON list), never their values
+    fields: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    reason: Mapped[str] = mapped_column(Text)
+    #: the station whose change it was, as central said (32 hex digits, or empty)
+    from_station: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    received_at: Mapped[str] = mapped_column(String(32))
+    dismissed_at: Mapped[str | None] = mapped_column(String(32))
+    dismissed_by: Mapped[str | None] = mapped_column(String(120))
+
+
 # --- staff accounts, local only (migration 0006; hubapp.store.accounts explains them) -----
 
 

@@ -22,12 +22,14 @@ from hubapp.store.database import StoreError
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision
 #: listed here (and whose min_station_schema is above STATION_SCHEMA) asks the station to update
-CENTRAL_HEAD = "c0005"
-KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004", "c0005")
+CENTRAL_HEAD = "c0006"
+KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004", "c0005", "c0006")
+#: the oldest central revision this station syncs with: c0006 checks every write itself
+CENTRAL_NEEDED = "c0006"
 #: the role name ending of the hub snapshot builders (``hubapp.sync.snapshot``)
 BUILDER_SUFFIX = "_snapshot"
 #: the level of the central protocol this station speaks (central_info.min_station_schema)
-STATION_SCHEMA = 1
+STATION_SCHEMA = 2
 STATION_GROUP = "hubapp_station"
 
 
@@ -184,6 +186,7 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
                         sql.Identifier(STATION_GROUP), sql.Identifier(role)
                     )
                 )
+                harden_role(conn, role)
                 conn.execute("LOCK TABLE hub_station IN SHARE ROW EXCLUSIVE MODE")
                 used = {
                     r[0]
@@ -206,6 +209,26 @@ def add_station(url: str, hub: str, station: str) -> StationAccount:
         except psycopg.Error as exc:
             raise CentralError(f"Could not add the station: {_first_line(exc)}") from None
     return StationAccount(role, code, name, station, role_url(url, role, password), prefix)
+
+
+def harden_role(conn, role: str) -> None:
+    """Give a station's role (or a snapshot builder's) its connection limit and timeouts
+    (central revision c0006 explains them)."""
+    from psycopg import sql
+
+    from hubapp.sync.central_migrations.versions import c0006_station_trust as c0006
+
+    conn.execute(
+        sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+            sql.Identifier(role), sql.Literal(c0006.CONNECTION_LIMIT)
+        )
+    )
+    for name, value in c0006.ROLE_SETTINGS.items():
+        conn.execute(
+            sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                sql.Identifier(role), sql.Identifier(name), sql.Literal(value)
+            )
+        )
 
 
 def role_url(url: str, role: str, password: str) -> str:

@@ -51,23 +51,22 @@ from sqlalchemy import DateTime, text
 
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, setup
-from hubapp.store.database import StoreError
-from hubapp.sync import capture, refusals
-from hubapp.sync.central import STATION_SCHEMA, VERSION_TABLE, CentralError, _first_line, connect
+from hubapp.sync import capture, inbound, refusals
+from hubapp.sync.central import (
+    CENTRAL_NEEDED,
+    KNOWN_CENTRAL,
+    STATION_SCHEMA,
+    VERSION_TABLE,
+    CentralError,
+    _first_line,
+    connect,
+)
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 7_246_873_001
-#: same field edited on two sides: the later push wins, no conflict
-APPEND_ONLY = frozenset(
-    {"note", "action", "case_status_change", "meeting_decision", "intervention_breach"}
-)
-#: foreign keys to reference data: identical everywhere, never needed for visibility
-_REFERENCE_FKS = frozenset(
-    {"category_id", "channel_id", "agency_id", "lead_agency_id", "intervention_type_id",
-     "agency_type_id", "hub_id", "case_id", "station_id"}
-)  # fmt: skip
-_PARENTS = ("intervention_id", "meeting_id")
+#: the foreign keys of the synced tables that point at reference data (the same on every
+#: station, never in the central database)
+_REFERENCE_TABLES = capture.REFERENCE_TABLES
 CLOCK_TOLERANCE_S = 300
 PUSH_BATCH = 500
 PULL_BATCH = 2000
@@ -159,8 +158,6 @@ class Syncer:
         self.station_id: uuid.UUID | None = None
         #: (reference, stored as) for cases that arrived with a reference used here
         self.renamed: list[tuple[str, str]] = []
-        #: whether the central database carries erasures (held here until it does)
-        self.erasures = False
         #: told (what, done, total) during a first copy from a hub snapshot
         self.progress = None
 
@@ -183,7 +180,9 @@ class Syncer:
     def _connect(self):
         if self.conn is None or self.conn.closed or self.conn.broken:
             self.close()
-            self.conn = connect(self.url, timeout=self.timeout)
+            # autocommit: the central procedures commit their own work before they return
+            # (``with conn.transaction()`` still makes a transaction where one is wanted)
+            self.conn = connect(self.url, timeout=self.timeout, autocommit=True)
         return self.conn
 
     # -- one round -------------------------------------------------------------------
@@ -269,10 +268,16 @@ class Syncer:
                 f"The central database is at a newer schema ({revision}); update hubapp on "
                 f"this station to sync. Its {pending} pending change(s) are kept."
             )
-        if revision not in ("c0001", None):
-            self._take_ref_prefix(conn)
-        # erasures need hubapp_erase (c0004); a central database newer than this app has it
-        self.erasures = revision not in (None, "c0001", "c0002", "c0003")
+        if revision in KNOWN_CENTRAL and KNOWN_CENTRAL.index(revision) < KNOWN_CENTRAL.index(
+            CENTRAL_NEEDED
+        ):
+            pending = pending_count(self.store)
+            raise CentralError(
+                f"The central database is older than this version of hubapp ({revision}): an "
+                "administrator must run 'hubapp central init' with this version before this "
+                f"station can sync. Its {pending} pending change(s) are kept."
+            )
+        self._take_ref_prefix(conn)
         skew = (utcnow().replace(tzinfo=UTC) - server_now).total_seconds()
         summary.clock_skew_s = skew
         if abs(skew) > CLOCK_TOLERANCE_S:
@@ -343,38 +348,34 @@ class Syncer:
 
     # -- push ------------------------------------------------------------------------
     def _push_batch(self, conn, summary: SyncSummary) -> bool:
+        """Push the oldest waiting changes: the central database checks and merges each one
+        itself (``hubapp_push``, central revision c0006) and commits before it answers."""
+        from psycopg.types.json import Jsonb
+
         with self.store.engine.connect() as c:
             ops = c.exec_driver_sql(
                 "SELECT seq, op_id, tbl, row_id, kind, fields FROM sync_outbox"
-                " WHERE ? OR kind <> 'erase' ORDER BY seq LIMIT ?",
-                (self.erasures, PUSH_BATCH),
+                " ORDER BY seq LIMIT ?",
+                (PUSH_BATCH,),
             ).fetchall()
-            if not self.erasures:
-                held = c.exec_driver_sql(
-                    "SELECT count(*) FROM sync_outbox WHERE kind = 'erase'"
-                ).scalar_one()
-                if held and not any("erasure" in w for w in summary.warnings):
-                    summary.warnings.append(
-                        f"{held} erasure(s) wait here until the central database is updated "
-                        "('hubapp central init' with this version)."
-                    )
         if not ops:
             return False
-        refused: list[tuple] = []
-        with conn.transaction():
-            result = _Push(conn, self.station_id, self.hub_id).apply(ops)
-        refused = result.refused
+        batch = [
+            {"op": op_id, "tbl": tbl, "row": row_id, "kind": kind, "fields": json.loads(fields)}
+            for _seq, op_id, tbl, row_id, kind, fields in ops
+        ]
+        (result,) = conn.execute("CALL hubapp_push(%s, NULL)", (Jsonb(batch),)).fetchone()
+        by_op = {o[1]: o for o in ops}
+        refused = [
+            (op_id, by_op[op_id][2], by_op[op_id][3], why)
+            for op_id, why in result["refused"]
+            if op_id in by_op
+        ]
         summary.refused += len(refused)
-        summary.pushed += result.applied
+        summary.pushed += result["applied"]
         last = ops[-1][0]
         with self.store.write(reason="sync: pushed to central") as s:
-            if self.erasures:
-                s.execute(text("DELETE FROM sync_outbox WHERE seq <= :l"), {"l": last})
-            else:  # the held erasures stay
-                s.execute(
-                    text("DELETE FROM sync_outbox WHERE seq <= :l AND kind <> 'erase'"),
-                    {"l": last},
-                )
+            s.execute(text("DELETE FROM sync_outbox WHERE seq <= :l"), {"l": last})
             tables = sorted({o[2] for o in ops})
             refusals.record(s, ops, refused)  # kept for a person to see, with why
             # the records disclosed, by id (the values are in the records), and to where
@@ -385,7 +386,7 @@ class Syncer:
                 reason="sync: pushed to central",
             )  # fmt: skip
         for op in refused:
-            log.warning("Central refused change %s to %s %s", op[0], op[1], op[2])
+            log.warning("Central refused change %s to %s %s (%s)", *op)
         return len(ops) == PUSH_BATCH
 
     # -- pull ------------------------------------------------------------------------
@@ -405,8 +406,8 @@ class Syncer:
         while True:
             with conn.transaction():
                 rows = conn.execute(
-                    "SELECT id, tbl, row_id, kind, fields, station_id FROM change WHERE id > %s "
-                    "ORDER BY id LIMIT %s",
+                    "SELECT id, tbl, row_id, kind, fields, station_id FROM station_change"
+                    " WHERE id > %s ORDER BY id LIMIT %s",
                     (cursor, PULL_BATCH),
                 ).fetchall()
             if not rows:
@@ -447,7 +448,7 @@ class Syncer:
                     slow = stream.fetch_slow(conn)
                     conflicts = conn.execute(
                         "SELECT id, tbl, row_id, field, base, kept, other, other_station,"
-                        " detected_at FROM conflict WHERE resolved_at IS NULL"
+                        " detected_at FROM station_conflict WHERE resolved_at IS NULL"
                     ).fetchall()
                 phases = {"copy": time.perf_counter()}
                 count += stream.apply_slow(slow)
@@ -455,7 +456,21 @@ class Syncer:
                 raw.execute(f"PRAGMA threads = {min(4, (os.cpu_count() or 1) - 1)}")
                 upkeep.restore()
                 phases["indexes"] = time.perf_counter()
+                applier.set_aside_bad_rows()
                 for c in conflicts:
+                    fields = {
+                        "id": c[0].hex,
+                        "field": c[3],
+                        "base": c[4],
+                        "kept": c[5],
+                        "other": c[6],
+                        "station": _hex(c[7]) or "",
+                        "at": str(c[8]),
+                    }
+                    why = inbound.entry_problem(c[1], c[2].hex, "conflict", fields)
+                    if why:
+                        inbound.set_aside(cur, None, c[1], c[2].hex, "conflict", fields, why)
+                        continue
                     applier.conflict(
                         c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8])
                     )
@@ -477,10 +492,18 @@ class Syncer:
         return count
 
     def _apply_changes(self, conn, rows) -> int:
+        """Apply one batch of the change log in one SQLite transaction with the new cursor.
+
+        Every entry is checked first (``inbound``): one that breaks a rule is set aside with
+        why and the rest go on. Parents the entries point at that this station lacks are
+        fetched from central before anything is written; an entry whose parent cannot be had
+        is set aside too. Each change that alters a record here is in the audit log, with the
+        station it came from."""
         with self.store.write(reason="sync: pulled from central") as s:
             applier = _Apply(self, s)
-            for _cid, tbl, row_id, kind, fields, station in rows:
-                rid = row_id.hex
+            entries = applier.admit(rows)
+            entries = applier.prefetch(conn, entries)
+            for change_id, tbl, rid, kind, fields, station in entries:
                 if (
                     station == self.station_id
                     and kind in ("insert", "update")
@@ -495,7 +518,8 @@ class Syncer:
                 elif kind == "update":
                     applier.update(tbl, rid, fields)
                 elif kind == "forget":
-                    applier.forget(tbl, rid)
+                    if not applier.forget(tbl, rid, change_id=change_id, station=station):
+                        continue
                 elif kind == "conflict":
                     applier.conflict(
                         fields["id"], tbl, rid, fields["field"], fields.get("base"),
@@ -504,6 +528,7 @@ class Syncer:
                     )  # fmt: skip
                 elif kind == "resolve":
                     applier.resolved(fields["id"])
+                applier.pulled(station, kind, tbl, rid)
             applier.finish(conn)
             self._save_cursor(s, rows[-1][0])
         return len(rows)
@@ -537,6 +562,132 @@ class _Apply:
         self._next_seq: int | None = None
         #: references given to cases in this transaction (reference -> case id)
         self.claimed: dict[str, str] = {}
+        #: what this batch changed here, for the audit log: (station, kind, table) -> ids
+        self.changed: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+
+    # -- checking what arrives ----------------------------------------------------------
+    def admit(self, rows) -> list[tuple]:
+        """The change-log entries that pass ``inbound``'s rules, as (change id, table, row
+        id, kind, fields, station); the others are set aside with why."""
+        out = []
+        for change_id, tbl, row_id, kind, fields, station in rows:
+            rid = row_id.hex if isinstance(row_id, uuid.UUID) else row_id
+            why = inbound.entry_problem(tbl, rid, kind, fields)
+            if why:
+                inbound.set_aside(
+                    self.cur,
+                    change_id,
+                    tbl,
+                    rid,
+                    kind,
+                    fields,
+                    why,
+                    _hex(station) if isinstance(station, uuid.UUID) else station,
+                )
+                continue
+            out.append((change_id, tbl, rid, kind, fields, station))
+        return out
+
+    def prefetch(self, conn, entries: list[tuple]) -> list[tuple]:
+        """Fetch from central the rows the entries point at that this station lacks, and set
+        aside each entry pointing at something that cannot be had (reference data this
+        version does not know, a row central does not show this station); the entries left."""
+        while True:
+            made = {(e[1], e[2]) for e in entries if e[3] in ("insert", "snapshot")}
+            wants: dict[int, list[tuple[str, str, str]]] = {}
+            for i, (_c, tbl, _rid, kind, fields, _st) in enumerate(entries):
+                if kind not in ("insert", "snapshot", "update"):
+                    continue
+                refs = [(col, parent, fields[col]) for col, parent, _pcol in _fks(tbl)
+                        if isinstance(fields.get(col), str)]  # fmt: skip
+                if refs:
+                    wants[i] = refs
+            needed = {(p, v) for refs in wants.values() for _c, p, v in refs} - made
+            lacking = needed - self._present(needed)
+            if lacking:
+                lacking -= self._fetch(conn, lacking)
+            if not lacking:
+                return entries
+            keep = []
+            for i, entry in enumerate(entries):
+                gone = [(c, p) for c, p, v in wants.get(i, ()) if (p, v) in lacking]
+                if gone:
+                    col, parent = gone[0]
+                    inbound.set_aside(
+                        self.cur, entry[0], entry[1], entry[2], entry[3], entry[4],
+                        f"its {col} names a {parent} this station does not have and central "
+                        "did not send", _hex(entry[5]),
+                    )  # fmt: skip
+                    continue
+                keep.append(entry)
+            if len(keep) == len(entries):
+                return entries
+            entries = keep  # what the set-aside entries would have made is missing now
+
+    def _present(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        by_table: dict[str, list[str]] = defaultdict(list)
+        for tbl, rid in wanted:
+            by_table[tbl].append(rid)
+        found = set()
+        for tbl, ids in by_table.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found |= {(tbl, r[0]) for r in self.cur.execute(
+                    f'SELECT id FROM "{tbl}" WHERE id IN ({marks})', chunk)}  # fmt: skip
+        return found
+
+    def _fetch(self, conn, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Fetch whole rows central shows this station (and, up to three levels, what they
+        point at); write the ones that pass the rules; the (table, id) written."""
+        got: set[tuple[str, str]] = set()
+        rows_by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        todo = {(t, v) for t, v in wanted if t in inbound.columns()}
+        for _round in range(3):
+            if not todo:
+                break
+            with conn.transaction():
+                rows = conn.execute(
+                    "SELECT tbl, id, fields FROM station_record WHERE id = ANY(%s)",
+                    ([uuid.UUID(v) for _t, v in todo],),
+                ).fetchall()
+            nxt: set[tuple[str, str]] = set()
+            for tbl, rid, fields in rows:
+                key = (tbl, rid.hex)
+                if key not in todo or key in got:
+                    continue
+                known = self._known(tbl, fields)
+                why = inbound.fields_problem(tbl, known)
+                if why:
+                    inbound.set_aside(self.cur, None, tbl, rid.hex, "fetch", fields, why)
+                    continue
+                got.add(key)
+                rows_by_table[tbl].append((rid.hex, fields))
+                for col, parent, _pcol in _fks(tbl):
+                    value = known.get(col)
+                    if isinstance(value, str) and parent in inbound.columns():
+                        nxt.add((parent, value))
+            nxt -= got
+            todo = nxt - self._present(nxt)
+        order = capture.captured_tables()
+        for tbl in sorted(rows_by_table, key=order.index):
+            self.upsert_many(tbl, rows_by_table[tbl])
+            for rid, _f in rows_by_table[tbl]:
+                self.changed[("central", "insert", tbl)].add(rid)
+        return got
+
+    def set_aside_bad_rows(self) -> None:
+        """First copy: the rows that break the rules are taken out again and set aside."""
+        for tbl in reversed(capture.captured_tables()):
+            for rid, why in self.cur.execute(inbound.bad_rows_sql(tbl)).fetchall():
+                self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
+                inbound.set_aside(self.cur, None, tbl, rid, "copy", {}, why)
+                self.counts[tbl] -= 1
+
+    def pulled(self, station, kind: str, tbl: str, rid: str) -> None:
+        """Note a change applied here, for the audit log."""
+        who = _hex(station) if isinstance(station, uuid.UUID) else (station or "")
+        self.changed[(who, kind, tbl)].add(rid)
 
     def holds(self, tbl: str, rid: str, fields: dict) -> bool:
         """Whether the row here still carries the record-keeping values of ``fields`` (every
@@ -646,20 +797,31 @@ class _Apply:
         if self.cur.rowcount == 0:
             self.missing[tbl].add(rid)
 
-    def forget(self, tbl: str, rid: str) -> None:
+    def forget(self, tbl: str, rid: str, *, change_id: int | None = None,
+               station=None) -> bool:  # fmt: skip
+        """Delete a row central no longer shows this station; whether it was deleted.
+
+        A row another local row still points at is kept: people, places and meetings quietly
+        (this hub's own rows use them), anything else set aside with why, so that a forget
+        never leaves a dangling row and never stops the pull."""
         if not self.sy.columns(tbl):
-            return
-        if tbl in ("person", "place", "meeting"):
-            # kept while another local row still points at it
-            for child, col in _referrers(tbl):
-                if self.cur.execute(
-                    f'SELECT 1 FROM "{child}" WHERE "{col}" = ? LIMIT 1', (rid,)
-                ).fetchone():
-                    return
+            return False
+        for child, col in _referrers(tbl):
+            if self.cur.execute(
+                f'SELECT 1 FROM "{child}" WHERE "{col}" = ? LIMIT 1', (rid,)
+            ).fetchone():
+                if tbl not in ("person", "place", "meeting"):
+                    inbound.set_aside(
+                        self.cur, change_id, tbl, rid, "forget", {},
+                        f"a {child} here still points at it", _hex(_u(station)),
+                    )  # fmt: skip
+                return False
         self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
+        deleted = self.cur.rowcount > 0
         self.counts[f"forget {tbl}"] += 1
         self.forgotten[tbl].add(rid)
         self.touched[tbl].discard(rid)
+        return deleted
 
     def conflict(self, cid, tbl, rid, fld, base, kept, other, station, at, meta=None) -> None:
         self.cur.execute(
@@ -676,24 +838,25 @@ class _Apply:
     def resolved(self, cid: str) -> None:
         self.cur.execute("UPDATE sync_conflict SET resolved = 1 WHERE id = ?", (cid,))
 
-    def _dangling(self) -> list[tuple[str, str, str | None]]:
-        """(table, parent table, missing parent id) for each foreign key left dangling.
+    def _dangling(self) -> list[tuple[str, str, str, str, str | None]]:
+        """(table, row id, column, parent table, missing parent id) for each foreign key left
+        dangling (the parent id is None where a forgotten row is still pointed at).
 
         Only the rows this batch wrote and the rows it deleted are checked (a whole-database
         ``PRAGMA foreign_key_check`` would make every small pull cost as much as the
         database is large); the first copy, which writes everything, checks everything."""
-        out: list[tuple[str, str, str | None]] = []
+        out: list[tuple[str, str, str, str, str | None]] = []
         if self.full_check:
             tables = {(t, p) for t, _r, p, _f in self.cur.execute("PRAGMA foreign_key_check")}
             for tbl, parent in sorted(tables):
                 for col, _parent, pcol in _fks(tbl):
                     if _parent != parent:
                         continue
-                    for (pid,) in self.cur.execute(
-                        f'SELECT DISTINCT c."{col}" FROM "{tbl}" c WHERE c."{col}" IS NOT NULL'
+                    for rid, pid in self.cur.execute(
+                        f'SELECT c.id, c."{col}" FROM "{tbl}" c WHERE c."{col}" IS NOT NULL'
                         f' AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")'
-                    ):
-                        out.append((tbl, parent, pid))
+                    ).fetchall():
+                        out.append((tbl, rid, col, parent, pid))
             return out
         for tbl, ids in self.touched.items():
             fks = _fks(tbl)
@@ -704,67 +867,93 @@ class _Apply:
                 chunk = id_list[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 for col, parent, pcol in fks:
-                    for (pid,) in self.cur.execute(
-                        f'SELECT DISTINCT c."{col}" FROM "{tbl}" c WHERE c.id IN ({marks})'
+                    for rid, pid in self.cur.execute(
+                        f'SELECT c.id, c."{col}" FROM "{tbl}" c WHERE c.id IN ({marks})'
                         f' AND c."{col}" IS NOT NULL AND NOT EXISTS'
                         f' (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")',
                         chunk,
-                    ):
-                        out.append((tbl, parent, pid))
+                    ).fetchall():
+                        out.append((tbl, rid, col, parent, pid))
         for tbl, ids in self.forgotten.items():
             id_list = sorted(ids)
             for child, col in _referrers(tbl):
                 for start in range(0, len(id_list), 500):
                     chunk = id_list[start : start + 500]
                     marks = ", ".join("?" * len(chunk))
-                    if self.cur.execute(
-                        f'SELECT 1 FROM "{child}" WHERE "{col}" IN ({marks}) LIMIT 1', chunk
-                    ).fetchone():
-                        out.append((child, tbl, None))
+                    for (rid,) in self.cur.execute(
+                        f'SELECT id FROM "{child}" WHERE "{col}" IN ({marks})', chunk
+                    ).fetchall():
+                        out.append((child, rid, col, tbl, None))
         return out
 
+    def _drop_dangling(self) -> None:
+        """Rows still pointing at what this station cannot have are taken out and set aside
+        (after the parents central could send were fetched), so the pull commits the rest."""
+        while dangling := self._dangling():
+            seen = set()
+            for tbl, rid, col, parent, _pid in dangling:
+                if (tbl, rid) in seen:
+                    continue
+                seen.add((tbl, rid))
+                self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
+                inbound.set_aside(
+                    self.cur, None, tbl, rid, "copy" if self.full_check else "fetch", {},
+                    f"its {col} names a {parent} this station does not have",
+                )  # fmt: skip
+                self.touched[tbl].discard(rid)
+                self.forgotten[tbl].add(rid)
+                for key in [k for k in self.changed if k[2] == tbl]:
+                    self.changed[key].discard(rid)
+            if self.full_check:
+                self.full_check = False  # from now on, only what the deletions touched
+                self.touched.clear()
+
     def finish(self, conn) -> None:
-        """Fetch whole rows the batch needed but this station lacked, then close up."""
+        """Fetch whole rows the batch needed but this station lacked, set aside what still
+        points nowhere, write the audit entries, close up."""
         for _round in range(3):
-            need: dict[str, set[str]] = defaultdict(set)
-            for tbl, ids in self.missing.items():
-                need[tbl] |= ids
+            need = {(tbl, i) for tbl, ids in self.missing.items() for i in ids}
             self.missing.clear()
-            dangling = self._dangling()
-            for _tbl, parent, pid in dangling:
-                if pid is not None:
-                    need[parent].add(pid)
-            if not need:
+            need |= {(parent, pid) for _t, _r, _c, parent, pid in self._dangling()
+                     if pid is not None}  # fmt: skip
+            need = {n for n in need if n[0] in inbound.columns()}
+            if not need or not self._fetch(conn, need):
                 break
-            ids = [uuid.UUID(i) for v in need.values() for i in v]
-            with conn.transaction():
-                rows = conn.execute(
-                    "SELECT tbl, id, fields FROM record WHERE id = ANY(%s)", (ids,)
-                ).fetchall()
-            by_table: dict[str, list] = defaultdict(list)
-            for tbl, rid, fields in rows:
-                by_table[tbl].append((rid.hex, fields))
-            order = capture.captured_tables()
-            for tbl in sorted(by_table, key=lambda t: order.index(t) if t in order else 99):
-                self.upsert_many(tbl, by_table[tbl])
-            if not rows:
-                break
-        # nothing fetched in the last round: what was dangling then still is (no second
-        # whole-database check after the first copy)
-        problems = dangling if not need else self._dangling()
-        if problems:
-            tbl, parent, _pid = problems[0]
-            raise StoreError(
-                f"The central database sent a {tbl} row whose {parent} this station cannot see; "
-                "nothing from this batch was kept. Ask an administrator to check the sharing."
-            )
+        first_copy = self.full_check
+        self._drop_dangling()
         self.cur.execute("DELETE FROM local_setting WHERE key = ?", (capture.APPLYING_KEY,))
-        if self.counts:
+        if first_copy and self.counts:
             audit.record(
                 self.s, audit.Kind.COLLECTION, "sync", [], {"from": "central", **self.counts},
+                reason="sync: first copy from central",
+            )  # fmt: skip
+        names = self._station_names()
+        for (station, kind, tbl), ids in sorted(self.changed.items()):
+            if not ids:
+                continue
+            audit.record(
+                self.s, _AUDIT_KINDS[kind], tbl, sorted(ids),
+                {"from": "central", "station": station, "station_name": names.get(station, ""),
+                 "change": kind},
                 reason="sync: pulled from central",
             )  # fmt: skip
         self.cur.close()
+
+    def _station_names(self) -> dict[str, str]:
+        wanted = {k[0] for k in self.changed if k[0] and k[0] != "central"}
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        return dict(self.cur.execute(
+            f"SELECT id, name FROM station WHERE id IN ({marks})", sorted(wanted)).fetchall())  # fmt: skip
+
+
+#: how each kind of pulled change is written in the audit log
+_AUDIT_KINDS = {
+    "insert": audit.Kind.COLLECTION, "snapshot": audit.Kind.COLLECTION,
+    "update": audit.Kind.ALTERATION, "conflict": audit.Kind.ALTERATION,
+    "resolve": audit.Kind.ALTERATION, "forget": audit.Kind.ERASURE,
+}  # fmt: skip
 
 
 class _Stream:
@@ -816,7 +1005,7 @@ class _Stream:
 
         cols = self.columns[tbl]
         return sql.SQL(
-            "COPY (SELECT replace(id::text, '-', ''), {}, fields ?& {} FROM record"
+            "COPY (SELECT replace(id::text, '-', ''), {}, fields ?& {} FROM station_record"
             " WHERE tbl = {}) TO STDOUT"
         ).format(
             sql.SQL(", ").join(sql.SQL("fields ->> {}").format(sql.Literal(c)) for c in cols),
@@ -883,7 +1072,7 @@ class _Stream:
             out += [
                 (tbl, rid.hex, fields)
                 for tbl, rid, fields in conn.execute(
-                    "SELECT tbl, id, fields FROM record WHERE id = ANY(%s)", (ids,)
+                    "SELECT tbl, id, fields FROM station_record WHERE id = ANY(%s)", (ids,)
                 ).fetchall()
             ]
         return out
@@ -1019,263 +1208,3 @@ def _fks(table: str) -> list[tuple[str, str, str]]:
     if t is None:
         return []
     return [(fk.parent.name, fk.column.table.name, fk.column.name) for fk in t.foreign_keys]
-
-
-class _Push:
-    """The central side of one push batch (runs inside the caller's PostgreSQL transaction)."""
-
-    def __init__(self, conn, station_id: uuid.UUID, hub_id: uuid.UUID) -> None:
-        self.conn = conn
-        self.station = station_id
-        self.hub = hub_id
-        self.applied = 0
-        self.conflicts = 0
-        self.refused: list[tuple] = []
-
-    def apply(self, ops) -> _Push:
-        conn = self.conn
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        op_ids = [uuid.UUID(o[1]) for o in ops]
-        done = {
-            r[0]
-            for r in conn.execute(
-                "SELECT op_id FROM push_ledger WHERE station_id = %s AND op_id = ANY(%s)",
-                (self.station, op_ids),
-            )
-        }
-        todo, erase = [], []
-        for seq, op_id, tbl, row_id, kind, fields in ops:
-            if uuid.UUID(op_id) in done:
-                continue
-            if kind == "erase":
-                erase.append((op_id, tbl, row_id))
-                continue
-            todo.append((seq, op_id, tbl, row_id, kind, json.loads(fields)))
-        if todo:
-            self._apply(todo)
-        if erase:
-            self._erase(erase)
-        return self
-
-    def _erase(self, ops) -> None:
-        """Erase the rows centrally (``hubapp_erase``, which checks this station may); a row
-        central never had is erased already."""
-        ids = [uuid.UUID(row_id) for _o, _t, row_id in ops]
-        conn = self.conn
-        gone = {r[0] for r in conn.execute("SELECT hubapp_erase(%s)", (ids,))}
-        kept = {r[0] for r in conn.execute("SELECT hubapp_existing(%s)", (ids,))}
-        ledger = []
-        for (op_id, tbl, row_id), rid in zip(ops, ids, strict=True):
-            if rid in gone or rid not in kept:
-                ledger.append((self.station, uuid.UUID(op_id), "applied"))
-                self.applied += 1
-            else:
-                ledger.append((self.station, uuid.UUID(op_id), "refused"))
-                self.refused.append((op_id, tbl, row_id, "other_hub"))
-        conn.cursor().executemany(
-            "INSERT INTO push_ledger (station_id, op_id, outcome) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            ledger,
-        )
-
-    def _apply(self, todo) -> None:
-        conn = self.conn
-        # every row the batch touches or points at
-        ids: set[uuid.UUID] = set()
-        for _s, _o, tbl, row_id, kind, f in todo:
-            if tbl == "sync_conflict":
-                continue
-            ids.add(uuid.UUID(row_id))
-            if kind == "insert":
-                for k, v in f.items():
-                    if k.endswith("_id") and k not in ("hub_id", "station_id") and v:
-                        if k == "case_id" or k not in _REFERENCE_FKS:
-                            ids.add(uuid.UUID(v))
-        id_list = list(ids)
-        existing = {r[0] for r in conn.execute("SELECT hubapp_existing(%s)", (id_list,))}
-        recs: dict[uuid.UUID, dict] = {}
-        for rid, tbl, hub, case, fields, _version in conn.execute(
-            "SELECT id, tbl, hub_id, case_id, fields, version FROM record WHERE id = ANY(%s)",
-            (id_list,),
-        ):
-            recs[rid] = {"tbl": tbl, "hub": hub, "case": case, "fields": fields, "new": False}
-        case_ids = {r["case"] for r in recs.values() if r["case"]} | {
-            uuid.UUID(f["case_id"]) for *_x, f in todo if isinstance(f, dict) and f.get("case_id")
-            and not isinstance(f.get("case_id"), list)
-        }  # fmt: skip
-        shared = {
-            r[0]
-            for r in conn.execute(
-                "SELECT case_id FROM case_share WHERE hub_id = %s AND case_id = ANY(%s)",
-                (self.hub, list(case_ids)),
-            )
-        }
-        dirty: set[uuid.UUID] = set()
-        changes: list[tuple] = []
-        conflicts: list[tuple] = []
-        ledger: list[tuple] = []
-        resolves: list[tuple] = []
-
-        def writable(rec) -> bool:
-            return rec["hub"] == self.hub or (rec["case"] is not None and rec["case"] in shared)
-
-        for _seq, op_id, tbl, row_id, kind, f in todo:
-            op_uuid = uuid.UUID(op_id)
-            if tbl == "sync_conflict":
-                resolves.append((uuid.UUID(row_id), op_uuid))
-                ledger.append((self.station, op_uuid, "applied"))
-                continue
-            rid = uuid.UUID(row_id)
-            rec = recs.get(rid)
-            if rec is None and rid in existing:
-                # there, but not visible to this station: most often a case no longer shared
-                self.refused.append((op_id, tbl, row_id, "not_shared"))
-                ledger.append((self.station, op_uuid, "refused"))
-                continue
-            if rec is None:
-                if kind != "insert":
-                    # an update for a row central never received (its insert was refused)
-                    self.refused.append((op_id, tbl, row_id, "unknown"))
-                    ledger.append((self.station, op_uuid, "refused"))
-                    continue
-                rec = self._new_record(tbl, rid, f, recs)
-                if rec is None or not writable(rec):
-                    why = "not_shared" if rec is None or rec["case"] else "other_hub"
-                    self.refused.append((op_id, tbl, row_id, why))
-                    ledger.append((self.station, op_uuid, "refused"))
-                    continue
-                recs[rid] = rec
-                changes.append((tbl, rid, rec["hub"], rec["case"], "insert", dict(f), op_uuid))
-                ledger.append((self.station, op_uuid, "applied"))
-                self.applied += 1
-                continue
-            if not writable(rec):
-                self.refused.append(
-                    (op_id, tbl, row_id, "not_shared" if rec["case"] else "other_hub")
-                )
-                ledger.append((self.station, op_uuid, "refused"))
-                continue
-            pairs = f if kind == "update" else {k: [None, v] for k, v in f.items()}
-            applied, found = self._merge(tbl, rec, pairs)
-            for fld, base, kept, other in found:
-                cid = uuid.uuid4()
-                at = utcnow().isoformat(sep=" ")
-                conflicts.append((cid, tbl, rid, rec["hub"], rec["case"], fld, json.dumps(base),
-                                  json.dumps(kept), json.dumps(other), self.station, op_uuid))  # fmt: skip
-                changes.append((tbl, rid, rec["hub"], rec["case"], "conflict",
-                                {"id": cid.hex, "field": fld, "base": base, "kept": kept,
-                                 "other": other, "station": self.station.hex, "at": at,
-                                 "meta": {m: rec["fields"].get(m) for m in capture.META_COLUMNS}},
-                                op_uuid))  # fmt: skip
-            self.conflicts += len(found)
-            if applied:
-                rec["fields"].update(applied)
-                dirty.add(rid)
-                changes.append((tbl, rid, rec["hub"], rec["case"], "update", applied, op_uuid))
-            ledger.append((self.station, op_uuid, "applied"))
-            self.applied += 1
-        self._write(recs, dirty, changes, conflicts, ledger, resolves)
-
-    def _new_record(self, tbl: str, rid: uuid.UUID, f: dict, recs: dict) -> dict | None:
-        hub: uuid.UUID | None = None
-        case: uuid.UUID | None = None
-        if tbl == "case_":
-            hub, case = _u(f.get("hub_id")), rid
-        elif f.get("case_id"):
-            parent = recs.get(uuid.UUID(f["case_id"]))
-            if parent is None:
-                return None
-            hub, case = parent["hub"], parent["case"]
-        else:
-            for key in _PARENTS:
-                if f.get(key):
-                    parent = recs.get(uuid.UUID(f[key]))
-                    if parent is None:
-                        return None
-                    hub, case = parent["hub"], parent["case"]
-                    break
-            else:
-                hub = _u(f.get("hub_id")) or self.hub
-        refs = [
-            uuid.UUID(v)
-            for k, v in f.items()
-            if k.endswith("_id") and k not in _REFERENCE_FKS and v
-        ]
-        foreign = any(recs.get(r) is not None and recs[r]["hub"] != hub for r in refs)
-        return {"tbl": tbl, "hub": hub, "case": case, "fields": dict(f), "new": True,
-                "refs": refs, "foreign": foreign}  # fmt: skip
-
-    @staticmethod
-    def _merge(tbl: str, rec: dict, pairs: dict) -> tuple[dict, list]:
-        cur_fields = rec["fields"]
-        applied: dict[str, Any] = {}
-        found: list[tuple] = []
-        for fld, (base, new) in pairs.items():
-            if fld in capture.META_COLUMNS:
-                continue
-            cur = cur_fields.get(fld)
-            if cur == new:
-                continue
-            if cur == base or tbl in APPEND_ONLY:
-                applied[fld] = new
-            else:
-                found.append((fld, base, cur, new))
-        if applied:
-            # the row's record-keeping columns travel whole, so every replica ends equal
-            for fld in capture.META_COLUMNS:
-                applied[fld] = pairs[fld][1] if fld in pairs else cur_fields.get(fld)
-            if cur_fields.get("voided") in (1, True) and "voided" not in pairs:
-                found.append(("voided", 0, 1, 0))
-        return applied, found
-
-    def _write(self, recs, dirty, changes, conflicts, ledger, resolves) -> None:
-        from psycopg.types.json import Jsonb
-
-        cur = self.conn.cursor()
-        new = [(rid, r) for rid, r in recs.items() if r.get("new")]
-        if new:
-            cur.executemany(
-                "INSERT INTO record (id, tbl, hub_id, case_id, refs, foreign_refs, fields,"
-                " changed_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [(rid, r["tbl"], r["hub"], r["case"], r["refs"], r["foreign"], Jsonb(r["fields"]),
-                  self.station) for rid, r in new],
-            )  # fmt: skip
-        upd = [
-            (Jsonb(recs[rid]["fields"]), self.station, rid)
-            for rid in dirty
-            if not recs[rid].get("new")
-        ]
-        if upd:
-            cur.executemany(
-                "UPDATE record SET fields = %s, version = version + 1, changed_by = %s,"
-                " changed_at = now() WHERE id = %s",
-                upd,
-            )
-        if conflicts:
-            cur.executemany(
-                "INSERT INTO conflict (id, tbl, row_id, hub_id, case_id, field, base, kept, other,"
-                " other_station, op_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                conflicts,
-            )
-        for cid, op_uuid in resolves:
-            row = cur.execute(
-                "UPDATE conflict SET resolved_at = now(), resolved_by = %s WHERE id = %s "
-                "AND resolved_at IS NULL RETURNING tbl, row_id, hub_id, case_id",
-                (self.station, cid),
-            ).fetchone()
-            if row:
-                changes.append(
-                    (row[0], row[1], row[2], row[3], "resolve", {"id": cid.hex}, op_uuid)
-                )
-        if changes:
-            cur.executemany(
-                "INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields, station_id, op_id)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [(t, rid, h, c, k, Jsonb(f), self.station, o) for t, rid, h, c, k, f, o in changes],
-            )
-        if ledger:
-            cur.executemany(
-                "INSERT INTO push_ledger (station_id, op_id, outcome) VALUES (%s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                ledger,
-            )

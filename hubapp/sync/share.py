@@ -1,11 +1,14 @@
 """Sharing a case with another hub, and taking it back (online: the other hub must be told).
 
-Sharing adds a ``case_share`` row and, in the same transaction, change log entries addressed
-to the other hub (``audience_hub``) carrying the current state of the case, its child rows
-and the people, places and meetings they point at: the other hub's stations receive them on
-their next pull, although these rows were logged long before their cursors. Unsharing deletes
-the share and addresses ``forget`` entries to the other hub, whose stations then delete those
-rows (people and places still used by their own rows are kept). Only the owning hub may share.
+The central database does the work (``hubapp_share`` / ``hubapp_unshare``, central revision
+c0006) and checks it itself: only the case's own hub may share it or end a share, and the
+rows sent are central's own, not what the station claims. Sharing adds a ``case_share`` row
+and log entries addressed to the other hub with the current state of the case, its rows and
+the people, places and meetings they point at (a locked-down person arrives there with their
+name only); the other hub's stations receive them on their next pull, although these rows
+were logged long before their cursors. Ending a share deletes it and addresses ``forget``
+entries to the other hub, whose stations delete those rows (what the other hub still sees
+another way is kept); from then on it can neither read nor change the case.
 
 Sharing is a disclosure of personal data to another hub: :func:`share` and :func:`unshare`
 (what the command line and the case window use) find the case by its reference here and
@@ -17,83 +20,46 @@ from __future__ import annotations
 
 import uuid
 
-from psycopg.types.json import Jsonb
-
-from hubapp.sync import capture
-from hubapp.sync.central import CentralError, connect, find_hub
-from hubapp.sync.engine import LOCK_KEY
+from hubapp.sync.central import CentralError, _first_line, connect, find_hub
 
 
-def _case_rows(conn, case_id: uuid.UUID) -> list[tuple]:
-    rows = conn.execute(
-        "SELECT tbl, id, fields, refs FROM record WHERE case_id = %s", (case_id,)
-    ).fetchall()
-    refs = {r for row in rows for r in row[3]}
-    ref_rows = conn.execute(
-        "SELECT tbl, id, fields, refs FROM record WHERE id = ANY(%s)", (list(refs),)
-    ).fetchall()
-    order = capture.captured_tables()
-    both = {r[1]: r for r in [*ref_rows, *rows]}
-    return sorted(both.values(), key=lambda r: order.index(r[0]) if r[0] in order else 99)
+#: what the central database's refusals say, by the hint it gives (with the hub's name)
+REFUSALS = {
+    "not_synced": "That case is not in the central database yet; sync first.",
+    "not_owner": "Only the case's own hub can share it or stop sharing it.",
+    "own_hub": "The case already belongs to {hub}.",
+    "not_shared": "The case is not shared with {hub}.",
+}
 
 
-def _owned_case(conn, case_id: uuid.UUID) -> uuid.UUID:
-    me = conn.execute("SELECT hubapp_my_hub()").fetchone()[0]
-    row = conn.execute(
-        "SELECT hub_id FROM record WHERE id = %s AND tbl = 'case_'", (case_id,)
-    ).fetchone()
-    if row is None:
-        raise CentralError("That case is not in the central database yet; sync first.")
-    if row[0] != me:
-        raise CentralError("Only the case's own hub can share it or stop sharing it.")
-    return me
+def _call(url: str, procedure: str, case_id: uuid.UUID, hub: str) -> int:
+    import psycopg
+
+    target, _code, name = find_hub(hub)
+    with connect(url, autocommit=True) as conn:
+        try:
+            (rows,) = conn.execute(f"CALL {procedure}(%s, %s, NULL)", (case_id, target)).fetchone()
+        except psycopg.errors.RaiseException as exc:
+            sentence = REFUSALS.get(exc.diag.message_hint or "")
+            if sentence is None:
+                raise CentralError(exc.diag.message_primary or _first_line(exc)) from None
+            raise CentralError(sentence.format(hub=name)) from None
+        except psycopg.errors.UndefinedFunction:
+            raise CentralError(
+                "The central database is older than this version of hubapp: an administrator "
+                "must run 'hubapp central init' with this version first."
+            ) from None
+    return rows
 
 
 def share_case(url: str, case_id: uuid.UUID, hub: str) -> int:
     """Share a case with another hub; return the number of rows sent to it."""
-    target, _code, name = find_hub(hub)
-    with connect(url) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        me = _owned_case(conn, case_id)
-        if target == me:
-            raise CentralError(f"The case already belongs to {name}.")
-        conn.execute(
-            "INSERT INTO case_share (case_id, hub_id, owner_hub, shared_by)"
-            " VALUES (%s, %s, %s, hubapp_my_station()) ON CONFLICT DO NOTHING",
-            (case_id, target, me),
-        )
-        rows = _case_rows(conn, case_id)
-        conn.cursor().executemany(
-            "INSERT INTO change (tbl, row_id, hub_id, case_id, audience_hub, kind, fields,"
-            " station_id) VALUES (%s, %s, %s, %s, %s, 'snapshot', %s, hubapp_my_station())",
-            [(t, rid, me, case_id, target, Jsonb(f)) for t, rid, f, _r in rows],
-        )
-    return len(rows)
+    return _call(url, "hubapp_share", case_id, hub)
 
 
 def unshare_case(url: str, case_id: uuid.UUID, hub: str) -> int:
     """Stop sharing a case with a hub; return the number of rows that hub is told to forget."""
-    target, _code, name = find_hub(hub)
-    with connect(url) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        me = _owned_case(conn, case_id)
-        gone = conn.execute(
-            "DELETE FROM case_share WHERE case_id = %s AND hub_id = %s", (case_id, target)
-        ).rowcount
-        if not gone:
-            raise CentralError(f"The case is not shared with {name}.")
-        rows = _case_rows(conn, case_id)
-        still = {r[0] for r in conn.execute("SELECT hubapp_ref_ids(%s)", (target,))}
-        forget = [
-            r for r in reversed(rows)
-            if r[0] not in ("person", "place", "meeting") or r[1] not in still
-        ]  # fmt: skip
-        conn.cursor().executemany(
-            "INSERT INTO change (tbl, row_id, hub_id, case_id, audience_hub, kind, fields,"
-            " station_id) VALUES (%s, %s, %s, %s, %s, 'forget', '{}', hubapp_my_station())",
-            [(t, rid, me, case_id, target) for t, rid, _f, _r in forget],
-        )
-    return len(forget)
+    return _call(url, "hubapp_unshare", case_id, hub)
 
 
 # --- for people: by reference, audited ------------------------------------------------------

@@ -66,6 +66,7 @@ from hubapp.sync.central import (
     _first_line,
     connect,
     find_hub,
+    harden_role,
     role_url,
 )
 
@@ -159,6 +160,7 @@ def _builder_login(conn, url: str, hub_id: uuid.UUID, code: str) -> tuple[str, s
                     "NOCREATEDB NOCREATEROLE INHERIT"
                 ).format(sql.Identifier(role), sql.Literal(password), sql.Identifier(STATION_GROUP))
             )
+        harden_role(conn, role)
         conn.execute(
             "INSERT INTO hub_station (role_name, hub_id, station_name) VALUES (%s, %s, %s)"
             " ON CONFLICT (role_name) DO NOTHING",
@@ -453,6 +455,7 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
             cur.execute("SELECT count(*) FROM snap.sqlite_master").fetchone()
         except DatabaseError:
             raise NotUsable("its key does not open it") from None
+        _check_contents(cur)
         cur.execute("BEGIN IMMEDIATE")
         own = [t for t in local_tables() if t not in FROM_CENTRAL]
         _empty_tables(cur, "snap", own)
@@ -506,6 +509,25 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
         finally:
             con.close()
         store.forget_station()
+
+
+def _check_contents(cur) -> None:
+    """A snapshot is input like any pulled change: it must have exactly this station's
+    schema (the file replaces the station's own, triggers and all) and every row must pass
+    the rules a pulled row passes (``inbound``); otherwise the first copy streams."""
+    from hubapp.sync import inbound
+
+    def schema(name: str) -> set[tuple]:
+        return set(cur.execute(
+            f"SELECT type, name, tbl_name, sql FROM {name}.sqlite_master"
+            " WHERE name NOT LIKE 'sqlite^_%' ESCAPE '^'").fetchall())  # fmt: skip
+
+    if schema("main") != schema("snap"):
+        raise NotUsable("its tables, indexes or triggers differ from this station's")
+    for table in capture.captured_tables():
+        bad = cur.execute(inbound.bad_rows_sql(table, schema="snap") + " LIMIT 1").fetchone()
+        if bad is not None:
+            raise NotUsable(f"a {table} row in it breaks the rules ({bad[1]})")
 
 
 class _PageCheck(threading.Thread):

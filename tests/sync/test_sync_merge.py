@@ -7,6 +7,7 @@ import pytest
 from syncutil import assert_replica_equals_central
 
 from hubapp.store.database import open_store
+from hubapp.sync import central as central_mod
 from hubapp.sync import conflicts
 from hubapp.sync.central import CentralError
 from hubapp.sync.share import share_case, unshare_case
@@ -138,30 +139,35 @@ def test_row_level_security_confines_a_station_to_its_hub(stations, central):
             "WHERE relname IN ('record', 'change', 'conflict', 'push_ledger', 'case_share')"
         ).fetchone()[0]
         assert forced
-        assert con.execute("SELECT count(*) FROM record WHERE id = %s", (case,)).fetchone()[0] == 0
+        # what a station reads, it reads through views that show its hub's rows only
         assert (
-            con.execute("SELECT count(*) FROM change WHERE row_id = %s", (case,)).fetchone()[0] == 0
+            con.execute("SELECT count(*) FROM station_record WHERE id = %s", (case,)).fetchone()[0]
+            == 0
         )
-        updated = con.execute(
-            'UPDATE record SET fields = fields || \'{"summary": "x"}\' WHERE id = %s', (case,)
-        ).rowcount
-        assert updated == 0
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        assert (
             con.execute(
-                "INSERT INTO record (id, tbl, hub_id, fields) "
-                "SELECT gen_random_uuid(), 'case_', hub_id, '{}' FROM hub_station LIMIT 1"
-            )
-        con.rollback()
-        a_hub = con.execute("SELECT hubapp_my_hub()").fetchone()[0]
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            con.execute(
-                "INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields) "
-                "VALUES ('case_', %s, %s, %s, 'update', '{}')",
-                (case, __import__("hubapp.sync.central", fromlist=["x"]).find_hub("CAR")[0], case),
-            )
-        del a_hub
+                "SELECT count(*) FROM station_change WHERE row_id = %s", (case,)
+            ).fetchone()[0]
+            == 0
+        )
+        for statement in (
+            "SELECT count(*) FROM record",
+            "SELECT count(*) FROM change",
+            'UPDATE record SET fields = fields || \'{"summary": "x"}\'',
+            "INSERT INTO record (id, tbl, hub_id, fields) "
+            "SELECT gen_random_uuid(), 'case_', hub_id, '{}' FROM hub_station LIMIT 1",
+            "INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields) "
+            f"VALUES ('case_', '{case}', '{central_mod.find_hub('CAR')[0]}', '{case}', "
+            "'update', '{}')",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
+            con.rollback()
     with psycopg.connect(a.url) as con:
-        assert con.execute("SELECT count(*) FROM record WHERE id = %s", (case,)).fetchone()[0] == 1
+        assert (
+            con.execute("SELECT count(*) FROM station_record WHERE id = %s", (case,)).fetchone()[0]
+            == 1
+        )
 
 
 def test_a_lost_acknowledgement_and_a_repeated_push_apply_nothing_twice(stations, monkeypatch):
@@ -188,7 +194,7 @@ def test_a_lost_acknowledgement_and_a_repeated_push_apply_nothing_twice(stations
     assert summary.pushed == 0  # the ledger knew every one of them
     b.sync(), a.sync()
     with psycopg.connect(a.url) as con:
-        n = con.execute("SELECT count(*) FROM change WHERE tbl = 'note'").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM station_change WHERE tbl = 'note'").fetchone()[0]
     assert n == 1
     del engine
     for st in (a, b):

@@ -5,9 +5,11 @@ used and the first copy streams instead."""
 from __future__ import annotations
 
 import argparse
+import uuid
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 from syncutil import assert_replica_equals_central
 
 from hubapp.store import accounts, audit, keys
@@ -167,8 +169,11 @@ def test_erasing_a_record_or_ending_a_share_drops_stored_snapshots(stations, cen
     assert stored() == {ref_id("hub", "CAR"), ref_id("hub", "COP")}
     unshare_case(a.url, cases[1], "Copeland")  # Copeland's snapshot held that case
     assert stored() == {ref_id("hub", "CAR")}
-    with psycopg.connect(a.url) as pg:  # as the station's push of an erasure does
-        assert pg.execute("SELECT hubapp_erase(ARRAY[%s]::uuid[])", (cases[0],)).fetchall()
+    with psycopg.connect(a.url, autocommit=True) as pg:  # the station's push of an erasure
+        erase = {"op": uuid.uuid4().hex, "tbl": "case_", "row": cases[0].hex, "kind": "erase",
+                 "fields": {}}  # fmt: skip
+        (result,) = pg.execute("CALL hubapp_push(%s, NULL)", (Jsonb([erase]),)).fetchone()
+        assert result["applied"] == 1 and result["refused"] == []
     assert stored() == set()  # an erased record leaves no stored copy
     with psycopg.connect(central) as pg:
         assert pg.execute("SELECT count(*) FROM hub_snapshot_chunk").fetchone()[0] == 0

@@ -15,7 +15,7 @@ from syncutil import Station, assert_replica_equals_central
 
 from hubapp.models import sync_status
 from hubapp.sync import failures
-from hubapp.sync.engine import LOCK_KEY, Syncer, SyncStatus
+from hubapp.sync.engine import Syncer, SyncStatus
 
 
 @pytest.fixture(autouse=True)
@@ -139,14 +139,14 @@ def test_the_status_bar_says_why_sync_failed(window, opened, stations, qtbot, ca
 
 
 class _HeldLock:
-    """Hold the central change log's lock from another session: a push waits for it."""
+    """Hold the central change log's lock from an administrator's session (no station can):
+    a push waits for it."""
 
     def __init__(self, admin_url: str) -> None:
         self.conn = psycopg.connect(admin_url)
-        self.conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        self.conn.execute("SELECT 1 FROM change_serial FOR UPDATE")
 
     def release(self) -> None:
-        self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         self.conn.commit()
         self.conn.close()
 
