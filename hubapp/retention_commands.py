@@ -3,7 +3,7 @@ imported only when a command runs).
 
     hubapp retention list [--format text|csv] [--date DATE]
     hubapp retention keep REF --until DATE --reason TEXT
-    hubapp retention erase REF --reason TEXT [--yes]
+    hubapp retention erase REF --reason TEXT [--yes] [--before-due]
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def add_parsers(sub) -> None:
     e.add_argument("--reason", required=True, metavar="TEXT",
                    help="why (recorded in the audit log; do not name anyone)")  # fmt: skip
     e.add_argument("--yes", action="store_true", help="do not ask to type the reference")
+    e.add_argument("--before-due", action="store_true",
+                   help="erase before the review is due, on a data subject's request "
+                   "(administrators; give the request as the reason)")  # fmt: skip
 
 
 def _err(text: str) -> int:
@@ -110,6 +113,7 @@ def _erase(store, args) -> int:
     problems = retention.reason_problems(args.reason)
     if problems:
         return _err(problems[0].message)
+    retention.check_erasable(store, record, before_due=args.before_due)  # before asking
     if not args.yes:
         rows = retention.rows_about(store, record)
         print(f"This erases {record.reference} and {rows:,} row{'' if rows == 1 else 's'} that "
@@ -122,7 +126,7 @@ def _erase(store, args) -> int:
             typed = ""
         if typed.strip().upper() != record.reference.upper():
             return _err("Nothing was erased: the reference typed did not match.")
-    result = retention.erase(store, record, args.reason)
+    result = retention.erase(store, record, args.reason, before_due=args.before_due)
     print(f"Erased {result.reference}: {result.rows:,} rows.")
     if not result.log_emptied:
         print("The database's log will be emptied when the other programs using it close it.",

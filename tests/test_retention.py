@@ -39,6 +39,8 @@ NAME = "Zebediah Quorndon-Fairweather"
 WORDS = ("Zebediah", "Quorndon", "zebediah", "quorndon", "Fairweather", "fairweather")
 PHONE = "07700 955321"
 TODAY = date(2030, 6, 1)
+#: a day on which the seeded closed cases are due for review under every rule
+DUE = date(2040, 1, 1)
 
 
 def _closed(store, ref: str, closed_on: date, category: str | None = None, **kw) -> uuid.UUID:
@@ -191,7 +193,7 @@ def test_erasing_a_case_removes_it_everywhere_and_audits_only_ids(store, seeded,
         before = s.scalar(select(func.max(AuditEntry.id)))
     steps = []
     result = retention.erase_case(store, seeded["case"], "review: no longer needed",
-                                  progress=lambda f, m: steps.append(f))  # fmt: skip
+                                  progress=lambda f, m: steps.append(f), today=DUE)  # fmt: skip
     assert steps[-1] == 1.0 and result.log_emptied
     assert result.counts == {
         "intervention_breach": 1, "intervention": 1, "meeting_decision": 1, "action": 1,
@@ -247,7 +249,7 @@ def test_erasure_leaves_no_plaintext_in_the_file_or_its_log(tmp_path):
         raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
                                    if path.with_name(path.name + "-wal").exists() else b"")  # fmt: skip
         assert b"Quorndon" in raw
-        retention.erase_case(store, case, "retention review")
+        retention.erase_case(store, case, "retention review", today=DUE)
         raw = path.read_bytes()
         wal = path.with_name(path.name + "-wal")
         if wal.exists():
@@ -263,7 +265,8 @@ def test_erasing_a_person_keeps_the_case_and_refuses_an_open_one(store, seeded):
         retention.erase_person(store, seeded["witness"], "asked to be forgotten")
     with store.read() as s:
         assert s.get(Person, seeded["witness"]) is not None
-    result = retention.erase_person(store, seeded["victim"], "subject's erasure request")
+    result = retention.erase_person(store, seeded["victim"], "subject's erasure request",
+                                    before_due=True)  # fmt: skip
     assert result.counts == {"intervention_breach": 1, "intervention": 1, "risk_assessment": 1,
                              "case_person": 1, "person": 1}  # fmt: skip
     with store.read() as s:
@@ -285,15 +288,15 @@ def test_only_coordinators_and_administrators_may_erase(store, seeded):
                             "another long pass phrase")  # fmt: skip
     store.account = accounts.sign_in(store, "pcso", "another long pass phrase")
     with pytest.raises(RetentionError, match="Only a coordinator or an administrator"):
-        retention.erase_case(store, seeded["case"], "review")
+        retention.erase_case(store, seeded["case"], "review", today=DUE)
     with pytest.raises(RetentionError, match="Only a coordinator or an administrator"):
         retention.decide(store, retention.find(store, "CAR-2026-0042"), date(2099, 1, 1), "x",
                          today=date(2098, 1, 1))  # fmt: skip
     store.account = None
     with pytest.raises(RetentionError, match="Sign in"):
-        retention.erase_case(store, seeded["case"], "review")
+        retention.erase_case(store, seeded["case"], "review", today=DUE)
     store.account = accounts.sign_in(store, "admin", "correct horse battery staple")
-    assert retention.erase_case(store, seeded["case"], "review").counts["case_"] == 1
+    assert retention.erase_case(store, seeded["case"], "review", today=DUE).counts["case_"] == 1
 
 
 def test_pending_sync_changes_of_erased_rows_are_dropped_and_erasures_queued(store, seeded,
@@ -305,7 +308,7 @@ def test_pending_sync_changes_of_erased_rows_are_dropped_and_erasures_queued(sto
     finally:
         con.close()
     assert pending > 0  # captured when written, not pushed yet
-    result = retention.erase_case(store, seeded["case"], "review")
+    result = retention.erase_case(store, seeded["case"], "review", today=DUE)
     con = connect(db_path, read_only=True)
     try:
         rows = con.execute("SELECT tbl, row_id, kind, fields FROM sync_outbox").fetchall()

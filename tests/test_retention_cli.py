@@ -53,8 +53,12 @@ def test_keep_then_erase_with_yes(db, capsys):
     assert cli.main(["--db", str(db), "retention", "keep", "car-2020-0001", "--until",
                      "01/01/2040", "--reason", "court case"]) == 0  # fmt: skip
     assert "kept until 01/01/2040" in capsys.readouterr().out
+    # kept: no longer due, so erasing it now is a data subject's request, said as such
     assert cli.main(["--db", str(db), "retention", "erase", "CAR-2020-0001", "--reason",
-                     "retention review", "--yes"]) == 0  # fmt: skip
+                     "retention review", "--yes"]) == 1  # fmt: skip
+    assert "is not due for retention review" in capsys.readouterr().err
+    assert cli.main(["--db", str(db), "retention", "erase", "CAR-2020-0001", "--reason",
+                     "subject's erasure request", "--yes", "--before-due"]) == 0  # fmt: skip
     assert capsys.readouterr().out.startswith("Erased CAR-2020-0001: ")
     store = open_store(db)
     try:

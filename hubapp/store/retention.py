@@ -647,9 +647,14 @@ def _compact(store) -> bool:
     return not busy
 
 
-def erase_case(store, case_id: uuid.UUID, reason: str, progress: Progress | None = None) -> Erased:
+def erase_case(store, case_id: uuid.UUID, reason: str, progress: Progress | None = None, *,
+               before_due: bool = False, today: date | None = None) -> Erased:  # fmt: skip
     """Erase the case and everything that belongs to it; the people and places it named are
-    erased too when no other record refers to them."""
+    erased too when no other record refers to them (see :func:`check_erasable`)."""
+    with store.read() as s:
+        ref = s.scalar(select(Case.reference).where(Case.id == case_id))
+    if ref is not None:
+        check_erasable(store, Record(CASE, case_id, ref), before_due=before_due, today=today)
 
     def reference_of(s):
         ref = s.scalar(select(Case.reference).where(Case.id == case_id))
@@ -665,10 +670,14 @@ def erase_case(store, case_id: uuid.UUID, reason: str, progress: Progress | None
 
 
 def erase_person(store, person_id: uuid.UUID, reason: str,
-                 progress: Progress | None = None) -> Erased:  # fmt: skip
+                 progress: Progress | None = None, *, before_due: bool = False,
+                 today: date | None = None) -> Erased:  # fmt: skip
     """Erase a person's record, their links to cases, and the risk assessments and tools and
     powers about them; contacts they reported keep the contact but lose the reporter. Refused
-    while they are linked to an open case (close it, or take them off it, first)."""
+    while they are linked to an open case (close it, or take them off it, first), and as
+    :func:`check_erasable` says."""
+    check_erasable(store, Record(PERSON, person_id, person_reference(person_id)),
+                   before_due=before_due, today=today)  # fmt: skip
 
     def reference_of(s):
         if s.scalar(select(Person.id).where(Person.id == person_id)) is None:
@@ -676,17 +685,7 @@ def erase_person(store, person_id: uuid.UUID, reason: str,
         return person_reference(person_id)
 
     def build(s):
-        links = _case_links()
-        open_refs = list(s.scalars(
-            select(Case.reference).join(links, links.c.cid == Case.id)
-            .where(links.c.pid == person_id, Case.status != CaseStatus.CLOSED.value,
-                   Case.voided.is_(False)).distinct()
-        ))  # fmt: skip
-        if open_refs:
-            raise RetentionError(
-                f"{person_reference(person_id)} is linked to the open case "
-                f"{', '.join(sorted(open_refs))}; close it or take them off it before erasing."
-            )
+        _refuse_open_cases(store, person_id, s)
         interventions = _ids(s, select(Intervention.id).where(Intervention.person_id == person_id))
         breaches = _ids(s, select(InterventionBreach.id).where(
             InterventionBreach.intervention_id.in_(interventions)))  # fmt: skip
@@ -708,10 +707,83 @@ def erase_person(store, person_id: uuid.UUID, reason: str,
     return _erase(store, reason, reference_of, build, progress)
 
 
-def erase(store, record: Record, reason: str, progress: Progress | None = None) -> Erased:
+def erase(store, record: Record, reason: str, progress: Progress | None = None, *,
+          before_due: bool = False, today: date | None = None) -> Erased:  # fmt: skip
+    """Erase a case or a person found by :func:`find` (see :func:`check_erasable`)."""
     if record.entity == CASE:
-        return erase_case(store, record.record_id, reason, progress)
-    return erase_person(store, record.record_id, reason, progress)
+        return erase_case(store, record.record_id, reason, progress, before_due=before_due,
+                          today=today)  # fmt: skip
+    return erase_person(store, record.record_id, reason, progress, before_due=before_due,
+                        today=today)  # fmt: skip
+
+
+def _refuse_open_cases(store, person_id: uuid.UUID, s=None) -> None:
+    """Refuse to erase a person while they are linked to an open case."""
+    if s is None:
+        with store.read() as s:
+            return _refuse_open_cases(store, person_id, s)
+    links = _case_links()
+    open_refs = list(s.scalars(
+        select(Case.reference).join(links, links.c.cid == Case.id)
+        .where(links.c.pid == person_id, Case.status != CaseStatus.CLOSED.value,
+               Case.voided.is_(False)).distinct()
+    ))  # fmt: skip
+    if open_refs:
+        raise RetentionError(
+            f"{person_reference(person_id)} is linked to the open case "
+            f"{', '.join(sorted(open_refs))}; close it or take them off it before erasing."
+        )
+
+
+def check_erasable(store, record: Record, *, before_due: bool = False,
+                   today: date | None = None) -> None:  # fmt: skip
+    """Refuse, in one sentence, an erasure this station may not decide.
+
+    * Only the hub a case belongs to erases it: a case another hub shared with this one is
+      that hub's to erase (this station can ask it), and a person named in such a case is
+      erased only by the hubs whose cases name them. An erasure here travels to central and
+      to every station, so this is the owner's decision, never the receiver's.
+    * A record is erased when its retention review is due, or earlier, on a data subject's
+      request, by an administrator who says so (``before_due``), which the audit log keeps.
+    """
+    from hubapp.domain.clock import local_today
+    from hubapp.store import access, refdata, setup
+
+    today = today or local_today()
+    station = setup.current(store)
+    with store.read() as s:
+        if station is not None:
+            if record.entity == CASE:
+                hubs = set(s.scalars(select(Case.hub_id).where(Case.id == record.record_id)))
+            else:
+                links = _case_links()
+                hubs = set(s.scalars(select(Case.hub_id).join(links, links.c.cid == Case.id)
+                                     .where(links.c.pid == record.record_id).distinct()))  # fmt: skip
+            others = sorted(h for h in hubs if h != station.hub_id)
+            if others:
+                names = {refdata.ref_id("hub", h["code"]): h["name"]
+                         for h in refdata.read("hubs.toml")["hub"]}  # fmt: skip
+                owner = names.get(others[0], "another")
+                what = "is a case of" if record.entity == CASE else "is named in a case of"
+                raise RetentionError(
+                    f"{record.reference} {what} the {owner} hub, shared with this one: only "
+                    f"{owner} can erase it. Ask that hub's coordinator."
+                )
+    if record.entity == PERSON:
+        _refuse_open_cases(store, record.record_id)
+    if before_due:
+        if not access.is_admin(store):
+            raise RetentionError(
+                "Only an administrator can erase a record before its retention review is due "
+                "(on a data subject's request)."
+            )
+        return
+    if not any(i.record_id == record.record_id for i in due(store, today)):
+        raise RetentionError(
+            f"{record.reference} is not due for retention review on {format_date(today)}. To "
+            "erase it earlier on a data subject's request, an administrator erases it with "
+            "the request as the reason and --before-due."
+        )
 
 
 #: the tables an erasure deletes from, in order (children before parents)

@@ -52,6 +52,14 @@ REASONS = {
     "not_shared": "The case is no longer shared with this hub.",
     "other_hub": "The record belongs to another hub.",
     "unknown": "The central database never received this record (its first version was refused).",
+    "not_owner": "Only the case's own hub can erase it; ask that hub.",
+    "table": "Records of this kind are not shared through the central database.",
+    "field": "The change names a field the central database does not take.",
+    "value": "A value of the change is not of its field's type or is too long.",
+    "reference": "The change points at a record this hub cannot see.",
+    "fixed": "The change alters a field that cannot change once a record exists (its hub, "
+    "case or reference).",
+    "invalid": "The change is malformed.",
 }
 
 
