@@ -81,13 +81,14 @@ def _expected(exc: BaseException) -> bool:
 
 
 def _status(store):
-    """The engine's status plus the refused changes waiting to be seen."""
+    """The engine's status plus the refused and set-aside changes waiting to be seen."""
     import dataclasses
 
-    from hubapp.sync import engine, refusals
+    from hubapp.sync import engine, inbound, refusals
 
     status = engine.status(store)
-    return SyncState(**dataclasses.asdict(status), refused=refusals.open_count(store))
+    return SyncState(**dataclasses.asdict(status), refused=refusals.open_count(store),
+                     set_aside=inbound.open_count(store))  # fmt: skip
 
 
 def read_status(_ctx, store):
@@ -98,7 +99,7 @@ class SyncState:
     """``hubapp.sync.engine.SyncStatus`` and the number of refused changes (plain values)."""
 
     def __init__(self, last_sync, last_result, pending, conflicts, clock_skew_s, refused=0,
-                 **more):  # fmt: skip
+                 set_aside=0, **more):  # fmt: skip
         self.__dict__.update(more)  # whatever else the engine's status says, as it says it
         self.last_sync = last_sync
         self.last_result = last_result
@@ -106,6 +107,8 @@ class SyncState:
         self.conflicts = conflicts
         self.clock_skew_s = clock_skew_s
         self.refused = refused
+        #: changes from the central database that broke a rule (Tools > Central database)
+        self.set_aside = set_aside
 
     @property
     def attention(self) -> int:
@@ -169,6 +172,12 @@ def describe(status, *, offline: bool = False, syncing: bool = False,
             parts.append(
                 tr("1 change refused") if refused == 1
                 else tr("{n} changes refused").format(n=refused)
+            )  # fmt: skip
+        set_aside = getattr(status, "set_aside", 0)
+        if set_aside:
+            parts.append(
+                tr("1 change from central set aside") if set_aside == 1
+                else tr("{n} changes from central set aside").format(n=set_aside)
             )  # fmt: skip
     text = " · ".join(parts)
     return text[:1].upper() + text[1:]

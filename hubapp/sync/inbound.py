@@ -155,13 +155,13 @@ class Column:
             bad = f"typeof({c}) <> 'integer' OR {c} NOT IN (0, 1)"
         elif self.kind == "date":
             bad = (f"typeof({c}) <> 'text' OR NOT {c} GLOB "
-                   f"'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' OR date({c}) IS NOT {c}")  # fmt: skip
-        else:  # datetime
+                   f"'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' OR date({c}, '+0 days') IS NOT {c}")  # fmt: skip
+        else:  # datetime ('+0 days' makes SQLite carry 30 February over into March)
             d = "[0-9][0-9]"
             bad = (f"typeof({c}) <> 'text' OR NOT ({c} GLOB '{d}{d}-{d}-{d} {d}:{d}:{d}' OR "
                    f"{c} GLOB '{d}{d}-{d}-{d} {d}:{d}:{d}.[0-9]*') OR length({c}) > 26 OR "
-                   f"substr({c}, 20) GLOB '*[^0-9.]*' OR datetime({c}) IS NULL OR "
-                   f"datetime({c}) IS NOT substr({c}, 1, 19)")  # fmt: skip
+                   f"substr({c}, 20) GLOB '*[^0-9.]*' OR "
+                   f"datetime({c}, '+0 days') IS NOT substr({c}, 1, 19)")  # fmt: skip
         if self.nullable:
             return f"({c} IS NOT NULL AND ({bad}))"
         return f"({c} IS NULL OR {bad})"

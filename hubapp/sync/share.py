@@ -22,10 +22,10 @@ import uuid
 
 from hubapp.sync.central import CentralError, _first_line, connect, find_hub
 
-
 #: what the central database's refusals say, by the hint it gives (with the hub's name)
 REFUSALS = {
-    "not_synced": "That case is not in the central database yet; sync first.",
+    "not_synced": "That case is not one this hub can see in the central database; if it is "
+    "new, sync first.",
     "not_owner": "Only the case's own hub can share it or stop sharing it.",
     "own_hub": "The case already belongs to {hub}.",
     "not_shared": "The case is not shared with {hub}.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QTableView,
     QVBoxLayout,
 )
 
+from hubapp.models.sync_quarantine import SetAsideRole, SetAsideTableModel
 from hubapp.models.tasks import Task
 
 
@@ -69,6 +72,19 @@ def save_job(_ctx, store, url: str, timeout: float):
     return check, saved, credentials.saved_address(store) if saved else None
 
 
+def load_set_aside(_ctx, store):
+    from hubapp.sync import inbound
+
+    return inbound.open_entries(store)
+
+
+def dismiss_set_aside(_ctx, store, entry_id: int) -> int:
+    from hubapp.sync import inbound
+
+    inbound.dismiss(store, entry_id)
+    return entry_id
+
+
 def forget_job(_ctx, store) -> int:
     from hubapp.sync import credentials, engine
 
@@ -85,6 +101,8 @@ class CentralDialog(QDialog):
     disconnected = Signal()
     #: a test or save finished: its sentence (for tests and the log)
     answered = Signal(str)
+    #: the changes set aside were (re)loaded; their number
+    setAsideLoaded = Signal(int)
 
     def __init__(self, store, parent=None, *, timeout: float = 10.0) -> None:
         super().__init__(parent)
@@ -137,12 +155,67 @@ class CentralDialog(QDialog):
         buttons.addWidget(self.disconnect_button)
         buttons.addWidget(close)
         layout.addLayout(buttons)
+        # what the central database sent that broke a rule (hubapp.sync.inbound)
+        self.set_aside_intro = _plain(tr(
+            "Changes from the central database that this station did not apply, because "
+            "they broke a rule (a table or field a station never receives, a value of the "
+            "wrong type, or a record this station cannot have). The other changes were "
+            "applied. Tell your administrator; dismiss a line once it is dealt with."),
+            self, "setAsideIntro")  # fmt: skip
+        self.set_aside_model = SetAsideTableModel(self)
+        self.set_aside_table = QTableView(self, objectName="setAsideTable")
+        self.set_aside_table.setModel(self.set_aside_model)
+        self.set_aside_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.set_aside_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.set_aside_table.verticalHeader().hide()
+        self.set_aside_table.horizontalHeader().setStretchLastSection(True)
+        self.dismiss_button = QPushButton(tr("D&ismiss"), self, objectName="setAsideDismiss")
+        self.dismiss_button.setAutoDefault(False)
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        layout.addWidget(self.set_aside_intro)
+        layout.addWidget(self.set_aside_table, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.dismiss_button)
+        layout.addLayout(row)
+        self._show_set_aside(False)
         self.resize(620, 280)
         self._enable(False)
         task = Task(read_setup, self.store)
         task.succeeded.connect(self._read)
         task.failed.connect(self.current.setText)
         task.start()
+        self.load_set_aside()
+
+    # -- changes set aside -----------------------------------------------------------------
+    def load_set_aside(self) -> Task:
+        task = Task(load_set_aside, self.store)
+        task.succeeded.connect(self._set_aside_loaded)
+        task.failed.connect(self._say)
+        return task.start()
+
+    def _show_set_aside(self, shown: bool) -> None:
+        for w in (self.set_aside_intro, self.set_aside_table, self.dismiss_button):
+            w.setVisible(shown)
+        if shown:
+            self.resize(max(self.width(), 760), max(self.height(), 480))
+
+    def _set_aside_loaded(self, rows) -> None:
+        self.set_aside_model.set_rows(rows)
+        self._show_set_aside(bool(rows))
+        if rows:
+            self.set_aside_table.selectRow(0)
+        self.setAsideLoaded.emit(len(rows))
+
+    def dismiss_selected(self) -> Task | None:
+        rows = self.set_aside_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        entry = rows[0].data(SetAsideRole)
+        task = Task(dismiss_set_aside, self.store, entry.id)
+        task.succeeded.connect(lambda _id: self.load_set_aside())
+        task.failed.connect(self._say)
+        return task.start()
 
     # -- state ---------------------------------------------------------------------------
     def _read(self, result) -> None:

@@ -143,7 +143,10 @@ _LOCKED = "ARRAY[" + ", ".join(f"'{f}'" for f in LOCKED_FIELDS) + "]"
 
 
 def upgrade() -> None:
-    settings = " ".join(f"SET {k} = ''{v}''" for k, v in ROLE_SETTINGS.items())
+    # one ALTER ROLE per setting (a statement takes one SET)
+    settings = "\n    ".join(
+        f"EXECUTE format('ALTER ROLE %I SET {k} = ''{v}''', r);" for k, v in ROLE_SETTINGS.items()
+    )
     op.execute(f"""
 -- the serialisation of the change log: a row no station can read, lock or write ----------
 CREATE TABLE change_serial (id integer PRIMARY KEY CHECK (id = 1));
@@ -284,6 +287,16 @@ CREATE VIEW station_conflict WITH (security_barrier) AS
       OR k.case_id IN (SELECT s.case_id FROM case_share s WHERE s.hub_id = me.hub);
 GRANT SELECT ON station_record, station_change, station_conflict TO {STATION_GROUP};
 
+-- why a station may not change a row of hub ``h`` and case ``c``: 'not_shared' when the case
+-- was shared with it once (its share ended), 'other_hub' otherwise
+CREATE FUNCTION hubapp_why_not(me uuid, c uuid) RETURNS text LANGUAGE sql STABLE
+  SET search_path = pg_catalog, public, pg_temp
+  AS $$
+    SELECT CASE WHEN c IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM change x WHERE x.case_id = c AND x.audience_hub = me)
+                THEN 'not_shared' ELSE 'other_hub' END
+  $$;
+
 -- the call-stack check: these functions run only inside their procedure, which commits
 CREATE FUNCTION hubapp_called_by(ctx text, proc text) RETURNS void LANGUAGE plpgsql
   SET search_path = pg_catalog, public, pg_temp AS $$
@@ -397,7 +410,7 @@ BEGIN
     SELECT * INTO k FROM conflict WHERE id = rid FOR UPDATE;
     IF NOT FOUND OR k.resolved_at IS NOT NULL THEN RETURN 'applied:0'; END IF;
     IF NOT hubapp_may_write(me, k.hub_id, k.case_id) THEN
-      RETURN CASE WHEN k.case_id IS NULL THEN 'other_hub' ELSE 'not_shared' END;
+      RETURN hubapp_why_not(me, k.case_id);
     END IF;
     UPDATE conflict SET resolved_at = now(), resolved_by = st WHERE id = rid;
     INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields, station_id, op_id)
@@ -416,8 +429,8 @@ BEGIN
     IF NOT have THEN RETURN 'applied:0'; END IF;  -- erased already
     IF rec.tbl <> tbl_ THEN RETURN 'invalid'; END IF;
     IF rec.hub_id IS DISTINCT FROM me THEN
-      RETURN CASE WHEN rec.case_id IS NOT NULL AND hubapp_may_write(me, rec.hub_id, rec.case_id)
-                  THEN 'not_owner' ELSE 'other_hub' END;
+      RETURN CASE WHEN hubapp_may_write(me, rec.hub_id, rec.case_id) THEN 'not_owner'
+                  ELSE hubapp_why_not(me, rec.case_id) END;
     END IF;
     PERFORM hubapp_erase_record(rid, st);
     RETURN 'applied:0';
@@ -466,7 +479,7 @@ BEGIN
       IF NOT FOUND THEN RETURN 'not_shared'; END IF;
       hub := p.hub_id; cas := p.case_id;
       IF NOT hubapp_may_write(me, hub, cas) THEN
-        RETURN CASE WHEN cas IS NULL THEN 'other_hub' ELSE 'not_shared' END;
+        RETURN hubapp_why_not(me, cas);
       END IF;
     ELSE
       hub := coalesce((f ->> 'hub_id')::uuid, me);
@@ -487,7 +500,7 @@ BEGIN
   IF rec.tbl <> tbl_ THEN RETURN 'invalid'; END IF;
   IF tbl_ = 'station' AND rid <> st THEN RETURN 'other_hub'; END IF;
   IF NOT hubapp_may_write(me, rec.hub_id, rec.case_id) THEN
-    RETURN CASE WHEN rec.case_id IS NULL THEN 'other_hub' ELSE 'not_shared' END;
+    RETURN hubapp_why_not(me, rec.case_id);
   END IF;
   FOR fld, pair IN SELECT key, value FROM jsonb_each(pairs) LOOP
     IF fld IN ('updated_at', 'station_id') THEN CONTINUE; END IF;
@@ -619,7 +632,7 @@ BEGIN
   PERFORM 1 FROM change_serial WHERE id = 1 FOR UPDATE;
   SELECT hub_id INTO owner FROM record WHERE id = case_ AND tbl = 'case_';
   IF NOT FOUND OR NOT hubapp_sees(me, case_) THEN
-    RAISE EXCEPTION 'That case is not in the central database yet; sync first.'
+    RAISE EXCEPTION 'That case is not one this hub can see in the central database; if it is new, sync first.'
       USING HINT = 'not_synced';
   END IF;
   IF owner <> me THEN
@@ -703,7 +716,7 @@ BEGIN
   END IF;
   FOR r IN SELECT role_name FROM hub_station LOOP
     EXECUTE format('ALTER ROLE %I CONNECTION LIMIT {CONNECTION_LIMIT}', r);
-    EXECUTE format('ALTER ROLE %I {settings}', r);
+    {settings}
   END LOOP;
 END $$;
 
