@@ -244,7 +244,7 @@ def _forged(world) -> list[tuple[dict, str]]:
         ),
         (
             _op("note", uuid.uuid4(), "insert", case_id=world.private.hex, body="x", author="x"),
-            "reference",
+            "other_hub",
         ),
         (
             _op(
@@ -258,7 +258,7 @@ def _forged(world) -> list[tuple[dict, str]]:
             "reference",
         ),  # fmt: skip
         (_op("case_", world.bar_case, hub_id=[BAR.hex, CAR.hex]), "fixed"),
-        (_op("note", world.bar_note, case_id=[world.bar_case.hex, world.private.hex]), "reference"),
+        (_op("note", world.bar_note, case_id=[world.bar_case.hex, world.private.hex]), "fixed"),
         (_op("case_", world.bar_case, reference=["x", "CAR-2026-0001"]), "fixed"),
         (_op("case_", world.bar_case, summary=["x", 12345]), "value"),
         (_op("case_", world.bar_case, received_at=["x", "2026-13-45 10:00:00"]), "value"),
@@ -460,7 +460,7 @@ def test_ending_a_share_revokes_reads_and_writes(world):
         _op("case_", world.shared, summary=["x", "Copeland's edit"]),
         _op("note", uuid.uuid4(), "insert", case_id=world.shared.hex, body="late"),
     )
-    assert _reasons(result) == ["not_shared", "reference"]
+    assert _reasons(result) == ["not_shared", "not_shared"]
     with pytest.raises(CentralError, match="not one this hub can see"):
         share_case(world.cop.url, world.shared, "Barrow")
     world.cop.sync()

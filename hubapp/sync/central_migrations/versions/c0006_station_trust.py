@@ -211,31 +211,39 @@ DROP FUNCTION hubapp_shared_cases(uuid);
 DROP FUNCTION hubapp_ref_ids(uuid);
 
 -- what the caller may see, worked out from its login ---------------------------------------
+-- (the helpers below run only inside the SECURITY DEFINER functions, which pin search_path;
+-- no station may call them, and they carry no SET clause of their own, which would cost
+-- every call; the ones called for every operation are PL/pgSQL, whose plans are kept for the
+-- session, where an SQL function's body is planned again at each call)
 CREATE FUNCTION hubapp_shared_with(me uuid) RETURNS SETOF uuid LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp
   AS $$ SELECT case_id FROM case_share WHERE hub_id = me $$;
 -- the rows (people, places, meetings) that rows the hub sees point at in another hub
 CREATE FUNCTION hubapp_seen_refs(me uuid) RETURNS SETOF uuid LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp
   AS $$
     SELECT DISTINCT unnest(r.refs) FROM record r
      WHERE r.case_id IN (SELECT hubapp_shared_with(me)) OR (r.hub_id = me AND r.foreign_refs)
   $$;
 -- whether hub ``me`` may see the record ``rid``
-CREATE FUNCTION hubapp_sees(me uuid, rid uuid) RETURNS boolean LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp
-  AS $$
-    SELECT EXISTS (SELECT 1 FROM record r WHERE r.id = rid AND (r.hub_id = me
-                   OR r.case_id IN (SELECT hubapp_shared_with(me))))
-        OR (EXISTS (SELECT 1 FROM record r WHERE r.id = rid)
-            AND EXISTS (SELECT 1 FROM record x WHERE x.refs @> ARRAY[rid]
-                        AND (x.case_id IN (SELECT hubapp_shared_with(me))
-                             OR (x.hub_id = me AND x.foreign_refs))))
-  $$;
+CREATE FUNCTION hubapp_sees(me uuid, rid uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM record r WHERE r.id = rid AND (r.hub_id = me OR EXISTS (
+               SELECT 1 FROM case_share s WHERE s.case_id = r.case_id AND s.hub_id = me))) THEN
+    RETURN true;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM record r WHERE r.id = rid) THEN
+    RETURN false;
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM record x WHERE x.refs @> ARRAY[rid]
+                  AND ((x.hub_id = me AND x.foreign_refs) OR EXISTS (
+                    SELECT 1 FROM case_share s WHERE s.case_id = x.case_id AND s.hub_id = me)));
+END $$;
 -- whether hub ``me`` may change a row of hub ``h`` and case ``c``
-CREATE FUNCTION hubapp_may_write(me uuid, h uuid, c uuid) RETURNS boolean LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp
-  AS $$ SELECT h = me OR (c IS NOT NULL AND c IN (SELECT hubapp_shared_with(me))) $$;
+CREATE FUNCTION hubapp_may_write(me uuid, h uuid, c uuid) RETURNS boolean LANGUAGE plpgsql
+  STABLE AS $$
+BEGIN
+  RETURN h = me OR (c IS NOT NULL
+                    AND EXISTS (SELECT 1 FROM case_share s WHERE s.case_id = c AND s.hub_id = me));
+END $$;
 
 -- (functions in a view run as the caller and need its EXECUTE right: apart from
 -- hubapp_my_hub(), which takes no argument, the views spell out what they do)
@@ -290,7 +298,6 @@ GRANT SELECT ON station_record, station_change, station_conflict TO {STATION_GRO
 -- why a station may not change a row of hub ``h`` and case ``c``: 'not_shared' when the case
 -- was shared with it once (its share ended), 'other_hub' otherwise
 CREATE FUNCTION hubapp_why_not(me uuid, c uuid) RETURNS text LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp
   AS $$
     SELECT CASE WHEN c IS NOT NULL AND EXISTS (
                   SELECT 1 FROM change x WHERE x.case_id = c AND x.audience_hub = me)
@@ -298,8 +305,7 @@ CREATE FUNCTION hubapp_why_not(me uuid, c uuid) RETURNS text LANGUAGE sql STABLE
   $$;
 
 -- the call-stack check: these functions run only inside their procedure, which commits
-CREATE FUNCTION hubapp_called_by(ctx text, proc text) RETURNS void LANGUAGE plpgsql
-  SET search_path = pg_catalog, public, pg_temp AS $$
+CREATE FUNCTION hubapp_called_by(ctx text, proc text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE lines text[] := string_to_array(ctx, E'\\n');
 BEGIN
   IF array_length(lines, 1) <> 2 OR lines[2] NOT LIKE ('PL/pgSQL function ' || proc || '(%') THEN
@@ -307,46 +313,39 @@ BEGIN
   END IF;
 END $$;
 
--- one value of a field, as the station stores it: NULL when it is well-formed, else why
-CREATE FUNCTION hubapp_bad_value(c sync_column, v jsonb) RETURNS text LANGUAGE plpgsql
-  IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE t text := jsonb_typeof(v); s text;
-BEGIN
-  IF v IS NULL OR t = 'null' THEN
-    RETURN CASE WHEN c.nullable THEN NULL ELSE c.col || ' may not be empty' END;
-  END IF;
-  IF c.kind IN ('hub', 'ref', 'id') THEN
-    IF t <> 'string' OR (v #>> '{{}}') !~ '^[0-9a-f]{{32}}$' THEN RETURN c.col || ' is not an id'; END IF;
-  ELSIF c.kind IN ('text', 'json') THEN
-    IF t <> 'string' THEN RETURN c.col || ' is not text'; END IF;
-    s := v #>> '{{}}';
-    IF length(s) > c.max_len THEN RETURN c.col || ' is too long'; END IF;
-    IF c.kind = 'json' THEN
-      BEGIN PERFORM s::jsonb; EXCEPTION WHEN OTHERS THEN RETURN c.col || ' is not JSON'; END;
-    END IF;
-  ELSIF c.kind = 'int' THEN
-    IF t <> 'number' OR (v #>> '{{}}') !~ '^-?[0-9]{{1,15}}$' THEN RETURN c.col || ' is not a whole number'; END IF;
-  ELSIF c.kind = 'bool' THEN
-    IF NOT (t = 'boolean' OR (t = 'number' AND (v #>> '{{}}') IN ('0', '1'))) THEN
-      RETURN c.col || ' is not yes or no';
-    END IF;
-  ELSIF c.kind = 'date' THEN
-    s := v #>> '{{}}';
-    IF t <> 'string' OR s !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN RETURN c.col || ' is not a date'; END IF;
-    BEGIN PERFORM s::date; EXCEPTION WHEN OTHERS THEN RETURN c.col || ' is not a date'; END;
-  ELSIF c.kind = 'datetime' THEN
-    s := v #>> '{{}}';
-    IF t <> 'string' OR s !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]{{1,6}})?$' THEN
-      RETURN c.col || ' is not a time';
-    END IF;
-    BEGIN PERFORM s::timestamp; EXCEPTION WHEN OTHERS THEN RETURN c.col || ' is not a time'; END;
-  END IF;
-  RETURN NULL;
-END $$;
+-- whether a value, as the station stores it, breaks its column's rules (one expression, no
+-- exceptions, so that checking a push costs little: a date or time is a real day of the
+-- calendar, from the year 1000)
+CREATE FUNCTION hubapp_is_day(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN s ~ '^[1-9][0-9]{{3}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'
+              THEN substr(s, 9, 2)::integer <= extract(day FROM
+                     (substr(s, 1, 8) || '01')::date + interval '1 month' - interval '1 day')
+              ELSE false END
+$$;
+CREATE FUNCTION hubapp_value_bad(kind text, longest integer, nullable boolean, v jsonb)
+  RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN NOT nullable
+    WHEN kind IN ('hub', 'ref', 'id') THEN
+      jsonb_typeof(v) <> 'string' OR (v #>> '{{}}') !~ '^[0-9a-f]{{32}}$'
+    WHEN kind IN ('text', 'json') THEN
+      jsonb_typeof(v) <> 'string' OR length(v #>> '{{}}') > longest
+    WHEN kind = 'int' THEN
+      jsonb_typeof(v) <> 'number' OR (v #>> '{{}}') !~ '^-?[0-9]{{1,15}}$'
+    WHEN kind = 'bool' THEN
+      NOT (jsonb_typeof(v) = 'boolean' OR (jsonb_typeof(v) = 'number' AND (v #>> '{{}}') IN ('0', '1')))
+    WHEN kind = 'date' THEN
+      jsonb_typeof(v) <> 'string' OR (v #>> '{{}}') !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+      OR NOT hubapp_is_day(v #>> '{{}}')
+    WHEN kind = 'datetime' THEN
+      jsonb_typeof(v) <> 'string'
+      OR (v #>> '{{}}') !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,6}})?$'
+      OR NOT hubapp_is_day(v #>> '{{}}')
+    ELSE true END
+$$;
 
 -- the references of a record's fields (rows of other tables it points at; not its case)
-CREATE FUNCTION hubapp_refs_of(t text, f jsonb) RETURNS uuid[] LANGUAGE sql STABLE
-  SET search_path = pg_catalog, public, pg_temp AS $$
+CREATE FUNCTION hubapp_refs_of(t text, f jsonb) RETURNS uuid[] LANGUAGE sql STABLE AS $$
   SELECT coalesce(array_agg(DISTINCT (f ->> c.col)::uuid), '{{}}')
     FROM sync_column c WHERE c.tbl = t AND c.kind = 'ref' AND c.col <> 'case_id'
      AND f ->> c.col IS NOT NULL
@@ -354,8 +353,7 @@ $$;
 
 -- erase one record: its change-log entries and conflicts go with it, every hub that had it
 -- is told to forget it; a case takes its rows with it (children first) and its shares end
-CREATE FUNCTION hubapp_erase_record(rid uuid, st uuid) RETURNS integer LANGUAGE plpgsql
-  SET search_path = pg_catalog, public, pg_temp AS $$
+CREATE FUNCTION hubapp_erase_record(rid uuid, st uuid) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE r record; child uuid; n integer := 0;
 BEGIN
   SELECT id, tbl, hub_id, case_id INTO r FROM record WHERE id = rid FOR UPDATE;
@@ -384,27 +382,19 @@ BEGIN
   RETURN n + 1;
 END $$;
 
--- one pushed operation: 'done' (pushed before), 'applied:<conflicts>', or a refusal code
-CREATE FUNCTION hubapp_push_one(o jsonb, me uuid, st uuid) RETURNS text LANGUAGE plpgsql
-  SET search_path = pg_catalog, public, pg_temp AS $$
+-- one pushed operation, already checked by hubapp_push_batch (``v``: its verdict, see
+-- there): 'applied:<conflicts>', or a refusal code
+CREATE FUNCTION hubapp_push_one(o jsonb, v jsonb, me uuid, st uuid) RETURNS text
+  LANGUAGE plpgsql AS $$
 DECLARE
-  opid uuid; rid uuid; tbl_ text; kind_ text; f jsonb;
-  t sync_table; col sync_column; rec record; have boolean; why text;
-  hub uuid; cas uuid; parent uuid; p record; pcol text;
-  pairs jsonb := '{{}}'; applied jsonb := '{{}}'; fld text; pair jsonb;
-  base jsonb; new_ jsonb; cur jsonb; new_refs uuid[]; ref uuid; found_ int := 0;
+  opid uuid := (o ->> 'op')::uuid; rid uuid := (o ->> 'row')::uuid;
+  tbl_ text := o ->> 'tbl'; kind_ text := o ->> 'kind'; f jsonb := o -> 'fields';
+  t sync_table; rec record; have boolean; p record;
+  hub uuid; cas uuid; parent uuid; pcol text;
+  pairs jsonb; applied jsonb := '{{}}'; fld text; pair jsonb;
+  base jsonb; new_ jsonb; cur jsonb; new_refs uuid[]; found_ int := 0;
   st_hex text := replace(st::text, '-', ''); cid uuid; k record; now_text text;
 BEGIN
-  IF jsonb_typeof(o) IS DISTINCT FROM 'object' THEN RETURN 'invalid'; END IF;
-  IF NOT coalesce((o ->> 'op') ~ '^[0-9a-f]{{32}}$' AND (o ->> 'row') ~ '^[0-9a-f]{{32}}$', false)
-  THEN
-    RETURN 'invalid';
-  END IF;
-  opid := (o ->> 'op')::uuid; rid := (o ->> 'row')::uuid;
-  tbl_ := o ->> 'tbl'; kind_ := o ->> 'kind'; f := o -> 'fields';
-  IF EXISTS (SELECT 1 FROM push_ledger l WHERE l.station_id = st AND l.op_id = opid) THEN
-    RETURN 'done';
-  END IF;
   -- a person choosing a conflict's value
   IF tbl_ = 'sync_conflict' AND kind_ = 'resolve' THEN
     SELECT * INTO k FROM conflict WHERE id = rid FOR UPDATE;
@@ -436,30 +426,17 @@ BEGIN
     RETURN 'applied:0';
   END IF;
 
-  IF jsonb_typeof(f) IS DISTINCT FROM 'object' OR octet_length(f::text) > {RECORD_BYTES_MAX} THEN
+  -- the batch's check of every field (known, well-formed) and reference (visible)
+  IF jsonb_typeof(f) IS DISTINCT FROM 'object' OR octet_length(f::text) > {RECORD_BYTES_MAX}
+     OR (v ->> 1)::boolean THEN
     RETURN 'invalid';
   END IF;
-  -- every field known, every value well-formed
-  FOR fld, pair IN SELECT key, value FROM jsonb_each(f) LOOP
-    SELECT * INTO col FROM sync_column c WHERE c.tbl = tbl_ AND c.col = fld;
-    IF NOT FOUND THEN RETURN 'field'; END IF;
-    IF kind_ = 'update' THEN
-      IF jsonb_typeof(pair) IS DISTINCT FROM 'array' OR jsonb_array_length(pair) <> 2 THEN
-        RETURN 'invalid';
-      END IF;
-      new_ := pair -> 1;
-    ELSE
-      new_ := pair;
-    END IF;
-    why := hubapp_bad_value(col, new_);
-    IF why IS NOT NULL THEN RETURN 'value'; END IF;
-    IF col.kind = 'ref' AND jsonb_typeof(new_) = 'string' THEN
-      ref := (new_ #>> '{{}}')::uuid;
-      IF NOT hubapp_sees(me, ref) THEN RETURN 'reference'; END IF;
-    END IF;
-    pairs := pairs || jsonb_build_object(fld, CASE WHEN kind_ = 'update' THEN pair
-                                                   ELSE jsonb_build_array(NULL, pair) END);
-  END LOOP;
+  IF (v ->> 0)::boolean THEN RETURN 'field'; END IF;
+  IF (v ->> 2)::boolean THEN RETURN 'value'; END IF;
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(v -> 3) r
+              WHERE NOT hubapp_sees(me, r::uuid)) THEN
+    RETURN 'reference';
+  END IF;
 
   IF NOT have THEN
     -- a new record: whose it is, the server works out
@@ -475,21 +452,21 @@ BEGIN
         IF f ->> pcol IS NOT NULL THEN parent := (f ->> pcol)::uuid; EXIT; END IF;
       END LOOP;
       IF parent IS NULL THEN RETURN 'invalid'; END IF;
-      SELECT hub_id, case_id INTO p FROM record WHERE id = parent;
-      IF NOT FOUND THEN RETURN 'not_shared'; END IF;
+      SELECT r.hub_id, r.case_id, hubapp_may_write(me, r.hub_id, r.case_id) AS ok
+        INTO p FROM record r WHERE r.id = parent;
+      IF NOT FOUND THEN RETURN 'reference'; END IF;
       hub := p.hub_id; cas := p.case_id;
-      IF NOT hubapp_may_write(me, hub, cas) THEN
-        RETURN hubapp_why_not(me, cas);
-      END IF;
+      IF NOT p.ok THEN RETURN hubapp_why_not(me, cas); END IF;
     ELSE
       hub := coalesce((f ->> 'hub_id')::uuid, me);
       IF hub <> me THEN RETURN 'other_hub'; END IF;
     END IF;
     f := f || jsonb_build_object('station_id', st_hex);
-    new_refs := hubapp_refs_of(tbl_, f);
+    new_refs := ARRAY(SELECT DISTINCT r::uuid FROM jsonb_array_elements_text(v -> 4) r);
     INSERT INTO record (id, tbl, hub_id, case_id, refs, foreign_refs, fields, changed_by)
       VALUES (rid, tbl_, hub, cas, new_refs,
-              EXISTS (SELECT 1 FROM record x WHERE x.id = ANY(new_refs) AND x.hub_id <> hub),
+              cardinality(new_refs) > 0 AND EXISTS (
+                SELECT 1 FROM record x WHERE x.id = ANY(new_refs) AND x.hub_id <> hub),
               f, st);
     INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields, station_id, op_id)
       VALUES (tbl_, rid, hub, cas, 'insert', f, st, opid);
@@ -502,12 +479,15 @@ BEGIN
   IF NOT hubapp_may_write(me, rec.hub_id, rec.case_id) THEN
     RETURN hubapp_why_not(me, rec.case_id);
   END IF;
-  FOR fld, pair IN SELECT key, value FROM jsonb_each(pairs) LOOP
+  pairs := CASE WHEN kind_ = 'update' THEN f
+                ELSE (SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value))
+                        FROM jsonb_each(f)) END;
+  FOR fld, pair IN SELECT key, value FROM jsonb_each(coalesce(pairs, '{{}}')) LOOP
     IF fld IN ('updated_at', 'station_id') THEN CONTINUE; END IF;
     base := pair -> 0; new_ := pair -> 1;
     cur := coalesce(rec.fields -> fld, 'null'::jsonb);
     IF cur = new_ THEN CONTINUE; END IF;
-    IF EXISTS (SELECT 1 FROM sync_column c WHERE c.tbl = tbl_ AND c.col = fld AND c.fixed) THEN
+    IF fld IN (SELECT c.col FROM sync_column c WHERE c.tbl = tbl_ AND c.fixed) THEN
       RETURN 'fixed';
     END IF;
     IF cur = base OR t.append_only THEN
@@ -551,12 +531,17 @@ BEGIN
       found_ := found_ + 1;
     END IF;
     f := rec.fields || applied;
-    new_refs := hubapp_refs_of(tbl_, f);
-    UPDATE record SET fields = f, version = version + 1, changed_by = st, changed_at = now(),
-                      refs = new_refs,
-                      foreign_refs = EXISTS (SELECT 1 FROM record x WHERE x.id = ANY(new_refs)
-                                             AND x.hub_id <> rec.hub_id)
-     WHERE id = rid;
+    IF jsonb_array_length(v -> 4) > 0 THEN  -- a reference changed: the record's too
+      new_refs := hubapp_refs_of(tbl_, f);
+      UPDATE record SET fields = f, version = version + 1, changed_by = st, changed_at = now(),
+                        refs = new_refs,
+                        foreign_refs = EXISTS (SELECT 1 FROM record x WHERE x.id = ANY(new_refs)
+                                               AND x.hub_id <> rec.hub_id)
+       WHERE id = rid;
+    ELSE
+      UPDATE record SET fields = f, version = version + 1, changed_by = st, changed_at = now()
+       WHERE id = rid;
+    END IF;
     INSERT INTO change (tbl, row_id, hub_id, case_id, kind, fields, station_id, op_id)
       VALUES (tbl_, rid, rec.hub_id, rec.case_id, 'update', applied, st, opid);
   END IF;
@@ -569,8 +554,8 @@ CREATE FUNCTION hubapp_push_batch(ops jsonb) RETURNS jsonb LANGUAGE plpgsql SECU
   SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   ctx text; me uuid := hubapp_my_hub(); st uuid := hubapp_my_station();
-  o jsonb; outcome text; applied integer := 0; conflicts integer := 0;
-  refused jsonb := '[]'; op_text text;
+  o jsonb; n bigint; outcome text; applied integer := 0; conflicts integer := 0;
+  refused jsonb := '[]'; op_text text; verdicts jsonb; done uuid[];
 BEGIN
   GET DIAGNOSTICS ctx = PG_CONTEXT;
   PERFORM hubapp_called_by(ctx, 'hubapp_push');
@@ -584,16 +569,51 @@ BEGIN
       USING ERRCODE = 'program_limit_exceeded';
   END IF;
   PERFORM 1 FROM change_serial WHERE id = 1 FOR UPDATE;
-  FOR o IN SELECT value FROM jsonb_array_elements(ops) LOOP
-    BEGIN
-      outcome := hubapp_push_one(o, me, st);
-    EXCEPTION WHEN OTHERS THEN
-      outcome := 'invalid';
-    END;
+  -- the operations pushed before (a retry after a lost answer): skipped
+  done := ARRAY(SELECT l.op_id FROM push_ledger l WHERE l.station_id = st AND l.op_id IN (
+    SELECT (e ->> 'op')::uuid FROM jsonb_array_elements(ops) e
+     WHERE jsonb_typeof(e) = 'object' AND (e ->> 'op') ~ '^[0-9a-f]{{32}}$'));
+  -- every field of every operation, checked at once: per operation, [a field not allowed,
+  -- a malformed change, a value of the wrong kind, the references to check for visibility
+  -- (not its parents, which are checked as parents), the references it keeps]
+  WITH o AS (
+    SELECT e.ordinality AS n, e.value AS v FROM jsonb_array_elements(ops) WITH ORDINALITY e
+     WHERE jsonb_typeof(e.value) = 'object' AND jsonb_typeof(e.value -> 'fields') = 'object'),
+  fv AS (
+    SELECT o.n, o.v ->> 'tbl' AS tbl, k.key, k.value AS raw,
+           CASE WHEN o.v ->> 'kind' = 'update' THEN k.value -> 1 ELSE k.value END AS val,
+           o.v ->> 'kind' = 'update' AND (jsonb_typeof(k.value) IS DISTINCT FROM 'array'
+             OR CASE WHEN jsonb_typeof(k.value) = 'array' THEN jsonb_array_length(k.value)
+                     ELSE -1 END <> 2) AS malformed
+      FROM o, jsonb_each(o.v -> 'fields') k)
+  SELECT jsonb_object_agg(x.n, jsonb_build_array(x.unknown, x.malformed, x.bad,
+                                                 coalesce(x.visible, '[]'),
+                                                 coalesce(x.kept, '[]')))
+    INTO verdicts
+    FROM (
+      SELECT fv.n, bool_or(c.col IS NULL) AS unknown, bool_or(fv.malformed) AS malformed,
+             bool_or(c.col IS NOT NULL AND NOT fv.malformed
+                     AND hubapp_value_bad(c.kind, c.max_len, c.nullable, fv.val)) AS bad,
+             jsonb_agg(DISTINCT fv.val #>> '{{}}') FILTER (
+               WHERE c.kind = 'ref' AND NOT fv.malformed AND jsonb_typeof(fv.val) = 'string'
+                 AND NOT c.col = ANY(t.parents)) AS visible,
+             jsonb_agg(DISTINCT fv.val #>> '{{}}') FILTER (
+               WHERE c.kind = 'ref' AND NOT fv.malformed AND jsonb_typeof(fv.val) = 'string'
+                 AND c.col <> 'case_id') AS kept
+        FROM fv LEFT JOIN sync_column c ON c.tbl = fv.tbl AND c.col = fv.key
+                LEFT JOIN sync_table t ON t.tbl = fv.tbl
+       GROUP BY fv.n) x;
+  FOR o, n IN SELECT e.value, e.ordinality FROM jsonb_array_elements(ops) WITH ORDINALITY e LOOP
     op_text := CASE WHEN jsonb_typeof(o) = 'object' THEN o ->> 'op' END;
-    IF outcome = 'done' THEN
+    IF NOT coalesce(op_text ~ '^[0-9a-f]{{32}}$' AND (o ->> 'row') ~ '^[0-9a-f]{{32}}$', false) THEN
+      outcome := 'invalid';
+    ELSIF op_text::uuid = ANY(done) THEN
       CONTINUE;
-    ELSIF outcome LIKE 'applied:%' THEN
+    ELSE
+      outcome := hubapp_push_one(
+        o, coalesce(verdicts -> n::text, '[false, false, false, [], []]'), me, st);
+    END IF;
+    IF outcome LIKE 'applied:%' THEN
       applied := applied + 1;
       conflicts := conflicts + split_part(outcome, ':', 2)::integer;
       INSERT INTO push_ledger (station_id, op_id, outcome)
