@@ -37,8 +37,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, bindir: Path, folder: Path, port: int, as_user: list[str],
-                 password: str) -> None:  # fmt: skip
+                 password: str, max_connections: int = 60) -> None:  # fmt: skip
         self.bindir, self.folder, self.port, self.as_user = bindir, folder, port, as_user
+        self.max_connections = max_connections
         self.data = folder / "data"
         self.admin_url = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
         self._n = 0
@@ -52,7 +53,7 @@ class Server:
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-w", "-t", "60", "-o",
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=60",
+            f"-c max_connections={self.max_connections}",
             "start",
         )  # fmt: skip
 
@@ -80,7 +81,7 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_server() -> Server | None:
+def start_server(max_connections: int = 60) -> Server | None:
     """Initialise and start a new server; None when PostgreSQL is not installed."""
     found = bindir()
     if found is None:
@@ -95,7 +96,7 @@ def start_server() -> Server | None:
     pwfile.write_text(password)
     if as_user:
         shutil.chown(pwfile, "postgres", "postgres")
-    server = Server(found, folder, free_port(), as_user, password)
+    server = Server(found, folder, free_port(), as_user, password, max_connections)
     server._run(str(found / "initdb"), "-D", str(server.data), "-U", "postgres",
                 f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
                 "-E", "UTF8", "--no-sync")  # fmt: skip

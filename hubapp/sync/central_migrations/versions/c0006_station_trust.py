@@ -250,9 +250,10 @@ END $$;
 CREATE VIEW station_record WITH (security_barrier) AS
   WITH me AS MATERIALIZED (SELECT hubapp_my_hub() AS hub),
        shared AS MATERIALIZED (SELECT s.case_id FROM case_share s, me WHERE s.hub_id = me.hub),
-       seen AS MATERIALIZED (
-         SELECT DISTINCT unnest(x.refs) AS id FROM record x, me
-          WHERE x.case_id IN (SELECT case_id FROM shared) OR (x.hub_id = me.hub AND x.foreign_refs))
+       seen AS MATERIALIZED (  -- two index scans (by case; the hub's rows with foreign refs)
+         SELECT unnest(x.refs) AS id FROM record x WHERE x.case_id IN (SELECT case_id FROM shared)
+         UNION
+         SELECT unnest(x.refs) FROM record x, me WHERE x.hub_id = me.hub AND x.foreign_refs)
   SELECT r.id, r.tbl, r.hub_id, r.case_id, r.version,
          CASE WHEN r.tbl = 'person' AND r.hub_id <> me.hub
                    AND coalesce(r.fields ->> 'locked_down', '0') IN ('1', 'true')
@@ -264,9 +265,10 @@ CREATE VIEW station_record WITH (security_barrier) AS
 CREATE VIEW station_change WITH (security_barrier) AS
   WITH me AS MATERIALIZED (SELECT hubapp_my_hub() AS hub),
        shared AS MATERIALIZED (SELECT s.case_id FROM case_share s, me WHERE s.hub_id = me.hub),
-       seen AS MATERIALIZED (
-         SELECT DISTINCT unnest(x.refs) AS id FROM record x, me
-          WHERE x.case_id IN (SELECT case_id FROM shared) OR (x.hub_id = me.hub AND x.foreign_refs))
+       seen AS MATERIALIZED (  -- two index scans (by case; the hub's rows with foreign refs)
+         SELECT unnest(x.refs) AS id FROM record x WHERE x.case_id IN (SELECT case_id FROM shared)
+         UNION
+         SELECT unnest(x.refs) FROM record x, me WHERE x.hub_id = me.hub AND x.foreign_refs)
   SELECT c.id, c.tbl, c.row_id, c.kind,
          CASE WHEN c.tbl <> 'person'
                    OR coalesce((SELECT p.hub_id FROM record p WHERE p.id = c.row_id), c.hub_id)
@@ -568,11 +570,6 @@ BEGIN
     RAISE EXCEPTION 'A push carries at most {PUSH_OPS_MAX} changes and {PUSH_BYTES_MAX >> 20} MB.'
       USING ERRCODE = 'program_limit_exceeded';
   END IF;
-  PERFORM 1 FROM change_serial WHERE id = 1 FOR UPDATE;
-  -- the operations pushed before (a retry after a lost answer): skipped
-  done := ARRAY(SELECT l.op_id FROM push_ledger l WHERE l.station_id = st AND l.op_id IN (
-    SELECT (e ->> 'op')::uuid FROM jsonb_array_elements(ops) e
-     WHERE jsonb_typeof(e) = 'object' AND (e ->> 'op') ~ '^[0-9a-f]{{32}}$'));
   -- every field of every operation, checked at once: per operation, [a field not allowed,
   -- a malformed change, a value of the wrong kind, the references to check for visibility
   -- (not its parents, which are checked as parents), the references it keeps]
@@ -603,6 +600,13 @@ BEGIN
         FROM fv LEFT JOIN sync_column c ON c.tbl = fv.tbl AND c.col = fv.key
                 LEFT JOIN sync_table t ON t.tbl = fv.tbl
        GROUP BY fv.n) x;
+  -- from here on, one push at a time: the checks above need no lock, the ledger and the
+  -- merge do (what others pushed meanwhile is what this push merges with)
+  PERFORM 1 FROM change_serial WHERE id = 1 FOR UPDATE;
+  -- the operations pushed before (a retry after a lost answer): skipped
+  done := ARRAY(SELECT l.op_id FROM push_ledger l WHERE l.station_id = st AND l.op_id IN (
+    SELECT (e ->> 'op')::uuid FROM jsonb_array_elements(ops) e
+     WHERE jsonb_typeof(e) = 'object' AND (e ->> 'op') ~ '^[0-9a-f]{{32}}$'));
   FOR o, n IN SELECT e.value, e.ordinality FROM jsonb_array_elements(ops) WITH ORDINALITY e LOOP
     op_text := CASE WHEN jsonb_typeof(o) = 'object' THEN o ->> 'op' END;
     IF NOT coalesce(op_text ~ '^[0-9a-f]{{32}}$' AND (o ->> 'row') ~ '^[0-9a-f]{{32}}$', false) THEN
