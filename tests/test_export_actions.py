@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hubapp.domain.spreadsheet import QUOTE, XLSX_CELL_MAX, needs_quote, safe_cell, xlsx_text
-from hubapp.store import audit, export
+from hubapp.store import audit, export, files
 from hubapp.store.assignments import set_role
 from hubapp.store.database import StoreError
 from hubapp.store.export import HEADINGS, ExportCancelled, export_actions
@@ -226,7 +226,7 @@ def test_a_failing_flush_to_disk_leaves_the_old_file_untouched(store, data, tmp_
     def fsync(_fd):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(export.os, "fsync", fsync)
+    monkeypatch.setattr(files.os, "fsync", fsync)
     with pytest.raises(OSError):
         export_actions(store, path, "csv")
     assert path.read_bytes() == b"the previous export"
@@ -303,7 +303,7 @@ def test_a_folder_refusing_new_files_keeps_the_old_file(store, data, tmp_path, m
     def refuse(*_a, **_k):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     with pytest.raises(OSError) as err:
         export_actions(store, path, "xlsx")
     assert err.value.errno == errno.EACCES

@@ -8,8 +8,9 @@ audited until the document leaves the application:
 
 * :func:`save` writes the PDF atomically (a temporary file in the target folder, flushed,
   then moved over the target: readers see the old file or the whole new one), readable by
-  its owner only (0o600), and records the disclosure in the audit log in the same
-  transaction as the move (the way :mod:`hubapp.store.export` does);
+  its owner only (0o600), only ever as a regular file (:mod:`hubapp.store.files`), and
+  records the disclosure in the audit log in the same transaction as the move (the way
+  :mod:`hubapp.store.export` does);
 * :func:`record_disclosure` records a print to a printer (the GUI calls it once the job is
   spooled).
 
@@ -36,7 +37,7 @@ from hubapp.documents.profiles import Profile, Rules, rules
 from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.text import match_key
-from hubapp.store import audit, export, meetings, setup
+from hubapp.store import audit, files, meetings, setup
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Agency, Case, Hub
 
@@ -360,28 +361,27 @@ def record_disclosure(store, document: Document, how: str, target: str, session=
 
 def save(store, document: Document, path: Path | str) -> Path:
     """Write the PDF to ``path`` atomically, mode 0o600, with its audit entry; return the
-    absolute path. Any old file is left untouched on failure."""
+    absolute path. Any old file is left untouched on failure; a name that is a folder, a
+    device, a pipe or a link is refused in one sentence (``hubapp.store.files``)."""
     target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise DocumentError(f"{target} is a folder; choose a file name to save the PDF as.")
+    example = document.suggested_name()
+    files.check_output(target, example, error=DocumentError)
     if not target.parent.is_dir():
         raise DocumentError(f"The folder {target.parent} does not exist.")
 
-    def put_in_place(temp: Path) -> None:
-        import os
-
+    def around(move) -> None:
         moved = False
         try:
             with store.write(reason=f"{KIND_LABELS[document.kind].lower()} saved") as s:
                 record_disclosure(store, document, "saved", str(target), session=s)
                 s.flush()
-                os.replace(temp, target)
+                move()
                 moved = True
         except BaseException:
             if moved:
                 log.warning("%s was saved but its audit entry could not be committed", target)
             raise
 
-    export.atomic_write(target, lambda fh: fh.write(document.pdf), put_in_place)
+    files.atomic_write(target, lambda fh: fh.write(document.pdf), around, example=example)
     log.info("Saved %s (%s profile, %d pages)", document.kind, document.profile, document.pages)
     return target

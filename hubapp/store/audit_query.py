@@ -36,6 +36,7 @@ from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import audit
 from hubapp.store.database import StoreError
 from hubapp.store.export import ExportCancelled, atomic_write_audited
+from hubapp.store.files import check_output
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +356,7 @@ def export(store, path: Path | str, fmt: str, f: AuditFilter | None = None, *,
     if fmt not in FORMATS:
         raise StoreError(f"Cannot export the audit log as '{fmt}'; choose csv or json.")
     target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; choose a file name to export to.")
+    check_output(target, f"audit-log.{fmt}")  # before anything is read
     with store.read() as s:
         where(s, f)  # a bad filter is said before any file is made
     total = count(store, f) if progress is not None else 0
@@ -384,7 +384,8 @@ def export(store, path: Path | str, fmt: str, f: AuditFilter | None = None, *,
             "filter": f.describe(),
         }  # fmt: skip
 
-    atomic_write_audited(store, target, write, "audit log exported", "audit_log", disclosed)
+    atomic_write_audited(store, target, write, "audit log exported", "audit_log", disclosed,
+                         example=f"audit-log.{fmt}")  # fmt: skip
     if progress is not None:
         progress(1.0, f"Exported {len(seen):,} entries")
     log.info("Exported %d audit entries as %s", len(seen), fmt)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from hubapp.store import files
 from hubapp.store.database import KNOWN_REVISIONS, StoreError, _companions, _remove_quietly, connect
 from hubapp.store.database import DatabaseError as SQLDatabaseError
 from hubapp.store.database import Error as SQLError
@@ -464,12 +465,14 @@ def backup(
     ``progress(fraction, message)`` is called between steps; returning False, or
     ``cancel()`` returning True, stops the backup (BackupCancelled). Returns the verified
     backup; raises BackupError in one sentence. An existing ``dest`` is replaced only by a
-    verified copy."""
+    verified copy, and only if it is a regular file (a folder, device, pipe or link is
+    refused in one sentence: ``hubapp.store.files``)."""
     source = Path(getattr(store, "path", store)).expanduser().absolute()
     dest = Path(dest).expanduser().absolute()
     job = _Job(progress, cancel)
-    if dest.is_dir():
-        raise BackupError(f"{dest} is a folder; choose a file name for the backup.")
+    example = manual_name(source, datetime.now())
+    # only ever a regular file: a folder, a device, a pipe or a link is refused
+    files.check_output(dest, example, error=BackupError)
     if dest == source or _same_file(dest, source):
         raise BackupError("A backup cannot replace the database itself; choose another file.")
     if not source.is_file():
@@ -487,8 +490,7 @@ def backup(
         job.report(0.6, "Checking the copy…")
         verified = verify(tmp, counts, cancel=job.cancelled)
         job.report(0.99, "Checking the copy…")
-        os.replace(tmp, dest)
-        _fsync(dest.parent, directory=True)
+        files.move_into_place(tmp, dest, example)  # checked again right before the move
     except BackupCancelled:
         _remove_quietly([tmp, *_companions(tmp)])
         raise

@@ -12,9 +12,11 @@ What every export does:
 * **XLSX** (openpyxl): one sheet "Actions" with a bold, frozen header row, an auto-filter,
   column widths fitted to the content, and OFFICIAL-SENSITIVE in the printed header and
   footer.
-* **Atomic.** The file is written to a temporary file in the target folder, flushed to disk
-  and then moved over the target with ``os.replace``: a failure (full disk, no permission,
-  a crash) leaves any existing file untouched and no half-written file behind.
+* **Atomic, and only ever a regular file** (``hubapp.store.files``): the file is written to
+  a temporary file in the target folder, flushed to disk and then moved into place; a
+  failure (full disk, no permission, a crash) leaves any existing file untouched and no
+  half-written file behind. A folder, device, pipe or link given as the file is refused in
+  one sentence before anything is read or written.
 * **Private.** The file is created readable and writable by its owner only (0o600 on
   POSIX): it holds personal data.
 * **Audited.** An export is a disclosure of personal data: it is recorded in the audit log
@@ -27,10 +29,7 @@ What every export does:
 from __future__ import annotations
 
 import csv
-import errno
 import logging
-import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.spreadsheet import safe_cell, xlsx_text
 from hubapp.store import audit
 from hubapp.store.database import StoreError
+from hubapp.store.files import WriteError, atomic_write, check_output  # noqa: F401 (older imports)
 from hubapp.store.schema import Action, Agency, Case, Hub
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,8 @@ def export_actions(
     if fmt not in FORMATS:
         raise StoreError(f"Cannot export as '{fmt}'; choose csv or xlsx.")
     target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; choose a file name to export to.")
+    example = f"actions.{fmt}"
+    check_output(target, example)  # before anything is read
     report = _reporter(progress)
     report(0.0, "Reading the actions")
     rows = action_rows(store, agency_id, hub_id, today)
@@ -176,7 +176,7 @@ def export_actions(
 
     atomic_write_audited(
         store, target, lambda fh: writer(fh, rows, report), "actions exported", "action",
-        lambda: ([str(r.action_id) for r in rows], details),
+        lambda: ([str(r.action_id) for r in rows], details), example=example,
     )  # fmt: skip
     if progress is not None:  # done: too late to cancel, so the answer is not asked for
         progress(1.0, f"Exported {len(rows):,} actions")
@@ -223,77 +223,6 @@ def export_actions_to_stream(
 # --- writing files safely -----------------------------------------------------------------
 
 
-class WriteError(OSError):
-    """Writing ``filename`` failed. ``str()`` is one plain sentence naming the file the person
-    asked for (never the temporary file); ``errno`` is the cause's."""
-
-    def __init__(self, target: Path, cause: OSError) -> None:
-        super().__init__(cause.errno, cause.strerror or str(cause), str(target))
-        self.sentence = f"Cannot write {target}: {_why(target, cause)}."
-
-    def __str__(self) -> str:
-        return self.sentence
-
-
-def _why(target: Path, cause: OSError) -> str:
-    code = cause.errno
-    if code in (errno.ENOENT, errno.ENOTDIR):
-        if not target.parent.is_dir():
-            return "no such folder"
-        return "files cannot be made in that folder"
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "the disk is full"
-    if code == errno.EROFS:
-        return "the disk is read-only"
-    if code == errno.EISDIR:
-        return "it is a folder"
-    if code == errno.ENAMETOOLONG:
-        return "the name is too long"
-    reason = (cause.strerror or type(cause).__name__).rstrip(".")
-    return reason[:1].lower() + reason[1:]
-
-
-def atomic_write(
-    target: Path,
-    write: Callable[[IO[bytes]], None],
-    put_in_place: Callable[[Path], None] | None = None,
-) -> None:
-    """Write a file so that readers see the old file or the complete new one, never a part.
-
-    ``write`` fills a temporary file (mode 0o600) in the target's folder; it is flushed to
-    disk, then ``put_in_place(temp)`` moves it over the target (default: ``os.replace``).
-    On any failure the temporary file is removed and the target left as it was; an OSError
-    comes out as :class:`WriteError`, worded for people about ``target``.
-    """
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as exc:
-        raise WriteError(target, exc) from exc
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.name == "posix":
-            os.chmod(temp, 0o600)  # mkstemp makes it so already; say it where it matters
-        if put_in_place is None:
-            os.replace(temp, target)
-            _sync_folder(target.parent)
-        else:
-            put_in_place(temp)
-    except BaseException as exc:
-        try:
-            temp.unlink(missing_ok=True)
-        except OSError:
-            log.warning("Could not remove the temporary file %s", temp)
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(target, exc) from exc
-        raise
-
-
 def atomic_write_audited(
     store,
     target: Path,
@@ -301,46 +230,33 @@ def atomic_write_audited(
     reason: str,
     table: str,
     disclosed: Callable[[], tuple[list[str], dict[str, Any]]],
+    *,
+    example: str | None = None,
 ) -> None:
-    """:func:`atomic_write`, the file appearing together with its audit entry.
+    """:func:`hubapp.store.files.atomic_write`, the file appearing together with its audit
+    entry.
 
     Once the file is written, ``disclosed()`` gives the ids that left the database and the
     entry's details; the entry is recorded, the file moved over ``target`` and the entry
-    committed, in that order, so no export goes unrecorded.
+    committed, in that order, so no export goes unrecorded. ``example``: a file name to
+    suggest when ``target`` is a folder.
     """
 
-    def put_in_place(temp: Path) -> None:
+    def around(move: Callable[[], None]) -> None:
         moved = False
         try:
             with store.write(reason=reason) as s:
                 ids, details = disclosed()
                 audit.record(s, audit.Kind.DISCLOSURE, table, ids, details)
                 s.flush()
-                os.replace(temp, target)
+                move()
                 moved = True
-                _sync_folder(target.parent)
         except BaseException:
             if moved:
                 log.warning("%s was exported but its audit entry could not be committed", target)
             raise
 
-    atomic_write(target, write, put_in_place)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no folder handles to sync."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        log.debug("fsync of %s failed", folder, exc_info=True)
-    finally:
-        os.close(fd)
+    atomic_write(target, write, around, example=example)
 
 
 def _reporter(progress: Progress | None) -> Callable[[float, str], None]:
@@ -640,6 +556,10 @@ def export_cases(
     """
     if fmt not in CASE_FORMATS:
         raise StoreError(f"Cannot export as '{fmt}'; choose csv, json or xlsx.")
+    target = Path(path).expanduser().absolute() if path is not None else None
+    example = f"cases.{fmt}"
+    if target is not None:
+        check_output(target, example)  # before anything is read
     report = _reporter(progress)
     report(0.0, "Counting the cases")
     total = count_cases(store, hub_id, status)
@@ -659,7 +579,7 @@ def export_cases(
             "hub_id": str(hub_id) if hub_id else None, "status": status,
         }  # fmt: skip
 
-    if path is None:
+    if target is None:
         if stream is None or fmt == "xlsx":
             raise StoreError("An XLSX export needs a file name to write to.")
         complete = False
@@ -677,13 +597,9 @@ def export_cases(
         log.info("Exported %d cases as %s to standard output", len(ids), fmt)
         return len(ids)
 
-    target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; choose a file name to export to.")
-
     atomic_write_audited(
         store, target, lambda fh: writer(fh, rows()), "cases exported", "case_",
-        lambda: (ids, details(str(target))),
+        lambda: (ids, details(str(target))), example=example,
     )  # fmt: skip
     if progress is not None:  # done: too late to cancel, so the answer is not asked for
         progress(1.0, f"Exported {len(ids):,} cases")

@@ -73,7 +73,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import to_local
 from hubapp.domain.spreadsheet import FORMULA_STARTS, HIDING_STARTS, QUOTE, safe_cell
 from hubapp.domain.text import match_key
-from hubapp.store import audit
+from hubapp.store import audit, files
 from hubapp.store.cases import References
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
@@ -309,13 +309,14 @@ def _delimiter(text: str) -> str:
 
 
 def read_table(path: Path | str) -> Table:
-    """Read and split a CSV file; ImportRefused (one sentence) when it cannot be imported."""
+    """Read and split a CSV file; ImportRefused (one sentence) when it cannot be imported.
+    Only a regular file is read: a folder, device or pipe is refused at once."""
     path = Path(path)
     name = path.name
-    if path.is_dir():
-        raise ImportRefused(f"{path} is a folder; choose a CSV file to import.")
     try:
-        data = path.read_bytes()
+        data = files.read_regular(path, "a CSV file to import")
+    except files.NotAFile as exc:
+        raise ImportRefused(str(exc)) from None
     except FileNotFoundError:
         raise ImportRefused(f"There is no file {path}.") from None
     except OSError as exc:
@@ -599,6 +600,8 @@ def import_file(
     report(0.3, "Checking what is already imported")
 
     rejects_path = rejects_path_for(path) if rejected else None
+    if rejects_path is not None:  # a rejects file that cannot be written: said before anything
+        files.check_output(rejects_path)
     references: list[str] = []
     skipped = 0
     with store.write(reason=f"issues imported from {path.name}") as s:
@@ -778,9 +781,8 @@ _TABLE = {
 
 def write_rejects(target: Path, heading: tuple[str, ...], rejected: list[Rejected]) -> None:
     """The rejected rows as they were, with a reason column: UTF-8 with a byte-order mark
-    (Excel reads it), formula-safe, written atomically and readable by the owner only."""
-    from hubapp.store.export import atomic_write
-
+    (Excel reads it), formula-safe, written atomically and readable by the owner only; only
+    ever as a regular file (``hubapp.store.files``)."""
     width = len(heading)
 
     def write(fh) -> None:
@@ -795,7 +797,7 @@ def write_rejects(target: Path, heading: tuple[str, ...], rejected: list[Rejecte
         finally:
             text.detach()
 
-    atomic_write(target, write)
+    files.atomic_write(target, write)
 
 
 def iter_reasons(result: ImportResult) -> Iterator[str]:

@@ -41,6 +41,7 @@ from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
 from hubapp.store.database import StoreError
 from hubapp.store.export import ExportCancelled, atomic_write_audited
+from hubapp.store.files import check_output
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -548,8 +549,7 @@ def write(store, person_id: uuid.UUID, path: Path | str, fmt: str | None = None,
     fmt = (fmt or target.suffix.lstrip(".") or "json").lower()
     if fmt not in FORMATS:
         raise StoreError(f"Cannot write a subject access export as '{fmt}'; choose json or zip.")
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; choose a file name to export to.")
+    check_output(target, f"subject-access.{fmt}")  # before anything is read
     data = gather(store, person_id, progress)
 
     def write_file(fh: IO[bytes]) -> None:
@@ -565,7 +565,8 @@ def write(store, person_id: uuid.UUID, path: Path | str, fmt: str | None = None,
             "cases": [c["reference"] for c in data["cases"]],
         }  # fmt: skip
 
-    atomic_write_audited(store, target, write_file, "subject access export", "person", disclosed)
+    atomic_write_audited(store, target, write_file, "subject access export", "person", disclosed,
+                         example=f"subject-access.{fmt}")  # fmt: skip
     if progress is not None:
         progress(1.0, "Done")
     log.info("Subject access export written (%s)", fmt)
