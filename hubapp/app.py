@@ -970,6 +970,14 @@ def restore_job(db_path: Path):
     return job
 
 
+def restore_may_help(message: str) -> bool:
+    """Whether the database that did not open (``message``: why) is damaged, so that putting
+    a backup in its place may help. A full disk, or a disk that cannot be read or written, is
+    not damage, and its sentences never say so (``hubapp.store.database.DiskFull`` and
+    ``DiskFailed``): putting an older copy over good data would only lose work."""
+    return "damaged" in message
+
+
 def run_gui(db_path: Path, user_name: str = "") -> int:
     from hubapp.views.main_window import MainWindow
 
@@ -998,7 +1006,7 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
                 app.exit(0)
             return
         # a damaged file SQLite cannot even open: offer its backups rather than give up
-        if "damaged" in message and db_path.exists() and backup.list_backups(db_path):
+        if restore_may_help(message) and db_path.exists() and backup.list_backups(db_path):
             dialog = controller.restore_backup(message, reopen=False)
             if dialog.exec() and dialog.result is not None:
                 controller.open(ready, failed)

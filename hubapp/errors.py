@@ -18,7 +18,17 @@ def _own(exc: BaseException) -> bool:
 
 def expected(exc: BaseException) -> bool:
     """An error people cause or meet (bad file, full disk), not a fault in hubapp."""
-    return _own(exc) or isinstance(exc, OSError)
+    return _own(exc) or isinstance(exc, OSError) or _disk(exc)
+
+
+def _disk(exc: BaseException) -> bool:
+    """A database error that is a full or failing disk (SQLite's, or SQLAlchemy's wrapping of
+    one): met on the PC, not a fault in hubapp, so said in one sentence without a traceback."""
+    if type(exc).__module__.split(".")[0] not in ("sqlite3", "sqlcipher3", "sqlalchemy"):
+        return False
+    from hubapp.store.database import disk_trouble
+
+    return disk_trouble(exc) is not None
 
 
 def describe(exc: BaseException) -> str:

@@ -20,6 +20,11 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             os.chmod(self.baseFilename, 0o600)  # whatever the umask, or an older file's mode
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
+    def handleError(self, record) -> None:
+        """A log line that cannot be written (the disk is full, most often) is dropped: the
+        person is told of the failure by the command or the window itself, in one sentence,
+        never with the logging module's traceback on stderr."""
+
 
 def setup(log_dir: Path | None, *, verbose: bool = False) -> Path | None:
     root = logging.getLogger()

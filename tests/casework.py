@@ -1,9 +1,16 @@
-"""Small helpers shared by the assignment, action and export tests (real SQLite, no Qt)."""
+"""Small helpers shared by the tests: records, windows, commands, disks (real SQLite)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -117,3 +124,72 @@ def run_command(db, *args, password, monkeypatch, capsys, new=None) -> tuple[int
     code = main(["--db", str(db), *args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def run_hubapp(*args, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``hubapp ARGS`` run as its own process, as scripts run it; the finished process, with
+    stdout and stderr as text (everything it printed, its logging included)."""
+    return subprocess.run(
+        [sys.executable, "-m", "hubapp", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
+    )  # fmt: skip
+
+
+def fill_disk(folder: Path, leave: int = 0) -> Path:
+    """Fill the disk holding ``folder`` but for about ``leave`` bytes (0: until a write fails
+    for want of space); return the filler file (remove it to free the space)."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix="filler-")
+    filler = Path(name)
+    with os.fdopen(fd, "ab", buffering=0) as fh:
+        while (free := shutil.disk_usage(folder).free) > leave:
+            try:
+                fh.write(b"\0" * min(free - leave, 1 << 20))
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                break
+    return filler
+
+
+def open_form(qtbot, store, **kwargs):
+    """The intake form (a new issue) over ``store``, shown and active."""
+    from hubapp.store import lookups, setup
+    from hubapp.views.intake_form import IntakeWindow
+
+    w = IntakeWindow(store, lookups.load(store), setup.current(store), **kwargs)
+    # closing at the end of the test must not ask (a modal question would wait for ever)
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    return w
+
+
+def keys(qtbot, widget, text: str) -> None:
+    """Type ``text`` as key presses; characters QTest cannot name (emoji, accents) are sent
+    as key events carrying their text, as an input method does."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch == "\n":
+            qtbot.keyClick(widget, Qt.Key.Key_Return)
+        elif ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(
+                    widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch)
+                )
+
+
+def ctrl_s(qtbot, w) -> None:
+    """Ctrl+S where the focus is (in ``w``)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.keyClick(
+        QApplication.focusWidget() or w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier
+    )

@@ -107,6 +107,30 @@ def window(qtbot):
     return w
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 6 MB tmpfs of its own, for full-disk tests. Mounting needs root, as the tests have
+    on CI; skipped, with the reason, only where it is impossible."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs for a full disk needs root")
+    if shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs the mount command (util-linux)")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(disk)],
+                       capture_output=True, text=True)  # fmt: skip
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+        if os.path.ismount(disk):
+            subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
 @pytest.fixture(autouse=True)
 def _drain_thread_pool():
     """No background task outlives its test."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import time
 import uuid
 
 import pytest
+from casework import fill_disk
 from sqlalchemy import func, select
 
 from hubapp.errors import describe
@@ -155,35 +155,12 @@ def _counts(store) -> tuple[int, int, int]:
         return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Case, Contact, Place))
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 6 MB tmpfs of its own (root only; skipped where mounting is not allowed)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(disk)],
-                       capture_output=True, text=True)  # fmt: skip
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
-        if os.path.ismount(disk):
-            subprocess.run(["umount", "-l", str(disk)], capture_output=True)
-
-
 def test_a_full_disk_says_so_and_keeps_no_half_record(small_disk):
     db = small_disk / "hub.sqlite3"
     s = open_store(db)
     setup.configure(s, "Carlisle", "Carlisle Civic Centre")
-    filler = small_disk / "filler"
     try:
-        # fill the disk but for a little room
-        with filler.open("wb") as f:
-            free = shutil.disk_usage(small_disk).free
-            f.write(b"\0" * max(0, free - 256 * 1024))
+        filler = fill_disk(small_disk, leave=256 * 1024)  # all but a little room
         saved, message = 0, None
         for n in range(1, 2000):
             before = _counts(s)

@@ -4,47 +4,18 @@ fields; drafts; repeats and attaching; the risk questionnaire. Real SQLite, off-
 from __future__ import annotations
 
 import pytest
-from casework import controlled_window
+from casework import controlled_window, ctrl_s, keys, open_form
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from sqlalchemy import func, select
 
-from hubapp.store import drafts, intake, lookups, setup
+from hubapp.store import drafts, intake
 from hubapp.store.schema import Case, CasePerson, Contact, IntakeDraft, Person
-from hubapp.views.intake_form import IntakeWindow
-
-
-def open_form(qtbot, store, **kwargs) -> IntakeWindow:
-    w = IntakeWindow(store, lookups.load(store), setup.current(store), **kwargs)
-    # closing at the end of the test must not ask (a modal question would wait for ever)
-    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    return w
 
 
 def count(store, model) -> int:
     with store.read() as s:
         return s.scalar(select(func.count()).select_from(model))
-
-
-def keys(qtbot, widget, text: str) -> None:
-    """Type ``text`` as key presses; characters QTest cannot name (emoji, accents) are sent
-    as key events carrying their text, as an input method does."""
-    from PySide6.QtCore import QEvent
-    from PySide6.QtGui import QKeyEvent
-
-    for ch in text:
-        if ch == "\n":
-            qtbot.keyClick(widget, Qt.Key.Key_Return)
-        elif ch.isascii():
-            qtbot.keyClicks(widget, ch)
-        else:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(
-                    widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch)
-                )
 
 
 def type_into(qtbot, widget, text: str) -> None:
@@ -55,12 +26,6 @@ def type_into(qtbot, widget, text: str) -> None:
 def tab(qtbot, w, n: int = 1) -> None:
     for _ in range(n):
         qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Tab)
-
-
-def ctrl_s(qtbot, w) -> None:
-    qtbot.keyClick(
-        QApplication.focusWidget() or w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier
-    )
 
 
 def answer_next_box(qtbot, button_text: str) -> None:

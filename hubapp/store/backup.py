@@ -113,7 +113,11 @@ def _fk_problems(rows: list[tuple]) -> list[str]:
 
 def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) -> CheckResult:
     """Check the database file at ``path`` without changing it: ``PRAGMA quick_check`` (or
-    the slower ``integrity_check`` when ``full``) and ``PRAGMA foreign_key_check``."""
+    the slower ``integrity_check`` when ``full``) and ``PRAGMA foreign_key_check``.
+
+    A disk that is full, or cannot be read, is not damage: the check cannot be made, and
+    says why (DiskFull or DiskFailed, StoreErrors), rather than report a damaged file and
+    invite a restore over good data."""
     path = Path(path).expanduser().absolute()
     started = time.perf_counter()
     problems: list[str] = []
@@ -122,6 +126,7 @@ def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) ->
         # goes to the caller as it is
         con = connect(path, read_only=True)
     except SQLError as exc:
+        _not_damage(exc, path)
         problems.append(_short(exc))
     else:
         try:
@@ -132,12 +137,22 @@ def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) ->
             if foreign_keys and not problems:
                 problems.extend(_fk_problems(con.execute("PRAGMA foreign_key_check").fetchall()))
         except SQLError as exc:
+            _not_damage(exc, path)
             problems.append(_short(exc))
         finally:
             con.close()
     seconds = time.perf_counter() - started
     log.info("Checked %s in %.2f s: %s", path, seconds, "; ".join(problems) or "ok")
     return CheckResult(path, not problems, tuple(problems), seconds)
+
+
+def _not_damage(exc: BaseException, path: Path) -> None:
+    """Raise DiskFull or DiskFailed if ``exc`` is a full or failing disk, not damage."""
+    from hubapp.store.database import disk_trouble
+
+    trouble = disk_trouble(exc, path, doing="check")
+    if trouble is not None:
+        raise trouble from None
 
 
 def damaged_sentence(result: CheckResult, *, command_line: bool = False) -> str:
@@ -429,14 +444,18 @@ def _copy_pages(
     return counts
 
 
-def _is_full(exc: BaseException) -> bool:
+def _is_full(exc: BaseException, where: Path | None = None) -> bool:
+    from hubapp.store.database import DiskFull, disk_trouble
+
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    if isinstance(disk_trouble(exc, where), DiskFull):  # an I/O error on a nearly full disk too
+        return True
     return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc)
 
 
 def _failure(exc: BaseException, where: Path, what: str) -> BackupError:
-    if _is_full(exc):
+    if _is_full(exc, where.parent):
         return BackupError(
             f"The disk holding {where.parent} is full: free some space and try again; {what}."
         )

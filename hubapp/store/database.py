@@ -12,6 +12,7 @@ plaintext database left by an older version is encrypted once, on open.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import logging
 import os
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
@@ -67,6 +69,96 @@ class KeyUnavailable(StoreError):
     new database has nowhere to keep its key. Not damage: the file is left alone."""
 
 
+class DiskFull(StoreError):
+    """The disk is full: nothing was saved (or changed). Not damage, and a backup put in
+    place would only lose work."""
+
+
+class DiskFailed(StoreError):
+    """The disk could not be read or written (an I/O error that is not a full disk): nothing
+    was saved. Not damage to the database either; a restore would not help."""
+
+
+#: with less free space than this, an I/O error writing is taken for a full disk (SQLite
+#: reports some writes past the end of a full disk as I/O errors rather than "full")
+NEARLY_FULL = 16 * 1024 * 1024
+
+
+def _sqlite_error_name(exc: BaseException) -> str:
+    for e in (exc, getattr(exc, "orig", None)):
+        name = getattr(e, "sqlite_errorname", None)
+        if name:
+            return name
+    return ""
+
+
+def _free_space(path: Path) -> int | None:
+    import shutil
+
+    for folder in (path, *path.parents):
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return None
+
+
+def disk_trouble(
+    exc: BaseException, path: Path | str | None = None, *, doing: str = ""
+) -> StoreError | None:
+    """A full disk or an I/O error behind ``exc`` (an SQLite error, SQLAlchemy's wrapping of
+    one, or an OSError), as :class:`DiskFull` or :class:`DiskFailed` worded for people; None
+    for anything else (damage among it). ``path``: the file, whose disk's free space tells a
+    full disk from a failing one; ``doing``: "open" or "check" for a file being opened or
+    checked (the sentence names it), otherwise the sentence is about a save."""
+    if isinstance(exc, DiskFull | DiskFailed):
+        return exc
+    if isinstance(exc, OSError):
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        failed = exc.errno == errno.EIO
+    elif isinstance(exc, (*Error, DBAPIError)):
+        name = _sqlite_error_name(exc)
+        text = str(getattr(exc, "orig", exc))
+        full = name == "SQLITE_FULL" or (not name and "database or disk is full" in text)
+        failed = name.startswith("SQLITE_IOERR") or (not name and "disk I/O error" in text)
+    else:
+        return None
+    if not (full or failed):
+        return None
+    if failed and path is not None:
+        free = _free_space(Path(path))
+        full = free is not None and free < NEARLY_FULL
+    if doing:
+        if full:
+            return DiskFull(
+                f"Cannot {doing} {path}: the disk it is on is full; free some space and try "
+                "again (nothing was changed)."
+            )
+        return DiskFailed(
+            f"Cannot {doing} {path}: the disk could not be read or written (an I/O error: it "
+            "may be failing, or full); nothing was changed."
+        )
+    if full:
+        return DiskFull("The disk is full: free some space and try again; nothing was saved.")
+    return DiskFailed(
+        "The disk could not be written to (it may be full or failing): free some space and "
+        "try again; nothing was saved."
+    )
+
+
+@contextmanager
+def _disk_trouble_said(path: Path) -> Iterator[None]:
+    """Turn a full disk or an I/O error of SQLite inside the block into DiskFull or
+    DiskFailed (anything else, including OSErrors of other files, goes out as it is)."""
+    try:
+        yield
+    except Exception as exc:
+        trouble = None if isinstance(exc, OSError) else disk_trouble(exc, path)
+        if trouble is None or trouble is exc:
+            raise
+        raise trouble from exc
+
+
 def _check_file(path: Path) -> bool:
     """Return True if the database already exists; raise StoreError for a foreign file."""
     if path.is_dir():
@@ -91,7 +183,9 @@ def _check_file(path: Path) -> bool:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise StoreError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise disk_trouble(exc, path, doing="read") or StoreError(
+            f"Cannot read {path}: {exc.strerror}."
+        ) from None
     if head != SQLITE_MAGIC and not _may_be_encrypted(path):
         raise StoreError(f"{path} is not a hubapp database (it is not an SQLite file).")
     if not _can_write_file(path) or not _can_write_in(path.parent):
@@ -145,7 +239,7 @@ def _existing_revision(path: Path, key: DatabaseKey | None = None) -> str | None
     try:
         con = _dbapi_connect(path, key, read_only=True)
     except Error as exc:
-        raise StoreError(f"Cannot open {path}: {exc}.") from None
+        raise _cannot_open(path, exc) from None
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "alembic_version" not in tables:
@@ -157,9 +251,22 @@ def _existing_revision(path: Path, key: DatabaseKey | None = None) -> str | None
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
     except DatabaseError as exc:
-        raise StoreError(f"{path} is damaged or not a hubapp database ({exc}).") from None
+        raise _damaged(path, exc) from None
     finally:
         con.close()
+
+
+def _cannot_open(path: Path, exc: BaseException) -> StoreError:
+    """Why ``path`` did not open: a full or failing disk, said so, or SQLite's words."""
+    return disk_trouble(exc, path, doing="open") or StoreError(f"Cannot open {path}: {exc}.")
+
+
+def _damaged(path: Path, exc: BaseException) -> StoreError:
+    """An error reading ``path``: damage, unless the disk is full or cannot be read or
+    written (then not damage: a backup put over it would only lose work)."""
+    return disk_trouble(exc, path, doing="open") or StoreError(
+        f"{path} is damaged or not a hubapp database ({exc})."
+    )
 
 
 def _apply_key(dbapi_con, key: DatabaseKey) -> None:
@@ -204,14 +311,14 @@ def _opens(path: Path, key: DatabaseKey) -> bool:
     try:
         con = _dbapi_connect(path, key, read_only=True)
     except Error as exc:
-        raise StoreError(f"Cannot open {path}: {exc}.") from None
+        raise _cannot_open(path, exc) from None
     try:
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True
     except DatabaseError as exc:
         if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
             return False
-        raise StoreError(f"{path} is damaged or not a hubapp database ({exc}).") from None
+        raise _damaged(path, exc) from None
     finally:
         con.close()
 
@@ -224,7 +331,9 @@ def unlock(path: Path | str, *, passphrase: str | None = None) -> DatabaseKey:
     try:
         salt = keys.salt_of(path)
     except OSError as exc:
-        raise StoreError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise disk_trouble(exc, path, doing="read") or StoreError(
+            f"Cannot read {path}: {exc.strerror}."
+        ) from None
     tried_keyring = tried_passphrase = False
     for key in keys.candidates(salt, passphrase=passphrase):
         if _opens(path, key):
@@ -372,9 +481,11 @@ class Store:
         self.write_guard = None
 
     # -- units of work ---------------------------------------------------------------
+    # A full disk, or one that cannot be read or written, comes out of each of them as
+    # DiskFull or DiskFailed, worded for people: not damage, and nothing was saved.
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._reader() as session:
+        with _disk_trouble_said(self.path), self._reader() as session:
             session.info["store"] = self  # whose reading it is (hubapp.store.access)
             with session.begin():
                 yield session
@@ -384,7 +495,7 @@ class Store:
         """One transaction; the audit entries for its changes are written inside it."""
         if self.write_guard is not None:
             self.write_guard()
-        with self._writer() as session:
+        with _disk_trouble_said(self.path), self._writer() as session:
             session.info["store"] = self
             session.info["reason"] = reason
             with session.begin():
@@ -402,7 +513,7 @@ class Store:
         it, made durable afterwards by :meth:`checkpoint`."""
         if self.write_guard is not None:
             self.write_guard()
-        with self.engine.connect() as conn:
+        with _disk_trouble_said(self.path), self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             # both only outside a transaction
             raw.execute("PRAGMA foreign_keys = OFF")
@@ -515,13 +626,16 @@ def open_store(
         raise
     except OperationalError as exc:
         engine.dispose()
-        raise StoreError(f"Cannot open {path}: {exc}.") from None
+        raise _cannot_open(path, exc) from None
     except Exception as exc:
         engine.dispose()
         from sqlalchemy.exc import OperationalError as SAOperationalError
 
         if isinstance(exc, SAOperationalError):
-            raise StoreError(f"Cannot open {path}: {exc.orig}.") from None
+            raise _cannot_open(path, exc.orig) from None
+        trouble = disk_trouble(exc, path, doing="open")
+        if trouble is not None:
+            raise trouble from None
         raise
     return store
 
@@ -621,7 +735,9 @@ def encrypt_in_place(path: Path | str, *, passphrase: str | None = None) -> Data
         _remove_quietly([tmp, *_companions(tmp)])
         keys.discard(key)
         if isinstance(exc, Error):
-            raise StoreError(f"Cannot encrypt {path}: {exc}; nothing changed.") from None
+            raise disk_trouble(exc, path, doing="encrypt") or StoreError(
+                f"Cannot encrypt {path}: {exc}; nothing changed."
+            ) from None
         raise
     # the swap: a second name keeps the plaintext reachable until it has been overwritten
     old = path.with_name(path.name + PLAINTEXT)
