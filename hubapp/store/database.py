@@ -135,8 +135,8 @@ def disk_trouble(
                 "again (nothing was changed)."
             )
         return DiskFailed(
-            f"Cannot {doing} {path}: the disk could not be read or written (an I/O error: it "
-            "may be failing, or full); nothing was changed."
+            f"Cannot {doing} {path}: the disk could not be read or written (an I/O error; "
+            "the disk may be failing); nothing was changed."
         )
     if full:
         return DiskFull("The disk is full: free some space and try again; nothing was saved.")
