@@ -6,10 +6,17 @@ rejects file beside the input (``NAME.rejects.csv``) so staff can fix it and imp
 
 The file:
 
-* **Encoding.** UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or
-  Windows-1252 (what Excel writes for "CSV" on a UK PC): UTF-8 is tried first, and a file
-  that is not valid UTF-8 is read as Windows-1252. An Excel workbook, or a file that is
-  neither, is refused with one sentence.
+* **Only a regular file** is read: a folder, a device or a pipe (FIFO) is refused in one
+  sentence at once (``hubapp.store.files``), never waited on.
+* **One encoding.** UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
+  mark, or Windows-1252 (what Excel writes for "CSV" on a UK PC). A file that is valid UTF-8
+  is UTF-8; one that is not is Windows-1252, unless some of its lines are UTF-8 text (then
+  either reading would garble the others, "Ã©" for "é"): such a mixed file is refused in one
+  sentence naming its first line that is not UTF-8, and so is a file with a UTF-8 or UTF-16
+  byte-order mark that does not keep to it. An Excel workbook, or a file that is neither,
+  is refused with one sentence too. (A Windows-1252 line whose bytes happen to be valid
+  UTF-8, such as "é" followed by exactly the right symbols, cannot be told apart; real text
+  almost never is.)
 * **Columns by heading**, in any order; headings are matched ignoring case, spacing and
   punctuation (``Reporter name`` is ``reporter_name``). Required: received, hub, channel,
   category, summary. Optional: location, details, reporter_name, reporter_contact. Other
@@ -19,6 +26,18 @@ The file:
   with those instead.
 * **Line numbers** are the file's physical lines: the heading is line 1, and a row whose
   quoted value spans several lines is reported at the line where it starts.
+* **A quote left open, or one too many**, makes a quoted value run on over the lines of the
+  rows after it. A value that runs over line breaks is taken for such a run, and is not a
+  row, when its quotes do not pair up, when a quote that ends it is followed by more text
+  (a closing quote never is: it was the opening quote of a value further on), when one of
+  its lines is, on its own, a row of the file (values for every key column, a date in the
+  received column), or when it is longer than any column takes (50,000 characters; the CSV
+  reader itself stops at 131,072, and the lines after it are read again as rows). Every
+  line of the run is then rejected at its own line number, so that no row is lost without
+  a word. The one shape that can still pass is a run that pairs up exactly again (it runs
+  into a quoted value that begins with a line break) over rows that hold no date: such a
+  file reads the same as a sound one with a value over several lines, so nothing can tell
+  them apart.
 
 A row:
 
@@ -105,6 +124,9 @@ MAX_LENGTH = {
     "reporter_contact": 120,
 }
 MAX_PHONE = 40
+#: the longest value any column takes: a quoted value running over several lines that is
+#: longer than this is a quote left open
+LONGEST = max(MAX_LENGTH.values())
 #: received dates before this year are taken for typing mistakes
 EARLIEST_YEAR = 2000
 #: what is trimmed from around a value (not every Unicode space: only what editors add)
@@ -252,6 +274,8 @@ class Table:
     #: (physical line where the row starts, values)
     rows: list[tuple[int, list[str]]]
     encoding: str
+    #: the lines of records whose quoted value ran on (an unbalanced quote), each rejected
+    rejected: tuple[Rejected, ...] = ()
 
 
 # --- reading the file ---------------------------------------------------------------------
@@ -263,21 +287,49 @@ def rejects_path_for(path: Path | str) -> Path:
     return path.with_name(path.stem + REJECTS_SUFFIX)
 
 
-def decode(data: bytes, name: str = "The file") -> tuple[str, str]:
-    """(text, encoding name) of a CSV file's bytes; ImportRefused if it is not text."""
-    if data.startswith(codecs.BOM_UTF8):
+_BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LINE_END = re.compile("\r\n|\r|\n")
+
+
+def _byte_line(data: bytes, offset: int) -> int:
+    """The physical line (from 1) of the byte at ``offset``."""
+    return len(_BYTE_LINE_END.findall(data, 0, offset)) + 1
+
+
+def _first_utf8_line(data: bytes) -> int | None:
+    """The first line holding characters written as UTF-8 (non-ASCII, and valid UTF-8)."""
+    for number, line in enumerate(_BYTE_LINE_END.split(data), start=1):
+        if line.isascii():
+            continue
         try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8"
+            line.decode("utf-8")
         except UnicodeDecodeError:
+            continue
+        return number
+    return None
+
+
+def decode(data: bytes, name: str = "The file") -> tuple[str, str]:
+    """(text, encoding name) of a CSV file's bytes; ImportRefused if it is not text in one
+    encoding (the sentence names the first line that is not)."""
+    if data.startswith(codecs.BOM_UTF8):
+        body = data[len(codecs.BOM_UTF8) :]
+        try:
+            return body.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError as exc:
             raise ImportRefused(
-                f"{name} says it is UTF-8 text but is not; save it again as CSV."
+                f"{name} says it is UTF-8 text, but line {_byte_line(body, exc.start)} is "
+                "not; save it again as CSV UTF-8."
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start].decode("utf-16", errors="replace")
+            line = len(_LINE_END.findall(before)) + 1
             raise ImportRefused(
-                f"{name} says it is UTF-16 text but is not; save it again as CSV."
+                f"{name} says it is UTF-16 text, but line {line} is not; save it again as "
+                "CSV UTF-8."
             ) from None
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused(
@@ -286,15 +338,24 @@ def decode(data: bytes, name: str = "The file") -> tuple[str, str]:
         )
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = _byte_line(data, exc.start)
     if b"\x00" in data[:4096]:
         raise ImportRefused(f"{name} is not a text file; choose a CSV file.")
+    # Not UTF-8: Windows-1252, as Excel saves "CSV" on a UK PC, unless some of its lines are
+    # UTF-8 (then reading the file either way would garble the others)
+    utf8_line = _first_utf8_line(data)
+    if utf8_line is not None:
+        raise ImportRefused(
+            f"{name} mixes two encodings: line {first_bad} is not UTF-8 text but line "
+            f"{utf8_line} is; save it again as CSV UTF-8 and import that."
+        )
     try:
         return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         raise ImportRefused(
-            f"{name} is neither UTF-8 nor Windows-1252 text; save it again as CSV UTF-8."
+            f"{name} is neither UTF-8 nor Windows-1252 text (line "
+            f"{_byte_line(data, exc.start)} is neither); save it again as CSV UTF-8."
         ) from None
 
 
@@ -308,42 +369,84 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def read_table(path: Path | str) -> Table:
-    """Read and split a CSV file; ImportRefused (one sentence) when it cannot be imported.
-    Only a regular file is read: a folder, device or pipe is refused at once."""
-    path = Path(path)
-    name = path.name
+def _blank(values: list[str]) -> bool:
+    return not values or not any(v.strip() for v in values)
+
+
+def _alone(line: str, delimiter: str) -> list[str]:
+    """The values of one physical line read on its own (a quote it leaves open runs to the
+    end of the line)."""
     try:
-        data = files.read_regular(path, "a CSV file to import")
-    except files.NotAFile as exc:
-        raise ImportRefused(str(exc)) from None
-    except FileNotFoundError:
-        raise ImportRefused(f"There is no file {path}.") from None
-    except OSError as exc:
-        raise ImportRefused(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    text, encoding = decode(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=False)
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, strict=False), [])
+    except csv.Error:
+        return [line.rstrip("\r\n")]
+
+
+def _looks_like_a_date(text: str) -> bool:
+    raw = text.strip(TRIMMED)
+    return bool(_UK_DATE.fullmatch(raw) or _ISO_DATE.fullmatch(raw))
+
+
+def _runaway(lines: list[str], values: list[str], columns: dict[str, int], delimiter: str) -> str:
+    """Why the record read from several physical ``lines`` holds a quoted value that ran on
+    past where it should have ended (an unbalanced quote), or "" for a sound one.
+
+    Four signs, any of which is enough: the record's quotes do not pair up (an odd number:
+    CSV quotes come in pairs, doubled inside a value); a quote ends a value but is followed
+    by more of it (what a closing quote never is: here it was the opening quote of a value
+    further on); a line after its first
+    is, on its own, a row of the file (values for every key column and a date in the
+    received column); a value longer than any column takes."""
+    if "".join(lines).count('"') % 2:
+        return "unbalanced"
     try:
-        heading: list[str] | None = None
-        rows: list[tuple[int, list[str]]] = []
-        last_line = 0
-        for values in reader:
-            start, last_line = last_line + 1, reader.line_num
-            if heading is None:
-                if not values or not any(v.strip() for v in values):
-                    continue  # blank lines before the heading
-                heading = values
-                heading_line = start
-                continue
-            if not values or not any(v.strip() for v in values):
-                continue  # blank lines and rows of empty cells (Excel leaves some)
-            rows.append((start, values))
-    except csv.Error as exc:
-        raise ImportRefused(
-            f"{name} cannot be read as CSV near line {reader.line_num}: {exc}."
-        ) from None
-    if heading is None:
-        raise ImportRefused(f"{name} is empty; it needs a heading row and at least one row.")
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return "unbalanced"
+    needed = max(columns[c] for c in ("received", "hub", "channel", "category")) + 1
+    received = columns["received"]
+    for line in lines[1:]:
+        alone = _alone(line, delimiter)
+        if len(alone) >= needed and _looks_like_a_date(alone[received]):
+            return "unbalanced"
+    if any(len(v) > LONGEST and ("\n" in v or "\r" in v) for v in values):
+        return "too long"
+    return ""
+
+
+def _broken_rows(lines: list[str], start: int, why: str, delimiter: str) -> list[Rejected]:
+    """Every line of a record whose quoted value ran on (``lines``, the first at line
+    ``start``), each rejected at its own line with its own values."""
+    end = start + len(lines) - 1
+    if why == "unbalanced":
+        first = (
+            f"a quoted value in this row runs on to line {end} (a quote is missing, or there "
+            f"is one too many), so lines {start}–{end} were not imported; put the quotes right "
+            "and import them again."
+        )
+    else:
+        first = (
+            f"a quoted value in this row runs on to line {end} and is longer than any column "
+            f"takes (a closing quote is probably missing), so lines {start}–{end} were not "
+            "imported; put the quotes right and import them again."
+        )
+    rejected = []
+    for offset, line in enumerate(lines):
+        values = _alone(line, delimiter)
+        if _blank(values):
+            continue
+        reason = first if offset == 0 else (
+            f"this line was read into a quoted value from line {start} (a quote is missing "
+            "there, or there is one too many), so it was not imported."
+        )  # fmt: skip
+        rejected.append(Rejected(start + offset, reason, tuple(values)))
+    return rejected
+
+
+def _columns(heading: list[str], heading_line: int, name: str) -> tuple[dict[str, int], list[str]]:
+    """(import column -> index, unknown headings) of a heading row; ImportRefused when a
+    required column is missing or one is there twice."""
     columns: dict[str, int] = {}
     unknown: list[str] = []
     known = {match_key(c): c for c in COLUMNS}
@@ -372,7 +475,71 @@ def read_table(path: Path | str) -> Table:
             f"{'s' if len(missing) > 1 else ''} (the heading row must name received, hub, "
             "channel, category and summary)."
         )
-    return Table(tuple(heading), columns, tuple(unknown), rows, encoding)
+    return columns, unknown
+
+
+def read_table(path: Path | str) -> Table:
+    """Read and split a CSV file; ImportRefused (one sentence) when it cannot be imported.
+
+    Only a regular file is read (a folder, device or pipe is refused at once). A record whose
+    quoted value ran on over lines that should have been rows of their own (an unbalanced
+    quote) is not a row: each of its lines is rejected at its own line number instead."""
+    path = Path(path)
+    name = path.name
+    try:
+        data = files.read_regular(path, "a CSV file to import")
+    except files.NotAFile as exc:
+        raise ImportRefused(str(exc)) from None
+    except FileNotFoundError:
+        raise ImportRefused(f"There is no file {path}.") from None
+    except OSError as exc:
+        raise ImportRefused(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    text, encoding = decode(data, name)
+    delimiter = _delimiter(text)
+    # the physical lines, as the CSV reader counts them, kept to look again at those a
+    # record was read from
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    heading: list[str] | None = None
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    rows: list[tuple[int, list[str]]] = []
+    broken: list[Rejected] = []
+    last_line = 0
+    while True:
+        start = last_line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # a value past the CSV reader's limit (131,072 characters): a quote left open
+            # swallowing the rest of the file; the reader goes on at the next line
+            last_line = reader.line_num
+            if heading is None:
+                raise ImportRefused(
+                    f"{name} cannot be read as CSV near line {last_line}: {exc}."
+                ) from None
+            log.info("Line %d of %s: %s", start, name, exc)
+            why = "too long" if "field larger" in str(exc) else "unbalanced"
+            broken += _broken_rows(lines[start - 1 : last_line], start, why, delimiter)
+            continue
+        last_line = reader.line_num
+        if _blank(values):
+            continue  # blank lines and rows of empty cells (Excel leaves some)
+        if heading is None:
+            heading = values
+            columns, unknown = _columns(heading, start, name)
+            continue
+        if last_line > start:
+            why = _runaway(lines[start - 1 : last_line], values, columns, delimiter)
+            if why:
+                broken += _broken_rows(lines[start - 1 : last_line], start, why, delimiter)
+                continue
+        rows.append((start, values))
+    if heading is None:
+        raise ImportRefused(f"{name} is empty; it needs a heading row and at least one row.")
+    return Table(tuple(heading), columns, tuple(unknown), rows, encoding, tuple(broken))
 
 
 # --- checking a row -----------------------------------------------------------------------
@@ -581,7 +748,7 @@ def import_file(
     reference = load_reference(store)
     total = max(len(table.rows), 1)
     good: list[_Row] = []
-    rejected: list[Rejected] = []
+    rejected: list[Rejected] = list(table.rejected)  # lines an unbalanced quote ran over
     for i, (line, values) in enumerate(table.rows):
         if i % PROGRESS_EVERY == 0:
             report(0.3 * i / total, f"Checking row {i + 1:,} of {len(table.rows):,}")
@@ -599,6 +766,7 @@ def import_file(
         )  # fmt: skip
     report(0.3, "Checking what is already imported")
 
+    rejected.sort(key=lambda r: r.line)
     rejects_path = rejects_path_for(path) if rejected else None
     if rejects_path is not None:  # a rejects file that cannot be written: said before anything
         files.check_output(rejects_path)
