@@ -120,9 +120,10 @@ def _check_new(text: str, user_name: str) -> None:
         raise accounts.AccountError(problems[0].message, problems)
 
 
-def authenticate(store, args) -> None:
+def authenticate(store, args, *, defer: bool = False) -> None:
     """Once the database has accounts, the command acts as ``--user``, whose password must
-    match; without accounts it acts as the operating-system user, as before."""
+    match; without accounts it acts as the operating-system user, as before. With ``defer``
+    a successful sign-in is written later (``accounts.record_sign_in``)."""
     from hubapp.store import accounts
 
     user = getattr(args, "user", None) if args is not None else None
@@ -135,7 +136,7 @@ def authenticate(store, args) -> None:
             "This database has staff accounts: say who you are with --user NAME (the "
             f"password is asked, or read from {PASSWORD_ENV})."
         )
-    accounts.sign_in(store, user, password(user.strip()))
+    accounts.sign_in(store, user, password(user.strip()), defer=defer)
 
 
 def _open_signed_in(path: Path):

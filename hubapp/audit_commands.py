@@ -54,7 +54,12 @@ def add_parsers(sub) -> None:
     a = sub.add_parser("audit", help="the audit log: export it, or check it is intact",
                        description=AUDIT_HELP)  # fmt: skip
     a.add_argument("--verify", action="store_true",
-                   help="check the hash chain; prints ok or the first broken entry")  # fmt: skip
+                   help="check the hash chain and its anchor; prints ok or what is wrong "
+                   "(reads only: nothing is written before the check is done)")  # fmt: skip
+    a.add_argument("--accept", action="store_true",
+                   help="after looking into what --verify found: accept the log as it is, "
+                   "with --reason (recorded; the check then covers what is written after)")  # fmt: skip
+    a.add_argument("--reason", metavar="TEXT", help="why the log is accepted (with --accept)")
     a.add_argument("--format", default="csv", metavar="csv|json", help="csv (default) or json")
     a.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="the file to write (default: standard output)")  # fmt: skip
@@ -100,24 +105,85 @@ def _station(store, text: str):
     raise StoreError(f"There is no station called '{text}'.")
 
 
+def _open_to_verify(db_path: Path):
+    """Open the database for ``audit --verify``/``--accept`` without writing anything: no
+    reference data loaded, and the sign-in checked but not yet written."""
+    from hubapp import accounts_commands
+    from hubapp.store import backup
+    from hubapp.store.database import StoreError, open_store
+
+    if not db_path.exists():
+        raise StoreError(f"There is no database at {db_path}.")
+    backup.ensure_sound(db_path)
+    store = open_store(db_path, load_reference=False)
+    try:
+        accounts_commands.authenticate(store, accounts_commands._args, defer=True)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def cmd_verify(db_path: Path, args) -> int:
+    """``hubapp audit --verify`` (and ``--accept``): the log is read and checked before
+    anything is written to the database, the sign-in included. A log that fails is left
+    exactly as it was found (evidence); the sign-in is then not written either."""
+    import logging
+
+    from hubapp.domain.formatting import format_date
+    from hubapp.store import accounts, audit, audit_query
+    from hubapp.store.access import AccessRefused
+    from hubapp.store.backup import refuse_writes
+
+    if args.accept and not (args.reason or "").strip():
+        print("hubapp: say why the log is accepted: add --reason TEXT.", file=sys.stderr)
+        return 2
+    store = _open_to_verify(db_path)
+    try:
+        try:
+            check = audit_query.verify(store)
+        except AccessRefused:
+            accounts.record_sign_in(store)  # a refusal is not a check: the sign-in is kept
+            raise
+        if args.accept:
+            if check.ok:
+                accounts.record_sign_in(store)
+                print("hubapp: the audit log is intact: there is nothing to accept.",
+                      file=sys.stderr)  # fmt: skip
+                return 1
+            accounts.record_sign_in(store)
+            entry = audit.accept(store, check.problem, args.reason.strip())
+            print(f"Accepted the audit log as it was, with this problem: {check.problem}")
+            print(f"Entries before entry {entry:,} must now stay as they are; everything "
+                  "written from it on is checked in full.")  # fmt: skip
+            return 0
+        if not check.ok:
+            logging.getLogger(__name__).info("The audit log of %s failed its check: %s",
+                                                db_path, check.problem)  # fmt: skip
+            refuse_writes(store, "The audit log failed its check; nothing is written.")
+            print(f"hubapp: {check.problem}", file=sys.stderr)
+            return 1
+        accounts.record_sign_in(store)
+    finally:
+        store.close()
+    print(f"ok: {check.checked:,} entries, the chain and its anchor hold.")
+    if check.head:
+        print(f"newest entry's hash: {check.head}")
+    if check.accepted is not None:
+        a = check.accepted
+        print(f"Entries before entry {a.entry:,} were accepted as they were by {a.user} on "
+              f"{format_date(a.at)} ({a.reason}): {a.problem}")  # fmt: skip
+    return 0
+
+
 def cmd_audit(db_path: Path, args, opener) -> int:
     """``opener(path)`` opens the database as the command line does (signing in)."""
     from hubapp.store import audit_query
 
+    if args.verify or args.accept:
+        return cmd_verify(db_path, args)
     store = _open_existing(db_path, opener)
     try:
-        if args.verify:
-            check = audit_query.verify(store)
-            if not check.ok:
-                print(f"hubapp: {check.problem}", file=sys.stderr)
-                return 1
-            print(f"ok: {check.checked:,} entries, the chain and its anchor hold.")
-            if check.head:
-                print(f"newest entry's hash: {check.head}")
-            if not check.anchored:
-                print("The log has no anchor yet (made by an older version): removing its "
-                      "newest entries would not be noticed until the next change.")  # fmt: skip
-            return 0
         fmt = (args.format or "").strip().lower()
         if fmt not in audit_query.FORMATS:
             print(f"hubapp: cannot export the audit log as '{args.format}'; choose csv or json.",

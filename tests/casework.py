@@ -193,3 +193,83 @@ def ctrl_s(qtbot, w) -> None:
     qtbot.keyClick(
         QApplication.focusWidget() or w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier
     )
+
+
+# --- databases as an attacker finds them (tests/security) ---------------------------------------
+
+#: every staff account's password in :func:`staff_database`
+STAFF_PASSWORD = "correct horse battery staple"
+#: an account of every role: name -> (role, agency code or None)
+STAFF = {
+    "ada": ("administrator", None),
+    "cora": ("coordinator", None),
+    "pete": ("police", "POLICE"),
+    "cara": ("partner", "CUMBERLAND"),
+    "rory": ("read_only", "CUMBERLAND"),
+}
+
+
+def staff_database(path, hub: str = "Carlisle", station: str = "Carlisle Civic Centre", *,
+                   staff: dict | None = STAFF, cases: int = 2):  # fmt: skip
+    """A station's database at ``path``: ``cases`` cases of ``hub`` (the council on each) and,
+    unless ``staff`` is None, its accounts (the first an administrator). Returns the path."""
+    from hubapp.store import accounts, assignments, setup
+    from hubapp.store.accounts import AccountDraft
+    from hubapp.store.database import open_store
+
+    store = open_store(path)
+    try:
+        info = setup.configure(store, hub, station)
+        council = agency_id(store, "CUMBERLAND")
+        for n in range(1, cases + 1):
+            case = new_case(store, f"{info.hub_code}-2026-{n:04d}", hub=info.hub_code)
+            assignments.set_role(store, case, council, "lead")
+        for i, (name, (role, agency)) in enumerate((staff or {}).items()):
+            draft = AccountDraft(name, name.title(), role,
+                                 agency_id(store, agency) if agency else None, info.hub_id)  # fmt: skip
+            accounts.create_account(store, draft, STAFF_PASSWORD)
+            if i == 0:
+                accounts.sign_in(store, name, STAFF_PASSWORD)
+    finally:
+        store.close()
+    return path
+
+
+def tamper(path, *sql: str) -> None:
+    """What an insider holding the database key does: open the file with the key, drop the
+    audit log's guards and run ``sql``."""
+    from hubapp.store import database
+
+    con = database.connect(path)
+    try:
+        con.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        con.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        for statement in sql:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def dump(path, tables: tuple[str, ...] | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table of the database at ``path`` (or of ``tables``), in order."""
+    from hubapp.store import database
+
+    con = database.connect(path, read_only=True)
+    try:
+        if tables is None:
+            tables = tuple(r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"))  # fmt: skip
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def newest_audit_id(path) -> int:
+    from hubapp.store import database
+
+    con = database.connect(path, read_only=True)
+    try:
+        return con.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    finally:
+        con.close()

@@ -298,16 +298,27 @@ def get(store, user_name: str) -> Account:
 # --- signing in -----------------------------------------------------------------------------
 
 
-def sign_in(store, user_name: str, password: str) -> Account:
+def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Account:
     """Check the password and make ``store`` act as the account; raise SignInRefused with
-    one sentence otherwise. The outcome is audited and the failure count kept either way."""
+    one sentence otherwise. The outcome is audited and the failure count kept either way.
+
+    With ``defer`` a successful sign-in writes nothing yet (``hubapp audit --verify`` reads the
+    log before anything is added to it): :func:`record_sign_in` writes it afterwards."""
     now = clock.utcnow()
     with store.read() as s:
         row = _by_name(s, user_name) if name_key(user_name) else None
         account_id, hashed = (row.id, row.password_hash) if row is not None else (None, None)
+        usable = row is not None and not row.disabled and not (
+            row.locked_until is not None and row.locked_until > now)  # fmt: skip
+        found = _account(s, row) if row is not None else None
     matches = _password_matches(hashed or _dummy_hash(), password or "")
     if account_id is None:
         matches = False
+    if defer and matches and usable:
+        store.user = found.user_name
+        store.account = found
+        store.pending_sign_in = True
+        return found
     message = ""
     signed_in: Account | None = None
     previous_user = store.user
@@ -360,6 +371,21 @@ def sign_in(store, user_name: str, password: str) -> Account:
     store.account = signed_in
     log.info("Signed in as %s (%s)", signed_in.user_name, signed_in.role.value)
     return signed_in
+
+
+def record_sign_in(store) -> None:
+    """Write a sign-in made with ``defer`` (its audit entry, the failure count cleared)."""
+    if not getattr(store, "pending_sign_in", False) or store.account is None:
+        return
+    store.pending_sign_in = False
+    now = clock.utcnow()
+    with store.write(reason="sign-in") as s:
+        row = s.get(StaffAccount, store.account.id)
+        row.failed_attempts = 0
+        row.locked_until = None
+        row.last_sign_in = now  # (a hash made with weaker parameters is renewed next time)
+        audit.record(s, SIGN_IN, ENTITY, [str(row.id)],
+                     {"user_name": row.user_name, "outcome": "signed in"})  # fmt: skip
 
 
 def confirm(store, password: str) -> Account:

@@ -12,8 +12,8 @@ field changed, not its old and new values, so that an erasure can really erase.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-import sqlite3
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -83,24 +83,19 @@ def install(factory: sessionmaker) -> None:
     event.listen(factory, "after_flush", _keep_anchor)
 
 
-#: local_setting key of the anchor: the id and hash of the newest entry, kept in a second
-#: place in the same transaction, so that removing the newest entries is detected too
+#: local_setting key of the anchor (see "The anchor" below)
 ANCHOR_KEY = "audit_anchor"
 
 
 def _keep_anchor(session: Session, _ctx) -> None:
-    newest = max(
+    """After each flush that wrote entries: carry the anchor forward (see :func:`advance`)."""
+    new = sorted(
         (o for o in session.new if isinstance(o, AuditEntry) and o.id is not None),
         key=lambda o: o.id,
-        default=None,
     )
-    if newest is None:
-        return
-    session.connection().exec_driver_sql(
-        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (ANCHOR_KEY, json.dumps({"id": newest.id, "hash": newest.hash})),
-    )
+    if new:
+        advance(session.connection().connection.driver_connection, _session_secret(session),
+                [(o.id, o.hash, o.prev_hash) for o in new])  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
@@ -243,6 +238,215 @@ def verify_chain(session: Session) -> int | None:
     return verify(session).first_broken
 
 
+# --- the anchor -------------------------------------------------------------------------------
+#
+# The chain shows that no entry was changed, added or taken out between two others. The anchor
+# shows the rest: that none was cut from the end, that the log was not wiped, and that nobody
+# renumbered it. It is one row of local_setting, rewritten in the same transaction as every
+# entry (after each flush that adds entries), holding
+#
+#   count     how many entries have been written: carried forward (old count + new entries),
+#             never recounted from the table, so a cut is still found after later writes;
+#   id, hash  the newest entry;
+#   break     the first time a writer found the anchor missing, unsealed, or not naming the
+#             log's newest entry (a cut, a wipe or an edit made outside hubapp): kept for good;
+#   accepted  after an administrator accepted the log as it was (a restore override, or
+#             ``hubapp audit --accept``): the acceptance entry's id and a digest of every
+#             entry before it, which must never change again;
+#   mac       HMAC-SHA256 of the rest, with a secret derived from the database's own key.
+#
+# Deleting the row does not reset it: the next writer finds it missing and records a break,
+# and a log with entries (or a database with records) but no anchor fails verification. An
+# anchor written by hand (plain SQL) fails its seal. Someone who holds the database key and
+# reads this code can still forge one: docs/security.md says what holds against whom.
+
+ANCHOR_VERSION = 2
+_ANCHOR_LABEL = b"hubapp audit anchor v2"
+#: a plaintext database (older versions; measurements) has no key to derive a secret from
+_PLAINTEXT_SECRET = hashlib.sha256(_ANCHOR_LABEL).digest()
+_COLUMNS = ('id, at, "user", station_id, kind, entity, record_ids, details, reason, '
+            "prev_hash, hash")  # fmt: skip
+
+
+def secret_of_key(key) -> bytes:
+    """The anchor's sealing secret for a database opened with ``key`` (None: plaintext)."""
+    if key is None:
+        return _PLAINTEXT_SECRET
+    return hmac.new(key.key, _ANCHOR_LABEL, hashlib.sha256).digest()
+
+
+def secret_for(path) -> bytes:
+    """The sealing secret of the database file at ``path`` (its key as this process has it)."""
+    from pathlib import Path
+
+    from hubapp.store import database, keys
+
+    path = Path(path)
+    if not database.is_encrypted(path):
+        return _PLAINTEXT_SECRET
+    return secret_of_key(keys.known(keys.salt_of(path)) or database.unlock(path))
+
+
+def _session_secret(session: Session) -> bytes:
+    store = session.info.get("store")
+    if store is not None:
+        return store.anchor_secret
+    return secret_for(session.connection().engine.url.database)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    count: int
+    id: int
+    hash: str
+    #: {"entry", "kind": missing|unsealed|moved, "rows", and for moved "anchor_id", "count"}
+    broken: dict | None = None
+    #: {"before": the acceptance entry's id, "digest": of every entry before it}
+    accepted: dict | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {"v": ANCHOR_VERSION, "count": self.count, "id": self.id, "hash": self.hash,
+                "break": self.broken, "accepted": self.accepted}  # fmt: skip
+
+
+def _mac(secret: bytes, fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hmac.new(secret, canonical.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def read_anchor(raw: str | None, secret: bytes) -> tuple[Anchor | None, str]:
+    """The anchor stored as ``raw``, or (None, "missing" | "unsealed")."""
+    if raw is None:
+        return None, "missing"
+    try:
+        data = json.loads(raw)
+        mac = str(data.pop("mac"))
+        if data.get("v") != ANCHOR_VERSION or not hmac.compare_digest(mac, _mac(secret, data)):
+            return None, "unsealed"
+        broken, accepted = data.get("break"), data.get("accepted")
+        if broken is not None and not isinstance(broken, dict):
+            return None, "unsealed"
+        if accepted is not None and not (isinstance(accepted, dict)
+                                         and {"before", "digest"} <= accepted.keys()):  # fmt: skip
+            return None, "unsealed"
+        return Anchor(int(data["count"]), int(data["id"]), str(data["hash"]), broken,
+                      accepted), ""  # fmt: skip
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None, "unsealed"
+
+
+def _read_anchor(cur, secret: bytes) -> tuple[Anchor | None, str]:
+    row = cur.execute("SELECT value FROM local_setting WHERE key = ?", (ANCHOR_KEY,)).fetchone()
+    return read_anchor(row[0] if row is not None else None, secret)
+
+
+def _write_anchor(cur, anchor: Anchor, secret: bytes) -> None:
+    fields = anchor.fields()
+    value = json.dumps({**fields, "mac": _mac(secret, fields)}, sort_keys=True)
+    cur.execute(
+        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (ANCHOR_KEY, value),
+    )
+
+
+def _rows(cur) -> int:
+    return cur.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def start_anchor(con, secret: bytes) -> None:
+    """The anchor of a new database's empty log (written once, when the database is made)."""
+    _write_anchor(con.cursor(), Anchor(0, 0, ""), secret)
+
+
+def advance(con, secret: bytes, new: list[tuple[int, str, str]]) -> None:
+    """Carry the anchor over the entries ``new`` (id, hash, prev_hash; oldest first) just
+    written on the DB-API connection ``con``, inside their transaction."""
+    cur = con.cursor()
+    old, why = _read_anchor(cur, secret)
+    first_id, _hash, first_prev = new[0]
+    last_id, last_hash, _prev = new[-1]
+    if old is not None:
+        broken = old.broken
+        if broken is None and old.hash != first_prev:
+            # the log no longer ends at the entry the anchor names: cut or changed outside
+            broken = {"entry": first_id, "kind": "moved", "anchor_id": old.id,
+                      "count": old.count, "rows": _rows(cur) - len(new)}  # fmt: skip
+        anchor = Anchor(old.count + len(new), last_id, last_hash, broken, old.accepted)
+    else:
+        rows = _rows(cur)
+        anchor = Anchor(rows, last_id, last_hash,
+                        {"entry": first_id, "kind": why, "rows": rows - len(new)})  # fmt: skip
+    _write_anchor(cur, anchor, secret)
+
+
+def reseal(con, old_secret: bytes, new_secret: bytes) -> bool:
+    """Seal the anchor again with ``new_secret`` (a database whose key changed: a plaintext
+    one being encrypted), if it holds under ``old_secret``; False if there was none to seal."""
+    cur = con.cursor()
+    anchor, _why = _read_anchor(cur, old_secret)
+    if anchor is None:
+        return False
+    _write_anchor(cur, anchor, new_secret)
+    return True
+
+
+def _row_bytes(row) -> bytes:
+    return json.dumps(list(row), ensure_ascii=False, default=str).encode("utf-8") + b"\n"
+
+
+def _digest_before(cur, before: int) -> tuple[str, int]:
+    """A digest of every entry before ``before`` exactly as stored, and how many there are."""
+    digest = hashlib.sha256()
+    n, last = 0, None
+    while True:
+        rows = cur.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE id < ? AND (? IS NULL OR id > ?) "
+            "ORDER BY id LIMIT ?", (before, last, last, VERIFY_BATCH),
+        ).fetchall()  # fmt: skip
+        if not rows:
+            return digest.hexdigest(), n
+        for row in rows:
+            digest.update(_row_bytes(row))
+        n += len(rows)
+        last = rows[-1][0]
+
+
+def accept(store, problem: str, reason: str) -> int:
+    """Accept the log as it is now (an administrator, after a restore override or once a
+    problem :func:`verify` found has been looked into): an entry records who, why and what was
+    found; from then on every entry before it must stay exactly as it is, and everything after
+    it is checked in full. Returns the acceptance entry's id."""
+    from hubapp.store import access
+
+    access.require_admin(store, "accept the audit log as it is")
+    secret = store.anchor_secret
+    with store.write(reason=reason) as s:
+        cur = s.connection().connection.driver_connection.cursor()
+        entry = record(s, Kind.ALTERATION, "audit_log", [],
+                       {"accepted": problem, "entries": _rows(cur)}, reason)  # fmt: skip
+        s.flush()
+        digest, rows = _digest_before(cur, entry.id)
+        _write_anchor(cur, Anchor(rows + 1, entry.id, entry.hash, None,
+                                  {"before": entry.id, "digest": digest}), secret)  # fmt: skip
+        return entry.id
+
+
+# --- verifying --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The part of the log an administrator accepted as it was."""
+
+    #: the acceptance entry's id (every entry before it is taken as it was)
+    entry: int
+    at: datetime
+    user: str
+    problem: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     #: entries checked
@@ -253,9 +457,11 @@ class ChainCheck:
     problem: str = ""
     #: the newest entry's hash (an administrator may note it elsewhere, as a further anchor)
     head: str = ""
-    #: False when the database has entries but no anchor yet (made by an older version)
+    #: kept for callers of older versions: every log is anchored now
     anchored: bool = True
     cancelled: bool = False
+    #: the part accepted as it was (None when the whole log is checked in full)
+    accepted: Accepted | None = None
 
     @property
     def ok(self) -> bool:
@@ -323,22 +529,28 @@ def _fast_hashes(rows) -> list[str]:
 
 
 def verify(session: Session, progress=None) -> ChainCheck:
-    """Recompute every entry's hash in order and check the chain and its anchor.
+    """:func:`verify_connection` on the session's own connection (reading only)."""
+    con = session.connection().connection.driver_connection
+    return verify_connection(con, _session_secret(session), progress)
+
+
+def verify_connection(con, secret: bytes, progress=None) -> ChainCheck:
+    """Recompute every entry's hash in order and check the chain and its anchor, reading only.
 
     Reads the stored columns directly (not as ORM objects), batch by batch, so a million
     entries take seconds. ``progress(fraction, message)`` is called between batches; when it
-    returns False the check stops (``cancelled``). Detects: an entry whose fields were
-    changed, one removed or inserted in the middle (its neighbour's ``prev_hash`` no longer
-    matches), and the newest entries removed (the anchor names an entry that is gone or
-    differs).
+    returns False the check stops (``cancelled``). Finds: an entry whose fields were changed;
+    one removed, added or moved in the middle (its neighbour's ``prev_hash`` no longer
+    matches); entries renumbered (ids run 1, 2, 3... without a gap); the newest entries
+    removed, whether or not anything was written since; a wiped log; an anchor removed,
+    unreadable or written by hand; and any change to a part an administrator accepted.
     """
     from hubapp.store import database
 
-    unreadable = getattr(database, "DatabaseError", sqlite3.DatabaseError)
     state = {"last_id": 0, "checked": 0, "prev": ""}
     try:
-        return _verify(session, progress, state)
-    except unreadable as exc:  # a damaged page (an encrypted page fails its check)
+        return _verify(con.cursor(), secret, progress, state)
+    except database.DatabaseError as exc:  # a damaged page (an encrypted page fails its check)
         return ChainCheck(
             state["checked"], state["last_id"] + 1,
             f"The audit log cannot be read after entry {state['last_id']:,}: the file is "
@@ -346,17 +558,20 @@ def verify(session: Session, progress=None) -> ChainCheck:
         )  # fmt: skip
 
 
-def _verify(session: Session, progress, state: dict) -> ChainCheck:
-    cur = session.connection().connection.driver_connection.cursor()
+def _verify(cur, secret: bytes, progress, state: dict) -> ChainCheck:
+    anchor, why = _read_anchor(cur, secret)
     total = cur.execute("SELECT max(id) FROM audit_log").fetchone()[0] or 0
+    before = anchor.accepted["before"] if anchor is not None and anchor.accepted else None
+    digest = hashlib.sha256() if before is not None else None
+    accepted: Accepted | None = None
     prev = ""
-    last_id = 0
-    checked = 0
+    expected = before if before is not None else 1  # the next id, once in the checked part
+    last_id = checked = seen = 0
+    first_seen: int | None = None
     while True:
         state.update(last_id=last_id, checked=checked, prev=prev)
         rows = cur.execute(
-            'SELECT id, at, "user", station_id, kind, entity, record_ids, details, reason, '
-            "prev_hash, hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
+            f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
             (last_id, VERIFY_BATCH),
         ).fetchall()
         if not rows:
@@ -366,40 +581,115 @@ def _verify(session: Session, progress, state: dict) -> ChainCheck:
         except (TypeError, ValueError, AttributeError):
             fast = [""] * len(rows)  # something unreadable: each row is looked at slowly
         for row, quick in zip(rows, fast, strict=True):
-            eid, prev_hash, digest = row[0], row[9], row[10]
+            eid, prev_hash, stored = row[0], row[9], row[10]
+            seen += 1
+            first_seen = eid if first_seen is None else first_seen
+            if digest is not None:
+                if eid < before:  # the accepted part: compared as a whole below
+                    digest.update(_row_bytes(row))
+                    prev, last_id = stored, eid
+                    continue
+                if digest.hexdigest() != anchor.accepted["digest"]:
+                    return _changed_accepted(checked, first_seen, before, prev)
+                digest = None
+                accepted = _accepted(row)
             if prev_hash != prev:
                 return ChainCheck(checked, eid, _broken(eid, "does not follow the one before it"
                                   " (an entry before it was removed, added or changed)"))  # fmt: skip
+            if eid != expected:
+                return ChainCheck(checked, expected, (
+                    f"The audit log is broken at entry {expected:,}: there is no such entry and "
+                    f"the log goes on at entry {eid:,} (entries were removed or renumbered)."),
+                    prev)  # fmt: skip
             try:
-                same = quick == digest or _stored_hash(row) == digest
+                same = quick == stored or _stored_hash(row) == stored
             except (TypeError, ValueError, AttributeError):
                 return ChainCheck(checked, eid, _broken(eid, "cannot be read"))
             if not same:
                 return ChainCheck(checked, eid, _broken(eid, "was changed after it was written"))
-            prev = digest
+            prev, expected, last_id = stored, eid + 1, eid
             checked += 1
-        last_id = rows[-1][0]
-        message = f"Checked {checked:,} of about {total:,} entries"
+        message = f"Checked {last_id:,} of about {total:,} entries"
         if progress is not None and progress(min(1.0, last_id / max(total, 1)), message) is False:
             return ChainCheck(checked, None, "", prev, cancelled=True)
-    raw = cur.execute("SELECT value FROM local_setting WHERE key = ?", (ANCHOR_KEY,)).fetchone()
-    if raw is None:
-        return ChainCheck(checked, head=prev, anchored=checked == 0)
-    try:
-        anchor = json.loads(raw[0])
-        anchor_id, anchor_hash = int(anchor["id"]), str(anchor["hash"])
-    except (TypeError, ValueError, KeyError):
-        return ChainCheck(checked, last_id + 1, "The audit log's anchor cannot be read.", prev)
-    if anchor_id > last_id:
-        return ChainCheck(
-            checked, last_id + 1,
-            f"The newest audit entries were removed: the log ends at entry {last_id:,} but "
-            f"entry {anchor_id:,} had been written.", prev,
-        )  # fmt: skip
-    if anchor_id == last_id and anchor_hash != prev:
+    if digest is not None and digest.hexdigest() != anchor.accepted["digest"]:
+        return _changed_accepted(checked, first_seen or 1, before, prev)
+    end = ChainCheck(checked, last_id + 1, "", prev)
+    if anchor is None:
+        if why == "unsealed":
+            return _problem(end, "The audit log's anchor cannot be read, or was not sealed by "
+                            "hubapp for this database: the log's completeness cannot be shown.")  # fmt: skip
+        if seen:
+            return _problem(end, "The audit log's anchor is missing: its newest entries may "
+                            "have been removed.")  # fmt: skip
+        if _holds_records(cur):
+            return ChainCheck(0, 1, "The audit log is empty and its anchor is missing, but the "
+                              "database holds records: the log was wiped.")  # fmt: skip
+        return ChainCheck(0)  # a database with nothing in it
+    if anchor.broken:
+        return ChainCheck(checked, int(anchor.broken.get("entry", 1)), _break_sentence(
+            anchor.broken), prev)  # fmt: skip
+    if seen == 0 and anchor.count > 0:
+        return ChainCheck(0, 1, f"The audit log is empty but {anchor.count:,} entries had been "
+                          "written: the log was wiped.")  # fmt: skip
+    if anchor.id > last_id:
+        return _problem(end, f"The newest audit entries were removed: the log ends at entry "
+                        f"{last_id:,} but entry {anchor.id:,} had been written.")  # fmt: skip
+    if anchor.count > seen:
+        return _problem(end, f"Audit entries were removed: the log holds {seen:,} entries but "
+                        f"{anchor.count:,} had been written.")  # fmt: skip
+    if anchor.count < seen or anchor.id != last_id:
+        return _problem(end, f"The audit log holds {seen:,} entries but {anchor.count:,} were "
+                        "written by hubapp: entries were added outside it.")  # fmt: skip
+    if anchor.hash != prev:
         return ChainCheck(checked, last_id, _broken(last_id, "is not the one that was written"),
                           prev)  # fmt: skip
-    return ChainCheck(checked, head=prev)
+    return ChainCheck(checked, head=prev, accepted=accepted)
+
+
+def _problem(end: ChainCheck, sentence: str) -> ChainCheck:
+    return ChainCheck(end.checked, end.first_broken, sentence, end.head)
+
+
+def _changed_accepted(checked: int, first: int, before: int, prev: str) -> ChainCheck:
+    return ChainCheck(checked, first, f"The audit log was changed before entry {before:,}, in "
+                      "the part an administrator had accepted as it was.", prev)  # fmt: skip
+
+
+def _accepted(row) -> Accepted | None:
+    try:
+        details = json.loads(row[7])
+        return Accepted(row[0], datetime.fromisoformat(row[1]), row[2],
+                        str(details.get("accepted", "")), row[8])  # fmt: skip
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _holds_records(cur) -> bool:
+    """Whether the database holds anything whose making was audited (a new database's
+    reference data is written with entries, so a database with records has a log)."""
+    for table in ("hub", "case_", "staff_account"):
+        if cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+            return True
+    return False
+
+
+def _break_sentence(broken: dict) -> str:
+    entry = int(broken.get("entry", 0))
+    rows = int(broken.get("rows", 0))
+    kind = broken.get("kind")
+    if kind == "moved":
+        return (
+            f"When entry {entry:,} was written, the audit log no longer ended at entry "
+            f"{int(broken.get('anchor_id', 0)):,} as its anchor said (it held {rows:,} entries "
+            f"where {int(broken.get('count', 0)):,} had been written): entries were removed or "
+            "changed."
+        )
+    what = "missing" if kind == "missing" else "unreadable or not sealed by hubapp"
+    return (
+        f"The audit log's anchor was {what} when entry {entry:,} was written (the log then "
+        f"held {rows:,} entries): entries before it may have been removed."
+    )
 
 
 def _broken(entry_id: int, why: str) -> str:

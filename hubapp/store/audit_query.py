@@ -276,9 +276,13 @@ def get(store, entry_id: int) -> AuditRow | None:
 
 
 def verify(store, progress: Progress | None = None) -> audit.ChainCheck:
-    """Check the whole chain (see :func:`hubapp.store.audit.verify`) in one read."""
+    """Check the whole chain and its anchor (see :func:`hubapp.store.audit.verify`) in one
+    read, writing nothing (administrators)."""
     from sqlalchemy.exc import DBAPIError
 
+    from hubapp.store import access
+
+    access.require_admin(store, "verify the audit log")
     result = None
     try:
         with store.read() as s:

@@ -459,9 +459,12 @@ def migrate(engine: Engine, path: Path) -> None:
 class Store:
     """The open hub database. Thread-safe: each unit of work gets its own session."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, key: DatabaseKey | None = None) -> None:
         self.path = path
         self.engine = engine
+        #: the key the database was opened with (None: a plaintext file)
+        self.key = key
+        self._anchor_secret: bytes | None = None
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(
             engine.execution_options(hubapp_write=True), expire_on_commit=False
@@ -474,6 +477,8 @@ class Store:
         #: the signed-in staff account (role, agency, hub: hubapp.store.accounts), or None
         #: where the database has no accounts
         self.account = None
+        #: a sign-in checked but not yet written (hubapp.store.accounts.record_sign_in)
+        self.pending_sign_in = False
         self._station_id: uuid.UUID | None = None
         #: asked before every write transaction; raises StoreError to refuse it (the
         #: start-up integrity check holds writes until it has passed, and refuses them for
@@ -534,6 +539,19 @@ class Store:
         that the next person's save does not pay for it)."""
         with self.engine.connect() as conn:
             conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @property
+    def anchor_secret(self) -> bytes:
+        """The secret that seals the audit log's anchor (hubapp.store.audit), derived from
+        the database's key."""
+        if self._anchor_secret is None:
+            from hubapp.store import audit
+
+            if self.key is None and is_encrypted(self.path):
+                self._anchor_secret = audit.secret_for(self.path)
+            else:
+                self._anchor_secret = audit.secret_of_key(self.key)
+        return self._anchor_secret
 
     # -- this station ----------------------------------------------------------------
     @property
@@ -615,7 +633,9 @@ def open_store(
         if revision != SCHEMA_HEAD:
             log.info("Upgrading %s from schema %s to %s", path, revision, SCHEMA_HEAD)
             migrate(engine, path)
-        store = Store(path, engine)
+        store = Store(path, engine, key)
+        if revision is None:
+            _start_audit_log(store)
         if load_reference:
             from hubapp.store import refdata
 
@@ -638,6 +658,22 @@ def open_store(
             raise trouble from None
         raise
     return store
+
+
+def _start_audit_log(store: Store) -> None:
+    """A new database's audit log begins with its anchor, so that from the first entry on a
+    missing anchor is never taken for a new database's (hubapp.store.audit)."""
+    from hubapp.store import audit
+
+    with store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            audit.start_anchor(raw, store.anchor_secret)
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
 
 
 # --- encryption ------------------------------------------------------------------------------
@@ -727,6 +763,7 @@ def encrypt_in_place(path: Path | str, *, passphrase: str | None = None) -> Data
                 raise StoreError(
                     f"The encrypted copy of {path} does not hold every row; nothing changed."
                 )
+            _reseal_anchor(check, key)
             check.execute("PRAGMA journal_mode = WAL").fetchone()
         finally:
             check.close()
@@ -755,6 +792,24 @@ def encrypt_in_place(path: Path | str, *, passphrase: str | None = None) -> Data
         _shred(old)
     log.info("Encrypted %s", path)
     return key
+
+
+def _reseal_anchor(con, key: DatabaseKey) -> None:
+    """The audit log's anchor is sealed with a secret derived from the key: a database
+    encrypted now seals it again with its new key (if it held under the plaintext secret)."""
+    from hubapp.store import audit
+
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "local_setting" not in tables:
+        return
+    con.isolation_level = None
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        audit.reseal(con, audit.secret_of_key(None), audit.secret_of_key(key))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _companions(path: Path) -> list[Path]:

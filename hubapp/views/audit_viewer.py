@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from hubapp.domain.formatting import format_datetime
+from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.models.audit_log import AuditLogModel, EntryRole, entity_name
 from hubapp.models.tasks import Task
 from hubapp.views.progress import ProgressDialog
@@ -464,7 +464,13 @@ class AuditViewer(QDialog):
         if check.ok:
             self.chain.setStyleSheet("")
             text = tr("The audit log is intact: {0} entries checked, none changed or removed.")
-            self.chain.setText(text.format(f"{check.checked:,}"))
+            text = text.format(f"{check.checked:,}")
+            if check.accepted is not None:
+                a = check.accepted
+                text += " " + tr("Entries before entry {0} were accepted as they were by {1} "
+                                 "on {2} ({3}): {4}").format(
+                    f"{a.entry:,}", a.user, format_date(a.at), a.reason, a.problem)  # fmt: skip
+            self.chain.setText(text)
         else:
             self.chain.setStyleSheet(ERROR_STYLE)
             self.chain.setText(check.problem)
