@@ -316,8 +316,9 @@ class Controller:
             self.window.statusBar().showMessage(access.ADMIN_ONLY.format(doing="restore a backup"),
                                                 15_000)  # fmt: skip
             return None
-        dialog = RestoreDialog(backup.list_backups(self.db_path), restore_job(self.db_path),
-                               self.window, problem=problem,
+        actor = self.db.store.account if self.db is not None else None
+        dialog = RestoreDialog(backup.list_backups(self.db_path),
+                               restore_job(self.db_path, actor), self.window, problem=problem,
                                prepare=self._close_for_restore)  # fmt: skip
         dialog.restored.connect(
             lambda restored: self.window.statusBar().showMessage(
@@ -952,20 +953,22 @@ def backup_job(store):
     return job
 
 
-def restore_job(db_path: Path):
-    """Background work for File > Restore from backup…: ``job(ctx, path) -> Restored``
-    (no store may be open on ``db_path``)."""
+def restore_job(db_path: Path, actor=None):
+    """Background work for File > Restore from backup…: ``job(ctx, path, override="")`` ->
+    Restored, or the RestoreRefused that an administrator may override (no store may be open
+    on ``db_path``; ``actor`` is the signed-in account)."""
 
-    def job(ctx, path):
+    def job(ctx, path, override: str = ""):
         from hubapp.models.tasks import Cancelled
         from hubapp.store import backup
 
         try:
-            restored = backup.restore(path, db_path, progress=ctx.report)
+            return backup.restore(path, db_path, progress=ctx.report, actor=actor,
+                                  override=override)  # fmt: skip
         except backup.BackupCancelled:
             raise Cancelled from None
-        backup.record_restore(db_path, restored)
-        return restored
+        except backup.RestoreRefused as refused:
+            return refused
 
     return job
 

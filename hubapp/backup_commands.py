@@ -10,8 +10,10 @@ CHECK_HELP = """Check the database for damage without changing it: SQLite's quic
 (or, with --full, the slower integrity_check) and the foreign-key check. Exit code 0 when
 it passes, 1 when it does not."""
 
-RESTORE_HELP = """Replace the database by a backup. The backup is checked first; the
-database as it was is kept in the backups folder as a dated 'before-restore' copy; the
+RESTORE_HELP = """Replace the database by a backup (administrators). The backup is checked
+first; a backup of another station, or one whose audit log does not prove itself whole, is
+refused unless an administrator gives --override with the reason (recorded in the audit log).
+The database as it was is kept in the backups folder as a dated 'before-restore' copy; the
 result is checked again. Close hubapp on this PC first."""
 
 
@@ -25,6 +27,9 @@ def add_parsers(sub) -> None:
     r = sub.add_parser("restore", help="replace the database by a backup (the current one is kept)",
                        description=RESTORE_HELP)  # fmt: skip
     r.add_argument("file", type=Path, metavar="FILE", help="the backup file")
+    r.add_argument("--override", metavar="REASON",
+                   help="restore a backup that is refused (another station's, or with an audit "
+                   "log that does not prove itself whole) anyway, for this reason")  # fmt: skip
     c = sub.add_parser("check", help="check the database for damage", description=CHECK_HELP)
     c.add_argument("--full", action="store_true", help="the thorough check (slower)")
 
@@ -91,26 +96,26 @@ def cmd_backup(args, db_path: Path) -> int:
     return 0
 
 
-def _sign_in(db_path: Path, admin_for: str | None = None) -> None:
+def _sign_in(db_path: Path, admin_for: str | None = None):
     """Once the database has staff accounts, the command acts as --user (an administrator
-    when ``admin_for`` says what for). A database too damaged to open has no readable
-    accounts: checking it, or restoring over it, is then the way back and is not refused."""
-    import sqlite3
-
+    when ``admin_for`` says what for); returns the account (None without accounts). A
+    database too damaged to open has no readable accounts: checking it, or restoring over
+    it, is then the way back and is not refused."""
     from hubapp import accounts_commands
     from hubapp.store import access
-    from hubapp.store.database import StoreError, open_store
+    from hubapp.store.database import DatabaseError, StoreError, open_store
 
     if not db_path.is_file():
-        return
+        return None
     try:
         store = open_store(db_path)
-    except (StoreError, sqlite3.DatabaseError):
-        return
+    except (StoreError, *DatabaseError):
+        return None
     try:
         accounts_commands.authenticate(store, accounts_commands._args)
         if admin_for:
             access.require_admin(store, admin_for)
+        return store.account
     finally:
         store.close()
 
@@ -118,17 +123,35 @@ def _sign_in(db_path: Path, admin_for: str | None = None) -> None:
 def cmd_restore(args, db_path: Path) -> int:
     from hubapp.store import backup
 
-    _sign_in(db_path, "restore a backup")
+    actor = _sign_in(db_path, "restore a backup")
     try:
-        restored = backup.restore(args.file, db_path, progress=_progress())
+        restored = backup.restore(args.file, db_path, progress=_progress(), actor=actor,
+                                  override=args.override or "")  # fmt: skip
+    except backup.RestoreRefused as exc:
+        print(f"hubapp: {refusal_sentence(exc)}", file=sys.stderr)
+        return 1
     finally:
         _end_progress()
-    backup.record_restore(db_path, restored)
     print(f"Restored {db_path} from {restored.backup} ({restored.cases:,} case"
           f"{'' if restored.cases == 1 else 's'}).")  # fmt: skip
+    if restored.overridden:
+        print(f"Overridden by {restored_by(actor)} ({restored.reason}): "
+              + " ".join(restored.overridden))  # fmt: skip
     if restored.kept is not None:
         print(f"The database as it was is kept at {restored.kept}.")
     return 0
+
+
+def refusal_sentence(exc) -> str:
+    """A refused restore in one sentence: what it would lose, and the way to override it."""
+    parts = [p.rstrip(".") for p in exc.problems]
+    parts[1:] = [p[:1].lower() + p[1:] for p in parts[1:]]
+    return ("; besides, ".join(parts) + "; nothing was changed, and an administrator may "
+            "still restore it with --override 'REASON'.")  # fmt: skip
+
+
+def restored_by(actor) -> str:
+    return actor.user_name if actor is not None else "this PC's user"
 
 
 def cmd_check(args, db_path: Path) -> int:

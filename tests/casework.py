@@ -210,9 +210,10 @@ STAFF = {
 
 
 def staff_database(path, hub: str = "Carlisle", station: str = "Carlisle Civic Centre", *,
-                   staff: dict | None = STAFF, cases: int = 2):  # fmt: skip
-    """A station's database at ``path``: ``cases`` cases of ``hub`` (the council on each) and,
-    unless ``staff`` is None, its accounts (the first an administrator). Returns the path."""
+                   staff: dict | None = STAFF, cases: int = 2, agency: str = "CUMBERLAND"):  # fmt: skip
+    """A station's database at ``path``: ``cases`` cases of ``hub`` (``agency`` the lead on
+    each) and, unless ``staff`` is None, its accounts (the first an administrator). Returns
+    the path."""
     from hubapp.store import accounts, assignments, setup
     from hubapp.store.accounts import AccountDraft
     from hubapp.store.database import open_store
@@ -220,7 +221,7 @@ def staff_database(path, hub: str = "Carlisle", station: str = "Carlisle Civic C
     store = open_store(path)
     try:
         info = setup.configure(store, hub, station)
-        council = agency_id(store, "CUMBERLAND")
+        council = agency_id(store, agency)
         for n in range(1, cases + 1):
             case = new_case(store, f"{info.hub_code}-2026-{n:04d}", hub=info.hub_code)
             assignments.set_role(store, case, council, "lead")
@@ -271,5 +272,40 @@ def newest_audit_id(path) -> int:
     con = database.connect(path, read_only=True)
     try:
         return con.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    finally:
+        con.close()
+
+
+#: what signing in changes by itself: its audit entry (and the anchor that follows the log),
+#: and the account's own counters
+SIGN_IN_KINDS = ("sign_in", "sign_in_failed", "lock_out")
+SIGN_IN_COLUMNS = {"last_sign_in", "failed_attempts", "locked_until"}
+
+
+def state(path) -> dict[str, list[tuple]]:
+    """Every row of every table of the database at ``path``, less what a sign-in changes by
+    itself: to show that a refused command changed nothing else."""
+    from hubapp.store import audit, database
+
+    con = database.connect(path, read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")]  # fmt: skip
+        out = {}
+        for table in tables:
+            cur = con.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+            names = [d[0] for d in cur.description]
+            keep = [i for i, n in enumerate(names) if n not in SIGN_IN_COLUMNS]
+            rows = [tuple(r[i] for i in keep) for r in cur.fetchall()]
+            if table == "audit_log":
+                kind = names.index("kind")
+                rows = [r for r in rows if r[kind] not in SIGN_IN_KINDS]
+                rows = [r[1:] for r in rows]  # (ids move on past sign-ins)
+            elif table == "local_setting":
+                rows = [r for r in rows if r[0] != audit.ANCHOR_KEY and not r[0].startswith(
+                    "sign_in")]  # fmt: skip
+            out[table] = rows
+        return out
     finally:
         con.close()

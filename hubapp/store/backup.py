@@ -676,6 +676,131 @@ class Restored:
     kept: Path | None
     cases: int
     revision: str
+    #: what an administrator overrode (sentences), and why ("" when nothing was overridden)
+    overridden: tuple[str, ...] = ()
+    reason: str = ""
+
+
+class RestoreRefused(BackupError):
+    """A backup that is not put in place without an administrator's override: another
+    station's database, or one whose audit log does not prove itself whole. ``problems``
+    are the sentences, each saying what a restore would lose; nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a database file holds, as far as a restore needs to know."""
+
+    station_id: uuid.UUID | None
+    #: "Barrow Police Station (Barrow hub)", or "" before the first-start questions
+    station: str
+    cases: int
+    accounts: bool
+    #: its audit log's check (None when not asked for)
+    chain: object = None
+
+
+def holding(path: Path | str, *, chain: bool = False) -> Holding:
+    """Read which station the database at ``path`` is, how many cases and whether staff
+    accounts it has, and (``chain``) whether its audit log proves itself whole; reads only."""
+    from hubapp.store import audit
+
+    path = Path(path).expanduser().absolute()
+    con = connect(path, read_only=True)
+    try:
+        row = con.execute("SELECT value FROM local_setting WHERE key = 'station_id'").fetchone()
+        station_id = uuid.UUID(row[0]) if row else None
+        station = ""
+        if station_id is not None:
+            named = con.execute(
+                "SELECT s.name, h.name FROM station s JOIN hub h ON h.id = s.hub_id "
+                "WHERE s.id = ?", (station_id.hex,),
+            ).fetchone()  # fmt: skip
+            station = f"{named[0]} ({named[1]} hub)" if named else ""
+        cases = con.execute("SELECT count(*) FROM case_").fetchone()[0]
+        accounts = con.execute("SELECT 1 FROM staff_account LIMIT 1").fetchone() is not None
+        check = audit.verify_connection(con, audit.secret_for(path)) if chain else None
+    finally:
+        con.close()
+    return Holding(station_id, station, cases, accounts, check)
+
+
+def _current_holding(db_path: Path) -> Holding | None:
+    """What the database about to be replaced holds; None when there is none, or it cannot
+    be read at all (too damaged, or no key: restoring is then the way back)."""
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return None
+    try:
+        return holding(db_path)
+    except (*SQLError, StoreError, ValueError) as exc:
+        log.info("The database to be restored over cannot be read (%s)", exc)
+        return None
+
+
+def _require_administrator(db_path: Path, actor) -> None:
+    """The acting account must be an enabled administrator of the database being replaced
+    (read again from it: the caller's claim is not taken on trust)."""
+    from hubapp.store.access import ADMIN_ONLY, AccessRefused
+
+    refusal = AccessRefused(ADMIN_ONLY.format(doing="restore a backup"))
+    if actor is None:
+        raise refusal
+    con = connect(db_path, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT role, disabled FROM staff_account WHERE id = ?", (actor.id,)
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None or row[1] or row[0] != "administrator":
+        raise refusal
+
+
+def _restore_problems(ours: Holding | None, theirs: Holding) -> list[str]:
+    """Why the backup ``theirs`` may not simply replace the database ``ours``: each sentence
+    says what restoring it would lose."""
+    problems = []
+    other_station = (
+        ours is not None and ours.station_id is not None and theirs.station_id != ours.station_id
+        and (ours.cases > 0 or ours.accounts)  # a new, empty database has nothing to lose
+    )  # fmt: skip
+    if other_station:
+        whose = theirs.station or "no station (the first-start questions were never answered)"
+        problems.append(
+            f"This backup is of {whose}, not of this station, {ours.station or 'this one'}: "
+            f"restoring it would replace this station's {ours.cases:,} cases, its staff "
+            f"accounts and its audit log with another station's {theirs.cases:,} cases."
+        )
+    if theirs.chain is not None and not theirs.chain.ok:
+        problems.append(
+            f"The backup's audit log does not prove itself whole "
+            f"({theirs.chain.problem.rstrip('.')}): once restored, this station's record of who "
+            "did what could no longer be shown to be complete."
+        )
+    return problems
+
+
+def _record_override(db_path: Path, actor, backup_path: Path, problems: list[str],
+                     reason: str) -> None:  # fmt: skip
+    """The override is recorded in the database being replaced (so the copy kept before the
+    restore holds it) before anything is replaced."""
+    from hubapp.store import audit
+    from hubapp.store.database import open_store
+
+    store = open_store(db_path, load_reference=False)
+    try:
+        if actor is not None:
+            store.user = actor.user_name
+        with store.write(reason=reason) as s:
+            audit.record(s, audit.Kind.ALTERATION, "database", [], {
+                "restore override": problems, "backup": str(backup_path),
+            })  # fmt: skip
+    finally:
+        store.close()
 
 
 def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
@@ -760,20 +885,46 @@ def restore(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     *,
+    actor=None,
+    override: str = "",
     now: datetime | None = None,
 ) -> Restored:
     """Replace the database at ``db_path`` (no store may be open on it) by the backup at
-    ``backup_path``. The backup is verified first; the current database is kept as a dated
-    "before restore" copy in the backups folder; the result is checked again."""
+    ``backup_path``, as the staff account ``actor`` (an :class:`~hubapp.store.accounts.Account`;
+    None where the database has no accounts).
+
+    Before anything is replaced: the backup is verified; an administrator of the database in
+    use is required (unless it has no accounts, or cannot be read at all: then restoring is
+    the way back); and a backup of another station, or one whose audit log does not prove
+    itself whole, is refused (:class:`RestoreRefused`) unless ``override`` gives the reason,
+    which is recorded in the database being replaced. The current database is kept as a dated
+    "before restore" copy in the backups folder; the result is checked again, and the restore
+    (with any override, whose broken log is then accepted as it was) is recorded in the
+    restored database's audit log."""
     backup_path = Path(backup_path).expanduser().absolute()
     db_path = Path(db_path).expanduser().absolute()
+    override = (override or "").strip()
     job = _Job(progress, cancel)
     if backup_path == db_path or _same_file(backup_path, db_path):
         raise BackupError("That file is the database itself; choose a backup.")
     if db_path.is_dir():
         raise BackupError(f"{db_path} is a folder, not a hubapp database file.")
+    ours = _current_holding(db_path)
+    if ours is not None and ours.accounts:
+        _require_administrator(db_path, actor)
     job.report(0.0, "Checking the backup…")
     verified = verify(backup_path, cancel=job.cancelled)
+    try:
+        theirs = holding(backup_path, chain=True)
+    except (*SQLError, ValueError) as exc:
+        raise BackupError(
+            f"{backup_path} is damaged or not a hubapp backup ({_short(exc)})."
+        ) from None
+    problems = _restore_problems(ours, theirs)
+    if problems and not override:
+        raise RestoreRefused(problems)
+    if problems and ours is not None:
+        _record_override(db_path, actor, backup_path, problems, override)
     job.report(0.3, "Checking the backup…")
     kept = None
     try:
@@ -802,9 +953,12 @@ def restore(
         con.close()
     if difference:
         raise BackupError(f"The restored database does not match the backup: {difference}.")
+    restored = Restored(backup_path, kept, verified.cases, verified.revision,
+                        tuple(problems), override if problems else "")  # fmt: skip
+    _record_restore(db_path, restored, actor, theirs.chain)
     log.info("Restored %s from %s (before: %s)", db_path, backup_path, kept)
     job.done("Restored.")
-    return Restored(backup_path, kept, verified.cases, verified.revision)
+    return restored
 
 
 # --- the audit log ---------------------------------------------------------------------------
@@ -818,19 +972,27 @@ def record(store, what: str, path: Path, cases: int) -> None:
         audit.record(s, audit.Kind.DISCLOSURE, "database", [], {what: str(path), "cases": cases})
 
 
-def record_restore(db_path: Path | str, restored: Restored) -> None:
+def _record_restore(db_path: Path, restored: Restored, actor, chain) -> None:
     """Open the restored database (upgrading an older backup's schema) and record the
-    restore in its audit log."""
+    restore in its audit log; a log an administrator overrode is then accepted as it was
+    (hubapp.store.audit.accept), so that its checks go on from here."""
     from hubapp.store import audit
     from hubapp.store.database import open_store
 
     store = open_store(db_path)
     try:
-        with store.write(reason="restore from a backup") as s:
-            audit.record(s, audit.Kind.ALTERATION, "database", [], {
-                "restored from": str(restored.backup),
-                "kept before restore": str(restored.kept) if restored.kept else "",
-                "cases": restored.cases,
-            })  # fmt: skip
+        if actor is not None:
+            store.user = actor.user_name  # the restored database's accounts are not its own
+        details = {
+            "restored from": str(restored.backup),
+            "kept before restore": str(restored.kept) if restored.kept else "",
+            "cases": restored.cases,
+        }
+        if restored.overridden:
+            details["overridden"] = list(restored.overridden)
+        with store.write(reason=restored.reason or "restore from a backup") as s:
+            audit.record(s, audit.Kind.ALTERATION, "database", [], details)
+        if restored.overridden and chain is not None and not chain.ok:
+            audit.accept(store, chain.problem, restored.reason)
     finally:
         store.close()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from hubapp.domain.formatting import as_tooltip
@@ -182,6 +183,34 @@ class RestoreDialog(ProgressDialog):
         self.other = QPushButton(tr("&Other file…"), objectName="restoreOther")
         self.other.clicked.connect(self._choose_other)
         self.add_progress("restore")
+        # a refused backup (another station's, or a log that does not prove itself whole):
+        # what restoring it would lose is said above; an administrator may still restore it,
+        # saying why (recorded in the audit log)
+        self._refused_path: Path | None = None
+        self.override_box = QWidget(objectName="restoreOverrideBox")
+        self.override_reason = QLineEdit(objectName="restoreOverrideReason")
+        self.override_reason.setPlaceholderText(tr("Why it must be restored all the same"))
+        self.override_problem = QLabel(objectName="restoreOverrideProblem")
+        self.override_problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.override_problem.setWordWrap(True)
+        self.override_problem.setStyleSheet("color: #a4161a;")
+        self.override_problem.hide()
+        self.override_button = QPushButton(tr("Restore &anyway"), objectName="restoreOverride")
+        self.override_button.setAutoDefault(False)
+        self.override_button.clicked.connect(self.override)
+        box = QVBoxLayout(self.override_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(tr("Restore it anyway, as an administrator: the &reason (recorded in the "
+                          "audit log)"))  # fmt: skip
+        label.setWordWrap(True)
+        label.setBuddy(self.override_reason)
+        box.addWidget(label)
+        row = QHBoxLayout()
+        row.addWidget(self.override_reason, 1)
+        row.addWidget(self.override_button)
+        box.addLayout(row)
+        box.addWidget(self.override_problem)
+        self.override_box.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -201,6 +230,7 @@ class RestoreDialog(ProgressDialog):
         layout.addLayout(row)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.override_box)
         layout.addWidget(self.buttons)
         self.resize(640, 400)
 
@@ -245,25 +275,53 @@ class RestoreDialog(ProgressDialog):
             if refusal:
                 self._show_problem(refusal)
                 return
-        for w in (self.list, self.other, self.ok):
+        self._run(path)
+
+    def _run(self, path: Path, override: str = "") -> None:
+        for w in (self.list, self.other, self.ok, self.override_box):
             w.setEnabled(False)
         self.progress.setValue(0)
         self.progress.show()
         self.status.setStyleSheet("")
         self.status.setText(tr("Checking the backup…"))
-        self.run_task(self._job, path)
+        if override:
+            self.run_task(self._job, path, override)
+        else:
+            self.run_task(self._job, path)
+
+    def override(self) -> None:
+        """Restore the refused backup anyway, with the reason typed beside the button."""
+        if self.running() or self._refused_path is None:
+            return
+        reason = " ".join(self.override_reason.text().split())
+        if not reason:
+            self.override_problem.setText(tr("Say why it must be restored all the same."))
+            self.override_problem.show()
+            self.override_reason.setFocus()
+            return
+        self.override_problem.hide()
+        self._run(self._refused_path, reason)
 
     def cancelling_text(self) -> str:
         return tr("Cancelling… the database will be left as it was.")
 
     def _on_done(self, restored) -> None:
+        problems = getattr(restored, "problems", None)
+        if problems is not None:  # refused: nothing was changed
+            self._refused_path = self.chosen()
+            self._on_failed(" ".join(problems) + " " + tr("Nothing was changed."))
+            self.override_box.show()
+            self.override_box.setEnabled(True)
+            self.override_reason.setFocus()
+            self.fit_height()
+            return
         self.result = restored
         self.restored.emit(restored)
         self.accept()
 
     def _on_failed(self, message: str) -> None:
         self._show_problem(message)
-        for w in (self.list, self.other, self.ok):
+        for w in (self.list, self.other, self.ok, self.override_box):
             w.setEnabled(True)
 
     def _show_problem(self, message: str) -> None:
