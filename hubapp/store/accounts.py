@@ -11,9 +11,16 @@ Rules:
 * User names are unique ignoring case; passwords have at least ``PASSWORD_MIN`` characters
   and must not contain the user name. Passwords are kept only as Argon2id hashes (re-hashed
   at sign-in when the hashing parameters grow stronger) and never enter the audit log.
-* ``MAX_FAILURES`` wrong passwords in a row lock the account for ``LOCK_MINUTES`` minutes; the
-  sentence says until when, and an administrator can unlock it sooner. A locked account
-  refuses even the right password until then.
+* Wrong passwords slow down, they never lock out (OWASP ASVS 4.0.3 2.2.1; 5.0 V6.3): after
+  ``FREE_FAILURES`` wrong attempts in a row with one user name, each further attempt with it
+  must wait a little longer (1, 2, 4... seconds, at most ``MAX_WAIT_SECONDS``), so guessing
+  is held to about a hundred tries an hour, while nobody can keep the only administrator out
+  for longer than a minute. An attempt made too soon is refused before any password is
+  checked. The count is kept per user name typed, for names that exist and names that do
+  not alike (by a keyed digest of the name: a password typed in the name field is never
+  stored), so neither the sentences nor the waits tell whether a name exists. It is
+  forgotten after ``FORGET_AFTER`` without failures, at a sign-in, and when an administrator
+  "unlocks" the account.
 * A sign-in always checks one password hash, also for a user name that does not exist (a
   dummy hash), and always writes one audit entry, so the time it takes does not tell
   whether a name exists; the sentence for an unknown name and a wrong password is the same.
@@ -23,7 +30,11 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Iterator
@@ -36,7 +47,6 @@ from sqlalchemy import func, select
 
 from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
-from hubapp.domain.formatting import format_date, to_local
 from hubapp.domain.text import has_control, one_line
 from hubapp.store import audit
 from hubapp.store.actions import Problem, Refused
@@ -44,9 +54,16 @@ from hubapp.store.schema import Agency, Hub, LocalSetting, StaffAccount
 
 log = logging.getLogger(__name__)
 
-#: wrong passwords in a row that lock an account, and for how long
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+#: wrong attempts in a row with one user name that cost nothing more than the password check;
+#: after these, each further attempt must wait: 1, 2, 4... seconds, at most MAX_WAIT_SECONDS
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 60
+#: the count of a user name is forgotten after this long without a wrong attempt
+FORGET_AFTER = timedelta(hours=1)
+#: local_setting key of the counts (a keyed digest of each name: [count, last failure])
+THROTTLE_KEY = "sign_in_throttle"
+#: user names remembered at most (the oldest are forgotten first)
+THROTTLE_NAMES = 1000
 PASSWORD_MIN = 10
 #: long enough for any pass phrase; longer input is refused before it is hashed
 PASSWORD_MAX = 256
@@ -98,15 +115,17 @@ class Account:
         return self.role == StaffRole.ADMINISTRATOR
 
     def locked(self, now: datetime | None = None) -> bool:
+        """Whether the next attempt must still wait (after wrong passwords)."""
         now = now or clock.utcnow()
         return self.locked_until is not None and self.locked_until > now
 
     def state(self, now: datetime | None = None) -> str:
-        """'Disabled', 'Locked until 17:45' or 'Active'."""
+        """'Disabled', '5 wrong passwords in a row' or 'Active'."""
         if self.disabled:
             return "Disabled"
-        if self.locked(now):
-            return f"Locked until {_when(self.locked_until, now)}"
+        if self.failed_attempts:
+            n = self.failed_attempts
+            return f"{n} wrong password{'' if n == 1 else 's'} in a row"
         return "Active"
 
 
@@ -227,20 +246,18 @@ def _refuse(problems: list[Problem], error: type[AccountError] = AccountError) -
         raise error(problems[0].message, problems)
 
 
-def _when(moment: datetime | None, now: datetime | None = None) -> str:
-    """'17:45', or '17:45 on 26/11/2026' when that is not today (UK time)."""
-    if moment is None:
-        return ""
-    local = to_local(moment)
-    today = to_local(now or clock.utcnow()).date()
-    hhmm = f"{local.hour:02d}:{local.minute:02d}"
-    return hhmm if local.date() == today else f"{hhmm} on {format_date(moment)}"
+def wait_seconds(failures: int) -> int:
+    """How long the next attempt with a user name waits after ``failures`` wrong ones."""
+    if failures < FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - FREE_FAILURES), MAX_WAIT_SECONDS)
 
 
-def locked_sentence(until: datetime, now: datetime | None = None) -> str:
+def wait_sentence(seconds: int) -> str:
+    """The same for every user name, whether it exists or not."""
     return (
-        f"This account is locked after {MAX_FAILURES} wrong passwords until "
-        f"{_when(until, now)}; an administrator can unlock it sooner."
+        f"Too many wrong attempts with this user name: wait {seconds} second"
+        f"{'' if seconds == 1 else 's'} and try again."
     )
 
 
@@ -298,6 +315,49 @@ def get(store, user_name: str) -> Account:
 # --- signing in -----------------------------------------------------------------------------
 
 
+def _name_digest(store, user_name: str) -> str:
+    """The key a user name's count is kept under: a digest keyed with a secret of this
+    database (a password typed in the name field is never stored)."""
+    secret = hmac.new(store.anchor_secret, b"hubapp sign-in names", hashlib.sha256).digest()
+    return hmac.new(secret, name_key(user_name).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def _throttle(s) -> dict[str, list]:
+    setting = s.get(LocalSetting, THROTTLE_KEY)
+    try:
+        data = json.loads(setting.value) if setting is not None else {}
+    except ValueError:
+        data = {}
+    return data if isinstance(data, dict) else {}
+
+
+def _failures(data: dict, digest: str, now: datetime) -> tuple[int, datetime | None]:
+    """Wrong attempts in a row with the name, and when the last was (forgotten after
+    FORGET_AFTER)."""
+    try:
+        count, last = data[digest]
+        last = datetime.fromisoformat(last)
+    except (KeyError, TypeError, ValueError):
+        return 0, None
+    if now - last > FORGET_AFTER:
+        return 0, None
+    return int(count), last
+
+
+def _keep_throttle(s, data: dict, now: datetime) -> None:
+    """Store the counts, the stale ones and the oldest beyond THROTTLE_NAMES dropped."""
+    fresh = {k: v for k, v in data.items() if _failures(data, k, now)[0]}
+    if len(fresh) > THROTTLE_NAMES:
+        newest = sorted(fresh, key=lambda k: fresh[k][1], reverse=True)[:THROTTLE_NAMES]
+        fresh = {k: fresh[k] for k in newest}
+    value = json.dumps(fresh, sort_keys=True)
+    setting = s.get(LocalSetting, THROTTLE_KEY)
+    if setting is None:
+        s.add(LocalSetting(key=THROTTLE_KEY, value=value))
+    elif setting.value != value:
+        setting.value = value
+
+
 def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Account:
     """Check the password and make ``store`` act as the account; raise SignInRefused with
     one sentence otherwise. The outcome is audited and the failure count kept either way.
@@ -305,16 +365,22 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
     With ``defer`` a successful sign-in writes nothing yet (``hubapp audit --verify`` reads the
     log before anything is added to it): :func:`record_sign_in` writes it afterwards."""
     now = clock.utcnow()
+    digest = _name_digest(store, user_name)
     with store.read() as s:
         row = _by_name(s, user_name) if name_key(user_name) else None
         account_id, hashed = (row.id, row.password_hash) if row is not None else (None, None)
-        usable = row is not None and not row.disabled and not (
-            row.locked_until is not None and row.locked_until > now)  # fmt: skip
         found = _account(s, row) if row is not None else None
+        failures, last = _failures(_throttle(s), digest, now)
+    wait = wait_seconds(failures)
+    if wait and now < last + timedelta(seconds=wait):
+        _too_soon(store, account_id, found, failures)
+        left = max(1, math.ceil((last + timedelta(seconds=wait) - now).total_seconds()))
+        message = wait_sentence(left)
+        raise SignInRefused(message, [Problem("user_name", message)])
     matches = _password_matches(hashed or _dummy_hash(), password or "")
     if account_id is None:
         matches = False
-    if defer and matches and usable:
+    if defer and matches and not found.disabled:
         store.user = found.user_name
         store.account = found
         store.pending_sign_in = True
@@ -327,31 +393,29 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
             row = s.get(StaffAccount, account_id) if account_id is not None else None
             ids = [str(account_id)] if row is not None else []
             name = {"user_name": row.user_name} if row is not None else {}
-            if row is None:
-                # not the typed name: it may be a password typed in the wrong field
-                audit.record(s, SIGN_IN_FAILED, ENTITY, [], {"outcome": "unknown user name"})
-                message = WRONG
-            elif row.locked_until is not None and row.locked_until > now:
-                audit.record(s, SIGN_IN_FAILED, ENTITY, ids, {**name, "outcome": "locked"})
-                message = locked_sentence(row.locked_until, now)
-            elif not matches:
-                row.failed_attempts = (row.failed_attempts or 0) + 1
-                if row.failed_attempts >= MAX_FAILURES:
-                    row.failed_attempts = 0
-                    row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                    audit.record(s, LOCK_OUT, ENTITY, ids, {
-                        **name, "outcome": "locked out", "until": row.locked_until.isoformat()
-                    })  # fmt: skip
-                    message = locked_sentence(row.locked_until, now)
+            data = _throttle(s)
+            failures, _last = _failures(data, digest, now)
+            if row is None or not matches:
+                failures += 1
+                data[digest] = [failures, now.isoformat()]
+                _keep_throttle(s, data, now)
+                if row is None:
+                    # not the typed name: it may be a password typed in the wrong field
+                    audit.record(s, SIGN_IN_FAILED, ENTITY, [], {
+                        "outcome": "unknown user name", "attempt": failures})  # fmt: skip
                 else:
+                    row.failed_attempts = failures
+                    wait = wait_seconds(failures)
+                    row.locked_until = now + timedelta(seconds=wait) if wait else None
                     audit.record(s, SIGN_IN_FAILED, ENTITY, ids, {
-                        **name, "outcome": "wrong password", "attempt": row.failed_attempts
-                    })  # fmt: skip
-                    message = WRONG
+                        **name, "outcome": "wrong password", "attempt": failures})  # fmt: skip
+                message = WRONG
             elif row.disabled:
                 audit.record(s, SIGN_IN_FAILED, ENTITY, ids, {**name, "outcome": "disabled"})
                 message = DISABLED
             else:
+                data.pop(digest, None)
+                _keep_throttle(s, data, now)
                 row.failed_attempts = 0
                 row.locked_until = None
                 row.last_sign_in = now
@@ -373,6 +437,19 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
     return signed_in
 
 
+def _too_soon(store, account_id, found: Account | None, failures: int) -> None:
+    """An attempt before its wait was over: refused unchecked, recorded like any failure."""
+    previous_user = store.user
+    try:
+        with store.write(reason="sign-in") as s:
+            ids = [str(account_id)] if found is not None else []
+            name = {"user_name": found.user_name} if found is not None else {}
+            audit.record(s, SIGN_IN_FAILED, ENTITY, ids, {
+                **name, "outcome": "too soon", "attempt": failures})  # fmt: skip
+    finally:
+        store.user = previous_user
+
+
 def record_sign_in(store) -> None:
     """Write a sign-in made with ``defer`` (its audit entry, the failure count cleared)."""
     if not getattr(store, "pending_sign_in", False) or store.account is None:
@@ -380,6 +457,9 @@ def record_sign_in(store) -> None:
     store.pending_sign_in = False
     now = clock.utcnow()
     with store.write(reason="sign-in") as s:
+        data = _throttle(s)
+        if data.pop(_name_digest(store, store.account.user_name), None) is not None:
+            _keep_throttle(s, data, now)
         row = s.get(StaffAccount, store.account.id)
         row.failed_attempts = 0
         row.locked_until = None
@@ -501,9 +581,12 @@ def set_disabled(store, user_name: str, disabled: bool) -> Account:
 
 
 def unlock(store, user_name: str) -> Account:
-    """Lift a lock-out now and forget the wrong passwords counted so far."""
+    """Forget the wrong passwords counted so far for the account's name: no more waiting."""
     with _admin_write(store, "account unlocked") as s:
         row = _named(s, user_name)
+        data = _throttle(s)
+        if data.pop(_name_digest(store, row.user_name), None) is not None:
+            _keep_throttle(s, data, clock.utcnow())
         if row.locked_until is not None or row.failed_attempts:
             _altered(s, row, {"unlocked": True, "failed_attempts": [row.failed_attempts, 0]})
         row.locked_until = None
@@ -550,6 +633,9 @@ def set_password(store, user_name: str, password: str) -> Account:
         if not own:
             _check_admin(s, store)
         _altered(s, row, {"password": "changed", "by_self": own})
+        data = _throttle(s)
+        if data.pop(_name_digest(store, row.user_name), None) is not None:
+            _keep_throttle(s, data, clock.utcnow())
         row.password_hash = hashed
         row.password_changed_at = clock.utcnow()
         row.locked_until = None
