@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 CHECK_HELP = """Check the database for damage without changing it: SQLite's quick_check
-(or, with --full, the slower integrity_check) and the foreign-key check. Exit code 0 when
-it passes, 1 when it does not."""
+(or, with --full, the slower integrity_check), the foreign-key check, and that it is a hubapp
+database at all. Exit code 0 when it passes, 1 when it does not."""
 
 RESTORE_HELP = """Replace the database by a backup (administrators). The backup is checked
 first; a backup of another station, or one whose audit log does not prove itself whole, is
@@ -161,6 +161,10 @@ def cmd_check(args, db_path: Path) -> int:
     _sign_in(db_path)
     result = backup.check(db_path, full=args.full)
     kind = "integrity check" if args.full else "quick check"
+    if result.foreign:
+        print(f"hubapp: {db_path} is not a hubapp database (it is another application's "
+              "SQLite file); nothing was changed.", file=sys.stderr)  # fmt: skip
+        return 1
     if result.ok:
         print(f"{db_path} passed its {kind} and foreign-key check ({result.seconds:.1f} s).")
         return 0

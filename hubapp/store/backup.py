@@ -38,7 +38,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from hubapp.store import files
-from hubapp.store.database import KNOWN_REVISIONS, StoreError, _companions, _remove_quietly, connect
+from hubapp.store.database import (
+    HUBAPP_TABLES,
+    KNOWN_REVISIONS,
+    StoreError,
+    _companions,
+    _remove_quietly,
+    connect,
+)
 from hubapp.store.database import DatabaseError as SQLDatabaseError
 from hubapp.store.database import Error as SQLError
 
@@ -83,6 +90,8 @@ class CheckResult:
     #: what is wrong, one short line each (the first few SQLite reports)
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: a sound SQLite file that is not a hubapp database (another application's): not damage
+    foreign: bool = False
 
     def problem(self) -> str:
         """The first problem, for a sentence."""
@@ -121,6 +130,7 @@ def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) ->
     path = Path(path).expanduser().absolute()
     started = time.perf_counter()
     problems: list[str] = []
+    foreign = False
     try:
         # a StoreError here (an encrypted file this PC has no key for) is not damage: it
         # goes to the caller as it is
@@ -136,6 +146,9 @@ def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) ->
                 problems.extend(_report_lines(rows)[:5] or ["the check failed"])
             if foreign_keys and not problems:
                 problems.extend(_fk_problems(con.execute("PRAGMA foreign_key_check").fetchall()))
+            if not problems and not _is_hubapp(con):
+                foreign = True
+                problems.append(NOT_HUBAPP)
         except SQLError as exc:
             _not_damage(exc, path)
             problems.append(_short(exc))
@@ -143,7 +156,15 @@ def check(path: Path | str, *, full: bool = False, foreign_keys: bool = True) ->
             con.close()
     seconds = time.perf_counter() - started
     log.info("Checked %s in %.2f s: %s", path, seconds, "; ".join(problems) or "ok")
-    return CheckResult(path, not problems, tuple(problems), seconds)
+    return CheckResult(path, not problems, tuple(problems), seconds, foreign)
+
+
+NOT_HUBAPP = "it is an SQLite database of another application, not a hubapp database"
+
+
+def _is_hubapp(con) -> bool:
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return HUBAPP_TABLES <= tables
 
 
 def _not_damage(exc: BaseException, path: Path) -> None:
@@ -175,7 +196,7 @@ def ensure_sound(path: Path | str) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         return
     result = check(path)
-    if not result.ok:
+    if not result.ok and not result.foreign:  # another application's file: open says so
         raise Damaged(damaged_sentence(result, command_line=True), result)
 
 

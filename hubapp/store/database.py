@@ -48,6 +48,9 @@ SCHEMA_HEAD = "0009"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: tables every hubapp database has had since its first schema (another application's SQLite
+#: file, even one that also uses Alembic, lacks them)
+HUBAPP_TABLES = frozenset({"alembic_version", "audit_log", "case_", "local_setting", "hub"})
 #: every page of an encrypted database is authenticated with HMAC-SHA256 rather than
 #: SQLCipher 4's default SHA-512: as strong a check against tampering, and with the
 #: processor's SHA extensions it cut the cost of reading a page not in the cache by a third
@@ -242,13 +245,16 @@ def _existing_revision(path: Path, key: DatabaseKey | None = None) -> str | None
         raise _cannot_open(path, exc) from None
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        foreign = StoreError(
+            f"{path} is an SQLite database but not a hubapp database; choose another file."
+        )
         if "alembic_version" not in tables:
             if tables:
-                raise StoreError(
-                    f"{path} is an SQLite database but not a hubapp database; choose another file."
-                )
+                raise foreign
             return None
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        if row is not None and not HUBAPP_TABLES <= tables:
+            raise foreign  # another application that uses Alembic too
         return row[0] if row else None
     except DatabaseError as exc:
         raise _damaged(path, exc) from None
