@@ -139,12 +139,29 @@ def authenticate(store, args, *, defer: bool = False) -> None:
     accounts.sign_in(store, user, password(user.strip()), defer=defer)
 
 
+def require_command(store, args) -> None:
+    """Refuse up front, in the role matrix's sentence, a command the signed-in account may
+    not run (hubapp.store.roles.COMMANDS; the store refuses the work itself anyway). A command
+    without an entry is refused on a database with accounts: nobody said who may run it."""
+    from hubapp.store import access, roles
+
+    if store.account is None:
+        return
+    entry = roles.COMMANDS.get(roles.command_key(args, store.account.user_name))
+    if entry is None:
+        raise access.AccessRefused("hubapp does not know who may run this command; nothing "
+                                   "was done.")  # fmt: skip
+    if entry.op is not None:
+        access.require(store, entry.op)
+
+
 def _open_signed_in(path: Path):
     from hubapp.store.database import open_store
 
     store = open_store(path)
     try:
         authenticate(store, _args)
+        require_command(store, _args)
     except BaseException:
         store.close()
         raise
@@ -180,9 +197,7 @@ def cmd_setup(args, path: Path) -> int:
                     "with 'hubapp accounts add'."
                 )
             authenticate(store, args)
-            if not store.account.is_admin:
-                raise accounts.AccountError("Only an administrator can change this PC's hub "
-                                            "and station.")  # fmt: skip
+            require_command(store, args)
         draft = None
         secret = ""
         if admin:

@@ -284,14 +284,26 @@ class Controller:
         if self._backup_task is not None:
             self._backup_task.cancel()
 
+    def refused(self, op) -> bool:
+        """True (and the role matrix's sentence in the status bar) when the signed-in account
+        may not do ``op``; the menus do not offer it, and the store refuses it anyway."""
+        from hubapp.store import access
+
+        if self.db is None or access.may(self.db.store, op):
+            return False
+        role = self.db.store.account.role
+        self.window.statusBar().showMessage(access.roles.refusal(op, role), 15_000)
+        return True
+
     def backup_now(self):
         """File > Back up now…: a copy, checked, where the person chooses. Returns the dialog."""
         from datetime import datetime
 
         from hubapp.store import backup
+        from hubapp.store.roles import Op
         from hubapp.views.backup_dialog import BackupDialog
 
-        if self.db is None:
+        if self.db is None or self.refused(Op.BACKUP):
             return None
         default = backup.backups_dir(self.db_path) / backup.manual_name(
             self.db_path, datetime.now()
@@ -309,12 +321,11 @@ class Controller:
         """File > Restore from backup… (offered by itself on a damaged database): the store
         is closed while the backup is written into place, then opened again (unless not
         ``reopen``). Returns the dialog, shown without blocking."""
-        from hubapp.store import access, backup
+        from hubapp.store import backup
+        from hubapp.store.roles import Op
         from hubapp.views.backup_dialog import RestoreDialog
 
-        if self.db is not None and not access.is_admin(self.db.store):
-            self.window.statusBar().showMessage(access.ADMIN_ONLY.format(doing="restore a backup"),
-                                                15_000)  # fmt: skip
+        if self.refused(Op.RESTORE):
             return None
         actor = self.db.store.account if self.db is not None else None
         dialog = RestoreDialog(backup.list_backups(self.db_path),
@@ -672,9 +683,10 @@ class Controller:
             self.case_windows.remove(case_window)
 
     def add_demo_data(self) -> None:
+        from hubapp.store.roles import Op
         from hubapp.views.demo_dialog import DemoDialog
 
-        if self.db is None:
+        if self.db is None or self.refused(Op.DEMO):
             return
 
         def job(ctx, cases: int):
@@ -720,9 +732,10 @@ class Controller:
 
     def show_central(self, **options):
         """Tools > Central database…: the station's central address. Returns the dialog."""
+        from hubapp.store.roles import Op
         from hubapp.views.central_dialog import CentralDialog
 
-        if self.db is None or self.db.station is None:
+        if self.db is None or self.db.station is None or self.refused(Op.CENTRAL):
             return None
         dialog = CentralDialog(self.db.store, self.window, **options)
         dialog.addressChosen.connect(self.use_central)
@@ -858,9 +871,10 @@ class Controller:
         """File > Import reports…: choose a CSV file, import it, refresh the list."""
         from PySide6.QtWidgets import QFileDialog
 
+        from hubapp.store.roles import Op
         from hubapp.views.import_dialog import ImportDialog
 
-        if self.db is None:
+        if self.db is None or self.refused(Op.IMPORT):
             return
         if path is None:
             path, _ = QFileDialog.getOpenFileName(

@@ -130,6 +130,7 @@ def cmd_verify(db_path: Path, args) -> int:
     exactly as it was found (evidence); the sign-in is then not written either."""
     import logging
 
+    from hubapp import accounts_commands
     from hubapp.domain.formatting import format_date
     from hubapp.store import accounts, audit, audit_query
     from hubapp.store.access import AccessRefused
@@ -141,6 +142,7 @@ def cmd_verify(db_path: Path, args) -> int:
     store = _open_to_verify(db_path)
     try:
         try:
+            accounts_commands.require_command(store, args)
             check = audit_query.verify(store)
         except AccessRefused:
             accounts.record_sign_in(store)  # a refusal is not a check: the sign-in is kept

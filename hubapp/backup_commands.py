@@ -96,13 +96,12 @@ def cmd_backup(args, db_path: Path) -> int:
     return 0
 
 
-def _sign_in(db_path: Path, admin_for: str | None = None):
-    """Once the database has staff accounts, the command acts as --user (an administrator
-    when ``admin_for`` says what for); returns the account (None without accounts). A
-    database too damaged to open has no readable accounts: checking it, or restoring over
-    it, is then the way back and is not refused."""
+def _sign_in(db_path: Path):
+    """Once the database has staff accounts, the command acts as --user, as the role matrix
+    allows (hubapp.store.roles); returns the account (None without accounts). A database too
+    damaged to open has no readable accounts: checking it, or restoring over it, is then the
+    way back and is not refused."""
     from hubapp import accounts_commands
-    from hubapp.store import access
     from hubapp.store.database import DatabaseError, StoreError, open_store
 
     if not db_path.is_file():
@@ -113,8 +112,7 @@ def _sign_in(db_path: Path, admin_for: str | None = None):
         return None
     try:
         accounts_commands.authenticate(store, accounts_commands._args)
-        if admin_for:
-            access.require_admin(store, admin_for)
+        accounts_commands.require_command(store, accounts_commands._args)
         return store.account
     finally:
         store.close()
@@ -123,7 +121,7 @@ def _sign_in(db_path: Path, admin_for: str | None = None):
 def cmd_restore(args, db_path: Path) -> int:
     from hubapp.store import backup
 
-    actor = _sign_in(db_path, "restore a backup")
+    actor = _sign_in(db_path)
     try:
         restored = backup.restore(args.file, db_path, progress=_progress(), actor=actor,
                                   override=args.override or "")  # fmt: skip

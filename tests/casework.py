@@ -309,3 +309,17 @@ def state(path) -> dict[str, list[tuple]]:
         return out
     finally:
         con.close()
+
+
+def backup_as(path, user: str, dest):
+    """A backup of the database at ``path``, made by ``user`` (an administrator) with the
+    staff password; returns the backup's path."""
+    from hubapp.store import accounts, backup
+    from hubapp.store.database import open_store
+
+    store = open_store(path)
+    try:
+        accounts.sign_in(store, user, STAFF_PASSWORD)
+        return backup.backup(store, dest).path
+    finally:
+        store.close()

@@ -27,6 +27,9 @@ Who may change what
     reopening cases, assigning agencies, erasure and retention decisions need a coordinator or
     an administrator. Accounts, restore, audit and subject access need an administrator.
 
+The role matrix itself (every operation, command and menu item, and which roles may) is data
+in :mod:`hubapp.store.roles`; :func:`require` enforces it where the store does the work.
+
 Refusals are one sentence (:class:`AccessRefused`, a :class:`~hubapp.store.actions.Refused`).
 """
 
@@ -36,17 +39,20 @@ import uuid
 from typing import Any
 
 from hubapp.domain.codes import NoteVisibility, StaffRole
+from hubapp.store import roles
 from hubapp.store.actions import Refused
+from hubapp.store.roles import Op
 
 #: roles that see every case
 _ALL_CASES = frozenset({StaffRole.COORDINATOR, StaffRole.POLICE, StaffRole.ADMINISTRATOR})
 #: roles that manage cases (close, reopen, assign agencies, retention, erasure)
-_MANAGERS = frozenset({StaffRole.COORDINATOR, StaffRole.ADMINISTRATOR})
+_MANAGERS = roles.MAY[Op.CLOSE_CASE].roles
 #: roles that see a locked-down person's details (of their own hub)
 _LOCKED_DOWN_READERS = frozenset({StaffRole.COORDINATOR, StaffRole.POLICE})
 
 NOT_YOUR_CASE = "You cannot open this case: your agency has no part in it."
-READ_ONLY = "Your account is read-only: it cannot change anything."
+READ_ONLY = roles.READ_ONLY_SENTENCE
+SIGN_IN_FIRST = "This database has staff accounts: sign in first."
 COORDINATOR_ONLY = "Only a coordinator or an administrator can {doing}."
 ADMIN_ONLY = "Only an administrator can {doing}."
 OTHER_AGENCY = "You can change only your own agency's actions."
@@ -68,6 +74,39 @@ def role(store) -> StaffRole | None:
 def agency_id(store) -> uuid.UUID | None:
     account = _account(store)
     return None if account is None else account.agency_id
+
+
+# --- the role matrix -------------------------------------------------------------------------
+
+
+def may(store, op: Op) -> bool:
+    """Whether the signed-in account may do ``op`` (hubapp.store.roles); without accounts,
+    anything but locking."""
+    return roles.may_role(role(store), op)
+
+
+def require(store, op: Op) -> None:
+    """Refuse ``op`` in one sentence unless the table allows the signed-in account. A store on
+    a database with staff accounts that nobody signed in to is refused too: a caller that
+    forgot the sign-in does not get a database without rules."""
+    r = role(store)
+    if r is None:
+        if _has_accounts(store):
+            raise AccessRefused(SIGN_IN_FIRST)
+        return
+    if not roles.may_role(r, op):
+        raise AccessRefused(roles.refusal(op, r))
+
+
+def _has_accounts(store) -> bool:
+    if not hasattr(store, "read"):
+        return False
+    from sqlalchemy import select
+
+    from hubapp.store.schema import StaffAccount
+
+    with store.read() as s:
+        return s.scalar(select(StaffAccount.id).limit(1)) is not None
 
 
 # --- which cases ----------------------------------------------------------------------------
@@ -275,14 +314,28 @@ def check_flush(session) -> None:
         raise AccessRefused(READ_ONLY)
 
 
+def check_execute(state) -> None:
+    """Called for every statement a write session executes: a read-only account's session
+    runs no INSERT, UPDATE or DELETE of its own either (bulk work such as an import writes
+    that way, past :func:`check_flush`)."""
+    session = state.session
+    store = session.info.get("store")
+    if store is None or may_write(store):
+        return
+    reason = session.info.get("reason") or ""
+    if reason == "sync" or reason.startswith("sync:"):
+        return
+    if state.is_insert or state.is_update or state.is_delete:
+        raise AccessRefused(READ_ONLY)
+
+
 def may_edit_cases(store) -> bool:
     """True if the account may change a case itself (its summary, status, SARA stage):
     not read-only, not partner staff (they add notes and work their own actions)."""
-    return role(store) not in (StaffRole.READ_ONLY, StaffRole.PARTNER)
+    return may(store, Op.EDIT_CASE)
 
 
 def require_case_edit(store) -> None:
     require_write(store)
     if not may_edit_cases(store):
-        raise AccessRefused("Partner staff add notes and work their own agency's actions; "
-                            "ask a coordinator to change the case itself.")  # fmt: skip
+        raise AccessRefused(roles.PARTNER_CASE_SENTENCE)

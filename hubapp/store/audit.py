@@ -78,9 +78,13 @@ _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 
 
 def install(factory: sessionmaker) -> None:
-    """Make every session of ``factory`` audit its own changes."""
+    """Make every session of ``factory`` audit its own changes (and refuse a read-only
+    account's, however they are written: hubapp.store.access)."""
+    from hubapp.store import access
+
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _keep_anchor)
+    event.listen(factory, "do_orm_execute", access.check_execute)
 
 
 #: local_setting key of the anchor (see "The anchor" below)
@@ -419,7 +423,13 @@ def accept(store, problem: str, reason: str) -> int:
     it is checked in full. Returns the acceptance entry's id."""
     from hubapp.store import access
 
-    access.require_admin(store, "accept the audit log as it is")
+    access.require(store, access.Op.AUDIT_VERIFY)
+    return _accept(store, problem, reason)
+
+
+def _accept(store, problem: str, reason: str) -> int:
+    """:func:`accept` without asking who: for a restore an administrator overrode (the
+    restored database's accounts are not those the override was checked against)."""
     secret = store.anchor_secret
     with store.write(reason=reason) as s:
         cur = s.connection().connection.driver_connection.cursor()

@@ -210,7 +210,7 @@ def _row(raw, stations: dict[str, str]) -> AuditRow:
 def _require_admin(store) -> None:
     from hubapp.store import access
 
-    access.require_admin(store, "read the audit log")
+    access.require(store, access.Op.AUDIT)
 
 
 def page(store, f: AuditFilter, before: int | None = None, limit: int = PAGE) -> list[AuditRow]:
@@ -282,7 +282,7 @@ def verify(store, progress: Progress | None = None) -> audit.ChainCheck:
 
     from hubapp.store import access
 
-    access.require_admin(store, "verify the audit log")
+    access.require(store, access.Op.AUDIT_VERIFY)
     result = None
     try:
         with store.read() as s:

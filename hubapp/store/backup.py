@@ -502,11 +502,41 @@ def backup(
 ) -> Verified:
     """Back up the database of ``store`` (an open Store, or a database path) to ``dest``.
 
-    ``progress(fraction, message)`` is called between steps; returning False, or
-    ``cancel()`` returning True, stops the backup (BackupCancelled). Returns the verified
-    backup; raises BackupError in one sentence. An existing ``dest`` is replaced only by a
-    verified copy, and only if it is a regular file (a folder, device, pipe or link is
-    refused in one sentence: ``hubapp.store.files``)."""
+    A backup is a copy of everything (every case of every agency, every staff password hash,
+    the whole audit log): administrators only (the role matrix, hubapp.store.roles); given a
+    path, only a database without staff accounts. ``progress(fraction, message)`` is called
+    between steps; returning False, or ``cancel()`` returning True, stops the backup
+    (BackupCancelled). Returns the verified backup; raises BackupError in one sentence. An
+    existing ``dest`` is replaced only by a verified copy, and only if it is a regular file (a
+    folder, device, pipe or link is refused in one sentence: ``hubapp.store.files``)."""
+    from hubapp.store import access
+
+    if hasattr(store, "read"):
+        access.require(store, access.Op.BACKUP)
+    elif _has_accounts(Path(store)):
+        raise access.AccessRefused(access.SIGN_IN_FIRST)
+    return _backup(store, dest, progress, cancel)
+
+
+def _has_accounts(path: Path) -> bool:
+    path = path.expanduser().absolute()
+    if not path.is_file():
+        return False
+    try:
+        con = connect(path, read_only=True)
+    except (*SQLError, StoreError):
+        return False
+    try:
+        return con.execute("SELECT 1 FROM staff_account LIMIT 1").fetchone() is not None
+    except SQLError:
+        return False
+    finally:
+        con.close()
+
+
+def _backup(store, dest: Path | str, progress: Progress | None, cancel) -> Verified:
+    """:func:`backup` without asking who: the daily automatic backup, which runs whoever is
+    signed in and writes only into the backups folder beside the database."""
     source = Path(getattr(store, "path", store)).expanduser().absolute()
     dest = Path(dest).expanduser().absolute()
     job = _Job(progress, cancel)
@@ -643,7 +673,7 @@ def auto_backup(
     target = todays_backup(path, today)
     if target.exists():
         return None
-    backup(store, target, progress, cancel)
+    _backup(store, target, progress, cancel)
     prune(path)
     return target
 
@@ -765,11 +795,11 @@ def _current_holding(db_path: Path) -> Holding | None:
 def _require_administrator(db_path: Path, actor) -> None:
     """The acting account must be an enabled administrator of the database being replaced
     (read again from it: the caller's claim is not taken on trust)."""
-    from hubapp.store.access import ADMIN_ONLY, AccessRefused
+    from hubapp.store import roles
+    from hubapp.store.access import SIGN_IN_FIRST, AccessRefused
 
-    refusal = AccessRefused(ADMIN_ONLY.format(doing="restore a backup"))
     if actor is None:
-        raise refusal
+        raise AccessRefused(SIGN_IN_FIRST)
     con = connect(db_path, read_only=True)
     try:
         row = con.execute(
@@ -777,8 +807,8 @@ def _require_administrator(db_path: Path, actor) -> None:
         ).fetchone()
     finally:
         con.close()
-    if row is None or row[1] or row[0] != "administrator":
-        raise refusal
+    if row is None or row[1] or not roles.may_role(row[0], roles.Op.RESTORE):
+        raise AccessRefused(roles.refusal(roles.Op.RESTORE, row[0] if row else actor.role))
 
 
 def _restore_problems(ours: Holding | None, theirs: Holding) -> list[str]:
@@ -1014,6 +1044,6 @@ def _record_restore(db_path: Path, restored: Restored, actor, chain) -> None:
         with store.write(reason=restored.reason or "restore from a backup") as s:
             audit.record(s, audit.Kind.ALTERATION, "database", [], details)
         if restored.overridden and chain is not None and not chain.ok:
-            audit.accept(store, chain.problem, restored.reason)
+            audit._accept(store, chain.problem, restored.reason)  # checked against the actor
     finally:
         store.close()

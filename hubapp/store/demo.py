@@ -48,8 +48,9 @@ from sqlalchemy import func, select
 from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
-from hubapp.store import audit, database, setup
+from hubapp.store import access, audit, database, setup
 from hubapp.store.database import StoreError
+from hubapp.store.roles import Op
 from hubapp.store.schema import (
     Agency,
     AgencyType,
@@ -1288,6 +1289,7 @@ def generate(
     check_columns()
     if progress is not None and not progress(0.0, "Preparing demo data"):
         return DemoSummary({}, seed, time.perf_counter() - started, cancelled=True)
+    access.require(store, Op.DEMO)
     existing = _guard_real_cases(store)
     configured = None
     info = setup.current(store)

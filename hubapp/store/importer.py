@@ -92,7 +92,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import to_local
 from hubapp.domain.spreadsheet import FORMULA_STARTS, HIDING_STARTS, QUOTE, safe_cell
 from hubapp.domain.text import match_key
-from hubapp.store import audit, files
+from hubapp.store import access, audit, files
 from hubapp.store.cases import References
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
@@ -736,6 +736,7 @@ def import_file(
     good rows are imported in one transaction and the rejected ones written to
     ``NAME.rejects.csv`` beside the file (formula-safe, with a ``reason`` column).
     """
+    access.require(store, access.Op.IMPORT)  # the role matrix (hubapp.store.roles)
     path = Path(path).expanduser().absolute()
     now = now or utcnow()
 

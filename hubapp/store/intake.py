@@ -633,7 +633,8 @@ def save(
     draft_id: int | None = None,
     now: datetime | None = None,
 ) -> Saved:
-    """Save the report; return what was made.
+    """Save the report; return what was made (the role matrix: read-only accounts record
+    nothing).
 
     Without ``attach_to``: a new case (status new) with its contact, the people involved,
     the reporter (unless anonymous) and the place. With ``attach_to`` (an open case's id):
@@ -642,8 +643,9 @@ def save(
     ``draft_id``, if given, is deleted. All in one transaction; IntakeError if anything is
     wrong (nothing is written).
     """
-    from hubapp.store import risk
+    from hubapp.store import access, risk
 
+    access.require(store, access.Op.NEW_ISSUE)
     now = now or utcnow()
     c, problems = clean(form, now, attaching=attach_to is not None)
     if problems:

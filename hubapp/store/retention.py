@@ -41,7 +41,7 @@ from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy import case as when
 
 from hubapp import resources
-from hubapp.domain.codes import CaseStatus, StaffRole
+from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import format_date
 from hubapp.store import audit
 from hubapp.store.actions import Problem, Refused
@@ -78,7 +78,6 @@ PERSON = "person"
 REASON_MAX = 500
 #: a keep-until date further ahead than this is almost certainly a typing slip
 KEEP_YEARS_AHEAD = 25
-MAY_ERASE = frozenset({StaffRole.COORDINATOR.value, StaffRole.ADMINISTRATOR.value})
 
 Progress = Callable[[float, str], bool | None]
 
@@ -203,18 +202,18 @@ def add_years(day: date, years: int) -> date:
 
 
 def check_may_review(store, s) -> None:
-    """Refuse unless the acting account may keep and erase records."""
+    """Refuse unless the acting account may review retention: list, keep and erase records
+    (the role matrix, hubapp.store.roles)."""
+    from hubapp.store import access
+    from hubapp.store.roles import Op
+
     account = getattr(store, "account", None)
     if account is None:
         if s.scalar(select(StaffAccount.id).limit(1)) is None:
             return  # a database without staff accounts: anyone, as for every other change
         raise RetentionError("Sign in as a coordinator or an administrator to review retention.")
-    role = getattr(account.role, "value", account.role)
-    if role not in MAY_ERASE:
-        raise RetentionError(
-            "Only a coordinator or an administrator may keep or erase records at a retention "
-            "review."
-        )
+    if not access.may(store, Op.RETENTION):
+        raise RetentionError(access.roles.refusal(Op.RETENTION, account.role))
 
 
 # --- the review list -------------------------------------------------------------------------
@@ -282,6 +281,7 @@ def due(store, today: date, rules: Rules | None = None) -> list[DueItem]:
     rules = rules or load_rules()
     items: list[DueItem] = []
     with store.read() as s:
+        check_may_review(store, s)  # the list names closed cases and people of every agency
         decisions = _decisions(s)
         rows = s.execute(
             select(Case.id, Case.reference, Case.summary, Case.closed_on, Case.risk_level,

@@ -79,6 +79,10 @@ def configure(store, hub_text: str, station_name: str) -> StationInfo:
         raise StoreError("The station name is too long (at most 120 characters).")
     if has_control(station_name):
         raise StoreError("The station name must not contain control characters.")
+    from hubapp.store import access
+    from hubapp.store.roles import Op
+
+    access.require(store, Op.SETUP)
     hub = find_hub(store, hub_text)
     if not hub.active:
         raise StoreError(f"The {hub.name} hub is not open yet; choose another hub.")

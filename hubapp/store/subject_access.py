@@ -106,7 +106,7 @@ def _choices(s, people: list[Person]) -> list[PersonChoice]:
 def _require_admin(store) -> None:
     from hubapp.store import access
 
-    access.require_admin(store, "export a person's records for a subject access request")
+    access.require(store, access.Op.SUBJECT_ACCESS)
 
 
 def find_person(store, text: str) -> uuid.UUID:

@@ -75,6 +75,8 @@ def change_status(
     """
     today = today or local_today()
     rationale, reason = clean_text(rationale), clean_text(reason)
+    if to_status == CaseStatus.CLOSED:  # said as the role matrix says it (hubapp.store.roles)
+        access.require_coordinator(store, "close or reopen a case")
     access.require_case_edit(store)
     with store.write(reason="case status changed") as s:
         case = case_for_update(s, case_id, base_version)

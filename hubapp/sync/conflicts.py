@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import text
 
 from hubapp.domain.clock import utcnow
-from hubapp.store import audit
+from hubapp.store import access, audit
 from hubapp.store.database import StoreError
+from hubapp.store.roles import Op
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def resolve(store, conflict_id: str, *, keep: str) -> None:
     """Settle a conflict: ``keep`` is "kept" (the central value) or "other"."""
     if keep not in ("kept", "other"):
         raise ValueError("keep must be 'kept' or 'other'")
+    access.require(store, Op.CONFLICTS)
     with store.write(reason="sync conflict resolved") as s:
         row = s.execute(
             text(

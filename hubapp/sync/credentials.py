@@ -56,10 +56,19 @@ def saved_address(store) -> str | None:
         return setting.value if setting else None
 
 
+def _require_central(store) -> None:
+    """Where this station's changes go is an administrator's decision (the role matrix,
+    hubapp.store.roles)."""
+    from hubapp.store import access
+
+    access.require(store, access.Op.CENTRAL)
+
+
 def forget(store) -> bool:
     """Forget the saved address and its password (pending changes stay); False if none."""
     from hubapp.store.schema import LocalSetting
 
+    _require_central(store)
     bare = saved_address(store)
     if bare is None:
         return False
@@ -80,6 +89,7 @@ def save(store, url: str) -> bool:
     """Remember ``url``; False (and nothing written) when this PC has no keyring."""
     from hubapp.store.schema import LocalSetting
 
+    _require_central(store)
     kr = _keyring()
     if kr is None:
         return False
@@ -105,10 +115,14 @@ def save(store, url: str) -> bool:
 
 
 def load(store, given: str | None = None) -> str:
-    """The central URL: given, else the environment, else the saved address and keyring."""
+    """The central URL: given, else the environment, else the saved address and keyring. An
+    address given by hand (``--central``) is an administrator's to give: it decides where this
+    station's changes go. (HUBAPP_CENTRAL_URL is the PC's own configuration, set where the
+    PC or its scheduled task is set up.)"""
     from hubapp.store.schema import LocalSetting
 
     if given:
+        _require_central(store)
         return given
     if os.environ.get(ENV):
         return os.environ[ENV]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 
+from hubapp.store import access
 from hubapp.sync.central import CentralError, _first_line, connect, find_hub
 
 #: what the central database's refusals say, by the hint it gives (with the hub's name)
@@ -135,6 +136,7 @@ def _audit(store, case_id: uuid.UUID, reference: str, hub: str, *, shared: bool,
 def share(store, url: str, reference: str, hub: str) -> tuple[str, str, int]:
     """Share the case ``reference`` with ``hub``; (reference, hub name, rows sent). The audit
     log records the disclosure and the receiving hub."""
+    access.require(store, access.Op.SHARE)  # the role matrix (hubapp.store.roles)
     case_id, ref = find_case(store, reference)
     _id, _code, name = find_hub(hub)
     rows = share_case(url, case_id, hub)
@@ -145,6 +147,7 @@ def share(store, url: str, reference: str, hub: str) -> tuple[str, str, int]:
 def unshare(store, url: str, reference: str, hub: str) -> tuple[str, str, int]:
     """Stop sharing the case ``reference`` with ``hub``; (reference, hub name, rows the hub
     is told to forget)."""
+    access.require(store, access.Op.SHARE)  # the role matrix (hubapp.store.roles)
     case_id, ref = find_case(store, reference)
     _id, _code, name = find_hub(hub)
     rows = unshare_case(url, case_id, hub)

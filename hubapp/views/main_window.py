@@ -54,6 +54,40 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("MainWindow", text)
 
 
+#: the menu items' object names, as the role matrix knows them (hubapp.store.roles.MENU)
+MENU_OBJECT_NAMES = {
+    "import_action": "importAction",
+    "export_cases_action": "exportCasesAction",
+    "new_issue_action": "newIssueAction",
+    "drafts_action": "draftsAction",
+    "print_action": "printAction",
+    "backup_action": "backupAction",
+    "restore_action": "restoreAction",
+    "lock_action": "lockAction",
+    "quit_action": "quitAction",
+    "find_action": "findAction",
+    "refresh_action": "refreshAction",
+    "this_hub_action": "thisHubAction",
+    "grid_action": "gridAction",
+    "agency_actions_action": "agencyActionsAction",
+    "meetings_action": "meetingsAction",
+    "all_hubs_action": "allHubsAction",
+    "open_only_action": "openOnlyAction",
+    "all_status_action": "allStatusAction",
+    "details_action": "detailsAction",
+    "reset_columns_action": "resetColumnsAction",
+    "demo_action": "demoAction",
+    "audit_log_action": "auditLogAction",
+    "retention_action": "retentionAction",
+    "accounts_action": "accountsAction",
+    "sync_now_action": "syncNowAction",
+    "sync_conflicts_action": "syncConflictsAction",
+    "central_action": "centralAction",
+    "shortcuts_action": "shortcutsAction",
+    "about_action": "aboutAction",
+}
+
+
 class MainWindow(QMainWindow):
     """Built before the database is open so it can paint at once; ``attach`` fills it."""
 
@@ -334,7 +368,6 @@ class MainWindow(QMainWindow):
         self.accounts_action = QAction(tr("&Accounts…"), self)
         self.accounts_action.triggered.connect(self.accountsRequested)
         tools.addAction(self.accounts_action)
-        self.set_account(None)
         self.sync_now_action = QAction(tr("&Sync now"), self, shortcut=QKeySequence("F9"))
         self.sync_now_action.triggered.connect(self.syncNowRequested)
         self.sync_conflicts_action = QAction(tr("Sync &conflicts…"), self)
@@ -346,53 +379,62 @@ class MainWindow(QMainWindow):
         self._sync_separator = tools.addSeparator()
         tools.addAction(self.sync_now_action)
         tools.addAction(self.sync_conflicts_action)
-        self.show_sync(False)
 
         help_menu = menu.addMenu(tr("&Help"))
         self.shortcuts_action = QAction(
             tr("&Keyboard shortcuts"), self, shortcut=QKeySequence("F1")
         )
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        about = QAction(tr("&About"), self)
-        about.triggered.connect(self.show_about)
+        self.about_action = QAction(tr("&About"), self)
+        self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(about)
+        help_menu.addAction(self.about_action)
+        # each menu item has the object name the role matrix knows it by (hubapp.store.roles)
+        for attribute, name in MENU_OBJECT_NAMES.items():
+            getattr(self, attribute).setObjectName(name)
+        self._sync_shown = False
+        self._role_allows: dict[str, bool] = {}
+        self.set_account(None)
+        self.show_sync(False)
 
     # -- central sync --------------------------------------------------------------------
+    def menu_actions(self) -> list[QAction]:
+        """Every item of every menu (separators aside)."""
+        found = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is not None:
+                found.extend(a for a in menu.actions() if not a.isSeparator())
+        return found
+
     def _offer_only_what_is_allowed(self, account) -> None:
-        """Menu items the account's role would be refused are not offered (the store refuses
-        them anyway: hubapp.store.access)."""
-        if account is None:
-            for item in (self.audit_log_action, self.restore_action, self.retention_action,
-                         self.demo_action, self.import_action, self.new_issue_action,
-                         self.drafts_action):  # fmt: skip
-                item.setVisible(True)
-            return
-        from types import SimpleNamespace
+        """Menu items the account's role would be refused are not offered, as the role matrix
+        says (hubapp.store.roles.MENU; the store refuses them anyway). An item the matrix does
+        not know is not offered to anyone signed in."""
+        from hubapp.store import roles
 
-        from hubapp.store import access
-
-        who = SimpleNamespace(account=account)
-        self.audit_log_action.setVisible(access.is_admin(who))
-        self.restore_action.setVisible(access.is_admin(who))
-        self.retention_action.setVisible(access.may_manage_cases(who) and access.may_write(who))
-        self.demo_action.setVisible(access.may_manage_cases(who) and access.may_write(who))
-        self.import_action.setVisible(access.may_edit_cases(who))
-        for item in (self.new_issue_action, self.drafts_action):
-            item.setVisible(access.may_write(who))
+        role = account.role if account is not None else None
+        self._role_allows = {}
+        for item in self.menu_actions():
+            known = roles.MENU.get(item.objectName())
+            allowed = roles.may_role(role, known[1]) if known else account is None
+            self._role_allows[item.objectName()] = allowed
+            sync_item = item in (self.sync_now_action, self.sync_conflicts_action)
+            item.setVisible(allowed and (not sync_item or self._sync_shown))
 
     def show_sync(self, shown: bool) -> None:
-        """Sync's menu items and status text exist only where a central database is set up."""
-        for item in (self._sync_separator, self.sync_now_action, self.sync_conflicts_action):
-            item.setVisible(shown)
+        """Sync's menu items and status text exist only where a central database is set up
+        (and the items only for roles that may use them)."""
+        self._sync_shown = shown
+        self._sync_separator.setVisible(shown)
+        for item in (self.sync_now_action, self.sync_conflicts_action):
+            item.setVisible(shown and self._role_allows.get(item.objectName(), True))
         self.sync_label.setVisible(shown and bool(self.sync_label.text()))
 
     def set_account(self, account) -> None:
         """Who is signed in (a hubapp.store.accounts.Account), or None where the database has
-        no staff accounts: Lock exists for anyone signed in, Accounts… for administrators."""
-        self.lock_action.setVisible(account is not None)
-        # without accounts (an older database) anyone may make the first administrator
-        self.accounts_action.setVisible(account is None or account.is_admin)
+        no staff accounts: Lock exists for anyone signed in, Accounts… for administrators
+        (and, without accounts, for anyone, to make the first administrator)."""
         self._offer_only_what_is_allowed(account)
         if getattr(self, "user_label", None) is None:
             self.user_label = QLabel(self, objectName="userLabel")

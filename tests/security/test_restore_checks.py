@@ -11,7 +11,15 @@ import json
 from datetime import datetime
 
 import pytest
-from casework import STAFF_PASSWORD, dump, run_command, staff_database, state, tamper
+from casework import (
+    STAFF_PASSWORD,
+    backup_as,
+    dump,
+    run_command,
+    staff_database,
+    state,
+    tamper,
+)
 
 from hubapp.store import audit, backup
 
@@ -33,13 +41,13 @@ def carlisle_backup(tmp_path):
     """A backup of a Carlisle station's database (another hub's cases, its own accounts)."""
     db = staff_database(tmp_path / "carlisle.sqlite3", "Carlisle", "Carlisle Civic Centre",
                         staff=CARLISLE, cases=5)  # fmt: skip
-    return backup.backup(db, tmp_path / "carlisle-backup.sqlite3").path
+    return backup_as(db, "carl", tmp_path / "carlisle-backup.sqlite3")
 
 
 @pytest.fixture
 def own_backup(barrow, tmp_path):
     """A backup of the station's own database, for an insider to spoil."""
-    return backup.backup(barrow, tmp_path / "barrow-backup.sqlite3").path
+    return backup_as(barrow, "ada", tmp_path / "barrow-backup.sqlite3")
 
 
 def _restore(db, name, *args, monkeypatch, capsys):
