@@ -426,3 +426,42 @@ def test_the_window_offers_each_menu_item_to_the_roles_the_matrix_allows(qtbot, 
     assert shown == expected
     window.show_sync(False)  # and never without one
     assert not window.sync_now_action.isVisible() and not window.sync_conflicts_action.isVisible()
+
+
+# --- around the table ------------------------------------------------------------------------
+
+
+def test_a_read_only_session_writes_nothing_in_bulk_either(station):
+    """How the hostile test's read-only import got in: a bulk INSERT is not a row the session
+    tracks. The store refuses any INSERT, UPDATE or DELETE a read-only account's session runs."""
+    from sqlalchemy import insert, update
+
+    store = open_store(station.db)
+    try:
+        accounts.sign_in(store, "rory", STAFF_PASSWORD)
+        before = state(station.db)
+        for statement in (
+            update(Case).values(summary="Changed in bulk"),
+            insert(Person).values(id=uuid.uuid4(), full_name="Someone Else"),
+        ):
+            with pytest.raises(access.AccessRefused, match="^Your account is read-only"):
+                with store.write(reason="bulk") as s:
+                    s.execute(statement)
+        assert state(station.db) == before
+    finally:
+        store.close()
+
+
+def test_a_store_nobody_signed_in_to_is_refused(station):
+    """A caller that opens a database with staff accounts and forgets the sign-in gets no
+    database without rules."""
+    store = open_store(station.db)
+    try:
+        before = state(station.db)
+        for op in (Op.BACKUP, Op.IMPORT, Op.AUDIT_VERIFY, Op.SETUP):
+            with pytest.raises(Refused) as refused:
+                CORE[op][0](store, station)
+            assert str(refused.value) == access.SIGN_IN_FIRST
+        assert state(station.db) == before and not (station.tmp / "copy.sqlite3").exists()
+    finally:
+        store.close()
