@@ -178,6 +178,8 @@ class Controller:
         self.auto_backup = False
         #: offer a restore when the check fails (once: not again after a cancelled restore)
         self.offer_restore = True
+        #: the damage a restore is offered for once someone has signed in
+        self._restore_offer: str | None = None
         self._backup_task = None
         self.restore_dialog = None
 
@@ -255,7 +257,23 @@ class Controller:
         self.stop_sync()
         if self.offer_restore:
             self.offer_restore = False
+            if self._nobody_signed_in():  # offered once someone has signed in
+                self._restore_offer = backup.damaged_sentence(result)
+                return
             QTimer.singleShot(0, lambda: self.restore_backup(backup.damaged_sentence(result)))
+
+    def _nobody_signed_in(self) -> bool:
+        """A database with staff accounts whose sign-in has not happened yet (a restore is an
+        administrator's: hubapp.store.roles)."""
+        from hubapp.store import accounts
+        from hubapp.store.database import DatabaseError, StoreError
+
+        if self.db is None or self.db.store.account is not None:
+            return False
+        try:
+            return accounts.has_accounts(self.db.store)
+        except (StoreError, *DatabaseError):
+            return False
 
     def start_auto_backup(self):
         """Today's automatic backup, in the background, unless there is one already."""
@@ -434,6 +452,11 @@ class Controller:
                 return False
         self.window.set_account(store.account)
         self.start_idle_lock()
+        if self._restore_offer is not None:  # the damage found while they signed in
+            from PySide6.QtCore import QTimer
+
+            sentence, self._restore_offer = self._restore_offer, None
+            QTimer.singleShot(0, lambda: self.restore_backup(sentence))
         return True
 
     def start_idle_lock(self, **options):

@@ -371,20 +371,34 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
         account_id, hashed = (row.id, row.password_hash) if row is not None else (None, None)
         found = _account(s, row) if row is not None else None
         failures, last = _failures(_throttle(s), digest, now)
+    # a damaged database is open read-only (hubapp.store.backup.WriteGuard): the password is
+    # checked but nothing can be recorded, so that an administrator can still sign in and
+    # restore it (the application log says who signed in)
+    guard = getattr(store, "write_guard", None)
+    read_only = guard is not None and not guard.writable()
     wait = wait_seconds(failures)
     if wait and now < last + timedelta(seconds=wait):
-        _too_soon(store, account_id, found, failures)
+        if not read_only:
+            _too_soon(store, account_id, found, failures)
         left = max(1, math.ceil((last + timedelta(seconds=wait) - now).total_seconds()))
         message = wait_sentence(left)
         raise SignInRefused(message, [Problem("user_name", message)])
     matches = _password_matches(hashed or _dummy_hash(), password or "")
     if account_id is None:
         matches = False
-    if defer and matches and not found.disabled:
+    if (defer or read_only) and matches and not found.disabled:
         store.user = found.user_name
         store.account = found
-        store.pending_sign_in = True
+        store.pending_sign_in = defer
+        if read_only:
+            log.info("Signed in as %s (%s) to a database open read-only, not recorded in it",
+                     found.user_name, found.role.value)  # fmt: skip
         return found
+    if read_only:
+        message = DISABLED if matches else WRONG
+        log.info("A sign-in to a database open read-only was refused: %s", message)
+        raise SignInRefused(message, [Problem("password" if message == WRONG else "user_name",
+                                              message)])  # fmt: skip
     message = ""
     signed_in: Account | None = None
     previous_user = store.user

@@ -424,12 +424,13 @@ def accept(store, problem: str, reason: str) -> int:
     from hubapp.store import access
 
     access.require(store, access.Op.AUDIT_VERIFY)
-    return _accept(store, problem, reason)
+    return accept_restored(store, problem, reason)
 
 
-def _accept(store, problem: str, reason: str) -> int:
-    """:func:`accept` without asking who: for a restore an administrator overrode (the
-    restored database's accounts are not those the override was checked against)."""
+def accept_restored(store, problem: str, reason: str) -> int:
+    """:func:`accept` without asking who: for a restore an administrator overrode
+    (:func:`hubapp.store.backup.restore` checked the administrator against the database it
+    replaced; the restored database's accounts are not those)."""
     secret = store.anchor_secret
     with store.write(reason=reason) as s:
         cur = s.connection().connection.driver_connection.cursor()

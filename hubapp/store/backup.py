@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hubapp.store import files
 from hubapp.store.database import (
@@ -48,6 +49,9 @@ from hubapp.store.database import (
 )
 from hubapp.store.database import DatabaseError as SQLDatabaseError
 from hubapp.store.database import Error as SQLError
+
+if TYPE_CHECKING:
+    from hubapp.store.audit import ChainCheck
 
 log = logging.getLogger(__name__)
 
@@ -752,7 +756,7 @@ class Holding:
     cases: int
     accounts: bool
     #: its audit log's check (None when not asked for)
-    chain: object = None
+    chain: ChainCheck | None = None
 
 
 def holding(path: Path | str, *, chain: bool = False) -> Holding:
@@ -842,7 +846,11 @@ def _record_override(db_path: Path, actor, backup_path: Path, problems: list[str
     from hubapp.store import audit
     from hubapp.store.database import open_store
 
-    store = open_store(db_path, load_reference=False)
+    try:
+        store = open_store(db_path, load_reference=False)
+    except (*SQLError, StoreError) as exc:
+        log.warning("The override could not be recorded in %s (%s)", db_path, exc)
+        return  # too damaged to write to: the restored database records it
     try:
         if actor is not None:
             store.user = actor.user_name
@@ -850,6 +858,8 @@ def _record_override(db_path: Path, actor, backup_path: Path, problems: list[str
             audit.record(s, audit.Kind.ALTERATION, "database", [], {
                 "restore override": problems, "backup": str(backup_path),
             })  # fmt: skip
+    except (*SQLError, StoreError) as exc:
+        log.warning("The override could not be recorded in %s (%s)", db_path, exc)
     finally:
         store.close()
 
@@ -1044,6 +1054,6 @@ def _record_restore(db_path: Path, restored: Restored, actor, chain) -> None:
         with store.write(reason=restored.reason or "restore from a backup") as s:
             audit.record(s, audit.Kind.ALTERATION, "database", [], details)
         if restored.overridden and chain is not None and not chain.ok:
-            audit._accept(store, chain.problem, restored.reason)  # checked against the actor
+            audit.accept_restored(store, chain.problem, restored.reason)
     finally:
         store.close()

@@ -185,3 +185,40 @@ def test_the_restore_dialog_says_what_would_be_lost_and_overrides_with_a_reason(
     assert done.args[0].reason == "Barrow's PC moves to Carlisle" and done.args[0].cases == 5
     [kept] = _kept_copies(barrow)
     assert any(e.get("restore override") and e["user"] == "ada" for e in _audit_rows(kept))
+
+
+def test_a_damaged_database_with_accounts_offers_its_restore_once_someone_signs_in(
+    qtbot, window, tmp_path
+):
+    """The start-up check finds damage while the sign-in is still asked: the restore is
+    offered after it, to the account that signed in (before, it came up in front of the
+    sign-in, to whoever was at the PC)."""
+    from casework import when_shown
+    from test_backup import damage
+
+    from hubapp.app import Controller
+    from hubapp.views.sign_in import SignInDialog
+
+    db = staff_database(tmp_path / "hub.sqlite3", staff={"ada": ("administrator", None)})
+    made = backup_as(db, "ada", backup.backups_dir(db) / "hub-2026-05-01.sqlite3")
+    damage(db, "contact")
+    controller = Controller(window, db)
+    controller.open(lambda _db: None)
+    qtbot.waitUntil(lambda: controller.check_result is not None, timeout=30_000)
+    assert not controller.check_result.ok
+    qtbot.wait(50)  # the offer's timer would have run by now
+    assert controller.restore_dialog is None  # nobody has signed in yet
+
+    def sign_in(dialog):
+        qtbot.keyClicks(dialog.user, "ada")
+        qtbot.keyClicks(dialog.password, STAFF_PASSWORD)
+        dialog.ok_button.click()
+
+    timer = when_shown(lambda: window.findChild(SignInDialog), sign_in)
+    assert controller.sign_in() and controller.db.store.account.user_name == "ada"
+    timer.stop()
+    qtbot.waitUntil(lambda: controller.restore_dialog is not None, timeout=10_000)
+    dialog = controller.restore_dialog
+    assert "damaged" in dialog.problem.text() and dialog.chosen() == made
+    dialog.reject()
+    controller.db.store.close()
