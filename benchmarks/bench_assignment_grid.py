@@ -1,4 +1,4 @@
-"""How long ``hubapp.store.assignments.cell_summaries`` takes for a grid of 2,000 cases
+"""How long ``hubapp.store.casework.assignments.cell_summaries`` takes for a grid of 2,000 cases
 (target: well under 100 ms).
 
 Measurements on a copy of a demo database (the original is not changed):
@@ -61,7 +61,7 @@ def recent_cases(store, hub_id) -> list[uuid.UUID]:
 def realistic(store, runs: int) -> None:
     from sqlalchemy import select
 
-    from hubapp.store.assignments import cell_summaries, hub_agencies
+    from hubapp.store.casework.assignments import cell_summaries, hub_agencies
     from hubapp.store.schema import Hub
 
     with store.read() as s:
@@ -88,7 +88,7 @@ def make_dense(
     Plain INSERTs (no audit): this is a scratch copy made for measuring."""
     from sqlalchemy import insert, select
 
-    from hubapp.store.assignments import hub_agencies
+    from hubapp.store.casework.assignments import hub_agencies
     from hubapp.store.schema import Action, Agency, AgencyType, Assignment, Hub, HubAgency
 
     rng = random.Random(7)
@@ -149,7 +149,7 @@ def main() -> int:
         )
         return 2
 
-    from hubapp.store.assignments import cell_summaries
+    from hubapp.store.casework.assignments import cell_summaries
     from hubapp.store.database import open_store
 
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:

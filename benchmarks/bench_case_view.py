@@ -42,8 +42,9 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from hubapp.store import casedetail, caseview, demo
+    from hubapp.store.casework import casedetail, caseview
     from hubapp.store.database import open_store
+    from hubapp.store.exchange import demo
     from hubapp.views.case_view import CaseWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -1,4 +1,4 @@
-"""How long ``hubapp.store.demo.generate`` takes, into a new database file (target: 100,000
+"""How long ``hubapp.store.exchange.demo.generate`` takes, into a new database file (target: 100,000
 cases in under 20 s on a two-core PC).
 
 Usage:  python benchmarks/bench_demo.py [--cases 100000] [--seed 1] [--runs 1] [--keep-upkeep]
@@ -27,8 +27,8 @@ def peak_rss_mb() -> float | None:
 
 
 def one_run(cases: int, seed: int, keep_upkeep: bool) -> tuple[float, dict[str, int], int]:
-    from hubapp.store import demo
     from hubapp.store.database import open_store
+    from hubapp.store.exchange import demo
 
     if keep_upkeep:
         demo._drop_slow_upkeep = lambda cur: []  # noqa: SLF001 - a measurement, not a use

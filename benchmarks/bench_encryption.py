@@ -76,8 +76,11 @@ def interleaved(dbs: dict[str, Path], scratch: Path, runs: int) -> list[tuple[st
     import shutil
     import statistics
 
-    from hubapp.store import caselist, caseview, duplicates, grid, intake, keys, setup
-    from hubapp.store.intake import IntakeForm, PersonEntry
+    from hubapp.store import keys, setup
+    from hubapp.store.casework import caselist, caseview, grid
+    from hubapp.store.intake import duplicates
+    from hubapp.store.intake import form as intake
+    from hubapp.store.intake.form import IntakeForm, PersonEntry
 
     copies = {}
     for kind, db in dbs.items():

@@ -163,7 +163,7 @@ def main() -> int:
 
             watch = Watch()
             viewport.installEventFilter(watch)
-            from hubapp.store import assignments
+            from hubapp.store.casework import assignments
 
             real_set_role = assignments.set_role
 

@@ -1,5 +1,5 @@
-"""How long ``hubapp.store.importer.import_file`` takes for 10,000 rows on a database of
-100,000 demo cases (target: under 5 s), and ``hubapp.store.export.export_cases`` for every
+"""How long ``hubapp.store.exchange.importer.import_file`` takes for 10,000 rows on a database of
+100,000 demo cases (target: under 5 s), and ``hubapp.store.exchange.export.export_cases`` for every
 case in each format.
 
 Baselines, measured in the same run on the same data:
@@ -172,8 +172,8 @@ def main() -> int:
         print(f"bench_import: there is no database at {args.db}", file=sys.stderr)
         return 1
     from hubapp.store.database import open_store
-    from hubapp.store.export import count_cases, export_cases
-    from hubapp.store.importer import import_file
+    from hubapp.store.exchange.export import count_cases, export_cases
+    from hubapp.store.exchange.importer import import_file
 
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         folder = Path(folder)

@@ -5,9 +5,9 @@ Measured on a copy of a demo database (the original is not changed):
 
 * **baseline**: a bare INSERT of one row (a local setting) in its own write transaction,
   through the same store (WAL, synchronous=FULL): the floor any save pays;
-* **save**: ``hubapp.store.intake.save`` of a realistic new issue (a victim and a reporter,
+* **save**: ``hubapp.store.intake.form.save`` of a realistic new issue (a victim and a reporter,
   a place, a contact, all audited), and of a further report attached to an open case;
-* **suggestions**: ``hubapp.store.duplicates.suggest`` for what a form holds while typing:
+* **suggestions**: ``hubapp.store.intake.duplicates.suggest`` for what a form holds while typing:
   a street with a postcode, a real person's name, phone and email, and both.
 
 Usage:  python benchmarks/bench_intake.py --db DEMO.sqlite3 [--runs 30]
@@ -50,8 +50,10 @@ def main() -> int:
     from sqlalchemy import func, select
 
     from hubapp.domain.clock import utcnow
-    from hubapp.store import duplicates, intake, setup
-    from hubapp.store.intake import IntakeForm, PersonEntry
+    from hubapp.store import setup
+    from hubapp.store.intake import duplicates
+    from hubapp.store.intake import form as intake
+    from hubapp.store.intake.form import IntakeForm, PersonEntry
     from hubapp.store.schema import Case, CasePerson, LocalSetting, Person
 
     with tempfile.TemporaryDirectory() as tmp:

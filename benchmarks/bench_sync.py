@@ -54,8 +54,8 @@ def timed(fn) -> tuple[float, object]:
 
 
 def make_demo(folder: Path, cases: int) -> Path:
-    from hubapp.store import demo
     from hubapp.store.database import open_store
+    from hubapp.store.exchange import demo
 
     path = folder / "demo.sqlite3"
     store = open_store(path)
@@ -69,8 +69,8 @@ def make_demo(folder: Path, cases: int) -> Path:
 def demo_ops(demo_db: Path, hub_hex: str):
     """Insert ops (as the outbox holds them) for every captured row of the demo database,
     parents before children, every row given to one hub."""
+    from hubapp.store import capture
     from hubapp.store.database import connect
-    from hubapp.sync import capture
 
     con = connect(demo_db, read_only=True)  # the store's own way: it may be encrypted
     seq = 0

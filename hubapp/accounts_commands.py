@@ -183,7 +183,8 @@ def remember(args) -> None:
 def cmd_setup(args, path: Path) -> int:
     """``hubapp setup --hub H --station S [--admin USER]``: the first-start questions, and the
     first administrator. On a database with accounts only an administrator may run it."""
-    from hubapp.store import accounts, backup, setup
+    from hubapp.store import accounts, setup
+    from hubapp.store.admin import backup
     from hubapp.store.database import open_store
 
     backup.ensure_sound(path)  # a damaged database is refused before anything is written

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from hubapp import APP_DISPLAY_NAME, APP_NAME, ORG_NAME, __version__
 
 if TYPE_CHECKING:
-    from hubapp.store.caselist import CaseList
+    from hubapp.store.casework.caselist import CaseList
     from hubapp.store.database import Store
     from hubapp.store.lookups import Lookups
     from hubapp.store.setup import StationInfo
@@ -40,12 +40,13 @@ class OpenDatabase:
 def open_database(_ctx, path: Path, passphrase: str | None = None) -> OpenDatabase:
     """Background work: open (and if need be create and upgrade) the database. A new
     database's key is derived from ``passphrase`` where given (a PC without a keyring)."""
-    from hubapp.store import drafts, lookups, setup
-    from hubapp.store.caselist import CaseList
+    from hubapp.store import lookups, setup
+    from hubapp.store.casework.caselist import CaseList
     from hubapp.store.database import open_store
+    from hubapp.store.intake import drafts
 
     store = open_store(path, passphrase=passphrase)
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     backup.guard_writes(store)  # refuses saves if the check finds damage (check_database)
     return OpenDatabase(store, lookups.load(store), setup.current(store), CaseList(store),
@@ -112,7 +113,7 @@ def make_qapplication():
 
 
 def casedetail_job(_ctx, store, case_id):
-    from hubapp.store import casedetail
+    from hubapp.store.casework import casedetail
 
     return casedetail.load(store, case_id)
 
@@ -172,7 +173,7 @@ class Controller:
         window.retentionReviewRequested.connect(lambda: self.show_retention_review())
         window.backupRequested.connect(self.backup_now)
         window.restoreRequested.connect(lambda: self.restore_backup())
-        #: the start-up check's result (hubapp.store.backup.CheckResult), once it is known
+        #: the start-up check's result (hubapp.store.admin.backup.CheckResult), once it is known
         self.check_result = None
         #: make today's automatic backup after the check passes (the application sets it)
         self.auto_backup = False
@@ -245,7 +246,7 @@ class Controller:
     def _checked(self, result) -> None:
         from PySide6.QtCore import QTimer
 
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         self.check_result = result
         if result.ok:
@@ -277,7 +278,7 @@ class Controller:
 
     def start_auto_backup(self):
         """Today's automatic backup, in the background, unless there is one already."""
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         if self.db is None or backup.todays_backup(self.db_path).exists():
             return None
@@ -317,7 +318,7 @@ class Controller:
         """File > Back up now…: a copy, checked, where the person chooses. Returns the dialog."""
         from datetime import datetime
 
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
         from hubapp.store.roles import Op
         from hubapp.views.backup_dialog import BackupDialog
 
@@ -339,7 +340,7 @@ class Controller:
         """File > Restore from backup… (offered by itself on a damaged database): the store
         is closed while the backup is written into place, then opened again (unless not
         ``reopen``). Returns the dialog, shown without blocking."""
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
         from hubapp.store.roles import Op
         from hubapp.views.backup_dialog import RestoreDialog
 
@@ -362,7 +363,7 @@ class Controller:
 
     def _close_for_restore(self) -> str:
         """Close the database before a restore; a sentence if it cannot be closed yet."""
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         if self.case_windows or self.intake_windows:
             return self.window.tr(
@@ -713,7 +714,7 @@ class Controller:
             return
 
         def job(ctx, cases: int):
-            from hubapp.store import demo
+            from hubapp.store.exchange import demo
 
             return demo.generate(self.db.store, cases, seed=int(time.time()), progress=ctx.report)
 
@@ -824,7 +825,7 @@ class Controller:
         """File > New issue (Ctrl+N): the intake form, in a window of its own."""
         from PySide6.QtCore import Qt
 
-        from hubapp.store import drafts
+        from hubapp.store.intake import drafts
         from hubapp.views.intake_form import IntakeWindow
 
         if self.db is None:
@@ -849,7 +850,7 @@ class Controller:
     def resume_draft(self, replace=None):
         """File > Resume a draft: pick an unfinished report and open it in an intake form
         (in place of ``replace``, a blank form that offered the drafts)."""
-        from hubapp.store import drafts
+        from hubapp.store.intake import drafts
         from hubapp.views.drafts_dialog import DraftsDialog
 
         if self.db is None:
@@ -932,7 +933,7 @@ def import_job(store):
 
     def job(ctx, path):
         from hubapp.models.tasks import Cancelled
-        from hubapp.store import importer
+        from hubapp.store.exchange import importer
 
         try:
             return importer.import_file(store, path, progress=ctx.report)
@@ -947,7 +948,7 @@ def export_cases_job(store):
 
     def job(ctx, path, fmt, hub_id):
         from hubapp.models.tasks import Cancelled
-        from hubapp.store import export
+        from hubapp.store.exchange import export
 
         try:
             return export.export_cases(store, path, fmt, hub_id, progress=ctx.report)
@@ -958,14 +959,14 @@ def export_cases_job(store):
 
 
 def startup_check_job(_ctx, store):
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     return backup.run_startup_check(store)
 
 
 def auto_backup_job(ctx, store):
     from hubapp.models.tasks import Cancelled
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     try:
         return backup.auto_backup(store, progress=ctx.report)
@@ -978,7 +979,7 @@ def backup_job(store):
 
     def job(ctx, path):
         from hubapp.models.tasks import Cancelled
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         try:
             made = backup.backup(store, path, progress=ctx.report)
@@ -997,7 +998,7 @@ def restore_job(db_path: Path, actor=None):
 
     def job(ctx, path, override: str = ""):
         from hubapp.models.tasks import Cancelled
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         try:
             return backup.restore(path, db_path, progress=ctx.report, actor=actor,
@@ -1037,7 +1038,7 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
         controller.start_sync()
 
     def failed(message: str) -> None:
-        from hubapp.store import backup
+        from hubapp.store.admin import backup
 
         if controller.key_missing(message):  # an encrypted database: ask for its passphrase
             if controller.ask_passphrase():

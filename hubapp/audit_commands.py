@@ -35,7 +35,7 @@ disclosure."""
 def day_argument(text: str):
     """A date on the command line (dd/mm/yyyy, or yyyy-mm-dd), as ``parse_day`` reads them
     in the window too; a usage error otherwise."""
-    from hubapp.store.audit_query import parse_day
+    from hubapp.store.admin.audit_query import parse_day
 
     try:
         return parse_day(text)
@@ -109,7 +109,7 @@ def _open_to_verify(db_path: Path):
     """Open the database for ``audit --verify``/``--accept`` without writing anything: no
     reference data loaded, and the sign-in checked but not yet written."""
     from hubapp import accounts_commands
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
     from hubapp.store.database import StoreError, open_store
 
     if not db_path.exists():
@@ -132,9 +132,10 @@ def cmd_verify(db_path: Path, args) -> int:
 
     from hubapp import accounts_commands
     from hubapp.domain.formatting import format_date
-    from hubapp.store import accounts, audit, audit_query
+    from hubapp.store import accounts, audit
     from hubapp.store.access import AccessRefused
-    from hubapp.store.backup import refuse_writes
+    from hubapp.store.admin import audit_query
+    from hubapp.store.admin.backup import refuse_writes
 
     if args.accept and not (args.reason or "").strip():
         print("hubapp: say why the log is accepted: add --reason TEXT.", file=sys.stderr)
@@ -180,7 +181,7 @@ def cmd_verify(db_path: Path, args) -> int:
 
 def cmd_audit(db_path: Path, args, opener) -> int:
     """``opener(path)`` opens the database as the command line does (signing in)."""
-    from hubapp.store import audit_query
+    from hubapp.store.admin import audit_query
 
     if args.verify or args.accept:
         return cmd_verify(db_path, args)
@@ -212,7 +213,7 @@ def cmd_audit(db_path: Path, args, opener) -> int:
 
 
 def cmd_subject_access(db_path: Path, args, opener) -> int:
-    from hubapp.store import subject_access
+    from hubapp.store.admin import subject_access
 
     store = _open_existing(db_path, opener)
     try:

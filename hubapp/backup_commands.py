@@ -1,5 +1,5 @@
 """``hubapp backup``, ``hubapp restore`` and ``hubapp check``: the command-line side of
-:mod:`hubapp.store.backup` (imported only when one of these commands runs)."""
+:mod:`hubapp.store.admin.backup` (imported only when one of these commands runs)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def cmd_backup(args, db_path: Path) -> int:
     from datetime import datetime
 
     from hubapp.cli import _open
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     _need_database(db_path)
     target = args.output or backup.backups_dir(db_path) / backup.manual_name(
@@ -119,7 +119,7 @@ def _sign_in(db_path: Path):
 
 
 def cmd_restore(args, db_path: Path) -> int:
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     actor = _sign_in(db_path)
     try:
@@ -153,7 +153,7 @@ def restored_by(actor) -> str:
 
 
 def cmd_check(args, db_path: Path) -> int:
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     _need_database(db_path)
     _sign_in(db_path)

@@ -143,7 +143,7 @@ def _db_path(args) -> Path:
 def _open(path: Path):
     """Open the database and, once it has staff accounts, sign in as --user."""
     from hubapp.accounts_commands import _open_signed_in
-    from hubapp.store.backup import ensure_sound
+    from hubapp.store.admin.backup import ensure_sound
 
     ensure_sound(path)  # a damaged database is refused before anything is written to it
     return _open_signed_in(path)
@@ -156,7 +156,7 @@ def cmd_setup(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from hubapp.store import demo
+    from hubapp.store.exchange import demo
 
     store = _open(_db_path(args))
     tty = sys.stderr is not None and sys.stderr.isatty()  # hubappw has no console
@@ -220,7 +220,8 @@ def _find_agency(store, text: str):
 
 
 def cmd_export_actions(args) -> int:
-    from hubapp.store import export, setup
+    from hubapp.store import setup
+    from hubapp.store.exchange import export
 
     fmt = (args.format or "").strip().lower()
     if fmt not in export.FORMATS:
@@ -257,7 +258,8 @@ def _find_status(text: str) -> str:
 
 
 def cmd_export_cases(args) -> int:
-    from hubapp.store import export, setup
+    from hubapp.store import setup
+    from hubapp.store.exchange import export
 
     fmt = (args.format or "").strip().lower()
     if fmt not in export.CASE_FORMATS:
@@ -301,7 +303,7 @@ def _end_bar() -> None:
 
 
 def cmd_import(args) -> int:
-    from hubapp.store import importer
+    from hubapp.store.exchange import importer
 
     path = _db_path(args)
     if not path.exists():

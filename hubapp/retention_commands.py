@@ -71,7 +71,7 @@ def _list(store, args) -> int:
     from hubapp.domain.clock import local_today
     from hubapp.domain.formatting import format_date
     from hubapp.domain.spreadsheet import safe_cell
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     fmt = (args.format or "").strip().lower()
     if fmt not in ("text", "csv"):
@@ -98,7 +98,7 @@ def _list(store, args) -> int:
 
 def _keep(store, args) -> int:
     from hubapp.domain.formatting import format_date
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     record = retention.find(store, args.ref)
     retention.decide(store, record, args.until, args.reason)
@@ -107,7 +107,7 @@ def _keep(store, args) -> int:
 
 
 def _erase(store, args) -> int:
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     record = retention.find(store, args.ref)
     problems = retention.reason_problems(args.reason)

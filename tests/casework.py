@@ -77,7 +77,7 @@ def controlled_window(qtbot, store, *, attach: bool = False, station: bool = Tru
     False: as before the first-start questions). The window closes with the test."""
     from hubapp.app import Controller, OpenDatabase
     from hubapp.store import lookups, setup
-    from hubapp.store.caselist import CaseList
+    from hubapp.store.casework.caselist import CaseList
     from hubapp.views.main_window import MainWindow
 
     window = MainWindow()
@@ -214,8 +214,9 @@ def staff_database(path, hub: str = "Carlisle", station: str = "Carlisle Civic C
     """A station's database at ``path``: ``cases`` cases of ``hub`` (``agency`` the lead on
     each) and, unless ``staff`` is None, its accounts (the first an administrator). Returns
     the path."""
-    from hubapp.store import accounts, assignments, setup
+    from hubapp.store import accounts, setup
     from hubapp.store.accounts import AccountDraft
+    from hubapp.store.casework import assignments
     from hubapp.store.database import open_store
 
     store = open_store(path)
@@ -314,7 +315,8 @@ def state(path) -> dict[str, list[tuple]]:
 def backup_as(path, user: str, dest):
     """A backup of the database at ``path``, made by ``user`` (an administrator) with the
     staff password; returns the backup's path."""
-    from hubapp.store import accounts, backup
+    from hubapp.store import accounts
+    from hubapp.store.admin import backup
     from hubapp.store.database import open_store
 
     store = open_store(path)

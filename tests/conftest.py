@@ -71,8 +71,8 @@ def store(db_path):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     """A database with 3,000 demo cases, made once per test run and copied per test."""
-    from hubapp.store import demo
     from hubapp.store.database import open_store
+    from hubapp.store.exchange import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     s = open_store(path)

@@ -16,22 +16,15 @@ from test_access_world import (
     build,
 )
 
-from hubapp.store import (
-    access,
-    actions,
-    assignments,
-    audit_query,
-    caseview,
-    duplicates,
-    export,
-    subject_access,
-    timeline,
-    workflow,
-)
+from hubapp.store import access
 from hubapp.store.access import AccessRefused
-from hubapp.store.actions import ActionDraft
-from hubapp.store.caselist import CaseFilter, CaseList, CaseSort
-from hubapp.store.grid import GridFilter, grid_cases
+from hubapp.store.admin import audit_query, subject_access
+from hubapp.store.casework import actions, assignments, caseview, timeline, workflow
+from hubapp.store.casework.actions import ActionDraft
+from hubapp.store.casework.caselist import CaseFilter, CaseList, CaseSort
+from hubapp.store.casework.grid import GridFilter, grid_cases
+from hubapp.store.exchange import export
+from hubapp.store.intake import duplicates
 
 
 @pytest.fixture
@@ -121,7 +114,7 @@ def test_my_agencys_actions_stay_on_visible_cases(world):
 
 
 def test_repeat_suggestions_name_only_visible_cases(world):
-    from hubapp.store.duplicates import DuplicateQuery, PersonKey
+    from hubapp.store.intake.duplicates import DuplicateQuery, PersonKey
 
     q = DuplicateQuery(people=(PersonKey(name="Vera Victim"),))
     now = datetime(2026, 5, 2, 12, 0)

@@ -66,7 +66,7 @@ def test_restore_needs_an_administrator_and_check_a_signed_in_user(
 
 
 def _before_restore_copies(db) -> int:
-    from hubapp.store import backup
+    from hubapp.store.admin import backup
 
     return sum(b.kind == "before restore" for b in backup.list_backups(db))
 
@@ -74,7 +74,8 @@ def _before_restore_copies(db) -> int:
 def test_a_partner_exports_only_their_agencys_cases(hub_db, monkeypatch, capsys):
     from casework import agency_id, new_case
 
-    from hubapp.store import accounts, assignments
+    from hubapp.store import accounts
+    from hubapp.store.casework import assignments
     from hubapp.store.database import open_store
 
     store = open_store(hub_db)

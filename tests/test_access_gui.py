@@ -15,7 +15,7 @@ from hubapp.documents import printing
 from hubapp.models.case_table import CaseTableModel
 from hubapp.store import lookups
 from hubapp.store.access import AccessRefused
-from hubapp.store.caselist import CaseFilter, CaseList
+from hubapp.store.casework.caselist import CaseFilter, CaseList
 from hubapp.views.case_view import CaseWindow
 
 TODAY = date(2026, 5, 4)
@@ -127,7 +127,7 @@ def test_a_partners_meeting_pack_has_only_their_cases(world):
 def test_a_partners_pack_for_a_meeting_has_only_their_agenda_cases(world):
     from casework import hub_id
 
-    from hubapp.store import meetings
+    from hubapp.store.casework import meetings
 
     store = world.as_user("cora")
     meeting = meetings.plan_meeting(store, hub_id(store, "CAR"), date(2026, 5, 6))
@@ -145,7 +145,7 @@ def test_the_grid_offers_role_changes_to_coordinators_only(world, qtmodeltester)
     from casework import hub_id
 
     from hubapp.models.assignment_grid import AssignmentGridModel
-    from hubapp.store.grid import GridFilter
+    from hubapp.store.casework.grid import GridFilter
 
     store = world.as_user("cara")
     model = AssignmentGridModel()

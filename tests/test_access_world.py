@@ -15,8 +15,9 @@ from datetime import date
 
 from casework import agency_id, hub_id, new_case
 
-from hubapp.store import accounts, assignments, timeline
+from hubapp.store import accounts
 from hubapp.store.accounts import AccountDraft
+from hubapp.store.casework import assignments, timeline
 from hubapp.store.schema import CasePerson, Person
 
 PASSWORD = "correct horse battery staple"

@@ -10,7 +10,12 @@ from PySide6.QtCore import Qt
 
 from hubapp.domain.formatting import format_date
 from hubapp.models.agency_actions import CaseActionsModel
-from hubapp.store.actions import ActionDraft, actions_for_case_agency, add_action, edit_action
+from hubapp.store.casework.actions import (
+    ActionDraft,
+    actions_for_case_agency,
+    add_action,
+    edit_action,
+)
 from hubapp.store.schema import Action
 from hubapp.views.action_dialog import ActionDialog, parse_date
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from hubapp.domain.rag import Rag
 from hubapp.store import audit
-from hubapp.store.actions import (
+from hubapp.store.casework.actions import (
     DESCRIPTION_MAX,
     OWNER_MAX,
     ActionDraft,
@@ -32,8 +32,8 @@ from hubapp.store.actions import (
     validate,
     validate_completion,
 )
-from hubapp.store.assignments import RoleError, set_role
-from hubapp.store.cases import EditConflict, update_fields
+from hubapp.store.casework.assignments import RoleError, set_role
+from hubapp.store.casework.cases import EditConflict, update_fields
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Action, Assignment, AuditEntry, Case
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from hubapp.domain.rag import Rag
 from hubapp.models.agency_actions import AgencyActionsModel
 from hubapp.store import lookups, setup
-from hubapp.store.actions import ActionDraft, add_action, agency_actions, complete_action
+from hubapp.store.casework.actions import ActionDraft, add_action, agency_actions, complete_action
 from hubapp.views.agency_actions import AgencyActionsPage
 
 TODAY = date(2026, 11, 25)

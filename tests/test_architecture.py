@@ -52,8 +52,8 @@ def test_models_use_qtcore_only_and_never_views():
 
 def test_importing_the_core_does_not_load_pyside():
     code = (
-        "import sys, hubapp.store.database, hubapp.store.caselist, hubapp.store.casedetail, "
-        "hubapp.store.demo, hubapp.domain.formatting, hubapp.cli, hubapp.documents.printing; "
+        "import sys, hubapp.store.database, hubapp.store.casework.caselist, hubapp.store.casework.casedetail, "
+        "hubapp.store.exchange.demo, hubapp.domain.formatting, hubapp.cli, hubapp.documents.printing; "
         "print(any(m.startswith('PySide6') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

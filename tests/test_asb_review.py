@@ -9,7 +9,7 @@ import pytest
 from casework import new_case
 from sqlalchemy import select
 
-from hubapp.store import asb_review
+from hubapp.store.casework import asb_review
 from hubapp.store.schema import CasePerson, Channel, Contact, Person, Place
 
 TODAY = date(2026, 6, 30)

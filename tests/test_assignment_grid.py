@@ -21,10 +21,10 @@ from hubapp.models.assignment_grid import (
     RoleCodeRole,
 )
 from hubapp.store import lookups, setup
-from hubapp.store.actions import ActionDraft, add_action
-from hubapp.store.assignments import set_role
-from hubapp.store.cases import update_fields
-from hubapp.store.grid import GridFilter
+from hubapp.store.casework.actions import ActionDraft, add_action
+from hubapp.store.casework.assignments import set_role
+from hubapp.store.casework.cases import update_fields
+from hubapp.store.casework.grid import GridFilter
 from hubapp.views.assignment_grid import AssignmentGridPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier

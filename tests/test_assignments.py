@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from hubapp.domain.rag import Rag, action_rag, worst
 from hubapp.store import audit
-from hubapp.store.actions import ActionDraft, add_action, complete_action
-from hubapp.store.assignments import (
+from hubapp.store.casework.actions import ActionDraft, add_action, complete_action
+from hubapp.store.casework.assignments import (
     AgencyColumn,
     Cell,
     RoleChange,
@@ -29,7 +29,7 @@ from hubapp.store.assignments import (
     undo_role,
     undo_roles,
 )
-from hubapp.store.cases import EditConflict, update_fields
+from hubapp.store.casework.cases import EditConflict, update_fields
 from hubapp.store.database import StoreError, open_store
 from hubapp.store.schema import Action, Assignment, AuditEntry, Case
 

@@ -15,11 +15,14 @@ from casework import new_case
 from sqlalchemy import select
 
 from hubapp.documents import printing
-from hubapp.store import audit, audit_query, casedetail, caseview, database, intake
-from hubapp.store.audit_query import AuditFilter
+from hubapp.store import audit, database
+from hubapp.store.admin import audit_query
+from hubapp.store.admin.audit_query import AuditFilter
+from hubapp.store.casework import casedetail, caseview
 from hubapp.store.database import StoreError
-from hubapp.store.export import ExportCancelled
-from hubapp.store.intake import IntakeForm, PersonEntry
+from hubapp.store.exchange.export import ExportCancelled
+from hubapp.store.intake import form as intake
+from hubapp.store.intake.form import IntakeForm, PersonEntry
 from hubapp.store.schema import AuditEntry, CasePerson, Person
 
 

@@ -13,7 +13,8 @@ import pytest
 from casework import new_case
 
 from hubapp import cli
-from hubapp.store import casedetail, database
+from hubapp.store import database
+from hubapp.store.casework import casedetail
 from hubapp.store.schema import CasePerson, Person
 
 

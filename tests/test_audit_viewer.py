@@ -13,8 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from hubapp.models.audit_log import AuditLogModel, EntryRole
-from hubapp.store import audit_query, casedetail, database
-from hubapp.store.audit_query import AuditFilter, AuditRow
+from hubapp.store import database
+from hubapp.store.admin import audit_query
+from hubapp.store.admin.audit_query import AuditFilter, AuditRow
+from hubapp.store.casework import casedetail
 from hubapp.store.schema import CasePerson, Person
 from hubapp.views.audit_viewer import AuditViewer
 

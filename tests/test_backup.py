@@ -1,4 +1,4 @@
-"""Integrity check, backups and restore (hubapp.store.backup): real SQLite files, damaged by
+"""Integrity check, backups and restore (hubapp.store.admin.backup): real SQLite files, damaged by
 overwriting their pages, and the command line as real processes."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from casework import new_case
 from sqlalchemy import func, select, text
 
-from hubapp.store import backup
+from hubapp.store.admin import backup
 from hubapp.store.database import StoreError, connect, open_store
 from hubapp.store.schema import Case
 

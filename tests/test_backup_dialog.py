@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from test_backup import damage, leftovers
 
 from hubapp.app import Controller, backup_job, restore_job
-from hubapp.store import backup
+from hubapp.store.admin import backup
 from hubapp.store.database import StoreError
 from hubapp.store.schema import AuditEntry, Case
 from hubapp.views.backup_dialog import BackupDialog, RestoreDialog

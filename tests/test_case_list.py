@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
 from hubapp.store import lookups
-from hubapp.store.caselist import OPEN, CaseFilter, CaseList, CaseSort, Column, fts_query
+from hubapp.store.casework.caselist import OPEN, CaseFilter, CaseList, CaseSort, Column, fts_query
 
 
 @pytest.fixture

@@ -338,7 +338,7 @@ def test_the_conflict_banner_does_not_grow_the_window(qtbot, store, case_id):
 
 
 def test_a_very_long_timeline_entry_shows_its_first_lines(qtbot, store, case_id):
-    from hubapp.store import timeline
+    from hubapp.store.casework import timeline
 
     body = "<b>Report</b>\n" + "\n".join(f"Line {i} " + "word " * 40 for i in range(250))
     body = body[:10_000].rstrip()  # the longest note there may be

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from casework import agency_id, audit_since, new_case
 
-from hubapp.store.actions import ActionDraft, add_action
+from hubapp.store.casework.actions import ActionDraft, add_action
 
 
 def run(*args, **kw):

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from hubapp import resources
 from hubapp.domain.clock import utcnow
-from hubapp.store import audit, demo, setup
+from hubapp.store import audit, setup
 from hubapp.store.database import open_store
+from hubapp.store.exchange import demo
 from hubapp.store.schema import (
     Action,
     Assignment,

@@ -14,7 +14,7 @@ def _count(store):
 
 def _job(store):
     def job(ctx, cases):
-        from hubapp.store import demo
+        from hubapp.store.exchange import demo
 
         return demo.generate(store, cases, seed=3, progress=ctx.report)
 

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from hubapp.documents import printing, profiles
 from hubapp.documents.printing import DocumentCancelled, DocumentError
-from hubapp.store import meetings, setup
+from hubapp.store import setup
+from hubapp.store.casework import meetings
 from hubapp.store.database import open_store
 from hubapp.store.schema import (
     Action,
@@ -499,7 +500,7 @@ def test_remove_contact_details_forms():
 
 
 def test_the_places_follow_the_cases_edited_location(store):
-    from hubapp.store import workflow
+    from hubapp.store.casework import workflow
     from hubapp.store.schema import Case, CasePlace, Place
 
     case = new_case(store, "CAR-2026-0078", location="14 Abbey Road", town="Carlisle",

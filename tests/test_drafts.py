@@ -10,8 +10,8 @@ import sys
 import textwrap
 import threading
 
-from hubapp.store import drafts
-from hubapp.store.intake import IntakeForm, PersonEntry
+from hubapp.store.intake import drafts
+from hubapp.store.intake.form import IntakeForm, PersonEntry
 
 
 def test_write_list_load_discard(store):
@@ -60,9 +60,9 @@ def test_a_draft_survives_the_process_being_killed(tmp_path, store):
     store.close()
     script = textwrap.dedent(f"""
         import os, sys, time
-        from hubapp.store import drafts
+        from hubapp.store.intake import drafts
         from hubapp.store.database import open_store
-        from hubapp.store.intake import IntakeForm
+        from hubapp.store.intake.form import IntakeForm
         s = open_store({str(path)!r})
         drafts.write(s, IntakeForm(summary="typed before the crash", details="line 1\\nline 2"))
         print("written", flush=True)

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from test_intake import NOW, good
 
-from hubapp.store import duplicates, intake
-from hubapp.store.intake import IntakeForm, PersonEntry
+from hubapp.store.intake import duplicates
+from hubapp.store.intake import form as intake
+from hubapp.store.intake.form import IntakeForm, PersonEntry
 from hubapp.store.schema import Case
 
 

@@ -1,5 +1,5 @@
 """Durability: saves killed with SIGKILL at random moments, and a full disk. Real processes,
-real (encrypted) SQLite files, the real save path (hubapp.store.intake.save)."""
+real (encrypted) SQLite files, the real save path (hubapp.store.intake.form.save)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from casework import fill_disk
 from sqlalchemy import func, select
 
 from hubapp.errors import describe
-from hubapp.store import audit, backup, intake, setup
+from hubapp.store import audit, setup
+from hubapp.store.admin import backup
 from hubapp.store.database import open_store
+from hubapp.store.intake import form as intake
 from hubapp.store.schema import Case, Contact, Place
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL, fork and rlimits are POSIX")
@@ -34,7 +36,7 @@ ZYGOTE = textwrap.dedent(
     r"""
     import os, signal, sys
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed children are reaped at once
-    from hubapp.store import intake
+    from hubapp.store.intake import form as intake
     from hubapp.store.database import open_store
 
     def child(db, report):
@@ -186,7 +188,7 @@ RLIMIT_CHILD = textwrap.dedent(
     r"""
     import os, resource, signal, sys
     from hubapp.errors import describe
-    from hubapp.store import intake
+    from hubapp.store.intake import form as intake
     from hubapp.store.database import open_store
     from sqlalchemy import func, select
     from hubapp.store.schema import Case

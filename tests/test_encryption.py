@@ -19,9 +19,10 @@ import pytest
 from keyring.backends import fail
 from sqlalchemy import select
 
-from hubapp.store import audit, database, demo, keys, setup
+from hubapp.store import audit, database, keys, setup
 from hubapp.store.database import StoreError, open_store
-from hubapp.store.intake import IntakeForm, PersonEntry
+from hubapp.store.exchange import demo
+from hubapp.store.intake.form import IntakeForm, PersonEntry
 from hubapp.store.schema import Person
 
 NOW = datetime(2026, 11, 25, 14, 0)
@@ -45,7 +46,7 @@ def _form(n: int = 0) -> IntakeForm:
 
 
 def _record(store, times: int = 3) -> None:
-    from hubapp.store import intake
+    from hubapp.store.intake import form as intake
 
     for n in range(times):
         intake.save(store, _form(n), now=NOW)
@@ -165,7 +166,7 @@ def test_every_connection_keeps_temporary_data_in_memory(store):
 
 def test_search_json_and_backup_work_on_an_encrypted_database(store, tmp_path):
     _record(store, 1)
-    from hubapp.store import caselist
+    from hubapp.store.casework import caselist
 
     assert caselist is not None
     with store.read() as s:
@@ -393,7 +394,7 @@ def test_the_log_and_its_rotated_files_are_owner_only(tmp_path):
 
 def test_exports_and_pdfs_are_owner_only(store, tmp_path):
     from hubapp import cli
-    from hubapp.store import intake
+    from hubapp.store.intake import form as intake
 
     ref = intake.save(store, _form(), now=NOW).reference
     store.close()

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hubapp.domain.spreadsheet import QUOTE, XLSX_CELL_MAX, needs_quote, safe_cell, xlsx_text
-from hubapp.store import audit, export, files
-from hubapp.store.assignments import set_role
+from hubapp.store import audit, files
+from hubapp.store.casework.assignments import set_role
 from hubapp.store.database import StoreError
-from hubapp.store.export import HEADINGS, ExportCancelled, export_actions
+from hubapp.store.exchange import export
+from hubapp.store.exchange.export import HEADINGS, ExportCancelled, export_actions
 from hubapp.store.schema import Action
 
 TODAY = date(2026, 11, 25)

@@ -16,7 +16,7 @@ from casework import agency_id, audit_since, hub_id, new_case
 from sqlalchemy import func, select
 
 from hubapp.store.database import StoreError
-from hubapp.store.export import (
+from hubapp.store.exchange.export import (
     CASE_FIELDS,
     CASE_HEADINGS,
     ExportCancelled,
@@ -202,7 +202,7 @@ def test_a_folder_that_takes_no_files_names_the_file_not_the_temporary_one(store
 def test_the_writer_words_each_failure_for_the_file_asked_for(tmp_path):
     import errno
 
-    from hubapp.store.export import WriteError, atomic_write
+    from hubapp.store.exchange.export import WriteError, atomic_write
 
     target = tmp_path / "x.csv"
     for code, words in [(errno.EACCES, "permission denied"), (errno.ENOSPC, "the disk is full"),

@@ -20,7 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
 from sqlalchemy import func, select
 
-from hubapp.store.actions import clean_line, clean_text
+from hubapp.store.casework.actions import clean_line, clean_text
 
 settings.register_profile(
     "forms-fuzz",
@@ -432,7 +432,7 @@ def test_risk_dialog(qtbot, person, ticks, by_enter):
     person's name (anything typed on the intake form) is shown as plain text."""
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from hubapp.store import risk
+    from hubapp.store.casework import risk
     from hubapp.views.risk_dialog import RiskDialog
 
     d = RiskDialog(person, today=TODAY)
@@ -600,7 +600,8 @@ def test_intake_form(
 ):
     """A new issue: saved and read back as the documented tidying says, or refused with the
     problems beside their fields and nothing stored."""
-    from hubapp.store import intake, lookups, setup
+    from hubapp.store import lookups, setup
+    from hubapp.store.intake import form as intake
     from hubapp.store.schema import Case, CasePerson, Person
     from hubapp.views.intake_form import IntakeWindow
 
@@ -694,7 +695,7 @@ def _closed_case(store, n: int):
     from casework import new_case
 
     from hubapp.domain.clock import local_today
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     ref = f"CAR-2019-{n:04d}"
     new_case(store, ref, status="closed", closed_on=date(2019, 2, 1), summary="<b>Bonfire</b>")
@@ -903,7 +904,7 @@ def meetings_page(qtbot, store):
        place=TEXT, chair=TEXT, by_enter=st.booleans())  # fmt: skip
 def test_meetings_plan(qtbot, meetings_page, day, time, place, chair, by_enter):
     """Plan a meeting: a day, a time, a place, a chair; the page then shows it."""
-    from hubapp.store import meetings
+    from hubapp.store.casework import meetings
     from hubapp.store.schema import Meeting
     from hubapp.views.action_dialog import parse_date
 
@@ -950,8 +951,8 @@ def test_meetings_forms(
     qtbot, meetings_page, form, case, text, owner, due, choice, apologies, by_enter
 ):
     """The meeting's own forms, one at a time, on one planned meeting."""
-    from hubapp.store import meetings
-    from hubapp.store.actions import actions_for_case_agency
+    from hubapp.store.casework import meetings
+    from hubapp.store.casework.actions import actions_for_case_agency
     from hubapp.views.action_dialog import parse_date
 
     page = meetings_page
@@ -1205,7 +1206,7 @@ def test_a_reference_too_long_is_told_beside_it(qtbot, case_window):
 def test_names_pasted_on_two_lines_are_kept_as_one(qtbot, meetings_page):
     """Found by the fuzzing: names pasted with a line break into the one-line attendance
     field were stored with the line break (so were the agenda's reasons)."""
-    from hubapp.store import meetings
+    from hubapp.store.casework import meetings
 
     page = meetings_page
     meetings.plan_meeting(page.store, page.hub_id(), MEETING_DAY)

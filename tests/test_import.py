@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from hubapp.store import importer
-from hubapp.store.importer import ImportCancelled, ImportRefused, import_file
+from hubapp.store.exchange import importer
+from hubapp.store.exchange.importer import ImportCancelled, ImportRefused, import_file
 from hubapp.store.schema import AuditEntry, Case, CasePerson, Contact, Hub, Person
 
 NOW = datetime(2026, 11, 25, 12, 0)

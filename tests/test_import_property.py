@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hubapp.store.importer import TRIMMED, import_file, unquote_cell
+from hubapp.store.exchange.importer import TRIMMED, import_file, unquote_cell
 from hubapp.store.schema import Case, Category, Channel, Contact, Hub, Person
 
 NOW = datetime(2026, 11, 25, 12, 0)

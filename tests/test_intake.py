@@ -9,8 +9,9 @@ import pytest
 from casework import audit_count
 from sqlalchemy import func, select
 
-from hubapp.store import drafts, intake
-from hubapp.store.intake import IntakeError, IntakeForm, PersonEntry
+from hubapp.store.intake import drafts
+from hubapp.store.intake import form as intake
+from hubapp.store.intake.form import IntakeError, IntakeForm, PersonEntry
 from hubapp.store.schema import (
     Case,
     CasePerson,
@@ -270,7 +271,7 @@ def test_saving_deletes_the_draft_in_the_same_transaction(store):
 
 
 def test_a_victims_risk_questionnaire_is_recorded_with_the_case(store):
-    from hubapp.store import risk
+    from hubapp.store.casework import risk
 
     answers = {q.code: "no" for q in risk.questionnaire().questions}
     answers["threats"] = "yes"

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from sqlalchemy import func, select
 
-from hubapp.store import drafts, intake
+from hubapp.store.intake import drafts
+from hubapp.store.intake import form as intake
 from hubapp.store.schema import Case, CasePerson, Contact, IntakeDraft, Person
 
 
@@ -305,7 +306,7 @@ def test_user_text_shows_as_typed_everywhere_in_the_form(qtbot, store):
 
     from PySide6.QtWidgets import QCheckBox, QLabel
 
-    from hubapp.store import risk
+    from hubapp.store.casework import risk
     from hubapp.views.drafts_dialog import DraftsDialog
     from hubapp.views.risk_dialog import RiskDialog
 

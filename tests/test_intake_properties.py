@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hubapp.store import intake
-from hubapp.store.actions import clean_line, clean_text
-from hubapp.store.intake import IntakeError, IntakeForm, PersonEntry
+from hubapp.store.casework.actions import clean_line, clean_text
+from hubapp.store.intake import form as intake
+from hubapp.store.intake.form import IntakeError, IntakeForm, PersonEntry
 from hubapp.store.schema import Case, CasePerson, Contact, Person
 
 NOW = datetime(2026, 11, 25, 14, 0)

@@ -9,9 +9,9 @@ import pytest
 from casework import new_case
 from sqlalchemy import select
 
-from hubapp.store import interventions as iv
-from hubapp.store import workflow
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework import interventions as iv
+from hubapp.store.casework import workflow
+from hubapp.store.casework.cases import EditConflict
 from hubapp.store.schema import (
     Agency,
     CasePerson,

@@ -278,8 +278,8 @@ def test_pages_switch_from_the_keyboard_and_the_count_follows_the_case_list(demo
 
 
 def test_unfinished_reports_are_mentioned_once_at_start(window, store, qtbot):
-    from hubapp.store import drafts
-    from hubapp.store.intake import IntakeForm
+    from hubapp.store.intake import drafts
+    from hubapp.store.intake.form import IntakeForm
 
     drafts.write(store, IntakeForm(summary="Half-typed"))
     path = store.path

@@ -7,9 +7,9 @@ import pytest
 from casework import agency_id, audit_since, hub_id, new_case
 from sqlalchemy import select
 
-from hubapp.store import assignments, meetings
-from hubapp.store.actions import ActionDraft, ActionError
-from hubapp.store.meetings import MeetingError
+from hubapp.store.casework import assignments, meetings
+from hubapp.store.casework.actions import ActionDraft, ActionError
+from hubapp.store.casework.meetings import MeetingError
 from hubapp.store.schema import Action, AuditEntry, MeetingDecision
 
 

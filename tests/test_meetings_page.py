@@ -17,8 +17,9 @@ from hubapp.models.meetings import (
     MeetingListModel,
     RaisedActionsModel,
 )
-from hubapp.store import lookups, meetings, setup
-from hubapp.store.actions import ActionDraft, actions_for_case_agency
+from hubapp.store import lookups, setup
+from hubapp.store.casework import meetings
+from hubapp.store.casework.actions import ActionDraft, actions_for_case_agency
 from hubapp.store.schema import Action, AgendaItem, Meeting
 
 TODAY = date(2026, 6, 1)

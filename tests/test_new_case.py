@@ -5,7 +5,8 @@ from datetime import datetime
 from casework import hub_id, new_case
 from sqlalchemy import select
 
-from hubapp.store import cases, setup
+from hubapp.store import setup
+from hubapp.store.casework import cases
 from hubapp.store.schema import Case, Category, Channel, Hub, ReferenceCounter, Station
 
 

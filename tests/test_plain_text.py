@@ -204,8 +204,8 @@ def test_the_case_window_on_every_tab(qtbot, app_window, hostile):
 
 
 def test_intake_action_print_and_audit_dialogs(qtbot, app_window, hostile, store):
-    from hubapp.store import drafts
-    from hubapp.store.intake import IntakeForm
+    from hubapp.store.intake import drafts
+    from hubapp.store.intake.form import IntakeForm
     from hubapp.views.action_dialog import ActionDialog
     from hubapp.views.audit_viewer import AuditViewer
     from hubapp.views.drafts_dialog import DraftsDialog

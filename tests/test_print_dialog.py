@@ -196,7 +196,7 @@ def test_the_status_speaks_of_the_current_choice_and_counts_pages_in_english(
 
 
 def test_the_meetings_hub_and_meeting_are_preselected(qtbot, demo_store, books):
-    from hubapp.store import meetings
+    from hubapp.store.casework import meetings
 
     with demo_store.read() as s:
         hub = s.scalar(select(Hub.id).where(Hub.code == "SLK"))

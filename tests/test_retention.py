@@ -11,9 +11,10 @@ from casework import agency_id, hub_id, new_case
 from sqlalchemy import func, select
 
 from hubapp.domain.codes import StaffRole
-from hubapp.store import audit, retention, setup
+from hubapp.store import audit, setup
+from hubapp.store.admin import retention
+from hubapp.store.admin.retention import Record, RetentionError, RulesError
 from hubapp.store.database import connect, open_store
-from hubapp.store.retention import Record, RetentionError, RulesError
 from hubapp.store.schema import (
     Action,
     AuditEntry,

@@ -11,7 +11,7 @@ from PySide6.QtCore import QThreadPool
 from sqlalchemy import select
 
 from hubapp.models.retention import ItemRole, RetentionModel
-from hubapp.store import retention
+from hubapp.store.admin import retention
 from hubapp.store.schema import Case, CasePerson, Person
 from hubapp.views.retention import RetentionDialog
 

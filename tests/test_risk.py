@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from casework import new_case
 
-from hubapp.store import risk
+from hubapp.store.casework import risk
 from hubapp.store.schema import Case, RiskAssessment
 
 TODAY = date(2026, 11, 25)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from casework import new_case
 
-from hubapp.store import sara, workflow
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework import sara, workflow
+from hubapp.store.casework.cases import EditConflict
 
 
 def test_a_new_plan_is_saved_and_loaded_exactly(store):

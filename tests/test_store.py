@@ -290,7 +290,7 @@ def test_audit_log_refuses_update_and_delete_and_detects_tampering(store):
 
 
 def test_two_windows_cannot_silently_overwrite_each_other(store):
-    from hubapp.store.cases import EditConflict, update_fields
+    from hubapp.store.casework.cases import EditConflict, update_fields
 
     with store.write() as session:
         case = _new_case(session, store)

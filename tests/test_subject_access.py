@@ -15,8 +15,9 @@ import pytest
 from casework import agency_id, hub_id, new_case
 from sqlalchemy import select
 
-from hubapp.store import audit_query, casedetail, subject_access
-from hubapp.store.audit_query import AuditFilter
+from hubapp.store.admin import audit_query, subject_access
+from hubapp.store.admin.audit_query import AuditFilter
+from hubapp.store.casework import casedetail
 from hubapp.store.schema import (
     Action,
     AuditEntry,

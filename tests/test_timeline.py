@@ -9,7 +9,7 @@ import pytest
 from casework import agency_id, new_case
 from sqlalchemy import select
 
-from hubapp.store import timeline, workflow
+from hubapp.store.casework import timeline, workflow
 from hubapp.store.schema import (
     Action,
     Case,

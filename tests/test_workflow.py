@@ -9,8 +9,8 @@ from casework import new_case
 from sqlalchemy import select
 
 from hubapp.domain import workflow as rules
-from hubapp.store import workflow
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework import workflow
+from hubapp.store.casework.cases import EditConflict
 from hubapp.store.schema import Case, CaseStatusChange
 
 TODAY = date(2026, 5, 20)

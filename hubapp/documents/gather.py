@@ -34,7 +34,7 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.store import access
-from hubapp.store.casedetail import case_names, live_case
+from hubapp.store.casework.casedetail import case_names, live_case
 from hubapp.store.schema import (
     Action,
     Agency,

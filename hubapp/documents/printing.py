@@ -10,7 +10,7 @@ audited until the document leaves the application:
   then moved over the target: readers see the old file or the whole new one), readable by
   its owner only (0o600), only ever as a regular file (:mod:`hubapp.store.files`), and
   records the disclosure in the audit log in the same transaction as the move (the way
-  :mod:`hubapp.store.export` does);
+  :mod:`hubapp.store.exchange.export` does);
 * :func:`record_disclosure` records a print to a printer (the GUI calls it once the job is
   spooled).
 
@@ -37,7 +37,8 @@ from hubapp.documents.profiles import Profile, Rules, rules
 from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.text import match_key
-from hubapp.store import audit, files, meetings, setup
+from hubapp.store import audit, files, setup
+from hubapp.store.casework import meetings
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Agency, Case, Hub
 

@@ -1,7 +1,7 @@
 """Lists of actions as Qt table models.
 
 * :class:`AgencyActionsModel`: "My agency's actions", one agency's open actions across
-  cases (``hubapp.store.actions.agency_actions``), overdue first, then by due date.
+  cases (``hubapp.store.casework.actions.agency_actions``), overdue first, then by due date.
 * :class:`CaseActionsModel`: one agency's actions on one case (the action dialog's list).
 
 Both hold plain values read by the core (never ORM rows) and sort in Python: an agency has

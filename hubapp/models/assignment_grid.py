@@ -1,6 +1,6 @@
 """The assignment grid as a Qt table model: a hub's cases down the side, its agencies across.
 
-Rows are the cases matching a :class:`~hubapp.store.grid.GridFilter` (SQL, newest first);
+Rows are the cases matching a :class:`~hubapp.store.casework.grid.GridFilter` (SQL, newest first);
 columns are the agencies taking part in the hub (``hub_agencies``). The vertical header
 shows each case's reference and summary, so it stays in view while the agencies scroll.
 
@@ -8,7 +8,7 @@ Cells are read from the database a block of rows at a time, as the view paints t
 (``cell_summaries``: roles and action counts grouped in SQL), so a reset costs one query for
 the rows and one block of cells, whatever the number of cases.
 
-Changes go through the core (``hubapp.store.assignments``): ``setData`` with a role, or
+Changes go through the core (``hubapp.store.casework.assignments``): ``setData`` with a role, or
 :meth:`assign`, :meth:`hand_over`, :meth:`undo`. After each, only the changed case's row is
 read again and ``dataChanged`` is emitted for the cells whose value changed. The model
 reports what happened with signals: ``rolesChanged(changes, text)`` after a change the user
@@ -37,10 +37,10 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from hubapp.domain.codes import AgencyRole, CaseStatus, SaraStage, label
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.rag import Rag
-from hubapp.store.assignments import AgencyColumn, Cell, RoleChange
+from hubapp.store.casework.assignments import AgencyColumn, Cell, RoleChange
 
 if TYPE_CHECKING:
-    from hubapp.store.grid import GridCase, GridFilter
+    from hubapp.store.casework.grid import GridCase, GridFilter
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ CaseIdRole = _USER + 1
 AgencyIdRole = _USER + 2
 #: the agency's part: "lead", "support", "informed" or "" (also the EditRole value)
 RoleCodeRole = _USER + 3
-#: the whole cell (hubapp.store.assignments.Cell), or None for an empty cell
+#: the whole cell (hubapp.store.casework.assignments.Cell), or None for an empty cell
 CellRole = _USER + 4
 #: the cell's Rag (hubapp.domain.rag.Rag)
 RagRole = _USER + 5
@@ -184,8 +184,8 @@ class AssignmentGridModel(QAbstractTableModel):
         """Read the rows again (and the hub's agencies, with ``columns``); cells follow
         as the view asks for them."""
         from hubapp.store import access
-        from hubapp.store.assignments import hub_agencies
-        from hubapp.store.grid import grid_cases
+        from hubapp.store.casework.assignments import hub_agencies
+        from hubapp.store.casework.grid import grid_cases
 
         self.beginResetModel()
         self._blocks.clear()
@@ -308,7 +308,7 @@ class AssignmentGridModel(QAbstractTableModel):
         current = self.data(index, RoleCodeRole) or None
         if new == current:
             return True
-        from hubapp.store.assignments import set_role
+        from hubapp.store.casework.assignments import set_role
 
         verb = role_label(new).lower() if new else tr("no part")
         text = tr("{agency} {verb} on {ref}").format(
@@ -324,7 +324,7 @@ class AssignmentGridModel(QAbstractTableModel):
     def assign(self, rows: Sequence[int], column: int, role: str = "support") -> bool:
         """Give one agency the same part in several cases in one step (``bulk_assign``):
         cases where it already has a part keep theirs."""
-        from hubapp.store.assignments import bulk_assign
+        from hubapp.store.casework.assignments import bulk_assign
 
         rows = sorted({r for r in rows if 0 <= r < len(self._rows)})
         if not rows or not 0 <= column < len(self._agencies):
@@ -342,7 +342,7 @@ class AssignmentGridModel(QAbstractTableModel):
 
     def hand_over(self, index) -> bool:
         """Make the cell's agency the lead; the old lead becomes support (one step)."""
-        from hubapp.store.assignments import hand_over_lead
+        from hubapp.store.casework.assignments import hand_over_lead
 
         if not self._valid(index):
             return False
@@ -361,7 +361,7 @@ class AssignmentGridModel(QAbstractTableModel):
         """Reverse changes made earlier (``undo_roles``); returns the reversing changes
         (undoing those redoes the originals). Raises the core's error if refused, after
         reading the affected rows again so the grid shows what is stored."""
-        from hubapp.store.assignments import undo_roles
+        from hubapp.store.casework.assignments import undo_roles
 
         case_ids = list(dict.fromkeys(c.case_id for c in changes))
         try:
@@ -371,8 +371,8 @@ class AssignmentGridModel(QAbstractTableModel):
 
     def _change(self, case_ids: Sequence[uuid.UUID], write, text: str) -> bool:
         from hubapp.errors import describe, expected
-        from hubapp.store.assignments import LeadTaken
-        from hubapp.store.cases import EditConflict
+        from hubapp.store.casework.assignments import LeadTaken
+        from hubapp.store.casework.cases import EditConflict
 
         try:
             changes = write()
@@ -410,8 +410,8 @@ class AssignmentGridModel(QAbstractTableModel):
         """Read these cases' rows again (after a change): their header and cells. Emits
         dataChanged for the cells that changed only; a case no longer matching the filter
         stays until the next refresh (rows do not jump away under the pointer)."""
-        from hubapp.store.assignments import cell_summaries
-        from hubapp.store.grid import grid_case
+        from hubapp.store.casework.assignments import cell_summaries
+        from hubapp.store.casework.grid import grid_case
 
         rows = [self._row_of[c] for c in case_ids if c in self._row_of]
         if not rows or self._store is None:
@@ -489,7 +489,7 @@ class AssignmentGridModel(QAbstractTableModel):
         return block.get((case_id, agency_id))
 
     def _read_block(self, start: int) -> dict:
-        from hubapp.store.assignments import cell_summaries
+        from hubapp.store.casework.assignments import cell_summaries
 
         ids = [r.id for r in self._rows[start : start + self.BLOCK]]
         try:

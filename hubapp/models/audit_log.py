@@ -1,7 +1,7 @@
 """The audit log as a table: one row per entry, newest first, read a page at a time.
 
 The model only adapts: it holds the entries it was given (plain values from
-``hubapp.store.audit_query``, never ORM rows). When the view scrolls to the end and more
+``hubapp.store.admin.audit_query``, never ORM rows). When the view scrolls to the end and more
 entries exist, :meth:`fetchMore` emits :attr:`moreWanted` with the id of the oldest entry
 shown; whoever owns the model reads the next page (in the background) and hands it to
 :meth:`append_rows`. So a log of millions of entries is never loaded whole.

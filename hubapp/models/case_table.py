@@ -1,7 +1,7 @@
 """The case list as a Qt table model that pages through SQLite.
 
 The model holds only the total count and the blocks of rows the view has asked for; sorting
-and filtering are SQL (``hubapp.store.caselist``). A QSortFilterProxyModel over 100,000
+and filtering are SQL (``hubapp.store.casework.caselist``). A QSortFilterProxyModel over 100,000
 Python rows takes most of a second to filter and ten to sort; this answers in milliseconds.
 """
 
@@ -23,10 +23,10 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from hubapp.domain.codes import CaseStatus, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_datetime, parse_stored_datetime
-from hubapp.store.caselist import CaseFilter, CaseRow, CaseSort, Column
+from hubapp.store.casework.caselist import CaseFilter, CaseRow, CaseSort, Column
 
 if TYPE_CHECKING:
-    from hubapp.store.caselist import CaseList
+    from hubapp.store.casework.caselist import CaseList
     from hubapp.store.lookups import Lookups
 
 log = logging.getLogger(__name__)

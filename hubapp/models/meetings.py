@@ -1,5 +1,5 @@
 """Partner meetings as Qt table models (pure adapters over the plain values that
-:mod:`hubapp.store.meetings` reads; no database access here).
+:mod:`hubapp.store.casework.meetings` reads; no database access here).
 
 * :class:`MeetingListModel`: a hub's meetings, the latest first.
 * :class:`AgendaModel`: a meeting's agenda, removed items kept (greyed) with their reason.
@@ -20,7 +20,7 @@ from hubapp.domain.codes import ActionStatus, label
 from hubapp.domain.formatting import format_date
 from hubapp.models import records
 from hubapp.models.records import Column, RecordRole, RecordTableModel
-from hubapp.store.meetings import AgendaReason, Attendance, MeetingStatus
+from hubapp.store.casework.meetings import AgendaReason, Attendance, MeetingStatus
 
 #: the line's id (meeting, agenda item, agency, decision or action)
 IdRole = records.IdRole

@@ -1,4 +1,4 @@
-"""The retention review list as a table: a pure adapter over ``hubapp.store.retention.DueItem``
+"""The retention review list as a table: a pure adapter over ``hubapp.store.admin.retention.DueItem``
 values (loaded in the background by the review dialog; no database access here)."""
 
 from __future__ import annotations

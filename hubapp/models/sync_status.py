@@ -30,7 +30,7 @@ def tr(text: str) -> str:
 
 def central_url(_ctx, store) -> str | None:
     """Background: the station's central address, or None when none is set up."""
-    from hubapp.store import demo
+    from hubapp.store.exchange import demo
     from hubapp.sync import credentials
     from hubapp.sync.central import CentralError
 

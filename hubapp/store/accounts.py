@@ -49,7 +49,7 @@ from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.text import has_control, one_line
 from hubapp.store import audit
-from hubapp.store.actions import Problem, Refused
+from hubapp.store.casework.actions import Problem, Refused
 from hubapp.store.schema import Agency, Hub, LocalSetting, StaffAccount
 
 log = logging.getLogger(__name__)
@@ -371,7 +371,7 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
         account_id, hashed = (row.id, row.password_hash) if row is not None else (None, None)
         found = _account(s, row) if row is not None else None
         failures, last = _failures(_throttle(s), digest, now)
-    # a damaged database is open read-only (hubapp.store.backup.WriteGuard): the password is
+    # a damaged database is open read-only (hubapp.store.admin.backup.WriteGuard): the password is
     # checked but nothing can be recorded, so that an administrator can still sign in and
     # restore it (the application log says who signed in)
     guard = getattr(store, "write_guard", None)

@@ -429,7 +429,7 @@ def accept(store, problem: str, reason: str) -> int:
 
 def accept_restored(store, problem: str, reason: str) -> int:
     """:func:`accept` without asking who: for a restore an administrator overrode
-    (:func:`hubapp.store.backup.restore` checked the administrator against the database it
+    (:func:`hubapp.store.admin.backup.restore` checked the administrator against the database it
     replaced; the restored database's accounts are not those)."""
     secret = store.anchor_secret
     with store.write(reason=reason) as s:

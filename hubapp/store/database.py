@@ -488,7 +488,7 @@ class Store:
         self._station_id: uuid.UUID | None = None
         #: asked before every write transaction; raises StoreError to refuse it (the
         #: start-up integrity check holds writes until it has passed, and refuses them for
-        #: good on a damaged file: hubapp.store.backup.WriteGuard)
+        #: good on a damaged file: hubapp.store.admin.backup.WriteGuard)
         self.write_guard = None
 
     # -- units of work ---------------------------------------------------------------

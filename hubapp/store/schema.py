@@ -201,7 +201,7 @@ class Person(Synced, Base):
     locked_down: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        # duplicate suggestions while typing an intake (hubapp.store.duplicates) look people
+        # duplicate suggestions while typing an intake (hubapp.store.intake.duplicates) look people
         # up by these expressions; the queries there repeat them exactly
         Index("ix_person_name_key", text("lower(full_name)")),
         Index("ix_person_phone_key", text("replace(phone, ' ', '')")),
@@ -443,7 +443,7 @@ class AuditEntry(Base):
 
 
 class Meeting(Synced, Base):
-    """A hub's partner meeting: one per hub and date (a rule of hubapp.store.meetings)."""
+    """A hub's partner meeting: one per hub and date (a rule of hubapp.store.casework.meetings)."""
 
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_hub_date", "hub_id", "meets_on"),)
@@ -503,7 +503,7 @@ SYNCED_TABLES += [Meeting, AgendaItem, MeetingAttendance, MeetingDecision]
 class SyncOutbox(Base):
     """One captured local change waiting to be pushed to the central database.
 
-    Written by triggers in the same transaction as the change itself (``hubapp.sync.capture``):
+    Written by triggers in the same transaction as the change itself (``hubapp.store.capture``):
     ``fields`` maps each changed column to ``[base, new]`` in SQLite's stored form.
     """
 
@@ -620,7 +620,7 @@ class StaffAccount(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-# --- retention review, local only (migration 0007; hubapp.store.retention explains it) -----
+# --- retention review, local only (migration 0007; hubapp.store.admin.retention explains it) -----
 
 
 class RetentionDecision(Base):

@@ -191,7 +191,7 @@ def check_connection(store, url: str, *, timeout: float = 10.0) -> ConnectionChe
     problem = address_problem(url)
     if problem:
         return ConnectionCheck(False, failures.Kind.BAD_ADDRESS, problem)
-    from hubapp.store import demo
+    from hubapp.store.exchange import demo
 
     if demo.is_demo_database(store):
         return ConnectionCheck(False, failures.Kind.OTHER, "This is a demo database: demo data "

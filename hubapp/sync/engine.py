@@ -50,8 +50,8 @@ from typing import Any
 from sqlalchemy import DateTime, text
 
 from hubapp.domain.clock import utcnow
-from hubapp.store import audit, setup
-from hubapp.sync import capture, inbound, refusals
+from hubapp.store import audit, capture, setup
+from hubapp.sync import inbound, refusals
 from hubapp.sync.central import (
     CENTRAL_NEEDED,
     KNOWN_CENTRAL,
@@ -220,7 +220,7 @@ class Syncer:
         return summary
 
     def _check_station(self):
-        from hubapp.store import demo
+        from hubapp.store.exchange import demo
 
         if demo.is_demo_database(self.store):
             raise CentralError(

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text, Uuid
 
 from hubapp.domain.clock import utcnow
-from hubapp.sync import capture
+from hubapp.store import capture
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?\Z")
 def _codes() -> dict[tuple[str, str], frozenset[str]]:
     """The columns whose values come from a fixed list of codes."""
     from hubapp.domain import codes as c
-    from hubapp.store import meetings as m
+    from hubapp.store.casework import meetings as m
 
     def of(enum: type[StrEnum], *extra: str) -> frozenset[str]:
         return frozenset({e.value for e in enum} | set(extra))

@@ -56,9 +56,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubapp.store import database
+from hubapp.store import capture, database
 from hubapp.store.database import DatabaseError, Error
-from hubapp.sync import capture
 from hubapp.sync.central import (
     BUILDER_SUFFIX,
     STATION_GROUP,

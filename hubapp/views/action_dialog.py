@@ -1,6 +1,6 @@
 """One agency's actions on one case: list, add, edit, complete, cancel, reopen, reassign.
 
-Every button calls one function of ``hubapp.store.actions`` with the version of the action
+Every button calls one function of ``hubapp.store.casework.actions`` with the version of the action
 the form was loaded from. What the rules refuse is shown next to the field it concerns
 (``ActionError.problems``), and the form keeps everything typed. A change made meanwhile in
 another window is one sentence: the list is read again and what was typed stays, to be
@@ -83,7 +83,7 @@ def parse_date(text: str) -> date | None:
 
 def date_problem(field: str, text: str, what: str, today: date):
     """The Problem for a date that could not be read: one that does not exist is named."""
-    from hubapp.store.actions import Problem
+    from hubapp.store.casework.actions import Problem
 
     try:
         parse_date(text)
@@ -152,8 +152,8 @@ class ActionDialog(QDialog):
     def __init__(self, store, case_id: uuid.UUID, agency_id: uuid.UUID, parent=None,
                  today: date | None = None, select_action: uuid.UUID | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        from hubapp.store.assignments import hub_agencies
-        from hubapp.store.grid import grid_case
+        from hubapp.store.casework.assignments import hub_agencies
+        from hubapp.store.casework.grid import grid_case
 
         self.setObjectName("actionDialog")
         self.store = store
@@ -350,7 +350,7 @@ class ActionDialog(QDialog):
     # -- showing -------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
         """Read the agency's actions on the case again; keep the selection if it is there."""
-        from hubapp.store.actions import actions_for_case_agency
+        from hubapp.store.casework.actions import actions_for_case_agency
 
         keep = select or (self._line.id if self._line is not None else None)
         self.table.selectionModel().blockSignals(True)
@@ -484,7 +484,7 @@ class ActionDialog(QDialog):
     def _draft(self):
         """The form as an ActionDraft, and every problem with it (a date that cannot be
         read included)."""
-        from hubapp.store.actions import ActionDraft, validate
+        from hubapp.store.casework.actions import ActionDraft, validate
 
         problems = []
         try:
@@ -500,8 +500,8 @@ class ActionDialog(QDialog):
     def _attempt(self, write, success: str, select: uuid.UUID | None = None) -> bool:
         """Run one core change; show what it refused next to the fields, keep the form."""
         from hubapp.errors import describe, expected
-        from hubapp.store.actions import ActionError
-        from hubapp.store.cases import EditConflict
+        from hubapp.store.casework.actions import ActionError
+        from hubapp.store.casework.cases import EditConflict
 
         try:
             result = write()
@@ -535,7 +535,7 @@ class ActionDialog(QDialog):
 
     def save(self) -> bool:
         """Add the action the form holds, or save the changes to the selected one."""
-        from hubapp.store.actions import add_action, edit_action
+        from hubapp.store.casework.actions import add_action, edit_action
 
         draft, problems = self._draft()
         if problems:
@@ -555,7 +555,7 @@ class ActionDialog(QDialog):
         )  # fmt: skip
 
     def complete(self) -> bool:
-        from hubapp.store.actions import complete_action
+        from hubapp.store.casework.actions import complete_action
 
         line = self._line
         if line is None:
@@ -574,7 +574,7 @@ class ActionDialog(QDialog):
         )  # fmt: skip
 
     def cancel_action(self) -> bool:
-        from hubapp.store.actions import cancel_action
+        from hubapp.store.casework.actions import cancel_action
 
         line = self._line
         if line is None:
@@ -586,7 +586,7 @@ class ActionDialog(QDialog):
         )  # fmt: skip
 
     def reopen(self) -> bool:
-        from hubapp.store.actions import reopen_action
+        from hubapp.store.casework.actions import reopen_action
 
         line = self._line
         if line is None:
@@ -598,7 +598,7 @@ class ActionDialog(QDialog):
 
     def reassign(self) -> bool:
         """Give the selected action to the agency chosen (with the owner typed)."""
-        from hubapp.store.actions import reassign_action
+        from hubapp.store.casework.actions import reassign_action
 
         line = self._line
         target = self.reassign_to.currentData()

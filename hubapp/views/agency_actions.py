@@ -40,7 +40,7 @@ def tr(text: str) -> str:
 
 def load_actions(_ctx, store, agency_id, hub_id, include_done, today):
     """Background work: the agency's actions (plain values)."""
-    from hubapp.store.actions import agency_actions
+    from hubapp.store.casework.actions import agency_actions
 
     return agency_actions(store, agency_id, hub_id, include_done, today)
 

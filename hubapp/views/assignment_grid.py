@@ -43,7 +43,7 @@ from hubapp.views.grid_delegate import GridDelegate
 log = logging.getLogger(__name__)
 
 ALL = "__all__"
-OPEN = "open"  # as hubapp.store.caselist.OPEN (not imported: keeps SQLAlchemy out of start-up)
+OPEN = "open"  # as hubapp.store.casework.caselist.OPEN (not imported: keeps SQLAlchemy out of start-up)
 SETTINGS_KEY = "grid/columns/{hub}"
 #: an agency column fits this (a cell's longest usual second line)
 COLUMN_SAMPLE = "2 open · due 00/00"
@@ -360,7 +360,7 @@ class AssignmentGridPage(QWidget):
         self.model.set_source(store, self.current_filter())
 
     def current_filter(self):
-        from hubapp.store.grid import GridFilter
+        from hubapp.store.casework.grid import GridFilter
 
         def chosen(combo):
             value = combo.currentData()

@@ -52,20 +52,20 @@ def tr(text: str) -> str:
 
 
 def load_page(_ctx, store, f, before, limit):
-    from hubapp.store import audit_query
+    from hubapp.store.admin import audit_query
 
     rows = audit_query.page(store, f, before=before, limit=limit + 1)
     return rows[:limit], len(rows) > limit
 
 
 def verify_job(ctx, store):
-    from hubapp.store import audit_query
+    from hubapp.store.admin import audit_query
 
     return audit_query.verify(store, ctx.report)
 
 
 def export_job(ctx, store, path, fmt, f):
-    from hubapp.store import audit_query
+    from hubapp.store.admin import audit_query
 
     return audit_query.export(store, path, fmt, f, progress=ctx.report)
 
@@ -327,7 +327,7 @@ class AuditViewer(QDialog):
     # -- searching ----------------------------------------------------------------------
     def current_filter(self):
         """The filter the bar describes; ValueError with one sentence when a date is wrong."""
-        from hubapp.store.audit_query import AuditFilter, day_range, parse_day
+        from hubapp.store.admin.audit_query import AuditFilter, day_range, parse_day
 
         days = []
         for edit in (self.since, self.until):
@@ -517,13 +517,13 @@ class AuditViewer(QDialog):
 
 
 def subject_access_job(ctx, store, person_id, path, fmt):
-    from hubapp.store import subject_access
+    from hubapp.store.admin import subject_access
 
     return subject_access.write(store, person_id, path, fmt, progress=ctx.report)
 
 
 class SubjectAccessDialog(_FileExport):
-    """Subject access export of one person (hubapp.store.subject_access)."""
+    """Subject access export of one person (hubapp.store.admin.subject_access)."""
 
     PREFIX, STEM = "subjectAccess", "subject-access"
 

@@ -4,7 +4,7 @@ Tabs: Summary (the editable core fields, the status workflow, risk, SARA stage, 
 Contacts, People & places, SARA plan, Actions (read-only: the assignment grid owns them),
 Timeline (with "Add note") and Interventions.
 
-The case is read off the GUI thread (:mod:`hubapp.store.caseview`) and every save runs as a
+The case is read off the GUI thread (:mod:`hubapp.store.casework.caseview`) and every save runs as a
 background task too. Saves are checked against the version the window loaded: when another
 window saved first, the window says so in one sentence, keeps everything typed in the form,
 and offers to reload. Problems are shown next to their fields. User text is always plain text.
@@ -94,7 +94,7 @@ def tr(text: str) -> str:
 
 
 def load_job(_ctx, store, case_id):
-    from hubapp.store import caseview
+    from hubapp.store.casework import caseview
 
     return caseview.load(store, case_id)
 
@@ -588,7 +588,7 @@ class CaseWindow(QDialog):
         return dialog
 
     def _build_sara(self) -> QWidget:
-        from hubapp.store.sara import GROUPS
+        from hubapp.store.casework.sara import GROUPS
 
         page = QWidget(self)
         outer = QVBoxLayout(page)
@@ -714,7 +714,7 @@ class CaseWindow(QDialog):
                              "assignment grid."))  # fmt: skip
 
     def _build_timeline(self) -> QWidget:
-        from hubapp.store.timeline import KIND_LABELS
+        from hubapp.store.casework.timeline import KIND_LABELS
 
         self.timeline_model = RecordTableModel([
             Column(tr("When"), lambda e: format_datetime(e.at)),
@@ -1118,7 +1118,7 @@ class CaseWindow(QDialog):
              then: Callable[[bool], None] | None = None) -> None:  # fmt: skip
         """Run a save in the background; show its problems next to the fields. ``then(saved)``
         is called at the end, True once ``ok`` has run, False on problems or a failure."""
-        from hubapp.store.workflow import CaseworkError
+        from hubapp.store.casework.workflow import CaseworkError
 
         def job(_ctx):
             try:
@@ -1162,7 +1162,7 @@ class CaseWindow(QDialog):
 
     def _refresh_quietly(self) -> None:
         """Re-read the lists after a change, keeping what is typed in the other forms."""
-        from hubapp.store import caseview
+        from hubapp.store.casework import caseview
 
         def job(_ctx):
             return caseview.load(self.store, self.case_id, record_view=False)
@@ -1186,7 +1186,7 @@ class CaseWindow(QDialog):
             self.save_summary()
 
     def summary_draft(self):
-        from hubapp.store.workflow import SummaryDraft
+        from hubapp.store.casework.workflow import SummaryDraft
 
         return SummaryDraft(
             summary=self.summary_edit.text(), details=self.details_edit.toPlainText(),
@@ -1202,7 +1202,7 @@ class CaseWindow(QDialog):
     def save_summary(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
-        from hubapp.store import workflow
+        from hubapp.store.casework import workflow
 
         draft = self.summary_draft()
 
@@ -1224,7 +1224,7 @@ class CaseWindow(QDialog):
     def change_status(self) -> None:
         if self.view is None or self.status_target.currentData() is None:
             return
-        from hubapp.store import workflow
+        from hubapp.store.casework import workflow
 
         target = self.status_target.currentData()
 
@@ -1252,7 +1252,7 @@ class CaseWindow(QDialog):
             f", closed {format_date(v.closed_on)}" if v.closed_on else ""))  # fmt: skip
 
     def sara_draft(self):
-        from hubapp.store.sara import SaraDraft
+        from hubapp.store.casework.sara import SaraDraft
 
         values = {name: edit.toPlainText() for name, edit in self.sara_fields.items()}
         return SaraDraft(**values, impact_goal=self.impact_goal.currentData() or "")
@@ -1260,7 +1260,7 @@ class CaseWindow(QDialog):
     def save_sara(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
-        from hubapp.store import sara
+        from hubapp.store.casework import sara
 
         draft = self.sara_draft()
 
@@ -1277,7 +1277,7 @@ class CaseWindow(QDialog):
     def add_note(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
-        from hubapp.store import timeline
+        from hubapp.store.casework import timeline
 
         def ok(_note_id) -> None:
             self.note_edit.setPlainText("")
@@ -1290,7 +1290,7 @@ class CaseWindow(QDialog):
                   then=then)  # fmt: skip
 
     def intervention_draft(self):
-        from hubapp.store.interventions import InterventionDraft
+        from hubapp.store.casework.interventions import InterventionDraft
 
         t = self.iv_type.currentData()
         target = self.iv_target.currentData()
@@ -1307,7 +1307,7 @@ class CaseWindow(QDialog):
     def add_intervention(self, then: Callable[[bool], None] | None = None) -> None:
         if self.view is None:
             return
-        from hubapp.store import interventions
+        from hubapp.store.casework import interventions
 
         def ok(_id) -> None:
             self.iv_conditions.setPlainText("")
@@ -1329,7 +1329,7 @@ class CaseWindow(QDialog):
         item = self._selected_intervention()
         if item is None:
             return
-        from hubapp.store import interventions
+        from hubapp.store.casework import interventions
 
         def ok(_v) -> None:
             self.breach_details.clear()
@@ -1345,7 +1345,7 @@ class CaseWindow(QDialog):
         item = self._selected_intervention()
         if item is None:
             return
-        from hubapp.store import interventions
+        from hubapp.store.casework import interventions
 
         def ok(_v) -> None:
             self._after_save(tr("Intervention ended."))
@@ -1450,6 +1450,6 @@ class CaseWindow(QDialog):
 
 def load_job_quiet(_ctx, store, case_id):
     """Re-read a case the window already shows (not a new consultation)."""
-    from hubapp.store import caseview
+    from hubapp.store.casework import caseview
 
     return caseview.load(store, case_id, record_view=False)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.domain.formatting import as_tooltip, format_datetime
-from hubapp.store import drafts
+from hubapp.store.intake import drafts
 
 
 def tr(text: str) -> str:

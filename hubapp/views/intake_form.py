@@ -52,9 +52,10 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
 from hubapp.models.tasks import Task
-from hubapp.store import drafts, duplicates, intake
-from hubapp.store.actions import Problem
-from hubapp.store.intake import DateProblem, IntakeForm, PersonEntry
+from hubapp.store.casework.actions import Problem
+from hubapp.store.intake import drafts, duplicates
+from hubapp.store.intake import form as intake
+from hubapp.store.intake.form import DateProblem, IntakeForm, PersonEntry
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ class PersonRow(QFrame):
 
     def _show_risk(self) -> None:
         if self.is_victim() and self.risk_answers:
-            from hubapp.store import risk
+            from hubapp.store.casework import risk
 
             r = risk.assess(self.risk_answers, date.today())
             self.risk_label.setText(tr("{level} risk").format(level=RiskLevel(r.level).label))
@@ -236,7 +237,7 @@ class PersonRow(QFrame):
 
 
 class IntakeWindow(QDialog):
-    """A new issue. ``saved`` carries hubapp.store.intake.Saved once it is stored."""
+    """A new issue. ``saved`` carries hubapp.store.intake.form.Saved once it is stored."""
 
     saved = Signal(object)
     #: the user asked to pick a draft to resume (the controller shows the list)

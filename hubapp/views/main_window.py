@@ -28,7 +28,7 @@ from hubapp import APP_DISPLAY_NAME, __version__
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import plural
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
-from hubapp.store.caselist import OPEN, CaseFilter, Column, fts_query
+from hubapp.store.casework.caselist import OPEN, CaseFilter, Column, fts_query
 
 log = logging.getLogger(__name__)
 

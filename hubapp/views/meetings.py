@@ -5,7 +5,7 @@ meeting in four tabs: its agenda (cases with the reason they are on it; removed 
 greyed, with why they came off), attendance by agency, decisions, and the actions raised
 (ordinary action records, the same the assignment grid shows).
 
-Each change is one small core call (:mod:`hubapp.store.meetings`). A refusal is shown next
+Each change is one small core call (:mod:`hubapp.store.casework.meetings`). A refusal is shown next
 to its field and the form keeps everything typed; a form clears only after its save.
 """
 
@@ -50,8 +50,8 @@ from hubapp.models.meetings import (
     RaisedActionsModel,
     status_label,
 )
-from hubapp.store import meetings
-from hubapp.store.meetings import AgendaReason, Attendance, MeetingStatus
+from hubapp.store.casework import meetings
+from hubapp.store.casework.meetings import AgendaReason, Attendance, MeetingStatus
 from hubapp.views import banner
 from hubapp.views.action_dialog import DateField
 
@@ -791,7 +791,7 @@ class MeetingsPage(QWidget):
         (self.action_agency if line.case_id is not None else self.action_case).setFocus()
 
     def raise_action(self) -> bool:
-        from hubapp.store.actions import ActionDraft, ActionError
+        from hubapp.store.casework.actions import ActionDraft, ActionError
 
         for label in self.action_errors.values():
             show_error(label, "")

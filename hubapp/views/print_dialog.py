@@ -252,7 +252,7 @@ class PrintDialog(QDialog):
             self.agency_combo.addItem(agency.name, agency.id.hex)
 
     def _fill_meetings(self, meeting_id) -> None:
-        from hubapp.store import meetings
+        from hubapp.store.casework import meetings
 
         self.meeting_combo.clear()
         self.meeting_combo.addItem(tr("Next meeting (or the open cases if none is planned)"), "")

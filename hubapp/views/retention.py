@@ -43,7 +43,7 @@ def tr(text: str) -> str:
 
 def load_due(_ctx, store):
     from hubapp.domain.clock import local_today
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     items = retention.due(store, local_today())
     retention.record_review(store, items, "review page")
@@ -51,7 +51,7 @@ def load_due(_ctx, store):
 
 
 def keep(_ctx, store, item, keep_until: date, reason: str):
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     retention.decide(store, retention.Record(item.entity, item.record_id, item.reference),
                      keep_until, reason)  # fmt: skip
@@ -59,7 +59,7 @@ def keep(_ctx, store, item, keep_until: date, reason: str):
 
 
 def erase(ctx, store, item, reason: str):
-    from hubapp.store import retention
+    from hubapp.store.admin import retention
 
     record = retention.Record(item.entity, item.record_id, item.reference)
     return retention.erase(store, record, reason, progress=ctx.report)
@@ -119,7 +119,7 @@ class KeepDialog(QDialog):
         return date(d.year(), d.month(), d.day())
 
     def submit(self) -> None:
-        from hubapp.store import retention
+        from hubapp.store.admin import retention
 
         day, reason = self.chosen_day(), self.reason.text()
         problems = retention.keep_problems(day, self.today) + retention.reason_problems(reason)
@@ -192,7 +192,7 @@ class EraseDialog(ProgressDialog):
         return tr("Stopping… nothing will be erased unless it is already saved.")
 
     def submit(self) -> None:
-        from hubapp.store import retention
+        from hubapp.store.admin import retention
 
         typed = self.typed.text().strip()
         _show(self.typed_error, "" if typed.upper() == self.item.reference.upper() else

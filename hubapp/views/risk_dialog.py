@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.codes import RiskLevel
 from hubapp.domain.formatting import format_date, mnemonic_safe
-from hubapp.store import risk
+from hubapp.store.casework import risk
 
 LEVEL_COLOURS = {"high": "#a4161a", "medium": "#9a5b00", "standard": "#2b2d42"}
 

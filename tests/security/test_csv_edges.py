@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import or_, select
 
-from hubapp.store.importer import TRIMMED, ImportRefused, import_file
+from hubapp.store.exchange.importer import TRIMMED, ImportRefused, import_file
 from hubapp.store.schema import Case
 
 NOW = datetime(2026, 11, 25, 12, 0)

@@ -19,8 +19,11 @@ from casework import ctrl_s, fill_disk, new_case, open_form, run_hubapp
 from sqlalchemy import func, select
 
 from hubapp.app import restore_may_help
-from hubapp.store import backup, cases, intake, setup
+from hubapp.store import setup
+from hubapp.store.admin import backup
+from hubapp.store.casework import cases
 from hubapp.store.database import DiskFull, connect, open_store
+from hubapp.store.intake import form as intake
 from hubapp.store.schema import AuditEntry, Case
 
 FULL = "The disk is full: free some space and try again; nothing was saved."

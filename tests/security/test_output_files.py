@@ -28,7 +28,7 @@ from casework import agency_id, new_case, run_command
 from sqlalchemy import func, select
 
 from hubapp.store import files, setup
-from hubapp.store.actions import ActionDraft, add_action
+from hubapp.store.casework.actions import ActionDraft, add_action
 from hubapp.store.database import open_store
 from hubapp.store.schema import AuditEntry, Case, CasePerson, Person
 

@@ -21,7 +21,8 @@ from casework import (
     tamper,
 )
 
-from hubapp.store import audit, backup
+from hubapp.store import audit
+from hubapp.store.admin import backup
 
 BARROW = {"ada": ("administrator", None), "cara": ("partner", "WAF")}
 CARLISLE = {"carl": ("administrator", None)}

@@ -26,27 +26,13 @@ from casework import STAFF, STAFF_PASSWORD, backup_as, run_command, staff_databa
 from hubapp.documents import printing
 from hubapp.documents.profiles import Profile
 from hubapp.domain.codes import StaffRole
-from hubapp.store import (
-    access,
-    accounts,
-    actions,
-    assignments,
-    audit_query,
-    backup,
-    caseview,
-    demo,
-    export,
-    importer,
-    intake,
-    retention,
-    roles,
-    setup,
-    subject_access,
-    timeline,
-    workflow,
-)
-from hubapp.store.actions import ActionDraft, Refused
+from hubapp.store import access, accounts, roles, setup
+from hubapp.store.admin import audit_query, backup, retention, subject_access
+from hubapp.store.casework import actions, assignments, caseview, timeline, workflow
+from hubapp.store.casework.actions import ActionDraft, Refused
 from hubapp.store.database import open_store
+from hubapp.store.exchange import demo, export, importer
+from hubapp.store.intake import form as intake
 from hubapp.store.roles import Op
 from hubapp.store.schema import Case, CasePerson, Person
 from hubapp.sync import conflicts, credentials, share

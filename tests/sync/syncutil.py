@@ -8,13 +8,13 @@ from pathlib import Path
 
 import psycopg
 
-from hubapp.store import setup
-from hubapp.store.cases import new_case
+from hubapp.store import capture, setup
+from hubapp.store.casework.cases import new_case
 from hubapp.store.database import connect, open_store
 from hubapp.store.refdata import ref_id
 from hubapp.store.schema import Case, Note
 from hubapp.store.schema import Station as StationRow
-from hubapp.sync import capture, central
+from hubapp.sync import central
 from hubapp.sync.engine import Syncer
 
 
@@ -25,7 +25,7 @@ class Station:
         self.path = folder / f"{name.replace(' ', '_')}.sqlite3"
         self.store = open_store(self.path)
         info = setup.configure(self.store, hub, name)
-        # stations of one hub number their cases apart (hubapp.store.cases.allocate_reference)
+        # stations of one hub number their cases apart (hubapp.store.casework.cases.allocate_reference)
         Station._n += 1
         with self.store.write(reason="test") as s:
             s.get(StationRow, info.station_id).ref_prefix = chr(ord("A") + Station._n % 26)

@@ -8,8 +8,9 @@ import sqlite3
 
 import pytest
 
+from hubapp.store import capture
 from hubapp.store.schema import Base
-from hubapp.sync import capture, inbound
+from hubapp.sync import inbound
 from hubapp.sync.central_migrations.versions import c0006_station_trust as c0006
 
 HEX = "0123456789abcdef0123456789abcdef"

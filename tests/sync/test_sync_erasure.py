@@ -9,8 +9,8 @@ import psycopg
 from sqlalchemy import text
 from syncutil import assert_replica_equals_central
 
+from hubapp.store import capture
 from hubapp.store.database import connect
-from hubapp.sync import capture
 from hubapp.sync.share import share_case
 
 

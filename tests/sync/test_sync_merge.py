@@ -227,7 +227,7 @@ def test_a_wrong_clock_is_reported_but_orders_nothing(stations, monkeypatch):
 
 
 def test_a_demo_database_is_never_synced(central, tmp_path):
-    from hubapp.store import demo
+    from hubapp.store.exchange import demo
 
     s = open_store(tmp_path / "demo.sqlite3")
     demo.generate(s, 3, seed=1)

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from hubapp.store import setup
-from hubapp.store.cases import new_case
+from hubapp.store.casework.cases import new_case
 from hubapp.store.database import open_store
 from hubapp.store.refdata import ref_id
 from hubapp.store.schema import Case

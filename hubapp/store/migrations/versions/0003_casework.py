@@ -205,7 +205,7 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {name} ON person ({expression})")
 
 
-#: duplicate suggestions while typing an intake look people up by these (hubapp.store.duplicates)
+#: duplicate suggestions while typing an intake look people up by these (hubapp.store.intake.duplicates)
 PERSON_KEYS = {
     "ix_person_name_key": "lower(full_name)",
     "ix_person_phone_key": "replace(phone, ' ', '')",

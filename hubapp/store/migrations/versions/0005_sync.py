@@ -4,14 +4,14 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 10:00:00.000000
 
-The capture triggers are made from the columns the tables have now (hubapp.sync.capture);
+The capture triggers are made from the columns the tables have now (hubapp.store.capture);
 a later migration that adds a column to a captured table calls ``capture.install`` again.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from hubapp.sync import capture
+from hubapp.store import capture
 
 revision = "0005"
 down_revision = "0004"

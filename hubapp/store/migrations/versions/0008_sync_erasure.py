@@ -6,7 +6,7 @@ Create Date: 2026-11-25 19:00:00.000000
 
 Migration 0005 captured inserts and updates. A synced row is deleted only when it is erased
 (retention, a subject's request); this puts back every capture trigger with the delete one
-(``hubapp.sync.capture.trigger_sql``), which drops the row's waiting changes and conflicts and
+(``hubapp.store.capture.trigger_sql``), which drops the row's waiting changes and conflicts and
 queues an ``erase`` op without values. ``sync_refusal`` keeps the changes the central
 database refused, for a person to see (``hubapp.sync.refusals``).
 """
@@ -14,7 +14,7 @@ database refused, for a person to see (``hubapp.sync.refusals``).
 import sqlalchemy as sa
 from alembic import op
 
-from hubapp.sync import capture
+from hubapp.store import capture
 
 revision = "0008"
 down_revision = "0007"

@@ -26,8 +26,8 @@ from sqlalchemy import and_, exists, func, literal, literal_column, or_, select
 
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, label
-from hubapp.store.actions import clean_line
-from hubapp.store.intake import IntakeForm, normalise_postcode
+from hubapp.store.casework.actions import clean_line
+from hubapp.store.intake.form import IntakeForm, normalise_postcode
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Hub, Person, Place
 
 WINDOW_DAYS = 90

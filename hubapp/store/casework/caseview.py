@@ -1,7 +1,7 @@
 """Everything the case view shows about one case, read in one unit of work.
 
 Opening a case view is a consultation of personal data: like the detail pane
-(:mod:`hubapp.store.casedetail`) it writes an audit entry in the same transaction. The result
+(:mod:`hubapp.store.casework.casedetail`) it writes an audit entry in the same transaction. The result
 is plain frozen values (no live ORM rows), safe to hand from a worker thread to the GUI.
 """
 
@@ -17,8 +17,9 @@ from sqlalchemy import select
 from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AgencyRole
 from hubapp.domain.rag import Rag, action_rag
-from hubapp.store import access, asb_review, audit, interventions, sara, timeline
-from hubapp.store.casedetail import CaseNotFound, case_names, live_case
+from hubapp.store import access, audit
+from hubapp.store.casework import asb_review, interventions, sara, timeline
+from hubapp.store.casework.casedetail import CaseNotFound, case_names, live_case
 from hubapp.store.schema import (
     Action,
     Agency,

@@ -2,7 +2,7 @@
 
 The form writes its draft as the user types (debounced) and when it closes, so that closing
 the window or a crash of the app loses nothing; the draft is offered again next time and
-deleted when the report is saved (in the same transaction, by :func:`hubapp.store.intake.save`)
+deleted when the report is saved (in the same transaction, by :func:`hubapp.store.intake.form.save`)
 or discarded on purpose.
 
 :class:`DraftSlot` serialises the writes of one form: the form's background writes and its
@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hubapp.domain.clock import utcnow
-from hubapp.store.intake import IntakeForm
+from hubapp.store.intake.form import IntakeForm
 from hubapp.store.schema import IntakeDraft
 
 

@@ -21,7 +21,7 @@ from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, RiskLevel
 from hubapp.domain.formatting import to_local
-from hubapp.store.actions import Problem
+from hubapp.store.casework.actions import Problem
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Case, RiskAssessment
 

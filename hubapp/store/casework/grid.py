@@ -1,9 +1,9 @@
 """The rows of the assignment grid: one hub's cases, filtered and ordered by SQLite.
 
 The grid's cells (each agency's part and actions) come from
-:func:`hubapp.store.assignments.cell_summaries`, a block of rows at a time; this module only
+:func:`hubapp.store.casework.assignments.cell_summaries`, a block of rows at a time; this module only
 finds which cases are rows, in which order, with the few fields the row header shows. Plain
-SQL over the store's engine returning tuples (as :mod:`hubapp.store.caselist` does): a hub's
+SQL over the store's engine returning tuples (as :mod:`hubapp.store.casework.caselist` does): a hub's
 2,000 open cases take a few milliseconds.
 """
 
@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hubapp.store.caselist import OPEN, CaseFilter, fts_query, limit_to_account, where
+from hubapp.store.casework.caselist import OPEN, CaseFilter, fts_query, limit_to_account, where
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ sentence, and nothing is written):
 * Attendance is one row per agency and meeting: present (with the names of who came) or
   apologies. Setting it again replaces the agency's row.
 * Decisions are free text, about one case on the agenda or the meeting as a whole.
-* Actions raised in a meeting are ordinary actions (:func:`hubapp.store.actions.add_action`,
+* Actions raised in a meeting are ordinary actions (:func:`hubapp.store.casework.actions.add_action`,
   all its rules apply) carrying the meeting's id, written in the same transaction.
 
 Every change is audited by the store's write path; free-text fields (reasons, decisions,
@@ -32,8 +32,8 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
-from hubapp.store import actions as action_store
-from hubapp.store.actions import ActionDraft, clean_line, clean_text
+from hubapp.store.casework import actions as action_store
+from hubapp.store.casework.actions import ActionDraft, clean_line, clean_text
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
     Action,
@@ -508,7 +508,7 @@ def raise_action(
     assign_if_missing: bool = False,
     today: date | None = None,
 ) -> uuid.UUID:
-    """An action raised in the meeting: :func:`hubapp.store.actions.add_action` (all its
+    """An action raised in the meeting: :func:`hubapp.store.casework.actions.add_action` (all its
     rules), linked to the meeting in the same transaction. Returns the action's id."""
 
     def link(s, case: Case, action: Action) -> None:

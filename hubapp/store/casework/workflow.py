@@ -21,9 +21,10 @@ from sqlalchemy import event
 from hubapp.domain import workflow as rules
 from hubapp.domain.clock import local_today, utcnow
 from hubapp.domain.codes import CaseOutcome, CaseStatus, Priority, RiskLevel, SaraStage, label
-from hubapp.store import access, actions
-from hubapp.store.actions import Problem, Refused, clean_line, clean_text
-from hubapp.store.assignments import case_for_update
+from hubapp.store import access
+from hubapp.store.casework import actions
+from hubapp.store.casework.actions import Problem, Refused, clean_line, clean_text
+from hubapp.store.casework.assignments import case_for_update
 from hubapp.store.schema import CaseStatusChange
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def set_sara_stage(store, case_id: uuid.UUID, base_version: int, stage: str) -> 
 
 @event.listens_for(CaseStatusChange, "before_update", propagate=True)
 def _status_history_is_append_only(_mapper, _connection, target) -> None:
-    from hubapp.store.timeline import changed_beyond_voiding
+    from hubapp.store.casework.timeline import changed_beyond_voiding
 
     if changed_beyond_voiding(target):
         raise CaseworkError("The status history of a case cannot be changed.")

@@ -28,8 +28,9 @@ from hubapp.domain.codes import (
 )
 from hubapp.domain.formatting import format_date
 from hubapp.store import access
-from hubapp.store.actions import Problem, clean_text
-from hubapp.store.assignments import case_for_update
+from hubapp.store.casework.actions import Problem, clean_text
+from hubapp.store.casework.assignments import case_for_update
+from hubapp.store.casework.workflow import CaseworkError, refuse
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -42,7 +43,6 @@ from hubapp.store.schema import (
     Note,
     RiskAssessment,
 )
-from hubapp.store.workflow import CaseworkError, refuse
 
 NOTE_MAX = 10_000
 

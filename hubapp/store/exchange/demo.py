@@ -1307,7 +1307,7 @@ def generate(
     try:
         with store.write(reason="demo data") as session:
             # marked first: demo rows are local and never synced, so the sync capture
-            # triggers (hubapp.sync.capture) skip them
+            # triggers (hubapp.store.capture) skip them
             _mark_demo(session)
             session.flush()
             # the driver's own connection, inside the session's transaction (BEGIN IMMEDIATE)

@@ -27,9 +27,10 @@ from sqlalchemy import select
 from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AppliesTo, InterventionStatus
 from hubapp.store import access
-from hubapp.store.actions import EARLIEST_DATE, Problem, clean_text
-from hubapp.store.assignments import case_for_update
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework.actions import EARLIEST_DATE, Problem, clean_text
+from hubapp.store.casework.assignments import case_for_update
+from hubapp.store.casework.cases import EditConflict
+from hubapp.store.casework.workflow import CaseworkError, refuse
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
     Agency,
@@ -39,7 +40,6 @@ from hubapp.store.schema import (
     InterventionBreach,
     InterventionType,
 )
-from hubapp.store.workflow import CaseworkError, refuse
 
 TEXT_MAX = 4_000
 #: how an intervention ends (breached is recorded with record_breach)

@@ -11,7 +11,7 @@ Rules, checked inside the write transaction:
 * Only an agency with an active part in the case (lead or support) owns actions. An agency
   with no part, or only ``informed``, is refused with a clear message, unless the caller
   passes ``assign_if_missing=True`` to :func:`add_action`: the agency is then made support
-  (the hub rules of :mod:`hubapp.store.assignments` apply, and the role change is audited).
+  (the hub rules of :mod:`hubapp.store.casework.assignments` apply, and the role change is audited).
 * New work (a new action, or an action reassigned to another agency) goes only to an
   active agency that takes part in the case's hub.
 * Reassigning an action (:func:`reassign_action`) or reopening one (:func:`reopen_action`)
@@ -54,14 +54,14 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.store import audit
-from hubapp.store.assignments import (
+from hubapp.store.casework.assignments import (
     apply_role,
     case_for_update,
     live_agency,
     live_role,
     takes_part,
 )
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework.cases import EditConflict
 from hubapp.store.database import StoreError
 from hubapp.store.schema import Action, Agency, Case, Hub
 

@@ -3,7 +3,7 @@
 A plan is loaded with its version (0 when the case has none yet) and saved against it: if
 another window or user saved the plan in between, :class:`EditConflict` says so and nothing
 is written, so two windows never silently overwrite each other. The case's SARA stage lives
-on the case (see :func:`hubapp.store.workflow.set_sara_stage`).
+on the case (see :func:`hubapp.store.casework.workflow.set_sara_stage`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from hubapp.domain.codes import ImpactGoal
 from hubapp.store import access
-from hubapp.store.actions import Problem, clean_text
-from hubapp.store.assignments import case_for_update
-from hubapp.store.cases import EditConflict
+from hubapp.store.casework.actions import Problem, clean_text
+from hubapp.store.casework.assignments import case_for_update
+from hubapp.store.casework.cases import EditConflict
+from hubapp.store.casework.workflow import refuse
 from hubapp.store.schema import SaraPlan
-from hubapp.store.workflow import refuse
 
 FIELD_MAX = 10_000
 

@@ -93,7 +93,7 @@ from hubapp.domain.formatting import to_local
 from hubapp.domain.spreadsheet import FORMULA_STARTS, HIDING_STARTS, QUOTE, safe_cell
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files
-from hubapp.store.cases import References
+from hubapp.store.casework.cases import References
 from hubapp.store.database import StoreError
 from hubapp.store.schema import (
     Case,

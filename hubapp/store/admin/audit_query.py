@@ -13,7 +13,7 @@ streams the entries oldest first in batches. Filters are SQL over the stored col
 * ``text``: words in the entry's reason.
 
 Exporting the log is itself a disclosure: it is recorded (which entries, in which format, to
-which file) as the file appears, like any other export (:mod:`hubapp.store.export`).
+which file) as the file appears, like any other export (:mod:`hubapp.store.exchange.export`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import audit
 from hubapp.store.database import StoreError
-from hubapp.store.export import ExportCancelled, atomic_write_audited
+from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
 
 log = logging.getLogger(__name__)

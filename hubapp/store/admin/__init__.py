@@ -1,0 +1,1 @@
+"""Administration: backups and restore, the audit log's viewer, retention review and erasure, subject access."""

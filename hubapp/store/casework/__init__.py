@@ -1,0 +1,1 @@
+"""Case work: cases, their people, places, plans, actions and agencies, and partner meetings."""

@@ -1,0 +1,1 @@
+"""Exchange: importing reports, exporting records, and demo data."""
