@@ -267,7 +267,7 @@ class Controller:
         """A database with staff accounts whose sign-in has not happened yet (a restore is an
         administrator's: hubapp.store.roles)."""
         from hubapp.store import accounts
-        from hubapp.store.database import DatabaseError, StoreError
+        from hubapp.store.errors import DatabaseError, StoreError
 
         if self.db is None or self.db.store.account is not None:
             return False
@@ -1014,7 +1014,7 @@ def restore_job(db_path: Path, actor=None):
 def restore_may_help(message: str) -> bool:
     """Whether the database that did not open (``message``: why) is damaged, so that putting
     a backup in its place may help. A full disk, or a disk that cannot be read or written, is
-    not damage, and its sentences never say so (``hubapp.store.database.DiskFull`` and
+    not damage, and its sentences never say so (``hubapp.store.errors.DiskFull`` and
     ``DiskFailed``): putting an older copy over good data would only lose work."""
     return "damaged" in message
 

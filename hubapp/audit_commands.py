@@ -83,7 +83,7 @@ def add_parsers(sub) -> None:
 
 
 def _open_existing(path: Path, opener):
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     if not path.exists():
         raise StoreError(f"There is no database at {path}.")
@@ -94,7 +94,7 @@ def _station(store, text: str):
     from sqlalchemy import select
 
     from hubapp.domain.text import match_key
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
     from hubapp.store.schema import Station
 
     key = match_key(text)
@@ -110,7 +110,8 @@ def _open_to_verify(db_path: Path):
     reference data loaded, and the sign-in checked but not yet written."""
     from hubapp import accounts_commands
     from hubapp.store.admin import backup
-    from hubapp.store.database import StoreError, open_store
+    from hubapp.store.database import open_store
+    from hubapp.store.errors import StoreError
 
     if not db_path.exists():
         raise StoreError(f"There is no database at {db_path}.")

@@ -102,7 +102,8 @@ def _sign_in(db_path: Path):
     damaged to open has no readable accounts: checking it, or restoring over it, is then the
     way back and is not refused."""
     from hubapp import accounts_commands
-    from hubapp.store.database import DatabaseError, StoreError, open_store
+    from hubapp.store.database import open_store
+    from hubapp.store.errors import DatabaseError, StoreError
 
     if not db_path.is_file():
         return None

@@ -204,7 +204,7 @@ def _find_agency(store, text: str):
     from sqlalchemy import select
 
     from hubapp.domain.text import match_key
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
     from hubapp.store.schema import Agency
 
     key = match_key(text)

@@ -11,7 +11,7 @@ def _own(exc: BaseException) -> bool:
     """One of hubapp's own errors, already worded for people (any StoreError subclass)."""
     if type(exc).__name__ in OWN_ERRORS:
         return True
-    from hubapp.store.database import StoreError  # loaded already whenever one is raised
+    from hubapp.store.errors import StoreError  # loaded already whenever one is raised
 
     return isinstance(exc, StoreError)
 

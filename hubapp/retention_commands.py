@@ -50,7 +50,7 @@ def _err(text: str) -> int:
 
 def cmd_retention(db_path: Path, args, opener) -> int:
     """``opener(path)`` opens the database as the command line does (signing in)."""
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     if not db_path.exists():
         return _err(f"There is no database at {db_path}.")

@@ -20,7 +20,6 @@ from hubapp.store.casework.actions import (
     ActionError,
     ActionLine,
     AgencyActionLine,
-    Problem,
     actions_for_case_agency,
     add_action,
     agency_actions,
@@ -33,8 +32,8 @@ from hubapp.store.casework.actions import (
     validate_completion,
 )
 from hubapp.store.casework.assignments import RoleError, set_role
-from hubapp.store.casework.cases import EditConflict, update_fields
-from hubapp.store.database import StoreError
+from hubapp.store.casework.cases import update_fields
+from hubapp.store.errors import EditConflict, Problem, StoreError
 from hubapp.store.schema import Action, Assignment, AuditEntry, Case
 
 TODAY = date(2026, 11, 25)

@@ -29,8 +29,9 @@ from hubapp.store.casework.assignments import (
     undo_role,
     undo_roles,
 )
-from hubapp.store.casework.cases import EditConflict, update_fields
-from hubapp.store.database import StoreError, open_store
+from hubapp.store.casework.cases import update_fields
+from hubapp.store.database import open_store
+from hubapp.store.errors import EditConflict, StoreError
 from hubapp.store.schema import Action, Assignment, AuditEntry, Case
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from casework import new_case
 from sqlalchemy import select
 
 from hubapp.documents import printing
-from hubapp.store import audit, database
+from hubapp.store import audit, database, errors
 from hubapp.store.admin import audit_query
 from hubapp.store.admin.audit_query import AuditFilter
 from hubapp.store.casework import casedetail, caseview
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled
 from hubapp.store.intake import form as intake
 from hubapp.store.intake.form import IntakeForm, PersonEntry
@@ -114,9 +114,9 @@ def test_a_further_report_attached_to_a_case_is_a_combination(store):
 
 def test_update_and_delete_through_raw_sqlite_fail(store, case):
     con = database.connect(store.path)
-    with pytest.raises(database.IntegrityError, match="append-only"):
+    with pytest.raises(errors.IntegrityError, match="append-only"):
         con.execute("UPDATE audit_log SET reason = 'nothing to see' WHERE id = 1")
-    with pytest.raises(database.IntegrityError, match="append-only"):
+    with pytest.raises(errors.IntegrityError, match="append-only"):
         con.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     con.close()
     with store.read() as s:

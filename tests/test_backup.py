@@ -18,7 +18,8 @@ from casework import new_case
 from sqlalchemy import func, select, text
 
 from hubapp.store.admin import backup
-from hubapp.store.database import StoreError, connect, open_store
+from hubapp.store.database import connect, open_store
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import Case
 
 

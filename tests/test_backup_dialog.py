@@ -10,7 +10,7 @@ from test_backup import damage, leftovers
 
 from hubapp.app import Controller, backup_job, restore_job
 from hubapp.store.admin import backup
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import AuditEntry, Case
 from hubapp.views.backup_dialog import BackupDialog, RestoreDialog
 

@@ -716,7 +716,7 @@ def test_the_same_seed_twice_on_one_database_adds_more_cases(tmp_path):
 def test_demo_data_never_goes_into_a_database_with_real_cases(store):
     from casework import new_case
 
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     new_case(store)
     with pytest.raises(

@@ -20,7 +20,8 @@ from keyring.backends import fail
 from sqlalchemy import select
 
 from hubapp.store import audit, database, keys, setup
-from hubapp.store.database import StoreError, open_store
+from hubapp.store.database import open_store
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange import demo
 from hubapp.store.intake.form import IntakeForm, PersonEntry
 from hubapp.store.schema import Person
@@ -346,7 +347,7 @@ def test_a_plaintext_database_is_encrypted_once_keeping_every_row(tmp_path):
         assert _without_anchor_seal(found) == _without_anchor_seal(expected)
         assert found != expected
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert audit.verify_connection(con, audit.secret_for(path)).ok
+        assert audit.verify_connection(con, database.anchor_secret_for(path)).ok
     finally:
         con.close()
     salt = keys.salt_of(path)

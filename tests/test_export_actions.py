@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from hubapp.domain.spreadsheet import QUOTE, XLSX_CELL_MAX, needs_quote, safe_cell, xlsx_text
 from hubapp.store import audit, files
 from hubapp.store.casework.assignments import set_role
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange import export
 from hubapp.store.exchange.export import HEADINGS, ExportCancelled, export_actions
 from hubapp.store.schema import Action

@@ -15,7 +15,7 @@ import pytest
 from casework import agency_id, audit_since, hub_id, new_case
 from sqlalchemy import func, select
 
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import (
     CASE_FIELDS,
     CASE_HEADINGS,

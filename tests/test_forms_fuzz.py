@@ -20,7 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
 from sqlalchemy import func, select
 
-from hubapp.store.casework.actions import clean_line, clean_text
+from hubapp.domain.text import clean_line, clean_text
 
 settings.register_profile(
     "forms-fuzz",

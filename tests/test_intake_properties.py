@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hubapp.store.casework.actions import clean_line, clean_text
+from hubapp.domain.text import clean_line, clean_text
 from hubapp.store.intake import form as intake
 from hubapp.store.intake.form import IntakeError, IntakeForm, PersonEntry
 from hubapp.store.schema import Case, CasePerson, Contact, Person

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hubapp.store.casework import interventions as iv
 from hubapp.store.casework import workflow
-from hubapp.store.casework.cases import EditConflict
+from hubapp.store.errors import EditConflict
 from hubapp.store.schema import (
     Agency,
     CasePerson,

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hubapp.store import keys
+from hubapp.store import errors, keys
 
 GOOD = "correct horse battery staple"
 
@@ -121,9 +121,9 @@ def test_first_start_asks_for_a_passphrase_that_then_opens_the_database(
     # remembers its key: they finish before the key is forgotten
     QThreadPool.globalInstance().waitForDone(30_000)
     keys.forget_known()  # a new process: only the passphrase opens it now
-    with pytest.raises(database.KeyUnavailable):
+    with pytest.raises(errors.KeyUnavailable):
         database.open_store(db_path)
-    with pytest.raises(database.KeyUnavailable, match="neither"):
+    with pytest.raises(errors.KeyUnavailable, match="neither"):
         database.open_store(db_path, passphrase="not the passphrase")
     store = database.open_store(db_path, passphrase=GOOD)
     try:

@@ -6,7 +6,7 @@ import pytest
 from casework import new_case
 
 from hubapp.store.casework import sara, workflow
-from hubapp.store.casework.cases import EditConflict
+from hubapp.store.errors import EditConflict
 
 
 def test_a_new_plan_is_saved_and_loaded_exactly(store):

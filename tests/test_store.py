@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from hubapp.store import audit, database, setup
-from hubapp.store.database import KNOWN_REVISIONS, SCHEMA_HEAD, StoreError, open_store
+from hubapp.store import audit, database, errors, setup
+from hubapp.store.database import KNOWN_REVISIONS, SCHEMA_HEAD, open_store
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import Agency, AuditEntry, Case, Category, Channel, Hub, HubAgency
 
 
@@ -275,9 +276,9 @@ def test_personal_values_do_not_enter_the_audit_log(store):
 
 def test_audit_log_refuses_update_and_delete_and_detects_tampering(store):
     con = database.connect(store.path)
-    with pytest.raises(database.IntegrityError, match="append-only"):
+    with pytest.raises(errors.IntegrityError, match="append-only"):
         con.execute("UPDATE audit_log SET user = 'someone else'")
-    with pytest.raises(database.IntegrityError, match="append-only"):
+    with pytest.raises(errors.IntegrityError, match="append-only"):
         con.execute("DELETE FROM audit_log")
     con.rollback()
     # someone with the file and a SQLite tool drops the guard and edits an entry
@@ -290,7 +291,8 @@ def test_audit_log_refuses_update_and_delete_and_detects_tampering(store):
 
 
 def test_two_windows_cannot_silently_overwrite_each_other(store):
-    from hubapp.store.casework.cases import EditConflict, update_fields
+    from hubapp.store.casework.cases import update_fields
+    from hubapp.store.errors import EditConflict
 
     with store.write() as session:
         case = _new_case(session, store)

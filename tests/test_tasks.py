@@ -32,7 +32,7 @@ def test_results_and_progress_arrive_on_the_gui_thread(qtbot):
 
 
 def test_failure_is_one_sentence(qtbot):
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     def work(ctx):
         raise StoreError("The hub database is on a disconnected drive.")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hubapp.domain import workflow as rules
 from hubapp.store.casework import workflow
-from hubapp.store.casework.cases import EditConflict
+from hubapp.store.errors import EditConflict
 from hubapp.store.schema import Case, CaseStatusChange
 
 TODAY = date(2026, 5, 20)

@@ -39,7 +39,7 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.text import match_key
 from hubapp.store import audit, files, setup
 from hubapp.store.casework import meetings
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import Agency, Case, Hub
 
 log = logging.getLogger(__name__)

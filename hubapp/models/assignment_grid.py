@@ -372,7 +372,7 @@ class AssignmentGridModel(QAbstractTableModel):
     def _change(self, case_ids: Sequence[uuid.UUID], write, text: str) -> bool:
         from hubapp.errors import describe, expected
         from hubapp.store.casework.assignments import LeadTaken
-        from hubapp.store.casework.cases import EditConflict
+        from hubapp.store.errors import EditConflict
 
         try:
             changes = write()

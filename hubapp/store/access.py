@@ -30,7 +30,7 @@ Who may change what
 The role matrix itself (every operation, command and menu item, and which roles may) is data
 in :mod:`hubapp.store.roles`; :func:`require` enforces it where the store does the work.
 
-Refusals are one sentence (:class:`AccessRefused`, a :class:`~hubapp.store.casework.actions.Refused`).
+Refusals are one sentence (:class:`AccessRefused`, a :class:`~hubapp.store.errors.Refused`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 
 from hubapp.domain.codes import NoteVisibility, StaffRole
 from hubapp.store import roles
-from hubapp.store.casework.actions import Refused
+from hubapp.store.errors import Refused
 from hubapp.store.roles import Op
 
 #: roles that see every case

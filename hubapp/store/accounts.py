@@ -49,7 +49,7 @@ from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.text import has_control, one_line
 from hubapp.store import audit
-from hubapp.store.casework.actions import Problem, Refused
+from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import Agency, Hub, LocalSetting, StaffAccount
 
 log = logging.getLogger(__name__)

@@ -279,23 +279,9 @@ def secret_of_key(key) -> bytes:
     return hmac.new(key.key, _ANCHOR_LABEL, hashlib.sha256).digest()
 
 
-def secret_for(path) -> bytes:
-    """The sealing secret of the database file at ``path`` (its key as this process has it)."""
-    from pathlib import Path
-
-    from hubapp.store import database, keys
-
-    path = Path(path)
-    if not database.is_encrypted(path):
-        return _PLAINTEXT_SECRET
-    return secret_of_key(keys.known(keys.salt_of(path)) or database.unlock(path))
-
-
 def _session_secret(session: Session) -> bytes:
-    store = session.info.get("store")
-    if store is not None:
-        return store.anchor_secret
-    return secret_for(session.connection().engine.url.database)
+    """The sealing secret of the session's database (every session comes from a Store)."""
+    return session.info["store"].anchor_secret
 
 
 @dataclass(frozen=True)
@@ -556,12 +542,12 @@ def verify_connection(con, secret: bytes, progress=None) -> ChainCheck:
     removed, whether or not anything was written since; a wiped log; an anchor removed,
     unreadable or written by hand; and any change to a part an administrator accepted.
     """
-    from hubapp.store import database
+    from hubapp.store.errors import DatabaseError
 
     state = {"last_id": 0, "checked": 0, "prev": ""}
     try:
         return _verify(con.cursor(), secret, progress, state)
-    except database.DatabaseError as exc:  # a damaged page (an encrypted page fails its check)
+    except DatabaseError as exc:  # a damaged page (an encrypted page fails its check)
         return ChainCheck(
             state["checked"], state["last_id"] + 1,
             f"The audit log cannot be read after entry {state['last_id']:,}: the file is "

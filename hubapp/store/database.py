@@ -30,17 +30,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from hubapp.store.errors import (
+    DatabaseError,
+    DiskFailed,
+    DiskFull,
+    Error,
+    KeyUnavailable,
+    OperationalError,
+    StoreError,
+)
+
 if TYPE_CHECKING:
     from hubapp.store.keys import DatabaseKey
 
 log = logging.getLogger(__name__)
-
-#: The errors of either SQLite driver (the standard library's opens plaintext files, SQLCipher's
-#: encrypted ones): catch these, not ``sqlite3.Error``, around a connection from this module.
-Error = (sqlite3.Error, sqlcipher.Error)
-DatabaseError = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
-OperationalError = (sqlite3.OperationalError, sqlcipher.OperationalError)
-IntegrityError = (sqlite3.IntegrityError, sqlcipher.IntegrityError)
 
 #: The newest migration this version knows. A test checks it against Alembic's head.
 SCHEMA_HEAD = "0009"
@@ -61,25 +64,6 @@ PAGE_HMAC = "HMAC_SHA256"
 BUSY_TIMEOUT_MS = 10_000
 #: each connection's page cache, in KiB (SQLite's default is 2 MB, SQLCipher's 8 MB)
 PAGE_CACHE_KIB = 32 * 1024
-
-
-class StoreError(Exception):
-    """A problem opening or using the database, worded for the person at the keyboard."""
-
-
-class KeyUnavailable(StoreError):
-    """The database is encrypted and no key this PC has (keyring, passphrase) opens it, or a
-    new database has nowhere to keep its key. Not damage: the file is left alone."""
-
-
-class DiskFull(StoreError):
-    """The disk is full: nothing was saved (or changed). Not damage, and a backup put in
-    place would only lose work."""
-
-
-class DiskFailed(StoreError):
-    """The disk could not be read or written (an I/O error that is not a full disk): nothing
-    was saved. Not damage to the database either; a restore would not help."""
 
 
 #: with less free space than this, an I/O error writing is taken for a full disk (SQLite
@@ -554,7 +538,7 @@ class Store:
             from hubapp.store import audit
 
             if self.key is None and is_encrypted(self.path):
-                self._anchor_secret = audit.secret_for(self.path)
+                self._anchor_secret = anchor_secret_for(self.path)
             else:
                 self._anchor_secret = audit.secret_of_key(self.key)
         return self._anchor_secret
@@ -584,6 +568,17 @@ class Store:
         except Exception:  # closing must never fail
             log.debug("PRAGMA optimize failed", exc_info=True)
         self.engine.dispose()
+
+
+def anchor_secret_for(path: Path | str) -> bytes:
+    """The audit anchor's sealing secret of the database file at ``path``: derived from its
+    key as this process has it (``hubapp.store.audit``)."""
+    from hubapp.store import audit, keys
+
+    path = Path(path)
+    if not is_encrypted(path):
+        return audit.secret_of_key(None)
+    return audit.secret_of_key(keys.known(keys.salt_of(path)) or unlock(path))
 
 
 def _os_user() -> str:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubapp.store.database import KeyUnavailable, StoreError
+from hubapp.store.errors import KeyUnavailable, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hubapp.domain.text import has_control, match_key, one_line
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import Hub, LocalSetting, Station
 
 STATION_KEY = "station_id"

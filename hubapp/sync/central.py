@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision

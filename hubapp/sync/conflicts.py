@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from hubapp.domain.clock import utcnow
 from hubapp.store import access, audit
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.roles import Op
 
 

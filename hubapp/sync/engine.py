@@ -33,25 +33,19 @@ are left alone (the push will merge them); rows whose parents are missing are fe
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
-import queue
-import threading
 import time
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
-from enum import Enum
-from typing import Any
 
-from sqlalchemy import DateTime, text
+from sqlalchemy import text
 
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, capture, setup
-from hubapp.sync import inbound, refusals
+from hubapp.sync import first_copy, refusals
+from hubapp.sync.apply import CURSOR_SCOPE, Apply, Local
 from hubapp.sync.central import (
     CENTRAL_NEEDED,
     KNOWN_CENTRAL,
@@ -75,7 +69,6 @@ INITIAL_BATCH = 5000
 READ_AHEAD = 4
 #: page cache during the first copy (KiB): the new rows' keys stay in memory
 INITIAL_CACHE_KIB = 262144
-CURSOR_SCOPE = "central"
 
 
 @dataclass
@@ -102,16 +95,6 @@ class SyncSummary:
         if self.first_copy == "snapshot":
             text_ += " This station's first copy came from its hub's ready-made copy."
         return " ".join([text_, *self.warnings])
-
-
-def _u(hex_or_none: Any) -> uuid.UUID | None:
-    if hex_or_none in (None, ""):
-        return None
-    return uuid.UUID(str(hex_or_none))
-
-
-def _hex(u: uuid.UUID | None) -> str | None:
-    return None if u is None else u.hex
 
 
 def pending_count(store) -> int:
@@ -152,12 +135,10 @@ class Syncer:
         self.url = url
         self.timeout = timeout
         self.conn = None
-        self._columns: dict[str, list[str]] = {}
-        self._nullable: dict[str, set[str]] = {}
+        #: the station's database as a pull writes into it (columns, renamed references)
+        self.local = Local(store)
         self.hub_id: uuid.UUID | None = None
         self.station_id: uuid.UUID | None = None
-        #: (reference, stored as) for cases that arrived with a reference used here
-        self.renamed: list[tuple[str, str]] = []
         #: told (what, done, total) during a first copy from a hub snapshot
         self.progress = None
 
@@ -203,14 +184,14 @@ class Syncer:
             raise CentralError(
                 f"Sync stopped: {_first_line(exc)} Nothing is lost; the next sync resumes."
             ) from None
-        if self.renamed:
-            first, stored = self.renamed[0]
+        if self.local.renamed:
+            first, stored = self.local.renamed[0]
             summary.warnings.append(
-                f"{len(self.renamed)} case(s) arrived with a reference this station already "
+                f"{len(self.local.renamed)} case(s) arrived with a reference this station already "
                 f"uses (e.g. {first}, shown here as {stored}); give each station of the hub its "
                 "own reference prefix."
             )
-            self.renamed = []
+            self.local.renamed = []
         with self.store.engine.connect() as c:
             summary.conflicts = c.exec_driver_sql(
                 "SELECT count(*) FROM sync_conflict WHERE resolved = 0"
@@ -307,45 +288,13 @@ class Syncer:
 
     def _remember(self, summary: SyncSummary) -> None:
         with self.store.write(reason="sync") as s:
-            state = self._state(s)
+            state = self.local.state(s)
             state.update(last_sync=utcnow().isoformat(timespec="seconds"),
                          last_result=summary.describe(), clock_skew_s=round(summary.clock_skew_s),
                          pushed=summary.pushed, pulled=summary.pulled)  # fmt: skip
-            self._save_cursor(s, None, state)
+            self.local.save_cursor(s, None, state)
 
     # -- local helpers ---------------------------------------------------------------
-    def _state(self, s) -> dict:
-        row = s.execute(
-            text("SELECT state FROM sync_cursor WHERE scope = :s"), {"s": CURSOR_SCOPE}
-        ).first()
-        return json.loads(row[0]) if row else {}
-
-    def _cursor(self) -> int:
-        with self.store.engine.connect() as c:
-            row = c.exec_driver_sql(
-                "SELECT position FROM sync_cursor WHERE scope = ?", (CURSOR_SCOPE,)
-            ).first()
-        return row[0] if row else 0
-
-    def _save_cursor(self, s, position: int | None, state: dict | None = None) -> None:
-        if state is None:
-            state = self._state(s)
-        s.execute(
-            text(
-                "INSERT INTO sync_cursor (scope, position, state) VALUES (:s, coalesce(:p, 0), :st)"
-                " ON CONFLICT (scope) DO UPDATE SET position = coalesce(:p, position), state = :st"
-            ),
-            {"s": CURSOR_SCOPE, "p": position, "st": json.dumps(state)},
-        )
-
-    def columns(self, table: str) -> list[str]:
-        if table not in self._columns:
-            with self.store.engine.connect() as c:
-                rows = c.exec_driver_sql(f'PRAGMA table_info("{table}")').fetchall()
-            self._columns[table] = [r[1] for r in rows]
-            self._nullable[table] = {r[1] for r in rows if not r[3]}
-        return self._columns[table]
-
     # -- push ------------------------------------------------------------------------
     def _push_batch(self, conn, summary: SyncSummary) -> bool:
         """Push the oldest waiting changes: the central database checks and merges each one
@@ -391,7 +340,7 @@ class Syncer:
 
     # -- pull ------------------------------------------------------------------------
     def _pull(self, conn, summary: SyncSummary) -> None:
-        cursor = self._cursor()
+        cursor = self.local.cursor()
         if cursor == 0:
             from hubapp.sync import snapshot
 
@@ -401,8 +350,8 @@ class Syncer:
                 summary.pulled += installed[0]
             else:
                 summary.first_copy = "stream"
-                summary.pulled += self._initial(conn)
-            cursor = self._cursor()
+                summary.pulled += first_copy.stream(self.local, conn)
+            cursor = self.local.cursor()
         while True:
             with conn.transaction():
                 rows = conn.execute(
@@ -417,80 +366,6 @@ class Syncer:
             if len(rows) < PULL_BATCH:
                 return
 
-    def _initial(self, conn) -> int:
-        """Copy every visible row, streamed from one repeatable-read snapshot into one SQLite
-        transaction (an interruption keeps nothing, and the next sync starts again).
-
-        Slow upkeep is dropped for the copy and rebuilt once at the end, in the same
-        transaction, as the importer and the demo generator do: the full-text trigger, the
-        capture triggers (which would skip these rows anyway) and the non-unique secondary
-        indexes of the synced tables (unique constraints stay, so a duplicate is still caught
-        as it arrives), with a large page cache for the duration. The rows arrive split into
-        columns (see ``_Stream``); foreign keys are deferred to the commit, so the order does
-        not matter.
-        """
-        count = 0
-        started = time.perf_counter()
-        with self.store.bulk_write(reason="sync: first copy from central") as s:
-            applier = _Apply(self, s)
-            applier.full_check = True
-            cur = applier.cur
-            raw = cur.connection  # ``applier.finish`` closes its cursor
-            (old_cache,) = raw.execute("PRAGMA cache_size").fetchone()
-            raw.execute(f"PRAGMA cache_size = -{INITIAL_CACHE_KIB}")
-            try:
-                upkeep = _BulkUpkeep(cur, capture.captured_tables())
-                stream = _Stream(applier)
-                with conn.transaction():
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    high = conn.execute("SELECT hubapp_high_water()").fetchone()[0]
-                    count = stream.load(conn)
-                    slow = stream.fetch_slow(conn)
-                    conflicts = conn.execute(
-                        "SELECT id, tbl, row_id, field, base, kept, other, other_station,"
-                        " detected_at FROM station_conflict WHERE resolved_at IS NULL"
-                    ).fetchall()
-                phases = {"copy": time.perf_counter()}
-                count += stream.apply_slow(slow)
-                # the indexes' sorts may use the other cores (the server is done by now)
-                raw.execute(f"PRAGMA threads = {min(4, (os.cpu_count() or 1) - 1)}")
-                upkeep.restore()
-                phases["indexes"] = time.perf_counter()
-                applier.set_aside_bad_rows()
-                for c in conflicts:
-                    fields = {
-                        "id": c[0].hex,
-                        "field": c[3],
-                        "base": c[4],
-                        "kept": c[5],
-                        "other": c[6],
-                        "station": _hex(c[7]) or "",
-                        "at": str(c[8]),
-                    }
-                    why = inbound.entry_problem(c[1], c[2].hex, "conflict", fields)
-                    if why:
-                        inbound.set_aside(cur, None, c[1], c[2].hex, "conflict", fields, why)
-                        continue
-                    applier.conflict(
-                        c[0].hex, c[1], c[2].hex, c[3], c[4], c[5], c[6], c[7], str(c[8])
-                    )
-                applier.finish(conn)
-                phases["check"] = time.perf_counter()
-                self._save_cursor(s, high)
-            finally:
-                raw.execute(f"PRAGMA cache_size = {int(old_cache)}")
-                raw.execute("PRAGMA threads = 0")
-        phases["commit"] = time.perf_counter()
-        # durable now, and moved into the database file by this background work rather than
-        # by the next person's save (the automatic checkpoint after a commit would do it)
-        self.store.checkpoint()
-        phases["checkpoint"] = time.perf_counter()
-        marks = [started, *phases.values()]
-        log.info("First copy of %s rows (%s the slow way): %s", count, len(slow), ", ".join(
-            f"{name} {b - a:.2f} s" for name, a, b in zip(phases, marks[:-1], marks[1:], strict=True)
-        ))  # fmt: skip
-        return count
-
     def _apply_changes(self, conn, rows) -> int:
         """Apply one batch of the change log in one SQLite transaction with the new cursor.
 
@@ -500,7 +375,7 @@ class Syncer:
         is set aside too. Each change that alters a record here is in the audit log, with the
         station it came from."""
         with self.store.write(reason="sync: pulled from central") as s:
-            applier = _Apply(self, s)
+            applier = Apply(self.local, s)
             entries = applier.admit(rows)
             entries = applier.prefetch(conn, entries)
             for change_id, tbl, rid, kind, fields, station in entries:
@@ -530,681 +405,5 @@ class Syncer:
                     applier.resolved(fields["id"])
                 applier.pulled(station, kind, tbl, rid)
             applier.finish(conn)
-            self._save_cursor(s, rows[-1][0])
+            self.local.save_cursor(s, rows[-1][0])
         return len(rows)
-
-
-class _Apply:
-    """Writes pulled rows into the local store, inside one write transaction, uncaptured."""
-
-    def __init__(self, syncer: Syncer, session) -> None:
-        self.sy = syncer
-        self.s = session
-        self.cur = session.connection().connection.driver_connection.cursor()
-        self.cur.execute(
-            "INSERT OR IGNORE INTO local_setting (key, value) VALUES (?, '1')",
-            (capture.APPLYING_KEY,),
-        )
-        self.cur.execute("PRAGMA defer_foreign_keys = ON")
-        pending: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for tbl, rid, _kind, fields in self.cur.execute(
-            "SELECT tbl, row_id, kind, fields FROM sync_outbox"
-        ).fetchall():
-            pending[(tbl, rid)].update(json.loads(fields).keys())
-        self.pending = pending
-        self.counts: dict[str, int] = defaultdict(int)
-        self.missing: dict[str, set[str]] = defaultdict(set)
-        #: rows written and deleted by this batch (their foreign keys are checked at the end)
-        self.touched: dict[str, set[str]] = defaultdict(set)
-        self.forgotten: dict[str, set[str]] = defaultdict(set)
-        #: check every row's foreign keys (the first copy, which writes everything)
-        self.full_check = False
-        self._next_seq: int | None = None
-        #: references given to cases in this transaction (reference -> case id)
-        self.claimed: dict[str, str] = {}
-        #: what this batch changed here, for the audit log: (station, kind, table) -> ids
-        self.changed: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-
-    # -- checking what arrives ----------------------------------------------------------
-    def admit(self, rows) -> list[tuple]:
-        """The change-log entries that pass ``inbound``'s rules, as (change id, table, row
-        id, kind, fields, station); the others are set aside with why."""
-        out = []
-        for change_id, tbl, row_id, kind, fields, station in rows:
-            rid = row_id.hex if isinstance(row_id, uuid.UUID) else row_id
-            why = inbound.entry_problem(tbl, rid, kind, fields)
-            if why:
-                inbound.set_aside(
-                    self.cur,
-                    change_id,
-                    tbl,
-                    rid,
-                    kind,
-                    fields,
-                    why,
-                    _hex(station) if isinstance(station, uuid.UUID) else station,
-                )
-                continue
-            out.append((change_id, tbl, rid, kind, fields, station))
-        return out
-
-    def prefetch(self, conn, entries: list[tuple]) -> list[tuple]:
-        """Fetch from central the rows the entries point at that this station lacks, and set
-        aside each entry pointing at something that cannot be had (reference data this
-        version does not know, a row central does not show this station); the entries left."""
-        while True:
-            made = {(e[1], e[2]) for e in entries if e[3] in ("insert", "snapshot")}
-            wants: dict[int, list[tuple[str, str, str]]] = {}
-            for i, (_c, tbl, _rid, kind, fields, _st) in enumerate(entries):
-                if kind not in ("insert", "snapshot", "update"):
-                    continue
-                refs = [(col, parent, fields[col]) for col, parent, _pcol in _fks(tbl)
-                        if isinstance(fields.get(col), str)]  # fmt: skip
-                if refs:
-                    wants[i] = refs
-            needed = {(p, v) for refs in wants.values() for _c, p, v in refs} - made
-            lacking = needed - self._present(needed)
-            if lacking:
-                lacking -= self._fetch(conn, lacking)
-            if not lacking:
-                return entries
-            keep = []
-            for i, entry in enumerate(entries):
-                gone = [(c, p) for c, p, v in wants.get(i, ()) if (p, v) in lacking]
-                if gone:
-                    col, parent = gone[0]
-                    inbound.set_aside(
-                        self.cur, entry[0], entry[1], entry[2], entry[3], entry[4],
-                        f"its {col} names a {parent} this station does not have and central "
-                        "did not send", _hex(entry[5]),
-                    )  # fmt: skip
-                    continue
-                keep.append(entry)
-            if len(keep) == len(entries):
-                return entries
-            entries = keep  # what the set-aside entries would have made is missing now
-
-    def _present(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        by_table: dict[str, list[str]] = defaultdict(list)
-        for tbl, rid in wanted:
-            by_table[tbl].append(rid)
-        found = set()
-        for tbl, ids in by_table.items():
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                found |= {(tbl, r[0]) for r in self.cur.execute(
-                    f'SELECT id FROM "{tbl}" WHERE id IN ({marks})', chunk)}  # fmt: skip
-        return found
-
-    def _fetch(self, conn, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Fetch whole rows central shows this station (and, up to three levels, what they
-        point at); write the ones that pass the rules; the (table, id) written."""
-        got: set[tuple[str, str]] = set()
-        rows_by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-        todo = {(t, v) for t, v in wanted if t in inbound.columns()}
-        for _round in range(3):
-            if not todo:
-                break
-            with conn.transaction():
-                rows = conn.execute(
-                    "SELECT tbl, id, fields FROM station_record WHERE id = ANY(%s)",
-                    ([uuid.UUID(v) for _t, v in todo],),
-                ).fetchall()
-            nxt: set[tuple[str, str]] = set()
-            for tbl, rid, fields in rows:
-                key = (tbl, rid.hex)
-                if key not in todo or key in got:
-                    continue
-                known = self._known(tbl, fields)
-                why = inbound.fields_problem(tbl, known)
-                if why:
-                    inbound.set_aside(self.cur, None, tbl, rid.hex, "fetch", fields, why)
-                    continue
-                got.add(key)
-                rows_by_table[tbl].append((rid.hex, fields))
-                for col, parent, _pcol in _fks(tbl):
-                    value = known.get(col)
-                    if isinstance(value, str) and parent in inbound.columns():
-                        nxt.add((parent, value))
-            nxt -= got
-            todo = nxt - self._present(nxt)
-        order = capture.captured_tables()
-        for tbl in sorted(rows_by_table, key=order.index):
-            self.upsert_many(tbl, rows_by_table[tbl])
-            for rid, _f in rows_by_table[tbl]:
-                self.changed[("central", "insert", tbl)].add(rid)
-        return got
-
-    def set_aside_bad_rows(self) -> None:
-        """First copy: the rows that break the rules are taken out again and set aside."""
-        for tbl in reversed(capture.captured_tables()):
-            for rid, why in self.cur.execute(inbound.bad_rows_sql(tbl)).fetchall():
-                self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
-                inbound.set_aside(self.cur, None, tbl, rid, "copy", {}, why)
-                self.counts[tbl] -= 1
-
-    def pulled(self, station, kind: str, tbl: str, rid: str) -> None:
-        """Note a change applied here, for the audit log."""
-        who = _hex(station) if isinstance(station, uuid.UUID) else (station or "")
-        self.changed[(who, kind, tbl)].add(rid)
-
-    def holds(self, tbl: str, rid: str, fields: dict) -> bool:
-        """Whether the row here still carries the record-keeping values of ``fields`` (every
-        change sets them: a row changed by anything since has others)."""
-        if not self.sy.columns(tbl) or any(m not in fields for m in capture.META_COLUMNS):
-            return False
-        meta = sorted(capture.META_COLUMNS)
-        row = self.cur.execute(
-            f'SELECT {", ".join(meta)} FROM "{tbl}" WHERE id = ?', (rid,)
-        ).fetchone()
-        return row is not None and list(row) == [fields[m] for m in meta]
-
-    def _seq(self) -> int:
-        if self._next_seq is None:
-            self._next_seq = self.cur.execute("SELECT max(seq) FROM case_").fetchone()[0] or 0
-        self._next_seq += 1
-        return self._next_seq
-
-    def _free_reference(self, rid: str, reference: str) -> str:
-        """``reference``, or ``reference/2`` (``/3``...) when another case here has it.
-
-        Two stations of one hub without distinct prefixes (``station.ref_prefix``) can number
-        two cases alike. The pull must not stop on that: the arriving case is stored here
-        under the next free ``/N`` form (only on this station: the change is not captured, the
-        central record keeps the original) and the summary says so, so a person can tell
-        the two apart and give the stations prefixes."""
-        n, candidate = 1, reference
-        while True:
-            holder = self.claimed.get(candidate)
-            if holder is None:
-                row = self.cur.execute(
-                    "SELECT id FROM case_ WHERE reference = ?", (candidate,)
-                ).fetchone()
-                holder = row[0] if row else None
-            if holder in (None, rid):
-                self.claimed[candidate] = rid
-                if candidate != reference:
-                    self.sy.renamed.append((reference, candidate))
-                    log.warning("Case reference %s is already used here; the case arriving "
-                                "from central is shown as %s", reference, candidate)  # fmt: skip
-                return candidate
-            n += 1
-            candidate = f"{reference}/{n}"
-
-    def _known(self, tbl: str, fields: dict) -> dict:
-        cols = set(self.sy.columns(tbl))
-        return {k: v for k, v in fields.items() if k in cols and k not in capture.LOCAL_COLUMNS}
-
-    def upsert_many(self, tbl: str, rows: list[tuple[str, dict]]) -> None:
-        """Insert or update whole rows. A column the record lacks (it was written by a
-        station whose schema did not have it yet) takes the column's default on insert and
-        is left alone on update."""
-        if not rows or not self.sy.columns(tbl):
-            return
-        defaults = {c: v() if callable(v) else v for c, v in _defaults(tbl).items()}
-        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple]] = defaultdict(list)
-        for rid, fields in rows:
-            f = self._known(tbl, fields)
-            skip = self.pending.get((tbl, rid))
-            exists = None
-            if skip:
-                exists = self.cur.execute(f'SELECT 1 FROM "{tbl}" WHERE id = ?', (rid,)).fetchone()
-                if exists:
-                    f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
-            if tbl == "case_" and f.get("reference"):
-                f["reference"] = self._free_reference(rid, f["reference"])
-            sets = tuple(sorted(f))
-            lacking = tuple(sorted(c for c in defaults if c not in f))
-            groups[(sets, lacking)].append(
-                (rid, *(f[c] for c in sets), *(defaults[c] for c in lacking))
-            )
-            self.counts[tbl] += 1
-            self.touched[tbl].add(rid)
-        for (cols, lacking), values in groups.items():
-            names = ", ".join(f'"{c}"' for c in (*cols, *lacking))
-            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
-            if tbl == "case_":
-                values = [(*v, self._seq()) for v in values]
-                extra_cols, extra_marks = ', "seq"', ", ?"
-            else:
-                extra_cols = extra_marks = ""
-            marks = ", ".join("?" for _ in (*cols, *lacking))
-            self.cur.executemany(
-                f'INSERT INTO "{tbl}" (id, {names}, row_version{extra_cols}) '
-                f"VALUES (?, {marks}, 1{extra_marks}) ON CONFLICT (id) DO UPDATE SET {sets}, "
-                f"row_version = row_version + 1",
-                values,
-            )
-
-    def update(self, tbl: str, rid: str, fields: dict) -> None:
-        if not self.sy.columns(tbl):
-            return
-        f = self._known(tbl, fields)
-        skip = self.pending.get((tbl, rid), set())
-        f = {k: v for k, v in f.items() if k not in skip or k in capture.META_COLUMNS}
-        self.counts[tbl] += 1
-        self.touched[tbl].add(rid)
-        if not f:
-            return
-        if tbl == "case_" and f.get("reference"):
-            f["reference"] = self._free_reference(rid, f["reference"])
-        sets = ", ".join(f'"{c}" = ?' for c in f)
-        self.cur.execute(
-            f'UPDATE "{tbl}" SET {sets}, row_version = row_version + 1 WHERE id = ?',
-            (*f.values(), rid),
-        )
-        if self.cur.rowcount == 0:
-            self.missing[tbl].add(rid)
-
-    def forget(self, tbl: str, rid: str, *, change_id: int | None = None,
-               station=None) -> bool:  # fmt: skip
-        """Delete a row central no longer shows this station; whether it was deleted.
-
-        A row another local row still points at is kept: people, places and meetings quietly
-        (this hub's own rows use them), anything else set aside with why, so that a forget
-        never leaves a dangling row and never stops the pull."""
-        if not self.sy.columns(tbl):
-            return False
-        for child, col in _referrers(tbl):
-            if self.cur.execute(
-                f'SELECT 1 FROM "{child}" WHERE "{col}" = ? LIMIT 1', (rid,)
-            ).fetchone():
-                if tbl not in ("person", "place", "meeting"):
-                    inbound.set_aside(
-                        self.cur, change_id, tbl, rid, "forget", {},
-                        f"a {child} here still points at it", _hex(_u(station)),
-                    )  # fmt: skip
-                return False
-        self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
-        deleted = self.cur.rowcount > 0
-        self.counts[f"forget {tbl}"] += 1
-        self.forgotten[tbl].add(rid)
-        self.touched[tbl].discard(rid)
-        return deleted
-
-    def conflict(self, cid, tbl, rid, fld, base, kept, other, station, at, meta=None) -> None:
-        self.cur.execute(
-            "INSERT OR IGNORE INTO sync_conflict (id, tbl, row_id, field, base_value, kept_value,"
-            " other_value, other_station, detected_at, resolved) VALUES (?,?,?,?,?,?,?,?,?,0)",
-            (cid, tbl, rid, fld, json.dumps(base), json.dumps(kept), json.dumps(other),
-             _hex(_u(station)) or "", at),
-        )  # fmt: skip
-        if fld in self.sy.columns(tbl) and fld not in self.pending.get((tbl, rid), set()):
-            self.cur.execute(f'UPDATE "{tbl}" SET "{fld}" = ? WHERE id = ?', (kept, rid))
-        if meta and self.sy.columns(tbl):
-            self.update(tbl, rid, meta)
-
-    def resolved(self, cid: str) -> None:
-        self.cur.execute("UPDATE sync_conflict SET resolved = 1 WHERE id = ?", (cid,))
-
-    def _dangling(self) -> list[tuple[str, str, str, str, str | None]]:
-        """(table, row id, column, parent table, missing parent id) for each foreign key left
-        dangling (the parent id is None where a forgotten row is still pointed at).
-
-        Only the rows this batch wrote and the rows it deleted are checked (a whole-database
-        ``PRAGMA foreign_key_check`` would make every small pull cost as much as the
-        database is large); the first copy, which writes everything, checks everything."""
-        out: list[tuple[str, str, str, str, str | None]] = []
-        if self.full_check:
-            tables = {(t, p) for t, _r, p, _f in self.cur.execute("PRAGMA foreign_key_check")}
-            for tbl, parent in sorted(tables):
-                for col, _parent, pcol in _fks(tbl):
-                    if _parent != parent:
-                        continue
-                    for rid, pid in self.cur.execute(
-                        f'SELECT c.id, c."{col}" FROM "{tbl}" c WHERE c."{col}" IS NOT NULL'
-                        f' AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")'
-                    ).fetchall():
-                        out.append((tbl, rid, col, parent, pid))
-            return out
-        for tbl, ids in self.touched.items():
-            fks = _fks(tbl)
-            if not fks:
-                continue
-            id_list = sorted(ids)
-            for start in range(0, len(id_list), 500):
-                chunk = id_list[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                for col, parent, pcol in fks:
-                    for rid, pid in self.cur.execute(
-                        f'SELECT c.id, c."{col}" FROM "{tbl}" c WHERE c.id IN ({marks})'
-                        f' AND c."{col}" IS NOT NULL AND NOT EXISTS'
-                        f' (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c."{col}")',
-                        chunk,
-                    ).fetchall():
-                        out.append((tbl, rid, col, parent, pid))
-        for tbl, ids in self.forgotten.items():
-            id_list = sorted(ids)
-            for child, col in _referrers(tbl):
-                for start in range(0, len(id_list), 500):
-                    chunk = id_list[start : start + 500]
-                    marks = ", ".join("?" * len(chunk))
-                    for (rid,) in self.cur.execute(
-                        f'SELECT id FROM "{child}" WHERE "{col}" IN ({marks})', chunk
-                    ).fetchall():
-                        out.append((child, rid, col, tbl, None))
-        return out
-
-    def _drop_dangling(self) -> None:
-        """Rows still pointing at what this station cannot have are taken out and set aside
-        (after the parents central could send were fetched), so the pull commits the rest."""
-        while dangling := self._dangling():
-            seen = set()
-            for tbl, rid, col, parent, _pid in dangling:
-                if (tbl, rid) in seen:
-                    continue
-                seen.add((tbl, rid))
-                self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
-                inbound.set_aside(
-                    self.cur, None, tbl, rid, "copy" if self.full_check else "fetch", {},
-                    f"its {col} names a {parent} this station does not have",
-                )  # fmt: skip
-                self.touched[tbl].discard(rid)
-                self.forgotten[tbl].add(rid)
-                for key in [k for k in self.changed if k[2] == tbl]:
-                    self.changed[key].discard(rid)
-            if self.full_check:
-                self.full_check = False  # from now on, only what the deletions touched
-                self.touched.clear()
-
-    def finish(self, conn) -> None:
-        """Fetch whole rows the batch needed but this station lacked, set aside what still
-        points nowhere, write the audit entries, close up."""
-        for _round in range(3):
-            need = {(tbl, i) for tbl, ids in self.missing.items() for i in ids}
-            self.missing.clear()
-            need |= {(parent, pid) for _t, _r, _c, parent, pid in self._dangling()
-                     if pid is not None}  # fmt: skip
-            need = {n for n in need if n[0] in inbound.columns()}
-            if not need or not self._fetch(conn, need):
-                break
-        first_copy = self.full_check
-        self._drop_dangling()
-        self.cur.execute("DELETE FROM local_setting WHERE key = ?", (capture.APPLYING_KEY,))
-        if first_copy and self.counts:
-            audit.record(
-                self.s, audit.Kind.COLLECTION, "sync", [], {"from": "central", **self.counts},
-                reason="sync: first copy from central",
-            )  # fmt: skip
-        names = self._station_names()
-        for (station, kind, tbl), ids in sorted(self.changed.items()):
-            if not ids:
-                continue
-            audit.record(
-                self.s, _AUDIT_KINDS[kind], tbl, sorted(ids),
-                {"from": "central", "station": station, "station_name": names.get(station, ""),
-                 "change": kind},
-                reason="sync: pulled from central",
-            )  # fmt: skip
-        self.cur.close()
-
-    def _station_names(self) -> dict[str, str]:
-        wanted = {k[0] for k in self.changed if k[0] and k[0] != "central"}
-        if not wanted:
-            return {}
-        marks = ", ".join("?" * len(wanted))
-        return dict(self.cur.execute(
-            f"SELECT id, name FROM station WHERE id IN ({marks})", sorted(wanted)).fetchall())  # fmt: skip
-
-
-#: how each kind of pulled change is written in the audit log
-_AUDIT_KINDS = {
-    "insert": audit.Kind.COLLECTION, "snapshot": audit.Kind.COLLECTION,
-    "update": audit.Kind.ALTERATION, "conflict": audit.Kind.ALTERATION,
-    "resolve": audit.Kind.ALTERATION, "forget": audit.Kind.ERASURE,
-}  # fmt: skip
-
-
-class _Stream:
-    """The first copy's rows, split into columns by PostgreSQL and streamed into SQLite.
-
-    One ``COPY`` per table, parents first, all in the caller's snapshot. PostgreSQL, which
-    holds the fields as parsed ``jsonb``, writes each row as the table's columns in a fixed
-    order (``->>``, so every value arrives as text or NULL, which the column's affinity
-    stores as the station stored it) and flags whether the record carries every column this
-    station has. Python hands the rows straight to ``executemany``: no JSON is parsed on the
-    station and nothing is held whole in memory. (Splitting the JSON in SQLite instead, as
-    an earlier version did, re-parses a row's JSON for each of its columns and took three
-    times as long.)
-
-    A row goes the slow way, through ``_Apply.upsert_many`` with its JSON fetched by id in
-    the same snapshot, when it lacks a column this station has (a central record older than a
-    local column), when a local change to it is pending, or when it is a case whose reference
-    another case already has here (which ``upsert_many`` numbers apart).
-    """
-
-    def __init__(self, applier: _Apply) -> None:
-        self.ap = applier
-        self.cur = applier.cur
-        self.columns = {
-            tbl: [
-                c for c in applier.sy.columns(tbl) if c != "id" and c not in capture.LOCAL_COLUMNS
-            ]
-            for tbl in capture.captured_tables()
-        }
-        self.columns = {t: cols for t, cols in self.columns.items() if cols}
-        self.slow: list[str] = []
-        self.pending = {(tbl, rid) for tbl, rid in applier.pending}
-        self.statements = {}
-        for tbl, cols in self.columns.items():
-            names = ", ".join(f'"{c}"' for c in cols)
-            marks = ", ".join("?" * len(cols))
-            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols)
-            seq_col, seq_mark = (', "seq"', ", ?") if tbl == "case_" else ("", "")
-            self.statements[tbl] = (
-                f'INSERT INTO "{tbl}" (id, {names}, row_version{seq_col}) '
-                f"VALUES (?, {marks}, 1{seq_mark}) ON CONFLICT (id) DO UPDATE SET {sets}, "
-                "row_version = row_version + 1"
-            )
-
-    def copy_sql(self, tbl: str):
-        """The COPY of one table's visible records: id, every column, and ``whole`` (the
-        record has every column this station has; PostgreSQL checks it on the parsed JSON)."""
-        from psycopg import sql
-
-        cols = self.columns[tbl]
-        return sql.SQL(
-            "COPY (SELECT replace(id::text, '-', ''), {}, fields ?& {} FROM station_record"
-            " WHERE tbl = {}) TO STDOUT"
-        ).format(
-            sql.SQL(", ").join(sql.SQL("fields ->> {}").format(sql.Literal(c)) for c in cols),
-            sql.Literal(cols),
-            sql.Literal(tbl),
-        )
-
-    def load(self, conn) -> int:
-        """Copy every table, parents first, writing the fast rows as they arrive and keeping
-        the slow rows' ids; the rows written. Call inside the snapshot's transaction.
-
-        Parents first matters: with foreign keys deferred and the child tables' indexes
-        dropped, every parent row arriving after an orphaned child would make SQLite scan the
-        child table."""
-        written = 0
-        for tbl in self.columns:
-            self.counted = 0
-            refs: dict[str, str] = {}
-            seq = 0
-            if tbl == "case_":  # read before the cursor is busy with the inserts
-                refs = dict(self.cur.execute("SELECT reference, id FROM case_").fetchall())
-                seq = self.cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()[0]
-            fast = functools.partial(self._fast, tbl, refs, seq)
-            for batch in _read_ahead(conn, self.copy_sql(tbl), fast):
-                self.cur.executemany(self.statements[tbl], batch)
-            self.ap.counts[tbl] += self.counted
-            written += self.counted
-        self.ap._next_seq = None  # the slow path numbers after the rows just written
-        return written
-
-    def _fast(self, tbl: str, refs: dict[str, str], seq: int, rows):
-        """The rows of ``tbl`` that go the fast way, as statement parameters (with ``seq``
-        for a case, numbered after ``seq``; ``refs``: the references cases here have); the
-        others' ids go to ``self.slow``."""
-        pending, slow = self.pending, self.slow
-        end = len(self.columns[tbl]) + 1  # id, the columns; then the "whole" flag
-        if tbl != "case_":
-            for row in rows:
-                if row[end] != "t" or (pending and (tbl, row[0]) in pending):
-                    slow.append(row[0])
-                    continue
-                self.counted += 1
-                yield row[:end]
-            return
-        ref_at = 1 + self.columns[tbl].index("reference")
-        for row in rows:
-            rid, ref = row[0], row[ref_at]
-            if (
-                row[end] != "t"
-                or (pending and (tbl, rid) in pending)
-                or (ref is not None and refs.setdefault(ref, rid) != rid)
-            ):
-                slow.append(rid)
-                continue
-            seq += 1
-            self.counted += 1
-            yield (*row[:end], seq)
-
-    def fetch_slow(self, conn) -> list[tuple[str, str, dict]]:
-        """The slow rows' JSON, read in the copy's snapshot (call inside its transaction)."""
-        out = []
-        for start in range(0, len(self.slow), INITIAL_BATCH):
-            ids = [uuid.UUID(h) for h in self.slow[start : start + INITIAL_BATCH]]
-            out += [
-                (tbl, rid.hex, fields)
-                for tbl, rid, fields in conn.execute(
-                    "SELECT tbl, id, fields FROM station_record WHERE id = ANY(%s)", (ids,)
-                ).fetchall()
-            ]
-        return out
-
-    def apply_slow(self, rows: list[tuple[str, str, dict]]) -> int:
-        by_table: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-        for tbl, rid, fields in rows:
-            by_table[tbl].append((rid, fields))
-        for tbl in capture.captured_tables():
-            self.ap.upsert_many(tbl, by_table.get(tbl, []))
-        return len(rows)
-
-
-def _read_ahead(conn, copy_sql, fast):
-    """The batches of one ``COPY``, read and sorted (``fast``) by a second thread while this
-    one writes the previous batches into SQLite.
-
-    The two overlap because SQLite lets go of Python's interpreter lock while it writes and
-    psycopg while it waits for the network. The reader stops at the first error on either
-    side (``conn``'s transaction is then rolled back by the caller)."""
-    out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
-    done = object()
-
-    def read() -> None:
-        try:
-            with conn.cursor() as pg, pg.copy(copy_sql) as copy:
-                batch: list = []
-                for params in fast(copy.rows()):
-                    batch.append(params)
-                    if len(batch) >= INITIAL_BATCH:
-                        out.put(batch)
-                        batch = []
-                        if stop.is_set():
-                            return
-                out.put(batch)
-            out.put(done)
-        except BaseException as exc:  # handed to the writing thread, raised there
-            out.put(exc)
-
-    reader = threading.Thread(target=read, name="sync first copy", daemon=True)
-    reader.start()
-    try:
-        while (item := out.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting on a full queue
-            try:
-                out.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        reader.join()
-
-
-class _BulkUpkeep:
-    """Drops the full-text trigger, the capture triggers and the non-unique indexes of
-    ``tables``; ``restore`` puts them back from their own SQL and indexes the cases that
-    arrived, in one statement each."""
-
-    SEARCH_TRIGGER = "case_search_ai"
-
-    def __init__(self, cur, tables: list[str]) -> None:
-        self.cur = cur
-        self.first_seq = (cur.execute("SELECT max(seq) FROM case_").fetchone()[0] or 0) + 1
-        marks = ", ".join("?" * len(tables))
-        self.saved = cur.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
-            f"(type = 'index' AND tbl_name IN ({marks})) OR (type = 'trigger' AND (name = ?"
-            f" OR (name LIKE 'sync^_capture^_%' ESCAPE '^' AND tbl_name IN ({marks})))))"
-            " ORDER BY type, name",
-            (*tables, self.SEARCH_TRIGGER, *tables),
-        ).fetchall()
-        for kind, name, _sql in self.saved:
-            cur.execute(f'DROP {kind.upper()} "{name}"')
-
-    def restore(self) -> None:
-        for _kind, _name, sql in self.saved:
-            self.cur.execute(sql)
-        if any(name == self.SEARCH_TRIGGER for _k, name, _s in self.saved):
-            searched = ", ".join(
-                r[1] for r in self.cur.execute("PRAGMA table_info(case_search)").fetchall()
-            )
-            self.cur.execute(
-                f"INSERT INTO case_search (rowid, {searched}) "
-                f"SELECT seq, {searched} FROM case_ WHERE seq >= ? ORDER BY seq",
-                (self.first_seq,),
-            )
-
-
-@functools.cache
-def _defaults(table: str) -> dict[str, Any]:
-    """Each column's default (the model's), for a record that lacks the column: constants as
-    they are, a clock default as a function giving the current time in stored form."""
-    from hubapp.store.schema import Base
-
-    t = Base.metadata.tables.get(table)
-    out: dict[str, Any] = {}
-    for col in t.columns if t is not None else ():
-        default = col.default
-        if col.name == "id" or col.name in capture.LOCAL_COLUMNS or default is None:
-            continue
-        if default.is_scalar:
-            value = default.arg
-            out[col.name] = value.value if isinstance(value, Enum) else value
-        elif default.is_callable and isinstance(col.type, DateTime):
-            out[col.name] = _now_text
-    return out
-
-
-def _now_text() -> str:
-    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _referrers(table: str) -> list[tuple[str, str]]:
-    from hubapp.store.schema import Base
-
-    out = []
-    for t in Base.metadata.sorted_tables:
-        for fk in t.foreign_keys:
-            if fk.column.table.name == table:
-                out.append((t.name, fk.parent.name))
-    return out
-
-
-def _fks(table: str) -> list[tuple[str, str, str]]:
-    """(column, parent table, parent column) of each foreign key of ``table``."""
-    from hubapp.store.schema import Base
-
-    t = Base.metadata.tables.get(table)
-    if t is None:
-        return []
-    return [(fk.parent.name, fk.column.table.name, fk.column.name) for fk in t.foreign_keys]

@@ -351,7 +351,7 @@ def open_entries(store) -> list[SetAside]:
 
 
 def dismiss(store, entry_id: int) -> None:
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     with store.write(reason="sync: set-aside change dismissed") as s:
         done = (

@@ -167,7 +167,7 @@ def open_refusals(store) -> list[RefusalRow]:
 
 def dismiss(store, refusal_id: int) -> None:
     """A person has seen the refused change: it leaves the list (the row stays, dismissed)."""
-    from hubapp.store.database import StoreError
+    from hubapp.store.errors import StoreError
 
     with store.write(reason="refused sync change dismissed") as s:
         done = s.execute(

@@ -1,7 +1,7 @@
 """Hub snapshots: a ready-made first copy for a new station, as Anki's full sync does.
 
 A new station's first copy streams every row it may see from the central database into its
-SQLite file, and rebuilds the indexes and the search index (``engine.Syncer._initial``). On
+SQLite file, and rebuilds the indexes and the search index (``hubapp.sync.first_copy``). On
 two cores that takes half a minute for 100,000 cases, most of it SQLite building B-trees. The
 same file, once built, only needs copying: so an administrator's scheduled
 ``hubapp central snapshot`` builds, for each hub, the encrypted station database that a new
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubapp.store import capture, database
-from hubapp.store.database import DatabaseError, Error
+from hubapp.store.errors import DatabaseError, Error
 from hubapp.sync.central import (
     BUILDER_SUFFIX,
     STATION_GROUP,
@@ -193,20 +193,18 @@ def _empty_tables(cur, schema: str, tables: list[str]) -> None:
 
 def _build_file(url: str, hub_id: uuid.UUID, path: Path, key) -> tuple[int, int]:
     """Make the hub's station database at ``path``: (rows copied, change number)."""
-    from hubapp.sync.engine import CURSOR_SCOPE, Syncer
+    from hubapp.sync import first_copy
+    from hubapp.sync.apply import Local
 
     store = database.open_store(path, key=key)
     try:
-        syncer = Syncer(store, url)
-        syncer.hub_id = hub_id
+        local = Local(store)
+        conn = connect(url, autocommit=True)
         try:
-            rows = syncer._initial(syncer._connect())
+            rows = first_copy.stream(local, conn)
         finally:
-            syncer.close()
-        with store.engine.connect() as c:
-            high = c.exec_driver_sql(
-                "SELECT position FROM sync_cursor WHERE scope = ?", (CURSOR_SCOPE,)
-            ).scalar_one()
+            conn.close()
+        high = local.cursor()
     finally:
         store.close()
     con = database.connect(path, key=key)
@@ -440,7 +438,7 @@ def _exclusive(store):
 
 
 def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> None:
-    from hubapp.sync.engine import CURSOR_SCOPE
+    from hubapp.sync.apply import CURSOR_SCOPE
 
     key = _snapshot_key(snap)
     con = _exclusive(store)

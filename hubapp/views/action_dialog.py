@@ -83,7 +83,7 @@ def parse_date(text: str) -> date | None:
 
 def date_problem(field: str, text: str, what: str, today: date):
     """The Problem for a date that could not be read: one that does not exist is named."""
-    from hubapp.store.casework.actions import Problem
+    from hubapp.store.errors import Problem
 
     try:
         parse_date(text)
@@ -501,7 +501,7 @@ class ActionDialog(QDialog):
         """Run one core change; show what it refused next to the fields, keep the form."""
         from hubapp.errors import describe, expected
         from hubapp.store.casework.actions import ActionError
-        from hubapp.store.casework.cases import EditConflict
+        from hubapp.store.errors import EditConflict
 
         try:
             result = write()

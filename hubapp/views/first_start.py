@@ -27,7 +27,7 @@ class FirstStartDialog(QDialog):
 
     With ``make_admin`` (a new database) it also asks for the first administrator: user name,
     full name and password twice. ``admin_problems(user, password)`` returns the problems
-    (hubapp.store.casework.actions.Problem) to show beside those fields before anything is saved;
+    (hubapp.store.errors.Problem) to show beside those fields before anything is saved;
     ``make_admin(user, full name, password)`` makes the account and signs in as it."""
 
     def __init__(self, hubs, configure, parent=None, *, admin_problems=None,
@@ -130,7 +130,7 @@ class FirstStartDialog(QDialog):
         user, password = self.admin_user.text().strip(), self.admin_password.text()
         problems = list(self._admin_problems(user, password)) if self._admin_problems else []
         if not problems and self.admin_again.text() != password:
-            from hubapp.store.casework.actions import Problem
+            from hubapp.store.errors import Problem
 
             problems = [Problem("again", tr("The two passwords differ; type it again."))]
             self.admin_again.clear()

@@ -52,7 +52,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
 from hubapp.models.tasks import Task
-from hubapp.store.casework.actions import Problem
+from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
 from hubapp.store.intake import form as intake
 from hubapp.store.intake.form import DateProblem, IntakeForm, PersonEntry

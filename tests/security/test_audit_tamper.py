@@ -250,7 +250,7 @@ def test_the_anchor_is_sealed_with_the_database_key(tmp_path):
     tamper(two, _anchor_sql(anchor))
     con = database.connect(two, read_only=True)
     try:
-        check = audit.verify_connection(con, audit.secret_for(two))
+        check = audit.verify_connection(con, database.anchor_secret_for(two))
     finally:
         con.close()
     assert not check.ok and "not sealed by hubapp" in check.problem

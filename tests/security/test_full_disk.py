@@ -22,7 +22,8 @@ from hubapp.app import restore_may_help
 from hubapp.store import setup
 from hubapp.store.admin import backup
 from hubapp.store.casework import cases
-from hubapp.store.database import DiskFull, connect, open_store
+from hubapp.store.database import connect, open_store
+from hubapp.store.errors import DiskFull
 from hubapp.store.intake import form as intake
 from hubapp.store.schema import AuditEntry, Case
 

@@ -29,8 +29,9 @@ from hubapp.domain.codes import StaffRole
 from hubapp.store import access, accounts, roles, setup
 from hubapp.store.admin import audit_query, backup, retention, subject_access
 from hubapp.store.casework import actions, assignments, caseview, timeline, workflow
-from hubapp.store.casework.actions import ActionDraft, Refused
+from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.database import open_store
+from hubapp.store.errors import Refused
 from hubapp.store.exchange import demo, export, importer
 from hubapp.store.intake import form as intake
 from hubapp.store.roles import Op

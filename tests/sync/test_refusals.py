@@ -14,7 +14,7 @@ import pytest
 from syncutil import Station
 
 from hubapp.models.sync_refusals import RefusalRole, RefusalTableModel
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.sync import refusals
 from hubapp.sync.share import share_case, unshare_case
 from hubapp.views.sync_conflicts import ConflictsDialog

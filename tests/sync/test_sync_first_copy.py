@@ -1,4 +1,4 @@
-"""A new station's first copy (``engine._Stream``): rows split into columns by PostgreSQL,
+"""A new station's first copy (``first_copy._Stream``): rows split into columns by PostgreSQL,
 streamed table by table, and the rows that must go the slow way."""
 
 from __future__ import annotations

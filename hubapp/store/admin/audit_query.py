@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from hubapp.domain.clock import utcnow
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import audit
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
 

@@ -42,13 +42,13 @@ from hubapp.store import files
 from hubapp.store.database import (
     HUBAPP_TABLES,
     KNOWN_REVISIONS,
-    StoreError,
     _companions,
     _remove_quietly,
     connect,
 )
-from hubapp.store.database import DatabaseError as SQLDatabaseError
-from hubapp.store.database import Error as SQLError
+from hubapp.store.errors import DatabaseError as SQLDatabaseError
+from hubapp.store.errors import Error as SQLError
+from hubapp.store.errors import StoreError
 
 if TYPE_CHECKING:
     from hubapp.store.audit import ChainCheck
@@ -470,7 +470,8 @@ def _copy_pages(
 
 
 def _is_full(exc: BaseException, where: Path | None = None) -> bool:
-    from hubapp.store.database import DiskFull, disk_trouble
+    from hubapp.store.database import disk_trouble
+    from hubapp.store.errors import DiskFull
 
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -762,7 +763,7 @@ class Holding:
 def holding(path: Path | str, *, chain: bool = False) -> Holding:
     """Read which station the database at ``path`` is, how many cases and whether staff
     accounts it has, and (``chain``) whether its audit log proves itself whole; reads only."""
-    from hubapp.store import audit
+    from hubapp.store import audit, database
 
     path = Path(path).expanduser().absolute()
     con = connect(path, read_only=True)
@@ -778,7 +779,7 @@ def holding(path: Path | str, *, chain: bool = False) -> Holding:
             station = f"{named[0]} ({named[1]} hub)" if named else ""
         cases = con.execute("SELECT count(*) FROM case_").fetchone()[0]
         accounts = con.execute("SELECT 1 FROM staff_account LIMIT 1").fetchone() is not None
-        check = audit.verify_connection(con, audit.secret_for(path)) if chain else None
+        check = audit.verify_connection(con, database.anchor_secret_for(path)) if chain else None
     finally:
         con.close()
     return Holding(station_id, station, cases, accounts, check)

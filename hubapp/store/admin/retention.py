@@ -44,8 +44,7 @@ from hubapp import resources
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import format_date
 from hubapp.store import audit
-from hubapp.store.casework.actions import Problem, Refused
-from hubapp.store.database import StoreError
+from hubapp.store.errors import Problem, Refused, StoreError
 from hubapp.store.schema import (
     Action,
     AgendaItem,

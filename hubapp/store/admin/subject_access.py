@@ -39,7 +39,7 @@ from hubapp.documents.profiles import remove_contact_details, scrub
 from hubapp.domain.clock import utcnow
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
 from hubapp.store.schema import (

@@ -35,7 +35,6 @@ functions run it again and raise :class:`ActionError` (carrying the problems) on
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +52,8 @@ from hubapp.domain.codes import (
 )
 from hubapp.domain.formatting import format_date
 from hubapp.domain.rag import Rag, action_rag
-from hubapp.store import audit
+from hubapp.domain.text import clean_line, clean_text
+from hubapp.store import access, audit
 from hubapp.store.casework.assignments import (
     apply_role,
     case_for_update,
@@ -61,8 +61,7 @@ from hubapp.store.casework.assignments import (
     live_role,
     takes_part,
 )
-from hubapp.store.casework.cases import EditConflict
-from hubapp.store.database import StoreError
+from hubapp.store.errors import EditConflict, Problem, Refused, StoreError, refuse
 from hubapp.store.schema import Action, Agency, Case, Hub
 
 log = logging.getLogger(__name__)
@@ -75,46 +74,10 @@ DUE_YEARS_AHEAD = 2
 #: dates before this are typing slips too (a year typed as 26 instead of 2026)
 EARLIEST_DATE = date(2000, 1, 1)
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_LINE_BREAKS = re.compile(r"\r\n?")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with one field of a draft, in one sentence for the form."""
-
-    field: str
-    message: str
-
-
-class Refused(StoreError):
-    """A change refused by the rules, in one sentence; ``problems`` has one per field, so a
-    form can show each beside its field. Actions, casework and intake refuse this way."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
 
 
 class ActionError(Refused):
     """An action change refused by the rules."""
-
-
-def clean_text(text: Any) -> str:
-    """Multi-line text as it is stored: Windows line breaks made plain, control characters
-    (other than newline and tab) removed, outer whitespace trimmed."""
-    if text is None:
-        return ""
-    text = _LINE_BREAKS.sub("\n", str(text))
-    return _CONTROL.sub("", text).strip()
-
-
-def clean_line(text: Any) -> str:
-    """One-line text as it is stored: control characters removed, runs of whitespace (line
-    breaks included) made one space, trimmed."""
-    if text is None:
-        return ""
-    return " ".join(_CONTROL.sub("", str(text)).split())
 
 
 @dataclass(frozen=True)
@@ -234,12 +197,6 @@ def _text_problems(field: str, text: Any, what: str) -> list[Problem]:
     if len(clean) > OUTCOME_MAX:
         return [Problem(field, f"{what} is too long: {len(clean):,} characters, at most 2,000.")]
     return []
-
-
-def refuse(problems: list[Problem], error: type[Refused] = Refused) -> None:
-    """Raise ``error`` for the problems, if there are any (the first one is its sentence)."""
-    if problems:
-        raise error(problems[0].message, problems)
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -608,6 +565,3 @@ def reassign_action(
         s.flush()
         return action.row_version
 
-
-# the access policy builds on Refused above, so it is imported last
-from hubapp.store import access  # noqa: E402

@@ -46,8 +46,7 @@ from sqlalchemy.orm import Session
 from hubapp.domain.codes import OPEN_ACTION_STATUSES, AgencyRole
 from hubapp.domain.rag import Rag, group_rag
 from hubapp.store import audit
-from hubapp.store.casework.cases import EditConflict
-from hubapp.store.database import StoreError
+from hubapp.store.errors import EditConflict, StoreError
 from hubapp.store.schema import Action, Agency, AgencyType, Assignment, Case, Hub, HubAgency
 
 log = logging.getLogger(__name__)

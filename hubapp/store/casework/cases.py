@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from hubapp.domain.clock import local_today
 from hubapp.domain.formatting import to_local
-from hubapp.store.database import StoreError
+from hubapp.store import access
+from hubapp.store.errors import EditConflict, StoreError
 from hubapp.store.schema import Case, Hub, ReferenceCounter, Station
 
 #: fields a caller may change with update_fields (identity and sync columns excluded)
@@ -25,12 +26,7 @@ EDITABLE = frozenset(
 )  # fmt: skip
 
 
-class EditConflict(StoreError):
-    """The record changed since the editor loaded it."""
-
-
 def _require_case_edit(store) -> None:
-    from hubapp.store import access  # not at the top: access builds on modules that import this
 
     access.require_case_edit(store)
 

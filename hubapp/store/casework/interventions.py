@@ -26,12 +26,12 @@ from sqlalchemy import select
 
 from hubapp.domain.clock import local_today
 from hubapp.domain.codes import AppliesTo, InterventionStatus
+from hubapp.domain.text import clean_text
 from hubapp.store import access
-from hubapp.store.casework.actions import EARLIEST_DATE, Problem, clean_text
+from hubapp.store.casework.actions import EARLIEST_DATE
 from hubapp.store.casework.assignments import case_for_update
-from hubapp.store.casework.cases import EditConflict
 from hubapp.store.casework.workflow import CaseworkError, refuse
-from hubapp.store.database import StoreError
+from hubapp.store.errors import EditConflict, Problem, StoreError
 from hubapp.store.schema import (
     Agency,
     CasePerson,

@@ -32,9 +32,10 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
+from hubapp.domain.text import clean_line, clean_text
 from hubapp.store.casework import actions as action_store
-from hubapp.store.casework.actions import ActionDraft, clean_line, clean_text
-from hubapp.store.database import StoreError
+from hubapp.store.casework.actions import ActionDraft
+from hubapp.store.errors import StoreError
 from hubapp.store.schema import (
     Action,
     Agency,

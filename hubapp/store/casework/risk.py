@@ -21,8 +21,7 @@ from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, RiskLevel
 from hubapp.domain.formatting import to_local
-from hubapp.store.casework.actions import Problem
-from hubapp.store.database import StoreError
+from hubapp.store.errors import Problem, StoreError
 from hubapp.store.schema import Case, RiskAssessment
 
 YES, NO = "yes", "no"

@@ -14,11 +14,11 @@ from dataclasses import dataclass, fields
 from sqlalchemy import select
 
 from hubapp.domain.codes import ImpactGoal
+from hubapp.domain.text import clean_text
 from hubapp.store import access
-from hubapp.store.casework.actions import Problem, clean_text
 from hubapp.store.casework.assignments import case_for_update
-from hubapp.store.casework.cases import EditConflict
 from hubapp.store.casework.workflow import refuse
+from hubapp.store.errors import EditConflict, Problem
 from hubapp.store.schema import SaraPlan
 
 FIELD_MAX = 10_000

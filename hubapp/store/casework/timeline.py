@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hubapp.domain.codes import (
@@ -27,10 +27,11 @@ from hubapp.domain.codes import (
     label,
 )
 from hubapp.domain.formatting import format_date
+from hubapp.domain.text import clean_text
 from hubapp.store import access
-from hubapp.store.casework.actions import Problem, clean_text
 from hubapp.store.casework.assignments import case_for_update
-from hubapp.store.casework.workflow import CaseworkError, refuse
+from hubapp.store.casework.workflow import CaseworkError, changed_beyond_voiding, refuse
+from hubapp.store.errors import Problem
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -133,17 +134,6 @@ def _notes_are_append_only(_mapper, _connection, target) -> None:
     # voiding (an audited erasure) is the one change allowed
     if changed_beyond_voiding(target):
         raise CaseworkError("A note cannot be changed once added; add a new note to correct it.")
-
-
-def changed_beyond_voiding(target) -> bool:
-    """Whether an update of an append-only row changes anything but its void flag."""
-    state = inspect(target)
-    allowed = {"voided", "updated_at", "row_version", "station_id"}
-    return any(
-        state.attrs[a.key].history.has_changes()
-        for a in state.mapper.column_attrs
-        if a.key not in allowed
-    )
 
 
 # --- the merged timeline ------------------------------------------------------------------------

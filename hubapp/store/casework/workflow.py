@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from hubapp.domain import workflow as rules
 from hubapp.domain.clock import local_today, utcnow
 from hubapp.domain.codes import CaseOutcome, CaseStatus, Priority, RiskLevel, SaraStage, label
-from hubapp.store import access
-from hubapp.store.casework import actions
-from hubapp.store.casework.actions import Problem, Refused, clean_line, clean_text
+from hubapp.domain.text import clean_line, clean_text
+from hubapp.store import access, errors
 from hubapp.store.casework.assignments import case_for_update
+from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import CaseStatusChange
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class CaseworkError(Refused):
 
 def refuse(problems: list[Problem]) -> None:
     """Raise CaseworkError for the problems, if there are any."""
-    actions.refuse(problems, CaseworkError)
+    errors.refuse(problems, CaseworkError)
 
 
 # --- status -------------------------------------------------------------------------------
@@ -213,9 +213,18 @@ def set_sara_stage(store, case_id: uuid.UUID, base_version: int, stage: str) -> 
 # --- append-only history -------------------------------------------------------------------
 
 
+def changed_beyond_voiding(target) -> bool:
+    """Whether an update of an append-only row changes anything but its void flag."""
+    state = inspect(target)
+    allowed = {"voided", "updated_at", "row_version", "station_id"}
+    return any(
+        state.attrs[a.key].history.has_changes()
+        for a in state.mapper.column_attrs
+        if a.key not in allowed
+    )
+
+
 @event.listens_for(CaseStatusChange, "before_update", propagate=True)
 def _status_history_is_append_only(_mapper, _connection, target) -> None:
-    from hubapp.store.casework.timeline import changed_beyond_voiding
-
     if changed_beyond_voiding(target):
         raise CaseworkError("The status history of a case cannot be changed.")

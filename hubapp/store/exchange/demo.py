@@ -48,8 +48,8 @@ from sqlalchemy import func, select
 from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
-from hubapp.store import access, audit, database, setup
-from hubapp.store.database import StoreError
+from hubapp.store import access, audit, errors, setup
+from hubapp.store.errors import StoreError
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
     Agency,
@@ -1547,7 +1547,7 @@ def _quietly(cur, sql: str) -> None:
     """Put a connection setting back; after a failure that must not hide the failure."""
     try:
         cur.execute(sql)
-    except database.Error:
+    except errors.Error:
         log.warning("Could not run %s after the demo data load", sql, exc_info=True)
 
 

@@ -43,7 +43,7 @@ from hubapp.domain.codes import ActionStatus, label
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.spreadsheet import safe_cell, xlsx_text
 from hubapp.store import audit
-from hubapp.store.database import StoreError
+from hubapp.store.errors import StoreError
 from hubapp.store.files import WriteError, atomic_write, check_output  # noqa: F401 (older imports)
 from hubapp.store.schema import Action, Agency, Case, Hub
 

@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, literal, literal_column, or_, select
 
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, label
-from hubapp.store.casework.actions import clean_line
+from hubapp.domain.text import clean_line
 from hubapp.store.intake.form import IntakeForm, normalise_postcode
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Hub, Person, Place
 

@@ -3,7 +3,7 @@ an open case.
 
 :class:`IntakeForm` holds what the intake form holds, as typed (text, ticks and a list of
 people), so that it round-trips through a draft unchanged (:meth:`IntakeForm.to_dict`).
-:func:`validate` returns one :class:`~hubapp.store.casework.actions.Problem` per field and never
+:func:`validate` returns one :class:`~hubapp.store.errors.Problem` per field and never
 raises; :func:`save` runs it again and writes the case (or the further contact) in one
 transaction, deleting the draft it came from in the same transaction.
 
@@ -38,9 +38,10 @@ from sqlalchemy import delete, func, select
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole
 from hubapp.domain.formatting import format_datetime, to_local
+from hubapp.domain.text import clean_line, clean_text
 from hubapp.store import audit
 from hubapp.store.casework import cases
-from hubapp.store.casework.actions import Problem, Refused, clean_line, clean_text
+from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import (
     Case,
     CasePerson,
