@@ -389,7 +389,8 @@ def _print_date(text: str):
 
 
 def cmd_print(args) -> int:
-    from hubapp.documents import printing, profiles
+    from hubapp.documents import printing
+    from hubapp.domain import redaction as profiles
 
     try:
         profile = profiles.rules(args.profile).profile

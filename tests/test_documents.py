@@ -14,8 +14,9 @@ from casework import agency_id, hub_id, new_case
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from hubapp.documents import printing, profiles
+from hubapp.documents import printing
 from hubapp.documents.printing import DocumentCancelled, DocumentError
+from hubapp.domain import redaction as profiles
 from hubapp.store import setup
 from hubapp.store.casework import meetings
 from hubapp.store.database import open_store

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
 
-from hubapp.documents.profiles import Profile
+from hubapp.domain.redaction import Profile
 from hubapp.store import lookups, setup
 from hubapp.store.schema import AuditEntry, Case, Hub
 from hubapp.views.print_dialog import ACTIONS, CASE, PACK, PrintDialog

@@ -1,8 +1,8 @@
 """Reading what a document prints, with the redaction profile applied as it is read.
 
-Every function here takes the profile's :class:`~hubapp.documents.profiles.Rules` and
+Every function here takes the profile's :class:`~hubapp.domain.redaction.Rules` and
 returns plain, frozen values holding only what the profile allows (see the table in
-:mod:`hubapp.documents.profiles`): a field the profile excludes is never selected or is
+:mod:`hubapp.domain.redaction`): a field the profile excludes is never selected or is
 dropped before the value is built, so the layout code cannot print it by mistake. Texts
 are plain (not yet escaped for reportlab: the layout escapes every one of them).
 """
@@ -19,8 +19,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from hubapp.documents import profiles
-from hubapp.documents.profiles import Rules
+from hubapp.domain import redaction as profiles
 from hubapp.domain.codes import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -33,6 +32,7 @@ from hubapp.domain.codes import (
 )
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
+from hubapp.domain.redaction import Rules
 from hubapp.store import access
 from hubapp.store.casework.casedetail import case_names, live_case
 from hubapp.store.schema import (

@@ -33,9 +33,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hubapp.documents import gather, layout, render
-from hubapp.documents.profiles import Profile, Rules, rules
 from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import format_date, format_datetime
+from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
 from hubapp.store import audit, files, setup
 from hubapp.store.casework import meetings

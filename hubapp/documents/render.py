@@ -30,8 +30,8 @@ from hubapp.documents.layout import (
     styles,
     table,
 )
-from hubapp.documents.profiles import Rules
 from hubapp.domain.rag import Rag
+from hubapp.domain.redaction import Rules
 
 # --- a case summary -----------------------------------------------------------------------
 

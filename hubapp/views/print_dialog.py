@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubapp.documents.profiles import DEFAULT_PROFILE, Profile
 from hubapp.domain.formatting import format_date, plural
+from hubapp.domain.redaction import DEFAULT_PROFILE, Profile
 from hubapp.models.tasks import Cancelled, Task
 
 log = logging.getLogger(__name__)

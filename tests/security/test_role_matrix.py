@@ -24,8 +24,8 @@ import pytest
 from casework import STAFF, STAFF_PASSWORD, backup_as, run_command, staff_database, state
 
 from hubapp.documents import printing
-from hubapp.documents.profiles import Profile
 from hubapp.domain.codes import StaffRole
+from hubapp.domain.redaction import Profile
 from hubapp.store import access, accounts, roles, setup
 from hubapp.store.admin import audit_query, backup, retention, subject_access
 from hubapp.store.casework import actions, assignments, caseview, timeline, workflow

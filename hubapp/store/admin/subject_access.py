@@ -7,7 +7,7 @@ assessments; and the audit entries about their records and their cases, with the
 disclosures (prints, exports, sync) listed on their own.
 
 Other people's details are redacted, with the helpers the printed documents use
-(:mod:`hubapp.documents.profiles`): the full names of the other people on the cases become
+(:mod:`hubapp.domain.redaction`): the full names of the other people on the cases become
 ``[another person]``; phone numbers, e-mail addresses and home addresses (the other people's
 as recorded, and any that look like one) are taken out of free text; another person as the
 reporter of a contact is named only as another person; other people's ids in the audit
@@ -35,8 +35,8 @@ from typing import IO, Any
 
 from sqlalchemy import func, select
 
-from hubapp.documents.profiles import remove_contact_details, scrub
 from hubapp.domain.clock import utcnow
+from hubapp.domain.redaction import remove_contact_details, scrub
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
 from hubapp.store.errors import StoreError
