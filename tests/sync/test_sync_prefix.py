@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from hubapp.cli.sync import cmd_central
 from hubapp.store import setup
 from hubapp.store.casework.cases import new_case
 from hubapp.store.database import open_store
@@ -13,7 +14,6 @@ from hubapp.store.refdata import ref_id
 from hubapp.store.schema import Case
 from hubapp.store.schema import Station as StationRow
 from hubapp.sync import central as central_db
-from hubapp.sync.commands import cmd_central
 from hubapp.sync.engine import Syncer
 
 
