@@ -8,7 +8,7 @@ from pathlib import Path
 import hubapp
 
 ROOT = Path(hubapp.__file__).parent
-CORE = ("store", "domain", "reports", "documents", "sync")
+CORE = ("store", "domain", "documents", "sync")
 CORE_FILES = ("resources.py", "paths.py", "errors.py", "logs.py")
 
 
@@ -75,3 +75,50 @@ def test_main_window_module_does_not_load_sqlalchemy():
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert out.stdout.strip() == "[]"
+
+
+#: the store's kernel: below every feature package of the store
+KERNEL = ("database", "schema", "keys", "setup", "refdata", "lookups", "audit", "access", "roles",
+          "accounts", "files", "capture", "errors")  # fmt: skip
+FEATURES = ("casework", "intake", "exchange", "admin")
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside functions, as dotted names (a
+    ``from package import module`` counts as the module)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package[: len(package) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
+    return names
+
+
+def test_the_kernel_never_imports_a_feature_package_of_the_store():
+    offenders = []
+    for name in KERNEL:
+        f = ROOT / "store" / f"{name}.py"
+        assert f.exists(), f"the kernel module {name} is gone: update KERNEL"
+        for imported in _all_imports(f):
+            if any(imported.startswith(f"hubapp.store.{pkg}") for pkg in FEATURES):
+                offenders.append(f"store/{name}.py imports {imported}")
+    assert not offenders, offenders
+
+
+def test_the_store_never_imports_the_printing_package():
+    offenders = [
+        f"{f.relative_to(ROOT)} imports {name}"
+        for f in _files("store", "domain", "sync")
+        for name in _all_imports(f)
+        if name.startswith("hubapp.documents")
+    ]
+    assert not offenders, offenders

@@ -34,24 +34,14 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.redaction import Rules
 from hubapp.store import access
-from hubapp.store.casework.casedetail import case_names, live_case
+from hubapp.store.casework import casefile
 from hubapp.store.schema import (
     Action,
     Agency,
-    Assignment,
     Case,
     CasePerson,
-    CasePlace,
-    CaseStatusChange,
     Category,
-    Channel,
-    Contact,
-    Intervention,
-    InterventionType,
-    Note,
     Person,
-    Place,
-    SaraPlan,
 )
 
 #: at most this many contacts, timeline entries and finished actions on a case summary
@@ -187,33 +177,23 @@ _ROLE_ORDER = {AgencyRole.LEAD.value: 0, AgencyRole.SUPPORT.value: 1, AgencyRole
 
 
 def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseSheet:
-    """One case under the rules ``r``. LookupError if it does not exist."""
-    case = live_case(s, case_id)
-    if case is None:
-        raise LookupError(f"Case {case_id} does not exist or has been removed.")
+    """One case under the rules ``r``: its case file, read as the session's account may see
+    it, then redacted (:func:`sheet`). LookupError if it does not exist."""
     store = s.info.get("store")  # the reader's account decides what it may see
-    access.check_case(store, s, case_id)
-    named = case_names(s, case)
+    return sheet(casefile.read(s, case_id, store=store), r, today)
 
+
+def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
+    """A case file as the profile ``r`` prints it: the one place the profile's redaction is
+    applied to a case (pure: no database)."""
     # people: read in full only to replace names in free text; kept under the rules
-    people_rows = s.execute(
-        select(Person, CasePerson.role)
-        .join(CasePerson, CasePerson.person_id == Person.id)
-        .where(CasePerson.case_id == case.id, CasePerson.voided.is_(False),
-               Person.voided.is_(False))
-        .order_by(CasePerson.role, Person.full_name)
-    ).all()  # fmt: skip
-    known = [(p.full_name, p.locked_down) for p, _ in people_rows]
-    recorded = [(p.phone, p.email, p.address) for p, _ in people_rows]
-    linked_places = s.execute(
-        select(Place, CasePlace.role)
-        .join(CasePlace, CasePlace.place_id == Place.id)
-        .where(CasePlace.case_id == case.id, CasePlace.voided.is_(False))
-        .order_by(CasePlace.role, Place.name)
-    ).all()
+    people_rows = [p for p in f.people if not p.voided]
+    known = [(p.name, p.locked_down) for p in people_rows]
+    recorded = [(p.phone, p.email, p.address) for p in people_rows]
+    linked_places = [p for p in f.places if p.linked]
     # the places the document prints anyway: an address-like run naming one of them stays
-    keep = [profiles.place(r, case.location, case.town, case.postcode)] + [
-        profiles.place(r, pl.name, pl.town, pl.postcode) for pl, _ in linked_places
+    keep = [profiles.place(r, f.location, f.town, f.postcode)] + [
+        profiles.place(r, pl.name, pl.town, pl.postcode) for pl in linked_places
     ]
 
     def text(value: str, limit: int = CELL_TEXT_MAX) -> str:
@@ -226,7 +206,7 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
 
     people: list[PersonRow] = []
     if r.names != "none":
-        for p, role in people_rows:
+        for p in people_rows:
             contact = ""
             if r.contact_details and not p.locked_down:
                 bits = [
@@ -237,53 +217,31 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
             elif p.locked_down:
                 contact = "Locked down: agencies involved only"
             people.append(
-                PersonRow(label(PersonRole, role), profiles.person_name(r, p.full_name,
+                PersonRow(label(PersonRole, p.role), profiles.person_name(r, p.name,
                           p.locked_down), contact)
             )  # fmt: skip
 
-    places = case_places(r, case.location, case.town, case.postcode,
-                        [(pl.name, pl.town, pl.postcode, role) for pl, role in linked_places])  # fmt: skip
+    places = case_places(r, f.location, f.town, f.postcode,
+                         [(pl.name, pl.town, pl.postcode, pl.role) for pl in linked_places])  # fmt: skip
 
-    contact_count = s.scalar(
-        select(func.count()).where(Contact.case_id == case.id, Contact.voided.is_(False))
-    )
     contacts: list[ContactRow] = []
-    for c, chan, reporter in s.execute(
-        select(Contact, Channel.name, Person)
-        .join(Channel, Channel.id == Contact.channel_id)
-        .outerjoin(Person, Person.id == Contact.reporter_person_id)
-        .where(Contact.case_id == case.id, Contact.voided.is_(False))
-        .order_by(Contact.received_at.desc())
-        .limit(CONTACTS_SHOWN)
-    ):
+    for c in f.contacts[:CONTACTS_SHOWN]:
         who = ""
         if r.contact_details:  # police: the reporter's name only, never their details
-            who = "Anonymous" if c.anonymous else reporter.full_name if reporter else ""
-        contacts.append(ContactRow(format_datetime(_dt(c.received_at)), chan, who,
+            who = "Anonymous" if c.anonymous else c.reporter_name
+        contacts.append(ContactRow(format_datetime(c.received_at), c.channel, who,
                                    text(c.summary, 300)))  # fmt: skip
 
     assignments = sorted(
-        (
-            (name, label(AgencyRole, role))
-            for name, role in s.execute(
-                select(Agency.short_name, Assignment.role)
-                .join(Agency, Agency.id == Assignment.agency_id)
-                .where(Assignment.case_id == case.id, Assignment.voided.is_(False))
-            )
-        ),
+        ((name, label(AgencyRole, role)) for name, role in f.assignments),
         key=lambda a: (_ROLE_ORDER.get(a[1].lower(), 9), a[0]),
     )
 
     open_rows: list[ActionRow] = []
     finished_rows: list[ActionRow] = []
-    for a, agency in s.execute(
-        select(Action, Agency.short_name)
-        .join(Agency, Agency.id == Action.agency_id)
-        .where(Action.case_id == case.id, Action.voided.is_(False))
-        .order_by(Action.due_on.is_(None), Action.due_on, Action.created_at)
-    ):
+    for a in f.actions:
         row = ActionRow(
-            case.reference, agency, text(a.description), a.owner if r.staff_names else "",
+            f.reference, a.agency, text(a.description), a.owner if r.staff_names else "",
             format_date(a.due_on), label(ActionStatus, a.status),
             action_rag(a.due_on, a.status, today), a.due_on,
         )  # fmt: skip
@@ -291,83 +249,62 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
     shown_finished = finished_rows[-FINISHED_ACTIONS_SHOWN:]
 
     sara: list[tuple[str, str]] = []
-    if r.free_text:
-        plan = s.scalar(
-            select(SaraPlan).where(SaraPlan.case_id == case.id, SaraPlan.voided.is_(False))
-        )
-        if plan is not None:
-            for attr, heading in _SARA_FIELDS:
-                value = getattr(plan, attr) or ""
-                if attr == "impact_goal":
-                    value = value.replace("_", " ").capitalize()
-                if value.strip():
-                    sara.append((heading, text(value)))
+    if r.free_text and f.sara_plan is not None:
+        for attr, heading in _SARA_FIELDS:
+            value = f.sara_plan.get(attr) or ""
+            if attr == "impact_goal":
+                value = value.replace("_", " ").capitalize()
+            if value.strip():
+                sara.append((heading, text(value)))
 
     interventions = []
-    for i, kind, agency, person, pl in s.execute(
-        select(Intervention, InterventionType.name, Agency.short_name, Person, Place)
-        .join(InterventionType, InterventionType.id == Intervention.intervention_type_id)
-        .join(Agency, Agency.id == Intervention.agency_id)
-        .outerjoin(Person, Person.id == Intervention.person_id)
-        .outerjoin(Place, Place.id == Intervention.place_id)
-        .where(Intervention.case_id == case.id, Intervention.voided.is_(False))
-        .order_by(Intervention.issued_on.desc())
-    ):
+    for i in f.interventions:
         against = ""
-        if person is not None and r.names != "none":
-            against = profiles.person_name(r, person.full_name, person.locked_down)
-        elif person is not None:
+        if i.person is not None and r.names != "none":
+            against = profiles.person_name(r, i.person[0], i.person[1])
+        elif i.person is not None:
             against = "A person"
-        elif pl is not None:
-            against = profiles.place(r, pl.name, pl.town, pl.postcode)
+        elif i.place is not None:
+            against = profiles.place(r, *i.place)
         interventions.append(
             InterventionRow(
-                kind, agency, against, format_date(i.issued_on), format_date(i.expires_on),
-                _INTERVENTION_STATUS.get(i.status, i.status), text(i.conditions, 300),
+                i.type_name, i.agency, against, format_date(i.issued_on),
+                format_date(i.expires_on), _INTERVENTION_STATUS.get(i.status, i.status),
+                text(i.conditions, 300),
             )
         )  # fmt: skip
 
     timeline: list[tuple[datetime, TimelineRow]] = []
-    for ch in s.scalars(
-        select(CaseStatusChange)
-        .where(CaseStatusChange.case_id == case.id, CaseStatusChange.voided.is_(False))
-        .order_by(CaseStatusChange.changed_at.desc())
-        .limit(TIMELINE_SHOWN)
-    ):
+    for ch in f.status_changes[:TIMELINE_SHOWN]:
         what = (
             f"Status: {label(CaseStatus, ch.from_status)} \u2192 {label(CaseStatus, ch.to_status)}"
         )
         who = f" ({ch.changed_by})" if r.staff_names and ch.changed_by else ""
-        timeline.append((_dt(ch.changed_at), TimelineRow(format_datetime(_dt(ch.changed_at)),
-                                                         what + who, text(ch.reason, 300))))  # fmt: skip
+        timeline.append((ch.changed_at, TimelineRow(format_datetime(ch.changed_at),
+                                                    what + who, text(ch.reason, 300))))  # fmt: skip
     if r.free_text:
-        notes = select(Note, Agency.short_name).outerjoin(Agency, Agency.id == Note.agency_id)
-        notes = notes.where(Note.case_id == case.id, Note.voided.is_(False))
-        if not r.own_agency_notes:
-            notes = notes.where(Note.visibility == "shared")
-        elif (readable := access.note_clause(store)) is not None:
-            notes = notes.where(readable)  # own-agency notes only for that agency's staff
-        for n, agency in s.execute(notes.order_by(Note.created_at.desc()).limit(TIMELINE_SHOWN)):
-            by = ", ".join(b for b in ((n.author if r.staff_names else ""), agency or "") if b)
+        notes = [n for n in f.notes if r.own_agency_notes or n.visibility == "shared"]
+        for n in notes[:TIMELINE_SHOWN]:
+            by = ", ".join(b for b in ((n.author if r.staff_names else ""), n.agency) if b)
             kind = "Note" if n.visibility == "shared" else "Note (own agency only)"
-            timeline.append((_dt(n.created_at), TimelineRow(
-                format_datetime(_dt(n.created_at)), f"{kind}{' (' + by + ')' if by else ''}",
+            timeline.append((n.created_at, TimelineRow(
+                format_datetime(n.created_at), f"{kind}{' (' + by + ')' if by else ''}",
                 text(n.body, 400))))  # fmt: skip
     timeline.sort(key=lambda t: t[0], reverse=True)
 
     return CaseSheet(
-        id=case.id, reference=case.reference, hub=named.hub, category=named.category,
-        channel=named.channel, status=label(CaseStatus, case.status),
-        risk=label(RiskLevel, case.risk_level) if r.risk else "",
-        priority=case.priority.capitalize(), sara_stage=label(SaraStage, case.sara_stage),
-        lead_agency=named.lead_agency,
+        id=f.id, reference=f.reference, hub=f.hub, category=f.category,
+        channel=f.channel, status=label(CaseStatus, f.status),
+        risk=label(RiskLevel, f.risk_level) if r.risk else "",
+        priority=f.priority.capitalize(), sara_stage=label(SaraStage, f.sara_stage),
+        lead_agency=f.lead_agency,
         place=keep[0],
-        opened=format_date(case.opened_on), closed=format_date(case.closed_on),
-        next_review=format_date(case.next_review_on) if r.free_text else "",
-        outcome=case.outcome.replace("_", " ").capitalize() if case.outcome else "",
-        summary=text(case.summary, 200), details=text(case.details, DETAILS_MAX),
+        opened=format_date(f.opened_on), closed=format_date(f.closed_on),
+        next_review=format_date(f.next_review_on) if r.free_text else "",
+        outcome=f.outcome.replace("_", " ").capitalize() if f.outcome else "",
+        summary=text(f.summary, 200), details=text(f.details, DETAILS_MAX),
         people=people, people_count=len(people_rows), places=places,
-        contacts=contacts, contact_count=contact_count or 0, assignments=assignments,
+        contacts=contacts, contact_count=f.contact_count, assignments=assignments,
         actions=open_rows + shown_finished,
         finished_actions_left_out=len(finished_rows) - len(shown_finished),
         sara=sara, interventions=interventions,

@@ -1,8 +1,11 @@
-"""Everything the case view shows about one case, read in one unit of work.
+"""Everything the case window shows about one case: the case file (:mod:`casefile`), with
+the timeline, the SARA plan's state, the ASB Case Review warnings and the forms' choices, in
+one unit of work.
 
 Opening a case view is a consultation of personal data: like the detail pane
 (:mod:`hubapp.store.casework.casedetail`) it writes an audit entry in the same transaction. The result
 is plain frozen values (no live ORM rows), safe to hand from a worker thread to the GUI.
+A locked-down person's details are left out where the account may not see them.
 """
 
 from __future__ import annotations
@@ -11,28 +14,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import case as sql_case
 from sqlalchemy import select
 
 from hubapp.domain.clock import local_today
-from hubapp.domain.codes import AgencyRole
 from hubapp.domain.rag import Rag, action_rag
-from hubapp.store import access, audit
-from hubapp.store.casework import asb_review, interventions, sara, timeline
-from hubapp.store.casework.casedetail import CaseNotFound, case_names, live_case
+from hubapp.store import audit
+from hubapp.store.casework import asb_review, casefile, interventions, sara, timeline
+from hubapp.store.casework.casefile import CaseNotFound
 from hubapp.store.schema import (
-    Action,
     Agency,
-    Assignment,
-    CasePerson,
-    CasePlace,
-    Channel,
-    Contact,
     HubAgency,
-    Intervention,
-    InterventionBreach,
-    Person,
-    Place,
 )
 
 __all__ = ["CaseNotFound", "CaseView", "load"]
@@ -160,121 +151,63 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
     """Read one case with everything the case view shows; audited as a consultation."""
     today = today or local_today()
     with store.write(reason="case opened") if record_view else store.read() as s:
-        case = live_case(s, case_id)
-        if case is None:
-            raise CaseNotFound("This case does not exist or has been removed.")
-        access.check_case(store, s, case_id)
-        hidden = not access.sees_locked_down(store, case.hub_id)
-        named = case_names(s, case)
-        agency_rows = s.execute(select(Agency.id, Agency.short_name, Agency.name)).all()
-        short = {a.id: a.short_name for a in agency_rows}
-        channels = dict(s.execute(select(Channel.id, Channel.name)).all())
-        assignments = [
-            (short.get(agency_id, "?"), role)
-            for agency_id, role in s.execute(
-                select(Assignment.agency_id, Assignment.role)
-                .where(Assignment.case_id == case_id, Assignment.voided.is_(False))
-                .order_by(sql_case((Assignment.role == AgencyRole.LEAD, 0),
-                                   (Assignment.role == AgencyRole.SUPPORT, 1), else_=2))
-            )
-        ]  # fmt: skip
+        f = casefile.read(s, case_id, store=store)
+        short = dict(s.execute(select(Agency.id, Agency.short_name)).all())
         people = [
-            PersonLine(p.id, p.full_name, role, p.locked_down,
-                       *(() if p.locked_down and hidden else
-                         (p.date_of_birth, p.phone, p.email, p.address)))
-            for p, role in s.execute(
-                select(Person, CasePerson.role)
-                .join(CasePerson, CasePerson.person_id == Person.id)
-                .where(CasePerson.case_id == case_id, CasePerson.voided.is_(False))
-                .order_by(CasePerson.role, Person.full_name)
-            )
+            PersonLine(p.id, p.name, p.role, p.locked_down,
+                       *(() if p.hidden else (p.date_of_birth, p.phone, p.email, p.address)))
+            for p in f.people
         ]  # fmt: skip
         names = {p.id: p.name for p in people}
-        contacts = []
-        for c in s.scalars(
-            select(Contact).where(Contact.case_id == case_id, Contact.voided.is_(False))
-            .order_by(Contact.received_at.desc())
-        ):  # fmt: skip
-            reporter = "" if c.anonymous or c.reporter_person_id is None else (
-                names.get(c.reporter_person_id) or "")  # fmt: skip
-            contacts.append(ContactLine(c.received_at, c.incident_at,
-                                        channels.get(c.channel_id, ""), reporter, c.anonymous,
-                                        c.consent_to_contact, c.summary, c.external_ref))  # fmt: skip
-        places = [
-            PlaceLine(p.id, p.name, p.town, p.postcode, p.grid_ref, role)
-            for p, role in s.execute(
-                select(Place, CasePlace.role)
-                .join(CasePlace, CasePlace.place_id == Place.id)
-                .where(CasePlace.case_id == case_id, CasePlace.voided.is_(False))
-                .order_by(CasePlace.role, Place.name)
-            )
-        ]
-        if case.place_id and all(p.id != case.place_id for p in places):
-            p = s.get(Place, case.place_id)
-            if p is not None:
-                places.insert(0, PlaceLine(p.id, p.name, p.town, p.postcode, p.grid_ref,
-                                           "location"))  # fmt: skip
+        contacts = [
+            ContactLine(c.received_at, c.incident_at, c.channel,
+                        "" if c.anonymous or c.reporter_person_id is None
+                        else names.get(c.reporter_person_id) or "",
+                        c.anonymous, c.consent, c.summary, c.external_ref)
+            for c in f.contacts
+        ]  # fmt: skip
+        places = [PlaceLine(p.id, p.name, p.town, p.postcode, p.grid_ref, p.role)
+                  for p in f.places]  # fmt: skip
         place_names = {p.id: ", ".join(x for x in (p.name, p.town) if x) for p in places}
         actions = [
-            ActionLine(short.get(a.agency_id, "?"), a.description, a.owner, a.due_on, a.status,
+            ActionLine(a.agency, a.description, a.owner, a.due_on, a.status,
                        action_rag(a.due_on, a.status, today), a.completed_on, a.outcome)
-            for a in s.scalars(
-                select(Action).where(Action.case_id == case_id, Action.voided.is_(False))
-                .order_by(Action.due_on.is_(None), Action.due_on)
-            )
+            for a in f.actions
         ]  # fmt: skip
         types = interventions.read_types(s, active_only=False)
-        type_names = {t.id: t.name for t in types}
-        rows = s.scalars(
-            select(Intervention).where(Intervention.case_id == case_id,
-                                       Intervention.voided.is_(False))
-            .order_by(Intervention.issued_on.desc())
-        ).all()  # fmt: skip
-        breaches: dict[uuid.UUID, list[date]] = {}
-        if rows:
-            for iid, on in s.execute(
-                select(InterventionBreach.intervention_id, InterventionBreach.breached_on)
-                .where(InterventionBreach.intervention_id.in_([i.id for i in rows]),
-                       InterventionBreach.voided.is_(False))
-            ):  # fmt: skip
-                breaches.setdefault(iid, []).append(on)
         items = [
             InterventionLine(
-                i.id, i.row_version, i.intervention_type_id,
-                type_names.get(i.intervention_type_id, "?"), i.person_id, i.place_id,
+                i.id, i.row_version, i.type_id, i.type_name, i.person_id, i.place_id,
                 names.get(i.person_id, "") if i.person_id else place_names.get(i.place_id, ""),
-                i.agency_id, short.get(i.agency_id, "?"), i.issued_on, i.expires_on, i.status,
-                i.ended_on, i.conditions, i.notes, len(breaches.get(i.id, [])),
-                max(breaches[i.id]) if i.id in breaches else None,
+                i.agency_id, i.agency, i.issued_on, i.expires_on, i.status, i.ended_on,
+                i.conditions, i.notes, len(i.breaches), max(i.breaches) if i.breaches else None,
             )
-            for i in rows
+            for i in f.interventions
         ]  # fmt: skip
         hub_agencies = [
             AgencyChoice(a.id, a.short_name, a.name)
             for a in s.scalars(
                 select(Agency).join(HubAgency, HubAgency.agency_id == Agency.id)
-                .where(HubAgency.hub_id == case.hub_id, HubAgency.voided.is_(False),
+                .where(HubAgency.hub_id == f.hub_id, HubAgency.voided.is_(False),
                        Agency.voided.is_(False), Agency.active.is_(True))
                 .order_by(HubAgency.position, Agency.short_name)
             )
         ]  # fmt: skip
         view = CaseView(
-            id=case.id, reference=case.reference, row_version=case.row_version,
-            hub_id=case.hub_id, hub=named.hub, category=named.category,
-            channel=named.channel, status=case.status,
-            risk_level=case.risk_level, priority=case.priority, sara_stage=case.sara_stage,
-            location=case.location, town=case.town, postcode=case.postcode,
-            grid_ref=case.grid_ref, summary=case.summary, details=case.details,
-            police_log_ref=case.police_log_ref, council_ref=case.council_ref,
-            received_at=case.received_at, incident_at=case.incident_at,
-            opened_on=case.opened_on, closed_on=case.closed_on, outcome=case.outcome,
-            closure_rationale=case.closure_rationale, next_review_on=case.next_review_on,
-            lead_agency=named.lead_agency,
-            assignments=assignments, contacts=contacts, people=people, places=places,
-            actions=actions, timeline=timeline.read_entries(s, case_id, short, store=store),
+            id=f.id, reference=f.reference, row_version=f.row_version, hub_id=f.hub_id,
+            hub=f.hub, category=f.category, channel=f.channel, status=f.status,
+            risk_level=f.risk_level, priority=f.priority, sara_stage=f.sara_stage,
+            location=f.location, town=f.town, postcode=f.postcode, grid_ref=f.grid_ref,
+            summary=f.summary, details=f.details, police_log_ref=f.police_log_ref,
+            council_ref=f.council_ref, received_at=f.received_at, incident_at=f.incident_at,
+            opened_on=f.opened_on, closed_on=f.closed_on, outcome=f.outcome,
+            closure_rationale=f.closure_rationale, next_review_on=f.next_review_on,
+            lead_agency=f.lead_agency, assignments=list(f.assignments), contacts=contacts,
+            people=people, places=places, actions=actions,
+            timeline=timeline.read_entries(s, case_id, short, store=store),
             sara=sara.read_state(s, case_id), interventions=items,
             asb_warnings=asb_review.read_for_case(s, case_id, today),
-            agencies=hub_agencies, intervention_types=[t for t in types],
+            agencies=hub_agencies, intervention_types=list(types),
         )  # fmt: skip
         if record_view:
             audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)],
