@@ -228,8 +228,9 @@ class Apply:
 
     def set_aside_bad_rows(self) -> None:
         """First copy: the rows that break the rules are taken out again and set aside."""
+        unhex = inbound.has_unhex(self.cur)
         for tbl in reversed(capture.captured_tables()):
-            for rid, why in self.cur.execute(inbound.bad_rows_sql(tbl)).fetchall():
+            for rid, why in self.cur.execute(inbound.bad_rows_sql(tbl, unhex=unhex)).fetchall():
                 self.cur.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (rid,))
                 inbound.set_aside(self.cur, None, tbl, rid, "copy", {}, why)
                 self.counts[tbl] -= 1

@@ -509,10 +509,9 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
 
 
 def _check_contents(cur) -> None:
-    """A snapshot is input like any pulled change: it must have exactly this station's
-    schema (the file replaces the station's own, triggers and all) and every row must pass
-    the rules a pulled row passes (``inbound``); otherwise the first copy streams."""
-    from hubapp.sync import inbound
+    """A snapshot is input like any pulled change. Its schema must be exactly this station's
+    (the file replaces the station's own, triggers and all); its rows are checked against
+    the rules a pulled row passes by the page check, alongside the copy (``_PageCheck``)."""
 
     def schema(name: str) -> set[tuple]:
         return set(cur.execute(
@@ -521,16 +520,13 @@ def _check_contents(cur) -> None:
 
     if schema("main") != schema("snap"):
         raise NotUsable("its tables, indexes or triggers differ from this station's")
-    for table in capture.captured_tables():
-        bad = cur.execute(inbound.bad_rows_sql(table, schema="snap") + " LIMIT 1").fetchone()
-        if bad is not None:
-            raise NotUsable(f"a {table} row in it breaks the rules ({bad[1]})")
 
 
 class _PageCheck(threading.Thread):
-    """Checks every page of the snapshot against its authentication code, on another core
-    while the backup copies it: SQLite's backup API copies a page that fails its check
-    without an error, so the copy must not be let finish before this has passed."""
+    """Checks every page of the snapshot against its authentication code, and every row of
+    its synced tables against the rules a pulled row passes (``hubapp.sync.inbound``), on
+    another core while the backup copies it: SQLite's backup API copies a page that fails
+    its check without an error, so the copy must not be let finish before this has passed."""
 
     def __init__(self, path: Path, key) -> None:
         super().__init__(name="snapshot page check", daemon=True)
@@ -544,10 +540,13 @@ class _PageCheck(threading.Thread):
             try:
                 con.execute("PRAGMA cipher_log_level = NONE")
                 failed = con.execute("PRAGMA cipher_integrity_check").fetchall()
+                if failed:
+                    self.problem = (f"{len(failed)} page(s) fail their authentication: "
+                                    f"{failed[0][0]}")  # fmt: skip
+                    return
+                self.problem = _bad_row(con)
             finally:
                 con.close()
-            if failed:
-                self.problem = f"{len(failed)} page(s) fail their authentication: {failed[0][0]}"
         except Error as exc:
             self.problem = f"its pages cannot be checked ({exc})"
 
@@ -555,6 +554,19 @@ class _PageCheck(threading.Thread):
         self.join()
         if self.problem:
             raise NotUsable(self.problem)
+
+
+def _bad_row(con) -> str | None:
+    """Why the first row of the snapshot that breaks the pulled-data rules does, or None."""
+    from hubapp.sync import inbound
+
+    cur = con.cursor()
+    unhex = inbound.has_unhex(cur)
+    for table in capture.captured_tables():
+        bad = cur.execute(inbound.bad_rows_sql(table, unhex=unhex) + " LIMIT 1").fetchone()
+        if bad is not None:
+            return f"a {table} row in it breaks the rules ({bad[1]})"
+    return None
 
 
 def _snapshot_key(snap: Offer):

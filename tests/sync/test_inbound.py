@@ -47,15 +47,22 @@ def _column(kind: str) -> inbound.Column:
     return inbound.Column("c", kind, nullable=False, longest=1000 if kind == "text" else None)
 
 
+@pytest.mark.parametrize("driver", ["sqlite3", "sqlcipher"])
 @pytest.mark.parametrize(("kind", "pulled", "stored", "bad"), CASES)
-def test_python_and_sql_agree_on_each_value(kind, pulled, stored, bad):
+def test_python_and_sql_agree_on_each_value(kind, pulled, stored, bad, driver):
+    """On the standard library's SQLite (plaintext stations) and on SQLCipher's, whose
+    newer SQLite checks ids with ``unhex``."""
+    from sqlcipher3 import dbapi2 as sqlcipher
+
     col = _column(kind)
     assert (col.problem(pulled) is not None) is bad
-    con = sqlite3.connect(":memory:")
+    con = (sqlite3 if driver == "sqlite3" else sqlcipher).connect(":memory:")
+    unhex = inbound.has_unhex(con.cursor())
+    assert unhex is (driver == "sqlcipher")
     affinity = {"int": "INTEGER", "bool": "BOOLEAN", "date": "DATE", "datetime": "DATETIME"}
     con.execute(f"CREATE TABLE t (c {affinity.get(kind, 'TEXT')})")
     con.execute("INSERT INTO t VALUES (?)", (stored,))
-    flagged = con.execute(f"SELECT count(*) FROM t WHERE {col.sql_bad()}").fetchone()[0]
+    flagged = con.execute(f"SELECT count(*) FROM t WHERE {col.sql_bad(unhex=unhex)}").fetchone()[0]
     assert bool(flagged) is bad
 
 
