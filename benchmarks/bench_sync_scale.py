@@ -153,7 +153,19 @@ def server_push_ms(admin: str) -> tuple[int, float]:
     return (row[0], row[1]) if row else (0, 0.0)
 
 
+def high_water(admin: str) -> int:
+    import psycopg
+
+    with psycopg.connect(admin) as c:
+        return c.execute("SELECT coalesce(max(id), 0) FROM change").fetchone()[0]
+
+
 async def measure(admin: str, stations: list[Station], kind: str, seconds: float) -> dict:
+    # every station has pulled what was written before (as stations syncing every few
+    # minutes have): a round then pulls only what the others pushed during the measurement
+    top = high_water(admin)
+    for st in stations:
+        st.cursor = top
     rounds: list[float] = []
     pushes: list[float] = []
     queue: list[int] = []
