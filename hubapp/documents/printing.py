@@ -39,7 +39,7 @@ from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
 from hubapp.store import audit, files, setup
 from hubapp.store.casework import meetings
-from hubapp.store.errors import StoreError
+from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import Agency, Case, Hub
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class DocumentError(StoreError):
     """A document that cannot be made, in one sentence."""
 
 
-class DocumentCancelled(DocumentError):
+class DocumentCancelled(DocumentError, Cancelled):
     """The person cancelled; nothing was written."""
 
 

@@ -46,9 +46,9 @@ from hubapp.store.database import (
     _remove_quietly,
     connect,
 )
+from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.errors import DatabaseError as SQLDatabaseError
 from hubapp.store.errors import Error as SQLError
-from hubapp.store.errors import StoreError
 
 if TYPE_CHECKING:
     from hubapp.store.audit import ChainCheck
@@ -72,7 +72,7 @@ class BackupError(StoreError):
     """A backup, verification or restore that did not succeed, in one sentence."""
 
 
-class BackupCancelled(Exception):
+class BackupCancelled(Cancelled):
     """The person cancelled; nothing was kept (a backup) or changed (a restore)."""
 
 
@@ -877,6 +877,8 @@ def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
         try:
             _copy_pages(db_path, tmp, job, (0.3, 0.5), "Keeping a copy of the current database…")
             os.replace(tmp, dest)
+        except BackupCancelled:
+            raise  # a StoreError too (errors.Cancelled), but no reason to copy the files
         except (*SQLError, StoreError) as exc:
             log.warning("Copying %s page by page failed (%s); copying its files", db_path, exc)
             _remove_quietly([tmp, *_companions(tmp)])

@@ -44,7 +44,7 @@ from hubapp import resources
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import format_date
 from hubapp.store import audit
-from hubapp.store.errors import Problem, Refused, StoreError
+from hubapp.store.errors import Cancelled, Problem, Refused, StoreError
 from hubapp.store.schema import (
     Action,
     AgendaItem,
@@ -579,7 +579,7 @@ def _merge_search_index(s) -> None:
     s.connection().exec_driver_sql("INSERT INTO case_search(case_search) VALUES ('optimize')")
 
 
-class ErasureCancelled(StoreError):
+class ErasureCancelled(Cancelled):
     """The erasure was stopped before anything was erased."""
 
 

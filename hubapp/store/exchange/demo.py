@@ -204,7 +204,7 @@ _SECOND = timedelta(seconds=1)
 _MS = timedelta(milliseconds=1)
 
 
-class DemoCancelled(Exception):
+class DemoCancelled(errors.Cancelled):
     """Raised inside the transaction when ``progress`` answers False; it is rolled back."""
 
 

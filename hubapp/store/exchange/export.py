@@ -43,7 +43,7 @@ from hubapp.domain.codes import ActionStatus, label
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.spreadsheet import safe_cell, xlsx_text
 from hubapp.store import audit
-from hubapp.store.errors import StoreError
+from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.files import WriteError, atomic_write, check_output  # noqa: F401 (older imports)
 from hubapp.store.schema import Action, Agency, Case, Hub
 
@@ -70,7 +70,7 @@ _WRAP_OVER = 60
 MARKING = "OFFICIAL-SENSITIVE"
 
 
-class ExportCancelled(StoreError):
+class ExportCancelled(Cancelled):
     """The person cancelled the export; no file was written and any old one is untouched."""
 
 

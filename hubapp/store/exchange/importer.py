@@ -94,7 +94,7 @@ from hubapp.domain.spreadsheet import FORMULA_STARTS, HIDING_STARTS, QUOTE, safe
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files
 from hubapp.store.casework.cases import References
-from hubapp.store.errors import StoreError
+from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import (
     Case,
     CasePerson,
@@ -170,7 +170,7 @@ class ImportRefused(StoreError):
     """The file as a whole cannot be imported (not CSV, a required column missing...)."""
 
 
-class ImportCancelled(StoreError):
+class ImportCancelled(Cancelled):
     """The person cancelled the import; nothing was imported."""
 
 
