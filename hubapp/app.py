@@ -53,6 +53,20 @@ def open_database(_ctx, path: Path, passphrase: str | None = None) -> OpenDataba
                         len(drafts.list_drafts(store)))  # fmt: skip
 
 
+class OpenFailed(str):
+    """Why the database did not open: its sentence (what the window shows), carrying the
+    exception (``error``) that the start-up branches on (a missing key, damage...)."""
+
+    error: BaseException
+
+    def __new__(cls, error: BaseException) -> OpenFailed:
+        from hubapp.models.tasks import user_message
+
+        failure = super().__new__(cls, user_message(error))
+        failure.error = error
+        return failure
+
+
 def _is_new_database(path: Path) -> bool:
     """Whether opening ``path`` makes a new database (no file, or an empty one)."""
     try:
@@ -189,8 +203,8 @@ class Controller:
         task.succeeded.connect(self._opened)
         if on_ready is not None:
             task.succeeded.connect(on_ready)
-        if on_error is not None:
-            task.failed.connect(on_error)
+        if on_error is not None:  # the sentence, with the exception as its ``error``
+            task.failed.connect(lambda exc: on_error(OpenFailed(exc)))
         return task.start()
 
     def start(self, on_ready, on_error, on_quit) -> None:
@@ -213,11 +227,12 @@ class Controller:
         self.open(on_ready, on_error, passphrase=passphrase)
 
     @staticmethod
-    def key_missing(message: str) -> bool:
-        """Whether an opening failed only for want of the database's key (not damage)."""
-        from hubapp.store import keys
+    def key_missing(failure: OpenFailed) -> bool:
+        """Whether an opening failed only for want of the database's key, which its
+        passphrase may give (not damage)."""
+        from hubapp.store.errors import KeyMissing
 
-        return message in (keys.NO_KEY, keys.WRONG_KEY)
+        return isinstance(getattr(failure, "error", None), KeyMissing)
 
     def ask_passphrase(self) -> bool:
         """The passphrase of an encrypted database whose key this PC lacks, checked in the
@@ -237,10 +252,12 @@ class Controller:
     def check_database(self):
         """The start-up check, in the background while the cases are shown: a damaged
         database is made read-only (saves refused with a sentence) and a restore offered."""
+        from hubapp.models.tasks import said
+
         self.check_result = None
         task = self._Task(startup_check_job, self.db.store)
         task.succeeded.connect(self._checked)
-        task.failed.connect(lambda message: self.window.statusBar().showMessage(message))
+        task.failed.connect(said(self.window.statusBar().showMessage))
         return task.start()
 
     def _checked(self, result) -> None:
@@ -282,13 +299,15 @@ class Controller:
 
         if self.db is None or backup.todays_backup(self.db_path).exists():
             return None
+        from hubapp.models.tasks import said
+
         task = self._Task(auto_backup_job, self.db.store)
         task.succeeded.connect(self._auto_backed_up)
-        task.failed.connect(
+        task.failed.connect(said(
             lambda message: self.window.statusBar().showMessage(
                 self.window.tr("Today's automatic backup was not made: {0}").format(message)
             )
-        )
+        ))  # fmt: skip
         self._backup_task = task.start()
         return self._backup_task
 
@@ -619,18 +638,18 @@ class Controller:
             return
         from PySide6.QtCore import QTimer
 
+        from hubapp.models.tasks import said
+
         task = self._Task(casedetail_job, self.db.store, case_id)
         task.succeeded.connect(self._case_loaded)
-        task.failed.connect(self.window.detail.show_message)
+        task.failed.connect(said(self.window.detail.show_message))
         self._detail_task = task.start()
         # Opening a case waits for its consultation to be logged, which waits if another
         # program is writing: say so rather than leave the last case on show.
         QTimer.singleShot(400, lambda: self._still_opening(task))
 
     def _still_opening(self, task) -> None:
-        from hubapp.models.tasks import Task
-
-        if task is self._detail_task and task in Task._running:
+        if task is self._detail_task and task.running:
             self.window.detail.show_message(
                 self.window.tr("Opening the case… (waiting for another program to finish saving)")
             )
@@ -932,13 +951,9 @@ def import_job(store):
     """Background work for the import dialog: ``job(ctx, path) -> ImportResult``."""
 
     def job(ctx, path):
-        from hubapp.models.tasks import Cancelled
         from hubapp.store.exchange import importer
 
-        try:
-            return importer.import_file(store, path, progress=ctx.report)
-        except importer.ImportCancelled:
-            raise Cancelled from None
+        return importer.import_file(store, path, progress=ctx.report)
 
     return job
 
@@ -947,13 +962,9 @@ def export_cases_job(store):
     """Background work for the export dialog: ``job(ctx, path, fmt, hub_id) -> int``."""
 
     def job(ctx, path, fmt, hub_id):
-        from hubapp.models.tasks import Cancelled
         from hubapp.store.exchange import export
 
-        try:
-            return export.export_cases(store, path, fmt, hub_id, progress=ctx.report)
-        except export.ExportCancelled:
-            raise Cancelled from None
+        return export.export_cases(store, path, fmt, hub_id, progress=ctx.report)
 
     return job
 
@@ -965,26 +976,18 @@ def startup_check_job(_ctx, store):
 
 
 def auto_backup_job(ctx, store):
-    from hubapp.models.tasks import Cancelled
     from hubapp.store.admin import backup
 
-    try:
-        return backup.auto_backup(store, progress=ctx.report)
-    except backup.BackupCancelled:
-        raise Cancelled from None
+    return backup.auto_backup(store, progress=ctx.report)
 
 
 def backup_job(store):
     """Background work for File > Back up now…: ``job(ctx, path) -> Verified``."""
 
     def job(ctx, path):
-        from hubapp.models.tasks import Cancelled
         from hubapp.store.admin import backup
 
-        try:
-            made = backup.backup(store, path, progress=ctx.report)
-        except backup.BackupCancelled:
-            raise Cancelled from None
+        made = backup.backup(store, path, progress=ctx.report)
         backup.record(store, "backup", made.path, made.cases)
         return made
 
@@ -997,26 +1000,25 @@ def restore_job(db_path: Path, actor=None):
     on ``db_path``; ``actor`` is the signed-in account)."""
 
     def job(ctx, path, override: str = ""):
-        from hubapp.models.tasks import Cancelled
         from hubapp.store.admin import backup
 
         try:
             return backup.restore(path, db_path, progress=ctx.report, actor=actor,
                                   override=override)  # fmt: skip
-        except backup.BackupCancelled:
-            raise Cancelled from None
         except backup.RestoreRefused as refused:
             return refused
 
     return job
 
 
-def restore_may_help(message: str) -> bool:
-    """Whether the database that did not open (``message``: why) is damaged, so that putting
+def restore_may_help(failure: OpenFailed) -> bool:
+    """Whether the database that did not open (``failure``: why) is damaged, so that putting
     a backup in its place may help. A full disk, or a disk that cannot be read or written, is
-    not damage, and its sentences never say so (``hubapp.store.errors.DiskFull`` and
-    ``DiskFailed``): putting an older copy over good data would only lose work."""
-    return "damaged" in message
+    not damage (``hubapp.store.errors.DiskFull`` and ``DiskFailed``): putting an older copy
+    over good data would only lose work."""
+    from hubapp.store.errors import DatabaseDamaged
+
+    return isinstance(getattr(failure, "error", None), DatabaseDamaged)
 
 
 def run_gui(db_path: Path, user_name: str = "") -> int:
@@ -1037,7 +1039,7 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
         window.table.setFocus()
         controller.start_sync()
 
-    def failed(message: str) -> None:
+    def failed(message: OpenFailed) -> None:
         from hubapp.store.admin import backup
 
         if controller.key_missing(message):  # an encrypted database: ask for its passphrase

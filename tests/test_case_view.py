@@ -325,7 +325,9 @@ def test_the_conflict_banner_does_not_grow_the_window(qtbot, store, case_id):
     w.resize(1280, 720)  # as on a 1366x768 station screen
     qtbot.waitUntil(lambda: w.height() == 720)
     before = w.height()
-    w._failed("This case was changed by someone else after you opened it.")
+    from hubapp.store.errors import EditConflict
+
+    w._failed(EditConflict("This case was changed by someone else after you opened it."))
     assert w.conflict_bar.isVisible()
     qtbot.waitUntil(lambda: w.layout().geometry().height() > 0)
     w.layout().activate()

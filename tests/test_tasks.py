@@ -4,7 +4,7 @@ import threading
 
 from PySide6.QtCore import QThread
 
-from hubapp.models.tasks import Cancelled, Task
+from hubapp.models.tasks import Cancelled, LatestTask, Task, TaskQueue, user_message
 
 
 def test_results_and_progress_arrive_on_the_gui_thread(qtbot):
@@ -40,7 +40,12 @@ def test_failure_is_one_sentence(qtbot):
     task = Task(work)
     with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
         task.start()
-    assert blocker.args == ["The hub database is on a disconnected drive."]
+    # the exception itself (a screen branches on its type), and its one sentence
+    assert [type(e) for e in blocker.args] == [StoreError]
+    assert [user_message(e) for e in blocker.args] == [
+        "The hub database is on a disconnected drive."
+    ]
+    assert task.outcome == "failed" and task.error is blocker.args[0] and not task.running
 
 
 def test_cancel_stops_the_work(qtbot):
@@ -93,3 +98,84 @@ def test_a_task_outliving_its_window_ends_quietly(qtbot, caplog):
         qtbot.waitUntil(lambda: task not in Task._running, timeout=5000)
     assert "after its window was closed" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_cores_cancellation_ends_a_task_as_cancelled(qtbot):
+    """Every long job of the core stops with hubapp.store.errors.Cancelled (the import's,
+    the export's, a document's...): the task says cancelled, not failed, with no translating."""
+    from hubapp.documents.printing import DocumentCancelled
+    from hubapp.store.admin.backup import BackupCancelled
+    from hubapp.store.exchange.importer import ImportCancelled
+
+    for kind in (ImportCancelled, BackupCancelled, DocumentCancelled):
+
+        def work(ctx, kind=kind):
+            raise kind("stopped")
+
+        task = Task(work)
+        outcomes = []
+        task.cancelled.connect(lambda outcomes=outcomes: outcomes.append("cancelled"))
+        task.failed.connect(outcomes.append)
+        with qtbot.waitSignal(task.finished, timeout=5000):
+            task.start()
+        assert outcomes == ["cancelled"] and task.outcome == "cancelled", kind
+
+
+def test_the_latest_request_wins(qtbot):
+    """A screen asks again before the first answer came: the first is cancelled and its
+    answer dropped, whatever order the two finish in."""
+    from PySide6.QtWidgets import QWidget
+
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    shown, errors = [], []
+    latest = LatestTask(screen, shown.append, errors.append)
+    first_gate, second_done = threading.Event(), threading.Event()
+
+    def slow(ctx, value):
+        first_gate.wait(5)
+        return value
+
+    def quick(ctx, value):
+        second_done.set()
+        return value
+
+    first = latest.start(slow, "old")
+    second = latest.start(quick, "new")
+    assert first.context.cancelled and not second.context.cancelled
+    qtbot.waitUntil(lambda: second.outcome is not None, timeout=5000)
+    first_gate.set()  # the old one finishes last
+    qtbot.waitUntil(lambda: first.outcome is not None, timeout=5000)
+    assert shown == ["new"] and errors == [] and not latest.running
+
+    def broken(ctx):
+        raise ValueError("no")
+
+    latest.start(broken)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert [type(e) for e in errors] == [ValueError] and shown == ["new"]
+
+
+def test_queued_changes_run_one_at_a_time_in_order(qtbot):
+    """Changes asked for quickly one after another are all made, in order, never two at
+    once; each is built when its turn comes (it sees what the one before did)."""
+    queue = TaskQueue()
+    log, running, overlaps = [], [], []
+    lock = threading.Lock()
+
+    def change(ctx, n):
+        with lock:
+            if running:
+                overlaps.append(n)
+            running.append(n)
+        threading.Event().wait(0.02)
+        with lock:
+            running.remove(n)
+        return n
+
+    for n in range(5):
+        queue.submit(lambda n=n: Task(change, len(log) * 10 + n).on_success(log.append))
+    assert queue.busy
+    with qtbot.waitSignal(queue.idle, timeout=10_000):
+        pass
+    assert log == [0, 11, 22, 33, 44] and overlaps == [] and not queue.busy

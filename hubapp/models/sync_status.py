@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ class SyncRunner(QObject):
         task = Task(sync_round, self.syncer)
         task.progress.connect(self._progress)
         task.succeeded.connect(self._done)
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         task.start()
 
     def refresh(self) -> None:

@@ -31,11 +31,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from hubapp.store.errors import (
+    DatabaseDamaged,
     DatabaseError,
     DiskFailed,
     DiskFull,
     Error,
-    KeyUnavailable,
+    KeyMissing,
     OperationalError,
     StoreError,
 )
@@ -254,7 +255,7 @@ def _cannot_open(path: Path, exc: BaseException) -> StoreError:
 def _damaged(path: Path, exc: BaseException) -> StoreError:
     """An error reading ``path``: damage, unless the disk is full or cannot be read or
     written (then not damage: a backup put over it would only lose work)."""
-    return disk_trouble(exc, path, doing="open") or StoreError(
+    return disk_trouble(exc, path, doing="open") or DatabaseDamaged(
         f"{path} is damaged or not a hubapp database ({exc})."
     )
 
@@ -332,8 +333,10 @@ def unlock(path: Path | str, *, passphrase: str | None = None) -> DatabaseKey:
         tried_keyring |= key.source == "keyring"
         tried_passphrase |= key.source == "passphrase"
     if tried_keyring:  # this PC's own key for this very file: the file is what changed
-        raise StoreError(f"{path} is damaged or not a hubapp database (file is not a database).")
-    raise KeyUnavailable(keys.missing_sentence(tried_passphrase))
+        raise DatabaseDamaged(
+            f"{path} is damaged or not a hubapp database (file is not a database)."
+        )
+    raise KeyMissing(keys.missing_sentence(tried_passphrase))
 
 
 def _key_for(path: Path, *, new: bool = True) -> DatabaseKey | None:

@@ -2,9 +2,12 @@
 all of them (so no feature module has to import another to raise or catch).
 
 * :class:`StoreError` is every failure worded for the person at the keyboard; ``str()`` is
-  one sentence. Its kinds: the key missing (:class:`KeyUnavailable`), the disk full
-  (:class:`DiskFull`) or failing (:class:`DiskFailed`), a record changed by someone else
-  since it was loaded (:class:`EditConflict`), work the person stopped (:class:`Cancelled`).
+  one sentence. Its kinds: the key missing (:class:`KeyUnavailable`; :class:`KeyMissing`
+  when a passphrase may open the file), a file that is no readable database
+  (:class:`DatabaseDamaged`), the disk full (:class:`DiskFull`) or failing
+  (:class:`DiskFailed`), a record changed by someone else since it was loaded
+  (:class:`EditConflict`), work the person stopped (:class:`Cancelled`). Screens and
+  commands branch on these types, never on the words.
 * :class:`Refused` is a change the rules refuse, with one :class:`Problem` per field so a
   form can show each beside its field; :func:`refuse` raises it when there are problems.
 * ``Error``, ``DatabaseError``, ``OperationalError`` and ``IntegrityError`` are the errors
@@ -32,6 +35,17 @@ class StoreError(Exception):
 class KeyUnavailable(StoreError):
     """The database is encrypted and no key this PC has (keyring, passphrase) opens it, or a
     new database has nowhere to keep its key. Not damage: the file is left alone."""
+
+
+class KeyMissing(KeyUnavailable):
+    """An existing encrypted database that no key this PC has opens: its passphrase may
+    (the window asks for it; a new database with nowhere to keep its key is not this)."""
+
+
+class DatabaseDamaged(StoreError):
+    """The file cannot be read as a database: damaged, or no hubapp database at all. Not a
+    full or failing disk (:class:`DiskFull`, :class:`DiskFailed`): putting a backup in its
+    place may help."""
 
 
 class DiskFull(StoreError):

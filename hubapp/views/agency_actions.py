@@ -142,7 +142,7 @@ class AgencyActionsPage(QWidget):
 
     def reload(self) -> None:
         """Read the list again in the background; the newest request wins."""
-        from hubapp.models.tasks import Task
+        from hubapp.models.tasks import Task, said
 
         agency = self.agency_combo.currentData()
         if self.store is None or not agency:
@@ -157,7 +157,7 @@ class AgencyActionsPage(QWidget):
                     None if hub in (ALL, None) else uuid.UUID(hex=hub),
                     self.done_check.isChecked(), self.today)  # fmt: skip
         task.succeeded.connect(self._loaded)
-        task.failed.connect(lambda text: self.count_label.setText(text))
+        task.failed.connect(said(self.count_label.setText))
         task.finished.connect(self._finished)
         self._task = task.start()
 

@@ -37,7 +37,7 @@ from shiboken6 import isValid
 
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.models.audit_log import AuditLogModel, EntryRole, entity_name
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 from hubapp.views.progress import ProgressDialog
 
 KINDS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure")
@@ -364,7 +364,7 @@ class AuditViewer(QDialog):
         self.status.setText(tr("Reading the audit log…"))
         task = Task(load_page, self.store, f, None, self.PAGE)
         task.succeeded.connect(lambda result: self._first_page(generation, result))
-        task.failed.connect(lambda message: self._page_failed(generation, message))
+        task.failed.connect(said(lambda message: self._page_failed(generation, message)))
         self._search_task = task.start()
 
     def _current(self, generation: int) -> bool:
@@ -389,7 +389,7 @@ class AuditViewer(QDialog):
         generation = self._generation
         task = Task(load_page, self.store, self._filter, before, self.PAGE)
         task.succeeded.connect(lambda result: self._next_page(generation, result))
-        task.failed.connect(lambda message: self._page_failed(generation, message))
+        task.failed.connect(said(lambda message: self._page_failed(generation, message)))
         task.start()
 
     def _next_page(self, generation: int, result) -> None:
@@ -438,7 +438,7 @@ class AuditViewer(QDialog):
         task.progress.connect(lambda f, m: (self.verify_progress.setValue(int(f * 1000)),
                                             self.chain.setText(m)))  # fmt: skip
         task.succeeded.connect(self._verified)
-        task.failed.connect(self._verify_failed)
+        task.failed.connect(said(self._verify_failed))
         task.cancelled.connect(self._verify_stopped)
         self._verify_task = task.start()
 

@@ -64,7 +64,7 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag
 from hubapp.models.records import Column, RecordRole, RecordTableModel
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, user_message
 
 log = logging.getLogger(__name__)
 
@@ -890,11 +890,16 @@ class CaseWindow(QDialog):
     def _set_enabled(self, on: bool) -> None:
         self.tabs.setEnabled(on)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: BaseException) -> None:
+        from sqlalchemy.orm.exc import StaleDataError
+
+        from hubapp.store.errors import EditConflict
+
+        message = user_message(exc)
         self.message.setText("")
         self._set_enabled(self.view is not None)
         self.failed.emit(message)
-        if "changed by someone else" in message or "saved by someone else" in message:
+        if isinstance(exc, EditConflict | StaleDataError):  # saved by someone else meanwhile
             self.conflict_bar.setText(
                 message
                 + " "
@@ -1144,7 +1149,7 @@ class CaseWindow(QDialog):
             if then is not None:
                 then(True)
 
-        def failed(message: str) -> None:
+        def failed(_exc: BaseException) -> None:
             if button is not None:
                 button.setEnabled(True)
             if then is not None:

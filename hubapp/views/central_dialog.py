@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.models.sync_quarantine import SetAsideRole, SetAsideTableModel
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 
 
 def tr(text: str) -> str:
@@ -183,7 +183,7 @@ class CentralDialog(QDialog):
         self._enable(False)
         task = Task(read_setup, self.store)
         task.succeeded.connect(self._read)
-        task.failed.connect(self.current.setText)
+        task.failed.connect(said(self.current.setText))
         task.start()
         self.load_set_aside()
 
@@ -191,7 +191,7 @@ class CentralDialog(QDialog):
     def load_set_aside(self) -> Task:
         task = Task(load_set_aside, self.store)
         task.succeeded.connect(self._set_aside_loaded)
-        task.failed.connect(self._say)
+        task.failed.connect(said(self._say))
         return task.start()
 
     def _show_set_aside(self, shown: bool) -> None:
@@ -214,7 +214,7 @@ class CentralDialog(QDialog):
         entry = rows[0].data(SetAsideRole)
         task = Task(dismiss_set_aside, self.store, entry.id)
         task.succeeded.connect(lambda _id: self.load_set_aside())
-        task.failed.connect(self._say)
+        task.failed.connect(said(self._say))
         return task.start()
 
     # -- state ---------------------------------------------------------------------------
@@ -267,7 +267,7 @@ class CentralDialog(QDialog):
         self._enable(False)
         task = Task(fn, self.store, *args)
         task.succeeded.connect(ok)
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         task.finished.connect(self._idle)
         return task.start()
 
@@ -435,7 +435,7 @@ class SharingDialog(QDialog):
         self._enable()
         task = Task(sharing_setup, store, case_id, timeout)
         task.succeeded.connect(self._set_up)
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         task.start()
 
     def _enable(self) -> None:
@@ -493,7 +493,7 @@ class SharingDialog(QDialog):
         task = Task(share_job, self.store, self.url, self.case_id, self.reference, code, on,
                     self.timeout)  # fmt: skip
         task.succeeded.connect(lambda r: self._changed(r, on))
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         return task.start()
 
     def _changed(self, result, on: bool) -> None:

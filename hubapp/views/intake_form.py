@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
 from hubapp.store.intake import form as intake
@@ -788,7 +788,7 @@ class IntakeWindow(QDialog):
         attach = self.attach_to.case_id if self.attach_to is not None else None
         task = Task(save_job, self.store, self.form(), attach, self.slot)
         task.succeeded.connect(self._saved)
-        task.failed.connect(self._save_failed)
+        task.failed.connect(said(self._save_failed))
         self._save_task = task.start()
 
     def _saved(self, result) -> None:
@@ -920,7 +920,7 @@ class IntakeWindow(QDialog):
             return
         task = Task(suggest_job, self.store, query, utcnow())
         task.succeeded.connect(lambda found, g=generation: self.show_repeats(found, g))
-        task.failed.connect(lambda message: log.info("Repeat look-up failed: %s", message))
+        task.failed.connect(lambda exc: log.info("Repeat look-up failed: %s", exc))
         task.start()
 
     def show_repeats(self, found: list, generation: int) -> None:

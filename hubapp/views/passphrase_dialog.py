@@ -182,10 +182,12 @@ class PassphraseDialog(QDialog):
         self._done()
         super().accept()
 
-    def _refused(self, message: str) -> None:
+    def _refused(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
         self._done()
         if self.isVisible():
-            self._show(message)
+            self._show(user_message(exc))
 
     def _show(self, message: str) -> None:
         self.error.setText(message)

@@ -218,7 +218,7 @@ class PdfPreview(QScrollArea):
         width = self._width
         task = Task(render_job, self.pages, wanted, self._dpi())
         task.succeeded.connect(lambda images: self._rendered(images, width))
-        task.failed.connect(lambda text: log.warning("Preview failed: %s", text))
+        task.failed.connect(lambda exc: log.warning("Preview failed: %s", exc))
         task.finished.connect(self._render_finished)
         self._task = task.start()
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.redaction import DEFAULT_PROFILE, Profile
-from hubapp.models.tasks import Cancelled, Task
+from hubapp.models.tasks import Task, said
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +72,18 @@ class Choice:
 
 
 def build_job(ctx, store, choice: Choice, today: date | None = None):
-    """Build the chosen document (``printing.Document``)."""
+    """Build the chosen document (``printing.Document``); a cancelled pack ends the task
+    as cancelled (``DocumentCancelled`` is the core's ``Cancelled``)."""
     from hubapp.documents import printing
 
-    try:
-        if choice.kind == CASE:
-            return printing.case_summary(store, choice.case_id, choice.profile, today=today)
-        if choice.kind == PACK:
-            return printing.meeting_pack(store, choice.hub_id, choice.profile,
-                                         day=choice.meeting_day, today=today,
-                                         progress=ctx.report)  # fmt: skip
-        return printing.action_sheet(store, choice.agency_id, choice.profile,
-                                     hub=choice.hub_id, today=today)  # fmt: skip
-    except printing.DocumentCancelled:
-        raise Cancelled from None
+    if choice.kind == CASE:
+        return printing.case_summary(store, choice.case_id, choice.profile, today=today)
+    if choice.kind == PACK:
+        return printing.meeting_pack(store, choice.hub_id, choice.profile,
+                                     day=choice.meeting_day, today=today,
+                                     progress=ctx.report)  # fmt: skip
+    return printing.action_sheet(store, choice.agency_id, choice.profile,
+                                 hub=choice.hub_id, today=today)  # fmt: skip
 
 
 def save_job(_ctx, store, document, path: str) -> Path:
@@ -323,7 +321,7 @@ class PrintDialog(QDialog):
     def _run(self, task: Task, text: str) -> Task:
         self._set_busy(True, text)
         task.progress.connect(self._on_progress)
-        task.failed.connect(self._on_failed)
+        task.failed.connect(said(self._on_failed))
         task.cancelled.connect(lambda: self._say(tr("Stopped; nothing was printed or saved.")))
         task.finished.connect(lambda: self._set_busy(False))
         self.task = task.start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar
 
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, user_message
 
 
 class ProgressDialog(QDialog):
@@ -41,7 +41,7 @@ class ProgressDialog(QDialog):
         self.task = Task(job, *args)
         self.task.progress.connect(self._on_progress)
         self.task.succeeded.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
+        self.task.failed.connect(self._on_error)
         self.task.cancelled.connect(self._on_cancelled)
         self.fit_height()  # the bar has just appeared
         return self.task.start()
@@ -60,7 +60,7 @@ class ProgressDialog(QDialog):
             self.resize(self.width(), need)
 
     def running(self) -> bool:
-        return self.task is not None and self.task in Task._running
+        return self.task is not None and self.task.running
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -69,6 +69,11 @@ class ProgressDialog(QDialog):
 
     def _on_done(self, result) -> None:
         raise NotImplementedError
+
+    def _on_error(self, exc: BaseException) -> None:
+        """The work failed: a dialog that handles some kinds of failure in their own way
+        branches on ``exc``'s type here; by default its sentence goes to :meth:`_on_failed`."""
+        self._on_failed(user_message(exc))
 
     def _on_failed(self, message: str) -> None:
         raise NotImplementedError

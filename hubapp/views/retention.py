@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.models.retention import ItemRole, RetentionModel
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 from hubapp.views.progress import ProgressDialog
 
 ERROR_STYLE = "color: #a4161a;"
@@ -132,7 +132,7 @@ class KeepDialog(QDialog):
         self.buttons.setEnabled(False)
         self.task = Task(keep, self.store, self.item, day, reason)
         self.task.succeeded.connect(self._done)
-        self.task.failed.connect(self._failed)
+        self.task.failed.connect(said(self._failed))
         self.task.start()
 
     def _done(self, item) -> None:
@@ -281,7 +281,7 @@ class RetentionDialog(QDialog):
         self.refresh_button.setEnabled(False)
         self.task = Task(load_due, self.store)
         self.task.succeeded.connect(self._loaded)
-        self.task.failed.connect(self._failed)
+        self.task.failed.connect(said(self._failed))
         self.task.finished.connect(lambda: self.refresh_button.setEnabled(True))
         self.task.start()
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.models.sync_conflicts import ConflictRole, ConflictTableModel
 from hubapp.models.sync_refusals import RefusalRole, RefusalTableModel
-from hubapp.models.tasks import Task
+from hubapp.models.tasks import Task, said
 
 
 def tr(text: str) -> str:
@@ -133,11 +133,11 @@ class ConflictsDialog(QDialog):
         self._enable(False)
         task = Task(load_rows, self.store, self.station_id)
         task.succeeded.connect(self._loaded)
-        task.failed.connect(self.message.setText)
+        task.failed.connect(said(self.message.setText))
         task.start()
         refused = Task(load_refusals, self.store)
         refused.succeeded.connect(self._refusals_loaded)
-        refused.failed.connect(self.message.setText)
+        refused.failed.connect(said(self.message.setText))
         refused.start()
 
     def _show_refusals(self, shown: bool) -> None:
@@ -164,7 +164,7 @@ class ConflictsDialog(QDialog):
         self._enable(False)
         task = Task(dismiss_one, self.store, row.id)
         task.succeeded.connect(self._dismissed)
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         task.start()
 
     def _dismissed(self, refusal_id: int) -> None:
@@ -206,7 +206,7 @@ class ConflictsDialog(QDialog):
         self._enable(False)
         task = Task(resolve_one, self.store, row.id, row.ours_is if ours else row.theirs_is)
         task.succeeded.connect(self._resolved)
-        task.failed.connect(self._failed)
+        task.failed.connect(said(self._failed))
         task.start()
 
     def _resolved(self, conflict_id: str) -> None:
