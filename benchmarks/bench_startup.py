@@ -99,7 +99,8 @@ def measure_search(db: Path) -> dict[str, dict[str, list[float]]]:
     Twice: in the default view (the station's hub, open cases) and across every case of
     every hub (the worst case)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from hubapp.app import Controller, make_qapplication
+    from hubapp.app import make_qapplication
+    from hubapp.gui import Controller
     from hubapp.views.main_window import MainWindow
 
     app = make_qapplication()

@@ -75,7 +75,7 @@ def controlled_window(qtbot, store, *, attach: bool = False, station: bool = Tru
     """(window, controller): the main window and its controller with ``store`` open, as the
     app has them after start-up (``attach``: the window shows the database; ``station``
     False: as before the first-start questions). The window closes with the test."""
-    from hubapp.app import Controller, OpenDatabase
+    from hubapp.gui import Controller, OpenDatabase
     from hubapp.store import lookups, setup
     from hubapp.store.casework.caselist import CaseList
     from hubapp.views.main_window import MainWindow

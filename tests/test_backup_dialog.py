@@ -8,7 +8,8 @@ from casework import new_case
 from sqlalchemy import func, select
 from test_backup import damage, leftovers
 
-from hubapp.app import Controller, backup_job, restore_job
+from hubapp.gui import Controller
+from hubapp.gui.backups import backup_job, restore_job
 from hubapp.store.admin import backup
 from hubapp.store.errors import StoreError
 from hubapp.store.schema import AuditEntry, Case

@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from hubapp.app import Controller
+from hubapp.gui import Controller
 from hubapp.views.demo_dialog import DemoDialog
 
 

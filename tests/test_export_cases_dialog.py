@@ -6,7 +6,7 @@ import json
 
 from casework import new_case
 
-from hubapp.app import export_cases_job
+from hubapp.gui.exchange import export_cases_job
 from hubapp.views.export_dialog import ExportDialog
 
 

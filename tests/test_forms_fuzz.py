@@ -827,7 +827,7 @@ def test_import_dialog_file(qtbot, store, tmp_path_factory, kind, name, rows, en
     import csv
     import io
 
-    from hubapp.app import import_job
+    from hubapp.gui.exchange import import_job
     from hubapp.store.schema import Case
     from hubapp.views.import_dialog import ImportDialog
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import func, select
 
-from hubapp.app import import_job
+from hubapp.gui.exchange import import_job
 from hubapp.store.schema import Case
 from hubapp.views.import_dialog import ImportDialog
 

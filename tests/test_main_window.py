@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from hubapp.app import Controller, OpenDatabase
+from hubapp.gui import Controller, OpenDatabase
 from hubapp.models.case_table import CaseIdRole
 from hubapp.views.main_window import MainWindow
 

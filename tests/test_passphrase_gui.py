@@ -81,7 +81,7 @@ class Outcome:
 def test_first_start_asks_for_a_passphrase_that_then_opens_the_database(
     qtbot, window, db_path, no_keyring
 ):
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.store import database
     from hubapp.views.passphrase_dialog import NewPassphraseDialog
 
@@ -133,7 +133,7 @@ def test_first_start_asks_for_a_passphrase_that_then_opens_the_database(
 
 
 def test_quit_at_the_first_passphrase_makes_nothing(qtbot, window, db_path, no_keyring):
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.views.passphrase_dialog import NewPassphraseDialog
 
     def answer(dialog):
@@ -162,7 +162,7 @@ def encrypted_with_passphrase(db_path, no_keyring):
 def test_a_later_start_asks_for_the_passphrase_and_says_when_it_is_wrong(
     qtbot, window, encrypted_with_passphrase
 ):
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.views.passphrase_dialog import PassphraseDialog
 
     controller = Controller(window, encrypted_with_passphrase)
@@ -196,7 +196,7 @@ def test_a_later_start_asks_for_the_passphrase_and_says_when_it_is_wrong(
 
 
 def test_cancel_at_the_passphrase_quits(qtbot, window, encrypted_with_passphrase):
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.views.passphrase_dialog import PassphraseDialog
 
     def answer(dialog):

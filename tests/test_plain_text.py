@@ -253,7 +253,7 @@ def test_intake_action_print_and_audit_dialogs(qtbot, app_window, hostile, store
 
 
 def test_import_export_conflicts_and_message_boxes(qtbot, app_window, store, tmp_path):
-    from hubapp.app import export_cases_job, import_job
+    from hubapp.gui.exchange import export_cases_job, import_job
     from hubapp.views.export_dialog import ExportDialog
     from hubapp.views.import_dialog import ImportDialog
     from hubapp.views.sync_conflicts import ConflictsDialog
@@ -308,7 +308,7 @@ def test_the_checker_itself_catches_rich_text(qtbot):
 def test_an_error_naming_a_file_shows_the_name_literally(qtbot):
     from PySide6.QtCore import QTimer
 
-    from hubapp.app import show_error
+    from hubapp.gui import show_error
 
     found = {}
 

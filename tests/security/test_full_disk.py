@@ -18,7 +18,7 @@ import pytest
 from casework import ctrl_s, fill_disk, new_case, open_form, run_hubapp
 from sqlalchemy import func, select
 
-from hubapp.app import restore_may_help
+from hubapp.gui import restore_may_help
 from hubapp.store import setup
 from hubapp.store.admin import backup
 from hubapp.store.casework import cases
@@ -250,7 +250,7 @@ def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk_not_damaged(on_d
 
 def test_the_window_opening_a_database_on_a_full_disk_offers_no_restore(qtbot, window, on_disk,
                                                                           tmp_path):  # fmt: skip
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
 
     damaged = tmp_path / "damaged.sqlite3"  # the other kind of failure, for comparison
     shutil.copy(on_disk, damaged)

@@ -189,7 +189,7 @@ def test_a_regular_file_is_still_written_new_or_replaced(db, tmp_path, monkeypat
 
 
 def test_the_export_window_refuses_a_link_in_one_sentence(qtbot, store, tmp_path):
-    from hubapp.app import export_cases_job
+    from hubapp.gui.exchange import export_cases_job
     from hubapp.views.export_dialog import ExportDialog
 
     link = tmp_path / "cases.xlsx"

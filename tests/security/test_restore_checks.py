@@ -154,7 +154,7 @@ def test_a_new_pc_with_nothing_to_lose_takes_its_stations_backup(carlisle_backup
 def test_the_restore_dialog_says_what_would_be_lost_and_overrides_with_a_reason(
     qtbot, barrow, carlisle_backup
 ):
-    from hubapp.app import restore_job
+    from hubapp.gui.backups import restore_job
     from hubapp.store import accounts
     from hubapp.store.database import open_store
     from hubapp.views.backup_dialog import RestoreDialog
@@ -197,7 +197,7 @@ def test_a_damaged_database_with_accounts_offers_its_restore_once_someone_signs_
     from casework import when_shown
     from test_backup import damage
 
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.views.sign_in import SignInDialog
 
     db = staff_database(tmp_path / "hub.sqlite3", staff={"ada": ("administrator", None)})

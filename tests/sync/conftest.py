@@ -56,7 +56,7 @@ def opened(window, qtbot, monkeypatch):
     """Open a station's database file in the window as the app does; stop sync afterwards."""
     from PySide6.QtCore import QThreadPool
 
-    from hubapp.app import Controller
+    from hubapp.gui import Controller
     from hubapp.sync import credentials
 
     monkeypatch.delenv(credentials.ENV, raising=False)

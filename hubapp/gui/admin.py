@@ -1,0 +1,35 @@
+"""Tools for administrators: the audit log and the retention review."""
+
+from __future__ import annotations
+
+
+class AdminMixin:
+    """The audit log and the retention review. A part of :class:`hubapp.gui.controller.Controller`."""
+
+    def show_audit_log(self):
+        """Tools > Audit log…: the audit viewer (a window of its own). Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.audit_viewer import AuditViewer
+
+        if self.db is None:
+            return None
+        viewer = AuditViewer(self.db.store, self.window)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.show()
+        viewer.raise_()
+        viewer.activateWindow()
+        return viewer
+
+    def show_retention_review(self):
+        """Tools > Retention review…: what is due, kept for longer or erased. Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.retention import RetentionDialog
+
+        if self.db is None:
+            return None
+        dialog = RetentionDialog(self.db.store, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
