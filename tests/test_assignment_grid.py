@@ -67,6 +67,12 @@ def page(qtbot, store, cases):
     return p
 
 
+def settled(qtbot, page):
+    """Wait until the changes asked for have reached the database, or were refused (the grid
+    saves in the background; the cells show a change at once)."""
+    qtbot.waitUntil(lambda: not page.model.busy, timeout=10_000)
+
+
 def column(page, code) -> int:
     return next(i for i, a in enumerate(page.model.agencies) if a.code == code)
 
@@ -112,17 +118,21 @@ def test_keyboard_sets_parts_and_repaints_only_that_cell(page, store, cases, qtb
     resets = []
     page.model.modelReset.connect(lambda: resets.append(1))
     qtbot.keyClick(page.table, Qt.Key.Key_L)
+    settled(qtbot, page)
     assert role_of(store, cases[1], agency_id(store, "CUMBERLAND")) == "lead"
     assert changed == [(1, council, 1, council)] and not resets
     assert page.model.index(1, council).data() == "Lead"
 
     qtbot.keyClick(page.table, Qt.Key.Key_I)
+    settled(qtbot, page)
     assert role_of(store, cases[1], agency_id(store, "CUMBERLAND")) == "informed"
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    settled(qtbot, page)
     assert role_of(store, cases[1], agency_id(store, "CUMBERLAND")) is None
     # arrow keys move, S sets support on the next case
     qtbot.keyClick(page.table, Qt.Key.Key_Down)
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     assert role_of(store, cases[2], agency_id(store, "CUMBERLAND")) == "support"
     assert not page.message.isVisible()
 
@@ -132,16 +142,22 @@ def test_undo_and_redo_from_the_keyboard(page, store, cases, qtbot):
     fire = agency_id(store, "FIRE")
     click(qtbot, page, 2, fire_col)
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     qtbot.keyClick(page.table, Qt.Key.Key_L)
+    settled(qtbot, page)
     assert role_of(store, cases[2], fire) == "lead"
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL)
+    settled(qtbot, page)
     assert role_of(store, cases[2], fire) == "support"
     assert page.model.index(2, fire_col).data() == "Support"
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL)
+    settled(qtbot, page)
     assert role_of(store, cases[2], fire) is None
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL | SHIFT)
+    settled(qtbot, page)
     assert role_of(store, cases[2], fire) == "support"
     qtbot.keyClick(page.table, Qt.Key.Key_Y, CTRL)
+    settled(qtbot, page)
     assert role_of(store, cases[2], fire) == "lead"
     assert page.model.index(2, fire_col).data() == "Lead"
     assert page.undo_stack.count() == 2 and not page.undo_stack.canRedo()
@@ -152,6 +168,7 @@ def test_the_one_lead_rule_is_a_sentence_on_the_page(page, store, cases, qtbot):
     click(qtbot, page, 0, column(page, "CUMBERLAND"))
     before = audit_count(store)
     qtbot.keyClick(page.table, Qt.Key.Key_L)
+    settled(qtbot, page)
     assert page.message.isVisible()
     assert page.message.text().startswith(
         "Cumbria Constabulary is already the lead agency on CAR-2026-0003. "
@@ -161,9 +178,11 @@ def test_the_one_lead_rule_is_a_sentence_on_the_page(page, store, cases, qtbot):
     # the hand-over from the cell's menu does it in one step, and one undo reverses it
     menu = page.cell_menu(page.model.index(0, column(page, "CUMBERLAND")))
     menu.findChild(type(menu.actions()[0]), "handOver").trigger()
+    settled(qtbot, page)
     assert role_of(store, cases[0], council) == "lead"
     assert role_of(store, cases[0], agency_id(store, "POLICE")) == "support"
     page.undo_action.trigger()
+    settled(qtbot, page)
     assert role_of(store, cases[0], council) is None
     assert role_of(store, cases[0], agency_id(store, "POLICE")) == "lead"
 
@@ -171,6 +190,7 @@ def test_the_one_lead_rule_is_a_sentence_on_the_page(page, store, cases, qtbot):
 def test_removing_an_agency_with_open_actions_is_refused(page, store, cases, qtbot):
     click(qtbot, page, 0, column(page, "POLICE"))
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    settled(qtbot, page)
     assert "has 1 open action on CAR-2026-0003" in page.message.text()
     assert role_of(store, cases[0], agency_id(store, "POLICE")) == "lead"
 
@@ -209,6 +229,7 @@ def test_right_click_menu_sets_a_part(page, store, cases, qtbot):
     menu = page.cell_menu(page.model.index(1, column(page, "FIRE")))
     action = next(a for a in menu.actions() if a.objectName() == "role-support")
     action.trigger()
+    settled(qtbot, page)
     assert role_of(store, cases[1], agency_id(store, "FIRE")) == "support"
 
 
@@ -226,12 +247,15 @@ def test_bulk_assign_selected_cases_in_one_step_and_one_undo(page, store, cases,
     assert "3 selected cases" in page.bulk_menu.actions()[0].text()
     before = audit_since(store, 0)[-1].id
     next(a for a in page.bulk_menu.actions() if a.objectName() == "bulk-FIRE").trigger()
+    settled(qtbot, page)
     assert [role_of(store, c, fire) for c in cases] == ["support", "informed", "support"]
     entries = [e for e in audit_since(store, before, "assignment") if "role" in e.details]
     assert sorted(tuple(e.details["role"]) for e in entries) == [(None, "support")] * 2
     page.undo_action.trigger()
+    settled(qtbot, page)
     assert [role_of(store, c, fire) for c in cases] == [None, "informed", None]
     page.redo_action.trigger()
+    settled(qtbot, page)
     assert [role_of(store, c, fire) for c in cases] == ["support", "informed", "support"]
 
 
@@ -241,14 +265,18 @@ def test_several_cells_of_one_column_take_a_key_together(page, store, cases, qtb
     click(qtbot, page, 0, col)
     click(qtbot, page, 2, col, SHIFT)
     qtbot.keyClick(page.table, Qt.Key.Key_I)
+    settled(qtbot, page)
     assert [role_of(store, c, riverside) for c in cases] == ["informed"] * 3
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    settled(qtbot, page)
     assert [role_of(store, c, riverside) for c in cases] == [None] * 3
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL)  # the three removals are one step
+    settled(qtbot, page)
     assert [role_of(store, c, riverside) for c in cases] == ["informed"] * 3
     # cells of two agencies: refused with a sentence
     click(qtbot, page, 0, column(page, "FIRE"), Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     assert "one agency's column" in page.message.text()
 
 
@@ -256,8 +284,11 @@ def test_role_changes_from_the_grid_are_audited_with_old_and_new(page, store, ca
     before = audit_since(store, 0)[-1].id
     click(qtbot, page, 1, column(page, "CUMBERLAND"))
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     qtbot.keyClick(page.table, Qt.Key.Key_L)
+    settled(qtbot, page)
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL)
+    settled(qtbot, page)
     entries = [e for e in audit_since(store, before, "assignment") if "role" in e.details]
     assert [e.details["role"] for e in entries] == [
         [None, "support"], ["support", "lead"], ["lead", "support"],
@@ -276,10 +307,12 @@ def test_a_change_made_elsewhere_is_one_sentence_and_a_reload(page, store, cases
     update_fields(store, case, version, {"summary": "Changed in another window"})
     click(qtbot, page, 2, column(page, "FIRE"))
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     assert "changed in another window" in page.message.text()
     assert role_of(store, case, agency_id(store, "FIRE")) is None
     assert "Changed in another window" in page.model.headerData(2, Qt.Orientation.Vertical)
     qtbot.keyClick(page.table, Qt.Key.Key_S)  # reloaded: the second try is saved
+    settled(qtbot, page)
     assert role_of(store, case, agency_id(store, "FIRE")) == "support"
 
 
@@ -287,8 +320,10 @@ def test_undo_refused_when_changed_since(page, store, cases, qtbot):
     fire = agency_id(store, "FIRE")
     click(qtbot, page, 1, column(page, "FIRE"))
     qtbot.keyClick(page.table, Qt.Key.Key_S)
+    settled(qtbot, page)
     set_role(store, cases[1], fire, "informed")  # another window
     qtbot.keyClick(page.table, Qt.Key.Key_Z, CTRL)
+    settled(qtbot, page)
     assert "has changed since" in page.message.text()
     assert role_of(store, cases[1], fire) == "informed"
     assert page.undo_stack.count() == 0  # dropped: it can no longer be reversed
@@ -377,6 +412,7 @@ def test_undo_buttons_stay_short_and_the_page_fits_a_small_screen(page, store, c
     assert "&" in page.model.agencies[fire].short_name  # "Fire & Rescue"
     click(qtbot, page, 0, fire)
     qtbot.keyClick(page.table, Qt.Key.Key_I)
+    settled(qtbot, page)
     undo = page.findChild(QToolButton, "gridUndo")
     redo = page.findChild(QToolButton, "gridRedo")
     assert undo.text() == "Undo" and redo.text() == "Redo"
@@ -384,18 +420,20 @@ def test_undo_buttons_stay_short_and_the_page_fits_a_small_screen(page, store, c
     # in menus and actions the "&" is doubled, so it shows instead of underlining
     assert "Fire && Rescue" in page.undo_action.text()
     page.undo_action.trigger()
+    settled(qtbot, page)
     assert redo.text() == "Redo" and "Fire & Rescue" in html.unescape(redo.toolTip())
     assert page.minimumSizeHint().width() <= 1366 - 40
     menu = page.cell_menu(page.model.index(0, fire))
     assert any("Fire && Rescue" in a.text() for a in menu.actions())
 
 
-def test_a_summary_of_several_lines_is_one_line_under_its_reference(page, store, cases):
+def test_a_summary_of_several_lines_is_one_line_under_its_reference(page, store, cases, qtbot):
     from hubapp.store.schema import Case
 
     with store.write(reason="test") as s:
         s.get(Case, cases[0]).summary = "Line one\nline two\r\nline three " + "x" * 60
     page.model.reload_cases([cases[0]])
+    settled(qtbot, page)
     header = page.model.headerData(0, Qt.Orientation.Vertical)
     first, summary = header.split("\n")
     assert first == "CAR-2026-0003"
@@ -406,9 +444,11 @@ def test_the_one_lead_refusal_says_how_to_hand_over(page, store, cases, qtbot):
     council = agency_id(store, "CUMBERLAND")
     click(qtbot, page, 0, column(page, "CUMBERLAND"))
     qtbot.keyClick(page.table, Qt.Key.Key_L)
+    settled(qtbot, page)
     text = page.message.text()
     assert text.startswith("Cumbria Constabulary is already the lead agency on CAR-2026-0003.")
     assert "press H" in text and "Make " in text
     qtbot.keyClick(page.table, Qt.Key.Key_H)  # the key it names does it
+    settled(qtbot, page)
     assert role_of(store, cases[0], council) == "lead"
     assert role_of(store, cases[0], agency_id(store, "POLICE")) == "support"

@@ -9,10 +9,13 @@ Cells are read from the database a block of rows at a time, as the view paints t
 the rows and one block of cells, whatever the number of cases.
 
 Changes go through the core (``hubapp.store.casework.assignments``): ``setData`` with a role, or
-:meth:`assign`, :meth:`hand_over`, :meth:`undo`. After each, only the changed case's row is
-read again and ``dataChanged`` is emitted for the cells whose value changed. The model
-reports what happened with signals: ``rolesChanged(changes, text)`` after a change the user
-made (the view records it for undo) and ``refused(sentence)`` when the rules said no.
+:meth:`set_roles`, :meth:`assign`, :meth:`hand_over`, :meth:`undo`. The cell shows the change
+at once; the change is saved in the background (one after another, never on the GUI thread,
+so a window never waits for another program's lock), and the changed cases' rows are read
+again in the same background step: ``dataChanged`` only for the cells whose shown value
+differs from what is stored. The model reports what happened with signals:
+``rolesChanged(changes, text)`` once a change the user made is saved (the view records it for
+undo) and ``refused(sentence)`` when the rules said no (the cell shows its old part again).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from hubapp.domain.codes import AgencyRole, CaseStatus, SaraStage, label
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.rag import Rag
+from hubapp.models.tasks import Task, TaskQueue
 from hubapp.store.casework.assignments import AgencyColumn, Cell, RoleChange
 
 if TYPE_CHECKING:
@@ -122,6 +126,34 @@ def cell_tooltip(agency: AgencyColumn, reference: str, cell: Cell | None) -> str
     return "\n".join(lines)
 
 
+def _with(cell: Cell | None, shown: tuple[str | None, int] | None) -> Cell | None:
+    """``cell`` as shown while a change of its part is on its way (``shown``: the part)."""
+    if shown is None:
+        return cell
+    cell = (cell or _EMPTY)._replace(role=shown[0])
+    return None if cell == _EMPTY else cell
+
+
+_EMPTY = Cell(None, 0, 0, None, Rag.NONE, 0)
+
+
+def _read_cases(_ctx, store, case_ids, agency_ids, today):
+    """Background work: these cases' cells and rows as stored now."""
+    from hubapp.store.casework.assignments import cell_summaries
+    from hubapp.store.casework.grid import grid_case
+
+    return (cell_summaries(store, case_ids, agency_ids, today),
+            {c: grid_case(store, c) for c in case_ids})  # fmt: skip
+
+
+def _write_and_read(ctx, write, store, case_ids, agency_ids, today):
+    """Background work: make the change (``write()``: its RoleChanges), then read the
+    changed cases again; the GUI thread only shows the result."""
+    changes = write()
+    touched = list(dict.fromkeys([*case_ids, *(c.case_id for c in changes)]))
+    return changes, _read_cases(ctx, store, touched, agency_ids, today)
+
+
 class AssignmentGridModel(QAbstractTableModel):
     """Cases (rows) by agencies (columns). Read a cell's case and agency through
     CaseIdRole and AgencyIdRole; its value through RoleCodeRole, CellRole and RagRole."""
@@ -137,6 +169,8 @@ class AssignmentGridModel(QAbstractTableModel):
     refused = Signal(str)
     #: the number of rows changed after a new filter or a refresh
     countChanged = Signal(int)
+    #: changes are on their way to the database (True), or all saved or refused (False)
+    busyChanged = Signal(bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -150,6 +184,11 @@ class AssignmentGridModel(QAbstractTableModel):
         self._today: date | None = None
         self._bold = QFont()
         self._bold.setBold(True)
+        #: parts shown over cells while their change is on its way: key -> (part, serial)
+        self._shown: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, int]] = {}
+        self._serial = 0
+        self._writes = TaskQueue(self)
+        self._writes.idle.connect(lambda: self.busyChanged.emit(False))
 
     # -- wiring ------------------------------------------------------------------------
     def set_source(self, store, grid_filter: GridFilter, today: date | None = None) -> None:
@@ -272,6 +311,7 @@ class AssignmentGridModel(QAbstractTableModel):
         if role == ReferenceRole:
             return case.reference
         cell = self._cell(index.row(), case.id, agency.id)
+        cell = _with(cell, self._shown.get((case.id, agency.id)))  # a change on its way
         if role == Qt.ItemDataRole.DisplayRole:
             first = role_label(cell.role) if cell and cell.role else "—"
             second = actions_text(cell)
@@ -296,31 +336,55 @@ class AssignmentGridModel(QAbstractTableModel):
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         """Give the cell's agency a part in the cell's case (value: a role code, or "" or
-        None to remove it), through the core's rules. False (and ``refused``) if refused."""
+        None to remove it), through the core's rules. The cell shows it at once; the change
+        is saved in the background, then confirmed, or rolled back with ``refused``."""
         if role != Qt.ItemDataRole.EditRole or not self._valid(index):
             return False
         new = value or None
         if new is not None and new not in ROLE_CODES:
             self.refused.emit(tr("'{0}' is not a part an agency can have.").format(value))
             return False
-        case = self._rows[index.row()]
-        agency = self._agencies[index.column()]
-        current = self.data(index, RoleCodeRole) or None
-        if new == current:
-            return True
-        from hubapp.store.casework.assignments import set_role
-
-        verb = role_label(new).lower() if new else tr("no part")
-        text = tr("{agency} {verb} on {ref}").format(
-            agency=agency.short_name, verb=verb, ref=case.reference
-        )
-        return self._change(
-            [case.id],
-            lambda: [set_role(self._store, case.id, agency.id, new, base_version=case.row_version)],
-            text,
-        )
+        return self.set_roles([index], new or "")
 
     # -- changes -----------------------------------------------------------------------
+    # Every change shows at once (``_shown`` lays the new part over the cell), is saved in
+    # the background one after another (``_writes``: each built when its turn comes, so it
+    # is based on the version the change before it saved) and, once saved, the changed
+    # cases are read again in the same background step. A refusal takes the new part off
+    # the cell again and says why. The GUI thread never waits for the database's lock.
+    def set_roles(self, indexes: Sequence, role: str) -> bool:
+        """Give each cell's agency this part ("" removes it), one cell after another, as one
+        change for undo; the first refusal stops the rest. False if nothing was asked."""
+        from hubapp.store.casework.assignments import set_role
+
+        cells = [(self._rows[i.row()], self._agencies[i.column()])
+                 for i in sorted(indexes, key=lambda i: i.row()) if self._valid(i)]  # fmt: skip
+        new = role or None
+        cells = [(case, agency) for case, agency in cells
+                 if self._shown_role(case.id, agency.id) != new]  # fmt: skip
+        if not cells:
+            return bool(indexes)
+        if len(cells) == 1:
+            case, agency = cells[0]
+            verb = role_label(new).lower() if new else tr("no part")
+            text = tr("{agency} {verb} on {ref}").format(
+                agency=agency.short_name, verb=verb, ref=case.reference
+            )
+        else:
+            text = tr("{0} removed").format(plural(len(cells), tr("part"))) if new is None \
+                else tr("{agency} {role} on {cases}").format(
+                    agency=cells[0][1].short_name, role=role_label(new).lower(),
+                    cases=plural(len(cells), tr("case")))  # fmt: skip
+
+        def write(case, agency):
+            version = self._version_of(case.id)
+            return lambda: [set_role(self._store, case.id, agency.id, new,
+                                     base_version=version)]  # fmt: skip
+
+        self._submit([(case.id, [(agency.id, new)], write, case, agency)
+                      for case, agency in cells], text)  # fmt: skip
+        return True
+
     def assign(self, rows: Sequence[int], column: int, role: str = "support") -> bool:
         """Give one agency the same part in several cases in one step (``bulk_assign``):
         cases where it already has a part keep theirs."""
@@ -336,9 +400,14 @@ class AssignmentGridModel(QAbstractTableModel):
             role=role_label(role).lower(),
             cases=plural(len(case_ids), tr("case")),
         )
-        return self._change(
-            case_ids, lambda: bulk_assign(self._store, case_ids, agency.id, role), text
-        )
+        shown = [(c, [(agency.id, role)]) for c in case_ids
+                 if self._shown_role(c, agency.id) is None]  # fmt: skip
+
+        def write():
+            return lambda: bulk_assign(self._store, case_ids, agency.id, role)
+
+        self._submit([(case_ids, shown, write)], text, many=True)
+        return True
 
     def hand_over(self, index) -> bool:
         """Make the cell's agency the lead; the old lead becomes support (one step)."""
@@ -351,75 +420,197 @@ class AssignmentGridModel(QAbstractTableModel):
         text = tr("lead on {ref} handed to {agency}").format(
             ref=case.reference, agency=agency.short_name
         )
-        return self._change(
-            [case.id],
-            lambda: hand_over_lead(self._store, case.id, agency.id, base_version=case.row_version),
-            text,
-        )
+        shown = [(agency.id, AgencyRole.LEAD.value)] + [
+            (a.id, AgencyRole.SUPPORT.value) for a in self._agencies
+            if a.id != agency.id and self._shown_role(case.id, a.id) == AgencyRole.LEAD.value
+        ]  # fmt: skip
 
-    def undo(self, changes: Sequence[RoleChange]) -> list[RoleChange]:
-        """Reverse changes made earlier (``undo_roles``); returns the reversing changes
-        (undoing those redoes the originals). Raises the core's error if refused, after
-        reading the affected rows again so the grid shows what is stored."""
+        def write(case, agency):
+            version = self._version_of(case.id)
+            return lambda: hand_over_lead(self._store, case.id, agency.id, base_version=version)
+
+        self._submit([(case.id, shown, write, case, agency)], text)
+        return True
+
+    def undo(self, changes: Sequence[RoleChange], done=None, failed=None) -> None:
+        """Reverse changes made earlier (``undo_roles``), in the background after the changes
+        asked for before it; ``done(reversing changes)`` (undoing those redoes the originals)
+        or ``failed(exc)`` when refused. The affected rows are read again either way, so the
+        grid shows what is stored."""
         from hubapp.store.casework.assignments import undo_roles
 
+        changes = list(changes)
         case_ids = list(dict.fromkeys(c.case_id for c in changes))
-        try:
-            return undo_roles(self._store, changes)
-        finally:
-            self.reload_cases(case_ids)
+        shown = [(c.case_id, [(c.agency_id, c.old_role)]) for c in changes]
+        def make():
+            return lambda: undo_roles(self._store, changes)
 
-    def _change(self, case_ids: Sequence[uuid.UUID], write, text: str) -> bool:
+        self._enqueue(case_ids, shown, make, done=done, failed=failed)
+
+    @property
+    def busy(self) -> bool:
+        """Changes (or readings after them) still on their way to the database."""
+        return self._writes.busy
+
+    def _submit(self, steps: list, text: str, many: bool = False) -> None:
+        """Queue one change the user made (``steps`` in turn, the first refusal stops the
+        rest); ``rolesChanged`` once with every part changed, for undo."""
+        group = {"done": [], "left": len(steps), "stopped": False}
+
+        def finish(changes, case_ids) -> None:
+            group["left"] -= 1
+            group["done"].extend(c for c in changes if c.changed)
+            if group["left"] == 0 or group["stopped"]:
+                if group["done"]:
+                    self.rolesChanged.emit(group["done"], text)
+                elif many and not group["stopped"] and len(case_ids) > 1:
+                    self.refused.emit(
+                        tr("Nothing changed: the agency already has a part in each case."))
+
+        def refused(exc, case_ids) -> None:
+            group["stopped"] = True
+            self._say_refused(exc)
+            finish([], case_ids)
+
+        for step in steps:
+            if many:
+                case_ids, shown, make = step
+                self._enqueue(case_ids, shown, make, group=group,
+                              done=lambda ch, ids=case_ids: finish(ch, ids),
+                              failed=lambda exc, ids=case_ids: refused(exc, ids))  # fmt: skip
+            else:
+                case_id, cells, make, case, agency = step
+                self._enqueue([case_id], [(case_id, cells)], lambda m=make, c=case, a=agency: m(c, a),
+                              group=group, done=lambda ch, ids=[case_id]: finish(ch, ids),
+                              failed=lambda exc, ids=[case_id]: refused(exc, ids))  # fmt: skip
+
+    def _enqueue(self, case_ids: list, shown: list, make, *, group=None, done=None,
+                 failed=None) -> None:  # fmt: skip
+        """Show ``shown`` ((case id, [(agency id, part)])) at once; queue the write that
+        ``make()`` gives when its turn comes (``make`` returns a function that writes)."""
+        self._serial += 1
+        serial = self._serial
+        keys = []
+        for case_id, cells in shown:
+            for agency_id, role in cells:
+                self._shown[(case_id, agency_id)] = (role or None, serial)
+                keys.append((case_id, agency_id))
+                self._cell_changed(case_id, agency_id)
+
+        def build():
+            if group is not None and group["stopped"]:  # an earlier step was refused
+                self._unshow(keys, serial)
+                return None
+            task = Task(_write_and_read, make(), self._store, case_ids, self._agency_ids,
+                        self.today())  # fmt: skip
+            task.succeeded.connect(lambda result: self._written(result, keys, serial, done))
+            task.failed.connect(lambda exc: self._not_written(exc, case_ids, keys, serial,
+                                                              failed))  # fmt: skip
+            return task
+
+        self._submit_work(build)
+
+    def _written(self, result, keys, serial, done) -> None:
+        """Saved: the cells now show what is stored; repainted only where that differs
+        from what they showed while the change was on its way."""
+        changes, fresh = result
+        gone = {}
+        for key in keys:
+            shown = self._shown.get(key)
+            if shown is not None and shown[1] == serial:
+                gone[key] = self._shown.pop(key)
+        self._apply_fresh(fresh, gone)
+        if done is not None:
+            done(changes)
+
+    def _not_written(self, exc, case_ids, keys, serial, failed) -> None:
+        self._unshow(keys, serial)
+        self.reload_cases(case_ids)
+        if failed is not None:
+            failed(exc)
+        else:
+            self._say_refused(exc)
+
+    def _say_refused(self, exc: BaseException) -> None:
+        """A change the core refused (or that failed), in one sentence for the page."""
         from hubapp.errors import describe, expected
         from hubapp.store.casework.assignments import LeadTaken
         from hubapp.store.errors import EditConflict
 
-        try:
-            changes = write()
-        except LeadTaken as exc:
-            self.reload_cases(case_ids)
+        if isinstance(exc, LeadTaken):
             self.refused.emit(
                 tr("{lead} is already the lead agency on {ref}. To make {agency} the lead, "
                    "press H on its cell, or right-click the cell and choose \"Make {agency} "
                    "the lead\"; {lead} then becomes support.").format(
                     lead=exc.lead, ref=exc.reference, agency=exc.agency_short)
             )  # fmt: skip
-            return False
-        except EditConflict:
-            self.reload_cases(case_ids)
+        elif isinstance(exc, EditConflict):
             self.refused.emit(
                 tr("This case was changed in another window since the grid was loaded; "
                    "it has been reloaded: check it and make the change again.")
             )  # fmt: skip
-            return False
-        except Exception as exc:
+        else:
             if not expected(exc):
-                log.exception("A change to the grid failed")
-            self.reload_cases(case_ids)
+                log.error("A change to the grid failed: %r", exc)
             self.refused.emit(describe(exc))
-            return False
-        self.reload_cases(case_ids)
-        done = [c for c in changes if c.changed]
-        if done:
-            self.rolesChanged.emit(done, text)
-        elif len(case_ids) > 1:
-            self.refused.emit(tr("Nothing changed: the agency already has a part in each case."))
-        return True
+
+    def _unshow(self, keys, serial) -> None:
+        """Take the parts laid over these cells off (unless a later change laid its own)."""
+        for key in keys:
+            shown = self._shown.get(key)
+            if shown is not None and shown[1] == serial:
+                del self._shown[key]
+                self._cell_changed(*key)
+
+    def _shown_role(self, case_id: uuid.UUID, agency_id: uuid.UUID) -> str | None:
+        shown = self._shown.get((case_id, agency_id))
+        if shown is not None:
+            return shown[0]
+        row = self._row_of.get(case_id)
+        cell = self._cell(row, case_id, agency_id) if row is not None else None
+        return cell.role if cell else None
+
+    def _version_of(self, case_id: uuid.UUID) -> int | None:
+        row = self._row_of.get(case_id)
+        return self._rows[row].row_version if row is not None else None
+
+    def _cell_changed(self, case_id: uuid.UUID, agency_id: uuid.UUID) -> None:
+        row, column = self._row_of.get(case_id), self.column_of(agency_id)
+        if row is not None and column is not None:
+            index = self.index(row, column)
+            self.dataChanged.emit(index, index, self._changed_roles)
 
     def reload_cases(self, case_ids: Sequence[uuid.UUID]) -> None:
-        """Read these cases' rows again (after a change): their header and cells. Emits
-        dataChanged for the cells that changed only; a case no longer matching the filter
-        stays until the next refresh (rows do not jump away under the pointer)."""
-        from hubapp.store.casework.assignments import cell_summaries
-        from hubapp.store.casework.grid import grid_case
-
-        rows = [self._row_of[c] for c in case_ids if c in self._row_of]
-        if not rows or self._store is None:
+        """Read these cases' rows again (after a change made elsewhere), in the background
+        after the changes queued before; then as :meth:`_apply_fresh`."""
+        case_ids = [c for c in case_ids if c in self._row_of]
+        if not case_ids or self._store is None:
             return
-        ids = [self._rows[r].id for r in rows]
-        fresh = cell_summaries(self._store, ids, self._agency_ids, self.today())
-        for row, case_id in zip(rows, ids, strict=True):
-            case = grid_case(self._store, case_id)
+
+        def build():
+            task = Task(_read_cases, self._store, case_ids, self._agency_ids, self.today())
+            task.succeeded.connect(self._apply_fresh)
+            task.failed.connect(lambda exc: log.warning("Reading the grid's rows: %s", exc))
+            return task
+
+        self._submit_work(build)
+
+    def _submit_work(self, build) -> None:
+        was_busy = self._writes.busy
+        self._writes.submit(build)
+        if not was_busy and self._writes.busy:
+            self.busyChanged.emit(True)
+
+    def _apply_fresh(self, fresh, gone: dict | None = None) -> None:
+        """Show the rows read again: dataChanged for the cells whose shown value changed only
+        (``gone``: parts that were laid over cells until now); a case no longer matching the
+        filter stays until the next refresh (rows do not jump away under the pointer)."""
+        cells, cases = fresh
+        gone = gone or {}
+        for case_id, case in cases.items():
+            row = self._row_of.get(case_id)
+            if row is None:
+                continue
             if case is not None and case != self._rows[row]:
                 self._rows[row] = case
                 self.headerDataChanged.emit(Qt.Orientation.Vertical, row, row)
@@ -429,12 +620,15 @@ class AssignmentGridModel(QAbstractTableModel):
             changed = []
             for col, agency_id in enumerate(self._agency_ids):
                 key = (case_id, agency_id)
-                new = fresh.get(key)
-                if block.get(key) != new:
-                    if new is None:
-                        block.pop(key, None)
-                    else:
-                        block[key] = new
+                old, new = block.get(key), cells.get(key)
+                if old == new and key not in gone:
+                    continue
+                if new is None:
+                    block.pop(key, None)
+                else:
+                    block[key] = new
+                now = self._shown.get(key)
+                if _with(old, gone.get(key, now)) != _with(new, now):
                     changed.append(col)
             if changed:
                 # one signal per run of neighbouring columns: usually one cell, or two

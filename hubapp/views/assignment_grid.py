@@ -68,7 +68,9 @@ def tr(text: str) -> str:
 
 
 class RoleCommand(QUndoCommand):
-    """A change of parts already made in the database; undo and redo reverse it there."""
+    """A change of parts already made in the database; undo and redo reverse it there, in
+    the background (the cells show the reversal at once). One the core refuses to reverse
+    is dropped from the stack with a sentence."""
 
     def __init__(self, page: AssignmentGridPage, changes: list, text: str) -> None:
         super().__init__(text)
@@ -81,25 +83,25 @@ class RoleCommand(QUndoCommand):
         if self._done_once:
             self._done_once = False
             return
-        self._run(lambda: self._changes.__setitem__(
-            slice(None), self._page.model.undo(self._undone)))  # fmt: skip
+        self._run(self._undone, self._changes, redoing=True)
 
     def undo(self) -> None:
-        self._run(lambda: self._undone.__setitem__(
-            slice(None), self._page.model.undo(self._changes)))  # fmt: skip
+        self._run(self._changes, self._undone, redoing=False)
 
-    def _run(self, step) -> None:
-        from hubapp.errors import describe, expected
-
-        try:
-            step()
-        except Exception as exc:
-            if not expected(exc):
-                log.exception("Undo or redo of a grid change failed")
-            self._page.show_message(describe(exc), error=True)
-            self.setObsolete(True)  # the stack drops it: it can no longer be reversed
-        else:
+    def _run(self, reverse: list, into: list, redoing: bool) -> None:
+        def done(changes) -> None:
+            into[:] = changes
             self._page.show_message("")
+
+        def failed(exc) -> None:
+            from hubapp.errors import describe, expected
+
+            if not expected(exc):
+                log.error("Undo or redo of a grid change failed: %r", exc)
+            self._page.show_message(describe(exc), error=True)
+            self._page.drop_command(self, redoing)
+
+        self._page.model.undo(reverse, done, failed)
 
 
 class GridTable(QTableView):
@@ -168,6 +170,10 @@ class AssignmentGridPage(QWidget):
         self.model.rolesChanged.connect(self._record)
         self.model.refused.connect(lambda text: self.show_message(text, error=True))
         self.model.countChanged.connect(self._on_count)
+        self._saying_saving = False
+        self.model.busyChanged.connect(
+            lambda busy: QTimer.singleShot(500, self, self._saving_note) if busy else self._settled()
+        )
         self.model.modelReset.connect(self._apply_columns)
         self.cellOpened.connect(self.open_actions)
         self.action_dialog = None
@@ -417,14 +423,8 @@ class AssignmentGridPage(QWidget):
             self.model.setData(cells[0], role, Qt.ItemDataRole.EditRole)
         elif role:
             self.model.assign([i.row() for i in cells], cells[0].column(), role)
-        else:
-            self.undo_stack.beginMacro(tr("{0} removed").format(plural(len(cells), tr("part"))))
-            try:
-                for index in sorted(cells, key=lambda i: i.row()):
-                    if not self.model.setData(index, "", Qt.ItemDataRole.EditRole):
-                        break
-            finally:
-                self.undo_stack.endMacro()
+        else:  # one after another, one step for undo; the first refusal stops the rest
+            self.model.set_roles(cells, "")
 
     def assign_selected_cases(self, column: int, role: str = "support") -> bool:
         """Bulk: the agency of ``column`` becomes support on every selected case (rows)."""
@@ -457,6 +457,28 @@ class AssignmentGridPage(QWidget):
 
     def _record(self, changes, text: str) -> None:
         self.undo_stack.push(RoleCommand(self, changes, text))
+
+    def drop_command(self, command: RoleCommand, redoing: bool) -> None:
+        """Take a change whose undo (or redo) the core refused off the stack: it can no
+        longer be reversed. The stack drops an obsolete command when it next steps over it,
+        and the step back over it then does nothing."""
+        stack = self.undo_stack
+        at = stack.index() - 1 if redoing else stack.index()
+        if 0 <= at < stack.count() and stack.command(at) is command:
+            command.setObsolete(True)
+            (stack.undo if redoing else stack.redo)()
+
+    def _saving_note(self) -> None:
+        """A change still on its way after a moment: say why nothing seems to happen."""
+        if self.model.busy and not self.message.isVisible():
+            self.show_message(tr("Saving… (waiting for another program to finish saving)"))
+            self._saying_saving = True
+
+    def _settled(self) -> None:
+        if self._saying_saving:
+            self._saying_saving = False
+            if self.message.text().startswith(tr("Saving…")):
+                self.show_message("")
 
     def show_message(self, text: str, error: bool = False) -> None:
         """A sentence above the grid (a refusal, a conflict); empty hides it."""
