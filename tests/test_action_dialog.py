@@ -39,7 +39,13 @@ def dialog(qtbot, store, ids):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
+    settled(qtbot, d)
     return d
+
+
+def settled(qtbot, dialog):
+    """Wait until the dialog has read its list or saved a change (in the background)."""
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
 
 
 def type_into(qtbot, widget, text):
@@ -51,6 +57,7 @@ def test_adding_shows_problems_next_to_fields_and_keeps_the_text(dialog, store, 
     type_into(qtbot, dialog.owner, "PC 1234 Walker")
     type_into(qtbot, dialog.due.edit, "45/99/2026")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["description"].isVisible()
     assert dialog.errors["description"].text() == "Describe the action."
     assert dialog.errors["due_on"].text().startswith("Type the due date as dd/mm/yyyy")
@@ -62,6 +69,7 @@ def test_adding_shows_problems_next_to_fields_and_keeps_the_text(dialog, store, 
     type_into(qtbot, dialog.due.edit, "01/01/2031")  # more than two years ahead
     type_into(qtbot, dialog.description, "Patrol Bitts Park on Friday evenings")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert (
         dialog.errors["due_on"].text()
         == "The due date is more than two years ahead; check the year."
@@ -72,6 +80,7 @@ def test_adding_shows_problems_next_to_fields_and_keeps_the_text(dialog, store, 
     dialog.due.edit.clear()
     type_into(qtbot, dialog.due.edit, "4/12/2026")
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    settled(qtbot, dialog)
     [action] = stored(store, ids["case"], ids["police"])
     assert (action.description, action.owner, action.due_on, action.status) == (
         "Patrol Bitts Park on Friday evenings", "PC 1234 Walker", date(2026, 12, 4), "open",
@@ -89,10 +98,12 @@ def test_a_date_that_does_not_exist_is_named_and_a_new_action_is_not_overdue(
     type_into(qtbot, dialog.description, "Patrol Bitts Park")
     type_into(qtbot, dialog.due.edit, "31/02/2027")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["due_on"].text() == "There is no 31/02/2027."
     dialog.due.edit.clear()
     type_into(qtbot, dialog.due.edit, "01/01/2020")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["due_on"].text() == (
         "The due date 01/01/2020 has already passed; a new action needs today or a later date."
     )
@@ -100,6 +111,7 @@ def test_a_date_that_does_not_exist_is_named_and_a_new_action_is_not_overdue(
     dialog.due.edit.clear()
     type_into(qtbot, dialog.due.edit, format_date(TODAY))  # today is fine
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     [action] = stored(store, ids["case"], ids["police"])
     assert action.due_on == TODAY
 
@@ -107,10 +119,12 @@ def test_a_date_that_does_not_exist_is_named_and_a_new_action_is_not_overdue(
     edit_action(store, action.id, action.row_version, ActionDraft("Patrol Bitts Park", "",
                 TODAY - timedelta(days=30)), today=TODAY - timedelta(days=40))  # fmt: skip
     dialog.reload()
+    settled(qtbot, dialog)
     dialog.load(actions_for_case_agency(store, ids["case"], ids["police"], TODAY)[0])
     assert dialog.due.edit.text() == format_date(TODAY - timedelta(days=30))
     type_into(qtbot, dialog.owner, "PC Walker")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert not dialog.errors["due_on"].isVisible()
     [action] = stored(store, ids["case"], ids["police"])
     assert (action.owner, action.due_on) == ("PC Walker", TODAY - timedelta(days=30))
@@ -120,6 +134,7 @@ def test_a_date_that_does_not_exist_is_named_and_a_new_action_is_not_overdue(
     type_into(qtbot, dialog.completed.edit, "29/02/2026")
     type_into(qtbot, dialog.outcome, "Patrolled")
     qtbot.mouseClick(dialog.complete_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["completed_on"].text() == "There is no 29/02/2026."
 
 
@@ -127,10 +142,12 @@ def test_complete_needs_an_outcome_then_reopen(dialog, store, ids, qtbot):
     add_action(store, ids["case"], ids["police"], ActionDraft("Visit", "PC Walker"),
                assign_if_missing=True, today=TODAY)  # fmt: skip
     dialog.reload()
+    settled(qtbot, dialog)
     dialog.table.selectRow(0)
     assert dialog.description.toPlainText() == "Visit"
     assert dialog.complete_button.isEnabled() and not dialog.reopen_button.isEnabled()
     qtbot.mouseClick(dialog.complete_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["outcome"].text() == "Say what was done: the outcome must not be empty."
     assert stored(store, ids["case"], ids["police"])[0].status == "open"
 
@@ -138,12 +155,14 @@ def test_complete_needs_an_outcome_then_reopen(dialog, store, ids, qtbot):
     type_into(qtbot, dialog.completed.edit, format_date(TODAY + timedelta(days=1)))
     type_into(qtbot, dialog.outcome, "Visited; no further reports")
     qtbot.mouseClick(dialog.complete_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.errors["completed_on"].text() == "The completion date cannot be in the future."
     assert dialog.outcome.toPlainText() == "Visited; no further reports"
 
     dialog.completed.edit.clear()
     type_into(qtbot, dialog.completed.edit, "24/11/2026")
     qtbot.mouseClick(dialog.complete_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     [action] = stored(store, ids["case"], ids["police"])
     assert (action.status, action.outcome, action.completed_on) == (
         "done", "Visited; no further reports", date(2026, 11, 24))  # fmt: skip
@@ -155,6 +174,7 @@ def test_complete_needs_an_outcome_then_reopen(dialog, store, ids, qtbot):
     assert changes[-1]["outcome"] == "changed"  # free text about people: masked
 
     qtbot.mouseClick(dialog.reopen_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert stored(store, ids["case"], ids["police"])[0].status == "open"
 
 
@@ -162,11 +182,14 @@ def test_cancel_needs_a_reason(dialog, store, ids, qtbot):
     add_action(store, ids["case"], ids["police"], ActionDraft("Letter drop"),
                assign_if_missing=True, today=TODAY)  # fmt: skip
     dialog.reload()
+    settled(qtbot, dialog)
     dialog.table.selectRow(0)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert "must not be empty" in dialog.errors["outcome"].text()
     type_into(qtbot, dialog.outcome, "Residents moved away")
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     [action] = stored(store, ids["case"], ids["police"])
     assert (action.status, action.outcome) == ("cancelled", "Residents moved away")
 
@@ -175,6 +198,7 @@ def test_reassign_to_another_agency(dialog, store, ids, qtbot):
     add_action(store, ids["case"], ids["police"], ActionDraft("Check the CCTV"),
                assign_if_missing=True, today=TODAY)  # fmt: skip
     dialog.reload()
+    settled(qtbot, dialog)
     dialog.table.selectRow(0)
     changed = []
     dialog.casesChanged.connect(changed.append)
@@ -182,6 +206,7 @@ def test_reassign_to_another_agency(dialog, store, ids, qtbot):
     dialog.owner.clear()
     type_into(qtbot, dialog.owner, "Watch manager Jones")
     qtbot.mouseClick(dialog.reassign_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert stored(store, ids["case"], ids["police"]) == []
     [action] = stored(store, ids["case"], ids["fire"])
     assert action.owner == "Watch manager Jones"
@@ -193,17 +218,20 @@ def test_a_change_made_elsewhere_is_one_sentence_and_keeps_the_typing(dialog, st
     action_id = add_action(store, ids["case"], ids["police"], ActionDraft("Visit"),
                            assign_if_missing=True, today=TODAY)  # fmt: skip
     dialog.reload()
+    settled(qtbot, dialog)
     dialog.table.selectRow(0)
     line = actions_for_case_agency(store, ids["case"], ids["police"], TODAY)[0]
     edit_action(store, action_id, line.row_version, ActionDraft("Visit twice"), today=TODAY)
     dialog.description.clear()
     type_into(qtbot, dialog.description, "Visit and write to the landlord")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert "changed this action in another window" in dialog.message.text()
     assert dialog.description.toPlainText() == "Visit and write to the landlord"
     assert stored(store, ids["case"], ids["police"])[0].description == "Visit twice"
     assert dialog.model.index(0, 2).data() == "Visit twice"  # the list shows their version
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # saved over the new one
+    settled(qtbot, dialog)
     assert stored(store, ids["case"], ids["police"])[0].description == (
         "Visit and write to the landlord"
     )

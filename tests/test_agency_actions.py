@@ -90,6 +90,7 @@ def test_opening_a_row_shows_that_action_in_its_dialog(page, store, actions, qtb
     page.table.setCurrentIndex(page.model.index(1, 0))
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     dialog = page.dialog
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # its list is read
     assert dialog is not None and dialog.isVisible()
     assert dialog.description.toPlainText() == "Soon"
     dialog.outcome.setPlainText("Spoke to the family")

@@ -377,6 +377,7 @@ def test_enter_and_double_click_open_the_cells_actions(page, store, cases, qtbot
     click(qtbot, page, 0, col)
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     dialog = page.action_dialog
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # its list is read
     assert dialog is not None and dialog.isVisible()
     assert (dialog.case_id, dialog.agency_id) == (cases[0], agency_id(store, "POLICE"))
     assert dialog.model.rowCount() == 1

@@ -317,6 +317,7 @@ def action_dialog(qtbot, store):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
+    qtbot.waitUntil(lambda: not d.busy, timeout=10_000)  # its list is read
     return d
 
 
@@ -345,6 +346,7 @@ def test_action_dialog(qtbot, action_dialog, description, owner, due, status, by
             qtbot.keyClick(d.owner, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         else:
             qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not d.busy, timeout=10_000)  # saved in the background
         still_usable(d)
     shown = [one_sentence(x) for x in d.errors.values() if x.isVisible()]
     with d.store.read() as s:

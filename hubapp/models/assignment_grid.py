@@ -40,7 +40,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from hubapp.domain.codes import AgencyRole, CaseStatus, SaraStage, label
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.rag import Rag
-from hubapp.models.tasks import Task, TaskQueue
+from hubapp.models.tasks import Task, TaskQueue, alive
 from hubapp.store.casework.assignments import AgencyColumn, Cell, RoleChange
 
 if TYPE_CHECKING:
@@ -513,6 +513,8 @@ class AssignmentGridModel(QAbstractTableModel):
     def _written(self, result, keys, serial, done) -> None:
         """Saved: the cells now show what is stored; repainted only where that differs
         from what they showed while the change was on its way."""
+        if not alive(self):  # the page closed meanwhile: saved, nobody to show it to
+            return
         changes, fresh = result
         gone = {}
         for key in keys:
@@ -524,6 +526,8 @@ class AssignmentGridModel(QAbstractTableModel):
             done(changes)
 
     def _not_written(self, exc, case_ids, keys, serial, failed) -> None:
+        if not alive(self):
+            return
         self._unshow(keys, serial)
         self.reload_cases(case_ids)
         if failed is not None:
@@ -589,7 +593,7 @@ class AssignmentGridModel(QAbstractTableModel):
 
         def build():
             task = Task(_read_cases, self._store, case_ids, self._agency_ids, self.today())
-            task.succeeded.connect(self._apply_fresh)
+            task.succeeded.connect(lambda fresh: alive(self) and self._apply_fresh(fresh))
             task.failed.connect(lambda exc: log.warning("Reading the grid's rows: %s", exc))
             return task
 

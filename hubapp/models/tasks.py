@@ -218,7 +218,8 @@ def said(show: Callable[[str], Any]) -> Callable[[BaseException], Any]:
     return lambda exc: show(user_message(exc))
 
 
-def _alive(obj: QObject) -> bool:
+def alive(obj: QObject) -> bool:
+    """Whether ``obj``'s Qt object still exists (its window may have closed meanwhile)."""
     from shiboken6 import isValid
 
     return isValid(obj)
@@ -265,11 +266,11 @@ class LatestTask(QObject):
         return self.task is not None and self.task.running
 
     def _relay(self, task: Task, handler, *args) -> None:
-        if handler is not None and task is self.task and _alive(self):
+        if handler is not None and task is self.task and alive(self):
             handler(*args)
 
     def _finished(self, task: Task) -> None:
-        if _alive(self) and task is self.task:
+        if alive(self) and task is self.task:
             self.task = None
 
 
@@ -307,7 +308,7 @@ class TaskQueue(QObject):
         self.idle.emit()
 
     def _done(self, task: Task) -> None:
-        if not _alive(self) or task is not self.current:
+        if not alive(self) or task is not self.current:
             return
         self.current = None
         self._next()

@@ -1,10 +1,12 @@
 """One agency's actions on one case: list, add, edit, complete, cancel, reopen, reassign.
 
 Every button calls one function of ``hubapp.store.casework.actions`` with the version of the action
-the form was loaded from. What the rules refuse is shown next to the field it concerns
-(``ActionError.problems``), and the form keeps everything typed. A change made meanwhile in
-another window is one sentence: the list is read again and what was typed stays, to be
-saved again over the new version if still wanted.
+the form was loaded from, in the background (the list is read again in the same step): the
+window never waits for another program's hold on the database. What the rules refuse is
+shown next to the field it concerns (``ActionError.problems``), and the form keeps everything
+typed. A change made meanwhile in another window (``EditConflict``) is one sentence: the list
+is read again and what was typed stays, to be saved again over the new version if still
+wanted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from PySide6.QtWidgets import (
 from hubapp.domain.codes import OPEN_ACTION_STATUSES, ActionStatus
 from hubapp.domain.formatting import format_date
 from hubapp.models.agency_actions import CaseActionsModel
+from hubapp.models.tasks import LatestTask, Task
 from hubapp.views import banner
 
 log = logging.getLogger(__name__)
@@ -162,6 +165,10 @@ class ActionDialog(QDialog):
         self._today = today
         self._line = None  # the action the form holds, or None for a new one
         self._dirty = False
+        #: the change being saved (the buttons wait for it), or None
+        self._saving: Task | None = None
+        self._keep: uuid.UUID | None = None
+        self._reading = LatestTask(self, self._show_lines, self._read_failed)
         case = grid_case(store, case_id)
         if case is None:
             raise ValueError("no such case")
@@ -178,10 +185,10 @@ class ActionDialog(QDialog):
         self.setWindowTitle(tr("{agency} – actions on {ref}").format(
             agency=self.agency_name, ref=case.reference))  # fmt: skip
         self._build()
+        #: the action to show once the list has been read
+        self._select_when_read = select_action
         self.reload()
         self.new_action()
-        if select_action is not None:
-            self._select(select_action)
 
     def today(self) -> date:
         return self._today or date.today()
@@ -349,13 +356,26 @@ class ActionDialog(QDialog):
 
     # -- showing -------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
-        """Read the agency's actions on the case again; keep the selection if it is there."""
-        from hubapp.store.casework.actions import actions_for_case_agency
+        """Read the agency's actions on the case again, in the background; keep the selection
+        if it is there."""
+        self._keep = select or (self._line.id if self._line is not None else None)
+        self._reading.start(read_lines, self.store, self.case_id, self.agency_id, self.today())
 
-        keep = select or (self._line.id if self._line is not None else None)
+    @property
+    def busy(self) -> bool:
+        """A change is being saved, or the list read."""
+        return self._saving is not None or self._reading.running
+
+    def _read_failed(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        self.show_message(user_message(exc), error=True)
+
+    def _show_lines(self, lines, keep: uuid.UUID | None = None) -> None:
+        """Show the list as read; keep (or choose) the selected action."""
+        keep = keep or self._keep
         self.table.selectionModel().blockSignals(True)
-        self.model.set_lines(actions_for_case_agency(self.store, self.case_id, self.agency_id,
-                                                     self.today()))  # fmt: skip
+        self.model.set_lines(lines)
         self.table.selectionModel().blockSignals(False)
         if keep is not None:
             row = self.model.row_of(keep)
@@ -370,6 +390,9 @@ class ActionDialog(QDialog):
                 self.table.selectionModel().blockSignals(False)
         self.empty_hint.setVisible(self.model.rowCount() == 0)
         self._update_buttons()
+        if self._select_when_read is not None:
+            action_id, self._select_when_read = self._select_when_read, None
+            self._select(action_id)
 
     def _select(self, action_id: uuid.UUID) -> None:
         row = self.model.row_of(action_id)
@@ -385,9 +408,7 @@ class ActionDialog(QDialog):
         if line is None or (self._line is not None and line.id == self._line.id):
             return
         if self._dirty and not self._discard_ok():
-            self.table.selectionModel().blockSignals(True)
-            self.reload()
-            self.table.selectionModel().blockSignals(False)
+            self._show_lines(self.model.lines(), self._line.id if self._line else None)
             return
         self.load(line)
 
@@ -444,9 +465,9 @@ class ActionDialog(QDialog):
         )  # fmt: skip
         for w in (self.description, self.owner, self.due, self.status):
             w.setEnabled(not finished)
-        self.save_button.setEnabled(not finished)
+        self.save_button.setEnabled(not finished and self._saving is None)
         self.save_button.setText(tr("&Add the action") if line is None else tr("&Save changes"))
-        self.finish_box.setEnabled(line is not None)
+        self.finish_box.setEnabled(line is not None and self._saving is None)
         self.complete_button.setEnabled(is_open)
         self.cancel_button.setEnabled(is_open)
         self.reopen_button.setEnabled(finished)
@@ -497,43 +518,67 @@ class ActionDialog(QDialog):
                             self.status.currentData())  # fmt: skip
         return draft, problems + validate(draft, self.today(), new=self._line is None)
 
-    def _attempt(self, write, success: str, select: uuid.UUID | None = None) -> bool:
-        """Run one core change; show what it refused next to the fields, keep the form."""
-        from hubapp.errors import describe, expected
-        from hubapp.store.casework.actions import ActionError
-        from hubapp.store.errors import EditConflict
+    def _attempt(self, write, success: str, select: uuid.UUID | None = None,
+                 then=None) -> Task | None:  # fmt: skip
+        """Run one core change in the background, then read the list again in the same step;
+        show what it refused next to the fields, keep the form. Returns the task (None while
+        another change is still being saved); ``then()`` after a saved change."""
+        if self._saving is not None:
+            self.show_message(tr("Still saving the last change…"))
+            return None
+        self.show_message(tr("Saving…"))
+        task = Task(write_and_read, write, self.store, self.case_id, self.agency_id,
+                    self.today())  # fmt: skip
+        self._after_save = (success, select, then)
+        # bound methods: a dialog closed meanwhile is not called (the change is still saved)
+        task.succeeded.connect(self._saved)
+        task.failed.connect(self._not_saved)
+        task.finished.connect(self._save_finished)
+        self._saving = task
+        self._update_buttons()
+        return task.start()
 
-        try:
-            result = write()
-        except ActionError as exc:
-            self.show_message("" if exc.problems else str(exc), error=True)
-            self.show_problems(exc.problems)
-            return False
-        except EditConflict:
-            self.reload()
-            self.show_problems([])
-            self.show_message(
-                tr("Someone changed this action in another window while you had it open; the "
-                   "list now shows their version. What you typed is still here: save again "
-                   "to put it over theirs."), error=True)  # fmt: skip
-            return False
-        except Exception as exc:
-            if not expected(exc):
-                log.exception("An action change failed")
-            self.reload()
-            self.show_problems([])
-            self.show_message(describe(exc), error=True)
-            return False
+    def _save_finished(self) -> None:
+        self._saving = None
+        self._update_buttons()
+
+    def _saved(self, result) -> None:
+        success, select, then = self._after_save
+        value, lines = result
+        self._saving = None
         self._dirty = False
         self.show_problems([])
-        self.reload(select=result if isinstance(result, uuid.UUID) else select)
+        self._show_lines(lines, value if isinstance(value, uuid.UUID) else
+                         select or (self._line.id if self._line is not None else None))  # fmt: skip
         if self._line is not None:
             self.load(self._line)
         self.show_message(success)
         self.casesChanged.emit([self.case_id])
-        return True
+        if then is not None:
+            then()
 
-    def save(self) -> bool:
+    def _not_saved(self, exc: BaseException) -> None:
+        from hubapp.errors import describe, expected
+        from hubapp.store.casework.actions import ActionError
+        from hubapp.store.errors import EditConflict
+
+        if isinstance(exc, ActionError):
+            self.show_message("" if exc.problems else str(exc), error=True)
+            self.show_problems(exc.problems)
+            return
+        self.reload()
+        self.show_problems([])
+        if isinstance(exc, EditConflict):
+            self.show_message(
+                tr("Someone changed this action in another window while you had it open; the "
+                   "list now shows their version. What you typed is still here: save again "
+                   "to put it over theirs."), error=True)  # fmt: skip
+            return
+        if not expected(exc):
+            log.error("An action change failed: %r", exc)
+        self.show_message(describe(exc), error=True)
+
+    def save(self) -> Task | None:
         """Add the action the form holds, or save the changes to the selected one."""
         from hubapp.store.casework.actions import add_action, edit_action
 
@@ -541,7 +586,7 @@ class ActionDialog(QDialog):
         if problems:
             self.show_message("")
             self.show_problems(problems)
-            return False
+            return None
         if self._line is None:
             return self._attempt(
                 lambda: add_action(self.store, self.case_id, self.agency_id, draft,
@@ -554,18 +599,18 @@ class ActionDialog(QDialog):
             tr("Changes saved."), select=line.id,
         )  # fmt: skip
 
-    def complete(self) -> bool:
+    def complete(self) -> Task | None:
         from hubapp.store.casework.actions import complete_action
 
         line = self._line
         if line is None:
-            return False
+            return None
         try:
             when = self.completed.date()
         except ValueError:
             self.show_problems([date_problem("completed_on", self.completed.edit.text(),
                                              tr("completion date"), self.today())])  # fmt: skip
-            return False
+            return None
         outcome = self.outcome.toPlainText()
         return self._attempt(
             lambda: complete_action(self.store, line.id, line.row_version, outcome, when,
@@ -573,45 +618,59 @@ class ActionDialog(QDialog):
             tr("Marked done."), select=line.id,
         )  # fmt: skip
 
-    def cancel_action(self) -> bool:
+    def cancel_action(self) -> Task | None:
         from hubapp.store.casework.actions import cancel_action
 
         line = self._line
         if line is None:
-            return False
+            return None
         reason = self.outcome.toPlainText()
         return self._attempt(
             lambda: cancel_action(self.store, line.id, line.row_version, reason),
             tr("Action cancelled; the reason is kept as its outcome."), select=line.id,
         )  # fmt: skip
 
-    def reopen(self) -> bool:
+    def reopen(self) -> Task | None:
         from hubapp.store.casework.actions import reopen_action
 
         line = self._line
         if line is None:
-            return False
+            return None
         return self._attempt(
             lambda: reopen_action(self.store, line.id, line.row_version),
             tr("Action reopened."), select=line.id,
         )  # fmt: skip
 
-    def reassign(self) -> bool:
+    def reassign(self) -> Task | None:
         """Give the selected action to the agency chosen (with the owner typed)."""
         from hubapp.store.casework.actions import reassign_action
 
         line = self._line
         target = self.reassign_to.currentData()
         if line is None or not target:
-            return False
+            return None
         name = self.reassign_to.currentText()
         owner = self.owner.text()
-        done = self._attempt(
-            lambda: reassign_action(self.store, line.id, line.row_version,
-                                    uuid.UUID(hex=target), owner),
-            tr("Reassigned to {0}: it is now in their list of actions.").format(name),
-        )  # fmt: skip
-        if done:
+
+        def gone() -> None:  # no longer this agency's: the form empties for a new one
             self._line = None
             self.new_action()
-        return done
+
+        return self._attempt(
+            lambda: reassign_action(self.store, line.id, line.row_version,
+                                    uuid.UUID(hex=target), owner),
+            tr("Reassigned to {0}: it is now in their list of actions.").format(name), then=gone,
+        )  # fmt: skip
+
+
+def read_lines(_ctx, store, case_id: uuid.UUID, agency_id: uuid.UUID, today: date):
+    """Background work: the agency's actions on the case."""
+    from hubapp.store.casework.actions import actions_for_case_agency
+
+    return actions_for_case_agency(store, case_id, agency_id, today)
+
+
+def write_and_read(ctx, write, store, case_id: uuid.UUID, agency_id: uuid.UUID, today: date):
+    """Background work: make the change (``write()``), then read the list again."""
+    value = write()
+    return value, read_lines(ctx, store, case_id, agency_id, today)
