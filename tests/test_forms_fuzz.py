@@ -894,6 +894,7 @@ def meetings_page(qtbot, store):
         w.show()
         w.activateWindow()
     w.cases = [new_case(store, f"CAR-2026-{n:04d}") for n in range(1, 4)]
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)  # the meetings are read
     return w
 
 
@@ -924,6 +925,7 @@ def test_meetings_plan(qtbot, meetings_page, day, time, place, chair, by_enter):
         else:
             qtbot.mouseClick(d.buttons.button(d.buttons.StandardButton.Ok),
                              Qt.MouseButton.LeftButton)  # fmt: skip
+        qtbot.waitUntil(lambda: d.task is None and not page.busy, timeout=10_000)  # saved
         still_usable(page)
     if d.planned is None:
         event("refused")
@@ -961,6 +963,7 @@ def test_meetings_forms(
     if page.meeting is None:
         meetings.plan_meeting(page.store, page.hub_id(), MEETING_DAY)
         page.reload()
+        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
     mid = page.meeting.id
     before = meetings.load_meeting(page.store, mid)
     page.tabs.setCurrentIndex(["agenda", "attendance", "decision", "action"].index(form))
@@ -1001,6 +1004,7 @@ def test_meetings_forms(
                      page.action_text.text(), page.action_owner.text(), held(page.action_due))  # fmt: skip
             qtbot.mouseClick(page.action_button, Qt.MouseButton.LeftButton)
             labels = list(page.action_errors.values())
+        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)  # saved in the background
         still_usable(page)
     after = meetings.load_meeting(page.store, mid)
     shown = [one_sentence(x) for x in labels if x.isVisible()]

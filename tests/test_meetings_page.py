@@ -35,7 +35,22 @@ def page(qtbot, store):
     w.attach(store, lookups.load(store), setup.current(store))
     w.resize(1366, 700)
     w.show()
+    settled(qtbot, w)
     return w
+
+
+def settled(qtbot, page):
+    """Wait until the page has read the meetings or saved a change (in the background)."""
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+
+
+def saved(qtbot, task) -> bool:
+    """Whether the change a form started was saved (it is saved in the background): False
+    at once for one the form refused before anything was written."""
+    if task is None:
+        return False
+    qtbot.waitUntil(lambda: not task.running, timeout=10_000)
+    return task.outcome == "succeeded"
 
 
 def agenda_rows(store):
@@ -52,16 +67,16 @@ def test_plan_a_meeting_refused_values_stay_then_saved(page, store, qtbot):
     assert dialog.place.text() == "Carlisle Civic Centre"  # the station, for its own hub
     dialog.day.edit.setText("31/02/2026")
     dialog.chair.setText("Insp. Rhona Baird")
-    assert not dialog.plan()
+    assert not saved(qtbot, dialog.plan())
     assert (
         dialog.errors["meets_on"].isVisible() and "dd/mm/yyyy" in dialog.errors["meets_on"].text()
     )
     dialog.day.edit.setText("10/06/2062")  # a year mistyped
-    assert not dialog.plan()
+    assert not saved(qtbot, dialog.plan())
     assert "check the year" in dialog.errors["meets_on"].text()
     dialog.day.edit.setText("10/06/2026")
     dialog.time.setText("25:00")
-    assert not dialog.plan()
+    assert not saved(qtbot, dialog.plan())
     assert (
         "HH:MM" in dialog.errors["starts_at"].text() and not dialog.errors["meets_on"].isVisible()
     )
@@ -71,7 +86,8 @@ def test_plan_a_meeting_refused_values_stay_then_saved(page, store, qtbot):
     with store.read() as s:
         assert s.scalar(select(Meeting.id)) is None
     dialog.time.setText("10:00")
-    assert dialog.plan()
+    assert saved(qtbot, dialog.plan())
+    settled(qtbot, page)  # the page reads the new meeting
     with store.read() as s:
         [m] = s.scalars(select(Meeting))
     assert (m.meets_on, m.starts_at, m.chair, m.status) == (
@@ -82,7 +98,7 @@ def test_plan_a_meeting_refused_values_stay_then_saved(page, store, qtbot):
     # a second one the same day is refused next to the date, the form kept
     again = page.plan_meeting()
     again.day.edit.setText("10/06/2026")
-    assert not again.plan()
+    assert not saved(qtbot, again.plan())
     assert "already has a meeting" in again.errors["meets_on"].text()
     again.reject()
 
@@ -93,6 +109,7 @@ def test_add_and_remove_agenda_items_keeps_the_reasons(page, store, qtbot):
     second = new_case(store, "CAR-2026-0043")
     other_hub = new_case(store, "SLK-2026-0001", hub="SLK")
     page.reload()
+    settled(qtbot, page)
     assert page.meeting.id == meeting
 
     # from the case list's selection
@@ -103,10 +120,11 @@ def test_add_and_remove_agenda_items_keeps_the_reasons(page, store, qtbot):
     page.use_selected.click()
     assert page.case_ref.text() == "CAR-2026-0042" and not page.agenda_errors["case"].isVisible()
     page.reason_combo.setCurrentIndex(page.reason_combo.findData("priority_area"))
-    assert not page.add_to_agenda()  # no reason why
+    assert not saved(qtbot, page.add_to_agenda())  # no reason why
     assert page.agenda_errors["why"].isVisible() and page.case_ref.text() == "CAR-2026-0042"
     page.why.setText("Repeat reports from residents")
     qtbot.keyClick(page.why, Qt.Key.Key_Return)
+    settled(qtbot, page)
     assert agenda_rows(store) == [
         (first, "priority_area", "Repeat reports from residents", False, "")
     ]
@@ -115,25 +133,26 @@ def test_add_and_remove_agenda_items_keeps_the_reasons(page, store, qtbot):
     # by reference, typed in lower case; a case of another hub is refused, the form kept
     page.case_ref.setText("slk-2026-0001")
     page.why.setText("Spill-over from Kendal")
-    assert not page.add_to_agenda()
+    assert not saved(qtbot, page.add_to_agenda())
     assert "not a case of the Carlisle hub" in page.agenda_errors["case"].text()
     assert (page.case_ref.text(), page.why.text()) == ("slk-2026-0001", "Spill-over from Kendal")
     page.case_ref.setText("CAR-2026-9999")
-    assert not page.add_to_agenda()
+    assert not saved(qtbot, page.add_to_agenda())
     assert "There is no case CAR-2026-9999" in page.agenda_errors["case"].text()
     page.case_ref.setText("car-2026-0043")
     page.reason_combo.setCurrentIndex(page.reason_combo.findData("emerging_issue"))
     page.why.setText("New reports of fly-tipping")
-    assert page.add_to_agenda()
+    assert saved(qtbot, page.add_to_agenda())
     assert len(agenda_rows(store)) == 2 and other_hub not in [r[0] for r in agenda_rows(store)]
     assert page.agenda_model.rowCount() == 2 and "Agenda (2)" in page.tabs.tabText(0)
 
     # remove the first: a reason is required, and kept
     page.agenda_table.selectRow(0)
-    assert not page.remove_from_agenda()
+    assert not saved(qtbot, page.remove_from_agenda())
     assert "must not be empty" in page.remove_error.text()
     page.remove_reason.setText("Resolved before the meeting")
     qtbot.keyClick(page.remove_reason, Qt.Key.Key_Return)
+    settled(qtbot, page)
     rows = agenda_rows(store)
     assert rows[0] == (first, "priority_area", "Repeat reports from residents", True,
                        "Resolved before the meeting")  # fmt: skip
@@ -154,6 +173,7 @@ def test_add_and_remove_agenda_items_keeps_the_reasons(page, store, qtbot):
 
     # once held, the agenda is fixed
     page.held_button.click()
+    settled(qtbot, page)
     assert not page.agenda_forms[0].isEnabled() and page.agenda_fixed.isVisible()
     with store.read() as s:
         assert s.get(Meeting, meeting).status == "held"
@@ -164,14 +184,15 @@ def test_attendance_decision_and_an_action_raised_from_it(page, store, qtbot):
     case = new_case(store)
     meetings.add_agenda_item(store, meeting, case, "priority_area", "Repeat reports")
     page.reload()
+    settled(qtbot, page)
     police = agency_id(store, "POLICE")
 
     page.att_agency.setCurrentIndex(page.att_agency.findData(police.hex))
     page.att_present.setChecked(True)
-    assert not page.record_attendance()  # present needs names
+    assert not saved(qtbot, page.record_attendance())  # present needs names
     assert "Name who came" in page.att_error.text()
     page.att_names.setText("PC Zoë Adams")
-    assert page.record_attendance()
+    assert saved(qtbot, page.record_attendance())
     info = meetings.load_meeting(store, meeting)
     assert [(a.agency_id, a.status, a.attendees) for a in info.attendance] == [
         (police, "present", "PC Zoë Adams")
@@ -180,10 +201,10 @@ def test_attendance_decision_and_an_action_raised_from_it(page, store, qtbot):
     assert first[0].id == police and page.attendance_model.index(0, 2).data() == "PC Zoë Adams"
 
     page.decision_about.setCurrentIndex(page.decision_about.findData(case.hex))
-    assert not page.record_decision()
+    assert not saved(qtbot, page.record_decision())
     assert "must not be empty" in page.decision_error.text()
     page.decision_text.setPlainText("Police to patrol the park on Friday evenings")
-    assert page.record_decision()
+    assert saved(qtbot, page.record_decision())
     [decision] = meetings.load_meeting(store, meeting).decisions
     assert decision.case_id == case
 
@@ -194,7 +215,7 @@ def test_attendance_decision_and_an_action_raised_from_it(page, store, qtbot):
     assert page.action_text.text() == "Police to patrol the park on Friday evenings"
     page.action_agency.setCurrentIndex(page.action_agency.findData(police.hex))
     page.action_due.edit.setText("32/13/2026")
-    assert not page.raise_action()
+    assert not saved(qtbot, page.raise_action())
     assert page.action_errors["due_on"].isVisible()
     assert page.action_text.text() == "Police to patrol the park on Friday evenings"
     page.action_due.edit.setText("20/06/2026")

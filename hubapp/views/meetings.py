@@ -5,8 +5,11 @@ meeting in four tabs: its agenda (cases with the reason they are on it; removed 
 greyed, with why they came off), attendance by agency, decisions, and the actions raised
 (ordinary action records, the same the assignment grid shows).
 
-Each change is one small core call (:mod:`hubapp.store.casework.meetings`). A refusal is shown next
-to its field and the form keeps everything typed; a form clears only after its save.
+Each change is one small core call (:mod:`hubapp.store.casework.meetings`), made in the
+background with the meeting read again in the same step; reading runs in the background too
+(the latest request wins), so the page never waits for another program's hold on the
+database. A refusal is shown next to its field (the field its ``Refused`` problem names) and
+the form keeps everything typed; a form clears only after its save.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -50,6 +54,7 @@ from hubapp.models.meetings import (
     RaisedActionsModel,
     status_label,
 )
+from hubapp.models.tasks import LatestTask, Task, user_message
 from hubapp.store.casework import meetings
 from hubapp.store.casework.meetings import AgendaReason, Attendance, MeetingStatus
 from hubapp.views import banner
@@ -79,12 +84,20 @@ def show_error(label: QLabel, text: str) -> None:
 
 
 def describe(exc: BaseException) -> str:
-    from hubapp.errors import describe as one_sentence
     from hubapp.errors import expected
 
     if not expected(exc):
-        log.exception("A meeting change failed")
-    return one_sentence(exc)
+        log.error("A meeting change failed: %r", exc)
+    return user_message(exc)
+
+
+def field_of(exc: BaseException) -> str:
+    """The field a refusal names (``Refused.problems``), or "" for the form as a whole."""
+    from hubapp.store.errors import Refused
+
+    if isinstance(exc, Refused) and exc.problems:
+        return exc.problems[0].field
+    return ""
 
 
 def make_table(model, name: str, parent) -> QTableView:
@@ -121,6 +134,8 @@ class PlanMeetingDialog(QDialog):
         self.store = store
         self.hub_id = hub_id
         self.planned: uuid.UUID | None = None
+        #: the planning being saved, or None
+        self.task: Task | None = None
         self.day = DateField(tr("dd/mm/yyyy"), self)
         self.day.setObjectName("planDate")
         self.time = QLineEdit("10:00", self, objectName="planTime")
@@ -152,7 +167,9 @@ class PlanMeetingDialog(QDialog):
         layout.addWidget(self.errors[""])
         layout.addWidget(self.buttons)
 
-    def plan(self) -> bool:
+    def plan(self) -> Task | None:
+        """Plan the meeting in the background; the dialog closes once it is saved, or shows
+        the refusal next to its field. None when the date typed is no date."""
         for label in self.errors.values():
             show_error(label, "")
         try:
@@ -163,22 +180,36 @@ class PlanMeetingDialog(QDialog):
             show_error(self.errors["meets_on"], tr("Type the date as dd/mm/yyyy, e.g. {0}.")
                        .format(format_date(date.today())))  # fmt: skip
             self.day.setFocus()
-            return False
-        try:
-            self.planned = meetings.plan_meeting(
-                self.store, self.hub_id, day, starts_at=self.time.text(),
-                place=self.place.text(), chair=self.chair.text(),
-            )  # fmt: skip
-        except Exception as exc:
-            text = describe(exc)
-            field = ("starts_at" if "HH:MM" in text
-                     else "meets_on" if "already has a meeting" in text or "check the year" in text
-                     else "")  # fmt: skip
-            show_error(self.errors[field], text)
-            (self.time if field == "starts_at" else self.day).setFocus()
-            return False
+            return None
+        if self.task is not None:
+            return None
+        self.buttons.setEnabled(False)
+        task = Task(plan_job, self.store, self.hub_id, day, self.time.text(), self.place.text(),
+                    self.chair.text())  # fmt: skip
+        task.succeeded.connect(self._planned)
+        task.failed.connect(self._refused)
+        task.finished.connect(self._idle)
+        self.task = task
+        return task.start()
+
+    def _idle(self) -> None:
+        self.task = None
+        self.buttons.setEnabled(True)
+
+    def _planned(self, meeting_id) -> None:
+        self.planned = meeting_id
         self.accept()
-        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        field = field_of(exc)
+        field = field if field in self.errors else ""
+        show_error(self.errors[field], describe(exc))
+        (self.time if field == "starts_at" else self.day).setFocus()
+
+
+def plan_job(_ctx, store, hub_id, day, starts_at, place, chair):
+    return meetings.plan_meeting(store, hub_id, day, starts_at=starts_at, place=place,
+                                 chair=chair)  # fmt: skip
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -207,6 +238,11 @@ class MeetingsPage(QWidget):
         self.attendance_model = AttendanceModel(self)
         self.decisions_model = DecisionsModel(self)
         self.actions_model = RaisedActionsModel(self)
+        #: reading the meetings (the latest request wins)
+        self._reading = LatestTask(self, self._show_page, self._read_failed)
+        #: the change being saved (one at a time), and what to do once it is
+        self._saving: Task | None = None
+        self._after_save = None
         self._build()
         self._show_meeting(None)
 
@@ -521,23 +557,33 @@ class MeetingsPage(QWidget):
         return self.today or date.today()
 
     def reload(self, select: uuid.UUID | None = None) -> None:
-        """Read the hub's meetings again; keep (or choose) the selected one."""
+        """Read the hub's meetings again, in the background; keep (or choose) the selected
+        one."""
         if self.store is None or self.hub_id() is None:
             return
         keep = select or (self.meeting.id if self.meeting else None)
-        lines = meetings.list_meetings(self.store, self.hub_id())
-        self.meeting_list.set_lines(lines)
-        if keep is None or self.meeting_list.row_of(keep) is None:
-            # the next planned meeting, else the latest
-            upcoming = [m for m in lines if m.status == MeetingStatus.PLANNED.value
-                        and m.meets_on >= self._today()]  # fmt: skip
-            keep = upcoming[-1].id if upcoming else (lines[0].id if lines else None)
-        row = self.meeting_list.row_of(keep) if keep is not None else None
-        if row is None:
+        self._reading.start(read_page, self.store, self.hub_id(), keep, self._today(), True)
+
+    @property
+    def busy(self) -> bool:
+        """A change is being saved, or the meetings read."""
+        return self._saving is not None or self._reading.running
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self._say(describe(exc), error=True)
+
+    def _show_page(self, page: PageData) -> None:
+        """Show what was read: the list (when read) and the chosen meeting."""
+        if page.lines is not None:
+            self.meeting_list.set_lines(page.lines)
+        if page.info is None:
             self._show_meeting(None)
-        else:
+            return
+        self.meeting = page.info
+        row = self.meeting_list.row_of(page.info.id)
+        if row is not None and self.list_table.currentIndex().row() != row:
             self.list_table.selectRow(row)
-            self._show_meeting(keep)
+        self._show_info(page.info, page.raised)
 
     def _meeting_chosen(self, current, _previous) -> None:
         line = current.data(LineRole) if current.isValid() else None
@@ -561,12 +607,10 @@ class MeetingsPage(QWidget):
                 ).format(hub)
             )
             return
-        try:
-            info = meetings.load_meeting(self.store, meeting_id)
-            raised = meetings.raised_actions(self.store, meeting_id)
-        except Exception as exc:
-            self._say(describe(exc), error=True)
-            return
+        self._reading.start(read_page, self.store, self.hub_id(), meeting_id, self._today(),
+                            False)  # fmt: skip
+
+    def _show_info(self, info, raised) -> None:
         self.meeting = info
         self.empty.hide()
         self.detail.show()
@@ -615,11 +659,45 @@ class MeetingsPage(QWidget):
         error_style = "background:#fdecea; color:#7a1212; border:1px solid #e6a5a5;"
         banner.show_banner(self.message, text, error_style if error else banner.DONE, padding=4)
 
-    def _changed(self, text: str) -> None:
-        """After a save: read the meeting again and say what was done."""
-        mid = self.meeting.id if self.meeting else None
-        self.reload(select=mid)
-        self._say(text)
+    # -- saving --------------------------------------------------------------------------
+    def _save(self, write, done: str, ok=None, failed=None) -> Task | None:
+        """Make one change in the background (``write()``), then read the meeting again in the
+        same step and say ``done``; ``ok(value)`` after it, ``failed(exc)`` on a refusal (by
+        default the sentence above the tabs). None while another change is being saved."""
+        if self._saving is not None:
+            self._say(tr("Still saving the last change…"))
+            return None
+        self._say(tr("Saving…"))
+        task = Task(save_and_read, write, self.store, self.hub_id(),
+                    self.meeting.id if self.meeting else None, self._today())  # fmt: skip
+        self._after_save = (done, ok, failed)
+        # bound methods: a page closed meanwhile is not called (the change is still saved)
+        task.succeeded.connect(self._saved)
+        task.failed.connect(self._not_saved)
+        task.finished.connect(self._save_finished)
+        self._saving = task
+        return task.start()
+
+    def _saved(self, result) -> None:
+        done, ok, _failed = self._after_save
+        value, page = result
+        self._saving = None
+        self._reading.cancel()  # what was read before this change is out of date
+        self._show_page(page)
+        self._say(done)
+        if ok is not None:
+            ok(value)
+
+    def _not_saved(self, exc: BaseException) -> None:
+        _done, _ok, failed = self._after_save
+        self._say("")
+        if failed is not None:
+            failed(exc)
+        else:
+            self._say(describe(exc), error=True)
+
+    def _save_finished(self) -> None:
+        self._saving = None
 
     # -- meetings ------------------------------------------------------------------------
     def plan_meeting(self) -> PlanMeetingDialog | None:
@@ -640,16 +718,13 @@ class MeetingsPage(QWidget):
             self._say(tr("Meeting planned. Add the cases for its agenda below."))
             self.case_ref.setFocus()
 
-    def mark_held(self) -> None:
+    def mark_held(self) -> Task | None:
         if self.meeting is None:
-            return
-        try:
-            meetings.mark_held(self.store, self.meeting.id)
-        except Exception as exc:
-            self._say(describe(exc), error=True)
-            return
-        self._changed(tr("Marked as held. Attendance, decisions and actions can still be "
-                         "recorded."))  # fmt: skip
+            return None
+        meeting_id, store = self.meeting.id, self.store
+        return self._save(lambda: meetings.mark_held(store, meeting_id),
+                          tr("Marked as held. Attendance, decisions and actions can still be "
+                             "recorded."))  # fmt: skip
 
     def _print_pack(self) -> None:
         if self.meeting is not None:
@@ -667,64 +742,64 @@ class MeetingsPage(QWidget):
         self.case_ref.setText(chosen[1])
         self.why.setFocus()
 
-    def add_to_agenda(self) -> bool:
+    def add_to_agenda(self) -> Task | None:
         for label in self.agenda_errors.values():
             show_error(label, "")
         if self.meeting is None:
-            return False
+            return None
         reference = self.case_ref.text().strip()
         if not reference:
             show_error(self.agenda_errors["case"], tr("Type the case's reference, or use the "
                                                       "case selected in the list."))  # fmt: skip
             self.case_ref.setFocus()
-            return False
+            return None
         if not self.why.text().strip():
             show_error(self.agenda_errors["why"], tr("Say why the case is on the agenda."))
             self.why.setFocus()
-            return False
-        try:
-            case_id, reference = case_by_reference(self.store, reference)
-        except Exception as exc:
-            show_error(self.agenda_errors["case"], describe(exc))
+            return None
+        store, meeting_id = self.store, self.meeting.id
+        reason, why = self.reason_combo.currentData(), self.why.text()
+
+        def write():
+            case_id, found = case_by_reference(store, reference)  # no such case: the case field
+            meetings.add_agenda_item(store, meeting_id, case_id, reason, why)
+            return found
+
+        def added(found: str) -> None:
+            self.case_ref.clear()
+            self.why.clear()
+            self._say(tr("{0} added to the agenda.").format(found))
             self.case_ref.setFocus()
-            return False
-        try:
-            meetings.add_agenda_item(self.store, self.meeting.id, case_id,
-                                     self.reason_combo.currentData(), self.why.text())  # fmt: skip
-        except Exception as exc:
-            text = describe(exc)
-            field = "why" if "reason for adding" in text else "case"
-            show_error(self.agenda_errors[field], text)
+
+        def refused(exc: BaseException) -> None:
+            field = "why" if field_of(exc) == "reason_text" else "case"
+            show_error(self.agenda_errors[field], describe(exc))
             (self.why if field == "why" else self.case_ref).setFocus()
-            return False
-        self.case_ref.clear()
-        self.why.clear()
-        self._changed(tr("{0} added to the agenda.").format(reference))
-        self.case_ref.setFocus()
-        return True
+
+        return self._save(write, "", added, refused)
 
     def _agenda_row(self, current, _previous) -> None:
         line = current.data(LineRole) if current.isValid() else None
         self.remove_button.setEnabled(line is not None and not line.removed)
 
-    def remove_from_agenda(self) -> bool:
+    def remove_from_agenda(self) -> Task | None:
         show_error(self.remove_error, "")
         index = self.agenda_table.currentIndex()
         line = index.data(LineRole) if index.isValid() else None
         if line is None:
             show_error(self.remove_error, tr("Select the case to take off in the agenda above."))
             self.agenda_table.setFocus()
-            return False
-        try:
-            meetings.remove_agenda_item(self.store, line.id, self.remove_reason.text())
-        except Exception as exc:
+            return None
+        store, why = self.store, self.remove_reason.text()
+
+        def refused(exc: BaseException) -> None:
             show_error(self.remove_error, describe(exc))
             self.remove_reason.setFocus()
-            return False
-        self.remove_reason.clear()
-        self._changed(tr("{0} taken off the agenda; the reason is kept.")
-                      .format(line.case_reference))  # fmt: skip
-        return True
+
+        return self._save(lambda: meetings.remove_agenda_item(store, line.id, why),
+                          tr("{0} taken off the agenda; the reason is kept.")
+                          .format(line.case_reference),
+                          lambda _value: self.remove_reason.clear(), refused)  # fmt: skip
 
     # -- attendance ----------------------------------------------------------------------
     def _attendance_row(self, current, _previous) -> None:
@@ -738,43 +813,41 @@ class MeetingsPage(QWidget):
              else self.att_apologies).setChecked(True)  # fmt: skip
             self.att_names.setText(line.attendees)
 
-    def record_attendance(self) -> bool:
+    def record_attendance(self) -> Task | None:
         show_error(self.att_error, "")
         if self.meeting is None or not self.att_agency.currentData():
-            return False
+            return None
         status = (Attendance.APOLOGIES if self.att_apologies.isChecked()
                   else Attendance.PRESENT).value  # fmt: skip
         names = "" if status == Attendance.APOLOGIES.value else self.att_names.text()
-        try:
-            meetings.set_attendance(self.store, self.meeting.id,
-                                    uuid.UUID(hex=self.att_agency.currentData()), status,
-                                    names)  # fmt: skip
-        except Exception as exc:
+        store, meeting_id = self.store, self.meeting.id
+        agency_id = uuid.UUID(hex=self.att_agency.currentData())
+
+        def refused(exc: BaseException) -> None:
             show_error(self.att_error, describe(exc))
             self.att_names.setFocus()
-            return False
-        agency = self.att_agency.currentText()
-        self.att_names.clear()
-        self._changed(tr("Attendance recorded for {0}.").format(agency))
-        return True
+
+        return self._save(lambda: meetings.set_attendance(store, meeting_id, agency_id, status,
+                                                          names),
+                          tr("Attendance recorded for {0}.").format(self.att_agency.currentText()),
+                          lambda _value: self.att_names.clear(), refused)  # fmt: skip
 
     # -- decisions and actions ----------------------------------------------------------
-    def record_decision(self) -> bool:
+    def record_decision(self) -> Task | None:
         show_error(self.decision_error, "")
         if self.meeting is None:
-            return False
+            return None
         about = self.decision_about.currentData()
-        try:
-            meetings.record_decision(self.store, self.meeting.id,
-                                     self.decision_text.toPlainText(),
-                                     uuid.UUID(hex=about) if about else None)  # fmt: skip
-        except Exception as exc:
+        store, meeting_id, text = self.store, self.meeting.id, self.decision_text.toPlainText()
+        case_id = uuid.UUID(hex=about) if about else None
+
+        def refused(exc: BaseException) -> None:
             show_error(self.decision_error, describe(exc))
             self.decision_text.setFocus()
-            return False
-        self.decision_text.clear()
-        self._changed(tr("Decision recorded."))
-        return True
+
+        return self._save(lambda: meetings.record_decision(store, meeting_id, text, case_id),
+                          tr("Decision recorded."), lambda _value: self.decision_text.clear(),
+                          refused)  # fmt: skip
 
     def raise_from_decision(self) -> None:
         """Carry the selected decision over to the action form (its case and text)."""
@@ -790,20 +863,20 @@ class MeetingsPage(QWidget):
         self.tabs.setCurrentIndex(3)
         (self.action_agency if line.case_id is not None else self.action_case).setFocus()
 
-    def raise_action(self) -> bool:
+    def raise_action(self) -> Task | None:
         from hubapp.store.casework.actions import ActionDraft, ActionError
 
         for label in self.action_errors.values():
             show_error(label, "")
         if self.meeting is None:
-            return False
+            return None
         case = self.action_case.currentData()
         if not case:
             show_error(
                 self.action_errors["case"],
                 tr("Put the case on the agenda first; actions are raised on its cases."),
             )
-            return False
+            return None
         try:
             due = self.action_due.date()
         except ValueError:
@@ -811,13 +884,21 @@ class MeetingsPage(QWidget):
                                                         "e.g. {0}.").format(
                 format_date(self._today())))  # fmt: skip
             self.action_due.setFocus()
-            return False
+            return None
         draft = ActionDraft(self.action_text.text(), self.action_owner.text(), due)
-        try:
-            meetings.raise_action(self.store, self.meeting.id, uuid.UUID(hex=case),
-                                  uuid.UUID(hex=self.action_agency.currentData()), draft,
-                                  assign_if_missing=True, today=self._today())  # fmt: skip
-        except ActionError as exc:
+        store, meeting_id, today = self.store, self.meeting.id, self._today()
+        case_id, agency_id = uuid.UUID(hex=case), uuid.UUID(hex=self.action_agency.currentData())
+
+        def raised(_value) -> None:
+            for w in (self.action_text, self.action_owner):
+                w.clear()
+            self.action_due.set_date(None)
+            self.actionsChanged.emit()
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, ActionError):
+                show_error(self.action_errors[""], describe(exc))
+                return
             problems = exc.problems or []
             for p in problems:
                 show_error(self.action_errors.get(p.field, self.action_errors[""]), p.message)
@@ -827,16 +908,13 @@ class MeetingsPage(QWidget):
                      "due_on": self.action_due}  # fmt: skip
             if problems and problems[0].field in focus:
                 focus[problems[0].field].setFocus()
-            return False
-        except Exception as exc:
-            show_error(self.action_errors[""], describe(exc))
-            return False
-        for w in (self.action_text, self.action_owner):
-            w.clear()
-        self.action_due.set_date(None)
-        self._changed(tr("Action raised for {0}.").format(self.action_agency.currentText()))
-        self.actionsChanged.emit()
-        return True
+
+        return self._save(
+            lambda: meetings.raise_action(store, meeting_id, case_id, agency_id, draft,
+                                          assign_if_missing=True, today=today),
+            tr("Action raised for {0}.").format(self.action_agency.currentText()), raised,
+            refused,
+        )  # fmt: skip
 
 
 def case_by_reference(store, reference: str) -> tuple[uuid.UUID, str]:
@@ -846,3 +924,33 @@ def case_by_reference(store, reference: str) -> tuple[uuid.UUID, str]:
     with store.read() as s:
         case = find_case(s, reference)
         return case.id, case.reference
+
+
+class PageData(NamedTuple):
+    """What the page shows, as read in the background."""
+
+    lines: list | None  # the hub's meetings (None: not read again)
+    info: meetings.MeetingInfo | None  # the chosen meeting
+    raised: list  # the actions raised at it
+
+
+def read_page(_ctx, store, hub_id: uuid.UUID, keep: uuid.UUID | None, today: date,
+              with_list: bool = True) -> PageData:  # fmt: skip
+    """Background work: the hub's meetings (``with_list``) and the one to show: ``keep``
+    while it is listed, else the next planned meeting, else the latest."""
+    lines = None
+    if with_list:
+        lines = meetings.list_meetings(store, hub_id)
+        if keep is None or all(m.id != keep for m in lines):
+            upcoming = [m for m in lines if m.status == MeetingStatus.PLANNED.value
+                        and m.meets_on >= today]  # fmt: skip
+            keep = upcoming[-1].id if upcoming else (lines[0].id if lines else None)
+    if keep is None:
+        return PageData(lines, None, [])
+    return PageData(lines, meetings.load_meeting(store, keep), meetings.raised_actions(store, keep))
+
+
+def save_and_read(ctx, write, store, hub_id, meeting_id, today: date):
+    """Background work: make the change (``write()``), then read the page again."""
+    value = write()
+    return value, read_page(ctx, store, hub_id, meeting_id, today)

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from hubapp.domain.text import clean_line, clean_text
 from hubapp.store.casework import actions as action_store
 from hubapp.store.casework.actions import ActionDraft
-from hubapp.store.errors import StoreError
+from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -53,8 +53,13 @@ TEXT_MAX = 2_000
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class MeetingError(StoreError):
-    """A meeting change refused by the rules, in one sentence."""
+class MeetingError(Refused):
+    """A meeting change refused by the rules, in one sentence; ``problems`` names the field
+    where one field is at fault (``meets_on``, ``starts_at``, ``reason_text``)."""
+
+
+def _wrong(field: str, message: str) -> MeetingError:
+    return MeetingError(message, [Problem(field, message)])
 
 
 class AgendaReason(StrEnum):
@@ -135,14 +140,15 @@ class MeetingInfo:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _text(value: str, what: str, *, required: bool = True, line: bool = False) -> str:
+def _text(value: str, what: str, *, required: bool = True, line: bool = False,
+          field: str = "") -> str:  # fmt: skip
     """``value`` as stored: one line (``line``: a line break pasted in becomes a space) or
     several; refused with a sentence when empty (if ``required``) or too long."""
     text = clean_line(value) if line else clean_text(value)
     if required and not text:
-        raise MeetingError(f"{what} must not be empty.")
+        raise _wrong(field, f"{what} must not be empty.")
     if len(text) > TEXT_MAX:
-        raise MeetingError(f"{what} is too long: {len(text):,} characters, at most 2,000.")
+        raise _wrong(field, f"{what} is too long: {len(text):,} characters, at most 2,000.")
     return text
 
 
@@ -186,13 +192,14 @@ def plan_meeting(
     than two years ahead: those are a year mistyped, as for an action's due date."""
     starts_at = clean_line(starts_at)
     if starts_at and not _TIME.match(starts_at):
-        raise MeetingError(f"'{starts_at}' is not a time; type it as HH:MM, e.g. 10:00.")
+        raise _wrong("starts_at", f"'{starts_at}' is not a time; type it as HH:MM, e.g. 10:00.")
     if not isinstance(meets_on, date):
-        raise MeetingError("The meeting date is not a date.")
+        raise _wrong("meets_on", "The meeting date is not a date.")
     if meets_on < action_store.EARLIEST_DATE:
-        raise MeetingError(f"The meeting date {meets_on:%d/%m/%Y} is before 2000; check the year.")
+        raise _wrong("meets_on",
+                     f"The meeting date {meets_on:%d/%m/%Y} is before 2000; check the year.")
     if meets_on > action_store.years_ahead(today or date.today(), action_store.DUE_YEARS_AHEAD):
-        raise MeetingError("The meeting date is more than two years ahead; check the year.")
+        raise _wrong("meets_on", "The meeting date is more than two years ahead; check the year.")
     with store.write(reason="meeting planned") as s:
         hub = s.get(Hub, hub_id)
         if hub is None or hub.voided or not hub.active:
@@ -203,7 +210,8 @@ def plan_meeting(
             )
         )
         if taken:
-            raise MeetingError(f"The {hub.name} hub already has a meeting on {meets_on:%d/%m/%Y}.")
+            raise _wrong("meets_on",
+                         f"The {hub.name} hub already has a meeting on {meets_on:%d/%m/%Y}.")
         meeting = Meeting(
             id=uuid.uuid4(), hub_id=hub_id, meets_on=meets_on, starts_at=starts_at,
             place=clean_line(place)[:200], chair=clean_line(chair)[:120],
@@ -378,7 +386,7 @@ def add_agenda_item(
             f"'{reason}' is not a reason for the agenda; use priority area, priority person "
             "or emerging issue."
         ) from None
-    why = _text(reason_text, "The reason for adding the case", line=True)
+    why = _text(reason_text, "The reason for adding the case", line=True, field="reason_text")
     with store.write(reason="agenda item added") as s:
         meeting = _live_meeting(s, meeting_id)
         _require_planned(meeting)
@@ -414,7 +422,8 @@ def add_agenda_item(
 
 def remove_agenda_item(store, item_id: uuid.UUID, reason_text: str) -> None:
     """Take an item off the agenda, keeping it with who removed it and why."""
-    why = _text(reason_text, "The reason for removing the case", line=True)
+    why = _text(reason_text, "The reason for removing the case", line=True,
+                field="reason_text")
     with store.write(reason="agenda item removed") as s:
         item = s.get(AgendaItem, item_id)
         if item is None or item.voided:
@@ -438,7 +447,8 @@ def set_attendance(
         status = Attendance(status).value
     except ValueError:
         raise MeetingError(f"'{status}' is not an attendance; use present or apologies.") from None
-    names = _text(attendees, "The names of who came", required=False, line=True)
+    names = _text(attendees, "The names of who came", required=False, line=True,
+                  field="attendees")
     if status == Attendance.PRESENT.value and not names:
         raise MeetingError("Name who came for the agency (e.g. 'PC Amy Hart, PCSO Tom Reed').")
     with store.write(reason="meeting attendance recorded") as s:
@@ -469,7 +479,7 @@ def record_decision(
     store, meeting_id: uuid.UUID, text: str, case_id: uuid.UUID | None = None
 ) -> uuid.UUID:
     """Record a decision, about a case on the agenda or (no case) the meeting as a whole."""
-    body = _text(text, "The decision")
+    body = _text(text, "The decision", field="text")
     with store.write(reason="meeting decision recorded") as s:
         meeting = _live_meeting(s, meeting_id)
         if case_id is not None:
