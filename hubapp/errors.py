@@ -18,7 +18,15 @@ def _own(exc: BaseException) -> bool:
 
 def expected(exc: BaseException) -> bool:
     """An error people cause or meet (bad file, full disk), not a fault in hubapp."""
-    return _own(exc) or isinstance(exc, OSError) or _disk(exc)
+    return _own(exc) or isinstance(exc, OSError) or _disk(exc) or busy(exc)
+
+
+def busy(exc: BaseException) -> bool:
+    """The database's write lock was held by another program or window for longer than the
+    busy timeout (SQLite's SQLITE_BUSY, or SQLAlchemy's wrapping of it): nothing was saved,
+    and trying again in a moment will do."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT")
 
 
 def _disk(exc: BaseException) -> bool:
