@@ -348,9 +348,15 @@ def test_user_text_shows_as_typed_everywhere_in_the_form(qtbot, store):
 
 
 def test_a_stale_answer_is_dropped(qtbot, store):
+    import threading
+
     w = open_form(qtbot, store)
-    w._lookup_generation = 5
-    w.show_repeats([object()], 4)  # an answer to an older question
+    late = threading.Event()
+    older = w._lookups.start(lambda _ctx: late.wait(5) and [object()])  # an older question
+    newer = w._lookups.start(lambda _ctx: [])  # the one asked since, answered first
+    qtbot.waitUntil(lambda: newer.outcome is not None, timeout=5000)
+    late.set()  # an answer to an older question
+    qtbot.waitUntil(lambda: older.outcome is not None, timeout=5000)
     assert w.repeats.count() == 0
 
 

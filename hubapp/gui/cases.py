@@ -18,18 +18,18 @@ class CasesMixin:
             return
         from PySide6.QtCore import QTimer
 
-        from hubapp.models.tasks import said
+        from hubapp.models.tasks import LatestTask, said
 
-        task = self._Task(casedetail_job, self.db.store, case_id)
-        task.succeeded.connect(self._case_loaded)
-        task.failed.connect(said(self.window.detail.show_message))
-        self._detail_task = task.start()
+        if self._detail is None:  # the latest case selected wins over the ones before
+            self._detail = LatestTask(self.window, self._case_loaded,
+                                      said(self.window.detail.show_message))  # fmt: skip
+        task = self._detail.start(casedetail_job, self.db.store, case_id)
         # Opening a case waits for its consultation to be logged, which waits if another
         # program is writing: say so rather than leave the last case on show.
-        QTimer.singleShot(400, lambda: self._still_opening(task))
+        QTimer.singleShot(400, self.window, lambda: self._still_opening(task))
 
     def _still_opening(self, task) -> None:
-        if task is self._detail_task and task.running:
+        if task is self._detail.task and task.running:
             self.window.detail.show_message(
                 self.window.tr("Opening the case… (waiting for another program to finish saving)")
             )

@@ -27,7 +27,8 @@ class Controller(StartupMixin, BackupsMixin, AccountsMixin, CasesMixin, SyncMixi
         self.window = window
         self.db_path = db_path
         self.db: OpenDatabase | None = None
-        self._detail_task = None
+        #: reading the case selected in the list, for the details pane (LatestTask)
+        self._detail = None
         window.caseSelected.connect(self.show_case)
         window.demoRequested.connect(self.add_demo_data)
         window.caseOpenRequested.connect(self.open_case)

@@ -23,9 +23,11 @@ Two helpers give screens the usual shapes of background work once:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -215,7 +217,23 @@ def user_message(exc: BaseException) -> str:
 def said(show: Callable[[str], Any]) -> Callable[[BaseException], Any]:
     """A failure handler for a screen that only shows what went wrong: ``show`` gets the
     exception's sentence (``task.failed.connect(said(label.setText))``)."""
+    show = weakly(show)
     return lambda exc: show(user_message(exc))
+
+
+def weakly(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler``, holding a screen's bound method weakly: a helper that the screen owns
+    then keeps no cycle through it (a closed window's Python object is freed at once), and
+    calling it after the screen is gone does nothing."""
+    if not inspect.ismethod(handler):
+        return handler
+    ref = weakref.WeakMethod(handler)
+
+    def call(*args: Any) -> Any:
+        method = ref()
+        return None if method is None else method(*args)
+
+    return call
 
 
 def alive(obj: QObject) -> bool:
@@ -237,10 +255,10 @@ class LatestTask(QObject):
                  cancelled: Callable[[], None] | None = None,
                  progress: Callable[[float, str], None] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        self._on_done = done
-        self._on_failed = failed
-        self._on_cancelled = cancelled
-        self._on_progress = progress
+        self._on_done = weakly(done)
+        self._on_failed = failed and weakly(failed)
+        self._on_cancelled = cancelled and weakly(cancelled)
+        self._on_progress = progress and weakly(progress)
         self.task: Task | None = None
 
     def start(self, fn: Callable[..., Any], *args: Any) -> Task:

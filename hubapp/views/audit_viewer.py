@@ -37,7 +37,7 @@ from shiboken6 import isValid
 
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.models.audit_log import AuditLogModel, EntryRole, entity_name
-from hubapp.models.tasks import Task, said
+from hubapp.models.tasks import LatestTask, Task, said
 from hubapp.views.progress import ProgressDialog
 
 KINDS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure")
@@ -55,7 +55,7 @@ def load_page(_ctx, store, f, before, limit):
     from hubapp.store.admin import audit_query
 
     rows = audit_query.page(store, f, before=before, limit=limit + 1)
-    return rows[:limit], len(rows) > limit
+    return rows[:limit], len(rows) > limit, before is None  # (rows, more, a first page)
 
 
 def verify_job(ctx, store):
@@ -216,9 +216,9 @@ class AuditViewer(QDialog):
         self.model = AuditLogModel(self)
         self.model.moreWanted.connect(self._more)
         self._filter = None
-        self._search_task: Task | None = None
+        #: pages of the search on show: a new search wins over the pages of the one before
+        self._pages = LatestTask(self, self._got_page, said(self._page_failed))
         self._verify_task: Task | None = None
-        self._generation = 0
         #: a sentence to show with the next search's count (after an export)
         self._note = ""
         self._build()
@@ -359,22 +359,16 @@ class AuditViewer(QDialog):
             return
         self.say_problem("")
         self._filter = f
-        self._generation += 1
-        generation = self._generation
         self.status.setText(tr("Reading the audit log…"))
-        task = Task(load_page, self.store, f, None, self.PAGE)
-        task.succeeded.connect(lambda result: self._first_page(generation, result))
-        task.failed.connect(said(lambda message: self._page_failed(generation, message)))
-        self._search_task = task.start()
+        self._pages.start(load_page, self.store, f, None, self.PAGE)
 
-    def _current(self, generation: int) -> bool:
-        """A page that arrives for this search, while the window still exists."""
-        return isValid(self) and isValid(self.model) and generation == self._generation
-
-    def _first_page(self, generation: int, result) -> None:
-        if not self._current(generation):
+    def _got_page(self, result) -> None:
+        rows, more, first = result
+        if not first:
+            self.model.append_rows(rows, more)
+            self._say_count()
+            self.loaded.emit(self.model.rowCount())
             return
-        rows, more = result
         self.model.set_rows(rows, more)
         if rows:
             self.table.selectionModel().setCurrentIndex(
@@ -386,23 +380,12 @@ class AuditViewer(QDialog):
         self.loaded.emit(self.model.rowCount())
 
     def _more(self, before: int) -> None:
-        generation = self._generation
-        task = Task(load_page, self.store, self._filter, before, self.PAGE)
-        task.succeeded.connect(lambda result: self._next_page(generation, result))
-        task.failed.connect(said(lambda message: self._page_failed(generation, message)))
-        task.start()
-
-    def _next_page(self, generation: int, result) -> None:
-        if not self._current(generation):
+        """The next page of the search on show (scrolled to its end)."""
+        if self._pages.running:  # a page (or a new search) is on its way: asked again later
             return
-        rows, more = result
-        self.model.append_rows(rows, more)
-        self._say_count()
-        self.loaded.emit(self.model.rowCount())
+        self._pages.start(load_page, self.store, self._filter, before, self.PAGE)
 
-    def _page_failed(self, generation: int, message: str) -> None:
-        if not self._current(generation):
-            return
+    def _page_failed(self, message: str) -> None:
         self.model.page_failed()
         if self.model.rowCount() == 0:
             self.model.set_rows([], False)

@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
-from hubapp.models.tasks import Task, said
+from hubapp.models.tasks import LatestTask, Task, said
 from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
 from hubapp.store.intake import form as intake
@@ -266,7 +266,9 @@ class IntakeWindow(QDialog):
         self.attach_to = None  # a Suggestion, when the report goes onto an existing case
         self._checked = False  # problems shown for every field once a save was tried
         self._touched: set[str] = set()
-        self._lookup_generation = 0
+        #: the look-up for repeats: the latest question wins over the ones before
+        self._lookups = LatestTask(self, self.show_repeats,
+                                   lambda exc: log.info("Repeat look-up failed: %s", exc))
         self._last_query = None
         self._saving = False
         self._closing = False
@@ -913,19 +915,15 @@ class IntakeWindow(QDialog):
         if query == self._last_query:
             return
         self._last_query = query
-        self._lookup_generation += 1
-        generation = self._lookup_generation
         if query.is_empty:
-            self.show_repeats([], generation)
+            self._lookups.cancel()  # an answer to the question before is of no use now
+            self.show_repeats([])
             return
-        task = Task(suggest_job, self.store, query, utcnow())
-        task.succeeded.connect(lambda found, g=generation: self.show_repeats(found, g))
-        task.failed.connect(lambda exc: log.info("Repeat look-up failed: %s", exc))
-        task.start()
+        self._lookups.start(suggest_job, self.store, query, utcnow())
 
-    def show_repeats(self, found: list, generation: int) -> None:
-        if generation != self._lookup_generation or self._closing:
-            return  # an answer to an older question
+    def show_repeats(self, found: list) -> None:
+        if self._closing:
+            return
         selected = self.attach_to.case_id if self.attach_to is not None else None
         self.suggestions = list(found)
         self.repeats.clear()
