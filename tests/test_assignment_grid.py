@@ -94,6 +94,29 @@ def test_model_passes_the_model_tester(qtmodeltester, store, cases):
     qtmodeltester.check(model, force_py=True)
 
 
+def test_the_model_passes_the_model_tester_while_changes_are_on_their_way(
+    qtmodeltester, qtbot, store, cases
+):
+    """Parts laid over cells until their change is saved, a refusal taking one off again, and
+    the rows read again afterwards: the model stays a valid model throughout."""
+    model = AssignmentGridModel()
+    model.set_source(store, GridFilter(hub_id=hub_id(store, "CAR"), status=None))
+    council = next(i for i, a in enumerate(model.agencies) if a.code == "CUMBERLAND")
+    police = next(i for i, a in enumerate(model.agencies) if a.code == "POLICE")
+    refused = []
+    model.refused.connect(refused.append)
+    assert model.setData(model.index(1, council), "lead")
+    assert model.setData(model.index(0, council), "lead")  # refused: Police leads case 0
+    assert model.setData(model.index(0, police), "")  # refused: Police has an open action
+    assert model.index(1, council).data() == "Lead" and model.busy  # shown at once
+    qtmodeltester.check(model, force_py=True)
+    qtbot.waitUntil(lambda: not model.busy, timeout=10_000)
+    qtmodeltester.check(model, force_py=True)
+    assert role_of(store, cases[1], agency_id(store, "CUMBERLAND")) == "lead"
+    assert model.index(0, council).data() == "—" and len(refused) == 2
+    assert model.index(0, police).data().startswith("Lead")
+
+
 def test_cells_show_the_part_the_actions_and_their_colour(page, store, cases):
     police = column(page, "POLICE")
     index = page.model.index(0, police)
