@@ -616,8 +616,10 @@ class AssignmentGridModel(QAbstractTableModel):
             if row is None:
                 continue
             if case is not None and case != self._rows[row]:
-                self._rows[row] = case
-                self.headerDataChanged.emit(Qt.Orientation.Vertical, row, row)
+                shown = case._replace(row_version=0) != self._rows[row]._replace(row_version=0)
+                self._rows[row] = case  # the new version: the base of the next change
+                if shown:  # a new version alone changes nothing in the header
+                    self.headerDataChanged.emit(Qt.Orientation.Vertical, row, row)
             block = self._blocks.get(row - row % self.BLOCK)
             if block is None:
                 continue  # not read yet: it will be read fresh when shown

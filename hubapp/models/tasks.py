@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,11 @@ class LatestTask(QObject):
 class TaskQueue(QObject):
     """Changes that must all be made, one at a time in the order asked for. Each entry is
     built (``Task`` not started, or None to skip it) only when its turn comes, so it is
-    based on what the change before it saved. ``idle`` when the last one has finished."""
+    based on what the change before it saved. ``idle`` when the last one has finished.
+
+    The first change of a quiet queue starts on the next turn of the event loop: what the
+    screen shows of it at once is painted first, without a worker thread competing with the
+    paint for the interpreter."""
 
     idle = Signal()
 
@@ -306,14 +310,16 @@ class TaskQueue(QObject):
 
     def submit(self, build: Callable[[], Task | None]) -> None:
         self._waiting.append(build)
-        if self.current is None:
-            self._next()
+        if self.current is None and len(self._waiting) == 1:
+            QTimer.singleShot(0, self, self._next)
 
     @property
     def busy(self) -> bool:
         return self.current is not None or bool(self._waiting)
 
     def _next(self) -> None:
+        if self.current is not None:
+            return
         while self._waiting:
             task = self._waiting.popleft()()
             if task is None:
