@@ -116,19 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         "file beside it",
     )
     im.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file to import")
-    from hubapp.cli import sync as sync_commands
+    from hubapp.cli import cmd_sync as sync_commands
 
     sync_commands.add_parsers(sub)
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
 
     accounts_commands.add_parsers(sub)
-    from hubapp.cli import backup as backup_commands
+    from hubapp.cli import cmd_backup as backup_commands
 
     backup_commands.add_parsers(sub)
-    from hubapp.cli import audit as audit_commands
+    from hubapp.cli import cmd_audit as audit_commands
 
     audit_commands.add_parsers(sub)
-    from hubapp.cli import retention as retention_commands
+    from hubapp.cli import cmd_retention as retention_commands
 
     retention_commands.add_parsers(sub)
     return p
@@ -142,7 +142,7 @@ def _db_path(args) -> Path:
 
 def _open(path: Path):
     """Open the database and, once it has staff accounts, sign in as --user."""
-    from hubapp.cli.accounts import _open_signed_in
+    from hubapp.cli.cmd_accounts import _open_signed_in
     from hubapp.store.admin.backup import ensure_sound
 
     ensure_sound(path)  # a damaged database is refused before anything is written to it
@@ -150,7 +150,7 @@ def _open(path: Path):
 
 
 def cmd_setup(args) -> int:
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
 
     return accounts_commands.cmd_setup(args, _db_path(args))
 
@@ -180,7 +180,7 @@ def cmd_demo(args) -> int:
 
 def cmd_selftest(args) -> int:
     from hubapp.app import run_selftest
-    from hubapp.cli.accounts import authenticate
+    from hubapp.cli.cmd_accounts import authenticate
 
     # the same sign-in as every command, once the database is open
     return run_selftest(_db_path(args), STARTED, sign_in=lambda store: authenticate(store, args))
@@ -432,70 +432,70 @@ COMMANDS["print"] = cmd_print
 COMMANDS["import"] = cmd_import
 
 
-def cmd_sync(args) -> int:
-    from hubapp.cli import sync as sync_commands
+def run_sync(args) -> int:
+    from hubapp.cli import cmd_sync as sync_commands
 
     return sync_commands.cmd_sync(_open(_db_path(args)), args)
 
 
 def cmd_central(args) -> int:
-    from hubapp.cli import sync as sync_commands
+    from hubapp.cli import cmd_sync as sync_commands
 
     return sync_commands.cmd_central(args)
 
 
 def cmd_share(args) -> int:
-    from hubapp.cli import sync as sync_commands
+    from hubapp.cli import cmd_sync as sync_commands
 
     return sync_commands.cmd_share(_open(_db_path(args)), args)
 
 
-COMMANDS["sync"] = cmd_sync
+COMMANDS["sync"] = run_sync
 COMMANDS["central"] = cmd_central
 COMMANDS["share"] = COMMANDS["unshare"] = cmd_share
 
 
-def cmd_accounts(args) -> int:
-    from hubapp.cli import accounts as accounts_commands
+def run_accounts(args) -> int:
+    from hubapp.cli import cmd_accounts as accounts_commands
 
     return accounts_commands.cmd_accounts(args, _db_path(args))
 
 
-COMMANDS["accounts"] = cmd_accounts
+COMMANDS["accounts"] = run_accounts
 
 
-def cmd_backup(args) -> int:
-    from hubapp.cli import backup as backup_commands
+def run_backup(args) -> int:
+    from hubapp.cli import cmd_backup as backup_commands
 
     return backup_commands.run(args, _db_path(args))
 
 
-COMMANDS["backup"] = COMMANDS["restore"] = COMMANDS["check"] = cmd_backup
+COMMANDS["backup"] = COMMANDS["restore"] = COMMANDS["check"] = run_backup
 
 
-def cmd_audit(args) -> int:
-    from hubapp.cli import audit as audit_commands
+def run_audit(args) -> int:
+    from hubapp.cli import cmd_audit as audit_commands
 
     return audit_commands.cmd_audit(_db_path(args), args, _open)
 
 
 def cmd_subject_access(args) -> int:
-    from hubapp.cli import audit as audit_commands
+    from hubapp.cli import cmd_audit as audit_commands
 
     return audit_commands.cmd_subject_access(_db_path(args), args, _open)
 
 
-COMMANDS["audit"] = cmd_audit
+COMMANDS["audit"] = run_audit
 COMMANDS["subject-access"] = cmd_subject_access
 
 
-def cmd_retention(args) -> int:
-    from hubapp.cli import retention as retention_commands
+def run_retention(args) -> int:
+    from hubapp.cli import cmd_retention as retention_commands
 
     return retention_commands.cmd_retention(_db_path(args), args, _open)
 
 
-COMMANDS["retention"] = cmd_retention
+COMMANDS["retention"] = run_retention
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     from hubapp.paths import log_dir
 
     logs.setup(None if args.command == "selftest" else log_dir(), verbose=args.verbose)
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
 
     accounts_commands.remember(args)
     try:

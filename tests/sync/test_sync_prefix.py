@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from hubapp.cli.sync import cmd_central
+from hubapp.cli.cmd_sync import cmd_central
 from hubapp.store import setup
 from hubapp.store.casework.cases import new_case
 from hubapp.store.database import open_store

@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 from syncutil import assert_replica_equals_central
 
-from hubapp.cli.sync import cmd_central
+from hubapp.cli.cmd_sync import cmd_central
 from hubapp.store import accounts, audit, keys
 from hubapp.store.accounts import AccountDraft
 from hubapp.store.database import connect

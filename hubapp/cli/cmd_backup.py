@@ -101,7 +101,7 @@ def _sign_in(db_path: Path):
     allows (hubapp.store.roles); returns the account (None without accounts). A database too
     damaged to open has no readable accounts: checking it, or restoring over it, is then the
     way back and is not refused."""
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.store.database import open_store
     from hubapp.store.errors import DatabaseError, StoreError
 

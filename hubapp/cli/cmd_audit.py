@@ -108,7 +108,7 @@ def _station(store, text: str):
 def _open_to_verify(db_path: Path):
     """Open the database for ``audit --verify``/``--accept`` without writing anything: no
     reference data loaded, and the sign-in checked but not yet written."""
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.store.admin import backup
     from hubapp.store.database import open_store
     from hubapp.store.errors import StoreError
@@ -131,7 +131,7 @@ def cmd_verify(db_path: Path, args) -> int:
     exactly as it was found (evidence); the sign-in is then not written either."""
     import logging
 
-    from hubapp.cli import accounts as accounts_commands
+    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.domain.formatting import format_date
     from hubapp.store import accounts, audit
     from hubapp.store.access import AccessRefused

@@ -12,7 +12,7 @@ import csv
 import sys
 from pathlib import Path
 
-from hubapp.cli.audit import day_argument
+from hubapp.cli.cmd_audit import day_argument
 
 HELP = """The retention review: closed cases and people linked to no open case whose review
 period (resources/refdata/retention.toml) has passed. 'list' shows them; 'keep' keeps one
