@@ -24,19 +24,25 @@ import argparse
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 
 from hubapp import APP_NAME, __version__
+from hubapp.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    STARTED,
+    UsageError,
+    authenticate,
+    database_path,
+    error,
+    existing_database,
+    find_agency,
+    open_signed_in,
+    progress_bar,
+)
 
-STARTED = time.perf_counter()
 log = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
 
 
 def _positive(text: str) -> int:
@@ -134,44 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _db_path(args) -> Path:
-    from hubapp.paths import default_db_path
-
-    return args.db if args.db is not None else default_db_path()
-
-
-def _open(path: Path):
-    """Open the database and, once it has staff accounts, sign in as --user."""
-    from hubapp.cli.cmd_accounts import _open_signed_in
-    from hubapp.store.admin.backup import ensure_sound
-
-    ensure_sound(path)  # a damaged database is refused before anything is written to it
-    return _open_signed_in(path)
-
-
 def cmd_setup(args) -> int:
     from hubapp.cli import cmd_accounts as accounts_commands
 
-    return accounts_commands.cmd_setup(args, _db_path(args))
+    return accounts_commands.cmd_setup(args, database_path(args))
 
 
 def cmd_demo(args) -> int:
     from hubapp.store.exchange import demo
 
-    store = _open(_db_path(args))
-    tty = sys.stderr is not None and sys.stderr.isatty()  # hubappw has no console
-
-    def progress(fraction: float, message: str) -> bool:
-        if tty:
-            bar = "#" * int(fraction * 30)
-            print(f"\r[{bar:<30}] {fraction:4.0%} {message[:40]:<40}", end="", file=sys.stderr)
-        return True
-
+    store = open_signed_in(args)
     try:
-        summary = demo.generate(store, args.cases, seed=args.seed, progress=progress)
+        with progress_bar() as progress:
+            summary = demo.generate(store, args.cases, seed=args.seed, progress=progress)
     finally:
-        if tty:
-            print(file=sys.stderr)
         store.close()
     print(summary.describe())
     print(f"Database: {store.path}")
@@ -180,10 +162,11 @@ def cmd_demo(args) -> int:
 
 def cmd_selftest(args) -> int:
     from hubapp.app import run_selftest
-    from hubapp.cli.cmd_accounts import authenticate
 
     # the same sign-in as every command, once the database is open
-    return run_selftest(_db_path(args), STARTED, sign_in=lambda store: authenticate(store, args))
+    return run_selftest(
+        database_path(args), STARTED, sign_in=lambda store: authenticate(store, args)
+    )
 
 
 def cmd_gui(args) -> int:
@@ -197,26 +180,7 @@ def cmd_gui(args) -> int:
             "There is no display to open the window on; run hubapp from a desktop session "
             "(its commands, such as 'hubapp setup' or 'hubapp demo', work without one)."
         )
-    return run_gui(_db_path(args), user_name=args.user or "")
-
-
-def _find_agency(store, text: str):
-    from sqlalchemy import select
-
-    from hubapp.domain.text import match_key
-    from hubapp.store.errors import StoreError
-    from hubapp.store.schema import Agency
-
-    key = match_key(text)
-    with store.read() as s:
-        agencies = list(s.scalars(select(Agency).where(Agency.voided.is_(False))))
-    for agency in agencies:
-        if key in (match_key(agency.code), match_key(agency.name), match_key(agency.short_name)):
-            return agency.id
-    raise StoreError(
-        f"There is no agency called '{text}'; use its code, name or short name, e.g. POLICE "
-        "or 'Cumbria Constabulary'."
-    )
+    return run_gui(database_path(args), user_name=args.user or "")
 
 
 def cmd_export_actions(args) -> int:
@@ -228,12 +192,9 @@ def cmd_export_actions(args) -> int:
         raise UsageError(f"Cannot export actions as '{args.format}'; choose csv or xlsx.")
     if args.output is None and fmt == "xlsx":
         raise UsageError("An XLSX export needs a file to write: add -o FILE.xlsx.")
-    path = _db_path(args)
-    if not path.exists():
-        raise UsageError(f"There is no database at {path}.")
-    store = _open(path)
+    store = open_signed_in(args, existing_database(args))
     try:
-        agency_id = _find_agency(store, args.agency) if args.agency else None
+        agency_id = find_agency(store, args.agency) if args.agency else None
         hub_id = setup.find_hub(store, args.hub).id if args.hub else None
         if args.output is None:
             export.export_actions_to_stream(store, sys.stdout.buffer, fmt, agency_id, hub_id)
@@ -267,58 +228,34 @@ def cmd_export_cases(args) -> int:
     if args.output is None and fmt == "xlsx":
         raise UsageError("An XLSX export needs a file to write: add -o FILE.xlsx.")
     status = _find_status(args.status) if args.status else None
-    path = _db_path(args)
-    if not path.exists():
-        raise UsageError(f"There is no database at {path}.")
-    store = _open(path)
+    store = open_signed_in(args, existing_database(args))
     try:
         hub_id = setup.find_hub(store, args.hub).id if args.hub else None
         if args.output is None:
             export.export_cases(store, None, fmt, hub_id, status, stream=sys.stdout.buffer)
             return EXIT_OK
-        count = export.export_cases(store, args.output, fmt, hub_id, status, progress=_bar())
+        with progress_bar() as progress:
+            count = export.export_cases(store, args.output, fmt, hub_id, status,
+                                        progress=progress)  # fmt: skip
     finally:
-        _end_bar()
         store.close()
     print(f"Exported {count:,} case{'' if count == 1 else 's'} to {args.output}.")
     return EXIT_OK
 
 
-def _bar():
-    """A progress bar on stderr when it is a terminal (hubappw has no console)."""
-    if sys.stderr is None or not sys.stderr.isatty():
-        return None
-
-    def progress(fraction: float, message: str) -> bool:
-        print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
-              end="", file=sys.stderr)  # fmt: skip
-        return True
-
-    return progress
-
-
-def _end_bar() -> None:
-    if sys.stderr is not None and sys.stderr.isatty():
-        print(file=sys.stderr)
-
-
 def cmd_import(args) -> int:
     from hubapp.store.exchange import importer
 
-    path = _db_path(args)
-    if not path.exists():
-        raise UsageError(f"There is no database at {path}.")
-    store = _open(path)
+    store = open_signed_in(args, existing_database(args))
     try:
-        result = importer.import_file(store, args.file, progress=_bar())
+        with progress_bar() as progress:
+            result = importer.import_file(store, args.file, progress=progress)
     finally:
-        _end_bar()
         store.close()
     for title in result.unknown_columns:
-        print(f'{APP_NAME}: the column "{title}" is not one hubapp imports; it was ignored.',
-              file=sys.stderr)  # fmt: skip
+        error(f'the column "{title}" is not one hubapp imports; it was ignored.')
     for line in importer.iter_reasons(result):
-        print(f"{APP_NAME}: {line}", file=sys.stderr)
+        error(line)
     print(result.describe())
     return EXIT_ERROR if result.rejected else EXIT_OK
 
@@ -397,27 +334,13 @@ def cmd_print(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     day = _print_date(args.date) if getattr(args, "date", None) else None
-    path = _db_path(args)
-    if not path.exists():
-        raise UsageError(f"There is no database at {path}.")
-    store = _open(path)
-    tty = sys.stderr is not None and sys.stderr.isatty()
-
-    def progress(fraction: float, message: str) -> bool:
-        if tty:
-            print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
-                  end="", file=sys.stderr)  # fmt: skip
-        return True
-
+    store = open_signed_in(args, existing_database(args))
     try:
         if args.what == "case":
             doc = printing.case_summary(store, args.reference, profile)
         elif args.what == "pack":
-            try:
+            with progress_bar() as progress:
                 doc = printing.meeting_pack(store, args.hub, profile, day=day, progress=progress)
-            finally:
-                if tty:
-                    print(file=sys.stderr)
         else:
             doc = printing.action_sheet(store, args.agency, profile, hub=args.hub)
         target = printing.save(store, doc, args.output or Path.cwd() / doc.suggested_name())
@@ -435,7 +358,7 @@ COMMANDS["import"] = cmd_import
 def run_sync(args) -> int:
     from hubapp.cli import cmd_sync as sync_commands
 
-    return sync_commands.cmd_sync(_open(_db_path(args)), args)
+    return sync_commands.cmd_sync(args)
 
 
 def cmd_central(args) -> int:
@@ -447,7 +370,7 @@ def cmd_central(args) -> int:
 def cmd_share(args) -> int:
     from hubapp.cli import cmd_sync as sync_commands
 
-    return sync_commands.cmd_share(_open(_db_path(args)), args)
+    return sync_commands.cmd_share(args)
 
 
 COMMANDS["sync"] = run_sync
@@ -458,7 +381,7 @@ COMMANDS["share"] = COMMANDS["unshare"] = cmd_share
 def run_accounts(args) -> int:
     from hubapp.cli import cmd_accounts as accounts_commands
 
-    return accounts_commands.cmd_accounts(args, _db_path(args))
+    return accounts_commands.cmd_accounts(args, database_path(args))
 
 
 COMMANDS["accounts"] = run_accounts
@@ -467,7 +390,7 @@ COMMANDS["accounts"] = run_accounts
 def run_backup(args) -> int:
     from hubapp.cli import cmd_backup as backup_commands
 
-    return backup_commands.run(args, _db_path(args))
+    return backup_commands.run(args, database_path(args))
 
 
 COMMANDS["backup"] = COMMANDS["restore"] = COMMANDS["check"] = run_backup
@@ -476,13 +399,13 @@ COMMANDS["backup"] = COMMANDS["restore"] = COMMANDS["check"] = run_backup
 def run_audit(args) -> int:
     from hubapp.cli import cmd_audit as audit_commands
 
-    return audit_commands.cmd_audit(_db_path(args), args, _open)
+    return audit_commands.cmd_audit(args)
 
 
 def cmd_subject_access(args) -> int:
     from hubapp.cli import cmd_audit as audit_commands
 
-    return audit_commands.cmd_subject_access(_db_path(args), args, _open)
+    return audit_commands.cmd_subject_access(args)
 
 
 COMMANDS["audit"] = run_audit
@@ -492,7 +415,7 @@ COMMANDS["subject-access"] = cmd_subject_access
 def run_retention(args) -> int:
     from hubapp.cli import cmd_retention as retention_commands
 
-    return retention_commands.cmd_retention(_db_path(args), args, _open)
+    return retention_commands.cmd_retention(args)
 
 
 COMMANDS["retention"] = run_retention
@@ -505,14 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     from hubapp.paths import log_dir
 
     logs.setup(None if args.command == "selftest" else log_dir(), verbose=args.verbose)
-    from hubapp.cli import cmd_accounts as accounts_commands
-
-    accounts_commands.remember(args)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print(f"{APP_NAME}: interrupted; nothing half-written was kept.", file=sys.stderr)
-        return 130
+        return error("interrupted; nothing half-written was kept.", EXIT_INTERRUPTED)
     except Exception as exc:
         from hubapp.errors import describe, expected
 
@@ -520,8 +439,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info("Command failed: %s", exc)
         else:
             log.error("Unexpected failure", exc_info=True)
-        print(f"{APP_NAME}: {describe(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+        return error(describe(exc), EXIT_ERROR)
 
 
 if __name__ == "__main__":

@@ -10,22 +10,26 @@ the sign-in every command needs once a database has accounts.
 
 The acting person's password is asked (without echo) or read from ``HUBAPP_PASSWORD`` (for
 scheduled tasks); a new password is asked twice or read from ``HUBAPP_NEW_PASSWORD``
-(``setup --admin`` reads the first administrator's from ``HUBAPP_PASSWORD``). This module is
-imported when the parser is built, so it imports the database layer only inside functions.
+(``setup --admin`` reads the first administrator's from ``HUBAPP_PASSWORD``); the sign-in
+itself is :func:`hubapp.cli.common.open_signed_in`. This module is imported when the parser
+is built, so it imports the database layer only inside functions.
 """
 
 from __future__ import annotations
 
-import getpass
-import logging
-import os
-import sys
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from hubapp.cli.common import (
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    UsageError,
+    authenticate,
+    find_agency,
+    new_password,
+    open_signed_in,
+    require_command,
+)
 
-PASSWORD_ENV = "HUBAPP_PASSWORD"
-NEW_PASSWORD_ENV = "HUBAPP_NEW_PASSWORD"
 ROLES = "coordinator, police, partner, read_only or administrator"
 
 
@@ -56,125 +60,6 @@ def add_parsers(sub) -> None:
     i = what.add_parser("idle-lock", help="show or set the minutes without input before the "
                         "windows lock")  # fmt: skip
     i.add_argument("minutes", nargs="?", metavar="MINUTES", help="1 to 240 (default 10)")
-
-
-# --- signing in ---------------------------------------------------------------------------
-
-
-def _usage_error(message: str) -> Exception:
-    from hubapp.cli import UsageError
-
-    return UsageError(message)
-
-
-def _has_terminal() -> bool:
-    """Whether a password can be asked for (a scheduled task or hubappw has no terminal)."""
-    if sys.stdin is not None and sys.stdin.isatty():
-        return True
-    if os.name == "posix":
-        try:
-            with open("/dev/tty"):
-                return True
-        except OSError:
-            return False
-    return False
-
-
-def _ask(prompt: str, env: str = PASSWORD_ENV) -> str:
-    problem = f"No password was given: type it when asked, or set {env} for a scheduled task."
-    if not _has_terminal():
-        raise _usage_error(problem)
-    try:
-        return getpass.getpass(prompt, stream=sys.stderr)
-    except (EOFError, OSError):
-        print(file=sys.stderr)  # end the prompt's line
-        raise _usage_error(problem) from None
-
-
-def password(user_name: str) -> str:
-    """The acting person's password: HUBAPP_PASSWORD, else asked without echo."""
-    given = os.environ.get(PASSWORD_ENV)
-    if given is not None:
-        return given
-    return _ask(f"Password for {user_name}: ")
-
-
-def new_password(user_name: str, env: str = NEW_PASSWORD_ENV) -> str:
-    """A new password: from ``env``, else asked twice; checked against the rules first."""
-    given = os.environ.get(env)
-    if given is not None:
-        _check_new(given, user_name)
-        return given
-    first = _ask(f"New password for {user_name}: ", env)
-    _check_new(first, user_name)
-    if _ask("The same password again: ", env) != first:
-        raise _usage_error("The two passwords differ; nothing was changed.")
-    return first
-
-
-def _check_new(text: str, user_name: str) -> None:
-    from hubapp.store import accounts
-
-    problems = accounts.password_problems(text, user_name)
-    if problems:
-        raise accounts.AccountError(problems[0].message, problems)
-
-
-def authenticate(store, args, *, defer: bool = False) -> None:
-    """Once the database has accounts, the command acts as ``--user``, whose password must
-    match; without accounts it acts as the operating-system user, as before. With ``defer``
-    a successful sign-in is written later (``accounts.record_sign_in``)."""
-    from hubapp.store import accounts
-
-    user = getattr(args, "user", None) if args is not None else None
-    if not accounts.has_accounts(store):
-        if user:
-            log.info("--user %s ignored: this database has no staff accounts", user)
-        return
-    if not user or not user.strip():
-        raise _usage_error(
-            "This database has staff accounts: say who you are with --user NAME (the "
-            f"password is asked, or read from {PASSWORD_ENV})."
-        )
-    accounts.sign_in(store, user, password(user.strip()), defer=defer)
-
-
-def require_command(store, args) -> None:
-    """Refuse up front, in the role matrix's sentence, a command the signed-in account may
-    not run (hubapp.store.roles.COMMANDS; the store refuses the work itself anyway). A command
-    without an entry is refused on a database with accounts: nobody said who may run it."""
-    from hubapp.store import access, roles
-
-    if store.account is None:
-        return
-    entry = roles.COMMANDS.get(roles.command_key(args, store.account.user_name))
-    if entry is None:
-        raise access.AccessRefused("hubapp does not know who may run this command; nothing "
-                                   "was done.")  # fmt: skip
-    if entry.op is not None:
-        access.require(store, entry.op)
-
-
-def _open_signed_in(path: Path):
-    from hubapp.store.database import open_store
-
-    store = open_store(path)
-    try:
-        authenticate(store, _args)
-        require_command(store, _args)
-    except BaseException:
-        store.close()
-        raise
-    return store
-
-
-#: the parsed command line of this run (main() sets it), for the sign-in of every command
-_args = None
-
-
-def remember(args) -> None:
-    global _args
-    _args = args
 
 
 # --- setup --admin ------------------------------------------------------------------------
@@ -240,12 +125,11 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def cmd_accounts(args, path: Path) -> int:
-    from hubapp.cli import _open
     from hubapp.store import accounts
 
     if not path.exists():
-        raise _usage_error(f"There is no database at {path}.")
-    store = _open(path)  # checked, and signed in as --user
+        raise UsageError(f"There is no database at {path}.")
+    store = open_signed_in(args, path)  # checked, and signed in as --user
     try:
         if not accounts.has_accounts(store):
             raise accounts.AccountError(
@@ -269,7 +153,6 @@ def _list(store, _args) -> int:
 
 
 def _add(store, args) -> int:
-    from hubapp.cli import _find_agency
     from hubapp.store import accounts, setup
 
     draft = accounts.AccountDraft(args.name, args.display_name, args.role)
@@ -278,7 +161,7 @@ def _add(store, args) -> int:
         raise accounts.AccountError(problems[0].message, problems)
     # an administrator only: say so before asking for a password
     accounts.list_accounts(store)
-    agency_id = _find_agency(store, args.agency) if args.agency else None
+    agency_id = find_agency(store, args.agency) if args.agency else None
     if args.hub:
         hub_id = setup.find_hub(store, args.hub).id
     else:

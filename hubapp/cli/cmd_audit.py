@@ -13,6 +13,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from hubapp.cli.common import (
+    EXIT_USAGE,
+    authenticate,
+    day_argument,
+    error,
+    existing_database,
+    open_signed_in,
+    require_command,
+)
+
 #: as hubapp.store.audit.Kind (not imported: the parser stays light)
 KINDS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure",
          "sign_in", "sign_in_failed", "lock_out")  # fmt: skip
@@ -30,17 +40,6 @@ risk assessments, meeting decisions, and the audit entries about their records i
 disclosures. Other people's names and contact details are redacted. FILE.json is for
 machines; FILE.zip holds the same with one CSV per part, for people. Recorded as a
 disclosure."""
-
-
-def day_argument(text: str):
-    """A date on the command line (dd/mm/yyyy, or yyyy-mm-dd), as ``parse_day`` reads them
-    in the window too; a usage error otherwise."""
-    from hubapp.store.admin.audit_query import parse_day
-
-    try:
-        return parse_day(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
 
 
 def _kind(text: str) -> str:
@@ -82,14 +81,6 @@ def add_parsers(sub) -> None:
                     help="json or zip (default: from the file's ending)")  # fmt: skip
 
 
-def _open_existing(path: Path, opener):
-    from hubapp.store.errors import StoreError
-
-    if not path.exists():
-        raise StoreError(f"There is no database at {path}.")
-    return opener(path)
-
-
 def _station(store, text: str):
     from sqlalchemy import select
 
@@ -105,33 +96,28 @@ def _station(store, text: str):
     raise StoreError(f"There is no station called '{text}'.")
 
 
-def _open_to_verify(db_path: Path):
+def _open_to_verify(args, db_path: Path):
     """Open the database for ``audit --verify``/``--accept`` without writing anything: no
     reference data loaded, and the sign-in checked but not yet written."""
-    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.store.admin import backup
     from hubapp.store.database import open_store
-    from hubapp.store.errors import StoreError
 
-    if not db_path.exists():
-        raise StoreError(f"There is no database at {db_path}.")
     backup.ensure_sound(db_path)
     store = open_store(db_path, load_reference=False)
     try:
-        accounts_commands.authenticate(store, accounts_commands._args, defer=True)
+        authenticate(store, args, defer=True)
     except BaseException:
         store.close()
         raise
     return store
 
 
-def cmd_verify(db_path: Path, args) -> int:
+def cmd_verify(args) -> int:
     """``hubapp audit --verify`` (and ``--accept``): the log is read and checked before
     anything is written to the database, the sign-in included. A log that fails is left
     exactly as it was found (evidence); the sign-in is then not written either."""
     import logging
 
-    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.domain.formatting import format_date
     from hubapp.store import accounts, audit
     from hubapp.store.access import AccessRefused
@@ -139,12 +125,12 @@ def cmd_verify(db_path: Path, args) -> int:
     from hubapp.store.admin.backup import refuse_writes
 
     if args.accept and not (args.reason or "").strip():
-        print("hubapp: say why the log is accepted: add --reason TEXT.", file=sys.stderr)
-        return 2
-    store = _open_to_verify(db_path)
+        return error("say why the log is accepted: add --reason TEXT.", EXIT_USAGE)
+    db_path = existing_database(args)
+    store = _open_to_verify(args, db_path)
     try:
         try:
-            accounts_commands.require_command(store, args)
+            require_command(store, args)
             check = audit_query.verify(store)
         except AccessRefused:
             accounts.record_sign_in(store)  # a refusal is not a check: the sign-in is kept
@@ -152,9 +138,7 @@ def cmd_verify(db_path: Path, args) -> int:
         if args.accept:
             if check.ok:
                 accounts.record_sign_in(store)
-                print("hubapp: the audit log is intact: there is nothing to accept.",
-                      file=sys.stderr)  # fmt: skip
-                return 1
+                return error("the audit log is intact: there is nothing to accept.")
             accounts.record_sign_in(store)
             entry = audit.accept(store, check.problem, args.reason.strip())
             print(f"Accepted the audit log as it was, with this problem: {check.problem}")
@@ -165,8 +149,7 @@ def cmd_verify(db_path: Path, args) -> int:
             logging.getLogger(__name__).info("The audit log of %s failed its check: %s",
                                                 db_path, check.problem)  # fmt: skip
             refuse_writes(store, "The audit log failed its check; nothing is written.")
-            print(f"hubapp: {check.problem}", file=sys.stderr)
-            return 1
+            return error(check.problem)
         accounts.record_sign_in(store)
     finally:
         store.close()
@@ -180,23 +163,20 @@ def cmd_verify(db_path: Path, args) -> int:
     return 0
 
 
-def cmd_audit(db_path: Path, args, opener) -> int:
-    """``opener(path)`` opens the database as the command line does (signing in)."""
+def cmd_audit(args) -> int:
     from hubapp.store.admin import audit_query
 
     if args.verify or args.accept:
-        return cmd_verify(db_path, args)
-    store = _open_existing(db_path, opener)
+        return cmd_verify(args)
+    store = open_signed_in(args, existing_database(args))
     try:
         fmt = (args.format or "").strip().lower()
         if fmt not in audit_query.FORMATS:
-            print(f"hubapp: cannot export the audit log as '{args.format}'; choose csv or json.",
-                  file=sys.stderr)  # fmt: skip
-            return 2
+            return error(f"cannot export the audit log as '{args.format}'; choose csv or json.",
+                         EXIT_USAGE)  # fmt: skip
         since, until = audit_query.day_range(args.since, args.until)
         if since and until and since >= until:
-            print("hubapp: --since is after --until; no entry could match.", file=sys.stderr)
-            return 2
+            return error("--since is after --until; no entry could match.", EXIT_USAGE)
         f = audit_query.AuditFilter(
             since=since, until=until, user=args.by_user or "", kind=args.kind or "",
             station=_station(store, args.station) if args.station else None,
@@ -213,10 +193,10 @@ def cmd_audit(db_path: Path, args, opener) -> int:
     return 0
 
 
-def cmd_subject_access(db_path: Path, args, opener) -> int:
+def cmd_subject_access(args) -> int:
     from hubapp.store.admin import subject_access
 
-    store = _open_existing(db_path, opener)
+    store = open_signed_in(args, existing_database(args))
     try:
         person_id = subject_access.find_person(store, args.person)
         target = subject_access.write(store, person_id, args.output, args.format)

@@ -3,8 +3,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from hubapp.cli.common import (
+    UsageError,
+    authenticate,
+    error,
+    open_signed_in,
+    progress_bar,
+    require_command,
+)
 
 CHECK_HELP = """Check the database for damage without changing it: SQLite's quick_check
 (or, with --full, the slower integrity_check), the foreign-key check, and that it is a hubapp
@@ -34,24 +42,6 @@ def add_parsers(sub) -> None:
     c.add_argument("--full", action="store_true", help="the thorough check (slower)")
 
 
-def _progress():
-    """A progress bar on stderr when it is a terminal (hubappw has no console)."""
-    if sys.stderr is None or not sys.stderr.isatty():
-        return None
-
-    def show(fraction: float, message: str) -> bool:
-        print(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message[:40]:<40}",
-              end="", file=sys.stderr)  # fmt: skip
-        return True
-
-    return show
-
-
-def _end_progress() -> None:
-    if sys.stderr is not None and sys.stderr.isatty():
-        print(file=sys.stderr)
-
-
 def _size(n: int) -> str:
     return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.0f} KB"
 
@@ -63,8 +53,6 @@ def run(args, db_path: Path) -> int:
 
 
 def _need_database(db_path: Path) -> None:
-    from hubapp.cli import UsageError
-
     if not db_path.is_file():
         raise UsageError(f"There is no database at {db_path}.")
 
@@ -72,19 +60,16 @@ def _need_database(db_path: Path) -> None:
 def cmd_backup(args, db_path: Path) -> int:
     from datetime import datetime
 
-    from hubapp.cli import _open
     from hubapp.store.admin import backup
 
     _need_database(db_path)
     target = args.output or backup.backups_dir(db_path) / backup.manual_name(
         db_path, datetime.now()
     )
-    store = _open(db_path)  # checked, and signed in where the database has staff accounts
+    store = open_signed_in(args, db_path)  # checked, and signed in as --user
     try:
-        try:
-            made = backup.backup(store, target, progress=_progress())
-        finally:
-            _end_progress()
+        with progress_bar() as progress:
+            made = backup.backup(store, target, progress=progress)
         backup.record(store, "backup", made.path, made.cases)
     finally:
         store.close()
@@ -96,12 +81,11 @@ def cmd_backup(args, db_path: Path) -> int:
     return 0
 
 
-def _sign_in(db_path: Path):
+def _sign_in(args, db_path: Path):
     """Once the database has staff accounts, the command acts as --user, as the role matrix
     allows (hubapp.store.roles); returns the account (None without accounts). A database too
     damaged to open has no readable accounts: checking it, or restoring over it, is then the
     way back and is not refused."""
-    from hubapp.cli import cmd_accounts as accounts_commands
     from hubapp.store.database import open_store
     from hubapp.store.errors import DatabaseError, StoreError
 
@@ -112,8 +96,8 @@ def _sign_in(db_path: Path):
     except (StoreError, *DatabaseError):
         return None
     try:
-        accounts_commands.authenticate(store, accounts_commands._args)
-        accounts_commands.require_command(store, accounts_commands._args)
+        authenticate(store, args)
+        require_command(store, args)
         return store.account
     finally:
         store.close()
@@ -122,15 +106,13 @@ def _sign_in(db_path: Path):
 def cmd_restore(args, db_path: Path) -> int:
     from hubapp.store.admin import backup
 
-    actor = _sign_in(db_path)
+    actor = _sign_in(args, db_path)
     try:
-        restored = backup.restore(args.file, db_path, progress=_progress(), actor=actor,
-                                  override=args.override or "")  # fmt: skip
+        with progress_bar() as progress:
+            restored = backup.restore(args.file, db_path, progress=progress, actor=actor,
+                                      override=args.override or "")  # fmt: skip
     except backup.RestoreRefused as exc:
-        print(f"hubapp: {refusal_sentence(exc)}", file=sys.stderr)
-        return 1
-    finally:
-        _end_progress()
+        return error(refusal_sentence(exc))
     print(f"Restored {db_path} from {restored.backup} ({restored.cases:,} case"
           f"{'' if restored.cases == 1 else 's'}).")  # fmt: skip
     if restored.overridden:
@@ -157,21 +139,19 @@ def cmd_check(args, db_path: Path) -> int:
     from hubapp.store.admin import backup
 
     _need_database(db_path)
-    _sign_in(db_path)
+    _sign_in(args, db_path)
     result = backup.check(db_path, full=args.full)
     kind = "integrity check" if args.full else "quick check"
     if result.foreign:
-        print(f"hubapp: {db_path} is not a hubapp database (it is another application's "
-              "SQLite file); nothing was changed.", file=sys.stderr)  # fmt: skip
-        return 1
+        return error(f"{db_path} is not a hubapp database (it is another application's SQLite "
+                     "file); nothing was changed.")  # fmt: skip
     if result.ok:
         print(f"{db_path} passed its {kind} and foreign-key check ({result.seconds:.1f} s).")
         return 0
-    print(f"hubapp: {db_path} is damaged: {result.problem()}.", file=sys.stderr)
+    error(f"{db_path} is damaged: {result.problem()}.")
     for problem in result.problems[1:]:
-        print(f"hubapp: also: {problem}", file=sys.stderr)
+        error(f"also: {problem}")
     newest = [b for b in backup.list_backups(db_path) if b.kind != "before restore"]
     if newest:
-        print(f"hubapp: the newest backup is {newest[0].path}; restore it with "
-              f"'hubapp restore FILE'.", file=sys.stderr)  # fmt: skip
+        error(f"the newest backup is {newest[0].path}; restore it with 'hubapp restore FILE'.")
     return 1

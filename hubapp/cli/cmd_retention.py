@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import csv
 import sys
-from pathlib import Path
 
-from hubapp.cli.cmd_audit import day_argument
+from hubapp.cli.common import EXIT_USAGE, day_argument, error, existing_database, open_signed_in
 
 HELP = """The retention review: closed cases and people linked to no open case whose review
 period (resources/refdata/retention.toml) has passed. 'list' shows them; 'keep' keeps one
@@ -43,26 +42,14 @@ def add_parsers(sub) -> None:
                    "(administrators; give the request as the reason)")  # fmt: skip
 
 
-def _err(text: str) -> int:
-    print(f"hubapp: {text}", file=sys.stderr)
-    return 1
-
-
-def cmd_retention(db_path: Path, args, opener) -> int:
-    """``opener(path)`` opens the database as the command line does (signing in)."""
-    from hubapp.store.errors import StoreError
-
-    if not db_path.exists():
-        return _err(f"There is no database at {db_path}.")
-    store = opener(db_path)
+def cmd_retention(args) -> int:
+    store = open_signed_in(args, existing_database(args))
     try:
         if args.retention_command == "list":
             return _list(store, args)
         if args.retention_command == "keep":
             return _keep(store, args)
         return _erase(store, args)
-    except StoreError as exc:
-        return _err(str(exc))
     finally:
         store.close()
 
@@ -75,8 +62,7 @@ def _list(store, args) -> int:
 
     fmt = (args.format or "").strip().lower()
     if fmt not in ("text", "csv"):
-        print(f"hubapp: cannot list as '{args.format}'; choose text or csv.", file=sys.stderr)
-        return 2
+        return error(f"cannot list as '{args.format}'; choose text or csv.", EXIT_USAGE)
     items = retention.due(store, args.date or local_today())
     retention.record_review(store, items, "command line")
     if fmt == "csv":
@@ -112,20 +98,20 @@ def _erase(store, args) -> int:
     record = retention.find(store, args.ref)
     problems = retention.reason_problems(args.reason)
     if problems:
-        return _err(problems[0].message)
+        return error(problems[0].message)
     retention.check_erasable(store, record, before_due=args.before_due)  # before asking
     if not args.yes:
         rows = retention.rows_about(store, record)
         print(f"This erases {record.reference} and {rows:,} row{'' if rows == 1 else 's'} that "
               "belong to it, for good.", file=sys.stderr)  # fmt: skip
         if not sys.stdin or not sys.stdin.isatty():
-            return _err("Add --yes to erase without being asked (no one can answer here).")
+            return error("Add --yes to erase without being asked (no one can answer here).")
         try:
             typed = input(f"Type {record.reference} to erase it: ")
         except EOFError:
             typed = ""
         if typed.strip().upper() != record.reference.upper():
-            return _err("Nothing was erased: the reference typed did not match.")
+            return error("Nothing was erased: the reference typed did not match.")
     result = retention.erase(store, record, args.reason, before_due=args.before_due)
     print(f"Erased {result.reference}: {result.rows:,} rows.")
     if not result.log_emptied:

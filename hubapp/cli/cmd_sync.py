@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from hubapp.cli.common import open_signed_in
+
 
 def add_parsers(sub) -> None:
     y = sub.add_parser("sync", help="one push-then-pull round with the central database")
@@ -38,11 +40,12 @@ def add_parsers(sub) -> None:
     n.add_argument("--hub", help="only this hub (name or code; default: every hub with a station)")
 
 
-def cmd_sync(store, args) -> int:
+def cmd_sync(args) -> int:
     from hubapp.sync import credentials, failures
     from hubapp.sync.central import CentralError
     from hubapp.sync.engine import Syncer
 
+    store = open_signed_in(args)
     try:
         url = credentials.load(store, args.central)
         syncer = Syncer(store, url)
@@ -63,11 +66,12 @@ def cmd_sync(store, args) -> int:
     return 0
 
 
-def cmd_share(store, args) -> int:
+def cmd_share(args) -> int:
     """``hubapp share|unshare CASE-REF --hub HUB``: online only, audited as a disclosure."""
     from hubapp.sync import credentials, failures, share
     from hubapp.sync.central import CentralError
 
+    store = open_signed_in(args)
     try:
         share.find_case(store, args.reference)  # an unknown case is told before any network
         share.find_hub_or_fail(args.hub)
