@@ -1,7 +1,6 @@
-"""Staff accounts on the command line: ``hubapp setup --admin``, ``hubapp accounts ...`` and
-the sign-in every command needs once a database has accounts.
+"""Staff accounts on the command line: ``hubapp accounts ...`` (the first administrator is
+made by ``hubapp setup --admin``).
 
-    hubapp [--db PATH] setup --hub HUB --station NAME [--admin USER [--name "Full Name"]]
     hubapp [--db PATH] --user NAME accounts list
     hubapp [--db PATH] --user NAME accounts add USER --role ROLE [--name N] [--agency A] [--hub H]
     hubapp [--db PATH] --user NAME accounts disable|enable|unlock|set-password USER
@@ -9,10 +8,9 @@ the sign-in every command needs once a database has accounts.
     hubapp [--db PATH] --user NAME accounts idle-lock [MINUTES]
 
 The acting person's password is asked (without echo) or read from ``HUBAPP_PASSWORD`` (for
-scheduled tasks); a new password is asked twice or read from ``HUBAPP_NEW_PASSWORD``
-(``setup --admin`` reads the first administrator's from ``HUBAPP_PASSWORD``); the sign-in
-itself is :func:`hubapp.cli.common.open_signed_in`. This module is imported when the parser
-is built, so it imports the database layer only inside functions.
+scheduled tasks); a new password is asked twice or read from ``HUBAPP_NEW_PASSWORD``. Both,
+and the sign-in itself, are in :mod:`hubapp.cli.common`. This module is imported when the
+parser is built, so it imports the database layer only inside functions.
 """
 
 from __future__ import annotations
@@ -21,13 +19,10 @@ from pathlib import Path
 
 from hubapp.cli.common import (
     NEW_PASSWORD_ENV,
-    PASSWORD_ENV,
     UsageError,
-    authenticate,
     find_agency,
     new_password,
     open_signed_in,
-    require_command,
 )
 
 ROLES = "coordinator, police, partner, read_only or administrator"
@@ -60,52 +55,6 @@ def add_parsers(sub) -> None:
     i = what.add_parser("idle-lock", help="show or set the minutes without input before the "
                         "windows lock")  # fmt: skip
     i.add_argument("minutes", nargs="?", metavar="MINUTES", help="1 to 240 (default 10)")
-
-
-# --- setup --admin ------------------------------------------------------------------------
-
-
-def cmd_setup(args, path: Path) -> int:
-    """``hubapp setup --hub H --station S [--admin USER]``: the first-start questions, and the
-    first administrator. On a database with accounts only an administrator may run it."""
-    from hubapp.store import accounts, setup
-    from hubapp.store.admin import backup
-    from hubapp.store.database import open_store
-
-    backup.ensure_sound(path)  # a damaged database is refused before anything is written
-    store = open_store(path)
-    try:
-        admin = getattr(args, "admin", None)
-        if accounts.has_accounts(store):
-            if admin:
-                raise accounts.AccountError(
-                    "This database already has staff accounts; an administrator adds more "
-                    "with 'hubapp accounts add'."
-                )
-            authenticate(store, args)
-            require_command(store, args)
-        draft = None
-        secret = ""
-        if admin:
-            draft = accounts.AccountDraft(admin, getattr(args, "display_name", "") or "",
-                                          "administrator")  # fmt: skip
-            problems = accounts.validate(draft)
-            if problems:
-                raise accounts.AccountError(problems[0].message, problems)
-            secret = new_password(admin.strip(), env=PASSWORD_ENV)
-        info = setup.configure(store, args.hub, args.station)
-        if draft is not None:
-            draft = accounts.AccountDraft(draft.user_name, draft.display_name, draft.role,
-                                          hub_id=info.hub_id)  # fmt: skip
-            made = accounts.create_account(store, draft, secret)
-    finally:
-        store.close()
-    print(f"This PC is now {info.station_name}, {info.hub_name} hub ({info.hub_code}).")
-    if draft is not None:
-        print(f"Administrator '{made.user_name}' can now sign in; from now on everyone signs "
-              "in with their own account (--user NAME on the command line).")  # fmt: skip
-    print(f"Database: {store.path}")
-    return 0
 
 
 # --- accounts ... -------------------------------------------------------------------------

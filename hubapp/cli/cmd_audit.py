@@ -1,10 +1,10 @@
-"""``hubapp audit`` and ``hubapp subject-access``: the audit log and subject access from the
-command line (for administrators; the database layer is imported only when a command runs).
+"""``hubapp audit``: the audit log from the command line (for administrators; the database
+layer is imported only when a command runs).
 
     hubapp audit [--format csv|json] [-o FILE] [--since DATE] [--until DATE] [--user NAME]
                  [--kind KIND] [--station NAME] [--record ID|REF] [--text WORDS]
     hubapp audit --verify
-    hubapp subject-access --person ID|NAME -o FILE.json|FILE.zip
+    hubapp audit --accept --reason TEXT
 """
 
 from __future__ import annotations
@@ -33,13 +33,6 @@ records and why. Without -o the entries go to standard output. Dates are UK days
 dd/mm/yyyy or yyyy-mm-dd; --until includes the whole day. Exporting the log is itself
 recorded as a disclosure. --verify checks the hash chain instead: it prints 'ok' or the first
 broken entry and exits non-zero when the log was tampered with."""
-
-SUBJECT_HELP = """Everything held about one person (subject access request): their record,
-the cases they are linked to with their role, contacts, notes, actions, tools and powers,
-risk assessments, meeting decisions, and the audit entries about their records including
-disclosures. Other people's names and contact details are redacted. FILE.json is for
-machines; FILE.zip holds the same with one CSV per part, for people. Recorded as a
-disclosure."""
 
 
 def _kind(text: str) -> str:
@@ -71,14 +64,6 @@ def add_parsers(sub) -> None:
     a.add_argument("--record", metavar="ID|REF",
                    help="entries about this case or person (an id, or a case reference)")  # fmt: skip
     a.add_argument("--text", metavar="WORDS", help="entries whose reason has these words")
-    sa = sub.add_parser("subject-access", help="everything held about one person, redacted",
-                        description=SUBJECT_HELP)  # fmt: skip
-    sa.add_argument("--person", required=True, metavar="ID|NAME",
-                    help="the person's id, or their full name")  # fmt: skip
-    sa.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
-                    help="FILE.json or FILE.zip")  # fmt: skip
-    sa.add_argument("--format", metavar="json|zip",
-                    help="json or zip (default: from the file's ending)")  # fmt: skip
 
 
 def _station(store, text: str):
@@ -190,19 +175,4 @@ def cmd_audit(args) -> int:
     finally:
         store.close()
     print(f"Exported {n:,} audit entr{'y' if n == 1 else 'ies'} to {args.output}.")
-    return 0
-
-
-def cmd_subject_access(args) -> int:
-    from hubapp.store.admin import subject_access
-
-    store = open_signed_in(args, existing_database(args))
-    try:
-        person_id = subject_access.find_person(store, args.person)
-        target = subject_access.write(store, person_id, args.output, args.format)
-    finally:
-        store.close()
-    print(f"Wrote everything held about person {person_id} to {target}.")
-    print("It is OFFICIAL-SENSITIVE: give it only to the person it is about, or their "
-          "representative.")  # fmt: skip
     return 0

@@ -1,0 +1,67 @@
+"""``hubapp setup``: the first-start questions without the window, and the first administrator.
+
+    hubapp [--db PATH] setup --hub HUB --station NAME [--admin USER [--name "Full Name"]]
+
+``setup --admin`` reads the first administrator's password from ``HUBAPP_PASSWORD`` or asks
+it twice. On a database that already has accounts only an administrator may run it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hubapp.cli.common import PASSWORD_ENV, authenticate, new_password, require_command
+
+
+def add_parsers(sub) -> None:
+    s = sub.add_parser("setup", help="say which hub and station this PC is (first start)")
+    s.add_argument("--hub", required=True, help="hub name or code, e.g. 'South Lakeland' or SLK")
+    s.add_argument("--station", required=True, help="station name, e.g. 'Kendal Police Station'")
+    s.add_argument("--admin", metavar="USER",
+                   help="make the first administrator's account (the password is asked twice, "
+                   "or read from HUBAPP_PASSWORD)")  # fmt: skip
+    s.add_argument("--name", dest="display_name", default="", metavar="'FULL NAME'",
+                   help="the administrator's name as shown on screens")  # fmt: skip
+
+
+def cmd_setup(args, path: Path) -> int:
+    """``hubapp setup --hub H --station S [--admin USER]``: the first-start questions, and the
+    first administrator. On a database with accounts only an administrator may run it."""
+    from hubapp.store import accounts, setup
+    from hubapp.store.admin import backup
+    from hubapp.store.database import open_store
+
+    backup.ensure_sound(path)  # a damaged database is refused before anything is written
+    store = open_store(path)
+    try:
+        admin = getattr(args, "admin", None)
+        if accounts.has_accounts(store):
+            if admin:
+                raise accounts.AccountError(
+                    "This database already has staff accounts; an administrator adds more "
+                    "with 'hubapp accounts add'."
+                )
+            authenticate(store, args)
+            require_command(store, args)
+        draft = None
+        secret = ""
+        if admin:
+            draft = accounts.AccountDraft(admin, getattr(args, "display_name", "") or "",
+                                          "administrator")  # fmt: skip
+            problems = accounts.validate(draft)
+            if problems:
+                raise accounts.AccountError(problems[0].message, problems)
+            secret = new_password(admin.strip(), env=PASSWORD_ENV)
+        info = setup.configure(store, args.hub, args.station)
+        if draft is not None:
+            draft = accounts.AccountDraft(draft.user_name, draft.display_name, draft.role,
+                                          hub_id=info.hub_id)  # fmt: skip
+            made = accounts.create_account(store, draft, secret)
+    finally:
+        store.close()
+    print(f"This PC is now {info.station_name}, {info.hub_name} hub ({info.hub_code}).")
+    if draft is not None:
+        print(f"Administrator '{made.user_name}' can now sign in; from now on everyone signs "
+              "in with their own account (--user NAME on the command line).")  # fmt: skip
+    print(f"Database: {store.path}")
+    return 0
