@@ -15,11 +15,9 @@ parser is built, so it imports the database layer only inside functions.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hubapp.cli.common import (
     NEW_PASSWORD_ENV,
-    UsageError,
+    existing_database,
     find_agency,
     new_password,
     open_signed_in,
@@ -73,12 +71,10 @@ def _table(rows: list[list[str]]) -> str:
     )
 
 
-def cmd_accounts(args, path: Path) -> int:
+def run(args) -> int:
     from hubapp.store import accounts
 
-    if not path.exists():
-        raise UsageError(f"There is no database at {path}.")
-    store = open_signed_in(args, path)  # checked, and signed in as --user
+    store = open_signed_in(args, existing_database(args))  # checked, and signed in as --user
     try:
         if not accounts.has_accounts(store):
             raise accounts.AccountError(

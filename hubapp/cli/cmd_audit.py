@@ -97,7 +97,7 @@ def _open_to_verify(args, db_path: Path):
     return store
 
 
-def cmd_verify(args) -> int:
+def _verify(args) -> int:
     """``hubapp audit --verify`` (and ``--accept``): the log is read and checked before
     anything is written to the database, the sign-in included. A log that fails is left
     exactly as it was found (evidence); the sign-in is then not written either."""
@@ -148,11 +148,11 @@ def cmd_verify(args) -> int:
     return 0
 
 
-def cmd_audit(args) -> int:
+def run(args) -> int:
     from hubapp.store.admin import audit_query
 
     if args.verify or args.accept:
-        return cmd_verify(args)
+        return _verify(args)
     store = open_signed_in(args, existing_database(args))
     try:
         fmt = (args.format or "").strip().lower()

@@ -8,6 +8,7 @@ from pathlib import Path
 from hubapp.cli.common import (
     UsageError,
     authenticate,
+    database_path,
     error,
     open_signed_in,
     progress_bar,
@@ -46,10 +47,9 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.0f} KB"
 
 
-def run(args, db_path: Path) -> int:
-    return {"backup": cmd_backup, "restore": cmd_restore, "check": cmd_check}[args.command](
-        args, Path(db_path).expanduser().absolute()
-    )
+def run(args) -> int:
+    command = {"backup": _backup, "restore": _restore, "check": _check}
+    return command[args.command](args, database_path(args).expanduser().absolute())
 
 
 def _need_database(db_path: Path) -> None:
@@ -57,7 +57,7 @@ def _need_database(db_path: Path) -> None:
         raise UsageError(f"There is no database at {db_path}.")
 
 
-def cmd_backup(args, db_path: Path) -> int:
+def _backup(args, db_path: Path) -> int:
     from datetime import datetime
 
     from hubapp.store.admin import backup
@@ -103,7 +103,7 @@ def _sign_in(args, db_path: Path):
         store.close()
 
 
-def cmd_restore(args, db_path: Path) -> int:
+def _restore(args, db_path: Path) -> int:
     from hubapp.store.admin import backup
 
     actor = _sign_in(args, db_path)
@@ -135,7 +135,7 @@ def restored_by(actor) -> str:
     return actor.user_name if actor is not None else "this PC's user"
 
 
-def cmd_check(args, db_path: Path) -> int:
+def _check(args, db_path: Path) -> int:
     from hubapp.store.admin import backup
 
     _need_database(db_path)

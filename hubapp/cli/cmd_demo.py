@@ -37,7 +37,7 @@ def add_parsers(sub) -> None:
     d.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
 
 
-def cmd_demo(args) -> int:
+def run(args) -> int:
     from hubapp.store.exchange import demo
 
     store = open_signed_in(args)

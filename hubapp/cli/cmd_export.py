@@ -40,7 +40,7 @@ def add_parsers(sub) -> None:
     xc.add_argument("--status", help="only cases of this status, e.g. new or 'in progress'")
 
 
-def cmd_export_actions(args) -> int:
+def _actions(args) -> int:
     from hubapp.store import setup
     from hubapp.store.exchange import export
 
@@ -75,7 +75,7 @@ def _find_status(text: str) -> str:
     raise UsageError(f"There is no case status '{text}'; the statuses are: {known}.")
 
 
-def cmd_export_cases(args) -> int:
+def _cases(args) -> int:
     from hubapp.store import setup
     from hubapp.store.exchange import export
 
@@ -101,8 +101,8 @@ def cmd_export_cases(args) -> int:
 
 
 #: export WHAT: the function for each kind of record
-EXPORTS = {"actions": cmd_export_actions, "cases": cmd_export_cases}
+EXPORTS = {"actions": _actions, "cases": _cases}
 
 
-def cmd_export(args) -> int:
+def run(args) -> int:
     return EXPORTS[args.what](args)

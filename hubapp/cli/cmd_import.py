@@ -29,7 +29,7 @@ def add_parsers(sub) -> None:
     im.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file to import")
 
 
-def cmd_import(args) -> int:
+def run(args) -> int:
     from hubapp.store.exchange import importer
 
     store = open_signed_in(args, existing_database(args))

@@ -67,7 +67,7 @@ def _print_date(text: str):
     )
 
 
-def cmd_print(args) -> int:
+def run(args) -> int:
     from hubapp.documents import printing
     from hubapp.domain import redaction as profiles
 

@@ -42,7 +42,7 @@ def add_parsers(sub) -> None:
                    "(administrators; give the request as the reason)")  # fmt: skip
 
 
-def cmd_retention(args) -> int:
+def run(args) -> int:
     store = open_signed_in(args, existing_database(args))
     try:
         if args.retention_command == "list":

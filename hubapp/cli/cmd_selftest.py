@@ -14,7 +14,7 @@ def add_parsers(sub) -> None:
     sub.add_parser("selftest", help="start the window off-screen, print timings, exit 0")
 
 
-def cmd_selftest(args) -> int:
+def run(args) -> int:
     from hubapp.app import run_selftest
 
     # the same sign-in as every command, once the database is open

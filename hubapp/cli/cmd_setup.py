@@ -8,9 +8,13 @@ it twice. On a database that already has accounts only an administrator may run 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from hubapp.cli.common import PASSWORD_ENV, authenticate, new_password, require_command
+from hubapp.cli.common import (
+    PASSWORD_ENV,
+    authenticate,
+    database_path,
+    new_password,
+    require_command,
+)
 
 
 def add_parsers(sub) -> None:
@@ -24,13 +28,15 @@ def add_parsers(sub) -> None:
                    help="the administrator's name as shown on screens")  # fmt: skip
 
 
-def cmd_setup(args, path: Path) -> int:
-    """``hubapp setup --hub H --station S [--admin USER]``: the first-start questions, and the
-    first administrator. On a database with accounts only an administrator may run it."""
+def run(args) -> int:
+    # not common.open_signed_in: a database without accounts is where the first administrator
+    # is made, and one with accounts is refused a second "first" administrator before any
+    # sign-in is asked for
     from hubapp.store import accounts, setup
     from hubapp.store.admin import backup
     from hubapp.store.database import open_store
 
+    path = database_path(args)
     backup.ensure_sound(path)  # a damaged database is refused before anything is written
     store = open_store(path)
     try:

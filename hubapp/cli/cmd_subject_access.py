@@ -29,7 +29,7 @@ def add_parsers(sub) -> None:
                     help="json or zip (default: from the file's ending)")  # fmt: skip
 
 
-def cmd_subject_access(args) -> int:
+def run(args) -> int:
     from hubapp.store.admin import subject_access
 
     store = open_signed_in(args, existing_database(args))

@@ -1,4 +1,12 @@
-"""``hubapp sync`` and ``hubapp central ...``: the command-line side of central sync."""
+"""``hubapp sync``, ``hubapp share|unshare`` and ``hubapp central ...``: the command-line side
+of central sync.
+
+    hubapp [--db PATH] sync [--central URL]
+    hubapp [--db PATH] share|unshare CASE-REF --hub HUB [--central URL]
+    hubapp central init --url URL
+    hubapp central add-station --url URL --hub HUB --station NAME
+    hubapp central snapshot --url URL [--hub HUB]
+"""
 
 from __future__ import annotations
 
@@ -40,7 +48,12 @@ def add_parsers(sub) -> None:
     n.add_argument("--hub", help="only this hub (name or code; default: every hub with a station)")
 
 
-def cmd_sync(args) -> int:
+def run(args) -> int:
+    command = {"sync": _sync, "share": _share, "unshare": _share, "central": _central}
+    return command[args.command](args)
+
+
+def _sync(args) -> int:
     from hubapp.sync import credentials, failures
     from hubapp.sync.central import CentralError
     from hubapp.sync.engine import Syncer
@@ -66,7 +79,7 @@ def cmd_sync(args) -> int:
     return 0
 
 
-def cmd_share(args) -> int:
+def _share(args) -> int:
     """``hubapp share|unshare CASE-REF --hub HUB``: online only, audited as a disclosure."""
     from hubapp.sync import credentials, failures, share
     from hubapp.sync.central import CentralError
@@ -99,7 +112,7 @@ def cmd_share(args) -> int:
     return 0
 
 
-def cmd_central(args) -> int:
+def _central(args) -> int:
     from hubapp.sync import central
 
     if args.what == "init":

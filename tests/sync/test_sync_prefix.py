@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from hubapp.cli.cmd_sync import cmd_central
+from hubapp.cli.cmd_sync import run as cmd_central
 from hubapp.store import setup
 from hubapp.store.casework.cases import new_case
 from hubapp.store.database import open_store
@@ -57,7 +57,8 @@ def test_add_station_gives_later_stations_of_a_hub_their_own_prefix(central, cap
     assert first.ref_prefix == ""
     assert central_db.add_station(central, "Copeland", "Whitehaven").ref_prefix == ""
     assert central_db.add_station(central, "Carlisle", "Harraby").ref_prefix == "B"
-    args = argparse.Namespace(what="add-station", url=central, hub="CAR", station="Botcherby")
+    args = argparse.Namespace(command="central", what="add-station", url=central, hub="CAR",
+                              station="Botcherby")  # fmt: skip
     assert cmd_central(args) == 0
     out = capsys.readouterr().out.splitlines()
     assert any("prefix C (CARC-YYYY-NNNN)" in line for line in out), out

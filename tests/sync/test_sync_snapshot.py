@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 from syncutil import assert_replica_equals_central
 
-from hubapp.cli.cmd_sync import cmd_central
+from hubapp.cli.cmd_sync import run as cmd_central
 from hubapp.store import accounts, audit, keys
 from hubapp.store.accounts import AccountDraft
 from hubapp.store.database import connect
@@ -180,7 +180,7 @@ def test_erasing_a_record_or_ending_a_share_drops_stored_snapshots(stations, cen
 
 
 def test_the_command_builds_every_hub_with_records(stations, central, capsys):
-    args = argparse.Namespace(what="snapshot", url=central, hub=None)
+    args = argparse.Namespace(command="central", what="snapshot", url=central, hub=None)
     stations("Copeland", "Whitehaven")  # a station, nothing synced yet
     assert cmd_central(args) == 0
     assert "No hub has records" in capsys.readouterr().out

@@ -1,0 +1,121 @@
+"""The command line assembled in one place: which command modules there are, the parser and
+the table of commands built from them, and :func:`main`.
+
+Every command module ``cmd_<group>.py`` has the same two names:
+
+* ``add_parsers(sub)`` adds its command or commands to the parser's sub-commands;
+* ``run(args) -> int`` runs any of them from the parsed command line and returns the exit
+  code; it raises for a failure, which :func:`main` says in one sentence (exit code 1).
+
+The module that added a command runs it; ``hubapp`` without a command opens the window.
+Adding a command: a new module, named in :data:`GROUPS`, and the command's entry in the role
+matrix (``hubapp.store.roles.COMMANDS``; ``tests/security/test_role_matrix.py`` checks that
+every command has one). The command modules import :mod:`hubapp.cli.common` and nothing else
+of the command line; nothing below imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from hubapp import APP_NAME, __version__
+from hubapp.cli import (
+    cmd_accounts,
+    cmd_audit,
+    cmd_backup,
+    cmd_demo,
+    cmd_export,
+    cmd_import,
+    cmd_print,
+    cmd_retention,
+    cmd_selftest,
+    cmd_setup,
+    cmd_subject_access,
+    cmd_sync,
+)
+from hubapp.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, UsageError, database_path, error
+
+log = logging.getLogger(__name__)
+
+#: the command modules, in the order ``hubapp --help`` lists their commands
+GROUPS = (
+    cmd_setup, cmd_demo, cmd_selftest, cmd_print, cmd_export, cmd_import, cmd_sync,
+    cmd_accounts, cmd_backup, cmd_audit, cmd_subject_access, cmd_retention,
+)  # fmt: skip
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def open_window(args) -> int:
+    """``hubapp`` without a command: the application window."""
+    from hubapp.app import run_gui
+
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort with a misleading message about missing libraries
+        raise UsageError(
+            "There is no display to open the window on; run hubapp from a desktop session "
+            "(its commands, such as 'hubapp setup' or 'hubapp demo', work without one)."
+        )
+    return run_gui(database_path(args), user_name=args.user or "")
+
+
+def assemble() -> tuple[argparse.ArgumentParser, dict[str | None, Command]]:
+    """The parser, and the table of what runs each command (``None``: no command)."""
+    p = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Case work for the Local Focus Hubs of Cumbria. "
+        "Without a command, opens the application window.",
+    )
+    p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        help="the hub database file (default: HUBAPP_DB, or hub.sqlite3 in the per-user data folder)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    p.add_argument("--user", metavar="NAME",
+                   help="who is acting, once the database has staff accounts (the password is "
+                   "asked, or read from HUBAPP_PASSWORD)")  # fmt: skip
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    table: dict[str | None, Command] = {None: open_window}
+    for group in GROUPS:
+        known = set(sub.choices)
+        group.add_parsers(sub)
+        added = sub.choices.keys() - known
+        if not added:
+            raise RuntimeError(f"{group.__name__}.add_parsers added no command")
+        table.update(dict.fromkeys(added, group.run))
+    return p, table
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return assemble()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, table = assemble()
+    args = parser.parse_args(argv)
+    from hubapp import logs
+    from hubapp.paths import log_dir
+
+    logs.setup(None if args.command == "selftest" else log_dir(), verbose=args.verbose)
+    try:
+        return table[args.command](args)
+    except KeyboardInterrupt:
+        return error("interrupted; nothing half-written was kept.", EXIT_INTERRUPTED)
+    except Exception as exc:
+        from hubapp.errors import describe, expected
+
+        if expected(exc):
+            log.info("Command failed: %s", exc)
+        else:
+            log.error("Unexpected failure", exc_info=True)
+        return error(describe(exc), EXIT_ERROR)
