@@ -123,3 +123,148 @@ def test_the_store_never_imports_the_printing_package():
         if name.startswith("hubapp.documents")
     ]
     assert not offenders, offenders
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of hubapp and the modules of hubapp it imports, at the top or inside
+    functions. ``from package import name`` counts as the module ``package.name`` when there
+    is one, else as ``package``; a module's own package, which Python initialises first, is
+    not counted (every submodule would be in a circle with a package that imports it)."""
+    files = {_module_name(f): f for f in ROOT.rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        is_package = path.name == "__init__.py"
+        package = name.split(".") if is_package else name.split(".")[:-1]
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package[: len(package) - node.level + 1]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                for a in node.names:
+                    found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in files else base)
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected components of more than one
+    module (Tarjan's algorithm)."""
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_circle_finder_finds_a_circle_through_a_package():
+    # the command line as it was: the package imported a command module, which imported
+    # the package's _open back
+    graph = {"hubapp.cli": {"hubapp.cli.accounts"}, "hubapp.cli.accounts": {"hubapp.cli"},
+             "hubapp.cli.common": set()}  # fmt: skip
+    assert _circles(graph) == [["hubapp.cli", "hubapp.cli.accounts"]]
+    assert _circles({**graph, "hubapp.cli.accounts": {"hubapp.cli.common"}}) == []
+
+
+def test_the_command_line_has_no_import_circle():
+    graph = _module_graph()
+    assert "hubapp.cli.commands" in graph["hubapp.cli"], "the walk found the package's imports"
+    assert "hubapp.cli.common" in graph["hubapp.cli.cmd_accounts"]
+    circles = [c for c in _circles(graph) if any(m.startswith("hubapp.cli") for m in c)]
+    assert not circles, circles
+
+
+def test_no_module_of_hubapp_is_in_an_import_circle():
+    graph = _module_graph()
+    assert len(graph) > 100, "the walk found the modules"
+    assert not _circles(graph)
+
+
+def test_the_command_line_uses_no_private_name_of_another_module():
+    offenders = []
+    for f in _files("cli"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        modules = set()  # local names bound to a module of hubapp
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hubapp"):
+                for a in node.names:
+                    if a.name.startswith("_") and not a.name.startswith("__"):
+                        offenders.append(f"{f.name} imports {node.module}.{a.name}")
+                    modules.add(a.asname or a.name)
+            elif isinstance(node, ast.Import):
+                modules.update(a.asname or a.name.split(".")[0] for a in node.names
+                               if a.name.startswith("hubapp"))  # fmt: skip
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                offenders.append(f"{f.name}:{node.lineno} uses {node.value.id}.{node.attr}")
+    assert not offenders, offenders
+
+
+def test_every_command_module_has_the_one_calling_convention():
+    import argparse
+    import inspect
+
+    from hubapp.cli import commands
+
+    found = sorted(f.stem for f in (ROOT / "cli").glob("cmd_*.py"))
+    assert found, "the walk found the command modules"
+    assert sorted(g.__name__.rpartition(".")[2] for g in commands.GROUPS) == found
+    for group in commands.GROUPS:
+        for name, params in (("add_parsers", ["sub"]), ("run", ["args"])):
+            fn = getattr(group, name, None)
+            assert callable(fn), f"{group.__name__} has no {name}"
+            assert list(inspect.signature(fn).parameters) == params, f"{group.__name__}.{name}"
+    parser, table = commands.assemble()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(table) == {None, *sub.choices}
+    assert {table[name] for name in sub.choices} == {g.run for g in commands.GROUPS}
+    # the table is assembled in one place, not patched by the modules: no module of the
+    # command line assigns to an item or attribute at its top level
+    for f in _files("cli"):
+        for node in ast.parse(f.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                assert not any(isinstance(t, ast.Subscript | ast.Attribute) for t in targets), (
+                    f"{f.name}:{node.lineno} patches a table at module level"
+                )
