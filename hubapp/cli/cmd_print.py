@@ -31,7 +31,7 @@ def add_parsers(sub) -> None:
                         description=PRINT_HELP)  # fmt: skip
     what = pr.add_subparsers(dest="what", metavar="WHAT", required=True)
 
-    def common(q) -> None:
+    def profile_and_output(q) -> None:
         q.add_argument("--profile", default="public", metavar="police|partner|public",
                        help="what the document may show (default: public, the safest)")  # fmt: skip
         q.add_argument("-o", "--output", type=Path, metavar="FILE.pdf",
@@ -40,17 +40,17 @@ def add_parsers(sub) -> None:
 
     c = what.add_parser("case", help="one case on one or two pages")
     c.add_argument("reference", metavar="REF", help="the case reference, e.g. CAR-2026-0042")
-    common(c)
+    profile_and_output(c)
     k = what.add_parser("pack", help="a hub's partner-meeting pack")
     k.add_argument("--hub", required=True, help="hub name or code")
     k.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the meeting's date (default: the hub's next meeting, or its open "
                    "cases in priority order when none is planned)")  # fmt: skip
-    common(k)
+    profile_and_output(k)
     a = what.add_parser("actions", help="one agency's open actions, with RAG")
     a.add_argument("--agency", required=True, help="agency code, name or short name")
     a.add_argument("--hub", help="only this hub's cases (default: every hub)")
-    common(a)
+    profile_and_output(a)
 
 
 def _print_date(text: str):
