@@ -1217,17 +1217,20 @@ def test_names_pasted_on_two_lines_are_kept_as_one(qtbot, meetings_page):
     page = meetings_page
     meetings.plan_meeting(page.store, page.hub_id(), MEETING_DAY)
     page.reload()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)  # the meeting is read
     page.tabs.setCurrentIndex(1)
     page.att_present.setChecked(True)
     enter(qtbot, page.att_names, "PC Amy Hart\nPCSO Tom Reed ")
     assert page.att_names.text() == "PC Amy Hart\nPCSO Tom Reed "
     qtbot.keyClick(page.att_names, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)  # saved in the background
     info = meetings.load_meeting(page.store, page.meeting.id)
     assert [a.attendees for a in info.attendance] == ["PC Amy Hart PCSO Tom Reed"]
     page.tabs.setCurrentIndex(0)
     enter(qtbot, page.case_ref, "CAR-2026-0001")
     enter(qtbot, page.why, "Repeat\r\nreports ")
     qtbot.keyClick(page.why, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
     info = meetings.load_meeting(page.store, page.meeting.id)
     assert [a.reason_text for a in info.agenda] == ["Repeat reports"]
 
