@@ -268,3 +268,22 @@ def test_every_command_module_has_the_one_calling_convention():
                 assert not any(isinstance(t, ast.Subscript | ast.Attribute) for t in targets), (
                     f"{f.name}:{node.lineno} patches a table at module level"
                 )
+
+
+# --- the store's promises -------------------------------------------------------------------
+
+
+def test_every_synced_table_has_optimistic_locking_and_only_they_do():
+    """A synced row changes only from the version it was read at (row_version is the
+    mapper's version counter), whichever station changes it."""
+    from hubapp.store import schema
+
+    synced = set(schema.SYNCED_TABLES)
+    assert len(synced) > 20, "the list of synced tables was found"
+    for mapper in schema.Base.registry.mappers:
+        cls, table = mapper.class_, mapper.local_table
+        if cls in synced:
+            assert issubclass(cls, schema.Synced), cls.__name__
+            assert mapper.version_id_col is table.c.row_version, cls.__name__
+        else:
+            assert "row_version" not in table.c, f"{cls.__name__} has a version but is not synced"
