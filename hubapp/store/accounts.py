@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import math
 import re
@@ -45,12 +44,13 @@ from functools import cache
 
 from sqlalchemy import func, select
 
+from hubapp import settings
 from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.text import has_control, one_line
 from hubapp.store import audit
 from hubapp.store.errors import Problem, Refused
-from hubapp.store.schema import Agency, Hub, LocalSetting, StaffAccount
+from hubapp.store.schema import Agency, Hub, StaffAccount
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ DISPLAY_NAME_MAX = 120
 
 #: local_setting key of the idle lock's minutes (a setting of this station's database)
 IDLE_KEY = "idle_lock_minutes"
-IDLE_DEFAULT = 10
+IDLE_DEFAULT = settings.local_default(IDLE_KEY)
 IDLE_MIN, IDLE_MAX = 1, 240
 
 ENTITY = "staff_account"
@@ -323,12 +323,10 @@ def _name_digest(store, user_name: str) -> str:
 
 
 def _throttle(s) -> dict[str, list]:
-    setting = s.get(LocalSetting, THROTTLE_KEY)
     try:
-        data = json.loads(setting.value) if setting is not None else {}
-    except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
+        return settings.local(s)[THROTTLE_KEY]
+    except settings.SettingError:
+        return {}
 
 
 def _failures(data: dict, digest: str, now: datetime) -> tuple[int, datetime | None]:
@@ -350,12 +348,7 @@ def _keep_throttle(s, data: dict, now: datetime) -> None:
     if len(fresh) > THROTTLE_NAMES:
         newest = sorted(fresh, key=lambda k: fresh[k][1], reverse=True)[:THROTTLE_NAMES]
         fresh = {k: fresh[k] for k in newest}
-    value = json.dumps(fresh, sort_keys=True)
-    setting = s.get(LocalSetting, THROTTLE_KEY)
-    if setting is None:
-        s.add(LocalSetting(key=THROTTLE_KEY, value=value))
-    elif setting.value != value:
-        setting.value = value
+    settings.local(s)[THROTTLE_KEY] = fresh
 
 
 def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Account:
@@ -664,11 +657,10 @@ def set_password(store, user_name: str, password: str) -> Account:
 def idle_lock_minutes(store) -> int:
     """Minutes without keyboard or mouse input before the windows lock (this station)."""
     with store.read() as s:
-        setting = s.get(LocalSetting, IDLE_KEY)
-    try:
-        minutes = int(setting.value) if setting is not None else IDLE_DEFAULT
-    except ValueError:
-        return IDLE_DEFAULT
+        try:
+            minutes = settings.local(s)[IDLE_KEY]
+        except settings.SettingError:
+            return IDLE_DEFAULT
     return min(max(minutes, IDLE_MIN), IDLE_MAX)
 
 
@@ -686,12 +678,10 @@ def set_idle_lock_minutes(store, minutes) -> int:
     _refuse(idle_minutes_problems(minutes))
     value = int(minutes)
     with _admin_write(store, "idle lock changed") as s:
-        setting = s.get(LocalSetting, IDLE_KEY)
-        old = setting.value if setting is not None else str(IDLE_DEFAULT)
-        if setting is None:
-            s.add(LocalSetting(key=IDLE_KEY, value=str(value)))
-        else:
-            setting.value = str(value)
+        local = settings.local(s)
+        old = local.stored(IDLE_KEY)
+        old = old if old is not None else str(IDLE_DEFAULT)
+        local[IDLE_KEY] = value
         audit.record(s, audit.Kind.ALTERATION, "local_setting", [IDLE_KEY],
                      {"idle_lock_minutes": [old, str(value)]})  # fmt: skip
     return value

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hubapp import settings
 from hubapp.domain.clock import utcnow
 from hubapp.store.schema import AuditEntry, Synced
 
@@ -326,18 +327,13 @@ def read_anchor(raw: str | None, secret: bytes) -> tuple[Anchor | None, str]:
 
 
 def _read_anchor(cur, secret: bytes) -> tuple[Anchor | None, str]:
-    row = cur.execute("SELECT value FROM local_setting WHERE key = ?", (ANCHOR_KEY,)).fetchone()
-    return read_anchor(row[0] if row is not None else None, secret)
+    return read_anchor(settings.local_sql(cur)[ANCHOR_KEY], secret)
 
 
 def _write_anchor(cur, anchor: Anchor, secret: bytes) -> None:
     fields = anchor.fields()
     value = json.dumps({**fields, "mac": _mac(secret, fields)}, sort_keys=True)
-    cur.execute(
-        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (ANCHOR_KEY, value),
-    )
+    settings.local_sql(cur)[ANCHOR_KEY] = value
 
 
 def _rows(cur) -> int:

@@ -27,6 +27,8 @@ A later migration that adds a column to a captured table must call :func:`instal
 
 from __future__ import annotations
 
+from hubapp import settings
+
 #: tables whose rows are identical on every station (uuid5 ids) and are not captured
 REFERENCE_TABLES = frozenset(
     {"hub", "agency_type", "agency", "hub_agency", "category", "channel", "intervention_type"}
@@ -36,10 +38,7 @@ LOCAL_COLUMNS = frozenset({"row_version", "seq"})
 #: columns that travel with a change but never conflict or count as a change on their own
 META_COLUMNS = frozenset({"updated_at", "station_id"})
 
-APPLYING_KEY = "sync_applying"
-DEMO_KEY = "demo_database"
-
-_GUARD = f"NOT EXISTS (SELECT 1 FROM local_setting WHERE key IN ('{APPLYING_KEY}', '{DEMO_KEY}'))"
+_GUARD = "NOT " + settings.flags_set_sql("sync_applying", "demo_database")
 _OP_ID = "lower(hex(randomblob(16)))"
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from hubapp import settings
 from hubapp.domain.text import has_control, match_key, one_line
 from hubapp.store.errors import StoreError
-from hubapp.store.schema import Hub, LocalSetting, Station
+from hubapp.store.schema import Hub, Station
 
 STATION_KEY = "station_id"
 
@@ -25,17 +26,16 @@ class StationInfo:
 
 def station_id(store) -> uuid.UUID | None:
     with store.read() as s:
-        value = s.get(LocalSetting, STATION_KEY)
-        return uuid.UUID(value.value) if value else None
+        return settings.local(s)[STATION_KEY]
 
 
 def current(store) -> StationInfo | None:
     """This database's station, or None before the first-start questions are answered."""
     with store.read() as s:
-        value = s.get(LocalSetting, STATION_KEY)
-        if value is None:
+        sid = settings.local(s)[STATION_KEY]
+        if sid is None:
             return None
-        station = s.get(Station, uuid.UUID(value.value))
+        station = s.get(Station, sid)
         if station is None:
             return None
         hub = s.get(Hub, station.hub_id)
@@ -93,11 +93,7 @@ def configure(store, hub_text: str, station_name: str) -> StationInfo:
         if station is None:
             station = Station(id=uuid.uuid4(), hub_id=hub.id, name=station_name)
             s.add(station)
-        setting = s.get(LocalSetting, STATION_KEY)
-        if setting is None:
-            s.add(LocalSetting(key=STATION_KEY, value=str(station.id)))
-        else:
-            setting.value = str(station.id)
+        settings.local(s)[STATION_KEY] = station.id
         sid = station.id
     store.forget_station()
     return StationInfo(sid, station_name, hub.id, hub.code, hub.name)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, text
 
+from hubapp import settings
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, capture
 from hubapp.sync import inbound
@@ -91,10 +92,7 @@ class Apply:
         self.sy = local
         self.s = session
         self.cur = session.connection().connection.driver_connection.cursor()
-        self.cur.execute(
-            "INSERT OR IGNORE INTO local_setting (key, value) VALUES (?, '1')",
-            (capture.APPLYING_KEY,),
-        )
+        settings.local_sql(self.cur)["sync_applying"] = True
         self.cur.execute("PRAGMA defer_foreign_keys = ON")
         pending: dict[tuple[str, str], set[str]] = defaultdict(set)
         for tbl, rid, _kind, fields in self.cur.execute(
@@ -472,7 +470,7 @@ class Apply:
                 break
         first_copy = self.full_check
         self._drop_dangling()
-        self.cur.execute("DELETE FROM local_setting WHERE key = ?", (capture.APPLYING_KEY,))
+        settings.local_sql(self.cur)["sync_applying"] = False
         if first_copy and self.counts:
             audit.record(
                 self.s, audit.Kind.COLLECTION, "sync", [], {"from": "central", **self.counts},

@@ -11,11 +11,11 @@ does for scheduled tasks), which is what the tests use.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from hubapp import settings
 from hubapp.sync.central import CentralError
 
 log = logging.getLogger(__name__)
@@ -44,16 +44,13 @@ def has_keyring() -> bool:
 
 def from_environment() -> bool:
     """Whether the address comes from ``HUBAPP_CENTRAL_URL`` (it then wins over a saved one)."""
-    return bool(os.environ.get(ENV))
+    return settings.env(ENV) is not None
 
 
 def saved_address(store) -> str | None:
     """The saved address without its password (safe to show), or None."""
-    from hubapp.store.schema import LocalSetting
-
     with store.read() as s:
-        setting = s.get(LocalSetting, URL_KEY)
-        return setting.value if setting else None
+        return settings.local(s)[URL_KEY]
 
 
 def _require_central(store) -> None:
@@ -66,8 +63,6 @@ def _require_central(store) -> None:
 
 def forget(store) -> bool:
     """Forget the saved address and its password (pending changes stay); False if none."""
-    from hubapp.store.schema import LocalSetting
-
     _require_central(store)
     bare = saved_address(store)
     if bare is None:
@@ -79,16 +74,12 @@ def forget(store) -> bool:
         except Exception as exc:  # already gone, or the keyring refused: the address goes
             log.info("The keyring had no central password to delete: %s", type(exc).__name__)
     with store.write(reason="central connection forgotten") as s:
-        setting = s.get(LocalSetting, URL_KEY)
-        if setting is not None:
-            s.delete(setting)
+        del settings.local(s)[URL_KEY]
     return True
 
 
 def save(store, url: str) -> bool:
     """Remember ``url``; False (and nothing written) when this PC has no keyring."""
-    from hubapp.store.schema import LocalSetting
-
     _require_central(store)
     kr = _keyring()
     if kr is None:
@@ -106,11 +97,7 @@ def save(store, url: str) -> bool:
     ]  # the host: after the last @ (one may be in the password)
     bare = urlunsplit((parts.scheme, f"{parts.username}@{netloc}", *parts[2:]))
     with store.write(reason="central connection saved") as s:
-        setting = s.get(LocalSetting, URL_KEY)
-        if setting is None:
-            s.add(LocalSetting(key=URL_KEY, value=bare))
-        else:
-            setting.value = bare
+        settings.local(s)[URL_KEY] = bare
     return True
 
 
@@ -119,16 +106,14 @@ def load(store, given: str | None = None) -> str:
     address given by hand (``--central``) is an administrator's to give: it decides where this
     station's changes go. (HUBAPP_CENTRAL_URL is the PC's own configuration, set where the
     PC or its scheduled task is set up.)"""
-    from hubapp.store.schema import LocalSetting
-
     if given:
         _require_central(store)
         return given
-    if os.environ.get(ENV):
-        return os.environ[ENV]
+    from_env = settings.env(ENV)
+    if from_env is not None:
+        return from_env
     with store.read() as s:
-        setting = s.get(LocalSetting, URL_KEY)
-        bare = setting.value if setting else None
+        bare = settings.local(s)[URL_KEY]
     if bare is None:
         raise CentralError(
             "No central database is set up for this station; run 'hubapp sync --central URL' "

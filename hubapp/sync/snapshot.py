@@ -56,6 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubapp import settings
 from hubapp.store import capture, database
 from hubapp.store.errors import DatabaseError, Error
 from hubapp.sync.central import (
@@ -462,13 +463,10 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
                 f"INSERT INTO snap.{_q(table)} ({cols}) SELECT {cols} FROM main.{_q(table)}"
             )
         # this station's own record, not captured (it was pushed already)
-        cur.execute(
-            "INSERT OR REPLACE INTO snap.local_setting (key, value) VALUES (?, '1')",
-            (capture.APPLYING_KEY,),
-        )
+        settings.local_sql(cur, "snap")["sync_applying"] = True
         cols = ", ".join(_q(r[1]) for r in cur.execute("PRAGMA main.table_info(station)"))
         cur.execute(f"INSERT OR IGNORE INTO snap.station ({cols}) SELECT {cols} FROM main.station")
-        cur.execute("DELETE FROM snap.local_setting WHERE key = ?", (capture.APPLYING_KEY,))
+        settings.local_sql(cur, "snap")["sync_applying"] = False
         cur.execute(
             "INSERT INTO snap.sync_cursor (scope, position, state) VALUES (?, ?, '{}')"
             " ON CONFLICT (scope) DO UPDATE SET position = excluded.position",

@@ -38,6 +38,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hubapp import settings
 from hubapp.store import files
 from hubapp.store.database import (
     HUBAPP_TABLES,
@@ -768,8 +769,7 @@ def holding(path: Path | str, *, chain: bool = False) -> Holding:
     path = Path(path).expanduser().absolute()
     con = connect(path, read_only=True)
     try:
-        row = con.execute("SELECT value FROM local_setting WHERE key = 'station_id'").fetchone()
-        station_id = uuid.UUID(row[0]) if row else None
+        station_id = settings.local_sql(con)["station_id"]
         station = ""
         if station_id is not None:
             named = con.execute(

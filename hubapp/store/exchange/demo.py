@@ -45,7 +45,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hubapp import resources
+from hubapp import resources, settings
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
 from hubapp.store import access, audit, errors, setup
@@ -61,7 +61,6 @@ from hubapp.store.schema import (
     Hub,
     HubAgency,
     InterventionType,
-    LocalSetting,
 )
 
 log = logging.getLogger(__name__)
@@ -1355,14 +1354,14 @@ DEMO_KEY = "demo_database"
 
 def is_demo_database(store) -> bool:
     with store.read() as s:
-        return s.get(LocalSetting, DEMO_KEY) is not None
+        return settings.local(s)[DEMO_KEY]
 
 
 def _guard_real_cases(store) -> int:
     """The highest case seq so far. Refuses a database whose cases are real, not demo data."""
     with store.read() as s:
         highest = s.scalar(select(func.max(Case.seq))) or 0
-        marked = s.get(LocalSetting, DEMO_KEY) is not None
+        marked = settings.local(s)[DEMO_KEY]
     if highest and not marked:
         raise StoreError(
             f"{store.path} holds real cases; demo data goes only into a new database or one "
@@ -1372,8 +1371,7 @@ def _guard_real_cases(store) -> int:
 
 
 def _mark_demo(session) -> None:
-    if session.get(LocalSetting, DEMO_KEY) is None:
-        session.add(LocalSetting(key=DEMO_KEY, value="1"))
+    settings.local(session)[DEMO_KEY] = True
 
 
 def _load(
