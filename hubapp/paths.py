@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from hubapp import APP_NAME, ORG_NAME
+from hubapp import APP_NAME, ORG_NAME, settings
 
 #: An installer on a PC shared by several Windows accounts sets this (machine-wide) so that
 #: every account opens the same hub database. See installer/hubapp.nsi.
@@ -14,9 +13,9 @@ DB_ENV = "HUBAPP_DB"
 
 
 def data_dir() -> Path:
-    shared = os.environ.get(SHARED_DATA_ENV)
-    if shared:
-        return Path(shared)
+    shared = settings.env(SHARED_DATA_ENV)
+    if shared is not None:
+        return shared
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, ORG_NAME, roaming=False))
@@ -29,9 +28,9 @@ def log_dir() -> Path:
 
 
 def default_db_path() -> Path:
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env)
+    env = settings.env(DB_ENV)
+    if env is not None:
+        return env
     return data_dir() / "hub.sqlite3"
 
 

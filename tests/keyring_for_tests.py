@@ -12,6 +12,8 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+from hubapp import settings
+
 ENV = "HUBAPP_TEST_KEYRING"
 
 
@@ -19,8 +21,9 @@ class FileKeyring(KeyringBackend):
     priority = 1
 
     def _path(self) -> Path:
-        if os.environ.get(ENV):
-            return Path(os.environ[ENV])
+        given = settings.env(ENV)
+        if given is not None:
+            return given
         # a process started without the variable (the frozen bundle's tests clear HUBAPP_*):
         # one file beside the keyring configuration that led here
         from keyring.util import platform_

@@ -16,6 +16,7 @@ import pytest
 from casework import fill_disk
 from sqlalchemy import func, select
 
+from hubapp import settings
 from hubapp.errors import describe
 from hubapp.store import audit, setup
 from hubapp.store.admin import backup
@@ -99,7 +100,7 @@ def test_saves_killed_50_times_lose_nothing_reported(store, tmp_path):
         [sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )  # fmt: skip
-    rng = random.Random(int(os.environ.get("HUBAPP_DURABILITY_SEED", "0")) or None)
+    rng = random.Random(settings.env("HUBAPP_DURABILITY_SEED") or None)
     reported: list[str] = []
     killed_mid_save = 0
     try:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hubapp import APP_NAME
+from hubapp import APP_NAME, settings
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _ask(prompt: str, env: str = PASSWORD_ENV) -> str:
 
 def password(user_name: str) -> str:
     """The acting person's password: HUBAPP_PASSWORD, else asked without echo."""
-    given = os.environ.get(PASSWORD_ENV)
+    given = settings.env(PASSWORD_ENV)
     if given is not None:
         return given
     return _ask(f"Password for {user_name}: ")
@@ -168,7 +168,7 @@ def password(user_name: str) -> str:
 
 def new_password(user_name: str, env: str = NEW_PASSWORD_ENV) -> str:
     """A new password: from ``env``, else asked twice; checked against the rules first."""
-    given = os.environ.get(env)
+    given = settings.env(env)
     if given is not None:
         _check_new(given, user_name)
         return given

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from hubapp import settings
 from hubapp.store.errors import (
     DatabaseDamaged,
     DatabaseError,
@@ -895,7 +896,7 @@ def _fsync_dir(folder: Path) -> None:
 def _owner_only() -> bool:
     # a shared data folder (several accounts of one station PC) is guarded by the folder's
     # own permissions, set by the installer
-    return os.name == "posix" and not os.environ.get("HUBAPP_DATA_DIR")
+    return os.name == "posix" and settings.env("HUBAPP_DATA_DIR") is None
 
 
 def _create_restricted(path: Path) -> None:

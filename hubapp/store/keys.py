@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubapp import settings
 from hubapp.store.errors import KeyUnavailable, StoreError
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ ask_at_terminal = True
 def needs_new_passphrase() -> bool:
     """Whether a new database here needs a passphrase from the person at the keyboard: the
     PC has no usable keyring and ``HUBAPP_DB_PASSPHRASE`` gives none."""
-    return not os.environ.get(ENV_PASSPHRASE) and keyring_backend() is None
+    return settings.env(ENV_PASSPHRASE) is None and keyring_backend() is None
 
 
 def passphrase_problem(passphrase: str, again: str) -> str | None:
@@ -158,8 +159,9 @@ def passphrase_problem(passphrase: str, again: str) -> str | None:
 def _passphrase(given: str | None, *, new: bool) -> str | None:
     if given:
         return given
-    if os.environ.get(ENV_PASSPHRASE):
-        return os.environ[ENV_PASSPHRASE]
+    from_env = settings.env(ENV_PASSPHRASE)
+    if from_env is not None:
+        return from_env
     if not ask_at_terminal:
         return None
     if sys.stdin is not None and sys.stdin.isatty() and sys.stderr is not None:
@@ -180,7 +182,7 @@ def new_key(*, passphrase: str | None = None, use_passphrase: bool = False) -> D
     is given (argument or ``HUBAPP_DB_PASSPHRASE``), asked for, or the PC has no keyring."""
     salt = os.urandom(SALT_BYTES)
     kr = None if (use_passphrase or passphrase) else keyring_backend()
-    if kr is None or os.environ.get(ENV_PASSPHRASE):
+    if kr is None or settings.env(ENV_PASSPHRASE) is not None:
         secret = _passphrase(passphrase, new=True)
         if secret is None:
             raise KeyUnavailable(
