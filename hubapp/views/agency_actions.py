@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,6 +27,7 @@ from hubapp.domain.formatting import plural
 from hubapp.domain.rag import Rag
 from hubapp.models.agency_actions import ActionRagRole, AgencyActionsModel, LineRole
 from hubapp.models.assignment_grid import RAG_COLOURS
+from hubapp.models.window_settings import WindowSettings
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class AgencyActionsPage(QWidget):
             combo.clear()
         for agency in sorted(lookups.agencies.values(), key=lambda a: a.name):
             self.agency_combo.addItem(agency.name, agency.id.hex)
-        remembered = QSettings().value(AGENCY_KEY)
+        remembered = WindowSettings().value(AGENCY_KEY)
         account = getattr(store, "account", None)  # signed in: their own agency's actions
         if account is not None and account.agency_id is not None:
             remembered = account.agency_id.hex
@@ -147,7 +148,7 @@ class AgencyActionsPage(QWidget):
         agency = self.agency_combo.currentData()
         if self.store is None or not agency:
             return
-        QSettings().setValue(AGENCY_KEY, agency)
+        WindowSettings().set_value(AGENCY_KEY, agency)
         if self._task is not None:
             self._pending = True  # read again when the running one ends
             return

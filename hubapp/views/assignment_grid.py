@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from hubapp.domain.codes import CaseStatus, SaraStage
 from hubapp.domain.formatting import as_tooltip, mnemonic_safe, plural
 from hubapp.domain.rag import Rag
 from hubapp.models.assignment_grid import RAG_COLOURS, AssignmentGridModel, CaseIdRole
+from hubapp.models.window_settings import WindowSettings
 from hubapp.views import banner
 from hubapp.views.grid_delegate import GridDelegate
 
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 ALL = "__all__"
 OPEN = "open"  # as hubapp.store.casework.caselist.OPEN (not imported: keeps SQLAlchemy out of start-up)
-SETTINGS_KEY = "grid/columns/{hub}"
+SETTINGS_KEY = "grid/columns/{hub}"  # one per hub code
 #: an agency column fits this (a cell's longest usual second line)
 COLUMN_SAMPLE = "2 open · due 00/00"
 #: the row header (case reference and summary) is this many characters wide
@@ -571,10 +572,10 @@ class AssignmentGridPage(QWidget):
         self._save_columns()
 
     # -- remembering the columns ---------------------------------------------------------
-    def _settings_key(self) -> str:
+    def _hub_code(self) -> str:
         f = self.model.grid_filter
         hub = self.lookups.hubs.get(f.hub_id.hex) if (f and self.lookups) else None
-        return SETTINGS_KEY.format(hub=hub.code if hub else "none")
+        return hub.code if hub else "none"
 
     def _save_columns(self) -> None:
         if self._restoring or self.store is None:
@@ -583,16 +584,17 @@ class AssignmentGridPage(QWidget):
         agencies = self.model.agencies
         order = [agencies[header.logicalIndex(v)].code for v in range(header.count())]
         hidden = [a.code for i, a in enumerate(agencies) if header.isSectionHidden(i)]
-        QSettings().setValue(self._settings_key(), {"order": order, "hidden": hidden})
+        WindowSettings().set_value(SETTINGS_KEY, {"order": order, "hidden": hidden},
+                                   hub=self._hub_code())  # fmt: skip
 
     def _apply_columns(self) -> None:
         """After a reset: the remembered order and hidden agencies of this hub."""
-        key = self._settings_key()
+        key = self._hub_code()
         if key == self._hub_key:
             return  # the same hub: the header kept its state
         self._hub_key = key
         header = self.table.horizontalHeader()
-        saved = QSettings().value(key) or {}
+        saved = WindowSettings().value(SETTINGS_KEY, hub=key)
         order = list(saved.get("order") or [])
         hidden = set(saved.get("hidden") or [])
         codes = [a.code for a in self.model.agencies]

@@ -6,7 +6,7 @@ import logging
 import uuid
 from html import escape
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from hubapp import APP_DISPLAY_NAME, __version__
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import plural
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
+from hubapp.models.window_settings import WindowSettings
 from hubapp.store.casework.caselist import OPEN, CaseFilter, Column, fts_query
 
 log = logging.getLogger(__name__)
@@ -774,7 +775,7 @@ class MainWindow(QMainWindow):
         return result
 
     def _restore_state(self) -> None:
-        settings = QSettings()
+        settings = WindowSettings()
         geometry = settings.value("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self._fit_screen()
@@ -798,10 +799,10 @@ class MainWindow(QMainWindow):
             self.resize(min(1600, screen.width() - 80), min(960, screen.height() - 80))
 
     def save_state(self) -> None:
-        settings = QSettings()
-        settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/splitter", self.splitter.saveState())
-        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+        settings = WindowSettings()
+        settings.set_value("main/geometry", self.saveGeometry())
+        settings.set_value("main/splitter", self.splitter.saveState())
+        settings.set_value(HEADER_KEY, self.table.horizontalHeader().saveState())
 
     def closeEvent(self, e) -> None:
         # a case window with unsaved work answers first: quitting never loses typing
