@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 
-OWN_ERRORS = frozenset({"StoreError", "EditConflict", "CaseNotFound", "UsageError", "WriteError"})
+OWN_ERRORS = frozenset(
+    {"StoreError", "EditConflict", "CaseNotFound", "UsageError", "WriteError", "SettingError"}
+)
 
 
 def _own(exc: BaseException) -> bool:

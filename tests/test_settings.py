@@ -20,6 +20,7 @@ import pytest
 
 import hubapp
 from hubapp import paths, settings
+from hubapp.errors import describe, expected
 from hubapp.settings import Where
 
 ROOT = Path(hubapp.__file__).parent
@@ -326,6 +327,8 @@ def test_a_bad_environment_value_is_one_clear_sentence(monkeypatch):
     assert str(caught.value) == (
         "The environment variable HUBAPP_DURABILITY_SEED must be a whole number, not 'twelve'."
     )
+    # said as it is on the command line and in a window, without a traceback
+    assert describe(caught.value) == str(caught.value) and expected(caught.value)
     monkeypatch.setenv("HUBAPP_DURABILITY_SEED", "12")
     assert settings.env("HUBAPP_DURABILITY_SEED") == 12
     monkeypatch.delenv("HUBAPP_DURABILITY_SEED")
@@ -363,6 +366,15 @@ def test_importing_the_registry_loads_nothing_heavy():
             "in ('sqlalchemy', 'PySide6', 'alembic', 'reportlab') or m.startswith('hubapp.store')))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_registry_never_imports_qt_or_the_gui_layers():
+    tree = ast.parse((ROOT / "settings.py").read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert "hubapp.store.schema" in imported, "the walk found the lazy import"
+    heavy = ("PySide6", "shiboken6", "hubapp.models", "hubapp.views", "hubapp.gui", "hubapp.app")
+    assert not [m for m in imported if m.startswith(heavy)]
 
 
 # --- local settings: typed round trips in a real (encrypted) store --------------------------
