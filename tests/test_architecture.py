@@ -9,7 +9,7 @@ import hubapp
 
 ROOT = Path(hubapp.__file__).parent
 CORE = ("store", "domain", "documents", "sync")
-CORE_FILES = ("resources.py", "paths.py", "errors.py", "logs.py")
+CORE_FILES = ("resources.py", "paths.py", "errors.py", "logs.py", "settings.py")
 
 
 def _imports(path: Path) -> set[str]:
