@@ -143,3 +143,24 @@ def _drain_thread_pool():
         QThreadPool.globalInstance().waitForDone(30_000)
         if QCoreApplication.instance() is not None:
             QCoreApplication.processEvents()
+
+
+# Screens reach the database only through background tasks (tests/gui_thread.py): every
+# test fails where a screen opened a unit of work of the store on the GUI thread.
+import gui_thread  # noqa: E402
+
+from hubapp.store.database import Store  # noqa: E402
+
+_GUI_THREAD_WATCH = gui_thread.Watch()
+gui_thread.install(Store, _GUI_THREAD_WATCH)
+
+
+@pytest.fixture(autouse=True)
+def _no_database_work_on_the_gui_thread(request):
+    _GUI_THREAD_WATCH.found.clear()
+    yield _GUI_THREAD_WATCH
+    found = sorted(set(_GUI_THREAD_WATCH.found))
+    _GUI_THREAD_WATCH.found.clear()
+    if found and not request.node.get_closest_marker("gui_thread_database_work"):
+        pytest.fail("a screen used the database on the GUI thread: " + "; ".join(found),
+                    pytrace=False)
