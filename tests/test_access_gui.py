@@ -141,7 +141,7 @@ def test_a_partners_pack_for_a_meeting_has_only_their_agenda_cases(world):
     assert pack.case_references == ["CAR-2026-0001", "CAR-2026-0002", "CAR-2026-0003"]
 
 
-def test_the_grid_offers_role_changes_to_coordinators_only(world, qtmodeltester):
+def test_the_grid_offers_role_changes_to_coordinators_only(world, qtmodeltester, qtbot):
     from casework import hub_id
 
     from hubapp.models.assignment_grid import AssignmentGridModel
@@ -150,10 +150,12 @@ def test_the_grid_offers_role_changes_to_coordinators_only(world, qtmodeltester)
     store = world.as_user("cara")
     model = AssignmentGridModel()
     model.set_source(store, GridFilter(hub_id(store, "CAR"), status=None))
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)  # read in the background
     qtmodeltester.check(model)
     assert model.rowCount() == 1  # only the council's case
     assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
     store = world.as_user("cora")
     model.refresh()
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
     assert model.rowCount() == 3
     assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable

@@ -64,6 +64,7 @@ def page(qtbot, store, cases):
     p.attach(store, lookups.load(store), setup.current(store))
     p.show()
     qtbot.waitExposed(p)
+    qtbot.waitUntil(lambda: not p.model.loading, timeout=10_000)  # read in the background
     return p
 
 
@@ -87,9 +88,10 @@ def click(qtbot, page, row, col, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.mouseClick(page.table.viewport(), LEFT, modifier, cell_centre(page, row, col))
 
 
-def test_model_passes_the_model_tester(qtmodeltester, store, cases):
+def test_model_passes_the_model_tester(qtmodeltester, qtbot, store, cases):
     model = AssignmentGridModel()
     model.set_source(store, GridFilter(hub_id=hub_id(store, "CAR"), status=None))
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
     assert model.rowCount() == 3 and model.columnCount() > 5
     qtmodeltester.check(model, force_py=True)
 
@@ -101,6 +103,7 @@ def test_the_model_passes_the_model_tester_while_changes_are_on_their_way(
     the rows read again afterwards: the model stays a valid model throughout."""
     model = AssignmentGridModel()
     model.set_source(store, GridFilter(hub_id=hub_id(store, "CAR"), status=None))
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
     council = next(i for i, a in enumerate(model.agencies) if a.code == "CUMBERLAND")
     police = next(i for i, a in enumerate(model.agencies) if a.code == "POLICE")
     refused = []
@@ -260,6 +263,7 @@ def test_bulk_assign_selected_cases_in_one_step_and_one_undo(page, store, cases,
     fire = agency_id(store, "FIRE")
     set_role(store, cases[1], fire, "informed")  # already has a part: left alone
     page.refresh()
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
     header = page.table.verticalHeader()
     # select the three cases by their row headers (click, shift+click)
     qtbot.mouseClick(header.viewport(), LEFT, pos=QPoint(20, header.sectionViewportPosition(0) + 5))
@@ -361,10 +365,12 @@ def test_filters_are_sql_and_keep_the_columns(page, store, cases, qtbot):
     update_fields(store, cases[1], version, {"priority": "high", "sara_stage": "response"})
     columns = page.model.columnCount()
     page.priority_combo.setCurrentIndex(page.priority_combo.findData("high"))
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
     assert page.model.rowCount() == 1 and page.model.index(0, 0).data(CaseIdRole) == cases[1]
     assert "High priority" in page.model.headerData(0, Qt.Orientation.Vertical)
     page.priority_combo.setCurrentIndex(0)
     page.sara_combo.setCurrentIndex(page.sara_combo.findData("analysis"))
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
     assert page.model.rowCount() == 0
     page.sara_combo.setCurrentIndex(0)
     qtbot.keyClicks(page.search, "bikes")
@@ -388,6 +394,7 @@ def test_hidden_and_moved_columns_are_remembered(qtbot, page, store, cases):
     again = AssignmentGridPage()
     qtbot.addWidget(again)
     again.attach(store, lookups.load(store), setup.current(store))
+    qtbot.waitUntil(lambda: not again.model.loading, timeout=10_000)
     h2 = again.table.horizontalHeader()
     assert h2.isSectionHidden(fire)
     assert h2.visualIndex(police) == h2.count() - 1
@@ -418,6 +425,7 @@ def test_f3_goes_to_the_next_cell_with_open_actions(page, store, cases, qtbot):
     set_role(store, cases[2], fire, "support")
     add_action(store, cases[2], fire, ActionDraft("Home safety visit"))
     page.refresh()
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
     click(qtbot, page, 0, page.model.columnCount() - 1)
     qtbot.keyClick(page.table, Qt.Key.Key_F3)
     current = page.table.currentIndex()

@@ -40,7 +40,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from hubapp.domain.codes import AgencyRole, CaseStatus, SaraStage, label
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.rag import Rag
-from hubapp.models.tasks import Task, TaskQueue, alive
+from hubapp.models.tasks import LatestTask, Task, TaskQueue, alive
 from hubapp.store.casework.assignments import AgencyColumn, Cell, RoleChange
 
 if TYPE_CHECKING:
@@ -137,6 +137,16 @@ def _with(cell: Cell | None, shown: tuple[str | None, int] | None) -> Cell | Non
 _EMPTY = Cell(None, 0, 0, None, Rag.NONE, 0)
 
 
+def _read_grid(_ctx, store, grid_filter, columns: bool):
+    """Background work: the cases matching the filter, and the hub's agencies (with
+    ``columns``; None without)."""
+    from hubapp.store.casework.assignments import hub_agencies
+    from hubapp.store.casework.grid import grid_cases
+
+    agencies = hub_agencies(store, grid_filter.hub_id) if columns else None
+    return agencies, grid_cases(store, grid_filter)
+
+
 def _read_cases(_ctx, store, case_ids, agency_ids, today):
     """Background work: these cases' cells and rows as stored now."""
     from hubapp.store.casework.assignments import cell_summaries
@@ -189,6 +199,10 @@ class AssignmentGridModel(QAbstractTableModel):
         self._serial = 0
         self._writes = TaskQueue(self)
         self._writes.idle.connect(lambda: self.busyChanged.emit(False))
+        #: reading the rows and columns (``refresh``): the latest request wins
+        self._saves = self._read_after = 0
+        self._read_columns = False
+        self._reading = LatestTask(self, self._read, self._read_failed)
 
     # -- wiring ------------------------------------------------------------------------
     def set_source(self, store, grid_filter: GridFilter, today: date | None = None) -> None:
@@ -220,22 +234,44 @@ class AssignmentGridModel(QAbstractTableModel):
             self.refresh(columns=old is None or old.hub_id != grid_filter.hub_id)
 
     def refresh(self, columns: bool = False) -> None:
-        """Read the rows again (and the hub's agencies, with ``columns``); cells follow
-        as the view asks for them."""
+        """Read the rows again (and the hub's agencies, with ``columns``) in the background;
+        the model is reset when they arrive (``loading`` meanwhile; the latest request
+        wins). Cells follow as the view asks for them."""
         from hubapp.store import access
-        from hubapp.store.casework.assignments import hub_agencies
-        from hubapp.store.casework.grid import grid_cases
 
-        self.beginResetModel()
-        self._blocks.clear()
         # roles are set by coordinators only: the cells of others are not editable
         self._editable = self._store is None or access.may_manage_cases(self._store)
         if self._store is None or self._filter is None:
-            self._rows, self._agencies = [], []
-        else:
-            if columns or not self._agencies:
-                self._agencies = hub_agencies(self._store, self._filter.hub_id)
-            self._rows = grid_cases(self._store, self._filter)
+            self._reading.cancel()
+            self._reset([] if columns else self._agencies, [])
+            return
+        self._read_after = self._saves  # a save finishing meanwhile makes it read again
+        self._read_columns = columns or not self._agencies
+        self._reading.start(_read_grid, self._store, self._filter, self._read_columns)
+
+    @property
+    def loading(self) -> bool:
+        """The rows (or columns) asked for are still being read."""
+        return self._reading.running
+
+    def _read(self, result) -> None:
+        agencies, rows = result
+        if self._saves != self._read_after:  # read before a change saved meanwhile
+            self._read_after = self._saves
+            self._reading.start(_read_grid, self._store, self._filter, self._read_columns)
+            return
+        self._reset(self._agencies if agencies is None else agencies, rows)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        log.warning("Reading the grid failed: %r", exc)
+        self.refused.emit(user_message(exc))
+
+    def _reset(self, agencies: list[AgencyColumn], rows: list[GridCase]) -> None:
+        self.beginResetModel()
+        self._blocks.clear()
+        self._agencies, self._rows = list(agencies), list(rows)
         self._agency_ids = [a.id for a in self._agencies]
         self._row_of = {r.id: i for i, r in enumerate(self._rows)}
         self.endResetModel()
@@ -515,6 +551,7 @@ class AssignmentGridModel(QAbstractTableModel):
         from what they showed while the change was on its way."""
         if not alive(self):  # the page closed meanwhile: saved, nobody to show it to
             return
+        self._saves += 1
         changes, fresh = result
         gone = {}
         for key in keys:

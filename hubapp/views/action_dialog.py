@@ -15,6 +15,7 @@ import logging
 import re
 import uuid
 from datetime import date
+from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, QDate, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -155,9 +156,6 @@ class ActionDialog(QDialog):
     def __init__(self, store, case_id: uuid.UUID, agency_id: uuid.UUID, parent=None,
                  today: date | None = None, select_action: uuid.UUID | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        from hubapp.store.casework.assignments import hub_agencies
-        from hubapp.store.casework.grid import grid_case
-
         self.setObjectName("actionDialog")
         self.store = store
         self.case_id = case_id
@@ -169,21 +167,11 @@ class ActionDialog(QDialog):
         self._saving: Task | None = None
         self._keep: uuid.UUID | None = None
         self._reading = LatestTask(self, self._show_lines, self._read_failed)
-        case = grid_case(store, case_id)
-        if case is None:
-            raise ValueError("no such case")
-        self.case = case
-        self.agencies = hub_agencies(store, uuid.UUID(hex=case.hub_id))
-        agency = next((a for a in self.agencies if a.id == agency_id), None)
-        if agency is None:  # left the hub since: still show its actions
-            from hubapp.store.lookups import load
-
-            named = load(store).agencies.get(agency_id.hex)
-            self.agency_name = named.name if named else tr("This agency")
-        else:
-            self.agency_name = agency.name
-        self.setWindowTitle(tr("{agency} – actions on {ref}").format(
-            agency=self.agency_name, ref=case.reference))  # fmt: skip
+        #: the case (a GridCase) and the hub's agencies, once read with the first list
+        self.case = None
+        self.agencies: list = []
+        self.agency_name = ""
+        self.setWindowTitle(tr("Actions"))
         self._build()
         #: the action to show once the list has been read
         self._select_when_read = select_action
@@ -197,7 +185,7 @@ class ActionDialog(QDialog):
     def _build(self) -> None:
         title = QLabel(self, objectName="actionTitle")
         title.setTextFormat(Qt.TextFormat.PlainText)
-        title.setText(f"{self.agency_name} · {self.case.reference}")
+        self.title = title
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
@@ -205,7 +193,7 @@ class ActionDialog(QDialog):
         summary = QLabel(self, objectName="actionCaseSummary")
         summary.setTextFormat(Qt.TextFormat.PlainText)
         summary.setWordWrap(True)
-        summary.setText(self.case.summary)
+        self.summary = summary
 
         self.message = QLabel(self, objectName="actionMessage")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -283,9 +271,6 @@ class ActionDialog(QDialog):
         self.reopen_button = QPushButton(tr("Re&open"), self, objectName="actionReopen")
         self.reopen_button.clicked.connect(self.reopen)
         self.reassign_to = QComboBox(self, objectName="actionReassignTo")
-        for agency in self.agencies:
-            if agency.id != self.agency_id and agency.active:
-                self.reassign_to.addItem(agency.name, agency.id.hex)
         self.reassign_button = QPushButton(tr("&Reassign"), self, objectName="actionReassign")
         self.reassign_button.clicked.connect(self.reassign)
         finish = QGridLayout()
@@ -359,7 +344,8 @@ class ActionDialog(QDialog):
         """Read the agency's actions on the case again, in the background; keep the selection
         if it is there."""
         self._keep = select or (self._line.id if self._line is not None else None)
-        self._reading.start(read_lines, self.store, self.case_id, self.agency_id, self.today())
+        read = read_lines if self.case is not None else read_heading_and_lines
+        self._reading.start(read, self.store, self.case_id, self.agency_id, self.today())
 
     @property
     def busy(self) -> bool:
@@ -371,8 +357,35 @@ class ActionDialog(QDialog):
 
         self.show_message(user_message(exc), error=True)
 
+    def _show_heading(self, heading) -> bool:
+        """The case and the agency, as read with the first list; False when the case is
+        gone (said in the window, which then offers nothing to change)."""
+        case, agencies, agency_name = heading
+        if case is None:
+            self.show_message(tr("This case is no longer there: it was deleted or merged "
+                                 "since it was listed."), error=True)  # fmt: skip
+            for w in (self.new_button, self.save_button, self.complete_button,
+                      self.cancel_button, self.reopen_button, self.reassign_button):  # fmt: skip
+                w.setEnabled(False)
+            return False
+        self.case, self.agencies = case, agencies
+        self.agency_name = agency_name or tr("This agency")
+        self.setWindowTitle(tr("{agency} – actions on {ref}").format(
+            agency=self.agency_name, ref=case.reference))  # fmt: skip
+        self.title.setText(f"{self.agency_name} · {case.reference}")
+        self.summary.setText(case.summary)
+        self.reassign_to.clear()
+        for agency in agencies:
+            if agency.id != self.agency_id and agency.active:
+                self.reassign_to.addItem(agency.name, agency.id.hex)
+        return True
+
     def _show_lines(self, lines, keep: uuid.UUID | None = None) -> None:
         """Show the list as read; keep (or choose) the selected action."""
+        if isinstance(lines, FirstReading):  # the heading with the list
+            heading, lines = lines
+            if not self._show_heading(heading):
+                return
         keep = keep or self._keep
         self.table.selectionModel().blockSignals(True)
         self.model.set_lines(lines)
@@ -668,6 +681,35 @@ def read_lines(_ctx, store, case_id: uuid.UUID, agency_id: uuid.UUID, today: dat
     from hubapp.store.casework.actions import actions_for_case_agency
 
     return actions_for_case_agency(store, case_id, agency_id, today)
+
+
+class FirstReading(NamedTuple):
+    """What the dialog reads when it opens: (case, agencies, agency name) and the list."""
+
+    heading: tuple
+    lines: list
+
+
+def read_heading_and_lines(ctx, store, case_id: uuid.UUID, agency_id: uuid.UUID,
+                           today: date):  # fmt: skip
+    """Background work, when the dialog opens: ((the case as a grid row or None, the hub's
+    agencies, the agency's name), the agency's actions on the case)."""
+    from hubapp.store.casework.assignments import hub_agencies
+    from hubapp.store.casework.grid import grid_case
+
+    case = grid_case(store, case_id)
+    if case is None:
+        return FirstReading((None, [], ""), [])
+    agencies = hub_agencies(store, uuid.UUID(hex=case.hub_id))
+    agency = next((a for a in agencies if a.id == agency_id), None)
+    if agency is not None:
+        name = agency.name
+    else:  # left the hub since: still show its actions
+        from hubapp.store.lookups import load
+
+        named = load(store).agencies.get(agency_id.hex)
+        name = named.name if named else ""
+    return FirstReading((case, agencies, name), read_lines(ctx, store, case_id, agency_id, today))
 
 
 def write_and_read(ctx, write, store, case_id: uuid.UUID, agency_id: uuid.UUID, today: date):
