@@ -47,6 +47,7 @@ def make(qtbot, store, books, **kw) -> PrintDialog:
     dialog = PrintDialog(store, books[0], books[1], today=TODAY, **kw)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: not dialog.loading, timeout=10_000)  # the hub's meetings
     return dialog
 
 

@@ -66,15 +66,15 @@ class ExchangeMixin:
             return
 
         def job(ctx, cases: int):
+            from hubapp.store import lookups
             from hubapp.store.exchange import demo
 
-            return demo.generate(self.db.store, cases, seed=int(time.time()), progress=ctx.report)
+            made = demo.generate(self.db.store, cases, seed=int(time.time()), progress=ctx.report)
+            return made, lookups.load(self.db.store)  # the new categories and agencies too
 
         dialog = DemoDialog(job, self.window)
         if dialog.exec() and dialog.result is not None:
-            from hubapp.store import lookups
-
-            self.db.lookups = lookups.load(self.db.store)
+            _made, self.db.lookups = dialog.result
             self.window.attach(self.db)
 
 

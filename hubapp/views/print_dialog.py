@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.formatting import format_date, plural
 from hubapp.domain.redaction import DEFAULT_PROFILE, Profile
-from hubapp.models.tasks import Task, said
+from hubapp.models.tasks import LatestTask, Task, said
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,13 @@ def print_job(ctx, store, document, pages, printer) -> int:
     return sent
 
 
+def meetings_job(_ctx, store, hub_id: uuid.UUID, meeting_id):
+    """Background work: the hub's meetings (and the meeting to choose among them)."""
+    from hubapp.store.casework import meetings
+
+    return meetings.list_meetings(store, hub_id), meeting_id
+
+
 # --- the dialog ---------------------------------------------------------------------------
 
 
@@ -134,6 +141,8 @@ class PrintDialog(QDialog):
         self._status_for: Choice | None = None  # the choice the status line speaks of
         self.task: Task | None = None
         self.preview_window = None
+        #: reading the chosen hub's meetings (the latest hub chosen wins)
+        self._meetings = LatestTask(self, self._show_meetings, self._meetings_failed)
         self._build()
         self._fill(hub_id, meeting_id)
         if kind is None:
@@ -250,20 +259,46 @@ class PrintDialog(QDialog):
             self.agency_combo.addItem(agency.name, agency.id.hex)
 
     def _fill_meetings(self, meeting_id) -> None:
-        from hubapp.store.casework import meetings
-
+        """The chosen hub's meetings, read in the background (``meeting_id`` is chosen once
+        they are there); the buttons wait for them, so a pack is never built for another
+        meeting than the one shown."""
         self.meeting_combo.clear()
         self.meeting_combo.addItem(tr("Next meeting (or the open cases if none is planned)"), "")
-        hub = self.hub_id()
-        if hub is not None:
-            for m in meetings.list_meetings(self.store, hub):
-                text = format_date(m.meets_on) + (f" {m.starts_at}" if m.starts_at else "")
-                text += " · " + (tr("held") if m.status == "held" else tr("planned"))
-                self.meeting_combo.addItem(text, m.meets_on.isoformat())
-                if m.id == meeting_id:
-                    self.meeting_combo.setCurrentIndex(self.meeting_combo.count() - 1)
         self.agency_scope.setText(tr("actions on the cases of the {0}")
                                   .format(self.hub_combo.currentText()))  # fmt: skip
+        hub = self.hub_id()
+        if hub is None:
+            self._meetings.cancel()
+            self._enable_actions()
+            return
+        self._meetings.start(meetings_job, self.store, hub, meeting_id)
+        self._enable_actions()
+
+    @property
+    def loading(self) -> bool:
+        """The hub's meetings are still being read."""
+        return self._meetings.running
+
+    def _show_meetings(self, result) -> None:
+        found, meeting_id = result
+        for m in found:
+            text = format_date(m.meets_on) + (f" {m.starts_at}" if m.starts_at else "")
+            text += " · " + (tr("held") if m.status == "held" else tr("planned"))
+            self.meeting_combo.addItem(text, m.meets_on.isoformat())
+            if m.id == meeting_id:
+                self.meeting_combo.setCurrentIndex(self.meeting_combo.count() - 1)
+        self._enable_actions(reading=False)
+
+    def _meetings_failed(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        self._enable_actions(reading=False)
+        self._say(user_message(exc))
+
+    def _enable_actions(self, reading: bool | None = None) -> None:
+        reading = self.loading if reading is None else reading
+        for b in getattr(self, "action_buttons", ()):
+            b.setEnabled(not self.busy and not reading)
 
     def hub_id(self) -> uuid.UUID | None:
         value = self.hub_combo.currentData()
@@ -348,7 +383,7 @@ class PrintDialog(QDialog):
         if not busy:
             self.task = None
         for b in self.action_buttons:
-            b.setEnabled(not busy)
+            b.setEnabled(not busy and not self.loading)
         for group in (self.kind_buttons.values(), self.profile_buttons.values()):
             for b in group:
                 b.setEnabled(
