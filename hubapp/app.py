@@ -100,11 +100,8 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
     app.aboutToQuit.connect(controller.stop_sync)
     window.show()
     code = app.exec()
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(30_000)  # a cancelled backup removes its file
-    if controller.db is not None:
-        controller.db.store.close()
+    # the drafts written as the forms closed, a cancelled backup removing its file...
+    controller.close_database()
     return exit_code["value"] or code
 
 

@@ -246,6 +246,48 @@ def test_typing_writes_a_draft_that_a_fresh_window_offers(qtbot, store):
     assert count(store, IntakeDraft) == 0  # saved: the draft went with it
 
 
+def test_drafts_of_closed_forms_are_in_the_file_once_the_application_has_quit(
+    qtbot, store, monkeypatch
+):
+    """A form closed with Escape, and one still open when the application quits, write their
+    drafts in the background; quitting waits for those writes before it closes the database,
+    even while another program holds the write lock."""
+    from test_gui_responsive import Holder
+
+    from hubapp.store.database import open_store
+
+    window, controller = controlled_window(qtbot, store, attach=True)
+    closed, still_open = controller.new_issue(), controller.new_issue()
+    for w, text in ((closed, "Closed with Escape"), (still_open, "Open when quitting")):
+        qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+        type_into(qtbot, w.summary, text)
+    drafts_at_close = []
+    real_close = store.close
+
+    def close() -> None:  # what the file holds as the application closes it
+        with store.engine.connect() as conn:
+            drafts_at_close.append(
+                conn.exec_driver_sql("SELECT count(*) FROM intake_draft").scalar_one())
+        real_close()
+
+    monkeypatch.setattr(store, "close", close)
+    holder = Holder(store, seconds=2)
+    answer_next_box(qtbot, "Close, keep the draft")
+    qtbot.keyClick(closed.summary, Qt.Key.Key_Escape)
+    assert not closed.isVisible()  # closed at once: the draft waits for the lock behind it
+    controller.flush_drafts()  # as the application does when it is about to quit
+    assert holder.holding() and count(store, IntakeDraft) == 0
+    controller.close_database()  # as the application does once its event loop has ended
+    assert drafts_at_close == [2]
+    holder.released_at()
+    again = open_store(store.path)
+    try:
+        typed = sorted(drafts.load(again, d.id).summary for d in drafts.list_drafts(again))
+    finally:
+        again.close()
+    assert typed == ["Closed with Escape", "Open when quitting"]
+
+
 def test_a_resumed_draft_shows_its_problems_beside_the_fields_at_once(qtbot, store):
     typed = intake.IntakeForm(hub="CAR", channel="call_101", received="20/11/2026 10:00",
                               incident="21/11/2026 10:00", summary="Dealing at the bus station",
@@ -274,6 +316,7 @@ def test_escape_asks_only_when_something_was_typed_and_keeps_the_draft(qtbot, st
     answer_next_box(qtbot, "Close, keep the draft")
     qtbot.keyClick(w.location, Qt.Key.Key_Escape)
     assert not w.isVisible()
+    qtbot.waitUntil(lambda: count(store, IntakeDraft) == 1, timeout=10_000)  # written behind
     [info] = drafts.list_drafts(store)
     assert drafts.load(store, info.id).location == "Bitts Park"
 
@@ -329,6 +372,7 @@ def test_user_text_shows_as_typed_everywhere_in_the_form(qtbot, store):
     drafts.write(store, intake.IntakeForm(summary=markup))
     dialog = DraftsDialog(store)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=10_000)  # read in the background
     assert dialog.list.item(0).text().startswith(markup)
     assert markup in html.unescape(dialog.list.item(0).toolTip()) and markup not in (
         dialog.list.item(0).toolTip())  # fmt: skip

@@ -4,11 +4,14 @@ for, and ask the first-start questions of a database with no station yet."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hubapp import APP_DISPLAY_NAME
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from hubapp.store.casework.caselist import CaseList
@@ -140,6 +143,18 @@ class StartupMixin:
         dialog = PassphraseDialog(unlock_job(self.db_path), self.window,
                                   database=str(self.db_path))  # fmt: skip
         return dialog.exec() == dialog.DialogCode.Accepted
+
+    def close_database(self, wait_ms: int = 30_000) -> None:
+        """The application is ending: the background work still running finishes first (a
+        draft written as its form closed, a cancelled backup removing its file), then the
+        database closes."""
+        from PySide6.QtCore import QThreadPool
+
+        if not QThreadPool.globalInstance().waitForDone(wait_ms):
+            log.error("Background work still running %d ms after the application ended",
+                      wait_ms)  # fmt: skip
+        if self.db is not None:
+            self.db.store.close()
 
     def _opened(self, db: OpenDatabase) -> None:
         self.db = db

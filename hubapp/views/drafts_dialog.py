@@ -17,11 +17,20 @@ from PySide6.QtWidgets import (
 )
 
 from hubapp.domain.formatting import as_tooltip, format_datetime
-from hubapp.store.intake import drafts
+from hubapp.models.tasks import LatestTask, said
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("DraftsDialog", text)
+
+
+def list_job(_ctx, store, discard: int | None = None) -> list:
+    """Background work: the station's drafts (after discarding draft ``discard``)."""
+    from hubapp.store.intake import drafts
+
+    if discard is not None:
+        drafts.discard(store, discard)
+    return drafts.list_drafts(store)
 
 
 class DraftsDialog(QDialog):
@@ -33,6 +42,8 @@ class DraftsDialog(QDialog):
         self.setWindowTitle(tr("Unfinished reports"))
         self.store = store
         self.chosen: int | None = None
+        #: reading the list (or discarding a draft, then reading it)
+        self._reading = LatestTask(self, self._show, said(self._failed))
         layout = QVBoxLayout(self)
         intro = QLabel(tr("Reports typed but not yet saved as cases, the latest first:"), self)
         intro.setTextFormat(Qt.TextFormat.PlainText)
@@ -42,6 +53,12 @@ class DraftsDialog(QDialog):
         intro.setBuddy(self.list)
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)
+        self.message = QLabel(self, objectName="draftsMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #a4161a;")
+        self.message.hide()
+        layout.addWidget(self.message)
         buttons = QHBoxLayout()
         self.discard_button = QPushButton(tr("&Discard…"), self)
         self.discard_button.setAutoDefault(False)
@@ -64,9 +81,20 @@ class DraftsDialog(QDialog):
         self.resize(620, 360)
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, discard: int | None = None) -> None:
+        """Read the drafts in the background (after discarding ``discard``)."""
+        self.resume_button.setEnabled(False)
+        self.discard_button.setEnabled(False)
+        self._reading.start(list_job, self.store, discard)
+
+    @property
+    def loading(self) -> bool:
+        return self._reading.running
+
+    def _show(self, found: list) -> None:
+        self.message.hide()
         self.list.clear()
-        for d in drafts.list_drafts(self.store):
+        for d in found:
             title = d.title or tr("(nothing typed in the summary or location yet)")
             text = tr("{title}\nlast typed {when} by {user}").format(
                 title=title, when=format_datetime(d.updated_at), user=d.user or tr("unknown")
@@ -81,11 +109,19 @@ class DraftsDialog(QDialog):
         self.discard_button.setEnabled(self.list.count() > 0)
         self.list.setFocus()
 
+    def _failed(self, sentence: str) -> None:
+        self.message.setText(sentence)
+        self.message.show()
+        self.resume_button.setEnabled(self.list.count() > 0)
+        self.discard_button.setEnabled(self.list.count() > 0)
+
     def _selected(self) -> int | None:
         item = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def resume(self) -> None:
+        if self.loading:
+            return
         draft_id = self._selected()
         if draft_id is not None:
             self.chosen = draft_id
@@ -93,7 +129,7 @@ class DraftsDialog(QDialog):
 
     def discard(self) -> None:
         draft_id = self._selected()
-        if draft_id is None:
+        if draft_id is None or self.loading:
             return
         answer = QMessageBox.question(
             self,
@@ -103,5 +139,4 @@ class DraftsDialog(QDialog):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Discard:
-            drafts.discard(self.store, draft_id)
-            self.reload()
+            self.reload(discard=draft_id)

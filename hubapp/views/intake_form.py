@@ -80,6 +80,14 @@ def draft_job(_ctx, slot, store, form, change):
     return slot.write(store, form, change)
 
 
+def discard_job(_ctx, slot, store) -> None:
+    """Discard the form's draft, under its lock: no draft write brings it back."""
+    with slot.lock:
+        slot.finished = True
+        if slot.draft_id is not None:
+            drafts.discard(store, slot.draft_id)
+
+
 def save_job(_ctx, store, form, attach_to, slot):
     """Save under the draft's lock: no draft write can bring it back afterwards."""
     with slot.lock:
@@ -841,17 +849,20 @@ class IntakeWindow(QDialog):
             return
         Task(draft_job, self.slot, self.store, form, self.slot.next_change()).start()
 
-    def flush_draft(self) -> None:
-        """Write the draft now, waiting for it (closing; the application quitting)."""
+    def flush_draft(self) -> Task | None:
+        """Write the draft now (closing; the application quitting): what was typed is taken
+        from the form here, and written in the background; the application waits for such
+        writes before it closes the database. Returns the task (None: nothing to write)."""
         self._draft_timer.stop()
         if self.slot.finished:
-            return
+            return None
         form = self.form()
-        if form.has_text() or self.slot.draft_id is not None:
-            try:
-                self.slot.write(self.store, form, self.slot.next_change())
-            except Exception:  # the draft already written stays; say so in the log
-                log.exception("Could not write the intake draft on closing")
+        if not form.has_text() and self.slot.draft_id is None:
+            return None
+        task = Task(draft_job, self.slot, self.store, form, self.slot.next_change())
+        task.failed.connect(lambda exc: log.error(  # the draft already written stays
+            "Could not write the intake draft on closing: %s", exc))  # fmt: skip
+        return task.start()
 
     def set_drafts_waiting(self, n: int) -> None:
         self.drafts_label.setText(
@@ -875,10 +886,9 @@ class IntakeWindow(QDialog):
             return
         self._closing = True
         self._draft_timer.stop()
-        with self.slot.lock:
-            self.slot.finished = True
-            if self.slot.draft_id is not None:
-                drafts.discard(self.store, self.slot.draft_id)
+        self._lookup_timer.stop()
+        Task(discard_job, self.slot, self.store).on_failure(
+            lambda exc: log.error("Could not discard the intake draft: %s", exc)).start()  # fmt: skip
         self.done(QDialog.DialogCode.Rejected)
 
     def reject(self) -> None:
