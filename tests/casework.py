@@ -91,6 +91,16 @@ def controlled_window(qtbot, store, *, attach: bool = False, station: bool = Tru
     return window, controller
 
 
+def off_the_gui_thread(fn, *args):
+    """``fn(*args)`` in a thread of its own: a test's check made while a screen's dialog
+    runs (inside its ``exec()``) is the test's, not the screen's, so it does not touch the
+    database on the GUI thread either (tests/gui_thread.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def when_shown(get, act, interval: int = 20):
     """Call ``act(widget)`` once ``get()`` gives a visible widget (a modal dialog's exec()
     waits for the answer). Keep the returned QTimer referenced."""

@@ -27,7 +27,13 @@ def dialog(qtbot, admin_store):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
+    settled(qtbot, d)
     return d
+
+
+def settled(qtbot, dialog):
+    """Wait until the dialog has read its list, or made a change (in the background)."""
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
 
 
 def test_the_model_passes_the_model_tester(qtmodeltester, admin_store):
@@ -54,6 +60,7 @@ def test_add_shows_problems_beside_the_fields_and_keeps_the_typing(qtbot, dialog
     qtbot.keyClicks(dialog.new_password, JO_PW)
     qtbot.keyClicks(dialog.new_again, JO_PW)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.add_errors["user_name"].isVisible()
     assert dialog.add_errors["user_name"].text() == "There is already an account called 'Jo'."
     assert dialog.new_user.text() == "Jo" and dialog.new_name.text() == "Another Jo"
@@ -75,6 +82,7 @@ def test_add_shows_problems_beside_the_fields_and_keeps_the_typing(qtbot, dialog
     qtbot.keyClicks(dialog.new_again, JO_PW)
     with qtbot.waitSignal(dialog.changed):
         qtbot.keyClick(dialog.new_again, Qt.Key.Key_Return)
+    settled(qtbot, dialog)
     kim = accounts.get(admin_store, "kim")
     assert (kim.display_name, kim.role, kim.agency_name, kim.hub_name) == (
         "Another Jo", StaffRole.POLICE, "Cumbria Constabulary", "Carlisle")  # fmt: skip
@@ -87,30 +95,37 @@ def test_disable_unlock_role_and_password_of_the_selected_account(qtbot, dialog,
         with pytest.raises(accounts.SignInRefused):
             accounts.sign_in(admin_store, "jo", "a wrong guess")
     dialog.reload()
+    settled(qtbot, dialog)
     _select(dialog, "jo")
     row = dialog.model.row_of("jo")
     assert dialog.model.index(row, 5).data() == "3 wrong passwords in a row"
     assert dialog.unlock_button.isEnabled()
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert dialog.selected_message.text() == "jo is unlocked."
     assert dialog.model.index(row, 5).data() == "Active"
     qtbot.mouseClick(dialog.disable_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert accounts.get(admin_store, "jo").disabled
     assert dialog.disable_button.text() == "&Enable"
     qtbot.mouseClick(dialog.disable_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert not accounts.get(admin_store, "jo").disabled
     dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("coordinator"))
     qtbot.mouseClick(dialog.role_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert accounts.get(admin_store, "jo").role == StaffRole.COORDINATOR
     qtbot.keyClicks(dialog.reset_password, "a brand new phrase")
     qtbot.keyClicks(dialog.reset_again, "a brand new phrase")
     qtbot.keyClick(dialog.reset_again, Qt.Key.Key_Return)
+    settled(qtbot, dialog)
     assert dialog.selected_message.text() == "The password of jo is changed."
     assert dialog.reset_password.text() == ""
     # the last administrator: the sentence beside the buttons, nothing changed
     _select(dialog, "boss")
     dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("partner"))
     qtbot.mouseClick(dialog.role_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert "last administrator" in dialog.selected_error.text()
     assert dialog.selected_error.isVisible()
     assert accounts.get(admin_store, "boss").is_admin
@@ -122,4 +137,5 @@ def test_idle_minutes_are_saved(qtbot, dialog, admin_store):
     dialog.idle_minutes.setValue(3)
     with qtbot.waitSignal(dialog.idleMinutesChanged) as saved:
         qtbot.mouseClick(dialog.idle_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, dialog)
     assert saved.args == [3] and accounts.idle_lock_minutes(admin_store) == 3

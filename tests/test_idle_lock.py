@@ -120,11 +120,13 @@ def test_idle_minutes_lock_every_window_and_hide_names(qtbot, app_window):
     screen = case_window.findChild(LockScreen)
     qtbot.keyClicks(screen.password, "a wrong guess")
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: idle.checking is None, timeout=10_000)  # checked in the background
     assert idle.locked and screen.error.text() == "The user name or password is wrong."
     assert screen.password.text() == ""
     # the right one opens every window, with its title back (the newest one)
     qtbot.keyClicks(screen.password, PW)
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: idle.checking is None, timeout=10_000)
     assert not idle.locked
     assert window.findChild(LockScreen) is None or not window.findChild(LockScreen).isVisible()
     assert window.windowTitle() == main_title
@@ -185,8 +187,10 @@ def test_wrong_passwords_on_the_lock_screen_make_the_next_try_wait(qtbot, app_wi
     for _ in range(accounts.FREE_FAILURES):
         qtbot.keyClicks(screen.password, "a wrong guess")
         qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: controller.idle.checking is None, timeout=10_000)
     qtbot.keyClicks(screen.password, PW)
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.idle.checking is None, timeout=10_000)
     assert "Too many wrong attempts with this user name: wait" in screen.error.text()
     assert controller.idle.locked  # even the right password waits its turn
 

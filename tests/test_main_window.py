@@ -187,6 +187,7 @@ def test_first_start_asks_for_hub_and_station(qtbot, db_path):
     qtbot.keyClicks(dialog.station, "Kendal Police Station (front desk)")
     assert not dialog.error.isVisibleTo(dialog)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.working is None, timeout=10_000)  # saved in the background
     assert dialog.result() == dialog.DialogCode.Accepted
     info = setup.current(store)
     assert (info.hub_name, info.station_name) == (

@@ -21,12 +21,13 @@ class AccountsMixin:
     def sign_in(self, user_name: str = "") -> bool:
         """Once the database has staff accounts, nothing shows before someone signs in
         (False: they chose Quit). Then the idle lock watches the windows."""
+        from hubapp.models.tasks import wait_for
         from hubapp.store import accounts
         from hubapp.views.sign_in import SignInDialog
 
         store = self.db.store
         if store.account is None:
-            if not accounts.has_accounts(store):
+            if not wait_for(has_accounts, store):
                 return True
             station = self.db.station
             dialog = SignInDialog(lambda user, password: accounts.sign_in(store, user, password),
@@ -45,7 +46,8 @@ class AccountsMixin:
 
     def start_idle_lock(self, **options):
         """Lock every window after the station's idle minutes (``options`` go to IdleLock:
-        tests give it a clock they move)."""
+        tests give it a clock they move). The minutes are read in the background: the lock
+        watches with its default until they are there."""
         from hubapp.store import accounts
         from hubapp.views.idle_lock import IdleLock
 
@@ -53,11 +55,12 @@ class AccountsMixin:
             self.idle = IdleLock(
                 lambda password: accounts.confirm(self.db.store, password),
                 lambda: self.db.store.account.display_name if self.db.store.account else "",
-                accounts.idle_lock_minutes(self.db.store), parent=self.window, **options,
+                parent=self.window, **options,
             )  # fmt: skip
             self.idle.switchRequested.connect(self.switch_user)
-        else:
-            self.idle.set_minutes(accounts.idle_lock_minutes(self.db.store))
+        idle = self.idle
+        self._Task(idle_minutes, self.db.store).on_success(
+            lambda minutes: idle is self.idle and idle.set_minutes(minutes)).start()  # fmt: skip
         return self.idle
 
     def switch_user(self) -> None:
@@ -138,11 +141,11 @@ class AccountsMixin:
     def _close_windows_then_sign_in(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from hubapp.store import accounts
-        from hubapp.views.sign_in import SignInDialog
-
+        writing = []
         for w in list(self.intake_windows):  # what was typed stays as a draft
-            w.flush_draft()
+            task = w.flush_draft()
+            if task is not None and task.running:
+                writing.append(task)
             w._closing = True
             w.reject()
         for w in list(self.case_windows):
@@ -157,6 +160,24 @@ class AccountsMixin:
                 screen.show_error(self.window.tr("A window could not be closed; unlock to "
                                                  "finish what is open in it."))  # fmt: skip
             return
+        if not writing:
+            self._sign_in_someone_else()
+            return
+        # the drafts are written as the person who typed them: the next one signs in after
+        waiting = set(writing)
+
+        def written(task) -> None:
+            waiting.discard(task)
+            if not waiting and self.idle is not None and self.idle.locked:
+                self._sign_in_someone_else()
+
+        for task in writing:
+            task.finished.connect(lambda t=task: written(t))
+
+    def _sign_in_someone_else(self) -> None:
+        from hubapp.store import accounts
+        from hubapp.views.sign_in import SignInDialog
+
         store = self.db.store
         dialog = SignInDialog(lambda user, password: accounts.sign_in(store, user, password),
                               self.window, quit_text=self.window.tr("Cancel"))  # fmt: skip
@@ -171,14 +192,14 @@ class AccountsMixin:
 
     def show_accounts(self):
         """Tools > Accounts… (administrators): returns the dialog."""
-        from hubapp.store import accounts
+        from hubapp.models.tasks import wait_for
         from hubapp.views.accounts_dialog import AccountsDialog
 
         if self.db is None:
             return None
         store = self.db.store
         first = store.account is None
-        if first and accounts.has_accounts(store):
+        if first and wait_for(has_accounts, store):
             return None
         dialog = AccountsDialog(store, self.window, self.db.lookups)
         dialog.idleMinutesChanged.connect(
@@ -191,8 +212,22 @@ class AccountsMixin:
         return dialog
 
     def _first_account_made(self) -> None:
-        from hubapp.store import accounts
+        from hubapp.models.tasks import wait_for
 
         store = self.db.store
-        if store.account is None and accounts.has_accounts(store) and not self.sign_in():
+        if store.account is None and wait_for(has_accounts, store) and not self.sign_in():
             self.window.close()
+
+
+def has_accounts(_ctx, store) -> bool:
+    """Background work: whether the database has staff accounts (then everyone signs in)."""
+    from hubapp.store import accounts
+
+    return accounts.has_accounts(store)
+
+
+def idle_minutes(_ctx, store) -> int:
+    """Background work: the station's idle minutes before the windows lock."""
+    from hubapp.store import accounts
+
+    return accounts.idle_lock_minutes(store)

@@ -162,21 +162,20 @@ class StartupMixin:
 
     def ensure_station(self) -> bool:
         """Ask the first-start questions if this database has no station yet."""
-        from hubapp.store import setup
+        from hubapp.models.tasks import wait_for
+        from hubapp.store import accounts, setup
         from hubapp.views.first_start import FirstStartDialog
 
         if self.db.station is not None:
             return True
-        from hubapp.store import accounts
-
         store = self.db.store
-        new = not accounts.has_accounts(store)
+        hubs, new = wait_for(station_questions, store)
 
         def admin_problems(user: str, password: str) -> list:
             draft = accounts.AccountDraft(user, "", "administrator")
             return accounts.validate(draft) + accounts.password_problems(password, user)
 
-        def make_admin(user: str, name: str, password: str) -> None:
+        def make_admin(user: str, name: str, password: str) -> None:  # in the background
             hub = setup.current(store)
             draft = accounts.AccountDraft(user, name, "administrator",
                                           hub_id=hub.hub_id if hub else None)  # fmt: skip
@@ -184,12 +183,20 @@ class StartupMixin:
             accounts.sign_in(store, user, password)
 
         dialog = FirstStartDialog(
-            setup.hub_choices(store),
-            lambda hub, station: setup.configure(store, hub, station),
+            hubs,
+            lambda hub, station: setup.configure(store, hub, station),  # in the background
             self.window,
             admin_problems=admin_problems if new else None,
             make_admin=make_admin if new else None,
         )
         dialog.exec()
-        self.db.station = setup.current(self.db.store)
+        self.db.station = dialog.station_info
         return self.db.station is not None
+
+
+def station_questions(_ctx, store):
+    """Background work: the hubs the first start offers, and whether the database is new
+    (no staff accounts: the first administrator is asked for too)."""
+    from hubapp.store import accounts, setup
+
+    return setup.hub_choices(store), not accounts.has_accounts(store)

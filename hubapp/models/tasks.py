@@ -336,3 +336,23 @@ class TaskQueue(QObject):
             return
         self.current = None
         self._next()
+
+
+def wait_for(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(ctx, *args)`` as a task and wait for its outcome with the event loop turning:
+    the windows repaint and timers run, and the person's input waits until it is done. For
+    the few steps of start-up and sign-in whose answer decides what shows next (is there an
+    account to sign in to?), which the screens otherwise would ask on the GUI thread.
+    Returns what ``fn`` returned; raises what it raised (``Cancelled`` when cancelled)."""
+    from PySide6.QtCore import QEventLoop
+
+    task = Task(fn, *args)
+    loop = QEventLoop()
+    task.finished.connect(loop.quit)  # queued from the worker: never before exec() turns
+    task.start()
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    if task.outcome == "failed":
+        raise task.error
+    if task.outcome == "cancelled":
+        raise Cancelled()
+    return task.result

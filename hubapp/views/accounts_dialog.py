@@ -5,12 +5,14 @@ account can be disabled or enabled, unlocked, given a new password or another ro
 new account added. The core (``hubapp.store.accounts``) checks every rule; its sentences
 are shown beside the field they are about, and nothing typed is cleared on a problem
 (except passwords, which are never kept).
+
+The list is read, and every change made, in the background (the list is read again after
+a change); the buttons wait while a change is on its way (``busy``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.codes import StaffRole
 from hubapp.models.accounts import AccountRole, AccountTableModel
+from hubapp.models.tasks import LatestTask, Task, user_message
 from hubapp.views.sign_in import error_label
 
 
@@ -62,6 +65,11 @@ class AccountsDialog(QDialog):
         self.setObjectName("accountsDialog")
         self.setWindowTitle(tr("Staff accounts"))
         self.store = store
+        #: reading the list (the latest request wins)
+        self._reading = LatestTask(self, self._show_rows, self._read_failed)
+        #: the change on its way (the buttons wait for it), or None
+        self.working: Task | None = None
+        self._select_after: str = ""
         self.model = AccountTableModel(self)
         self.table = QTableView(self, objectName="accountTable")
         self.table.setModel(self.model)
@@ -85,6 +93,7 @@ class AccountsDialog(QDialog):
             button.setDefault(False)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected_changed())
         self.resize(860, 640)
+        self._read_idle = True  # the first reading brings the idle minutes too
         self.reload()
 
     # -- construction ----------------------------------------------------------------------
@@ -174,7 +183,7 @@ class AccountsDialog(QDialog):
         self.idle_minutes = QSpinBox(objectName="idleMinutes")
         self.idle_minutes.setRange(accounts.IDLE_MIN, accounts.IDLE_MAX)
         self.idle_minutes.setSuffix(tr(" minutes"))
-        self.idle_minutes.setValue(accounts.idle_lock_minutes(self.store))
+        self.idle_minutes.setEnabled(False)  # until the station's minutes are read
         self.idle_button = QPushButton(tr("Sa&ve"), objectName="idleButton")
         self.idle_message = QLabel(objectName="idleMessage")
         self.idle_message.setTextFormat(Qt.TextFormat.PlainText)
@@ -189,11 +198,29 @@ class AccountsDialog(QDialog):
 
     # -- reading ---------------------------------------------------------------------------
     def reload(self, select: str = "") -> None:
-        from hubapp.domain import clock
-        from hubapp.store import accounts
+        """Read the accounts again in the background; ``select`` that one when shown."""
+        self._select_after = select or (self.selected().user_name if self.selected() else "")
+        self._reading.start(read_accounts, self.store, self._read_idle)
 
-        current = select or (self.selected().user_name if self.selected() else "")
-        self.model.set_rows(accounts.list_accounts(self.store), clock.utcnow())
+    @property
+    def busy(self) -> bool:
+        """The list is being read, or a change saved."""
+        return self._reading.running or self.working is not None
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self.selected_error.setText(user_message(exc))
+        self.selected_error.show()
+
+    def _show_rows(self, result) -> None:
+        from hubapp.domain import clock
+
+        rows, minutes = result
+        if minutes is not None:
+            self._read_idle = False
+            self.idle_minutes.setValue(minutes)
+            self.idle_minutes.setEnabled(self.working is None)
+        current = self._select_after
+        self.model.set_rows(rows, clock.utcnow())
         if not self.model.rowCount():  # an older database: its first account
             self.new_role.setCurrentIndex(self.new_role.findData(StaffRole.ADMINISTRATOR.value))
             self.selected_message.setText(
@@ -212,36 +239,70 @@ class AccountsDialog(QDialog):
         return rows[0].data(AccountRole) if rows else None
 
     def _selected_changed(self) -> None:
+        self._update_buttons()
+        account = self.selected()
+        if account is not None:
+            self.role_combo.setCurrentIndex(self.role_combo.findData(account.role.value))
+            self.selected_error.hide()
+
+    def _update_buttons(self) -> None:
         account = self.selected()
         for w in (self.disable_button, self.unlock_button, self.role_button, self.reset_button):
-            w.setEnabled(account is not None)
+            w.setEnabled(account is not None and self.working is None)
         if account is None:
             return
         self.disable_button.setText(tr("&Enable") if account.disabled else tr("&Disable"))
-        self.unlock_button.setEnabled(account.locked() or account.failed_attempts > 0)
-        self.role_combo.setCurrentIndex(self.role_combo.findData(account.role.value))
-        self.selected_error.hide()
+        self.unlock_button.setEnabled(self.working is None and (
+            account.locked() or account.failed_attempts > 0))  # fmt: skip
 
     # -- changes ---------------------------------------------------------------------------
-    def _do(self, fn, *args, done: str):
-        """Run a core change on the selected account; say the outcome or the problem."""
-        from hubapp.errors import describe
+    def _run(self, fn, *args, done, failed) -> Task | None:
+        """Start a change in the background (one at a time: the buttons wait for it)."""
+        if self.working is not None:
+            return None
+        task = Task(fn, *args)
+        task.succeeded.connect(done)
+        task.failed.connect(failed)
+        task.finished.connect(self._finished)
+        self.working = task
+        self._set_working(True)
+        return task.start()
 
+    def _set_working(self, working: bool) -> None:
+        for w in (self.add_button, self.idle_button, self.idle_minutes, self.role_combo):
+            w.setEnabled(not working)
+        if working:
+            for w in (self.disable_button, self.unlock_button, self.role_button,
+                      self.reset_button):  # fmt: skip
+                w.setEnabled(False)
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.idle_minutes.setEnabled(not self._read_idle)
+            self.unsetCursor()
+
+    def _finished(self) -> None:
+        self.working = None
+        self._set_working(False)
+        self._update_buttons()
+
+    def _do(self, fn, *args, done: str, then=None):
+        """Run a core change on the selected account in the background, with the list read
+        again; say the outcome, or the problem beside the buttons."""
         self.selected_error.hide()
         self.selected_message.clear()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            account = fn(self.store, *args)
-        except Exception as exc:  # worded for people by the core
-            self.selected_error.setText(describe(exc))
+
+        def changed(account) -> None:
+            self.selected_message.setText(done.format(account.user_name))
+            self.reload(account.user_name)
+            self.changed.emit(account.user_name)
+
+        def refused(exc: BaseException) -> None:
+            self.selected_error.setText(user_message(exc))
             self.selected_error.show()
-            return None
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.selected_message.setText(done.format(account.user_name))
-        self.reload(account.user_name)
-        self.changed.emit(account.user_name)
-        return account
+            if then is not None:
+                then()
+
+        return self._run(_call, fn, self.store, *args, done=changed, failed=refused)
 
     def toggle_disabled(self) -> None:
         from hubapp.store import accounts
@@ -286,15 +347,18 @@ class AccountsDialog(QDialog):
         password = self.reset_password.text()
         self.reset_password.clear()
         self.reset_again.clear()
-        if self._do(accounts.set_password, account.user_name, password,
-                    done=tr("The password of {0} is changed.")) is None:  # fmt: skip
-            self.reset_password.setFocus()
+        self._do(accounts.set_password, account.user_name, password,
+                 done=tr("The password of {0} is changed."),
+                 then=self.reset_password.setFocus)  # fmt: skip
 
     def add_account(self) -> bool:
-        """Add the account typed in the form; problems beside the fields, the rest kept."""
-        from hubapp.errors import describe
+        """Add the account typed in the form, in the background: True once it is on its way
+        (its refusal is shown beside the fields), False when the form's own checks found
+        problems (beside the fields). What was typed is kept on a problem."""
         from hubapp.store import accounts
 
+        if self.working is not None:
+            return False
         for label in self.add_errors.values():
             label.hide()
         draft = accounts.AccountDraft(
@@ -305,46 +369,64 @@ class AccountsDialog(QDialog):
         problems = accounts.validate(draft) + accounts.password_problems(password, draft.user_name)
         if not problems and self.new_again.text() != password:
             problems = [accounts.Problem("again", tr("The two passwords differ; type it again."))]
-        if not problems:
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                made = accounts.create_account(self.store, draft, password)
-            except accounts.AccountError as exc:
-                problems = exc.problems or [accounts.Problem("user_name", str(exc))]
-            except Exception as exc:  # worded for people by the core
-                problems = [accounts.Problem("user_name", describe(exc))]
-            finally:
-                QGuiApplication.restoreOverrideCursor()
         self.new_password.clear()
         self.new_again.clear()
         if problems:
-            for problem in problems:
-                label = self.add_errors.get(problem.field, self.add_errors["user_name"])
-                label.setText(problem.message)
-                label.show()
-            edits = {"user_name": self.new_user, "display_name": self.new_name,
-                     "role": self.new_role, "agency": self.new_agency, "hub": self.new_hub}  # fmt: skip
-            edits.get(problems[0].field, self.new_password).setFocus()
+            self._show_add_problems(problems)
             return False
+        first = self.store.account is None
+        self._run(_call, accounts.create_account, self.store, draft, password,
+                  done=lambda made: self._added(made, first),
+                  failed=self._not_added)  # fmt: skip
+        return True
+
+    def _show_add_problems(self, problems) -> None:
+        for problem in problems:
+            label = self.add_errors.get(problem.field, self.add_errors["user_name"])
+            label.setText(problem.message)
+            label.show()
+        edits = {"user_name": self.new_user, "display_name": self.new_name,
+                 "role": self.new_role, "agency": self.new_agency, "hub": self.new_hub}  # fmt: skip
+        edits.get(problems[0].field, self.new_password).setFocus()
+
+    def _not_added(self, exc: BaseException) -> None:
+        from hubapp.store import accounts
+        from hubapp.store.errors import Refused
+
+        problems = exc.problems if isinstance(exc, Refused) else []
+        self._show_add_problems(problems or [accounts.Problem("user_name", user_message(exc))])
+
+    def _added(self, made, first: bool) -> None:
         self.new_user.clear()
         self.new_name.clear()
-        if self.store.account is None:  # the first administrator: they sign in next
+        if first:  # the first administrator: they sign in next
             self.changed.emit(made.user_name)
             self.accept()
-            return True
+            return
         self.selected_message.setText(tr("{0} is added.").format(made.user_name))
         self.reload(made.user_name)
         self.changed.emit(made.user_name)
-        return True
 
     def save_idle_minutes(self) -> None:
-        from hubapp.errors import describe
         from hubapp.store import accounts
 
-        try:
-            minutes = accounts.set_idle_lock_minutes(self.store, self.idle_minutes.value())
-        except Exception as exc:  # worded for people by the core
-            self.idle_message.setText(describe(exc))
-            return
-        self.idle_message.setText(tr("Saved."))
-        self.idleMinutesChanged.emit(minutes)
+        def saved(minutes: int) -> None:
+            self.idle_message.setText(tr("Saved."))
+            self.idleMinutesChanged.emit(minutes)
+
+        self.idle_message.clear()
+        self._run(_call, accounts.set_idle_lock_minutes, self.store, self.idle_minutes.value(),
+                  done=saved, failed=lambda exc: self.idle_message.setText(user_message(exc)))  # fmt: skip
+
+
+def read_accounts(_ctx, store, with_minutes: bool):
+    """Background work: every account, and the station's idle minutes (None without)."""
+    from hubapp.store import accounts
+
+    minutes = accounts.idle_lock_minutes(store) if with_minutes else None
+    return accounts.list_accounts(store), minutes
+
+
+def _call(_ctx, fn, *args):
+    """Background work: one change to the accounts (``fn(*args)``; raises its refusal)."""
+    return fn(*args)

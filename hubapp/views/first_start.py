@@ -23,12 +23,17 @@ def tr(text: str) -> str:
 
 class FirstStartDialog(QDialog):
     """Asks once; ``answer()`` gives (hub code, station name). ``configure`` is a callable
-    (hub code, station name) -> None that raises with a readable message on failure.
+    (hub code, station name) -> station that raises with a readable message on failure
+    (``station`` holds what it returned once accepted).
 
     With ``make_admin`` (a new database) it also asks for the first administrator: user name,
     full name and password twice. ``admin_problems(user, password)`` returns the problems
     (hubapp.store.errors.Problem) to show beside those fields before anything is saved;
-    ``make_admin(user, full name, password)`` makes the account and signs in as it."""
+    ``make_admin(user, full name, password)`` makes the account and signs in as it.
+
+    ``configure`` and ``make_admin`` run in the background, one after the other; the fields
+    and buttons wait meanwhile, and a refusal is shown beside its field (``Refused``: its
+    first problem names the field) with everything typed kept."""
 
     def __init__(self, hubs, configure, parent=None, *, admin_problems=None,
                  make_admin=None) -> None:  # fmt: skip
@@ -39,6 +44,10 @@ class FirstStartDialog(QDialog):
         self.setModal(True)
         self._configure = configure
         self._bases = {}
+        #: what ``configure`` returned (the station), once accepted
+        self.station_info = None
+        #: the step running in the background, or None
+        self.working = None
         intro = QLabel(
             tr(
                 "This PC needs to know which Local Focus Hub it works for. You are asked "
@@ -80,6 +89,7 @@ class FirstStartDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("Quit"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.quit)
+        self.buttons = buttons
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -157,6 +167,8 @@ class FirstStartDialog(QDialog):
         return self.hub.currentData(), self.station.text()
 
     def accept(self) -> None:
+        if self.working is not None:
+            return  # already saving: a second Enter does not save it twice
         hub, station = self.answer()
         if hub is None:
             self._show_error(tr("Choose the hub this PC works for."))
@@ -167,38 +179,80 @@ class FirstStartDialog(QDialog):
             return
         if self._make_admin is not None and not self._admin_ok():
             return
-        try:
-            self._configure(hub, station)
-        except Exception as exc:  # worded for people by the core
-            from hubapp.errors import describe
+        self._run(_call, self._configure, hub, station, then=self._configured,
+                  failed=self._not_configured)  # fmt: skip
 
-            self._show_error(describe(exc))
+    def _run(self, fn, *args, then, failed) -> None:
+        from hubapp.models.tasks import Task
+
+        task = Task(fn, *args)
+        task.succeeded.connect(then)
+        task.failed.connect(failed)
+        self.working = task
+        self._set_working(True)
+        task.start()
+
+    def _set_working(self, working: bool) -> None:
+        for w in (self.hub, self.station, self.buttons, *self._admin_edits()):
+            w.setEnabled(not working)
+        if working:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def _admin_edits(self) -> tuple:
+        if self._make_admin is None:
+            return ()
+        return (self.admin_user, self.admin_name, self.admin_password, self.admin_again)
+
+    def _configured(self, station) -> None:
+        self.station_info = station
+        if self._make_admin is None:
+            self._done()
             return
-        if self._make_admin is not None:
-            try:
-                self._make_admin(self.admin_user.text().strip(), self.admin_name.text(),
-                                 self.admin_password.text())  # fmt: skip
-            except Exception as exc:  # worded for people by the core
-                from hubapp.errors import describe
+        self._run(_call, self._make_admin, self.admin_user.text().strip(),
+                  self.admin_name.text(), self.admin_password.text(),
+                  then=lambda _account: self._admin_made(), failed=self._admin_refused)  # fmt: skip
 
-                problems = getattr(exc, "problems", None) or []
-                field = problems[0].field if problems else "user_name"
-                label = self.admin_errors.get(field, self.admin_errors["user_name"])
-                label.setText(describe(exc))
-                label.show()
-                self._fit()
-                return
-            self.admin_password.clear()
-            self.admin_again.clear()
+    def _not_configured(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        self.working = None
+        self._set_working(False)
+        self._show_error(user_message(exc))
+
+    def _admin_made(self) -> None:
+        self.admin_password.clear()
+        self.admin_again.clear()
+        self._done()
+
+    def _admin_refused(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+        from hubapp.store.errors import Refused
+
+        self.working = None
+        self._set_working(False)
+        problems = exc.problems if isinstance(exc, Refused) else []
+        field = problems[0].field if problems else "user_name"
+        label = self.admin_errors.get(field, self.admin_errors["user_name"])
+        label.setText(user_message(exc))
+        label.show()
+        self._fit()
+
+    def _done(self) -> None:
+        self.working = None
+        self._set_working(False)
         super().accept()
 
     def reject(self) -> None:
         # Escape or the window's close button: the app cannot work for no hub, so say so;
         # the Quit button leaves for real.
-        self._show_error(tr("Choose the hub and station to carry on, or Quit."))
+        if self.working is None:
+            self._show_error(tr("Choose the hub and station to carry on, or Quit."))
 
     def quit(self) -> None:
-        super().reject()
+        if self.working is None:  # saving: its outcome comes first
+            super().reject()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -211,3 +265,8 @@ class FirstStartDialog(QDialog):
         width = self.width()
         height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
         self.resize(width, max(self.height(), height, self.minimumSizeHint().height()))
+
+
+def _call(_ctx, fn, *args):
+    """Background work: one step of the first start (``configure`` or ``make_admin``)."""
+    return fn(*args)

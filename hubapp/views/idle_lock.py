@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -137,6 +136,14 @@ class LockScreen(QFrame):
     def _unlock(self) -> None:
         self.unlockRequested.emit(self, self.password.text())
 
+    def set_checking(self, checking: bool) -> None:
+        """While the password is checked: nothing to press twice, and it says so."""
+        for w in (self.password, self.unlock_button, self.switch_button):
+            w.setEnabled(not checking)
+        self.unlock_button.setText(tr("Checking…") if checking else tr("&Unlock"))
+        if not checking:
+            self.password.setFocus()
+
     def show_error(self, text: str) -> None:
         self.password.clear()
         self.error.setText(text)
@@ -148,6 +155,11 @@ class LockScreen(QFrame):
         self.setGeometry(parent.rect())
         self.show()
         self.raise_()
+
+
+def _confirm(_ctx, confirm: Callable[[str], object], password: str):
+    """Background work: the lock screen's password check (raises its refusal)."""
+    return confirm(password)
 
 
 def is_lock_ui(widget) -> bool:
@@ -190,6 +202,8 @@ class IdleLock(QObject):
         self._covers: dict[QWidget, LockScreen] = {}
         self._titles: dict[QWidget, str] = {}
         self._focus: QWidget | None = None
+        #: the password being checked in the background, or None
+        self.checking = None
         self._timer = QTimer(self, interval=poll_ms)
         self._timer.timeout.connect(self.check)
         app = QApplication.instance()
@@ -293,20 +307,38 @@ class IdleLock(QObject):
             screen.password.setFocus()
 
     def _try_unlock(self, screen: LockScreen, password: str) -> None:
-        from hubapp.errors import describe
+        """Check the password in the background (hashing it, and the wait after wrong ones,
+        never hold the windows); every lock screen waits for the answer meanwhile."""
+        from hubapp.models.tasks import Task
 
+        if self.checking is not None:
+            return  # already checking: a second Enter does not check it twice
         if not password:
             screen.show_error(tr("Type your password."))
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self._confirm(password)
-        except Exception as exc:  # worded for people by the core
-            screen.show_error(describe(exc))
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        task = Task(_confirm, self._confirm, password)
+        task.succeeded.connect(lambda _account: self._confirmed())
+        task.failed.connect(lambda exc: self._not_confirmed(screen, exc))
+        self.checking = task
+        self._set_checking(True)
+        task.start()
+
+    def _set_checking(self, checking: bool) -> None:
+        for screen in self.screens():
+            screen.set_checking(checking)
+
+    def _confirmed(self) -> None:
+        self.checking = None
+        self._set_checking(False)
         self.unlock()
+
+    def _not_confirmed(self, screen: LockScreen, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        self.checking = None
+        self._set_checking(False)
+        if isValid(screen):
+            screen.show_error(user_message(exc))
 
     # -- watching input -------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)

@@ -1,9 +1,12 @@
 """Signing in: the dialog at start once the database has staff accounts.
 
 The check itself is a callable ``sign_in(user_name, password) -> account`` that raises with
-one sentence (``hubapp.store.accounts.sign_in`` bound to the store): the dialog shows that
-sentence beside the field it is about, keeps the user name, clears the password, and stays
-open until someone signs in or chooses Quit. Enter signs in.
+one sentence (``hubapp.store.accounts.sign_in`` bound to the store). It runs in the
+background (hashing the password, and the growing waits after wrong ones, never hold the
+window); meanwhile the fields and buttons are disabled, so a second Enter does not check it
+twice. A refusal (``Refused``: its first problem names the field) is shown beside the field
+it is about; the dialog keeps the user name, clears the password, and stays open until
+someone signs in or chooses Quit. Enter signs in.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -61,6 +63,8 @@ class SignInDialog(QDialog):
         self.setModal(True)
         self._sign_in = sign_in
         self.account = None
+        #: the check running in the background, or None
+        self.checking = None
         intro = QLabel(
             tr("Sign in with your own account. This PC holds OFFICIAL-SENSITIVE personal data.")
             if not station
@@ -106,9 +110,12 @@ class SignInDialog(QDialog):
         self.password_error.hide()
 
     def accept(self) -> None:
-        """Enter or Sign in: check the password; on failure say why beside the field."""
-        from hubapp.errors import describe
+        """Enter or Sign in: check the password in the background; on failure say why beside
+        the field."""
+        from hubapp.models.tasks import Task
 
+        if self.checking is not None:
+            return  # already checking: a second Enter does not check it twice
         user = self.user.text().strip()
         if not user:
             self._show(self.user_error, tr("Enter your user name."), self.user)
@@ -116,24 +123,42 @@ class SignInDialog(QDialog):
         if not self.password.text():
             self._show(self.password_error, tr("Enter your password."), self.password)
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            account = self._sign_in(user, self.password.text())
-        except Exception as exc:  # worded for people by the core
-            problems = getattr(exc, "problems", None) or []
-            on_user = bool(problems) and problems[0].field == "user_name"
-            self.password.clear()
-            if on_user:
-                self._show(self.user_error, describe(exc), self.password)
-            else:
-                self._show(self.password_error, describe(exc), self.password)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        self._clear()
+        task = Task(_check, self._sign_in, user, self.password.text())
+        task.succeeded.connect(self._signed_in)
+        task.failed.connect(self._refused)
+        self.checking = task
+        self._set_checking(True)
+        task.start()
+
+    def _set_checking(self, checking: bool) -> None:
+        for w in (self.user, self.password, self.buttons):
+            w.setEnabled(not checking)
+        self.ok_button.setText(tr("Checking…") if checking else tr("&Sign in"))
+        if checking:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def _signed_in(self, account) -> None:
+        self.checking = None
+        self._set_checking(False)
         self.password.clear()
         self.account = account
         self.signedIn.emit(account)
         super().accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+        from hubapp.store.errors import Refused
+
+        self.checking = None
+        self._set_checking(False)
+        on_user = isinstance(exc, Refused) and bool(exc.problems) \
+            and exc.problems[0].field == "user_name"  # fmt: skip
+        self.password.clear()
+        label = self.user_error if on_user else self.password_error
+        self._show(label, user_message(exc), self.password)
 
     def _show(self, label: QLabel, text: str, focus: QLineEdit) -> None:
         self._clear()
@@ -144,8 +169,16 @@ class SignInDialog(QDialog):
 
     def reject(self) -> None:
         # Escape or the window's close button: nothing opens without signing in
-        self._show(self.password_error, tr("Sign in to carry on, or Quit."), self.password)
+        if self.checking is None:
+            self._show(self.password_error, tr("Sign in to carry on, or Quit."), self.password)
 
     def quit(self) -> None:
+        if self.checking is not None:  # its outcome decides who is signed in: wait for it
+            return
         self.password.clear()
         super().reject()
+
+
+def _check(_ctx, sign_in: Callable[[str, str], object], user: str, password: str):
+    """Background work: the sign-in check (the account, or its refusal raised)."""
+    return sign_in(user, password)
