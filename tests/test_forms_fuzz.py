@@ -194,6 +194,7 @@ def test_sign_in(qtbot, accounts_store, user, password, by_enter):
             qtbot.keyClick(d.password, Qt.Key.Key_Return)
         else:
             qtbot.mouseClick(d.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: d.checking is None, timeout=10_000)  # checked in the background
         still_usable(d)
     right = accounts.name_key(typed_user) == "jo" and typed_password == JO_PW
     event("signed in" if d.result() == d.DialogCode.Accepted else "refused")
@@ -256,6 +257,7 @@ def test_first_start(qtbot, db_path, hub, station, user, name, password, again, 
 
             ok = d.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
             qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: d.working is None, timeout=10_000)  # saved in the background
         still_usable(d)
     now = setup.current(store)
     if d.result() == d.DialogCode.Accepted:
@@ -384,6 +386,7 @@ def accounts_dialog(qtbot, accounts_store):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
+    qtbot.waitUntil(lambda: not d.busy, timeout=10_000)  # its list is read
     return d
 
 
@@ -410,6 +413,7 @@ def test_accounts_dialog_add(qtbot, accounts_dialog, user, name, role, password,
             qtbot.keyClick(d.new_again, Qt.Key.Key_Return)
         else:
             qtbot.mouseClick(d.add_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not d.busy, timeout=10_000)  # added in the background
         still_usable(d)
     after = {a.user_name for a in accounts.list_accounts(d.store)}
     shown = [one_sentence(x) for x in d.add_errors.values() if x.isVisible()]
@@ -1315,6 +1319,7 @@ def test_accounts_idle_minutes(qtbot, accounts_dialog, typed, steps):
             qtbot.keyClick(d.idle_minutes, key)
         qtbot.mouseClick(d.idle_button, Qt.MouseButton.LeftButton)
         shown = d.idle_minutes.value()
+        qtbot.waitUntil(lambda: not d.busy, timeout=10_000)  # saved in the background
         still_usable(d)
     assert accounts.IDLE_MIN <= shown <= accounts.IDLE_MAX
     assert d.idle_message.text() == "Saved."

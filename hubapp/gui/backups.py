@@ -39,23 +39,24 @@ class BackupsMixin:
         self.stop_sync()
         if self.offer_restore:
             self.offer_restore = False
-            if self._nobody_signed_in():  # offered once someone has signed in
-                self._restore_offer = backup.damaged_sentence(result)
+            sentence = backup.damaged_sentence(result)
+            if self.db is None or self.db.store.account is not None:
+                QTimer.singleShot(0, lambda: self.restore_backup(sentence))
                 return
-            QTimer.singleShot(0, lambda: self.restore_backup(backup.damaged_sentence(result)))
+            # a database with staff accounts: offered once someone has signed in (a restore
+            # is an administrator's: hubapp.store.roles)
+            self._Task(has_accounts, self.db.store).on_success(
+                lambda has: self._offer_restore(sentence, has)).start()  # fmt: skip
 
-    def _nobody_signed_in(self) -> bool:
-        """A database with staff accounts whose sign-in has not happened yet (a restore is an
-        administrator's: hubapp.store.roles)."""
-        from hubapp.store import accounts
-        from hubapp.store.errors import DatabaseError, StoreError
+    def _offer_restore(self, sentence: str, has_accounts: bool) -> None:
+        from PySide6.QtCore import QTimer
 
-        if self.db is None or self.db.store.account is not None:
-            return False
-        try:
-            return accounts.has_accounts(self.db.store)
-        except (StoreError, *DatabaseError):
-            return False
+        if self.db is None:
+            return
+        if has_accounts and self.db.store.account is None:  # nobody signed in yet
+            self._restore_offer = sentence
+            return
+        QTimer.singleShot(0, lambda: self.restore_backup(sentence))
 
     def start_auto_backup(self):
         """Today's automatic backup, in the background, unless there is one already."""
@@ -225,3 +226,15 @@ def restore_may_help(failure: OpenFailed) -> bool:
     from hubapp.store.errors import DatabaseDamaged
 
     return isinstance(getattr(failure, "error", None), DatabaseDamaged)
+
+
+def has_accounts(_ctx, store) -> bool:
+    """Background work: whether the database has staff accounts (False where a damaged file
+    cannot even say)."""
+    from hubapp.store import accounts
+    from hubapp.store.errors import DatabaseError, StoreError
+
+    try:
+        return accounts.has_accounts(store)
+    except (StoreError, *DatabaseError):
+        return False
