@@ -267,7 +267,8 @@ def test_drafts_of_closed_forms_are_in_the_file_once_the_application_has_quit(
     def close() -> None:  # what the file holds as the application closes it
         with store.engine.connect() as conn:
             drafts_at_close.append(
-                conn.exec_driver_sql("SELECT count(*) FROM intake_draft").scalar_one())
+                conn.exec_driver_sql("SELECT count(*) FROM intake_draft").scalar_one()
+            )
         real_close()
 
     monkeypatch.setattr(store, "close", close)

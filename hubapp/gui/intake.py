@@ -96,4 +96,3 @@ def load_draft(_ctx, store, draft_id: int):
     from hubapp.store.intake import drafts
 
     return drafts.load(store, draft_id)
-

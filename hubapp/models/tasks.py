@@ -19,6 +19,9 @@ Two helpers give screens the usual shapes of background work once:
   then dropped.
 * :class:`TaskQueue`: changes that must all happen, one after another in the order they
   were asked for (each built when its turn comes, so it sees what the one before saved).
+
+and :func:`wait_for`, for the few steps of start-up and sign-in whose answer decides what
+shows next: the task runs with the event loop turning, the person's input held meanwhile.
 """
 
 from __future__ import annotations
