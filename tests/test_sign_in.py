@@ -56,6 +56,39 @@ def test_a_wrong_password_is_said_beside_the_field_and_enter_signs_in(qtbot, wit
     assert store.account.display_name == "Bea Boss"
 
 
+def test_while_the_password_is_checked_the_dialog_waits_and_enter_checks_once(qtbot, with_admin):
+    """The check runs in the background: the fields and buttons wait meanwhile, a second
+    Enter does not check it twice, and the window stays responsive."""
+    import threading
+
+    store = with_admin
+    gate = threading.Event()
+    calls = []
+
+    def sign_in(user, password):  # the real check, held until the test has looked
+        calls.append(threading.get_ident())
+        gate.wait(10)
+        return accounts.sign_in(store, user, password)
+
+    dialog = SignInDialog(sign_in)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.user, "boss")
+    qtbot.keyClicks(dialog.password, PW)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(calls), timeout=5000)
+    assert dialog.checking is not None and not dialog.ok_button.isEnabled()
+    assert not dialog.password.isEnabled() and not dialog.buttons.isEnabled()
+    dialog.accept()  # a second Enter while checking
+    dialog.quit()  # and Quit: its outcome decides who is signed in, so it waits
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000):
+        gate.set()
+    assert len(calls) == 1 and calls[0] != threading.get_ident()
+    assert dialog.result() == dialog.DialogCode.Accepted and store.user == "boss"
+
+
 def test_escape_does_not_get_past_the_sign_in(qtbot, with_admin):
     dialog = _dialog(qtbot, with_admin)
     qtbot.keyClick(dialog.user, Qt.Key.Key_Escape)

@@ -179,3 +179,32 @@ def test_queued_changes_run_one_at_a_time_in_order(qtbot):
     with qtbot.waitSignal(queue.idle, timeout=10_000):
         pass
     assert log == [0, 11, 22, 33, 44] and overlaps == [] and not queue.busy
+
+
+def test_wait_for_gives_the_result_or_raises_and_the_loop_turns_meanwhile(qtbot):
+    """wait_for runs the work off the GUI thread; timers (and paints) go on while it waits."""
+    import pytest
+    from PySide6.QtCore import QTimer
+
+    from hubapp.models.tasks import wait_for
+    from hubapp.store.errors import Refused
+
+    gate = threading.Event()
+    ticks = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: (ticks.append(1), len(ticks) >= 3 and gate.set()))
+    timer.start()
+
+    def work(ctx, n):
+        assert gate.wait(5), "the event loop did not turn while waiting"
+        return threading.get_ident(), n + 1
+
+    worker, value = wait_for(work, 41)
+    timer.stop()
+    assert value == 42 and worker != threading.get_ident() and len(ticks) >= 3
+
+    def refuse(ctx):
+        raise Refused("That user name is taken.")
+
+    with pytest.raises(Refused, match="That user name is taken."):
+        wait_for(refuse)
