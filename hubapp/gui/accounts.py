@@ -212,10 +212,8 @@ class AccountsMixin:
         return dialog
 
     def _first_account_made(self) -> None:
-        from hubapp.models.tasks import wait_for
-
-        store = self.db.store
-        if store.account is None and wait_for(has_accounts, store) and not self.sign_in():
+        # the sign-in asks first whether an account was made (it lets everyone in if not)
+        if self.db.store.account is None and not self.sign_in():
             self.window.close()
 
 
