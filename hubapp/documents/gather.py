@@ -179,8 +179,7 @@ _ROLE_ORDER = {AgencyRole.LEAD.value: 0, AgencyRole.SUPPORT.value: 1, AgencyRole
 def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseSheet:
     """One case under the rules ``r``: its case file, read as the session's account may see
     it, then redacted (:func:`sheet`). LookupError if it does not exist."""
-    store = s.info.get("store")  # the reader's account decides what it may see
-    return sheet(casefile.read(s, case_id, store=store), r, today)
+    return sheet(casefile.read(s, case_id), r, today)
 
 
 def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
@@ -452,7 +451,7 @@ def overview(s: Session, hub_id: uuid.UUID, today: date) -> Overview:
 
 def _visible(s: Session) -> list:
     """The reader's case-visibility rule as a list of conditions on Case (none: all)."""
-    clause = access.case_clause(s.info.get("store"))
+    clause = access.case_clause(s)  # the account acting in the session
     return [] if clause is None else [clause]
 
 

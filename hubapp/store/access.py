@@ -1,8 +1,16 @@
 """Who sees what, and who may do what: the one access policy of the store (no Qt).
 
-Every rule here is about the signed-in staff account (``store.account``, see
-:mod:`hubapp.store.accounts`). A database without accounts (``store.account is None``) has
-no restrictions at all: it behaves as it always has.
+Every rule here is about the acting staff account (see :mod:`hubapp.store.accounts`). A
+database without accounts (no account acting) has no restrictions at all: it behaves as it
+always has.
+
+Who is acting
+    A store's signed-in account (``store.account``) is who asks for something now. A session
+    of the store (``Store.read``, ``write`` and ``bulk_write``) carries the account signed in
+    when it began, frozen into the session (:func:`begin`), and every rule applied inside it
+    reads that one (:func:`acting`), never the store's: a background job acts as the person
+    who started it to its end, even if the window signs someone else in meanwhile. The audit
+    entries a session writes name that person too.
 
 Who sees which cases
     Coordinators, police and administrators see every case of the database. Partner staff
@@ -57,64 +65,96 @@ COORDINATOR_ONLY = "Only a coordinator or an administrator can {doing}."
 ADMIN_ONLY = "Only an administrator can {doing}."
 OTHER_AGENCY = "You can change only your own agency's actions."
 
+#: keys of ``session.info``: the store, and who acts in the session (frozen by :func:`begin`)
+STORE, ACCOUNT, USER = "store", "account", "user"
+
 
 class AccessRefused(Refused):
     """Something the signed-in account may not see or do, in one sentence."""
 
 
-def _account(store):
-    return getattr(store, "account", None)
+# --- who is acting ---------------------------------------------------------------------------
 
 
-def role(store) -> StaffRole | None:
-    account = _account(store)
+def begin(session, store) -> None:
+    """Freeze who acts into ``session`` as it begins (the store's sessions all do): the
+    account signed in now and the user name the audit log gives, whatever the store's
+    sign-in does while the session runs."""
+    session.info[STORE] = store
+    session.info[ACCOUNT] = getattr(store, "account", None)
+    session.info[USER] = getattr(store, "user", "")
+
+
+def acting(holder):
+    """The account acting through ``holder``: a session's is the one frozen into it when it
+    began (:func:`begin`); a store's is whoever is signed in now. None: no account (a
+    database without accounts, or nobody signed in yet)."""
+    info = getattr(holder, "info", None)
+    if isinstance(info, dict):
+        if ACCOUNT in info:
+            return info[ACCOUNT]
+        holder = info.get(STORE)
+    return getattr(holder, "account", None)
+
+
+def acting_user(session) -> str:
+    """The user name acting in a store session (the audit log's "who")."""
+    if USER in session.info:
+        return session.info[USER] or ""
+    store = session.info.get(STORE)
+    return getattr(store, "user", "") if store is not None else ""
+
+
+def role(holder) -> StaffRole | None:
+    account = acting(holder)
     return None if account is None else StaffRole(account.role)
 
 
-def agency_id(store) -> uuid.UUID | None:
-    account = _account(store)
+def agency_id(holder) -> uuid.UUID | None:
+    account = acting(holder)
     return None if account is None else account.agency_id
 
 
 # --- the role matrix -------------------------------------------------------------------------
 
 
-def may(store, op: Op) -> bool:
-    """Whether the signed-in account may do ``op`` (hubapp.store.roles); without accounts,
+def may(holder, op: Op) -> bool:
+    """Whether the acting account may do ``op`` (hubapp.store.roles); without accounts,
     anything but locking."""
-    return roles.may_role(role(store), op)
+    return roles.may_role(role(holder), op)
 
 
-def require(store, op: Op) -> None:
-    """Refuse ``op`` in one sentence unless the table allows the signed-in account. A store on
+def require(holder, op: Op) -> None:
+    """Refuse ``op`` in one sentence unless the table allows the acting account. A store on
     a database with staff accounts that nobody signed in to is refused too: a caller that
     forgot the sign-in does not get a database without rules."""
-    r = role(store)
+    r = role(holder)
     if r is None:
-        if _has_accounts(store):
+        if _has_accounts(holder):
             raise AccessRefused(SIGN_IN_FIRST)
         return
     if not roles.may_role(r, op):
         raise AccessRefused(roles.refusal(op, r))
 
 
-def _has_accounts(store) -> bool:
-    if not hasattr(store, "read"):
-        return False
+def _has_accounts(holder) -> bool:
     from sqlalchemy import select
 
     from hubapp.store.schema import StaffAccount
 
-    with store.read() as s:
+    info = getattr(holder, "info", None)
+    if isinstance(info, dict) and hasattr(holder, "scalar"):  # a session: ask it
+        return holder.scalar(select(StaffAccount.id).limit(1)) is not None
+    if not hasattr(holder, "read"):
+        return False
+    with holder.read() as s:
         return s.scalar(select(StaffAccount.id).limit(1)) is not None
 
 
 # --- which cases ----------------------------------------------------------------------------
 
 
-def sees_every_case(store) -> bool:
-    """True unless the account sees only its agency's cases."""
-    account = _account(store)
+def _every_case(account) -> bool:
     if account is None:
         return True
     r = StaffRole(account.role)
@@ -123,12 +163,17 @@ def sees_every_case(store) -> bool:
     return r is StaffRole.READ_ONLY and account.agency_id is None
 
 
-def case_condition(store, alias: str = "c") -> tuple[str, dict[str, Any]] | None:
+def sees_every_case(holder) -> bool:
+    """True unless the acting account sees only its agency's cases."""
+    return _every_case(acting(holder))
+
+
+def case_condition(holder, alias: str = "c") -> tuple[str, dict[str, Any]] | None:
     """The case-visibility rule as SQL over ``case_ {alias}`` with its parameters, or None when
     the account sees every case. An account limited to no agency sees nothing."""
-    if sees_every_case(store):
+    if sees_every_case(holder):
         return None
-    agency = agency_id(store)
+    agency = agency_id(holder)
     if agency is None:
         return "0", {}
     return (
@@ -138,15 +183,15 @@ def case_condition(store, alias: str = "c") -> tuple[str, dict[str, Any]] | None
     )
 
 
-def case_clause(store):
+def case_clause(holder):
     """The rule as an SQLAlchemy condition on ``Case`` (None when every case is visible)."""
     from sqlalchemy import exists, false
 
     from hubapp.store.schema import Assignment, Case
 
-    if sees_every_case(store):
+    if sees_every_case(holder):
         return None
-    agency = agency_id(store)
+    agency = agency_id(holder)
     if agency is None:
         return false()
     return exists().where(
@@ -156,15 +201,15 @@ def case_clause(store):
     )
 
 
-def may_see_case(store, s, case_id: uuid.UUID) -> bool:
-    """True if the account may see the case (inside an open session ``s``)."""
+def may_see_case(s, case_id: uuid.UUID) -> bool:
+    """True if the account acting in the session ``s`` may see the case."""
     from sqlalchemy import select
 
     from hubapp.store.schema import Assignment
 
-    if sees_every_case(store):
+    if sees_every_case(s):
         return True
-    agency = agency_id(store)
+    agency = agency_id(s)
     if agency is None:
         return False
     found = s.scalar(
@@ -179,48 +224,32 @@ def may_see_case(store, s, case_id: uuid.UUID) -> bool:
     return found is not None
 
 
-def check_case(store, s, case_id: uuid.UUID) -> None:
-    """Refuse a case the account may not see, before anything of it is read."""
-    if not may_see_case(store, s, case_id):
+def check_case(s, case_id: uuid.UUID) -> None:
+    """Refuse a case the account acting in ``s`` may not see, before anything of it is
+    read (so that it hears why, rather than that the case does not exist)."""
+    if not may_see_case(s, case_id):
         raise AccessRefused(NOT_YOUR_CASE)
-
-
-def visible_case_ids(store, s, case_ids) -> list[uuid.UUID]:
-    """Those of ``case_ids`` the account may see, in the given order."""
-    from sqlalchemy import select
-
-    from hubapp.store.schema import Case
-
-    ids = list(case_ids)
-    clause = case_clause(store)
-    if clause is None or not ids:
-        return ids
-    seen: set[uuid.UUID] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        seen.update(s.scalars(select(Case.id).where(Case.id.in_(chunk), clause)))
-    return [i for i in ids if i in seen]
 
 
 # --- notes ----------------------------------------------------------------------------------
 
 
-def may_read_note(store, visibility: str, note_agency: uuid.UUID | None) -> bool:
+def may_read_note(holder, visibility: str, note_agency: uuid.UUID | None) -> bool:
     """Own-agency notes only for staff of that agency; shared notes for everyone who sees
     the case."""
-    account = _account(store)
+    account = acting(holder)
     if account is None or visibility != NoteVisibility.OWN_AGENCY:
         return True
     return account.agency_id is not None and account.agency_id == note_agency
 
 
-def note_clause(store):
+def note_clause(holder):
     """The note rule as an SQLAlchemy condition on ``Note`` (None: every note)."""
     from sqlalchemy import or_
 
     from hubapp.store.schema import Note
 
-    account = _account(store)
+    account = acting(holder)
     if account is None:
         return None
     shared = Note.visibility != NoteVisibility.OWN_AGENCY.value
@@ -232,12 +261,12 @@ def note_clause(store):
 # --- locked-down people ---------------------------------------------------------------------
 
 
-def sees_locked_down(store, hub_id: uuid.UUID | None) -> bool:
+def sees_locked_down(holder, hub_id: uuid.UUID | None) -> bool:
     """True if the account may see a locked-down person's details on a case of ``hub_id``.
 
     Without accounts nothing changes: the screens show locked-down details as they always
     did (not at all in the case view and printed documents)."""
-    account = _account(store)
+    account = acting(holder)
     if account is None:
         return False
     if StaffRole(account.role) not in _LOCKED_DOWN_READERS:
@@ -248,54 +277,59 @@ def sees_locked_down(store, hub_id: uuid.UUID | None) -> bool:
 # --- who may change what --------------------------------------------------------------------
 
 
-def may_write(store) -> bool:
-    return role(store) is not StaffRole.READ_ONLY
+def may_write(holder) -> bool:
+    return role(holder) is not StaffRole.READ_ONLY
 
 
-def require_write(store) -> None:
-    if not may_write(store):
+def require_write(holder) -> None:
+    if not may_write(holder):
         raise AccessRefused(READ_ONLY)
 
 
-def may_manage_cases(store) -> bool:
-    r = role(store)
+def may_manage_cases(holder) -> bool:
+    r = role(holder)
     return r is None or r in _MANAGERS
 
 
-def require_coordinator(store, doing: str) -> None:
+def require_coordinator(holder, doing: str) -> None:
     """Refuse unless the account is a coordinator or an administrator (or there are none)."""
-    require_write(store)
-    if not may_manage_cases(store):
+    require_write(holder)
+    if not may_manage_cases(holder):
         raise AccessRefused(COORDINATOR_ONLY.format(doing=doing))
 
 
-def is_admin(store) -> bool:
-    r = role(store)
+def is_admin(holder) -> bool:
+    r = role(holder)
     return r is None or r is StaffRole.ADMINISTRATOR
 
 
-def require_admin(store, doing: str) -> None:
-    if not is_admin(store):
+def require_admin(holder, doing: str) -> None:
+    if not is_admin(holder):
         raise AccessRefused(ADMIN_ONLY.format(doing=doing))
 
 
-def may_edit_agency_work(store, agency: uuid.UUID | None) -> bool:
+def may_edit_agency_work(holder, agency: uuid.UUID | None) -> bool:
     """True if the account may add or change actions of ``agency``: partners only their own
     agency's; read-only nobody's; everyone else any agency's."""
-    r = role(store)
+    r = role(holder)
     if r is None:
         return True
     if r is StaffRole.READ_ONLY:
         return False
     if r is StaffRole.PARTNER:
-        return agency is not None and agency == agency_id(store)
+        return agency is not None and agency == agency_id(holder)
     return True
 
 
-def require_agency_work(store, agency: uuid.UUID | None) -> None:
-    require_write(store)
-    if not may_edit_agency_work(store, agency):
+def require_agency_work(holder, agency: uuid.UUID | None) -> None:
+    require_write(holder)
+    if not may_edit_agency_work(holder, agency):
         raise AccessRefused(OTHER_AGENCY)
+
+
+def _stores_sync(session) -> bool:
+    reason = session.info.get("reason") or ""
+    return reason == "sync" or reason.startswith("sync:")
 
 
 def check_flush(session) -> None:
@@ -303,11 +337,7 @@ def check_flush(session) -> None:
     (the audit entries of its reading are not records, so they pass)."""
     from hubapp.store.schema import Synced
 
-    store = session.info.get("store")
-    if store is None or may_write(store):
-        return
-    reason = session.info.get("reason") or ""
-    if reason == "sync" or reason.startswith("sync:"):
+    if session.info.get(STORE) is None or may_write(session) or _stores_sync(session):
         return  # a sync round stores other stations' changes, not this person's
     changed = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, Synced)]
     if changed:
@@ -319,23 +349,19 @@ def check_execute(state) -> None:
     runs no INSERT, UPDATE or DELETE of its own either (bulk work such as an import writes
     that way, past :func:`check_flush`)."""
     session = state.session
-    store = session.info.get("store")
-    if store is None or may_write(store):
-        return
-    reason = session.info.get("reason") or ""
-    if reason == "sync" or reason.startswith("sync:"):
+    if session.info.get(STORE) is None or may_write(session) or _stores_sync(session):
         return
     if state.is_insert or state.is_update or state.is_delete:
         raise AccessRefused(READ_ONLY)
 
 
-def may_edit_cases(store) -> bool:
+def may_edit_cases(holder) -> bool:
     """True if the account may change a case itself (its summary, status, SARA stage):
     not read-only, not partner staff (they add notes and work their own actions)."""
-    return may(store, Op.EDIT_CASE)
+    return may(holder, Op.EDIT_CASE)
 
 
-def require_case_edit(store) -> None:
-    require_write(store)
-    if not may_edit_cases(store):
+def require_case_edit(holder) -> None:
+    require_write(holder)
+    if not may_edit_cases(holder):
         raise AccessRefused(roles.PARTNER_CASE_SENTENCE)

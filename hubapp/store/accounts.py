@@ -48,7 +48,8 @@ from hubapp import settings
 from hubapp.domain import clock
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.text import has_control, one_line
-from hubapp.store import audit
+from hubapp.store import access, audit
+from hubapp.store.access import USER
 from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import Agency, Hub, StaffAccount
 
@@ -428,7 +429,7 @@ def sign_in(store, user_name: str, password: str, *, defer: bool = False) -> Acc
                 row.last_sign_in = now
                 if _hasher().check_needs_rehash(row.password_hash):
                     row.password_hash = hash_password(password)
-                store.user = row.user_name  # the entry names who signed in
+                store.user = s.info[USER] = row.user_name  # the entry names who signed in
                 audit.record(s, SIGN_IN, ENTITY, ids, {**name, "outcome": "signed in"})
                 signed_in = _account(s, row)
     except Exception:
@@ -490,7 +491,7 @@ def _check_admin(s, store) -> StaffAccount | None:
     """The acting administrator's row (None while the database has no accounts yet)."""
     if s.scalar(select(StaffAccount.id).limit(1)) is None:
         return None
-    acting = store.account
+    acting = access.acting(s)  # who began the session (hubapp.store.access)
     row = s.get(StaffAccount, acting.id) if acting is not None else None
     if row is None or row.disabled or row.role != StaffRole.ADMINISTRATOR:
         raise AccountError("Only an administrator can manage staff accounts.")

@@ -198,10 +198,12 @@ def _entry(
     prev: str,
     reason: str | None = None,
 ) -> AuditEntry:
+    from hubapp.store import access
+
     store = session.info.get("store")
     fields = {
         "at": utcnow(),
-        "user": store.user if store is not None else "",
+        "user": access.acting_user(session),  # who acts in the session, since it began
         "station_id": store.station_id if store is not None else None,
         "kind": str(kind),
         "entity": entity,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from hubapp import settings
+from hubapp.store import access
 from hubapp.store.errors import (
     DatabaseDamaged,
     DatabaseError,
@@ -482,10 +483,12 @@ class Store:
     # -- units of work ---------------------------------------------------------------
     # A full disk, or one that cannot be read or written, comes out of each of them as
     # DiskFull or DiskFailed, worded for people: not damage, and nothing was saved.
+    # Each session acts, to its end, as the account signed in when it began
+    # (hubapp.store.access.begin): a sign-in meanwhile changes nothing for it.
     @contextmanager
     def read(self) -> Iterator[Session]:
         with _disk_trouble_said(self.path), self._reader() as session:
-            session.info["store"] = self  # whose reading it is (hubapp.store.access)
+            access.begin(session, self)
             with session.begin():
                 yield session
 
@@ -495,7 +498,7 @@ class Store:
         if self.write_guard is not None:
             self.write_guard()
         with _disk_trouble_said(self.path), self._writer() as session:
-            session.info["store"] = self
+            access.begin(session, self)
             session.info["reason"] = reason
             with session.begin():
                 yield session
@@ -519,7 +522,7 @@ class Store:
             raw.execute("PRAGMA synchronous = NORMAL")
             try:
                 with self._writer(bind=conn) as session:
-                    session.info["store"] = self
+                    access.begin(session, self)
                     session.info["reason"] = reason
                     conn.execution_options(hubapp_write=True)
                     with session.begin():

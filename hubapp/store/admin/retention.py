@@ -206,12 +206,12 @@ def check_may_review(store, s) -> None:
     from hubapp.store import access
     from hubapp.store.roles import Op
 
-    account = getattr(store, "account", None)
+    account = access.acting(s)  # who began the session
     if account is None:
         if s.scalar(select(StaffAccount.id).limit(1)) is None:
             return  # a database without staff accounts: anyone, as for every other change
         raise RetentionError("Sign in as a coordinator or an administrator to review retention.")
-    if not access.may(store, Op.RETENTION):
+    if not access.may(s, Op.RETENTION):
         raise RetentionError(access.roles.refusal(Op.RETENTION, account.role))
 
 

@@ -320,7 +320,7 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
             }  # fmt: skip
             for n in s.scalars(live(Note).order_by(Note.created_at))
             # own-agency notes go only to staff of that agency (hubapp.store.access)
-            if access.may_read_note(store, n.visibility, n.agency_id)
+            if access.may_read_note(s, n.visibility, n.agency_id)
         ]
         out["actions"] = [
             {

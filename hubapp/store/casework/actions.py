@@ -309,9 +309,9 @@ def agency_actions(
     )  # fmt: skip
     if hub_id is not None:
         query = query.where(Case.hub_id == hub_id)
-    if (visible := access.case_clause(store)) is not None:
-        query = query.where(visible)
     with store.read() as s:
+        if (visible := access.case_clause(s)) is not None:
+            query = query.where(visible)
         rows = s.execute(query).all()
     lines = [
         AgencyActionLine(
@@ -382,8 +382,8 @@ def _load(store, s, action_id: uuid.UUID, base_version: int) -> tuple[Action, Ca
     action = s.get(Action, action_id)
     if action is None or action.voided:
         raise StoreError("This action no longer exists.")
-    access.check_case(store, s, action.case_id)
-    access.require_agency_work(store, action.agency_id)  # partners: their own agency's only
+    access.check_case(s, action.case_id)
+    access.require_agency_work(s, action.agency_id)  # partners: their own agency's only
     case = case_for_update(s, action.case_id)
     if action.row_version != base_version:
         raise EditConflict(
@@ -424,7 +424,7 @@ def add_action(
     _refuse(validate(clean, today))
     access.require_agency_work(store, agency_id)
     with store.write(reason="action added") as s:
-        access.check_case(store, s, case_id)
+        access.check_case(s, case_id)
         case = case_for_update(s, case_id)
         if case.status == CaseStatus.CLOSED.value:
             raise ActionError(f"{case.reference} is closed; reopen the case before adding actions.")

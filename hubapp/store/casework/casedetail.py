@@ -70,7 +70,7 @@ def load(store, case_id: uuid.UUID, *, record_view: bool = True) -> CaseDetail:
     consultation of personal data: it is audited."""
     today = utcnow().date()
     with store.write(reason="case opened") if record_view else store.read() as s:
-        f = casefile.read(s, case_id, store=store, full=False)
+        f = casefile.read(s, case_id, full=False)
         detail = CaseDetail(
             id=f.id, reference=f.reference, hub=f.hub, category=f.category, channel=f.channel,
             status=f.status, risk_level=f.risk_level, priority=f.priority,

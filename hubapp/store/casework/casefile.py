@@ -260,16 +260,16 @@ _SARA_COLUMNS = tuple(
 )  # fmt: skip
 
 
-def read(s, case_id: uuid.UUID, *, store, full: bool = True) -> CaseFile:
-    """Read one case in the session ``s`` as ``store``'s account may see it; CaseNotFound
-    when it does not exist or has been removed, ``access.AccessRefused`` when the account
-    may not see it."""
+def read(s, case_id: uuid.UUID, *, full: bool = True) -> CaseFile:
+    """Read one case in the session ``s`` as the account acting in it may see it;
+    CaseNotFound when it does not exist or has been removed, ``access.AccessRefused`` when
+    the account may not see it."""
     case = live_case(s, case_id)
     if case is None:
         raise CaseNotFound("This case does not exist or has been removed.")
-    access.check_case(store, s, case_id)
-    hidden = not access.sees_locked_down(store, case.hub_id)
-    readable = access.note_clause(store)
+    access.check_case(s, case_id)
+    hidden = not access.sees_locked_down(s, case.hub_id)
+    readable = access.note_clause(s)
     short = dict(s.execute(select(Agency.id, Agency.short_name)).all())
 
     assignments = [

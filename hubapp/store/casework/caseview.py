@@ -151,7 +151,7 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
     """Read one case with everything the case view shows; audited as a consultation."""
     today = today or local_today()
     with store.write(reason="case opened") if record_view else store.read() as s:
-        f = casefile.read(s, case_id, store=store)
+        f = casefile.read(s, case_id)
         short = dict(s.execute(select(Agency.id, Agency.short_name)).all())
         people = [
             PersonLine(p.id, p.name, p.role, p.locked_down,
@@ -204,7 +204,7 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
             closure_rationale=f.closure_rationale, next_review_on=f.next_review_on,
             lead_agency=f.lead_agency, assignments=list(f.assignments), contacts=contacts,
             people=people, places=places, actions=actions,
-            timeline=timeline.read_entries(s, case_id, short, store=store),
+            timeline=timeline.read_entries(s, case_id, short),
             sara=sara.read_state(s, case_id), interventions=items,
             asb_warnings=asb_review.read_for_case(s, case_id, today),
             agencies=hub_agencies, intervention_types=list(types),

@@ -325,8 +325,8 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
     of the agenda and decisions, only the cases the signed-in account may see."""
     from hubapp.store import access
 
-    visible = access.case_clause(store)
     with store.read() as s:
+        visible = access.case_clause(s)
         m = _live_meeting(s, meeting_id)
         hub = s.get(Hub, m.hub_id)
         agenda = [
@@ -357,7 +357,7 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
                 .where(MeetingDecision.meeting_id == m.id, MeetingDecision.voided.is_(False))
                 .order_by(MeetingDecision.created_at)
             )
-            if visible is None or d.case_id is None or access.may_see_case(store, s, d.case_id)
+            if visible is None or d.case_id is None or access.may_see_case(s, d.case_id)
         ]
         action_ids = list(
             s.scalars(

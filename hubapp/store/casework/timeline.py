@@ -111,7 +111,7 @@ def add_note(store, case_id: uuid.UUID, body: str,
     if store.account is not None and visibility == NoteVisibility.OWN_AGENCY and agency_id != own:
         raise access.AccessRefused("You can keep a note only to your own agency.")
     with store.write(reason="note added") as s:
-        access.check_case(store, s, case_id)
+        access.check_case(s, case_id)
         case = case_for_update(s, case_id)
         if agency_id is not None:
             agency = s.get(Agency, agency_id)
@@ -143,10 +143,10 @@ def _midday(day: date) -> datetime:
     return datetime.combine(day, time(12, 0))
 
 
-def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str], *,
-                 store=None) -> list[Entry]:  # fmt: skip
+def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str]) -> list[Entry]:
     """The timeline inside an open session (the case view reads it with everything else);
-    own-agency notes only for staff of that agency (``store``'s account: hubapp.store.access)."""
+    own-agency notes only for staff of that agency (the session's account:
+    hubapp.store.access)."""
     out: list[Entry] = []
     add = out.append
     channel_names = dict(s.execute(select(Channel.id, Channel.name)).all())
@@ -159,7 +159,7 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str],
             title += f" ({c.external_ref})"
         add(Entry(c.received_at, Kind.CONTACT, title, c.summary))
     for n in s.scalars(select(Note).where(Note.case_id == case_id, Note.voided.is_(False))):
-        if store is not None and not access.may_read_note(store, n.visibility, n.agency_id):
+        if not access.may_read_note(s, n.visibility, n.agency_id):
             continue
         agency = agencies.get(n.agency_id, "") if n.agency_id else ""
         own = n.visibility == NoteVisibility.OWN_AGENCY
@@ -225,6 +225,6 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str],
 def entries(store, case_id: uuid.UUID) -> list[Entry]:
     """The case's timeline, newest first."""
     with store.read() as s:
-        access.check_case(store, s, case_id)
+        access.check_case(s, case_id)
         agencies = dict(s.execute(select(Agency.id, Agency.short_name)).all())
-        return read_entries(s, case_id, agencies, store=store)
+        return read_entries(s, case_id, agencies)

@@ -1,0 +1,54 @@
+"""Who acts: each unit of work of the store acts, to its end, as the account signed in when
+it began, whatever the window signs in meanwhile (hubapp.store.access; real database,
+accounts of every role: tests/test_access_world.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from test_access_world import World, build
+
+from hubapp.store import access, audit
+from hubapp.store.access import AccessRefused
+from hubapp.store.schema import AuditEntry
+
+
+@pytest.fixture
+def world(store) -> World:
+    return build(store)
+
+
+def test_a_session_acts_to_its_end_as_whoever_began_it(world):
+    store = world.as_user("cara")  # a partner of the council: case A only
+    with store.write(reason="a background job") as s:
+        world.as_user("cora")  # meanwhile, in the window, a coordinator signs in
+        assert access.acting(store).user_name == "cora"
+        assert access.acting(s).user_name == "cara"
+        with pytest.raises(AccessRefused):
+            access.check_case(s, world.b)
+        # every check reads the session's account: the coordinator's would all pass
+        assert access.may_see_case(s, world.a) and not access.may_see_case(s, world.b)
+        assert not access.may_manage_cases(s) and not access.sees_every_case(s)
+        entry = audit.record(s, audit.Kind.CONSULTATION, "case_", [str(world.a)])
+        assert entry.user == "cara"  # the audit log names who did it
+    with store.read() as s:  # a new unit of work: whoever is signed in now
+        access.check_case(s, world.b)
+        assert s.scalar(select(AuditEntry.user).where(AuditEntry.id == entry.id)) == "cara"
+
+
+def test_a_sign_in_is_recorded_as_the_account_signing_in(world):
+    """A sign-in's session begins as whoever was signed in before; its entry names the
+    account now signing in."""
+    world.as_user("ada")
+    world.as_user("rory")
+    with world.store.read() as s:
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+    assert (last.kind, last.user) == ("sign_in", "rory")
+
+
+def test_without_a_session_the_store_is_asked(world):
+    store = world.as_user("rita")
+    assert access.acting(store).user_name == "rita"
+    assert not access.sees_every_case(store)
+    world.as_user("pete")
+    assert access.sees_every_case(store)
