@@ -52,3 +52,27 @@ def test_without_a_session_the_store_is_asked(world):
     assert not access.sees_every_case(store)
     world.as_user("pete")
     assert access.sees_every_case(store)
+
+
+def test_every_select_of_a_session_keeps_to_the_rules_of_who_began_it(world):
+    """However a read is written (a lookup by id, a join, a count), a session begun by a
+    partner shows only their cases and the rows of them, and no note kept to another
+    agency, to its end."""
+    from sqlalchemy import func
+
+    from hubapp.store.schema import Assignment, Case, CasePerson, Note
+
+    store = world.as_user("cara")
+    with store.read() as s:
+        world.as_user("pete")  # meanwhile: the police see every case and their own notes
+        assert set(s.scalars(select(Case.reference))) == {"CAR-2026-0001"}
+        assert s.get(Case, world.b) is None
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+        assert set(s.scalars(select(Assignment.case_id))) == {world.a}
+        assert s.scalar(select(func.count(CasePerson.id)).join(Case)) == 1
+        bodies = set(s.scalars(select(Note.body)))
+        assert "Council letter sent to the tenant" in bodies
+        assert "Covert observation planned at the flats" not in bodies
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 3
+        assert "Covert observation planned at the flats" in set(s.scalars(select(Note.body)))

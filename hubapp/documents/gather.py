@@ -33,7 +33,6 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.redaction import Rules
-from hubapp.store import access
 from hubapp.store.casework import casefile
 from hubapp.store.schema import (
     Action,
@@ -449,12 +448,6 @@ def overview(s: Session, hub_id: uuid.UUID, today: date) -> Overview:
     )
 
 
-def _visible(s: Session) -> list:
-    """The reader's case-visibility rule as a list of conditions on Case (none: all)."""
-    clause = access.case_clause(s)  # the account acting in the session
-    return [] if clause is None else [clause]
-
-
 def priority_cases(s: Session, hub_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
     """The hub's open cases in priority order: high risk first, then medium, then the
     oldest (opened first)."""
@@ -467,8 +460,7 @@ def priority_cases(s: Session, hub_id: uuid.UUID, limit: int) -> list[uuid.UUID]
         s.scalars(
             select(Case.id)
             .where(Case.hub_id == hub_id, Case.voided.is_(False),
-                   Case.status != CaseStatus.CLOSED.value,
-                   *_visible(s))
+                   Case.status != CaseStatus.CLOSED.value)
             .order_by(rank, Case.opened_on, Case.received_at, Case.reference)
             .limit(limit)
         )
@@ -501,7 +493,6 @@ def agency_actions(
         q = q.where(Case.hub_id == hub_id)
     if case_ids is not None:
         q = q.where(Case.id.in_(case_ids))
-    q = q.where(*_visible(s))
     rows = s.execute(q).all()
     people: dict[uuid.UUID, list[tuple[str, bool]]] = defaultdict(list)
     recorded: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)

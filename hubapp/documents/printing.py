@@ -37,7 +37,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
-from hubapp.store import audit, files, setup
+from hubapp.store import access, audit, files, setup
 from hubapp.store.casework import meetings
 from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import Agency, Case, Hub
@@ -122,17 +122,27 @@ def _meta(store, r: Rules, title: str, about: str) -> layout.Metadata:
 
 
 def find_case(s, case: uuid.UUID | str) -> Case:
-    """A live case by id or reference (ignoring case and outer spaces)."""
+    """A live case by id or reference (ignoring case and outer spaces); a case the account
+    acting in ``s`` may not see is refused as such (access.AccessRefused), not said to be
+    missing."""
     row = None
     if isinstance(case, uuid.UUID):
         row = s.get(Case, case)
     else:
         text = str(case).strip()
         # references are stored in capitals: an equality keeps to the unique index
-        for candidate in dict.fromkeys((text, text.upper())):
+        candidates = tuple(dict.fromkeys((text, text.upper())))
+        for candidate in candidates:
             row = s.scalar(select(Case).where(Case.reference == candidate))
             if row is not None:
                 break
+    if row is None:  # missing, or hidden by the session's rules: then refused as such
+        hidden = case if isinstance(case, uuid.UUID) else s.scalar(
+            select(Case.id).where(Case.reference.in_(candidates))
+            .execution_options(**access.EVERY_ROW)  # the id, to refuse it, goes no further
+        )  # fmt: skip
+        if hidden is not None:
+            access.check_case(s, hidden)
     if row is None or row.voided:
         raise DocumentError(f"There is no case {case}; check the reference.")
     return row

@@ -29,6 +29,24 @@ Locked-down people
     person's details as they are kept for them. Everyone else, administrators included, sees
     only the name and the agencies involved: no date of birth, phone, email, address or notes.
 
+Applied by default
+    Every ORM select a store session runs gets the two reading rules as loader criteria
+    (:func:`install`: SQLAlchemy's ``do_orm_execute`` event adding ``with_loader_criteria``,
+    as in SQLAlchemy's example ``filter_public``). A case the acting account may not see never
+    comes back from a select, nor any row that belongs to one (:func:`case_rows`: its people
+    and places links, contacts, assignments, actions, notes, status changes, plan, risk
+    assessments, interventions and their breaches, agenda items and decisions), nor a note
+    kept to another agency: whether the select is a lookup by id, a join, a count or a
+    subquery. A read that forgets the rule cannot show what it must not. People and places
+    are not rows of one case (a victim may be on cases of several agencies); the reads that
+    name them reach them through a case the account sees.
+
+    The store's own bookkeeping must count every row whoever is acting (the next case
+    number, the references taken, a case's risk level from all its assessments, what an
+    erasure removes): its statements carry the execution option :data:`EVERY_ROW`, and
+    :data:`SEES_EVERY_ROW` names the functions that may. A sync round stores the changes of
+    other stations, not anybody's reading: its sessions (reason ``sync``) get no criteria.
+
 Who may change what
     Read-only accounts change nothing (only the audit entries reading writes). Partner staff
     edit only their own agency's actions and add notes on the cases they see. Closing and
@@ -43,6 +61,7 @@ Refusals are one sentence (:class:`AccessRefused`, a :class:`~hubapp.store.error
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -67,6 +86,30 @@ OTHER_AGENCY = "You can change only your own agency's actions."
 
 #: keys of ``session.info``: the store, and who acts in the session (frozen by :func:`begin`)
 STORE, ACCOUNT, USER = "store", "account", "user"
+
+#: the execution option of the store's own bookkeeping: the statement sees every row,
+#: whoever is acting (only in the functions :data:`SEES_EVERY_ROW` names)
+EVERY_ROW = {"hubapp_every_row": True}
+
+#: The functions whose statements may carry :data:`EVERY_ROW`: the store's own bookkeeping,
+#: whose rows never reach a person.
+SEES_EVERY_ROW: dict[str, str] = {
+    "hubapp.store.casework.cases:new_case":
+        "the next case number is one more than the highest of every case",
+    "hubapp.store.casework.cases:References.next":
+        "the references already taken, of every case, are not handed out again",
+    "hubapp.store.casework.risk:update_case":
+        "a case's risk level comes from all its assessments (also of a case a partner has "
+        "just recorded and is not on)",
+    "hubapp.store.casework.meetings:add_agenda_item":
+        "the next place on an agenda comes after every item, those hidden included",
+    "hubapp.documents.printing:find_case":
+        "a reference the account may not see is refused as such, not said to be missing "
+        "(the case's id goes no further)",
+    "hubapp.store.admin.retention:_ids":
+        "an erasure removes every row of its record (notes kept to any agency included), and "
+        "no person or place that any other row still names",
+}
 
 
 class AccessRefused(Refused):
@@ -183,24 +226,6 @@ def case_condition(holder, alias: str = "c") -> tuple[str, dict[str, Any]] | Non
     )
 
 
-def case_clause(holder):
-    """The rule as an SQLAlchemy condition on ``Case`` (None when every case is visible)."""
-    from sqlalchemy import exists, false
-
-    from hubapp.store.schema import Assignment, Case
-
-    if sees_every_case(holder):
-        return None
-    agency = agency_id(holder)
-    if agency is None:
-        return false()
-    return exists().where(
-        Assignment.case_id == Case.id,
-        Assignment.agency_id == agency,
-        Assignment.voided.is_(False),
-    )
-
-
 def may_see_case(s, case_id: uuid.UUID) -> bool:
     """True if the account acting in the session ``s`` may see the case."""
     from sqlalchemy import select
@@ -243,19 +268,111 @@ def may_read_note(holder, visibility: str, note_agency: uuid.UUID | None) -> boo
     return account.agency_id is not None and account.agency_id == note_agency
 
 
-def note_clause(holder):
-    """The note rule as an SQLAlchemy condition on ``Note`` (None: every note)."""
-    from sqlalchemy import or_
+# --- the rules as loader criteria -------------------------------------------------------------
 
-    from hubapp.store.schema import Note
+#: scopes of the rules (besides an agency's id): no case at all; shared notes only
+_NOTHING, _SHARED = "nothing", "shared"
 
-    account = acting(holder)
+
+def _on_case(case_id, a, agency):
+    """EXISTS a live assignment ``a`` of the agency (a bound parameter) on the case."""
+    from sqlalchemy import exists
+
+    return exists().where(a.c.case_id == case_id, a.c.agency_id == agency, a.c.voided.is_(False))
+
+
+def _assignments():
+    # a Core alias: no loader criteria reach inside the rule itself
+    from hubapp.store.schema import Assignment
+
+    return Assignment.__table__.alias("access_a")
+
+
+def _agency_param(agency: uuid.UUID):
+    from sqlalchemy import Uuid, bindparam
+
+    return bindparam("access_agency", agency, type_=Uuid)
+
+
+def case_rows() -> tuple[type, ...]:
+    """The tables whose rows belong to one case (``schema.OfACase``, by ``case_id``), then
+    those that belong to one through another row: a decision about a case (or about none),
+    a breach of a case's intervention."""
+    from hubapp.store import schema as t
+
+    owned = tuple(m for m in t.Base.registry.mappers if issubclass(m.class_, t.OfACase))
+    return (*sorted((m.class_ for m in owned), key=lambda c: c.__tablename__),
+            t.MeetingDecision, t.InterventionBreach)  # fmt: skip
+
+
+@functools.cache
+def _criteria(case_scope, note_scope) -> tuple:
+    """The loader criteria for a pair of scopes. Each is a lambda over SQL elements only
+    (the agency a bound parameter): SQLAlchemy caches the compiled statements across
+    agencies, and the options cost little to add to each select."""
+    from sqlalchemy import exists, false, or_
+    from sqlalchemy.orm import with_loader_criteria
+
+    from hubapp.store.schema import Case, Intervention, InterventionBreach, MeetingDecision, Note
+    from hubapp.store.schema import OfACase as Owned
+
+    def rule(entity, where) -> object:
+        return with_loader_criteria(entity, where, include_aliases=True)
+
+    out = []
+    if case_scope == _NOTHING:
+        out += [rule(e, lambda _cls: false())
+                for e in (Case, Owned, MeetingDecision, InterventionBreach)]  # fmt: skip
+    elif case_scope is not None:
+        a, i, agency = _assignments(), Intervention.__table__.alias("access_i"), _agency_param(
+            case_scope)  # fmt: skip
+        out += [
+            rule(Case, lambda cls: _on_case(cls.id, a, agency)),
+            rule(Owned, lambda cls: _on_case(cls.case_id, a, agency)),
+            rule(MeetingDecision,
+                 lambda cls: or_(cls.case_id.is_(None), _on_case(cls.case_id, a, agency))),
+            rule(InterventionBreach, lambda cls: exists().where(
+                i.c.id == cls.intervention_id, _on_case(i.c.case_id, a, agency))),
+        ]  # fmt: skip
+    kept = NoteVisibility.OWN_AGENCY.value
+    if note_scope == _SHARED:
+        out.append(rule(Note, lambda cls: cls.visibility != kept))
+    elif note_scope is not None:
+        own = _agency_param(note_scope)
+        out.append(rule(Note, lambda cls: or_(cls.visibility != kept, cls.agency_id == own)))
+    return tuple(out)
+
+
+def _scopes(account) -> tuple:
     if account is None:
-        return None
-    shared = Note.visibility != NoteVisibility.OWN_AGENCY.value
-    if account.agency_id is None:
-        return shared
-    return or_(shared, Note.agency_id == account.agency_id)
+        return None, None
+    case_scope = None if _every_case(account) else (account.agency_id or _NOTHING)
+    return case_scope, account.agency_id or _SHARED
+
+
+def apply_rules(state) -> None:
+    """``do_orm_execute``: the acting account's rules added to an ORM select of a store
+    session (not to the loading of a column or a relationship of a row already read under
+    them, nor to a statement of the store's bookkeeping, :data:`EVERY_ROW`)."""
+    if not (state.is_select and state.is_orm_statement):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if state.execution_options.get("hubapp_every_row"):
+        return
+    session = state.session
+    if _stores_sync(session):
+        return
+    options = _criteria(*_scopes(acting(session)))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def install(factory) -> None:
+    """Apply the reading rules to every ORM select of the sessions of ``factory``."""
+    from sqlalchemy import event
+
+    event.listen(factory, "do_orm_execute", apply_rules)
 
 
 # --- locked-down people ---------------------------------------------------------------------

@@ -467,6 +467,9 @@ class Store:
         from hubapp.store import audit
 
         audit.install(self._writer)
+        # every ORM select of every session under the acting account's reading rules
+        access.install(self._reader)
+        access.install(self._writer)
         #: who is acting; staff accounts replace the operating-system name
         self.user: str = _os_user()
         #: the signed-in staff account (role, agency, hub: hubapp.store.accounts), or None

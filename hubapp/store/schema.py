@@ -72,6 +72,16 @@ class Synced:
         return {"version_id_col": cls.__table__.c.row_version}
 
 
+class OfACase:
+    """A row that belongs to one case, by its ``case_id``: whoever may not see the case sees
+    none of its rows either (``hubapp.store.access`` applies the case rule to every select
+    of such a row, however it is written)."""
+
+    #: each such table maps its own ``case_id``; this stands for them all where the rule is
+    #: built (SQLAlchemy runs the rule's lambda once on this class to analyse it)
+    case_id = None
+
+
 # --- reference data ---------------------------------------------------------------------
 
 
@@ -209,7 +219,7 @@ class Person(Synced, Base):
     )
 
 
-class CasePerson(Synced, Base):
+class CasePerson(OfACase, Synced, Base):
     __tablename__ = "case_person"
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
@@ -218,14 +228,14 @@ class CasePerson(Synced, Base):
     place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"))
 
 
-class CasePlace(Synced, Base):
+class CasePlace(OfACase, Synced, Base):
     __tablename__ = "case_place"
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
     place_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("place.id"), index=True)
     role: Mapped[str] = mapped_column(String(24), default="location")
 
 
-class Contact(Synced, Base):
+class Contact(OfACase, Synced, Base):
     """One report that fed a case. Repeat reports attach to the same case."""
 
     __tablename__ = "contact"
@@ -244,7 +254,7 @@ class Contact(Synced, Base):
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
-class Assignment(Synced, Base):
+class Assignment(OfACase, Synced, Base):
     """An agency's part in a case: lead, support or informed."""
 
     __tablename__ = "assignment"
@@ -253,7 +263,7 @@ class Assignment(Synced, Base):
     role: Mapped[str] = mapped_column(String(12))
 
 
-class Action(Synced, Base):
+class Action(OfACase, Synced, Base):
     __tablename__ = "action"
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
@@ -269,7 +279,7 @@ class Action(Synced, Base):
     __table_args__ = (Index("ix_action_agency_status_due", "agency_id", "status", "due_on"),)
 
 
-class Note(Synced, Base):
+class Note(OfACase, Synced, Base):
     """Append-only timeline entry."""
 
     __tablename__ = "note"
@@ -281,7 +291,7 @@ class Note(Synced, Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-class CaseStatusChange(Synced, Base):
+class CaseStatusChange(OfACase, Synced, Base):
     """One step of a case's status workflow, with who took it and why (append-only)."""
 
     __tablename__ = "case_status_change"
@@ -293,7 +303,7 @@ class CaseStatusChange(Synced, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class SaraPlan(Synced, Base):
+class SaraPlan(OfACase, Synced, Base):
     """The SARA / OSARA problem-solving plan of a case (at most one live plan per case)."""
 
     __tablename__ = "sara_plan"
@@ -324,7 +334,7 @@ class SaraPlan(Synced, Base):
     assessment_impact: Mapped[str] = mapped_column(Text, default="")
 
 
-class RiskAssessment(Synced, Base):
+class RiskAssessment(OfACase, Synced, Base):
     """A structured victim risk assessment; its level sets the case's next review date."""
 
     __tablename__ = "risk_assessment"
@@ -350,7 +360,7 @@ class InterventionType(Synced, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Intervention(Synced, Base):
+class Intervention(OfACase, Synced, Base):
     """A tool or power used on a case, against a person or a place."""
 
     __tablename__ = "intervention"
@@ -457,7 +467,7 @@ class Meeting(Synced, Base):
     status: Mapped[str] = mapped_column(String(16), default="planned")
 
 
-class AgendaItem(Synced, Base):
+class AgendaItem(OfACase, Synced, Base):
     """A case on a meeting's agenda, with why it was added (and why removed: kept, not deleted)."""
 
     __tablename__ = "agenda_item"

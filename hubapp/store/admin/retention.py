@@ -474,7 +474,11 @@ class Erased:
 
 
 def _ids(s, stmt) -> list[uuid.UUID]:
-    return [i for i in s.scalars(stmt) if i is not None]
+    """The ids ``stmt`` selects, of every row: an erasure leaves nothing of its record, notes
+    kept to any agency included (hubapp.store.access.EVERY_ROW)."""
+    from hubapp.store import access
+
+    return [i for i in s.scalars(stmt.execution_options(**access.EVERY_ROW)) if i is not None]
 
 
 def _delete_rows(s, plan: list[tuple[Any, list[uuid.UUID]]]) -> dict[str, int]:
@@ -518,7 +522,7 @@ def _person_refs(s, pids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     used: set[uuid.UUID] = set()
     for col in (CasePerson.person_id, Contact.reporter_person_id, RiskAssessment.person_id,
                 Intervention.person_id):  # fmt: skip
-        used.update(s.scalars(select(col).where(col.in_(pids)).distinct()))
+        used.update(_ids(s, select(col).where(col.in_(pids)).distinct()))
     return used
 
 
@@ -529,7 +533,7 @@ def _place_refs(s, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     used: set[uuid.UUID] = set()
     for col in (Case.place_id, CasePlace.place_id, CasePerson.place_id, Contact.place_id,
                 Intervention.place_id):  # fmt: skip
-        used.update(s.scalars(select(col).where(col.in_(ids)).distinct()))
+        used.update(_ids(s, select(col).where(col.in_(ids)).distinct()))
     return used
 
 
@@ -795,8 +799,10 @@ ERASURE_ORDER = (
 
 
 def rows_about(store, record: Record) -> int:
-    """How many rows belong to ``record`` (for the confirmation: "this removes N rows")."""
+    """How many rows belong to ``record`` (for the confirmation: "this removes N rows"):
+    every row, whoever may see it, so only for those who may review retention."""
     with store.read() as s:
+        check_may_review(store, s)
         if record.entity == CASE:
             plan, _p, _pl = _case_plan(s, record.record_id)
         else:

@@ -310,8 +310,6 @@ def agency_actions(
     if hub_id is not None:
         query = query.where(Case.hub_id == hub_id)
     with store.read() as s:
-        if (visible := access.case_clause(s)) is not None:
-            query = query.where(visible)
         rows = s.execute(query).all()
     lines = [
         AgencyActionLine(

@@ -27,7 +27,6 @@ EDITABLE = frozenset(
 
 
 def _require_case_edit(store) -> None:
-
     access.require_case_edit(store)
 
 
@@ -87,9 +86,9 @@ class References:
                 self.s.add(counter)
             self.counters[key] = counter
             taken = self.s.scalars(
-                select(Case.reference).where(
-                    Case.reference >= start, Case.reference < start + "\uffff"
-                )
+                select(Case.reference)
+                .where(Case.reference >= start, Case.reference < start + "\uffff")
+                .execution_options(**access.EVERY_ROW)  # taken by any case, seen or not
             )
             self.taken[key] = {int(r[len(start) :]) for r in taken if r[len(start) :].isdigit()}
         while True:
@@ -122,7 +121,8 @@ def new_case(
     unknown = set(fields) - EDITABLE
     if unknown:
         raise ValueError(f"Not settable on a new case: {', '.join(sorted(unknown))}")
-    seq = (s.scalar(select(func.max(Case.seq))) or 0) + 1
+    # of every case, whoever is acting (a partner records new issues too)
+    seq = (s.scalar(select(func.max(Case.seq)).execution_options(**access.EVERY_ROW)) or 0) + 1
     case = Case(
         seq=seq,
         reference=allocate_reference(s, hub_id, received_at),

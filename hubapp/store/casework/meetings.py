@@ -33,6 +33,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from hubapp.domain.text import clean_line, clean_text
+from hubapp.store import access
 from hubapp.store.casework import actions as action_store
 from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.errors import Problem, Refused
@@ -322,11 +323,9 @@ def raised_actions(store, meeting_id: uuid.UUID) -> list[RaisedAction]:
 
 def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
     """A meeting with its agenda (removed items too, in order), attendance and decisions;
-    of the agenda and decisions, only the cases the signed-in account may see."""
-    from hubapp.store import access
-
+    of the agenda, decisions and actions, only those of cases the account may see (the
+    session's rules: hubapp.store.access)."""
     with store.read() as s:
-        visible = access.case_clause(s)
         m = _live_meeting(s, meeting_id)
         hub = s.get(Hub, m.hub_id)
         agenda = [
@@ -335,8 +334,7 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
             for i, ref in s.execute(
                 select(AgendaItem, Case.reference)
                 .join(Case, Case.id == AgendaItem.case_id)
-                .where(AgendaItem.meeting_id == m.id, AgendaItem.voided.is_(False),
-                       *([] if visible is None else [visible]))
+                .where(AgendaItem.meeting_id == m.id, AgendaItem.voided.is_(False))
                 .order_by(AgendaItem.position, AgendaItem.created_at)
             )
         ]  # fmt: skip
@@ -357,7 +355,6 @@ def load_meeting(store, meeting_id: uuid.UUID) -> MeetingInfo:
                 .where(MeetingDecision.meeting_id == m.id, MeetingDecision.voided.is_(False))
                 .order_by(MeetingDecision.created_at)
             )
-            if visible is None or d.case_id is None or access.may_see_case(s, d.case_id)
         ]
         action_ids = list(
             s.scalars(
@@ -409,6 +406,7 @@ def add_agenda_item(
             raise MeetingError(f"{case.reference} is already on this meeting's agenda.")
         last = s.scalar(
             select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+            .execution_options(**access.EVERY_ROW)  # after every item, hidden ones too
         )
         item = AgendaItem(
             id=uuid.uuid4(), meeting_id=meeting.id, case_id=case.id, reason=reason,

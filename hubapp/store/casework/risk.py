@@ -21,6 +21,7 @@ from hubapp import resources
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, RiskLevel
 from hubapp.domain.formatting import to_local
+from hubapp.store import access
 from hubapp.store.errors import Problem, StoreError
 from hubapp.store.schema import Case, RiskAssessment
 
@@ -167,6 +168,8 @@ def update_case(s, case: Case) -> None:
         select(RiskAssessment)
         .where(RiskAssessment.case_id == case.id, RiskAssessment.voided.is_(False))
         .order_by(RiskAssessment.assessed_at, RiskAssessment.created_at)
+        # every assessment, also of a case a partner has just recorded and is not on
+        .execution_options(**access.EVERY_ROW)
     ).all()
     latest: dict[uuid.UUID | None, RiskAssessment] = {}
     for row in rows:

@@ -145,8 +145,7 @@ def _midday(day: date) -> datetime:
 
 def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str]) -> list[Entry]:
     """The timeline inside an open session (the case view reads it with everything else);
-    own-agency notes only for staff of that agency (the session's account:
-    hubapp.store.access)."""
+    own-agency notes only for staff of that agency (the session's rules: hubapp.store.access)."""
     out: list[Entry] = []
     add = out.append
     channel_names = dict(s.execute(select(Channel.id, Channel.name)).all())
@@ -159,8 +158,6 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str])
             title += f" ({c.external_ref})"
         add(Entry(c.received_at, Kind.CONTACT, title, c.summary))
     for n in s.scalars(select(Note).where(Note.case_id == case_id, Note.voided.is_(False))):
-        if not access.may_read_note(s, n.visibility, n.agency_id):
-            continue
         agency = agencies.get(n.agency_id, "") if n.agency_id else ""
         own = n.visibility == NoteVisibility.OWN_AGENCY
         title = f"{agency or 'Own agency'} only" if own else "Shared with partners"

@@ -194,14 +194,6 @@ def _person_hits(s, q: DuplicateQuery) -> list[tuple[uuid.UUID, int, str]]:
     return out
 
 
-def _visible(store) -> list:
-    """Suggestions name people: only cases the signed-in account may see (hubapp.store.access)."""
-    from hubapp.store import access
-
-    clause = access.case_clause(store)
-    return [] if clause is None else [clause]
-
-
 def suggest(
     store,
     query: DuplicateQuery,
@@ -265,7 +257,6 @@ def suggest(
                 Case.id.in_(scores), Case.voided.is_(False),
                 Case.status != CaseStatus.CLOSED.value,
                 or_(Case.received_at >= since, recent_report),
-                *_visible(store),
             )
         ).all()  # fmt: skip
     found = [

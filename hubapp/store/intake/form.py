@@ -657,7 +657,9 @@ def save(
     with store.write(reason=reason) as s:
         channel = _by_code(s, Channel, c.channel, "channel", "how the report came in")
         if attach_to is not None:
-            case = s.get(Case, attach_to)
+            case = s.get(Case, attach_to)  # None too for a case the account may not see
+            if case is None:
+                access.check_case(s, attach_to)  # the account hears why, not that it is gone
             if case is None or case.voided:
                 raise IntakeError([Problem("attach_to", "That case no longer exists.")])
             if case.status == CaseStatus.CLOSED.value:
