@@ -111,6 +111,63 @@ SEES_EVERY_ROW: dict[str, str] = {
         "no person or place that any other row still names",
 }
 
+#: The functions that read rows of cases with SQL of their own, past the ORM and so past the
+#: loader criteria: each applies the case rule itself (:func:`case_condition`, over the
+#: acting account when the reading begins), and tests/test_access_every_read.py calls each
+#: as a partner as it calls the ORM reads.
+RAW_SQL: dict[str, str] = {
+    "hubapp.store.casework.caselist:CaseList.query":
+        "the case list's order and search (the rule among the filter's clauses)",
+    "hubapp.store.casework.caselist:CaseList.count": "the case list's count",
+    "hubapp.store.casework.caselist:_Paged.__init__":
+        "the plain list's count (the clauses CaseList.query built, the rule among them)",
+    "hubapp.store.casework.caselist:_Paged.seqs":
+        "the plain list's pages (the clauses CaseList.query built, the rule among them)",
+    "hubapp.store.casework.caselist:CaseResult.rows":
+        "the rows of a page (the rule of the account the list was read for, again)",
+    "hubapp.store.casework.grid:grid_cases": "the assignment grid's cases",
+    "hubapp.store.casework.grid:grid_case": "one case of the grid, read again after a change",
+    "hubapp.store.casework.assignments:cell_summaries":
+        "the grid's cells: the roles and actions of those cases asked for the account sees",
+    "hubapp.store.casework.assignments:_visible":
+        "those of the cases asked for the account sees (for cell_summaries)",
+    "hubapp.store.casework.asb_review:_hub_list":
+        "the victims and places of a hub with repeated complaints, counted over the cases "
+        "the account sees",
+}
+
+#: Every other function of the store (and of the documents) with SQL of its own, and why it
+#: needs no case rule: it reads no row of a case for a person to see.
+RAW_SQL_NO_CASE: dict[str, str] = {
+    "hubapp.store.admin.audit_query:page": "the audit log (Op.AUDIT: administrators)",
+    "hubapp.store.admin.audit_query:count": "the audit log (Op.AUDIT: administrators)",
+    "hubapp.store.admin.audit_query:iter_rows": "the audit log (Op.AUDIT: administrators)",
+    "hubapp.store.admin.audit_query:get": "the audit log (Op.AUDIT: administrators)",
+    "hubapp.store.admin.subject_access:_audit_about":
+        "the audit log, for a subject access request (Op.SUBJECT_ACCESS: administrators)",
+    "hubapp.store.admin.retention:_delete_rows": "an erasure's deletes (Op.RETENTION)",
+    "hubapp.store.admin.retention:_merge_search_index": "the full-text index's upkeep",
+    "hubapp.store.admin.retention:_erase": "SQLite's secure_delete around an erasure",
+    "hubapp.store.admin.retention:_compact": "VACUUM after an erasure",
+    "hubapp.store.audit:_keep_anchor": "the audit log's anchor",
+    "hubapp.store.audit:accept_restored": "the audit log's chain",
+    "hubapp.store.audit:verify": "the audit log's chain",
+    "hubapp.store.capture:_columns": "the sync capture triggers' table definitions",
+    "hubapp.store.capture:drop": "the sync capture triggers",
+    "hubapp.store.capture:install": "the sync capture triggers",
+    "hubapp.store.database:_on_begin": "BEGIN of a transaction",
+    "hubapp.store.database:Store.bulk_write": "the bulk loader's connection settings",
+    "hubapp.store.database:Store.checkpoint": "the write-ahead log's checkpoint",
+    "hubapp.store.database:Store.close": "SQLite's optimize on closing",
+    "hubapp.store.database:_start_audit_log": "the audit log's first entry",
+    "hubapp.store.exchange.demo:_Generator._existing_places":
+        "places already stored, for demo data (Op.DEMO; places are not rows of a case)",
+    "hubapp.store.exchange.demo:generate": "the demo data's bulk load (writes)",
+    "hubapp.store.exchange.importer:_SearchIndex.__init__": "the full-text index's upkeep",
+    "hubapp.store.exchange.importer:_SearchIndex.catch_up": "the full-text index's upkeep",
+    "hubapp.store.schema:Person": "expression indexes of the person table (no query)",
+}
+
 
 class AccessRefused(Refused):
     """Something the signed-in account may not see or do, in one sentence."""

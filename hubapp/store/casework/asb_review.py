@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from hubapp.domain.clock import local_today
+from hubapp.store import access
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Person, Place
 
 THRESHOLD = 3
@@ -193,6 +194,11 @@ def hub_list(store, hub_id: uuid.UUID | None = None, today: date | None = None,
     Counted in SQL (one aggregate query each for victims and places), the same rule as
     :func:`count`: a test holds the two together.
     """
+    with store.read() as s:
+        return _hub_list(s, hub_id, today, minimum)
+
+
+def _hub_list(s, hub_id: uuid.UUID | None, today: date | None, minimum: int) -> list[Warning]:
     today = today or local_today()
     start, end = window(today)
     params = {
@@ -201,7 +207,13 @@ def hub_list(store, hub_id: uuid.UUID | None = None, today: date | None = None,
         "hub": hub_id.hex if hub_id is not None else None,
         "minimum": max(1, minimum),
     }
-    hub_join = "JOIN case_ k ON k.id = c.case_id AND k.hub_id = :hub " if hub_id else ""
+    # plain SQL, past the ORM's rules (hubapp.store.access.RAW_SQL): counted over the cases
+    # the account may see, with the case rule (over the session's account, in it)
+    on_case = ["k.hub_id = :hub"] if hub_id else []
+    if (rule := access.case_condition(s, "k")) is not None:
+        on_case.append(rule[0])
+        params.update(rule[1])
+    hub_join = f"JOIN case_ k ON k.id = c.case_id AND {' AND '.join(on_case)} " if on_case else ""
     where = (f"c.voided = 0 AND c.received_at > :lo AND c.received_at < :hi "
              f"AND {_QUALIFIES_SQL}")  # fmt: skip
     roles = ", ".join(f"'{r}'" for r in VICTIM_ROLES)
@@ -222,27 +234,26 @@ def hub_list(store, hub_id: uuid.UUID | None = None, today: date | None = None,
         ),
     }
     out: list[Warning] = []
-    with store.read() as s:
-        conn = s.connection()
-        for kind in ("victim", "place"):
-            tallies = {
-                uuid.UUID(hex=key): Tally(n, _as_dt(first), _as_dt(last))
-                for key, n, first, last in conn.exec_driver_sql(queries[kind], params)
+    conn = s.connection()
+    for kind in ("victim", "place"):
+        tallies = {
+            uuid.UUID(hex=key): Tally(n, _as_dt(first), _as_dt(last))
+            for key, n, first, last in conn.exec_driver_sql(queries[kind], params)
+        }
+        if not tallies:
+            continue
+        if kind == "victim":
+            names = {
+                p.id: (p.full_name, p.locked_down)
+                for p in s.scalars(select(Person).where(Person.id.in_(list(tallies))))
             }
-            if not tallies:
-                continue
-            if kind == "victim":
-                names = {
-                    p.id: (p.full_name, p.locked_down)
-                    for p in s.scalars(select(Person).where(Person.id.in_(list(tallies))))
-                }
-            else:
-                names = {
-                    p.id: (", ".join(x for x in (p.name, p.town) if x), False)
-                    for p in s.scalars(select(Place).where(Place.id.in_(list(tallies))))
-                }
-            for key, tally in tallies.items():
-                name, locked = names.get(key, ("?", False))
-                out.append(Warning(kind, key, name, tally, bool(locked)))
+        else:
+            names = {
+                p.id: (", ".join(x for x in (p.name, p.town) if x), False)
+                for p in s.scalars(select(Place).where(Place.id.in_(list(tallies))))
+            }
+        for key, tally in tallies.items():
+            name, locked = names.get(key, ("?", False))
+            out.append(Warning(kind, key, name, tally, bool(locked)))
     out.sort(key=lambda w: (-w.tally.count, w.kind, w.name))
     return out

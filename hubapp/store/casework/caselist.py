@@ -119,6 +119,8 @@ class _Where:
 
     clauses: list[str] = field(default_factory=lambda: ["c.voided = 0"])
     params: dict[str, object] = field(default_factory=dict)
+    #: the case rule among the clauses (:func:`limit_to_account`), kept for reading the rows
+    rule: tuple[str, dict[str, object]] | None = None
 
     @property
     def searching(self) -> bool:
@@ -151,13 +153,15 @@ def where(f: CaseFilter) -> _Where:
 
 
 def limit_to_account(store, w: _Where) -> _Where:
-    """Add the signed-in account's case-visibility rule (hubapp.store.access) to ``w``."""
+    """Add the signed-in account's case-visibility rule to ``w``: this module's SQL is past
+    the ORM's rules (hubapp.store.access.RAW_SQL names it), so it applies the rule itself."""
     from hubapp.store import access
 
     rule = access.case_condition(store, "c")
     if rule is not None:
         w.clauses.append(rule[0])
         w.params.update(rule[1])
+        w.rule = rule
     return w
 
 
@@ -173,8 +177,9 @@ _ROW_COLUMNS = (
 class CaseResult:
     """The cases matching one filter in one order: a size, and rows by position."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, rule: tuple[str, dict[str, object]] | None = None) -> None:
         self._store = store
+        self._rule = rule  # of the account the list was read for, from the first page on
         self.size = 0
 
     def seqs(self, start: int, limit: int) -> list[int]:
@@ -184,11 +189,13 @@ class CaseResult:
         seqs = self.seqs(start, limit)
         if not seqs:
             return []
-        marks = ",".join("?" * len(seqs))
+        params: dict[str, object] = {f"s{i}": seq for i, seq in enumerate(seqs)}
+        sql = f"SELECT {_ROW_COLUMNS} FROM case_ c WHERE c.seq IN (:{', :'.join(params)})"
+        if self._rule is not None:
+            sql += f" AND {self._rule[0]}"
+            params.update(self._rule[1])
         with self._store.engine.connect() as conn:
-            found = conn.exec_driver_sql(
-                f"SELECT {_ROW_COLUMNS} FROM case_ c WHERE c.seq IN ({marks})", tuple(seqs)
-            ).fetchall()
+            found = conn.exec_driver_sql(sql, params).fetchall()
         by_seq = {r[0]: r for r in found}
         return [
             CaseRow(r[0], uuid.UUID(hex=r[1]), *r[2:])
@@ -200,8 +207,8 @@ class CaseResult:
 class _Materialised(CaseResult):
     """Every matching seq, in order: for searches and for sorts no index serves."""
 
-    def __init__(self, store, seqs: list[int], sql: str, params: dict) -> None:
-        super().__init__(store)
+    def __init__(self, store, seqs: list[int], sql: str, params: dict, rule=None) -> None:
+        super().__init__(store, rule)
         self._seqs = seqs
         self.size = len(seqs)
         self.sql, self.params = sql, params  # kept for inspection (query plans in tests)
@@ -214,7 +221,7 @@ class _Paged(CaseResult):
     """A count, and pages read from a covering index on demand: the plain list."""
 
     def __init__(self, store, where: _Where, order: str) -> None:
-        super().__init__(store)
+        super().__init__(store, where.rule)
         self._where = where
         self._order = order
         with store.engine.connect() as conn:
@@ -261,7 +268,7 @@ class CaseList:
             sql = f"SELECT c.seq FROM case_ c WHERE {w.sql()} ORDER BY {order}"
         with self._store.engine.connect() as conn:
             seqs = [r[0] for r in conn.exec_driver_sql(sql, w.params)]
-        return _Materialised(self._store, seqs, sql, w.params)
+        return _Materialised(self._store, seqs, sql, w.params, w.rule)
 
     def count(self, f: CaseFilter) -> int:
         w = limit_to_account(self._store, where(f))

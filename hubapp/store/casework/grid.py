@@ -95,9 +95,13 @@ def grid_cases(store, f: GridFilter) -> list[GridCase]:
 
 
 def grid_case(store, case_id: uuid.UUID) -> GridCase | None:
-    """One case as a grid row (after a change to it), or None if it is gone."""
+    """One case as a grid row (after a change to it), or None if it is gone (or the account
+    may not see it: the case rule, as in :func:`grid_cases`)."""
+    w = limit_to_account(store, where(CaseFilter(status=None)))
+    w.clauses.append("c.id = :case")
+    w.params["case"] = case_id.hex
     with store.engine.connect() as conn:
         r = conn.exec_driver_sql(
-            f"SELECT {_COLUMNS} FROM case_ c WHERE c.id = ? AND c.voided = 0", (case_id.hex,)
+            f"SELECT {_COLUMNS} FROM case_ c WHERE {' AND '.join(w.clauses)}", w.params
         ).first()
     return _row(r) if r is not None else None
