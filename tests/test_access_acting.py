@@ -76,3 +76,53 @@ def test_every_select_of_a_session_keeps_to_the_rules_of_who_began_it(world):
     with store.read() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 3
         assert "Covert observation planned at the flats" in set(s.scalars(select(Note.body)))
+
+
+def test_a_background_read_begun_as_a_partner_stays_theirs_when_the_window_signs_in_another(
+    world,
+):
+    """A job on a worker thread begins its read as the partner; the window then signs in a
+    police officer; the job goes on, and still sees the partner's case alone."""
+    import threading
+
+    from hubapp.store.casework import caseview, timeline
+    from hubapp.store.schema import Case
+
+    store = world.as_user("cara")
+    begun, signed_in = threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def job() -> None:
+        with store.read() as s:
+            begun.set()
+            assert signed_in.wait(10)
+            seen["refs"] = set(s.scalars(select(Case.reference)))
+            seen["b"] = s.get(Case, world.b)
+            seen["user"] = access.acting(s).user_name
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    assert begun.wait(10)
+    world.as_user("pete")
+    signed_in.set()
+    worker.join(10)
+    assert seen == {"refs": {"CAR-2026-0001"}, "b": None, "user": "cara"}
+    # the window's own reads are the police officer's from now on
+    assert caseview.load(store, world.b, record_view=False).reference == "CAR-2026-0002"
+    assert "Covert observation planned at the flats" in [
+        e.text for e in timeline.entries(store, world.a)
+    ]
+
+
+def test_a_case_list_read_as_a_partner_keeps_their_rule_for_its_pages(world):
+    """The case list's own SQL (past the ORM) takes the rule when it is read: its pages,
+    read later, are the partner's even if a coordinator has signed in meanwhile."""
+    from hubapp.store.casework.caselist import CaseFilter, CaseList, CaseSort, Column
+
+    store = world.as_user("cara")
+    results = [CaseList(store).query(CaseFilter(status=None), CaseSort(column))
+               for column in (Column.RECEIVED, Column.STATUS)]  # fmt: skip
+    world.as_user("cora")
+    for result in results:
+        assert [r.reference for r in result.rows(0, 100)] == ["CAR-2026-0001"]
+    assert CaseList(store).count(CaseFilter(status=None)) == 3
