@@ -47,6 +47,10 @@ Applied by default
     :data:`SEES_EVERY_ROW` names the functions that may. A sync round stores the changes of
     other stations, not anybody's reading: its sessions (reason ``sync``) get no criteria.
 
+    SQL of the store's own, past the ORM, gets no criteria: :data:`RAW_SQL` names the reads
+    of case rows written that way, each applying :func:`case_condition` itself, and
+    :data:`RAW_SQL_NO_CASE` every other such function with why it needs no rule.
+
 Who may change what
     Read-only accounts change nothing (only the audit entries reading writes). Partner staff
     edit only their own agency's actions and add notes on the cases they see. Closing and
