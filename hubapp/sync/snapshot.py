@@ -520,38 +520,57 @@ def _check_contents(cur) -> None:
         raise NotUsable("its tables, indexes or triggers differ from this station's")
 
 
-class _PageCheck(threading.Thread):
+class _PageCheck:
     """Checks every page of the snapshot against its authentication code, and every row of
-    its synced tables against the rules a pulled row passes (``hubapp.sync.inbound``), on
-    another core while the backup copies it: SQLite's backup API copies a page that fails
-    its check without an error, so the copy must not be let finish before this has passed."""
+    its synced tables against the rules a pulled row passes (``hubapp.sync.inbound``), while
+    the backup copies it: SQLite's backup API copies a page that fails its check without an
+    error, so the copy must not be let finish before both have passed. The two checks run in
+    threads of their own, each with its own connection (SQLite and SQLCipher let go of the
+    GIL), so that with the copy they share the cores rather than take turns."""
 
     def __init__(self, path: Path, key) -> None:
-        super().__init__(name="snapshot page check", daemon=True)
         self.path, self.key = path, key
-        self.problem: str | None = None
-        self.start()
+        self._problems: list[str | None] = [None, None]
+        self._threads = [
+            threading.Thread(target=self._run, args=(i, check), daemon=True,
+                             name=f"snapshot check: {what}")
+            for i, (check, what) in enumerate(((_bad_page, "pages"), (_bad_row, "rows")))
+        ]  # fmt: skip
+        for thread in self._threads:
+            thread.start()
 
-    def run(self) -> None:
+    def _run(self, i: int, check) -> None:
         try:
             con = database.connect(self.path, read_only=True, key=self.key)
             try:
                 con.execute("PRAGMA cipher_log_level = NONE")
-                failed = con.execute("PRAGMA cipher_integrity_check").fetchall()
-                if failed:
-                    self.problem = (f"{len(failed)} page(s) fail their authentication: "
-                                    f"{failed[0][0]}")  # fmt: skip
-                    return
-                self.problem = _bad_row(con)
+                self._problems[i] = check(con)
             finally:
                 con.close()
         except Error as exc:
-            self.problem = f"its pages cannot be checked ({exc})"
+            self._problems[i] = f"its pages cannot be checked ({exc})"
+
+    @property
+    def problem(self) -> str | None:
+        """The first problem found (a page's before a row's), once both have finished."""
+        return next((p for p in self._problems if p), None)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
 
     def passed(self) -> None:
         self.join()
         if self.problem:
             raise NotUsable(self.problem)
+
+
+def _bad_page(con) -> str | None:
+    """Why the snapshot's pages fail their authentication codes, or None."""
+    failed = con.execute("PRAGMA cipher_integrity_check").fetchall()
+    if failed:
+        return f"{len(failed)} page(s) fail their authentication: {failed[0][0]}"
+    return None
 
 
 def _bad_row(con) -> str | None:

@@ -319,3 +319,24 @@ def test_cuts_in_the_link_during_the_download_leave_the_station_as_it_was(
     assert summary.first_copy in ("snapshot", "")  # "" when an uncut round got there first
     assert _count(b, "case_") == 40
     assert_replica_equals_central(b)
+
+
+
+def test_the_snapshot_check_finds_a_row_that_breaks_the_rules(store):
+    """The snapshot builder writes only rows that passed the pulled-data rules, so a
+    snapshot with a bad row is a forged or foreign file: its check (pages and rows, beside
+    the copy) refuses it, naming the table and the rule; the same file, mended, passes."""
+    from casework import new_case
+
+    from hubapp.sync.snapshot import NotUsable, _PageCheck
+
+    case = new_case(store, "CAR-2026-0001")
+    with store.engine.begin() as c:
+        c.exec_driver_sql("UPDATE case_ SET status = 'hacked' WHERE id = ?", (case.hex,))
+    store.checkpoint()
+    with pytest.raises(NotUsable, match=r"a case_ row in it breaks the rules \(status"):
+        _PageCheck(store.path, store.key).passed()
+    with store.engine.begin() as c:
+        c.exec_driver_sql("UPDATE case_ SET status = 'new' WHERE id = ?", (case.hex,))
+    store.checkpoint()
+    _PageCheck(store.path, store.key).passed()
