@@ -53,6 +53,16 @@ def case_state(store, case_id: uuid.UUID) -> tuple[uuid.UUID | None, int]:
         return case.lead_agency_id, case.row_version
 
 
+def role_of(store, case: uuid.UUID, agency: uuid.UUID) -> str | None:
+    """The agency's live part in the case as stored (read past the ORM), or None."""
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT role FROM assignment WHERE case_id = ? AND agency_id = ? AND voided = 0",
+            (case.hex, agency.hex),
+        ).first()
+    return row[0] if row else None
+
+
 def audit_count(store) -> int:
     with store.read() as s:
         return s.scalar(select(func.count()).select_from(AuditEntry))

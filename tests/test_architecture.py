@@ -84,23 +84,30 @@ KERNEL = ("database", "schema", "keys", "setup", "refdata", "lookups", "audit", 
 FEATURES = ("casework", "intake", "exchange", "admin")
 
 
-def _all_imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, at the top or inside functions, as dotted names (a
-    ``from package import module`` counts as the module)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    rel = path.relative_to(ROOT.parent).with_suffix("")
-    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
-    names = set()
-    for node in ast.walk(tree):
+def _statements(path: Path, package: list[str]):
+    """(module, names) for each import statement of ``path``, at the top or inside
+    functions, relative imports resolved against ``package``; names is empty for a plain
+    ``import module``."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
+            for a in node.names:
+                yield a.name, ()
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 parts = package[: len(package) - node.level + 1]
                 base = ".".join([*parts, *([node.module] if node.module else [])])
-            names.add(base)
-            names.update(f"{base}.{a.name}" for a in node.names)
+            yield base, tuple(a.name for a in node.names)
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside functions, as dotted names (a
+    ``from package import module`` counts as the module)."""
+    package = list(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
+    names = set()
+    for base, imported in _statements(path, package):
+        names.add(base)
+        names.update(f"{base}.{name}" for name in imported)
     return names
 
 
@@ -142,20 +149,11 @@ def _module_graph() -> dict[str, set[str]]:
     files = {_module_name(f): f for f in ROOT.rglob("*.py")}
     graph = {}
     for name, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        is_package = path.name == "__init__.py"
-        package = name.split(".") if is_package else name.split(".")[:-1]
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package[: len(package) - node.level + 1]
-                    base = ".".join([*parts, *([node.module] if node.module else [])])
-                for a in node.names:
-                    found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in files else base)
+        for base, imported in _statements(path, package):
+            found.update({f"{base}.{n}" if f"{base}.{n}" in files else base for n in imported}
+                         or {base})  # fmt: skip
         graph[name] = {m for m in found if m in files and m != name}
     return graph
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from casework import agency_id, audit_count, audit_since, hub_id, new_case
+from casework import agency_id, audit_count, audit_since, hub_id, new_case, role_of
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QComboBox
 
@@ -30,15 +30,6 @@ from hubapp.views.assignment_grid import AssignmentGridPage
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 LEFT = Qt.MouseButton.LeftButton
-
-
-def role_of(store, case, agency) -> str | None:
-    with store.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT role FROM assignment WHERE case_id = ? AND agency_id = ? AND voided = 0",
-            (case.hex, agency.hex),
-        ).first()
-    return row[0] if row else None
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from casework import agency_id, hub_id, new_case
+from casework import agency_id, hub_id, new_case, role_of
 from PySide6.QtCore import Qt, QTimer
 
 from hubapp.store import lookups, setup
@@ -93,15 +93,6 @@ class LoopMeter:
         self.timer.stop()
         self.ticks.append(time.perf_counter())
         return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
-
-
-def role_of(store, case, agency) -> str | None:
-    with store.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT role FROM assignment WHERE case_id = ? AND agency_id = ? AND voided = 0",
-            (case.hex, agency.hex),
-        ).first()
-    return row[0] if row else None
 
 
 def open_screens(qtbot, store):
