@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -168,7 +169,15 @@ class CentralDialog(QDialog):
         self.set_aside_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.set_aside_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.set_aside_table.verticalHeader().hide()
-        self.set_aside_table.horizontalHeader().setStretchLastSection(True)
+        self.set_aside_table.setWordWrap(True)
+        # the reason is what a person reads: it takes the room, the others what they need
+        header = self.set_aside_table.horizontalHeader()
+        for column, mode in enumerate((QHeaderView.ResizeMode.Interactive,
+                                       QHeaderView.ResizeMode.ResizeToContents,
+                                       QHeaderView.ResizeMode.Stretch,
+                                       QHeaderView.ResizeMode.ResizeToContents)):  # fmt: skip
+            header.setSectionResizeMode(column, mode)
+        header.resizeSection(0, 260)
         self.dismiss_button = QPushButton(tr("D&ismiss"), self, objectName="setAsideDismiss")
         self.dismiss_button.setAutoDefault(False)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
@@ -202,6 +211,7 @@ class CentralDialog(QDialog):
 
     def _set_aside_loaded(self, rows) -> None:
         self.set_aside_model.set_rows(rows)
+        self.set_aside_table.resizeRowsToContents()
         self._show_set_aside(bool(rows))
         if rows:
             self.set_aside_table.selectRow(0)
