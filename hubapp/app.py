@@ -1,8 +1,9 @@
 """Composition of the GUI: build the window and its controller (:mod:`hubapp.gui`), open
 the database behind it, run. The command line calls :func:`run_gui` and :func:`run_selftest`.
 
-The window paints before SQLAlchemy and Alembic are even imported: the database is opened
-in the background after the first paint, and the case list fills when it is ready.
+The window paints before SQLAlchemy and Alembic are even imported, and before its
+controller is built: the controller is made, and the database opened in the background,
+once the window has painted; the case list fills when the database is ready.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import time
 from pathlib import Path
 
 from hubapp import APP_DISPLAY_NAME, APP_NAME, ORG_NAME, __version__
-from hubapp.gui import Controller, OpenDatabase, OpenFailed, restore_may_help, show_error
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,21 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
     app = make_qapplication()
     route_qt_messages()
     window = MainWindow()
-    controller = Controller(window, db_path)
     exit_code = {"value": 0}
+    controller = None
 
-    def ready(db: OpenDatabase) -> None:
+    def painted() -> None:
+        nonlocal controller
+        from hubapp.gui import Controller
+
+        controller = Controller(window, db_path)
+        controller.auto_backup = True
+        app.aboutToQuit.connect(controller.cancel_auto_backup)
+        app.aboutToQuit.connect(controller.flush_drafts)
+        app.aboutToQuit.connect(controller.stop_sync)
+        controller.start(ready, failed, lambda: app.exit(0))
+
+    def ready(db) -> None:
         if not controller.ensure_station() or not controller.sign_in(user_name):
             window.close()
             return
@@ -74,7 +85,8 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
         window.table.setFocus()
         controller.start_sync()
 
-    def failed(message: OpenFailed) -> None:
+    def failed(message) -> None:
+        from hubapp.gui import restore_may_help, show_error
         from hubapp.store.admin import backup
 
         if controller.key_missing(message):  # an encrypted database: ask for its passphrase
@@ -93,15 +105,12 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
         exit_code["value"] = 1
         app.exit(1)
 
-    controller.auto_backup = True
-    window.firstPainted.connect(lambda: controller.start(ready, failed, lambda: app.exit(0)))
-    app.aboutToQuit.connect(controller.cancel_auto_backup)
-    app.aboutToQuit.connect(controller.flush_drafts)
-    app.aboutToQuit.connect(controller.stop_sync)
+    window.firstPainted.connect(painted)
     window.show()
     code = app.exec()
-    # the drafts written as the forms closed, a cancelled backup removing its file...
-    controller.close_database()
+    if controller is not None:
+        # the drafts written as the forms closed, a cancelled backup removing its file...
+        controller.close_database()
     return exit_code["value"] or code
 
 
@@ -130,7 +139,7 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal", sign_in=
     route_qt_messages()
     window = MainWindow()
     window.remember_state = False
-    controller = Controller(window, db_path)
+    controller = None
     outcome = {"code": 1, "error": ""}
 
     def say(text: str) -> None:
@@ -140,10 +149,14 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal", sign_in=
         return time.perf_counter() - started
 
     def painted() -> None:
+        nonlocal controller
         say(f"first paint: {since_start():.3f} s")
+        from hubapp.gui import Controller
+
+        controller = Controller(window, db_path)
         controller.open(opened, failed)
 
-    def opened(db: OpenDatabase) -> None:
+    def opened(db) -> None:
         if sign_in is not None:
             from hubapp.errors import describe
 
@@ -188,7 +201,7 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal", sign_in=
     window.show()
     app.exec()
     window.close()
-    if controller.db is not None:
+    if controller is not None and controller.db is not None:
         controller.db.store.close()
     if outcome["code"] != 0:
         print(f"hubapp: selftest failed: {outcome['error']}", file=sys.stderr)
@@ -198,4 +211,3 @@ def run_selftest(db_path: Path, started: float, search: str = "kendal", sign_in=
         say(f"peak memory: {peak:.0f} MB")
     say("selftest passed")
     return 0
-

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import hubapp
 
 ROOT = Path(hubapp.__file__).parent
@@ -34,8 +36,14 @@ def test_core_never_imports_qt_or_the_gui_layers():
     for f in _files(*CORE, *CORE_FILES):
         for name in _imports(f):
             if name.startswith(
-                ("PySide6", "shiboken6", "hubapp.models", "hubapp.views", "hubapp.app",
-                 "hubapp.gui")
+                (
+                    "PySide6",
+                    "shiboken6",
+                    "hubapp.models",
+                    "hubapp.views",
+                    "hubapp.app",
+                    "hubapp.gui",
+                )
             ):
                 offenders.append(f"{f.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders
@@ -241,22 +249,25 @@ def test_the_command_line_uses_no_private_name_of_another_module():
 
 def test_every_command_module_has_the_one_calling_convention():
     import argparse
+    import importlib
     import inspect
 
     from hubapp.cli import commands
 
     found = sorted(f.stem for f in (ROOT / "cli").glob("cmd_*.py"))
     assert found, "the walk found the command modules"
-    assert sorted(g.__name__.rpartition(".")[2] for g in commands.GROUPS) == found
-    for group in commands.GROUPS:
+    assert sorted(commands.GROUPS) == found
+    modules = [importlib.import_module(f"hubapp.cli.{name}") for name in commands.GROUPS]
+    for group in modules:
         for name, params in (("add_parsers", ["sub"]), ("run", ["args"])):
             fn = getattr(group, name, None)
             assert callable(fn), f"{group.__name__} has no {name}"
             assert list(inspect.signature(fn).parameters) == params, f"{group.__name__}.{name}"
     parser, table = commands.assemble()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(sub.choices) == list(commands.COMMANDS)
     assert set(table) == {None, *sub.choices}
-    assert {table[name] for name in sub.choices} == {g.run for g in commands.GROUPS}
+    assert {table[name] for name in sub.choices} == {g.run for g in modules}
     # the table is assembled in one place, not patched by the modules: no module of the
     # command line assigns to an item or attribute at its top level
     for f in _files("cli"):
@@ -266,6 +277,79 @@ def test_every_command_module_has_the_one_calling_convention():
                 assert not any(isinstance(t, ast.Subscript | ast.Attribute) for t in targets), (
                     f"{f.name}:{node.lineno} patches a table at module level"
                 )
+
+
+@pytest.mark.parametrize(
+    ("argv", "needed"),
+    [
+        ([], ()),
+        (["--db", "x.sqlite3", "-v"], ()),
+        (["--db", "x.sqlite3", "import", "f.csv"], ("cmd_import",)),
+        (["--db=x.sqlite3", "--user", "sam", "central", "init", "--url", "u"], ("cmd_sync",)),
+        (["restore", "b.sqlite3"], ("cmd_backup",)),
+        (["-h"], None),
+        (["--version"], None),
+        (["--db"], None),
+        (["frobnicate"], None),
+        (["--us", "sam", "sync"], None),  # an abbreviation: the whole parser decides
+    ],
+)
+def test_the_command_line_imports_only_the_module_of_the_command_given(argv, needed):
+    from hubapp.cli import commands
+
+    assert commands.groups_needed(argv) == needed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--db", "x.sqlite3", "-v", "--user", "sam"],
+        ["--db", "x.sqlite3", "import", "f.csv"],
+        ["--user", "sam", "export", "cases", "--format", "json", "--status", "open"],
+        ["audit", "--verify"],
+        ["backup", "-o", "b.sqlite3"],
+        ["print", "case", "WH-2026-00001", "--profile", "partner"],
+        ["sync", "--central", "postgresql://h/db"],
+        ["retention", "keep", "WH-2026-00001", "--until", "2027-01-01", "--reason", "court"],
+    ],
+)
+def test_the_lean_parser_reads_a_command_line_as_the_whole_parser_does(argv):
+    from hubapp.cli import commands
+
+    lean, lean_table = commands.assemble(commands.groups_needed(argv))
+    whole, whole_table = commands.assemble()
+    args = lean.parse_args(argv)
+    assert vars(args) == vars(whole.parse_args(argv))
+    assert lean_table[args.command] is whole_table[args.command]
+
+
+def test_opening_the_window_imports_no_command_module():
+    code = (
+        "import sys; from hubapp.cli import commands; "
+        "commands.assemble(commands.groups_needed(['--db', 'x.sqlite3'])); "
+        "commands.assemble(commands.groups_needed(['--db', 'x.sqlite3', 'selftest'])); "
+        "print(sorted(m for m in sys.modules if m.startswith('hubapp.cli.cmd_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['hubapp.cli.cmd_selftest']"
+
+
+def test_the_window_paints_without_reading_package_metadata_or_the_controller():
+    """What the launch imports before the first paint: the version is a literal, not a scan
+    of the installed packages' metadata, and the controller comes after the paint."""
+    code = (
+        "import sys; from hubapp.cli import commands; "
+        "commands.assemble(commands.groups_needed(['--db', 'x.sqlite3', 'selftest'])); "
+        "import hubapp.app, hubapp.views.main_window; "
+        "print(sorted(m for m in sys.modules if m == 'importlib.metadata' "
+        "or m.startswith('hubapp.gui')))"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
 
 
 # --- the store's promises -------------------------------------------------------------------

@@ -21,6 +21,16 @@ def test_every_subpackage_is_listed():
     assert found - listed == set(), "add these to [tool.setuptools] packages"
 
 
+def test_the_installed_version_is_the_package_literal():
+    import importlib.metadata
+
+    import hubapp
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in config["project"] and "version" in config["project"]["dynamic"]
+    assert importlib.metadata.version("hubapp") == hubapp.__version__
+
+
 @pytest.mark.slow
 def test_wheel_carries_resources_and_migrations(tmp_path):
     subprocess.run(
