@@ -25,8 +25,8 @@ exit code.
 How it is built: :mod:`hubapp.cli.commands` assembles the parser and the table of commands
 from the command modules ``cmd_<group>.py``, which all have ``add_parsers(sub)`` and
 ``run(args) -> int``; :mod:`hubapp.cli.common` holds what they share (the sign-in, the
-progress bar, the error printer). The parser imports no database layer, so that the window
-starts fast.
+progress bar, the error printer). Only the module of the command given is imported, and
+none for the window; no parser imports the database layer, so that the window starts fast.
 """
 
 from hubapp.cli.commands import build_parser, main
