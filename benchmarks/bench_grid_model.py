@@ -85,10 +85,14 @@ def main() -> int:
             page.status_combo.setCurrentIndex(1)  # all statuses: the 2,000
             model, view = page.model, page.table
 
-            def settle():  # the rows are read in the background: wait for them
-                app.processEvents()
-                while model.loading:
-                    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            waiting = QEventLoop()
+            model.countChanged.connect(lambda _n: waiting.quit())
+            model.refused.connect(lambda message: waiting.quit())
+            model.busyChanged.connect(lambda busy: busy or waiting.quit())
+
+            def settle():  # the rows are read in the background: sleep until they are in
+                while model.loading:  # (not a busy loop, which would take the worker's GIL)
+                    waiting.exec()
                 app.processEvents()
 
             settle()
@@ -210,8 +214,8 @@ def main() -> int:
                 while "paint_start" not in marks:
                     app.processEvents()
                 t_end = time.perf_counter()  # the paint event has been handled
-                while model.busy:  # saved in the background, the row read again
-                    app.processEvents()
+                while model.busy:  # saved in the background, the row read again (asleep)
+                    waiting.exec()
                 t_saved = time.perf_counter()
                 assert ok and target.data(Qt.ItemDataRole.EditRole) == new, "refused"
                 if i == 0:
