@@ -1,6 +1,7 @@
 """Imports flow one way: views -> models -> core. The core never imports Qt."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,14 +60,22 @@ def test_models_use_qtcore_only_and_never_views():
     assert not offenders, offenders
 
 
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints, run in a new interpreter (Qt off-screen): what a launch imports."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout.strip()
+
+
 def test_importing_the_core_does_not_load_pyside():
     code = (
         "import sys, hubapp.store.database, hubapp.store.casework.caselist, hubapp.store.casework.casedetail, "
         "hubapp.store.exchange.demo, hubapp.domain.formatting, hubapp.cli, hubapp.documents.printing; "
         "print(any(m.startswith('PySide6') for m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert _fresh_python(code) == "False"
 
 
 def test_main_window_module_does_not_load_sqlalchemy():
@@ -76,14 +85,7 @@ def test_main_window_module_does_not_load_sqlalchemy():
         "import sys, hubapp.views.main_window, hubapp.cli; hubapp.cli.build_parser(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'reportlab')))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 #: the store's kernel: below every feature package of the store
@@ -331,8 +333,7 @@ def test_opening_the_window_imports_no_command_module():
         "commands.assemble(commands.groups_needed(['--db', 'x.sqlite3', 'selftest'])); "
         "print(sorted(m for m in sys.modules if m.startswith('hubapp.cli.cmd_')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['hubapp.cli.cmd_selftest']"
+    assert _fresh_python(code) == "['hubapp.cli.cmd_selftest']"
 
 
 def test_the_window_paints_without_reading_package_metadata_or_the_controller():
@@ -345,11 +346,7 @@ def test_the_window_paints_without_reading_package_metadata_or_the_controller():
         "print(sorted(m for m in sys.modules if m == 'importlib.metadata' "
         "or m.startswith('hubapp.gui')))"
     )
-    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 # --- the store's promises -------------------------------------------------------------------
