@@ -51,13 +51,14 @@ def test_a_new_issue_typed_with_the_keyboard_is_stored(qtbot, store):
     assert QApplication.focusWidget() is w.channel
     qtbot.keyClicks(w.channel, "101")  # type-to-select in the combo
     tab(qtbot, w)
-    assert QApplication.focusWidget() is w.received and w.received.text()  # "now" by default
-    tab(qtbot, w)
     assert QApplication.focusWidget() is w.category
     qtbot.keyClicks(w.category, "Fly")
-    tab(qtbot, w)
-    qtbot.keyClicks(QApplication.focusWidget(), "yesterday 22:30")
     tab(qtbot, w, 2)  # past the hub (the station's)
+    assert QApplication.focusWidget() is w.received and w.received.text()  # "now" by default
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.incident
+    qtbot.keyClicks(QApplication.focusWidget(), "yesterday 22:30")
+    tab(qtbot, w)
     assert QApplication.focusWidget() is w.summary
     keys(qtbot, w.summary, "Mattress & <b>bags</b> dumped 😀")
     tab(qtbot, w)
@@ -425,3 +426,76 @@ def test_the_main_window_opens_the_form_with_ctrl_n_and_selects_the_new_case(qtb
     qtbot.waitUntil(lambda: window.selected_case_id() == saved.args[0].case_id, timeout=5000)
     assert not controller.intake_windows
     assert isinstance(w.save_button, QPushButton)
+
+
+# --- the keyboard flow (issue 19) ---------------------------------------------------------
+
+#: the intake form's Tab order: down each group's left column, then its right column, then
+#: the full-width fields below; the people; the repeats beside the form; the buttons along
+#: the bottom, left to right; round to the banner above the form
+TAB_ORDER = [
+    "channel", "category", "hub", "received", "incident", "summary", "details",
+    "location", "town", "postcode", "grid_ref", "police_log", "council_ref",
+    "reporter_name", "reporter_email", "reporter_phone", "reporter_address",
+    "reporter_anonymous", "consent_to_contact",
+    "person.role", "person.name", "person.phone", "person.email", "person.address",
+    "person.risk", "person.remove",
+    "add_person", "repeats", "discard", "close", "save", "resume", "channel",
+]  # fmt: skip
+
+
+def widget_names(w) -> dict:
+    names = {widget: name for name, widget in w.fields.items()}
+    for row in w.person_rows:
+        names.update(zip(row.focus_order(), ("person.role", "person.name", "person.phone",
+                     "person.email", "person.address", "person.risk", "person.remove"),
+                         strict=True))  # fmt: skip
+    names.update({w.add_person_button: "add_person", w.repeats: "repeats",
+                  w.attach_button: "attach", w.discard_button: "discard",
+                  w.close_button: "close", w.save_button: "save", w.resume_button: "resume",
+                  w.new_case_button: "new_case"})  # fmt: skip
+    return names
+
+
+def test_tab_follows_the_form_as_the_eye_reads_it(qtbot, store):
+    """Tab presses from Channel go round the whole window in the visual order, and never go
+    across to another column while the field under the last one, in its column, waits."""
+    from PySide6.QtCore import QRect
+
+    w = open_form(qtbot, store, drafts_waiting=1)  # the drafts banner shows, above the form
+    w.add_person()
+    w.resize(1326, 728)  # a 1366x768 screen
+    w.channel.setFocus()
+    names = widget_names(w)
+    walked = [w.channel]
+    for _ in range(len(TAB_ORDER) + 5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        walked.append(QApplication.focusWidget())
+        if walked[-1] is w.channel:
+            break
+    assert [names.get(x, repr(x)) for x in walked] == TAB_ORDER
+
+    # the same, read off the screen: where a field has one right below it in its column
+    # (same left edge and width, same group), Tab goes there next, before going across
+    fields = [x for x in walked if x in w.fields.values()]
+
+    def rect(x) -> QRect:
+        return QRect(x.mapTo(w, x.rect().topLeft()), x.size())
+
+    def under(a):
+        column = [c for c in fields if c.parentWidget() is a.parentWidget()
+                  and rect(c).left() == rect(a).left() and c.width() == a.width()
+                  and rect(c).top() > rect(a).top()]  # fmt: skip
+        return min(column, key=lambda c: rect(c).top(), default=None)
+
+    for a, b in zip(fields, fields[1:], strict=False):
+        below = under(a)
+        if below is not None:
+            assert b is below, f"Tab from {names[a]} went to {names[b]}, not {names[below]}"
+    # and the walk by the focus chain, as assistive technology reads it, agrees
+    chain, x = [], w.channel
+    while len(chain) < len(fields):
+        if x in fields:
+            chain.append(x)
+        x = x.nextInFocusChain()
+    assert chain == fields

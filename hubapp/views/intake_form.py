@@ -1,6 +1,7 @@
 """The intake form: a new issue, or a further report on an open case.
 
-Built for the keyboard: Tab goes down the form in reading order, every field has an Alt
+Built for the keyboard: Tab goes down the form as the eye reads it, column by column
+within each group (Channel, Category, Hub, then Received, Incident), every field has an Alt
 key, Ctrl+S (or Ctrl+Enter) saves, Esc closes (asking first only when something was typed;
 what was typed stays as a draft either way). Problems show in red under their field;
 saving is refused until they are put right and nothing typed is touched.
@@ -275,8 +276,9 @@ class IntakeWindow(QDialog):
         self._checked = False  # problems shown for every field once a save was tried
         self._touched: set[str] = set()
         #: the look-up for repeats: the latest question wins over the ones before
-        self._lookups = LatestTask(self, self.show_repeats,
-                                   lambda exc: log.info("Repeat look-up failed: %s", exc))
+        self._lookups = LatestTask(
+            self, self.show_repeats, lambda exc: log.info("Repeat look-up failed: %s", exc)
+        )
         self._last_query = None
         self._saving = False
         self._closing = False
@@ -345,6 +347,9 @@ class IntakeWindow(QDialog):
         self.scroll = QScrollArea(splitter)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # not a Tab stop of its own (where the focus would vanish): it scrolls to the field
+        # that has the focus
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget(self.scroll)
         self.scroll.setWidget(body)
         form = QVBoxLayout(body)
@@ -471,13 +476,14 @@ class IntakeWindow(QDialog):
         self.postcode = self._line(box, 10, tr("optional"))
         self.grid_ref = self._line(box, 20, tr("optional, e.g. NY 400 560"))
         self._place(grid, 0, 0, tr("&Location:"), "location", self.location, span=3)
+        # the place down the left, the other services' references on the right
         self._place(grid, 1, 0, tr("To&wn:"), "town", self.town)
-        self._place(grid, 1, 2, tr("&Postcode:"), "postcode", self.postcode)
-        self._place(grid, 2, 0, tr("Grid re&f:"), "grid_ref", self.grid_ref)
+        self._place(grid, 2, 0, tr("&Postcode:"), "postcode", self.postcode)
+        self._place(grid, 3, 0, tr("Grid re&f:"), "grid_ref", self.grid_ref)
         self.police_log = self._line(box, 40, tr("optional"))
-        self._place(grid, 2, 2, tr("P&olice log:"), "police_log", self.police_log)
+        self._place(grid, 1, 2, tr("P&olice log:"), "police_log", self.police_log)
         self.council_ref = self._line(box, 40, tr("optional"))
-        self._place(grid, 3, 2, tr("Co&uncil ref:"), "council_ref", self.council_ref)
+        self._place(grid, 2, 2, tr("Co&uncil ref:"), "council_ref", self.council_ref)
         self.postcode.editingFinished.connect(self._tidy_postcode)
         self.grid_ref.editingFinished.connect(self._tidy_grid_ref)
         return box
@@ -576,19 +582,26 @@ class IntakeWindow(QDialog):
 
     # -- tab order -----------------------------------------------------------------------
     def _refresh_tab_order(self) -> None:
+        """The order the eye reads the form: the banners above it; in each group, down the
+        left column, then down the right one, then the full-width fields below them (a
+        group's columns hold what belongs together: the choices, then the times; the place,
+        then the other services' references); the people; the repeats beside the form; the
+        buttons along the bottom, left to right."""
         if not hasattr(self, "council_ref"):
             return
         order: list[QWidget] = [
-            self.channel, self.received, self.category, self.incident, self.hub, self.summary,
-            self.details, self.location, self.town, self.postcode, self.grid_ref,
-            self.police_log, self.council_ref, self.reporter_name, self.reporter_phone,
-            self.reporter_email, self.reporter_address, self.anonymous, self.consent,
+            self.resume_button, self.new_case_button,
+            self.channel, self.category, self.hub, self.received, self.incident,
+            self.summary, self.details,
+            self.location, self.town, self.postcode, self.grid_ref, self.police_log,
+            self.council_ref,
+            self.reporter_name, self.reporter_email, self.reporter_phone,
+            self.reporter_address, self.anonymous, self.consent,
         ]  # fmt: skip
         for row in self.person_rows:
             order += row.focus_order()
-        order += [self.add_person_button, self.repeats, self.attach_button, self.save_button,
-                  self.close_button, self.discard_button, self.resume_button,
-                  self.new_case_button]  # fmt: skip
+        order += [self.add_person_button, self.repeats, self.attach_button,
+                  self.discard_button, self.close_button, self.save_button]  # fmt: skip
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
