@@ -499,3 +499,48 @@ def test_tab_follows_the_form_as_the_eye_reads_it(qtbot, store):
             chain.append(x)
         x = x.nextInFocusChain()
     assert chain == fields
+
+
+def test_typing_into_a_filled_field_adds_to_it_and_says_what_is_wrong(qtbot, store):
+    """Tab into the received time (filled in with now) puts the cursor at its end: typing
+    ahead ("Road", meant for the category) is added, not put in its place, and the field
+    says it is not a time. Nothing typed is lost; the same in a resumed draft's fields; a
+    list the form opened with a choice in says when typing ahead changed it."""
+    w = open_form(qtbot, store)
+    received = w.received.text()
+    assert received
+    w.hub.setFocus()
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.received
+    assert not w.received.hasSelectedText() and w.received.cursorPosition() == len(received)
+    qtbot.keyClicks(w.received, "Road")
+    assert w.received.text() == received + "Road"
+    tab(qtbot, w)
+    assert w.received.text() == received + "Road"  # left as typed, to be put right
+    assert "dd/mm/yyyy" in w.messages["received"].problem and w.messages["received"].isVisible()
+
+    # the hub is the station's: typing ahead into it ("Cop…") changes it, and says so
+    assert not w.messages["hub"].text.text()
+    w.hub.setFocus()
+    qtbot.keyClicks(w.hub, "Cop")
+    assert w.hub.currentText() == "Copeland"
+    assert w.messages["hub"].text.text() == "Changed from Carlisle."
+    assert w.messages["hub"].isVisible() and not w.messages["hub"].problem
+
+    # a resumed draft: every filled line keeps its text when tabbed into and typed in
+    typed = intake.IntakeForm(hub="CAR", channel="call_101", category="drugs",
+                              received="20/11/2026 10:00", summary="Dealing at the bus station",
+                              location="Bus station")  # fmt: skip
+    draft_id = drafts.write(store, typed)
+    w = open_form(qtbot, store, form=drafts.load(store, draft_id), draft_id=draft_id)
+    w.incident.setFocus()
+    tab(qtbot, w)
+    assert QApplication.focusWidget() is w.summary and not w.summary.hasSelectedText()
+    qtbot.keyClicks(w.summary, ", again")
+    assert w.summary.text() == "Dealing at the bus station, again"
+    qtbot.keyClick(w.location, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Alt+L
+    assert QApplication.focusWidget() is w.location and not w.location.hasSelectedText()
+    qtbot.keyClicks(w.location, " toilets")
+    assert w.location.text() == "Bus station toilets"
+    qtbot.keyClicks(w.category, "Fly")  # the draft's category, changed by typing ahead
+    assert w.messages["category"].text.text() == "Changed from Drugs."

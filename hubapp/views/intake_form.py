@@ -4,7 +4,10 @@ Built for the keyboard: Tab goes down the form as the eye reads it, column by co
 within each group (Channel, Category, Hub, then Received, Incident), every field has an Alt
 key, Ctrl+S (or Ctrl+Enter) saves, Esc closes (asking first only when something was typed;
 what was typed stays as a draft either way). Problems show in red under their field;
-saving is refused until they are put right and nothing typed is touched.
+saving is refused until they are put right and nothing typed is touched. A field that already
+holds something (the received time, a resumed draft) is never replaced by typing into it:
+Tab puts the cursor at the end of its text, and a choice changed from the one the form opened
+with says so under it.
 
 While typing, the form
 
@@ -103,6 +106,19 @@ def save_job(_ctx, store, form, attach_to, slot):
 # --- small widgets ------------------------------------------------------------------------
 
 
+class FieldEdit(QLineEdit):
+    """A line of the form. Tabbing in (or Alt+key) puts the cursor at the end of what is
+    there instead of selecting it, as QLineEdit does: typing ahead into a filled field adds
+    to its text, where it can be seen and checked, and never replaces it unseen."""
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().focusInEvent(event)
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
+                              Qt.FocusReason.ShortcutFocusReason):  # fmt: skip
+            self.deselect()
+            self.end(False)
+
+
 class FieldMessage(QWidget):
     """The line under a field: a problem (red, with a warning icon) or a hint (grey)."""
 
@@ -197,7 +213,7 @@ class PersonRow(QFrame):
         self._role_changed()
 
     def _edit(self, text: str, placeholder: str, limit: int) -> QLineEdit:
-        edit = QLineEdit(text, self)
+        edit = FieldEdit(text, self)
         edit.setPlaceholderText(placeholder)
         edit.setAccessibleName(placeholder)
         edit.setMaxLength(limit * 4)  # long enough to say "too long" rather than cut it
@@ -286,6 +302,9 @@ class IntakeWindow(QDialog):
         self.person_rows: list[PersonRow] = []
         self.messages: dict[str, FieldMessage] = {}
         self.fields: dict[str, QWidget] = {}
+        #: the choices the form opened with (the station's hub; a resumed draft's): one
+        #: changed since says so under it, as typing ahead into a list can change it
+        self._opened_with: dict[str, str] = {}
 
         self._build(drafts_waiting)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -420,7 +439,7 @@ class IntakeWindow(QDialog):
         self.messages[name] = message
 
     def _line(self, parent, limit: int, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(parent)
+        edit = FieldEdit(parent)
         edit.setMaxLength(limit * 4)  # room to be told it is too long, rather than cut
         if placeholder:
             edit.setPlaceholderText(placeholder)
@@ -649,7 +668,10 @@ class IntakeWindow(QDialog):
         for entry in form.people:
             self.add_person(entry)
         self._loading = loading
+        self._opened_with = {name: code for name, code in (("hub", form.hub),
+                             ("channel", form.channel), ("category", form.category)) if code}  # fmt: skip
         self._update_date_hints()
+        self._update_choice_hints()
         self.channel.setFocus()
 
     def add_person(self, entry: PersonEntry | None = None, focus: bool = False) -> PersonRow:
@@ -691,6 +713,7 @@ class IntakeWindow(QDialog):
         self._draft_timer.start()
         self._lookup_timer.start()
         self._update_date_hints()
+        self._update_choice_hints()
 
     def _anonymous_toggled(self, anonymous: bool) -> None:
         for w in (self.reporter_name, self.reporter_phone, self.reporter_email,
@@ -710,6 +733,16 @@ class IntakeWindow(QDialog):
                     value = None
                 if value is not None:
                     hint = intake.describe_when(value)
+            self.messages[name].set_hint(hint)
+
+    def _update_choice_hints(self) -> None:
+        """Under a list the form opened with a choice in: "Changed from …" once it differs."""
+        for name in ("channel", "category", "hub"):
+            combo, was = self.fields[name], self._opened_with.get(name)
+            hint = ""
+            if was and combo.currentData() != was:
+                index = combo.findData(was)
+                hint = tr("Changed from {0}.").format(combo.itemText(index) if index >= 0 else was)
             self.messages[name].set_hint(hint)
 
     def _tidy_date(self, name: str) -> None:
