@@ -544,3 +544,94 @@ def test_typing_into_a_filled_field_adds_to_it_and_says_what_is_wrong(qtbot, sto
     assert w.location.text() == "Bus station toilets"
     qtbot.keyClicks(w.category, "Fly")  # the draft's category, changed by typing ahead
     assert w.messages["category"].text.text() == "Changed from Drugs."
+
+
+class Keyboard:
+    """Presses keys where the focus is, counting the keystrokes that are not text typed
+    (Tab, Enter, arrows, shortcuts)."""
+
+    def __init__(self, qtbot, window) -> None:
+        self.qtbot, self.window, self.pressed = qtbot, window, []
+
+    def type(self, text: str) -> None:
+        self.qtbot.keyClicks(QApplication.focusWidget(), text)
+
+    def press(self, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+        self.pressed.append((key, modifier))
+        self.qtbot.keyClick(QApplication.focusWidget() or self.window, key, modifier)
+
+
+def test_a_101_call_recorded_with_the_keyboard_alone(qtbot, store):
+    """From the main window to the saved case with keys only: Ctrl+N, the fields typed with
+    Tab between them, Ctrl+S. The keystrokes beyond the text stay within 12 (10 today); the
+    case holds what was typed and the status bar names it."""
+    from hubapp.store.schema import Category, Channel
+
+    window, controller = controlled_window(qtbot, store, attach=True)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    keyboard = Keyboard(qtbot, window)
+    keyboard.press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    [w] = controller.intake_windows
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    assert QApplication.focusWidget() is w.channel
+    keyboard.type("101")
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.type("Road")  # typed ahead: the category, not the received time
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.press(Qt.Key.Key_Tab)  # past the hub (the station's)
+    keyboard.press(Qt.Key.Key_Tab)  # past the received time (now)
+    keyboard.type("yesterday 22:30")
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.type("Cars racing on the ring road at night")
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.type("Caller hears them most nights after 11pm.")
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.type("Kingstown Road roundabout")
+    keyboard.press(Qt.Key.Key_Tab)
+    keyboard.type("Carlisle")
+    with qtbot.waitSignal(w.saved, timeout=10_000) as saved:
+        keyboard.press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    extra = len(keyboard.pressed)
+    assert extra <= 12 and extra == 10, keyboard.pressed
+    result = saved.args[0]
+    qtbot.waitUntil(lambda: window.selected_case_id() == result.case_id, timeout=5000)
+    with store.read() as s:
+        case = s.get(Case, result.case_id)
+        assert s.get(Channel, case.channel_id).name == "101 call"
+        assert s.get(Category, case.category_id).name == "Road safety"
+        assert case.summary == "Cars racing on the ring road at night"
+        assert case.details == "Caller hears them most nights after 11pm."
+        assert (case.location, case.town) == ("Kingstown Road roundabout", "Carlisle")
+        assert case.incident_at is not None and case.incident_at.strftime("%H:%M") == "22:30"
+        assert case.incident_at < case.received_at
+        assert case.reference == result.reference
+    assert window.statusBar().currentMessage() == f"Saved as {result.reference}."
+
+
+def test_a_report_added_to_a_case_says_so_in_the_status_bar(qtbot, store):
+    first = intake.save(store, intake.IntakeForm(
+        hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+        location="Bitts Park", town="Carlisle", summary="Motorbikes in Bitts Park"))  # fmt: skip
+    window, controller = controlled_window(qtbot, store, attach=True)
+    window.show()
+    qtbot.waitExposed(window)
+    w = controller.new_issue()
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    qtbot.keyClicks(w.channel, "Face")
+    type_into(qtbot, w.summary, "Bikes again")
+    type_into(qtbot, w.location, "Bitts Park gates")
+    qtbot.waitUntil(lambda: w.repeats.count() == 1, timeout=5000)
+    w.repeats.setFocus()
+    w.repeats.setCurrentRow(0)
+    qtbot.keyClick(w.repeats, Qt.Key.Key_Return)
+    with qtbot.waitSignal(w.saved, timeout=10_000):
+        ctrl_s(qtbot, w)
+    assert window.statusBar().currentMessage() == (
+        f"Report added to {first.reference} as a further contact; no new case was made."
+    )
+    assert count(store, Case) == 1

@@ -20,7 +20,7 @@ class IntakeMixin:
         if draft_id is None:  # a blank form offers the drafts waiting, once counted
             self._count_drafts(w)
         w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        w.saved.connect(lambda saved: self.window.show_new_case(saved.case_id, saved.reference))
+        w.saved.connect(self._issue_saved)
         w.draftsRequested.connect(lambda: self.resume_draft(replace=w))
         w.finished.connect(lambda _code: self._forget_intake(w))
         self.intake_windows.append(w)
@@ -28,6 +28,18 @@ class IntakeMixin:
         w.raise_()
         w.activateWindow()
         return w
+
+    def _issue_saved(self, saved) -> None:
+        """An intake form saved: select the case, and say in the status bar what was made
+        (it stays until the next message: the form has closed, this is the word left)."""
+        self.window.show_new_case(saved.case_id, saved.reference)
+        if saved.attached:
+            text = self.window.tr(
+                "Report added to {0} as a further contact; no new case was made."
+            ).format(saved.reference)
+        else:
+            text = self.window.tr("Saved as {0}.").format(saved.reference)
+        self.window.statusBar().showMessage(text)
 
     def _forget_intake(self, w) -> None:
         if w in self.intake_windows:
