@@ -206,3 +206,70 @@ def test_the_meetings_hub_and_meeting_are_preselected(qtbot, demo_store, books):
     dialog = make(qtbot, demo_store, books, kind=PACK, hub_id=hub, meeting_id=meeting)
     choice = dialog.choice()
     assert (choice.kind, choice.hub_id, choice.meeting_day) == (PACK, hub, date(2026, 7, 8))
+
+
+def test_every_input_is_closed_while_a_document_is_made(qtbot, demo_store, books, tmp_path):
+    """While a pack is built (and a PDF saved), every input of the dialog is disabled but
+    Stop, looked at as the work runs; each is as it was before once the work is done, has
+    been stopped or has failed."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QWidget,
+    )
+
+    dialog = make(qtbot, demo_store, books, kind=PACK)
+    kinds = (QAbstractButton, QComboBox, QLineEdit, QAbstractSpinBox, QAbstractItemView)
+    inputs = [w for w in dialog.findChildren(QWidget) if isinstance(w, kinds)
+              and w.window() is dialog and w is not dialog.close_button]  # fmt: skip
+    assert {dialog.hub_combo, dialog.meeting_combo, dialog.agency_combo} <= set(inputs)
+    assert len(inputs) >= 12  # 3 documents, 3 lists, 3 profiles, 3 actions
+
+    def name(w) -> str:
+        return w.objectName() or w.text()
+
+    def states() -> dict[str, bool]:
+        return {name(w): w.isEnabled() for w in inputs}
+
+    before = states()
+    assert before["printHub"] and before["printMeeting"] and not before["printAgency"]
+    seen = []
+
+    def look(*_args) -> None:  # on the GUI thread, while the work runs
+        stop = dialog.close_button
+        seen.append(([name(w) for w in inputs if w.isEnabled()],
+                     stop.isEnabled() and stop.text() == "S&top"))  # fmt: skip
+
+    # built to the end
+    task = dialog.build()
+    task.progress.connect(look)
+    look()
+    with qtbot.waitSignal(dialog.built, timeout=30_000):
+        pass
+    assert len(seen) > 2 and all(seen_ == ([], True) for seen_ in seen), seen
+    assert states() == before
+
+    # stopped half-way (another profile: a new pack)
+    seen.clear()
+    dialog.profile_buttons[Profile.PARTNER].setChecked(True)
+    before = states()
+    task = dialog.build()
+    task.progress.connect(look)
+    task.progress.connect(lambda *_a: dialog.cancel() if len(seen) > 1 else None)
+    with qtbot.waitSignal(task.cancelled, timeout=30_000):
+        pass
+    assert len(seen) > 1 and all(seen_ == ([], True) for seen_ in seen), seen
+    assert states() == before and not dialog.busy
+
+    # failed: a save into a folder that is not there (the pack is built: saving starts now)
+    seen.clear()
+    dialog.profile_buttons[Profile.PUBLIC].setChecked(True)
+    with qtbot.waitSignal(dialog.failed, timeout=30_000):
+        dialog.save_as(str(tmp_path / "missing" / "pack.pdf"))
+        look()
+    assert seen == [([], True)]
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5_000)
+    assert states() == before

@@ -305,10 +305,14 @@ class PrintDialog(QDialog):
         return uuid.UUID(hex=value) if value else None
 
     def _kind_changed(self) -> None:
-        kind = self.kind()
-        self.meeting_combo.setEnabled(kind == PACK)
-        self.hub_combo.setEnabled(kind in (PACK, ACTIONS))
-        self.agency_combo.setEnabled(kind == ACTIONS)
+        self._enable_lists(self.busy)
+
+    def _enable_lists(self, busy: bool) -> None:
+        """The lists the chosen document needs are open (none while a document is made)."""
+        kind, idle = self.kind(), not busy
+        self.meeting_combo.setEnabled(idle and kind == PACK)
+        self.hub_combo.setEnabled(idle and kind in (PACK, ACTIONS))
+        self.agency_combo.setEnabled(idle and kind == ACTIONS)
 
     # -- the choice ----------------------------------------------------------------------
     def kind(self) -> str:
@@ -380,6 +384,8 @@ class PrintDialog(QDialog):
             self._say("")
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
+        """While a document is built, saved or printed, every input is closed (the document
+        is made from the choice as it was) but Stop; all open again when it ends, however."""
         if not busy:
             self.task = None
         for b in self.action_buttons:
@@ -389,6 +395,7 @@ class PrintDialog(QDialog):
                 b.setEnabled(
                     not busy and (b is not self.kind_buttons[CASE] or self.case is not None)
                 )
+        self._enable_lists(busy)
         self.close_button.setText(tr("S&top") if busy else tr("Close"))
         self.progress.setVisible(busy)
         self.progress.setValue(0)
