@@ -273,3 +273,39 @@ def test_every_input_is_closed_while_a_document_is_made(qtbot, demo_store, books
     assert seen == [([], True)]
     qtbot.waitUntil(lambda: not dialog.busy, timeout=5_000)
     assert states() == before
+
+
+def test_an_impatient_enter_does_not_stop_the_pack(qtbot, demo_store, books):
+    """The focus falls to Stop as the other buttons close while a pack is built: Enter,
+    pressed again, is not a request to stop."""
+    from PySide6.QtCore import Qt
+
+    dialog = make(qtbot, demo_store, books, kind=PACK)
+    dialog.preview_button.setFocus()
+    stopped = []
+    with qtbot.waitSignal(dialog.built, timeout=30_000):
+        task = dialog.build()
+        task.cancelled.connect(lambda: stopped.append(True))
+        assert dialog.busy and dialog.close_button.text() == "S&top"
+        for target in (dialog.close_button, dialog):
+            qtbot.keyClick(target, Qt.Key.Key_Return)
+    assert not stopped and dialog.document is not None
+    assert dialog.close_button.text() == "Close" and dialog.close_button.autoDefault()
+
+
+@pytest.mark.parametrize("kind", [CASE, PACK, ACTIONS])
+def test_no_line_of_the_dialog_is_cut_off_at_its_narrowest(qtbot, demo_store, books, a_case, kind):
+    """At its minimum width (a 1366x768 screen shows it so), every wrapped line is whole and
+    no list's text is elided."""
+    from PySide6.QtWidgets import QComboBox, QLabel
+
+    dialog = make(qtbot, demo_store, books, case=a_case, kind=kind)
+    dialog.resize(dialog.minimumWidth(), 10)
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.minimumHeight() > 10, timeout=5_000)
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+    for combo in dialog.findChildren(QComboBox):
+        text = combo.currentText()
+        room = combo.width() - 40  # the frame and the arrow
+        assert combo.fontMetrics().horizontalAdvance(text) <= room, text

@@ -175,26 +175,32 @@ class PrintDialog(QDialog):
         self.agency_combo = QComboBox(self, objectName="printAgency")
         self.hub_combo.currentIndexChanged.connect(lambda _i: self._fill_meetings(None))
         indent = 28
-        pack_row = QHBoxLayout()
-        pack_row.setContentsMargins(indent, 0, 0, 0)
+        # the hub above the meeting, each list as wide as the dialog: side by side, the
+        # meeting's text was cut off at 1366x768
+        pack_grid = QGridLayout()
+        pack_grid.setContentsMargins(indent, 0, 0, 0)
         hub_label = QLabel(tr("&Hub:"), self)
         hub_label.setBuddy(self.hub_combo)
-        pack_row.addWidget(hub_label)
-        pack_row.addWidget(self.hub_combo)
+        pack_grid.addWidget(hub_label, 0, 0)
+        pack_grid.addWidget(self.hub_combo, 0, 1)
         meeting_label = QLabel(tr("M&eeting:"), self)
         meeting_label.setBuddy(self.meeting_combo)
-        pack_row.addWidget(meeting_label)
-        pack_row.addWidget(self.meeting_combo, 1)
-        grid.addLayout(pack_row, 3, 0, 1, 3)
+        pack_grid.addWidget(meeting_label, 1, 0)
+        pack_grid.addWidget(self.meeting_combo, 1, 1)
+        pack_grid.setColumnStretch(1, 1)
+        grid.addLayout(pack_grid, 3, 0, 1, 3)
         agency_row = QHBoxLayout()
         agency_row.setContentsMargins(indent, 0, 0, 0)
         agency_label = QLabel(tr("A&gency:"), self)
         agency_label.setBuddy(self.agency_combo)
         agency_row.addWidget(agency_label)
         agency_row.addWidget(self.agency_combo, 1)
-        self.agency_scope = QLabel(self)
-        agency_row.addWidget(self.agency_scope)
         grid.addLayout(agency_row, 5, 0, 1, 3)
+        # under the list, wrapped: beside it, a long hub name was cut off at the dialog's edge
+        self.agency_scope = QLabel(self, objectName="printAgencyScope")
+        self.agency_scope.setWordWrap(True)
+        self.agency_scope.setStyleSheet(f"color:#444; margin-left:{indent}px;")
+        grid.addWidget(self.agency_scope, 6, 0, 1, 3)
 
         who = QGroupBox(tr("Who it is for (redaction profile) — chosen each time"), self)
         who_layout = QVBoxLayout(who)
@@ -248,6 +254,14 @@ class PrintDialog(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(620)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # the wrapped notes take more lines as the dialog narrows: its height follows, so
+        # that no line is ever cut off (a dialog's layout does not do this by itself)
+        need = self.layout().heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
     def _fill(self, hub_id, meeting_id) -> None:
         for hub in self.lookups.hub_list(active_only=True):
             self.hub_combo.addItem(tr("{0} hub").format(hub.name), hub.id.hex)
@@ -264,7 +278,7 @@ class PrintDialog(QDialog):
         meeting than the one shown."""
         self.meeting_combo.clear()
         self.meeting_combo.addItem(tr("Next meeting (or the open cases if none is planned)"), "")
-        self.agency_scope.setText(tr("actions on the cases of the {0}")
+        self.agency_scope.setText(tr("The sheet lists the agency's actions on the cases of the {0}.")
                                   .format(self.hub_combo.currentText()))  # fmt: skip
         hub = self.hub_id()
         if hub is None:
@@ -313,6 +327,7 @@ class PrintDialog(QDialog):
         self.meeting_combo.setEnabled(idle and kind == PACK)
         self.hub_combo.setEnabled(idle and kind in (PACK, ACTIONS))
         self.agency_combo.setEnabled(idle and kind == ACTIONS)
+        self.agency_scope.setEnabled(idle and kind == ACTIONS)
 
     # -- the choice ----------------------------------------------------------------------
     def kind(self) -> str:
@@ -388,6 +403,9 @@ class PrintDialog(QDialog):
         is made from the choice as it was) but Stop; all open again when it ends, however."""
         if not busy:
             self.task = None
+        # the focus falls to Stop as the other buttons close (so first): Enter pressed again,
+        # as an impatient person does, must not stop the build (Space or a click still do)
+        self.close_button.setAutoDefault(not busy)
         for b in self.action_buttons:
             b.setEnabled(not busy and not self.loading)
         for group in (self.kind_buttons.values(), self.profile_buttons.values()):
