@@ -537,3 +537,54 @@ def test_the_places_follow_the_cases_edited_location(store):
         "Places Role Place Case location Bitts Park, Carlisle CA3 "
         "Other location Abbey Road, Carlisle CA1 "
     )
+
+
+# --- characters the font cannot print -----------------------------------------------------
+
+FACEBOOK = ("Posted on Facebook: 😀 we know where you live 👍🏽 "
+            "👨\u200d👩\u200d👧 🇬🇧 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f 🔥")  # fmt: skip
+
+
+def _missing_glyphs(document: printing.Document) -> set[str]:
+    """The characters of the document's text that its embedded font has no glyph for."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from hubapp.documents import layout
+
+    layout.register_fonts()
+    glyphs = pdfmetrics.getFont(layout.FONT).face.charToGlyph
+    return {c for c in text(document) if not c.isspace() and ord(c) not in glyphs}
+
+
+def test_emoji_print_as_their_names_never_as_boxes(store):
+    case = new_case(store, "CAR-2026-0090", summary="Threats on Facebook 😡", details=FACEBOOK)
+    with store.write(reason="test data") as s:
+        s.add(Note(id=uuid.uuid4(), case_id=case, author="PC Amy Dunmore",
+                   agency_id=agency_id(store, "POLICE"), visibility="shared",
+                   body="Screenshot kept 📸\ufe0f, keycap 1\ufe0f\u20e3"))  # fmt: skip
+    for profile in ("police", "partner"):
+        document = printing.case_summary(store, "CAR-2026-0090", profile, today=TODAY)
+        all_text = text(document)
+        assert "Threats on Facebook [pouting face]" in all_text
+        assert ("Posted on Facebook: [grinning face] we know where you live [thumbs up sign, "
+                "medium skin tone] [man + woman + girl] [flag GB] [flag of England] [fire]"
+                in all_text)  # fmt: skip
+        assert "Screenshot kept [camera with flash], keycap [keycap 1]" in all_text
+        assert "\u25a1" not in all_text and "\ufffd" not in all_text
+        assert _missing_glyphs(document) == set()  # not one character prints as a missing glyph
+
+
+def test_printable_names_what_the_font_lacks_and_keeps_what_it_has():
+    from hubapp.documents.layout import esc, printable
+
+    for kept in ("Zoë Łukasz Nguyễn Văn An – 14 Abbey Road · £5 ❤ →", "tab\tand\nline"):
+        assert printable(kept) == kept
+    assert printable("Nguye\u0302\u0303n") == "Nguyễn"  # an accent typed apart, composed
+    assert printable("😂 not 😢") == "[face with tears of joy] not [crying face]"
+    assert printable("ok \u261d\U0001f3fe") == "ok [white up pointing index, medium-dark skin tone]"
+    assert printable("\U0001f469\U0001f3fd\u200d\U0001f692") == (
+        "[woman + fire engine, medium skin tone]"
+    )
+    assert printable("漢") == "[cjk unified ideograph-6f22]"
+    assert printable("\U0001fae8") in ("[shaking face]", "[character U+1FAE8]")  # newer Unicode
+    assert esc("<b>🔥</b>") == "&lt;b&gt;[fire]&lt;/b&gt;"

@@ -9,7 +9,15 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
-from hubapp.documents.layout import FONT, FRAME_WIDTH, MUTED, NAVY, RULE, register_fonts
+from hubapp.documents.layout import (
+    FONT,
+    FRAME_WIDTH,
+    MUTED,
+    NAVY,
+    RULE,
+    printable,
+    register_fonts,
+)
 
 OPENED = colors.HexColor("#3B6EA5")
 CLOSED = colors.HexColor("#9DB7D5")
@@ -37,7 +45,7 @@ def _ceiling(top: int, step: int) -> int:
 
 def _empty(width: float, height: float, message: str) -> Drawing:
     d = _drawing(width, height)
-    d.add(String(width / 2, height / 2, message, fontName=FONT, fontSize=9,
+    d.add(String(width / 2, height / 2, printable(message), fontName=FONT, fontSize=9,
                  fillColor=MUTED, textAnchor="middle"))  # fmt: skip
     return d
 
@@ -101,7 +109,7 @@ def opened_closed(months: Sequence[str], opened: Sequence[int], closed: Sequence
     chart.x, chart.y = 36, 30
     chart.width, chart.height = width - 36 - 10, height - 62
     chart.data = [list(opened), list(closed)]
-    chart.categoryAxis.categoryNames = list(months)
+    chart.categoryAxis.categoryNames = [printable(m) for m in months]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.labels.fillColor = MUTED
@@ -128,4 +136,5 @@ def opened_closed(months: Sequence[str], opened: Sequence[int], closed: Sequence
 
 
 def _short(text: str, n: int) -> str:
+    text = printable(text)
     return text if len(text) <= n else text[: n - 1] + "\u2026"

@@ -5,6 +5,9 @@
   printed the document, when (UK local time), from which station and under which profile,
   and "Page X of Y" (a numbered canvas: the total is known when the pages are saved).
 * DejaVu Sans (resources/fonts), embedded, so that every name prints (Zoë, Łukasz, Nguyễn).
+  A character the font has no glyph for (an emoji pasted from a social media post, a script
+  DejaVu does not cover) prints as its Unicode name in square brackets, never as an empty box
+  (:func:`printable`).
 * User text is text: :func:`esc` escapes everything before it reaches reportlab's
   Paragraph markup, so ``<b>``, ``&`` or ``<img src=...>`` print as typed and never load a
   file. Only this module's own markup (headings, bold labels) is ever interpreted.
@@ -15,6 +18,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -136,10 +140,152 @@ def styles() -> Styles:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+#: emoji skin tones (Fitzpatrick modifiers) by their CLDR names, which read better than
+#: "emoji modifier fitzpatrick type-4"
+_SKIN_TONES = {
+    0x1F3FB: "light skin tone", 0x1F3FC: "medium-light skin tone", 0x1F3FD: "medium skin tone",
+    0x1F3FE: "medium-dark skin tone", 0x1F3FF: "dark skin tone",
+}  # fmt: skip
+#: the flags written as a black flag and tag letters (the only ones Unicode recommends)
+_TAG_FLAGS = {"gbeng": "England", "gbsct": "Scotland", "gbwls": "Wales"}
+#: a line break and a tab have no glyph: they are layout, which the Paragraph does
+_LAYOUT = frozenset((0x09, 0x0A))
+_ZWJ = 0x200D
+_KEYCAP = 0x20E3
+
+
+def _selector(cp: int) -> bool:
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _tag(cp: int) -> bool:
+    return 0xE0020 <= cp <= 0xE007F
+
+
+def _regional(cp: int) -> bool:
+    return 0x1F1E6 <= cp <= 0x1F1FF
+
+
+def _pictograph(cp: int) -> bool:
+    """The emoji blocks (pictographs, emoticons, transport, supplemental symbols)."""
+    return 0x1F300 <= cp <= 0x1FAFF
+
+
+@cache
+def _covered() -> frozenset[int]:
+    """The characters both faces of the document's font have a glyph for (a bold cell and a
+    plain one print the same text, so a character counts only if both can print it), less
+    the emoji blocks, which print as names (see :func:`printable`)."""
+    register_fonts()
+    faces = [pdfmetrics.getFont(name).face for name in (FONT, FONT_BOLD)]
+    both = frozenset(faces[0].charToGlyph).intersection(*(f.charToGlyph for f in faces[1:]))
+    return frozenset(cp for cp in both if not _pictograph(cp))
+
+
+def _clusters(text: str):
+    """The text in user-perceived pieces: a character with the selectors, skin tones, tag
+    letters, combining marks and zero-width-joined characters that belong to it (so a thumbs
+    up with a skin tone, or a family of three joined by zero-width joiners, is one piece), and
+    a pair of regional indicators (a flag)."""
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        if _regional(ord(text[i])) and j < n and _regional(ord(text[j])):
+            j += 1
+        while j < n:
+            cp = ord(text[j])
+            if (_selector(cp) or cp in _SKIN_TONES or _tag(cp) or cp == _KEYCAP
+                    or unicodedata.category(text[j]) in ("Mn", "Me")):  # fmt: skip
+                j += 1
+            elif cp == _ZWJ and j + 1 < n and text[j + 1] != "\n":
+                j += 2
+            else:
+                break
+        yield text[i:j]
+        i = j
+
+
+def _invisible(ch: str) -> bool:
+    cp = ord(ch)
+    return _selector(cp) or _tag(cp) or unicodedata.category(ch) == "Cf"
+
+
+def _name(cluster: str) -> str:
+    """A piece the font cannot print, named: '[grinning face]', '[thumbs up sign, medium skin
+    tone]', '[man + woman + girl]', '[flag GB]', '[flag of England]', '[keycap 1]'."""
+    parts: list[str] = []
+    tones: list[str] = []
+    for piece in cluster.split(chr(_ZWJ)):
+        codes = [ord(c) for c in piece]
+        tags = "".join(chr(cp - 0xE0000) for cp in codes if _tag(cp) and cp != 0xE007F)
+        tones += [_SKIN_TONES[cp] for cp in codes if cp in _SKIN_TONES]
+        shown = [c for c in piece if ord(c) not in _SKIN_TONES and not _invisible(c)]
+        if len(shown) == 2 and all(_regional(ord(c)) for c in shown):
+            parts.append("flag " + "".join(chr(ord(c) - 0x1F1E6 + ord("A")) for c in shown))
+            continue
+        if _KEYCAP in codes and shown and shown[0] != chr(_KEYCAP):
+            parts.append(f"keycap {shown[0]}")
+            continue
+        if tags in _TAG_FLAGS:
+            parts.append(f"flag of {_TAG_FLAGS[tags]}")
+            continue
+        names = [unicodedata.name(c, "").lower() or f"character U+{ord(c):04X}" for c in shown]
+        if names:
+            parts.append(", ".join(names) + (f" {tags}" if tags else ""))
+    text = " + ".join(parts) or "symbol"
+    for tone in dict.fromkeys(tones):
+        text += f", {tone}"
+    return f"[{text}]"
+
+
+def printable(text: str) -> str:
+    """The text as the document's font can print it: any character it has no glyph for as
+    its Unicode name in square brackets, lower-cased ("[grinning face]").
+
+    Why names rather than an emoji font: emoji arrive in free text pasted from Facebook
+    posts, and what matters on paper is what the person wrote, readable by anyone and found
+    again by a search of the PDF's text. The one emoji font to be had here
+    (fonts-noto-color-emoji) is a colour bitmap font, which reportlab cannot embed; a
+    monochrome Noto Emoji TTF is not packaged here, would add a couple of megabytes to every
+    install for a few pictures, and reportlab does no text shaping, so a sequence (a thumbs
+    up with a skin tone, a family joined by zero-width joiners, a flag) would still print as
+    several pictures side by side.
+
+    An emoji prints as its name even where DejaVu has a glyph for it (it draws the
+    emoticon faces): at 9 points its small line drawings of "face with tears of joy" and
+    "crying face" look alike, and in a report of threats or distress the difference
+    matters; one rule for every emoji also reads more evenly than some pictures and some
+    names. Symbols outside the emoji blocks (a heart, a tick) print as DejaVu draws them.
+
+    The rule is general, not about emoji: whatever the font lacks (a script DejaVu does not
+    cover, a symbol newer than the font) prints as its name, so nothing ever prints as an
+    empty box. An emoji sequence gives one name: its parts joined by "+", then its skin
+    tone; selectors and joiners, which have no look of their own, are dropped where the
+    font lacks them, and a space it lacks prints as a plain space. The text is first
+    composed (NFC), so an accent typed as a separate mark prints on its letter."""
+    text = unicodedata.normalize("NFC", text)
+    covered = _covered() | _LAYOUT
+    if all(ord(c) in covered for c in text):
+        return text
+    out: list[str] = []
+    for cluster in _clusters(text):
+        shown = [c for c in cluster if not _invisible(c)]
+        if all(ord(c) in covered for c in shown):
+            out.append("".join(c for c in cluster if ord(c) in covered))
+        elif len(cluster) == 1 and unicodedata.category(cluster) == "Zs":
+            out.append(" ")
+        elif len(cluster) == 1 and unicodedata.category(cluster) in ("Zl", "Zp"):
+            out.append("\n")
+        else:
+            out.append(_name(cluster))
+    return "".join(out)
+
+
 def esc(text: object) -> str:
     """Any text as reportlab Paragraph markup that prints exactly that text: markup
-    characters escaped, control characters removed, line breaks kept."""
-    value = _CONTROL.sub("", "" if text is None else str(text))
+    characters escaped, control characters removed, line breaks kept, and characters the
+    font cannot print named (:func:`printable`)."""
+    value = printable(_CONTROL.sub("", "" if text is None else str(text)))
     value = escape(value.replace("\r\n", "\n").replace("\r", "\n"))
     return value.replace("\n", "<br/>")
 
@@ -288,17 +434,17 @@ def _draw_furniture(canvas, furniture: Furniture) -> None:
     # protective marking, top
     canvas.setFont(FONT_BOLD, 10)
     canvas.setFillColor(INK)
-    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 9 * mm, furniture.marking)
+    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 9 * mm, printable(furniture.marking))
     # header band
     band_top = PAGE_HEIGHT - 12 * mm
     canvas.setFillColor(NAVY)
     canvas.rect(MARGIN_X, band_top - 10 * mm, FRAME_WIDTH, 10 * mm, stroke=0, fill=1)
     canvas.setFillColor(colors.white)
     canvas.setFont(FONT_BOLD, 10.5)
-    canvas.drawString(MARGIN_X + 4 * mm, band_top - 6.5 * mm, furniture.band_left)
+    canvas.drawString(MARGIN_X + 4 * mm, band_top - 6.5 * mm, printable(furniture.band_left))
     canvas.setFont(FONT, 9)
     canvas.drawRightString(
-        PAGE_WIDTH - MARGIN_X - 4 * mm, band_top - 6.5 * mm, furniture.band_right
+        PAGE_WIDTH - MARGIN_X - 4 * mm, band_top - 6.5 * mm, printable(furniture.band_right)
     )
     # footer
     canvas.setStrokeColor(RULE)
@@ -306,11 +452,13 @@ def _draw_furniture(canvas, furniture: Furniture) -> None:
     canvas.line(MARGIN_X, 17 * mm, PAGE_WIDTH - MARGIN_X, 17 * mm)
     canvas.setFont(FONT, 7.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN_X, 13 * mm, f"{furniture.printed} \u00b7 {furniture.profile}")
+    canvas.drawString(
+        MARGIN_X, 13 * mm, printable(f"{furniture.printed} \u00b7 {furniture.profile}")
+    )
     # protective marking, bottom
     canvas.setFont(FONT_BOLD, 10)
     canvas.setFillColor(INK)
-    canvas.drawCentredString(PAGE_WIDTH / 2, 6.5 * mm, furniture.marking)
+    canvas.drawCentredString(PAGE_WIDTH / 2, 6.5 * mm, printable(furniture.marking))
     canvas.restoreState()
 
 
