@@ -588,3 +588,50 @@ def test_printable_names_what_the_font_lacks_and_keeps_what_it_has():
     assert printable("漢") == "[cjk unified ideograph-6f22]"
     assert printable("\U0001fae8") in ("[shaking face]", "[character U+1FAE8]")  # newer Unicode
     assert esc("<b>🔥</b>") == "&lt;b&gt;[fire]&lt;/b&gt;"
+
+
+# --- a heading never ends a page ----------------------------------------------------------
+
+SECTION_HEADINGS = ("What has been reported", "People", "Places", "Agencies and actions",
+                    "SARA plan", "Tools and powers", "Recent contacts", "Recent timeline")  # fmt: skip
+
+
+def _body_lines(document: printing.Document) -> list[list[str]]:
+    """Each page's lines of the body (between the header band and the footer), top first."""
+    out = []
+    for page in PdfReader(io.BytesIO(document.pdf)).pages:
+        found: list[tuple[float, str]] = []
+
+        def visit(t, cm, tm, *_, found=found):
+            if t.strip():
+                found.append((tm[5] + cm[5], t.strip()))
+
+        page.extract_text(visitor_text=visit)
+        top = float(page.mediabox.height) - 30 * 72 / 25.4
+        out.append([t for y, t in sorted(found, key=lambda f: -f[0]) if 24 * 72 / 25.4 < y <= top])
+    return out
+
+
+def test_a_section_heading_is_never_the_last_line_of_a_page(store):
+    """The details grow a line at a time, so that each section heading after them comes to
+    the foot of the first page in turn: it must go over with what follows it."""
+    moved = set()
+    for lines in range(34, 46):
+        reference = f"CAR-2026-{lines:04d}"
+        case = new_case(store, reference,
+                        details="\n".join(f"Line {i} of the report" for i in range(lines)))  # fmt: skip
+        with store.write(reason="test data") as s:
+            _person(s, VICTIM, "victim", case)
+        document = printing.case_summary(store, reference, "police", today=TODAY)
+        body = _body_lines(document)
+        for number, page in enumerate(body[:-1], start=1):
+            assert not page[-1].startswith(SECTION_HEADINGS), (lines, number, page[-1])
+        moved |= {page[0] for page in body[1:] if page[0].startswith(SECTION_HEADINGS)}
+    assert moved == {"People", "Agencies and actions"}  # the test did reach the page's foot
+
+
+def test_every_heading_keeps_with_what_follows_it():
+    from hubapp.documents.layout import heading
+
+    assert heading("Recent timeline").getKeepWithNext()
+    assert heading("Taken off the agenda", 3).getKeepWithNext()

@@ -8,6 +8,8 @@
   A character the font has no glyph for (an emoji pasted from a social media post, a script
   DejaVu does not cover) prints as its Unicode name in square brackets, never as an empty box
   (:func:`printable`).
+* A heading is never the last line of a page: it keeps with the first lines (or first row)
+  of what follows it (:class:`KeepWithFirst`).
 * User text is text: :func:`esc` escapes everything before it reaches reportlab's
   Paragraph markup, so ``<b>``, ``&`` or ``<img src=...>`` print as typed and never load a
   file. Only this module's own markup (headings, bold labels) is ever interpreted.
@@ -36,6 +38,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -122,9 +125,9 @@ def styles() -> Styles:
         subtitle=ParagraphStyle("subtitle", parent=body, fontSize=10.5, leading=14,
                                 textColor=INK, spaceAfter=6),
         h2=ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=10.5, leading=13,
-                          textColor=NAVY, spaceBefore=9, spaceAfter=3),
+                          textColor=NAVY, spaceBefore=9, spaceAfter=3, keepWithNext=1),
         h3=ParagraphStyle("h3", parent=body, fontName=FONT_BOLD, fontSize=9.5, leading=12,
-                          textColor=INK, spaceBefore=6, spaceAfter=2),
+                          textColor=INK, spaceBefore=6, spaceAfter=2, keepWithNext=1),
         rag=ParagraphStyle("rag", parent=cell, fontName=FONT_BOLD, fontSize=7.5,
                            alignment=TA_CENTER),
         figure=ParagraphStyle("figure", parent=body, fontName=FONT_BOLD, fontSize=20,
@@ -391,6 +394,37 @@ def gap(height_mm: float = 3) -> Spacer:
 # --- pages --------------------------------------------------------------------------------
 
 
+class KeepWithFirst(KeepTogether):
+    """A heading (any flowable whose style says keepWithNext) with what follows it: the
+    heading moves to the next page unless at least the first part of what follows (its
+    first lines, or a table's heading row and first row) fits under it.
+
+    reportlab groups a keepWithNext flowable with the next one in its document's
+    ``keepTogetherClass``; its own KeepTogether moves the whole group to a new page whenever
+    the group does not fit, so a heading before a long table or a long paragraph would leave
+    the rest of its page blank. This one splits what follows instead, as a person would."""
+
+    def split(self, aW, aH):  # noqa: N803 (reportlab's names)
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        content = self._content[:]
+        if self._H <= aH:
+            return content
+        *heads, follower = content
+        used = 0.0
+        for f in heads:
+            _, h = f.wrapOn(self.canv, aW, aH)
+            used += f.getSpaceBefore() + h + f.getSpaceAfter()
+        room = aH - used - follower.getSpaceBefore()
+        parts = follower.splitOn(self.canv, aW, room) if heads and room > 0 else []
+        if len(parts) > 1:  # its first part fits: the frame splits it where it really ends
+            return content
+        frame = getattr(self, "_frame", None)
+        if frame is not None and getattr(frame, "_atTop", False):
+            return content  # already at the top of a page: a new page would not help
+        return [self.FrameBreak(), *content]
+
+
 @dataclass(frozen=True)
 class Furniture:
     """What every page of one document carries."""
@@ -487,6 +521,7 @@ def build_pdf(
         topMargin=PAGE_HEIGHT - FRAME_TOP, bottomMargin=FRAME_BOTTOM,
         title=meta.title, author=meta.author, subject=meta.subject, keywords=meta.keywords,
         creator="hubapp", producer="hubapp (reportlab)", lang="en-GB",
+        keepTogetherClass=KeepWithFirst,
     )  # fmt: skip
     frame = Frame(MARGIN_X, FRAME_BOTTOM, FRAME_WIDTH, FRAME_TOP - FRAME_BOTTOM, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
