@@ -635,3 +635,90 @@ def test_every_heading_keeps_with_what_follows_it():
 
     assert heading("Recent timeline").getKeepWithNext()
     assert heading("Taken off the agenda", 3).getKeepWithNext()
+
+
+# --- a shortened text says so -------------------------------------------------------------
+
+SHORTENED = "(shortened: the full text is in the case window, {0})"
+
+
+def test_a_long_details_field_says_it_was_shortened_and_where_the_rest_is(store):
+    from hubapp.documents import gather
+
+    details = "Start of the report. " + "More of the same. " * 300 + "THE LAST WORDS"
+    assert len(details) > gather.DETAILS_MAX
+    new_case(store, "CAR-2026-0091", details=details)
+    for profile in ("police", "partner"):
+        all_text = text(printing.case_summary(store, "CAR-2026-0091", profile, today=TODAY))
+        assert "Start of the report." in all_text and "THE LAST WORDS" not in all_text
+        assert "\u2026 " + SHORTENED.format("CAR-2026-0091") in all_text
+    public = text(printing.case_summary(store, "CAR-2026-0091", "public", today=TODAY))
+    assert "shortened" not in public  # the public profile prints no free text at all
+
+
+def test_every_shortened_text_says_so(store):
+    long = "Word " * 400  # 2,000 characters: over every limit but the details'
+    case = new_case(store, "CAR-2026-0092", summary=long, details="Short details")
+    police, council = agency_id(store, "POLICE"), agency_id(store, "CUMBERLAND")
+    with store.write(reason="test data") as s:
+        s.add(Assignment(id=uuid.uuid4(), case_id=case, agency_id=council, role="lead"))
+        s.add(Action(id=uuid.uuid4(), case_id=case, agency_id=council, owner="ASB Officer Bell",
+                     description=long, due_on=TODAY + timedelta(3)))  # fmt: skip
+        s.add(Note(id=uuid.uuid4(), case_id=case, author="PC Amy Dunmore", agency_id=police,
+                   visibility="shared", body=long))  # fmt: skip
+        s.add(Contact(id=uuid.uuid4(), case_id=case, channel_id=s.scalar(select(Channel.id)),
+                      received_at=datetime(2026, 5, 1, 9), summary=long))  # fmt: skip
+        s.add(CaseStatusChange(id=uuid.uuid4(), case_id=case, from_status="new",
+                               to_status="in_progress", changed_by="Sgt Dunn", reason=long))  # fmt: skip
+        s.add(SaraPlan(id=uuid.uuid4(), case_id=case, objective=long))
+        s.add(Intervention(id=uuid.uuid4(), case_id=case, agency_id=council,
+                           intervention_type_id=s.scalar(select(InterventionType.id).limit(1)),
+                           issued_on=date(2026, 4, 1), conditions=long))  # fmt: skip
+    meeting = meetings.plan_meeting(store, hub_id(store, "CAR"), TODAY + timedelta(2))
+    meetings.add_agenda_item(store, meeting, case, "priority_person", long)
+    meetings.record_decision(store, meeting, long, case)
+    note = SHORTENED.format("CAR-2026-0092")
+    in_the_meeting = "(shortened: the full text is in the meeting's record on the Meetings page)"
+
+    summary = text(printing.case_summary(store, "CAR-2026-0092", "police", today=TODAY))
+    # summary, action, contact, status change, note, SARA objective, conditions
+    assert summary.count(note) == 7, summary
+    pack = text(printing.meeting_pack(store, "Carlisle", "partner", today=TODAY))
+    assert pack.count(in_the_meeting) == 3  # the reason on the cover and the case, the decision
+    assert pack.count(note) == 8  # the case's seven, and the action in the agency's list
+    sheet = text(printing.action_sheet(store, "Cumberland Council", "police", hub="CAR",
+                                       today=TODAY))  # fmt: skip
+    assert sheet.count(note) == 1
+
+
+def test_a_name_at_the_cut_is_replaced_before_the_text_is_cut(store):
+    from hubapp.documents import gather
+
+    # the victim's full name straddles the cut: cutting first would print "Margaret Thistl…"
+    details = "x" * (gather.DETAILS_MAX - 12) + f" {VICTIM} and more after it"
+    case = new_case(store, "CAR-2026-0093", details=details)
+    with store.write(reason="test data") as s:
+        _person(s, VICTIM, "victim", case)
+    all_text = text(printing.case_summary(store, "CAR-2026-0093", "partner", today=TODAY))
+    assert "Margaret" not in all_text and "Thistl" not in all_text
+    assert "M. T." in all_text and SHORTENED.format("CAR-2026-0093") in all_text
+
+
+def test_a_chart_says_which_labels_it_shortened_and_which_bars_it_left_out(store):
+    from hubapp.documents import charts
+    from hubapp.store.schema import Case, Category
+
+    long_name = "Antisocial behaviour – persistent noise from a licensed venue at night"
+    case = new_case(store, "CAR-2026-0094")
+    with store.write(reason="test data") as s:
+        s.get(Category, s.get(Case, case).category_id).name = long_name
+        for n in range(charts.BARS_MAX + 2):  # two categories more than the chart draws
+            s.add(Category(id=uuid.uuid4(), code=f"extra_{n}", name=f"Extra {n}"))
+    with store.read() as s:
+        extra = list(s.scalars(select(Category.id).where(Category.code.like("extra_%"))))
+    for n, category in enumerate(extra):  # each extra category has one open case or two
+        for m in range(2 if n < charts.BARS_MAX - 1 else 1):
+            new_case(store, f"CAR-2026-{100 + 2 * n + m:04d}", category_id=category)
+    all_text = text(printing.meeting_pack(store, "Carlisle", "public", today=TODAY, limit=1))
+    assert f"Shortened in the chart: {long_name}." in all_text
+    assert "3 more categories, with 3 open cases in all, are not drawn." in all_text

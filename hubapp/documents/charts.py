@@ -22,6 +22,10 @@ from hubapp.documents.layout import (
 OPENED = colors.HexColor("#3B6EA5")
 CLOSED = colors.HexColor("#9DB7D5")
 OVERDUE = colors.HexColor("#B3261E")
+#: a bar's label is cut after this many characters (there is no room to wrap it)
+LABEL_MAX = 40
+#: at most this many bars in a chart (the largest)
+BARS_MAX = 14
 
 
 def _step(top: int) -> int:
@@ -58,7 +62,7 @@ def horizontal_bars(
     register_fonts()
     if not items:
         return _empty(width, 40, empty)
-    items = list(items)[:14]
+    items = list(items)[:BARS_MAX]
     bar = 14
     height = len(items) * bar + 28
     d = _drawing(width, height)
@@ -66,7 +70,7 @@ def horizontal_bars(
     chart.x, chart.y = 185, 18
     chart.width, chart.height = width - 185 - 30, height - 24
     chart.data = [[n for _, n in reversed(items)]]
-    chart.categoryAxis.categoryNames = [_short(name, 40) for name, _ in reversed(items)]
+    chart.categoryAxis.categoryNames = [_short(name) for name, _ in reversed(items)]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7.5
     chart.categoryAxis.labels.boxAnchor = "e"
@@ -135,6 +139,12 @@ def opened_closed(months: Sequence[str], opened: Sequence[int], closed: Sequence
     return d
 
 
-def _short(text: str, n: int) -> str:
+def _short(text: str) -> str:
     text = printable(text)
-    return text if len(text) <= n else text[: n - 1] + "\u2026"
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "\u2026"
+
+
+def shortened_labels(items: Sequence[tuple[str, int]]) -> list[str]:
+    """The labels of :func:`horizontal_bars` that it prints cut: the document names them in
+    full under the chart, so that no name is printed only in part without saying so."""
+    return [name for name, _ in list(items)[:BARS_MAX] if len(printable(name)) > LABEL_MAX]

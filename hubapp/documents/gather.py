@@ -50,11 +50,21 @@ FINISHED_ACTIONS_SHOWN = 4
 #: free text in a table cell is cut after this many characters (the case record has it all)
 CELL_TEXT_MAX = 600
 DETAILS_MAX = 3_000
+#: where the whole of a shortened text can be read, for the note a shortened text carries
+IN_THE_CASE = "the case window, {reference}"
+IN_THE_MEETING = "the meeting's record on the Meetings page"
 
 
-def _cut(text: str, limit: int = CELL_TEXT_MAX) -> str:
+def _cut(text: str, limit: int, where: str) -> str:
+    """``text`` cut to ``limit`` characters, and if it was cut, saying so and where the whole
+    of it is ("… (shortened: the full text is in the case window, CAR-2026-0042)"): a reader
+    of the paper must never take part of a text for all of it. Cut last, after the profile's
+    redaction, so that no name or number is cut in half and missed by it."""
     text = (text or "").strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1].rstrip().rstrip("\u200d")  # no joiner left to join the note
+    return kept + f"\u2026 (shortened: the full text is in {where})"
 
 
 def _dt(value) -> datetime | None:
@@ -194,13 +204,16 @@ def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
         profiles.place(r, pl.name, pl.town, pl.postcode) for pl in linked_places
     ]
 
+    where = IN_THE_CASE.format(reference=f.reference)
+
     def text(value: str, limit: int = CELL_TEXT_MAX) -> str:
         if not r.free_text:
             return ""
         if not r.contact_details:  # before cutting, so no number is cut in half
             value = profiles.remove_contact_details(value, recorded, keep)
-        value = _cut(value, limit)
-        return value if r.names == "full" else profiles.scrub(value, known)
+        if r.names != "full":  # before cutting too, so no name is cut in half
+            value = profiles.scrub(value, known)
+        return _cut(value, limit, where)
 
     people: list[PersonRow] = []
     if r.names != "none":
@@ -338,15 +351,17 @@ def _same_place(text: str) -> str:
 
 
 def case_text(
-    s: Session, case_ids: uuid.UUID | list[uuid.UUID], r: Rules, value: str, limit: int
-) -> str:
+    s: Session, case_ids: uuid.UUID | list[uuid.UUID], r: Rules, value: str, limit: int,
+    where: str = IN_THE_MEETING,
+) -> str:  # fmt: skip
     """Free text about one case or several (an agenda reason, a decision) under the rules:
     '' when the profile prints no free text; the names of the cases' people replaced when it
-    prints initials, and contact details taken out when it shows none."""
+    prints initials, and contact details taken out when it shows none; cut to ``limit``,
+    saying so and that the whole of it is in ``where``."""
     if not r.free_text:
         return ""
     if r.names == "full":
-        return _cut(value, limit)
+        return _cut(value, limit, where)
     ids = [case_ids] if isinstance(case_ids, uuid.UUID) else list(case_ids)
     people = s.execute(
         select(Person.full_name, Person.locked_down, Person.phone, Person.email, Person.address)
@@ -359,8 +374,8 @@ def case_text(
         value = profiles.remove_contact_details(
             value, [(p.phone, p.email, p.address) for p in people], keep
         )
-    return profiles.scrub(_cut(value, limit),
-                          [(p.full_name, bool(p.locked_down)) for p in people])  # fmt: skip
+    value = profiles.scrub(value, [(p.full_name, bool(p.locked_down)) for p in people])
+    return _cut(value, limit, where)
 
 
 # --- a hub's picture for the pack's overview ----------------------------------------------
@@ -523,9 +538,9 @@ def agency_actions(
                 description = profiles.remove_contact_details(
                     description, recorded.get(cid, []), keep.get(cid, [])
                 )
-            description = _cut(description)
             if r.names != "full":
                 description = profiles.scrub(description, people.get(cid, []))
+            description = _cut(description, CELL_TEXT_MAX, IN_THE_CASE.format(reference=ref))
         out.append(
             ActionRow(
                 ref, agency, description, a.owner if r.staff_names else "",

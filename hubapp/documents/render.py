@@ -277,12 +277,15 @@ def pack_flowables(
                          (f"{ov.open_actions:,}", "open actions"),
                          (f"{ov.overdue_actions:,}", "overdue actions")]))  # fmt: skip
     out.append(KeepTogether([heading("Open cases by category"),
-                             charts.horizontal_bars(ov.by_category, empty="No open cases.")]))  # fmt: skip
+                             charts.horizontal_bars(ov.by_category, empty="No open cases."),
+                             *_bar_notes(ov.by_category, "categories", "open cases")]))  # fmt: skip
     out.append(KeepTogether([heading("Cases opened and closed, last 12 months"),
                              charts.opened_closed(ov.months, ov.opened, ov.closed)]))  # fmt: skip
     out.append(KeepTogether([heading("Overdue actions by agency"),
                              charts.horizontal_bars(ov.overdue_by_agency, colour=charts.OVERDUE,
-                                                    empty="No overdue actions.")]))  # fmt: skip
+                                                    empty="No overdue actions."),
+                             *_bar_notes(ov.overdue_by_agency, "agencies",
+                                         "overdue actions")]))  # fmt: skip
 
     # one summary per case
     total = max(len(pack.cases), 1)
@@ -307,6 +310,22 @@ def pack_flowables(
         out.append(table(["Case", "Decision"],
                          [(ref or "General", text) for ref, text in pack.decisions],
                          [0.2, 0.8]))  # fmt: skip
+    return out
+
+
+def _bar_notes(items: list[tuple[str, int]], what: str, counted: str) -> list[Flowable]:
+    """What a bar chart left out, said under it: the names it shortened, in full, and how
+    many of the smallest bars it did not draw."""
+    st = styles()
+    out: list[Flowable] = []
+    cut = charts.shortened_labels(items)
+    if cut:
+        out.append(para("Shortened in the chart: " + "; ".join(cut) + ".", st.small))
+    more = len(items) - charts.BARS_MAX
+    if more > 0:
+        total = sum(n for _, n in items[charts.BARS_MAX :])
+        out.append(para(f"{more} more {what}, with {total:,} {counted} in all, are not drawn.",
+                        st.small))  # fmt: skip
     return out
 
 
