@@ -273,6 +273,17 @@ _declare(Where.ENVIRONMENT, "HUBAPP_DATA_DIR", PATH, None,
          "A data folder shared by every Windows account of the PC (set machine-wide by the "
          "installer); else the per-user data folder. Files in it are then guarded by the "
          "folder's own permissions.")
+_declare(Where.ENVIRONMENT, "HUBAPP_HUB", TEXT, None,
+         "The hub this PC works for (name or code), pre-set by IT (the installer's /HUB=, "
+         "set machine-wide): the first-start questions and 'hubapp setup' start from it.")
+_declare(Where.ENVIRONMENT, "HUBAPP_STATION", TEXT, None,
+         "This PC's station name, pre-set by IT (the installer's /STATION=, set "
+         "machine-wide): the first-start questions and 'hubapp setup' start from it.")
+_declare(Where.ENVIRONMENT, "HUBAPP_CENTRAL_SERVER", TEXT, None,
+         "The only central database this PC may sync with, as host[:port]/database, pre-set "
+         "by IT (the installer's /CENTRALSERVER=); an address for any other server is "
+         "refused. Not secret: the station's role and password are pasted once by its "
+         "administrator and kept in the keyring.")
 _declare(Where.ENVIRONMENT, "HUBAPP_DB_PASSPHRASE", TEXT, None,
          "The database passphrase, for scheduled tasks and PCs without a keyring; else asked "
          "for. Secret: never logged or shown.", secret=True)

@@ -19,13 +19,31 @@ from hubapp.cli.common import (
 
 def add_parsers(sub) -> None:
     s = sub.add_parser("setup", help="say which hub and station this PC is (first start)")
-    s.add_argument("--hub", required=True, help="hub name or code, e.g. 'South Lakeland' or SLK")
-    s.add_argument("--station", required=True, help="station name, e.g. 'Kendal Police Station'")
+    # not required when IT pre-set them (HUBAPP_HUB, HUBAPP_STATION: docs/deployment.md)
+    s.add_argument("--hub", help="hub name or code, e.g. 'South Lakeland' or SLK "
+                   "(default: HUBAPP_HUB)")  # fmt: skip
+    s.add_argument("--station", help="station name, e.g. 'Kendal Police Station' "
+                   "(default: HUBAPP_STATION)")  # fmt: skip
     s.add_argument("--admin", metavar="USER",
                    help="make the first administrator's account (the password is asked twice, "
                    "or read from HUBAPP_PASSWORD)")  # fmt: skip
     s.add_argument("--name", dest="display_name", default="", metavar="'FULL NAME'",
                    help="the administrator's name as shown on screens")  # fmt: skip
+
+
+def preset_station(hub: str | None, station: str | None) -> tuple[str, str]:
+    """The hub and station given, else those IT pre-set for this PC (HUBAPP_HUB and
+    HUBAPP_STATION, written machine-wide by the installer); UsageError when either is missing."""
+    from hubapp import settings
+    from hubapp.cli.common import UsageError
+
+    hub = hub or settings.env("HUBAPP_HUB")
+    station = station or settings.env("HUBAPP_STATION")
+    missing = [o for o, v in (("--hub", hub), ("--station", station)) if not v]
+    if missing:
+        raise UsageError(f"setup needs {' and '.join(missing)} (or HUBAPP_HUB and "
+                         "HUBAPP_STATION, which IT may pre-set for this PC).")  # fmt: skip
+    return hub, station
 
 
 def run(args) -> int:
@@ -36,6 +54,7 @@ def run(args) -> int:
     from hubapp.store.admin import backup
     from hubapp.store.database import open_store
 
+    hub, station = preset_station(args.hub, args.station)
     path = database_path(args)
     backup.ensure_sound(path)  # a damaged database is refused before anything is written
     store = open_store(path)
@@ -58,7 +77,7 @@ def run(args) -> int:
             if problems:
                 raise accounts.AccountError(problems[0].message, problems)
             secret = new_password(admin.strip(), env=PASSWORD_ENV)
-        info = setup.configure(store, args.hub, args.station)
+        info = setup.configure(store, hub, station)
         if draft is not None:
             draft = accounts.AccountDraft(draft.user_name, draft.display_name, draft.role,
                                           hub_id=info.hub_id)  # fmt: skip

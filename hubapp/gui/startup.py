@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hubapp import APP_DISPLAY_NAME
+from hubapp import APP_DISPLAY_NAME, settings
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ class StartupMixin:
             self.window,
             admin_problems=admin_problems if new else None,
             make_admin=make_admin if new else None,
+            preset=(settings.env("HUBAPP_HUB"), settings.env("HUBAPP_STATION")),
         )
         dialog.exec()
         self.db.station = dialog.station_info

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from hubapp import settings
-from hubapp.store import access
+from hubapp.store import access, files
 from hubapp.store.errors import (
     DatabaseDamaged,
     DatabaseError,
@@ -797,7 +797,7 @@ def encrypt_in_place(path: Path | str, *, passphrase: str | None = None) -> Data
     leftovers = [c for c in _companions(path) if c.exists()]
     for companion in leftovers:  # never let a plaintext log meet the encrypted file
         _shred(companion)
-    os.replace(tmp, path)
+    files.replace(tmp, path)
     _fsync_dir(path.parent)
     if old is not None:
         _shred(old)

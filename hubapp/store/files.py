@@ -34,6 +34,7 @@ import logging
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -71,6 +72,12 @@ def _why(target: Path, cause: OSError) -> str:
             return "no such folder"
         return "files cannot be made in that folder"
     if code in (errno.EACCES, errno.EPERM):
+        if os.name == "nt" and target.is_file():
+            # Windows says "access denied" for a file another program holds open (Excel
+            # keeps the workbook it shows open), far more often than for a real refusal
+            return (
+                "permission denied, or it is open in another program (close it there and try again)"
+            )
         return "permission denied"
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return "the disk is full"
@@ -82,6 +89,29 @@ def _why(target: Path, cause: OSError) -> str:
         return "the name is too long"
     reason = (cause.strerror or type(cause).__name__).rstrip(".")
     return reason[:1].lower() + reason[1:]
+
+
+# --- renaming, Windows' way ------------------------------------------------------------------
+
+#: pauses between tries of a rename Windows refused (about three seconds in all): a virus
+#: scanner, the search indexer or a backup agent opens a file just written for a moment
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+
+
+def replace(source: Path | str, target: Path | str) -> None:
+    """``os.replace``, the one rename over a file in hubapp. Windows refuses to rename onto
+    (or away) a file that any program holds open, where POSIX lets it happen: so every
+    caller closes its own handles (and SQLite's connections) on both files first, and a
+    refusal on Windows is tried again for a few seconds before it is reported, since the
+    holder is then usually another program that lets go by itself."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if os.name != "nt" or delay is None:
+                raise
+            time.sleep(delay)
 
 
 # --- what a name is --------------------------------------------------------------------------
@@ -156,10 +186,10 @@ def move_into_place(temp: Path, target: Path, example: str | None = None) -> Non
         os.link(temp, target)  # a free name: fails if anything has appeared there since
     except FileExistsError:
         check_output(target, example)  # what is there: a regular file, or something new
-        os.replace(temp, target)
+        replace(temp, target)
     except OSError:
         # no hard links on this file system (FAT, some network shares): checked just above
-        os.replace(temp, target)
+        replace(temp, target)
     else:
         try:
             temp.unlink()

@@ -6,6 +6,14 @@ on Linux), under the service ``hubapp-central`` and the role name. Where no keyr
 Linux server or CI machine), nothing is saved and the station says so: the URL must then come
 from ``--central URL`` or the ``HUBAPP_CENTRAL_URL`` environment variable (as ``HUBAPP_PASSWORD``
 does for scheduled tasks), which is what the tests use.
+
+IT may pin the central server a PC syncs with (``HUBAPP_CENTRAL_SERVER``, host[:port]/database,
+set machine-wide by the installer's ``/CENTRALSERVER=``). Only that part is pre-set: the
+address's role and password are the station's secret, and a machine-wide variable, a registry
+value or a deployment script is readable by every account on the PC (and kept in the
+deployment tool's logs). So the hub's administrator still pastes the address once, into the
+keyring as before; the pin makes sure that an address for any other server (a typo, an old
+test server, a phishing e-mail) is refused before a single change is sent there.
 """
 
 from __future__ import annotations
@@ -23,6 +31,53 @@ log = logging.getLogger(__name__)
 SERVICE = "hubapp-central"
 ENV = "HUBAPP_CENTRAL_URL"
 URL_KEY = "central_url"
+SERVER_ENV = "HUBAPP_CENTRAL_SERVER"
+DEFAULT_PORT = 5432
+
+
+def _server_of(host: str, port: int | None, path: str) -> tuple[str, int, str]:
+    return host.lower().rstrip("."), port or DEFAULT_PORT, path.strip("/")
+
+
+def pinned_server() -> tuple[str, int, str] | None:
+    """The server IT pinned (``HUBAPP_CENTRAL_SERVER``) as (host, port, database), or None."""
+    pin = settings.env(SERVER_ENV)
+    if pin is None:
+        return None
+    pin = pin.strip()
+    parts = urlsplit(pin if "//" in pin else f"//{pin}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or not parts.path.strip("/") or parts.username or port == -1:
+        raise CentralError(
+            f"{SERVER_ENV} must be host[:port]/database, e.g. central.example:5432/hubapp "
+            "(set by this PC's installer); ask IT to correct it."
+        )
+    return _server_of(parts.hostname, port, parts.path)
+
+
+def server_problem(url: str) -> str:
+    """One sentence when IT pinned the central server and ``url`` is for another, else ""."""
+    try:
+        pinned = pinned_server()
+    except CentralError as exc:
+        return str(exc)
+    if pinned is None:
+        return ""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return ""  # address_problem says what is wrong with it
+    if _server_of(parts.hostname or "", port, parts.path) == pinned:
+        return ""
+    host, port, database = pinned
+    return (
+        f"This PC may only sync with the central database {database} on {host}:{port} "
+        "(set by IT); that address is for another server."
+    )
 
 
 def _keyring():
@@ -81,6 +136,7 @@ def forget(store) -> bool:
 def save(store, url: str) -> bool:
     """Remember ``url``; False (and nothing written) when this PC has no keyring."""
     _require_central(store)
+    _pinned(url)
     kr = _keyring()
     if kr is None:
         return False
@@ -108,10 +164,10 @@ def load(store, given: str | None = None) -> str:
     PC or its scheduled task is set up.)"""
     if given:
         _require_central(store)
-        return given
+        return _pinned(given)
     from_env = settings.env(ENV)
     if from_env is not None:
-        return from_env
+        return _pinned(from_env)
     with store.read() as s:
         bare = settings.local(s)[URL_KEY]
     if bare is None:
@@ -133,7 +189,15 @@ def load(store, given: str | None = None) -> str:
             "'hubapp sync --central URL' again."
         )
     netloc = f"{parts.username}:{quote(password, safe='')}@{parts.netloc.split('@', 1)[1]}"
-    return urlunsplit((parts.scheme, netloc, *parts[2:]))
+    return _pinned(urlunsplit((parts.scheme, netloc, *parts[2:])))
+
+
+def _pinned(url: str) -> str:
+    """``url``, unless IT pinned another central server (CentralError, nothing sent)."""
+    problem = server_problem(url)
+    if problem:
+        raise CentralError(problem)
+    return url
 
 
 @dataclass(frozen=True)
@@ -163,7 +227,7 @@ def address_problem(url: str) -> str:
         return "The address must start with postgresql:// (paste the whole last line)."
     if not parts.username or parts.password is None or not parts.hostname:
         return "The address has no role, password or server; paste the whole last line."
-    return ""
+    return server_problem(url)
 
 
 def check_connection(store, url: str, *, timeout: float = 10.0) -> ConnectionCheck:

@@ -36,7 +36,8 @@ class FirstStartDialog(QDialog):
     first problem names the field) with everything typed kept."""
 
     def __init__(self, hubs, configure, parent=None, *, admin_problems=None,
-                 make_admin=None) -> None:  # fmt: skip
+                 make_admin=None, preset: tuple[str | None, str | None] = (None, None),
+                 ) -> None:  # fmt: skip
         super().__init__(parent)
         self._admin_problems = admin_problems
         self._make_admin = make_admin
@@ -98,8 +99,20 @@ class FirstStartDialog(QDialog):
         self.station.textEdited.connect(self._on_edited)
         self.hub.currentIndexChanged.connect(self._suggest)
         self._suggest()
+        self._apply_preset(hubs, *preset)
         self.setMinimumWidth(WIDTH)  # the hub names are never cut short
         self.resize(WIDTH, self.sizeHint().height())
+
+    def _apply_preset(self, hubs, hub: str | None, station: str | None) -> None:
+        """Start from the hub and station IT pre-set for this PC (HUBAPP_HUB, HUBAPP_STATION):
+        chosen on purpose for this PC, unlike a guess, and still shown before Start."""
+        wanted = (hub or "").strip().casefold()
+        for h in hubs:
+            if h.active and wanted in (h.code.casefold(), h.name.casefold()):
+                self.hub.setCurrentIndex(self.hub.findData(h.code))
+        if station:
+            self.station.setText(station.strip()[:MAX_STATION])
+            self._touched = True
 
     def _add_admin_rows(self, form: QFormLayout) -> None:
         note = QLabel(tr("Everyone signs in with their own account. Make the first "

@@ -876,7 +876,7 @@ def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
     try:
         try:
             _copy_pages(db_path, tmp, job, (0.3, 0.5), "Keeping a copy of the current database…")
-            os.replace(tmp, dest)
+            files.replace(tmp, dest)
         except BackupCancelled:
             raise  # a StoreError too (errors.Cancelled), but no reason to copy the files
         except (*SQLError, StoreError) as exc:
@@ -890,7 +890,7 @@ def _keep_before_restore(db_path: Path, when: datetime, job: _Job) -> Path:
                 shutil.copyfile(wal, dest_wal)
             _new_private_file(tmp)
             shutil.copyfile(db_path, tmp)
-            os.replace(tmp, dest)
+            files.replace(tmp, dest)
     except BaseException:
         _remove_quietly([tmp, *_companions(tmp)])
         raise
@@ -936,7 +936,7 @@ def _write_into_place(backup_path: Path, db_path: Path, job: _Job) -> None:
         _copy_pages(backup_path, tmp, job, (0.5, 0.85), message)
         _fsync(tmp)
         _remove_quietly(_companions(db_path))
-        os.replace(tmp, db_path)
+        files.replace(tmp, db_path)
         _fsync(db_path.parent, directory=True)
     except BaseException:
         _remove_quietly([tmp, *_companions(tmp)])
