@@ -17,8 +17,17 @@
 ; and points the machine-wide variable HUBAPP_DATA_DIR at it; hubapp keeps its database
 ; there instead of in each account's own AppData folder (see hubapp/paths.py).
 ;
-; Silent install: hubapp-VERSION-setup.exe /S [/SHAREDDATA=1|0] [/DESKTOP=1|0] [/D=C:\other\folder]
-; Uninstall removes the program and the variable, never the data folder (it holds case data).
+;
+; Silent install (IT: Intune, Configuration Manager; docs/deployment.md):
+;   hubapp-VERSION-setup.exe /S [/SHAREDDATA=1|0] [/DATADIR=D:\Hub data] [/DESKTOP=1|0]
+;       [/HUB=SLK] [/STATION=Kendal Police Station] [/CENTRALSERVER=host[:port]/database]
+;       [/D=C:\other\folder]   (/D last, as NSIS wants it)
+; /DATADIR= shares that folder instead of the one under ProgramData (and implies /SHAREDDATA=1).
+; /HUB=, /STATION= and /CENTRALSERVER= become the machine-wide HUBAPP_HUB, HUBAPP_STATION and
+; HUBAPP_CENTRAL_SERVER (hubapp/settings.py); an empty value (/HUB=) removes one. None holds a
+; secret: the central password is pasted once by the hub's administrator into the keyring.
+; An upgrade keeps every choice made before unless the command line changes it.
+; Uninstall removes the program and the variables, never the data folder (it holds case data).
 
 Unicode true
 Target amd64-unicode
@@ -68,6 +77,9 @@ RequestExecutionLevel admin
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_NAME}"
 !define ENV_KEY "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
 !define DATA_ENV "HUBAPP_DATA_DIR"
+!define HUB_ENV "HUBAPP_HUB"
+!define STATION_ENV "HUBAPP_STATION"
+!define SERVER_ENV "HUBAPP_CENTRAL_SERVER"
 ; BUILTIN\Users by its SID, so that it works on Windows in any language
 !define USERS_SID "*S-1-5-32-545"
 
@@ -100,6 +112,22 @@ VIAddVersionKey /LANG=2057 "LegalCopyright" "${ORG_NAME}"
 Var SharedData        ; 1: make the shared data folder and set HUBAPP_DATA_DIR
 Var DataDir           ; C:\ProgramData\Cumbria Local Focus Hubs\hubapp
 Var SharedCheckbox
+
+; /NAME=value on the command line -> the machine-wide variable ENV (empty: removed); without
+; /NAME= the variable is left as an earlier install set it.
+!macro PresetFromCommandLine OPT VAR
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/${OPT}=" $R1
+  ${IfNot} ${Errors}
+    ${If} $R1 == ""
+      DeleteRegValue HKLM "${ENV_KEY}" "${VAR}"
+    ${Else}
+      DetailPrint "${VAR}=$R1"
+      WriteRegStr HKLM "${ENV_KEY}" "${VAR}" "$R1"
+    ${EndIf}
+  ${EndIf}
+!macroend
 
 ; -- pages ----------------------------------------------------------------------------------
 !define MUI_ICON "../resources/icons/hubapp.ico"
@@ -249,6 +277,7 @@ Section "-Data folder" SecData
     ${EndIf}
     WriteRegStr HKLM "${ENV_KEY}" "${DATA_ENV}" "$DataDir"
     WriteRegDWORD HKLM "${APP_KEY}" "SharedData" 1
+    WriteRegStr HKLM "${APP_KEY}" "DataDir" "$DataDir"
   ${Else}
     ReadRegDWORD $0 HKLM "${APP_KEY}" "SharedData"
     ${If} $0 == 1
@@ -257,6 +286,9 @@ Section "-Data folder" SecData
     DeleteRegValue HKLM "${ENV_KEY}" "${DATA_ENV}"
     WriteRegDWORD HKLM "${APP_KEY}" "SharedData" 0
   ${EndIf}
+  !insertmacro PresetFromCommandLine "HUB" "${HUB_ENV}"
+  !insertmacro PresetFromCommandLine "STATION" "${STATION_ENV}"
+  !insertmacro PresetFromCommandLine "CENTRALSERVER" "${SERVER_ENV}"
   ; Tell Explorer (and so programs started from now on) that the environment changed.
   SendMessage ${HWND_BROADCAST} ${WM_SETTINGCHANGE} 0 "STR:Environment" /TIMEOUT=5000
 SectionEnd
@@ -271,6 +303,11 @@ Function .onInit
   SetShellVarContext all
   SetRegView 64
   StrCpy $DataDir "$APPDATA\${ORG_NAME}\${APP_NAME}"
+  ; an upgrade keeps the shared folder chosen before (/DATADIR= then, or the default)
+  ReadRegStr $0 HKLM "${APP_KEY}" "DataDir"
+  ${If} $0 != ""
+    StrCpy $DataDir $0
+  ${EndIf}
 
   ; Default: as chosen last time on this PC; the command line overrides.
   ReadRegDWORD $SharedData HKLM "${APP_KEY}" "SharedData"
@@ -288,6 +325,13 @@ Function .onInit
     ${EndIf}
   ${EndIf}
   ClearErrors
+  ${GetOptions} $R0 "/DATADIR=" $R1
+  ${IfNot} ${Errors}
+  ${AndIf} $R1 != ""
+    StrCpy $DataDir $R1
+    StrCpy $SharedData 1
+  ${EndIf}
+  ClearErrors
   ${GetOptions} $R0 "/DESKTOP=" $R1
   ${IfNot} ${Errors}
   ${AndIf} $R1 == 0
@@ -300,6 +344,10 @@ Function un.onInit
   SetShellVarContext all
   SetRegView 64
   StrCpy $DataDir "$APPDATA\${ORG_NAME}\${APP_NAME}"
+  ReadRegStr $0 HKLM "${APP_KEY}" "DataDir"
+  ${If} $0 != ""
+    StrCpy $DataDir $0
+  ${EndIf}
 FunctionEnd
 
 Section "Uninstall"
@@ -320,6 +368,9 @@ Section "Uninstall"
   RMDir "$INSTDIR"
 
   DeleteRegValue HKLM "${ENV_KEY}" "${DATA_ENV}"
+  DeleteRegValue HKLM "${ENV_KEY}" "${HUB_ENV}"
+  DeleteRegValue HKLM "${ENV_KEY}" "${STATION_ENV}"
+  DeleteRegValue HKLM "${ENV_KEY}" "${SERVER_ENV}"
   SendMessage ${HWND_BROADCAST} ${WM_SETTINGCHANGE} 0 "STR:Environment" /TIMEOUT=5000
   DeleteRegKey HKLM "${UNINSTALL_KEY}"
   DeleteRegKey HKLM "${APP_KEY}"
