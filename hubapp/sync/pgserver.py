@@ -89,7 +89,7 @@ def start_server(max_connections: int = 60) -> Server | None:
     password = "central-admin-" + secrets.token_hex(4)
     folder = Path(tempfile.mkdtemp(prefix="hubapp-pg-"))
     as_user: list[str] = []
-    if os.geteuid() == 0:
+    if getattr(os, "geteuid", lambda: -1)() == 0:  # root (POSIX only)
         shutil.chown(folder, "postgres", "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     pwfile = folder / "pw"
