@@ -150,3 +150,39 @@ def test_a_data_folder_with_spaces_and_a_non_ascii_user_name(tmp_path, monkeypat
     r = _hubapp("export", "cases", "-o", str(out), env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert out.read_text("utf-8-sig").startswith("Reference,")
+
+
+def _dailies(folder: Path, stem: str, days: int) -> list[Path]:
+    from datetime import date, timedelta
+
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for n in range(days):
+        p = folder / f"{stem}-{date(2026, 1, 1) + timedelta(days=n):%Y-%m-%d}.SQLite3"
+        p.write_bytes(b"a backup")
+        made.append(p)
+    return made
+
+
+def test_on_windows_backups_named_in_another_case_are_the_same_databases(tmp_path, monkeypatch):
+    """The database opened as C:\\Data\\hub.sqlite3 finds, lists and prunes the backups made
+    when it was opened as C:\\Data\\Hub.sqlite3 (one file on Windows)."""
+    import ntpath
+
+    monkeypatch.setattr(backup, "_fold", ntpath.normcase)  # Windows' way of comparing names
+    made = _dailies(tmp_path / "backups", "Hub", 40)
+    listed = backup.list_backups(tmp_path / "hub.sqlite3")
+    assert len(listed) == 40 and {b.kind for b in listed} == {"automatic"}
+    removed = backup.prune(tmp_path / "hub.sqlite3")
+    assert removed and set(removed) < set(made)
+    assert len(backup.list_backups(tmp_path / "hub.sqlite3")) == 40 - len(removed)
+
+
+def test_on_linux_a_name_in_another_case_is_another_databases(tmp_path):
+    """Here Hub.sqlite3 and hub.sqlite3 are two databases: neither prunes the other's."""
+    made = _dailies(tmp_path / "backups", "Hub", 40)
+    for p in made:  # this PC's own suffix, as backups are made here
+        p.rename(p.with_suffix(".sqlite3"))
+    assert backup.list_backups(tmp_path / "hub.sqlite3") == []
+    assert backup.prune(tmp_path / "hub.sqlite3") == []
+    assert len(backup.list_backups(tmp_path / "Hub.sqlite3")) == 40

@@ -603,9 +603,16 @@ def manual_name(db_path: Path | str, when: datetime) -> str:
     return f"{Path(db_path).stem}-{when:%Y-%m-%d-%H%M%S}{SUFFIX}"
 
 
+#: a file name as this PC's file system compares it: Windows ignores case, so "Hub-….sqlite3"
+#: and "hub-….sqlite3" are one file there and must be one database's backups (the database
+#: opened once as C:\Data\Hub.sqlite3 and once as c:\data\hub.sqlite3); POSIX does not, and
+#: there they belong to two databases, neither of whose backups the other may prune
+_fold = os.path.normcase
+
+
 def _daily_pattern(db_path: Path | str) -> re.Pattern:
     return re.compile(
-        rf"^{re.escape(Path(db_path).stem)}-(\d{{4}}-\d{{2}}-\d{{2}}){re.escape(SUFFIX)}$"
+        rf"^{re.escape(_fold(Path(db_path).stem))}-(\d{{4}}-\d{{2}}-\d{{2}}){re.escape(_fold(SUFFIX))}$"
     )
 
 
@@ -639,7 +646,7 @@ def prune(db_path: Path | str) -> list[Path]:
     dated: dict[date, Path] = {}
     if folder.is_dir():
         for p in folder.iterdir():
-            m = pattern.match(p.name)
+            m = pattern.match(_fold(p.name))
             if m:
                 try:
                     dated[date.fromisoformat(m.group(1))] = p
@@ -700,16 +707,17 @@ class BackupFile:
 def list_backups(db_path: Path | str) -> list[BackupFile]:
     """The backups in the database's backups folder, newest first."""
     folder = backups_dir(db_path)
-    stem = Path(db_path).stem
+    stem = _fold(Path(db_path).stem)
     daily = _daily_pattern(db_path)
     found: list[BackupFile] = []
     if not folder.is_dir():
         return found
     for p in folder.iterdir():
+        name = _fold(p.name)
         if (
-            p.name.startswith(".")
-            or not p.name.startswith(f"{stem}-")
-            or not p.name.endswith(SUFFIX)
+            name.startswith(".")
+            or not name.startswith(f"{stem}-")
+            or not name.endswith(_fold(SUFFIX))
         ):
             continue
         try:
@@ -718,8 +726,8 @@ def list_backups(db_path: Path | str) -> list[BackupFile]:
             continue
         if not p.is_file():
             continue
-        kind = "automatic" if daily.match(p.name) else (
-            "before restore" if f"-{BEFORE_RESTORE}-" in p.name else "by hand"
+        kind = "automatic" if daily.match(name) else (
+            "before restore" if f"-{BEFORE_RESTORE}-" in name else "by hand"
         )  # fmt: skip
         found.append(BackupFile(p, kind, datetime.fromtimestamp(st.st_mtime), st.st_size))
     found.sort(key=lambda b: (b.when, b.path.name), reverse=True)
