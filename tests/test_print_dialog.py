@@ -4,6 +4,8 @@ stopped, Save as PDF writes a marked file and one disclosure per save, printing 
 QPrinter (here to a PDF file) and is recorded too, and the preview shows rendered pages."""
 
 import io
+import os
+import stat
 from datetime import date
 
 import pytest
@@ -154,6 +156,8 @@ def test_printing_an_action_sheet_goes_through_qprinter_and_is_recorded(
     [entry] = disclosures(demo_store)
     assert entry.details["how"] == "printed" and entry.details["document"] == "action_sheet"
     assert entry.details["profile"] == "public" and entry.details["to"] == str(out)
+    if os.name == "posix":  # a printed file is readable by its owner only, as every file
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_the_preview_renders_the_pages_in_the_background(qtbot, demo_store, books, a_case):

@@ -10,7 +10,9 @@ a print is recorded by :func:`print_job` once the pages have gone to the printer
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -92,16 +94,38 @@ def save_job(_ctx, store, document, path: str) -> Path:
     return printing.save(store, document, path)
 
 
+def _private_file(path: str) -> bool:
+    """Make the empty file ``path`` readable by its owner only; whether it was made."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return False
+    return True
+
+
 def print_job(ctx, store, document, pages, printer) -> int:
     """Print every page (or the chosen range), then record the disclosure."""
     from hubapp.documents import printing
     from hubapp.views.pdf_preview import print_pages
 
+    # "Print to file" keeps the printer's name but sends the pages to the file: the file is
+    # where they went. Qt writes that file itself: it is made first, readable by its owner
+    # only, as every file hubapp writes (Qt keeps the mode of a file it truncates; on Windows
+    # the folder's own permissions guard it). A real printer has no file name.
+    out = printer.outputFileName()
+    made = out and os.name == "posix" and not os.path.lexists(out) and _private_file(out)
     try:
         sent = print_pages(ctx, pages, printer)
+    except BaseException:
+        if made and os.path.getsize(out) == 0:
+            os.unlink(out)
+        raise
     finally:
         pages.close()
-    target = printer.printerName() or printer.outputFileName() or tr("a printer")
+    if out and os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.chmod(out, 0o600)
+    target = out or printer.printerName() or tr("a printer")
     printing.record_disclosure(store, document, "printed", target)
     return sent
 
