@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hubapp import resources
+from hubapp.domain import matching
 from hubapp.domain.matching import (
     email_key,
     find_postcode,
@@ -421,3 +422,27 @@ def test_find_postcode(address, postcode):
 @given(postcodes, st.sampled_from(["12 Main Street, Maryport ", "Penrith\n", "", "Flat 1, "]))
 def test_find_postcode_finds_the_postcode_key(postcode, before):
     assert find_postcode(f"{before}{postcode.lower()}") == postcode_key(postcode)
+
+
+def test_given_name_variants_go_through_the_canonical_names():
+    assert {"bill", "billy", "will", "william", "liam"} <= matching.given_name_variants("Bill")
+    assert {"kathleen", "katherine", "kate"} <= matching.given_name_variants("kath")
+    assert matching.given_name_variants("Zebedee") == {"zebedee"}
+    assert matching.given_name_variants("  ") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("typed", "prefix"),
+    [("07700 9", "+4477009"), ("+44 (0)17", "+4417"), ("0044 7700", "+447700"),
+     ("+447700900123", "+447700900123"), ("017", None), ("+1 202 555", None),
+     ("7700 900", None), ("0800abc", None), ("", None), ("00 44", None)],
+)  # fmt: skip
+def test_the_start_of_a_uk_number_as_it_is_typed(typed, prefix):
+    assert matching.phone_prefix(typed) == prefix
+
+
+@given(st.from_regex(r"07[0-9]{9}", fullmatch=True))
+def test_a_whole_number_s_prefix_is_its_key_when_valid(number):
+    key = matching.phone_key(number)
+    if key.startswith("+44"):
+        assert matching.phone_prefix(number) == key

@@ -15,6 +15,7 @@
     hubapp [--db PATH] backup [-o FILE] | restore FILE | check [--full]
     hubapp [--db PATH] audit [--format csv|json] [-o FILE] [filters] | audit --verify
     hubapp [--db PATH] subject-access --person ID|NAME -o FILE.json|FILE.zip
+    hubapp [--db PATH] person find TEXT | show REF [--format text|json]   one person across cases
     hubapp [--db PATH] retention list [--format csv] | keep REF --until D --reason T | erase REF --reason T
     hubapp --version
 

@@ -134,6 +134,27 @@ def given_name_forms(word: str) -> frozenset[str]:
     return given_names().get(key, frozenset({key}))
 
 
+@cache
+def _forms_of() -> dict[str, frozenset[str]]:
+    """Each canonical given name to every name that stands for it (itself included)."""
+    out: dict[str, set[str]] = {}
+    for name, canonicals in given_names().items():
+        for canonical in canonicals:
+            out.setdefault(canonical, {canonical}).add(name)
+    return {canonical: frozenset(names) for canonical, names in out.items()}
+
+
+def given_name_variants(word: str) -> frozenset[str]:
+    """Every given name that may be the same as ``word``: the names sharing a canonical form
+    with it (``bill`` -> william, will, billy, liam...; ``kath`` -> every form of Katherine
+    and of Kathleen), itself included; an unknown name -> itself."""
+    key = name_key(word)
+    if not key:
+        return frozenset()
+    forms = _forms_of()
+    return frozenset({key}).union(*(forms.get(c, {c}) for c in given_name_forms(key)))
+
+
 # --- phone numbers --------------------------------------------------------------------------
 
 #: what a typed UK number may be made of: digits, a plus, spaces, brackets, dashes, dots, slashes
@@ -160,6 +181,32 @@ def phone_key(text: str) -> str:
     if phonenumbers.is_valid_number(number) or _FICTIONAL.fullmatch(e164):
         return e164
     return typed
+
+
+def phone_prefix(typed: str) -> str | None:
+    """The start of a UK number's key, from the start of a number as it is being typed
+    (``07700 9`` -> ``+4477009``; ``+44 (0)17`` -> ``+4417``), for a search as you type;
+    None when the text is not the start of a UK number (a foreign number, letters, fewer
+    than four digits), which matches only a key equal to it (:func:`phone_key`)."""
+    text = (typed or "").strip()
+    if not text or not _PHONE_TYPED.fullmatch(text):
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    if text.startswith("+"):
+        if not digits.startswith("44"):
+            return None
+        rest = digits[2:]
+        if "(0)" in text.replace(" ", "") and rest.startswith("0"):
+            rest = rest[1:]
+    elif digits.startswith("0044"):
+        rest = digits[4:]
+    elif digits.startswith("0"):
+        rest = digits[1:]
+    else:
+        return None
+    if len(digits) < 4 or len(rest) < 2 or rest.startswith("0"):
+        return None
+    return "+44" + rest
 
 
 # --- e-mail ---------------------------------------------------------------------------------

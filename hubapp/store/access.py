@@ -170,6 +170,8 @@ RAW_SQL_NO_CASE: dict[str, str] = {
     "hubapp.store.exchange.importer:_SearchIndex.__init__": "the full-text index's upkeep",
     "hubapp.store.exchange.importer:_SearchIndex.catch_up": "the full-text index's upkeep",
     "hubapp.store.schema:Person": "expression indexes of the person table (no query)",
+    "hubapp.store.casework.people:catch_up":
+        "the keys people are found by (the station's own derived rows; none reaches a person)",
 }
 
 

@@ -301,6 +301,8 @@ COMMANDS: dict[str, Entry] = {
     "retention list": Entry(Op.RETENTION, "retention.due"),
     "retention keep": Entry(Op.RETENTION, "retention.decide"),
     "retention erase": Entry(Op.RETENTION, "retention.erase"),
+    "person find": Entry(Op.VIEW, "people.find", "the people on the cases the role sees"),
+    "person show": Entry(Op.VIEW, "people.show", "audited as a consultation"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -345,7 +347,7 @@ def command_key(args, acting_user: str = "") -> str:
     if command is None:
         return ""
     sub = {
-        "print": "what", "export": "what", "central": "what", "accounts": "what",
+        "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -647,3 +647,33 @@ class RetentionDecision(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- finding a person, local and derived (migration 0010; hubapp.store.casework.people) ------
+
+
+class PersonKey(Base):
+    """A key a person is found by (``hubapp.domain.matching``): each word of their name, the
+    whole name, their phone number, e-mail address and postcode, normalised. Derived from
+    the person's row and kept by this station only: triggers on ``person`` mark a person
+    whose name or details change in :class:`PersonKeyStale`, and the store works the keys
+    out again before it searches (the rules are Python, so SQL cannot)."""
+
+    __tablename__ = "person_key"
+    __table_args__ = (
+        Index("ix_person_key_person", "person_id"),
+        {"sqlite_with_rowid": False},
+    )
+    #: word, name, phone, email or postcode
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class PersonKeyStale(Base):
+    """A person whose keys must be worked out again (every write path marks them: the
+    triggers of migration 0010)."""
+
+    __tablename__ = "person_key_stale"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

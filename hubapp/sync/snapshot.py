@@ -82,6 +82,10 @@ EXCLUSIVE_WAIT_S = 3.0
 BACKUP_STEP = 16384
 #: station tables whose rows come from central with the snapshot, not from the station
 FROM_CENTRAL = frozenset({"sync_conflict"})
+#: the station's own tables worked out from the synced rows (the keys people are found by):
+#: neither the station's old ones nor a snapshot's are kept; every person arrives to be
+#: worked out again (hubapp.store.casework.people)
+DERIVED = frozenset({"person_key", "person_key_stale"})
 
 Progress = Callable[[str, int, int], None]
 
@@ -455,8 +459,9 @@ def _put_in_place(store, part: Path, snap: Offer, progress: Progress | None) -> 
             raise NotUsable("its key does not open it") from None
         _check_contents(cur)
         cur.execute("BEGIN IMMEDIATE")
-        own = [t for t in local_tables() if t not in FROM_CENTRAL]
-        _empty_tables(cur, "snap", own)
+        own = [t for t in local_tables() if t not in FROM_CENTRAL | DERIVED]
+        _empty_tables(cur, "snap", [*own, *sorted(DERIVED)])
+        cur.execute("INSERT INTO snap.person_key_stale (person_id) SELECT id FROM snap.person")
         for table in own:
             cols = ", ".join(_q(r[1]) for r in cur.execute(f"PRAGMA main.table_info({_q(table)})"))
             cur.execute(

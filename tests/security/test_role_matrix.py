@@ -335,6 +335,8 @@ EXAMPLES: dict[str, list[str] | None] = {
     "audit --accept": ["audit", "--accept", "--reason", "testing the matrix"],
     "subject-access": ["subject-access", "--person", "Vera Victim", "-o", "{tmp}/sar.json"],
     "retention list": ["retention", "list"],
+    "person find": ["person", "find", "07700 900123"],
+    "person show": ["person", "show", "{person}"],
     "retention keep": [
         "retention",
         "keep",
@@ -356,7 +358,8 @@ def test_the_command_line_refuses_what_the_matrix_refuses(station, key, role, mo
     me = WHO[role]
     other = "cora" if me != "cora" else "pete"
     words = [w.format(ref=station.ref, tmp=station.tmp, csv=station.csv, backup=station.backup,
-                      me=me, other=other) for w in EXAMPLES[key]]  # fmt: skip
+                      me=me, other=other, person=station.person.hex)
+             for w in EXAMPLES[key]]  # fmt: skip
     op = roles.COMMANDS[key].op
     before, files = state(station.db), _files(station.tmp)
     code, out, err = run_command(station.db, "--user", me, *words, password=STAFF_PASSWORD,

@@ -15,7 +15,9 @@ from syncutil import assert_replica_equals_central
 from hubapp.cli.cmd_sync import run as cmd_central
 from hubapp.store import accounts, audit, keys
 from hubapp.store.accounts import AccountDraft
+from hubapp.store.casework import people
 from hubapp.store.database import connect
+from hubapp.store.schema import CasePerson, Person
 from hubapp.sync import snapshot
 
 ADMIN_PW = "correct horse battery staple"
@@ -38,10 +40,22 @@ def _hub_with_cases(stations, hub="Carlisle", name="Civic Centre", n=30):
     return a, cases
 
 
+def _victim(station, case_id) -> uuid.UUID:
+    with station.store.write(reason="test") as s:
+        person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900777")
+        s.add(person)
+        s.flush()
+        s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id, role="victim"))
+    station.sync()
+    return person.id
+
+
 def test_a_new_station_starts_from_the_hub_snapshot_then_pulls_what_came_after(stations, central):
     a, cases = _hub_with_cases(stations)
+    victim = _victim(a, cases[3])
     [built] = snapshot.build(central, "Carlisle")
-    assert (built.hub_code, built.rows) == ("CAR", _count(a, "case_") + 10 + 1)  # + a's station
+    assert (built.hub_code, built.rows) == ("CAR", _count(a, "case_") + 10 + 1 + 2)  # + a's
+    # station, the victim and their part in the case
     later = a.new_case("Fly-tipping behind the chippy")  # after the snapshot
     a.edit(cases[0], location="Bitts Park")
     a.sync()
@@ -65,6 +79,9 @@ def test_a_new_station_starts_from_the_hub_snapshot_then_pulls_what_came_after(s
     assert keys.salt_of(b.path) == salt  # still its own file, opened by its own key
     assert not list(b.path.parent.glob("*.snapshot*")), "the download is removed"
     assert accounts.sign_in(b.store, "admin", ADMIN_PW).role == "administrator"
+    # the keys people are found by are worked out here, never taken from the file
+    assert [h.id for h in people.find(b.store, "+44 7700 900777")] == [victim]
+    assert _count(b, "person_key_stale") == 0
     with b.store.read() as s:
         check = audit.verify(s)
     assert check.first_broken is None and check.checked >= entries_before

@@ -1,0 +1,122 @@
+"""``hubapp person``: one person across cases.
+
+    hubapp [--db PATH] person find TEXT [--format text|json]
+    hubapp [--db PATH] person show REF [--format text|json]
+
+``find`` looks by name (case, accents and punctuation aside; Bill finds William), phone
+number (any UK format), e-mail address or postcode; ``show`` prints a person's page: their
+details, their cases with role, hub and status, the reports they made and the tools and
+powers naming them (audited, as opening it in the window is). Both keep to the cases the
+signed-in account sees; a locked-down person's details only for those who may see them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from hubapp.cli.common import EXIT_USAGE, error, existing_database, open_signed_in
+
+FORMATS = ("text", "json")
+
+
+def add_parsers(sub) -> None:
+    pe = sub.add_parser("person", help="one person across cases: find them, show their page")
+    what = pe.add_subparsers(dest="what", metavar="find|show", required=True)
+    fi = what.add_parser("find", help="find people by name, phone, e-mail or postcode")
+    fi.add_argument("text", metavar="TEXT", help="a name, phone number, e-mail address or postcode")
+    sh = what.add_parser("show", help="a person's page: details, cases, reports, tools and powers")
+    sh.add_argument("ref", metavar="REF", help="the person's reference (P-XXXXXXXX) or id")
+    for p in (fi, sh):
+        p.add_argument("--format", default="text", metavar="text|json",
+                       help="text (default) or json")  # fmt: skip
+
+
+def run(args) -> int:
+    fmt = (args.format or "").strip().lower()
+    if fmt not in FORMATS:
+        return error(f"cannot print as '{args.format}'; choose text or json.", EXIT_USAGE)
+    store = open_signed_in(args, existing_database(args))
+    try:
+        return _find(store, args.text, fmt) if args.what == "find" else _show(store, args.ref, fmt)
+    finally:
+        store.close()
+
+
+def _when(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _find(store, typed: str, fmt: str) -> int:
+    from hubapp.domain.formatting import format_datetime
+    from hubapp.store.casework import people
+
+    if people.probe_for(typed) is None:
+        return error("give at least two letters of a name, or a phone number, e-mail "
+                     "address or postcode.", EXIT_USAGE)  # fmt: skip
+    hits = people.find(store, typed)
+    if fmt == "json":
+        json.dump([{
+            "reference": people.reference(h.id), "id": h.id.hex, "name": h.name,
+            "details_hidden": h.hidden, "cases": h.cases, "roles": list(h.roles),
+            "latest": _when(h.latest), "matched": h.matched,
+        } for h in hits], sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
+        print()
+    else:
+        for h in hits:
+            cases = f"{h.cases} case{'' if h.cases == 1 else 's'}"
+            latest = f", latest {format_datetime(h.latest)}" if h.latest else ""
+            print(f"{people.reference(h.id)}  {h.name}  ({cases}: {', '.join(h.roles)}{latest})")
+    print(f"{len(hits):,} {'person' if len(hits) == 1 else 'people'} found.", file=sys.stderr)
+    return 0
+
+
+def _show(store, ref: str, fmt: str) -> int:
+    from hubapp.domain.formatting import format_date, format_datetime
+    from hubapp.store.casework import people
+
+    page = people.show(store, people.find_id(store, ref))
+    if fmt == "json":
+        json.dump({
+            "reference": people.reference(page.id), "id": page.id.hex, "name": page.name,
+            "locked_down": page.locked_down, "details_hidden": page.hidden,
+            "date_of_birth": _when(page.date_of_birth), "phone": page.phone,
+            "email": page.email, "address": page.address,
+            "cases": [{"reference": c.reference, "hub": c.hub, "roles": list(c.roles),
+                       "status": c.status, "received_at": _when(c.received_at),
+                       "closed_on": _when(c.closed_on), "summary": c.summary}
+                      for c in page.cases],
+            "reports": [{"received_at": _when(r.received_at), "case": r.reference,
+                         "channel": r.channel, "summary": r.summary} for r in page.reports],
+            "interventions": [{"case": i.reference, "kind": i.kind,
+                               "issued_on": _when(i.issued_on), "expires_on": _when(i.expires_on),
+                               "status": i.status} for i in page.interventions],
+        }, sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
+        print()
+        return 0
+    print(f"{page.name}  {people.reference(page.id)}")
+    if page.hidden:
+        print("Locked down: their details are not shown to your account.")
+    else:
+        if page.locked_down:
+            print("Locked down: handle their details with care.")
+        for label, value in (("Born", format_date(page.date_of_birth) if page.date_of_birth
+                              else ""), ("Phone", page.phone), ("E-mail", page.email),
+                             ("Address", page.address)):  # fmt: skip
+            if value:
+                print(f"  {label + ':':<9}{value}")
+    print(f"Cases ({len(page.cases)}):")
+    for c in page.cases:
+        closed = f", closed {format_date(c.closed_on)}" if c.closed_on else ""
+        print(f"  {c.reference:<14} {c.hub:<15} {', '.join(c.roles):<28} {c.status}"
+              f" (received {format_datetime(c.received_at)}{closed})  {c.summary}")  # fmt: skip
+    if page.reports:
+        print(f"Reports made ({len(page.reports)}):")
+        for r in page.reports:
+            print(f"  {format_datetime(r.received_at)}  {r.reference:<14} {r.channel}: {r.summary}")
+    if page.interventions:
+        print(f"Tools and powers ({len(page.interventions)}):")
+        for i in page.interventions:
+            until = f" until {format_date(i.expires_on)}" if i.expires_on else ""
+            print(f"  {format_date(i.issued_on)}  {i.reference:<14} {i.kind}{until} ({i.status})")
+    return 0

@@ -1,0 +1,399 @@
+"""One person across cases: finding them by name, phone, e-mail or postcode, and what the
+store holds about them (their page).
+
+Every intake and import writes a person row of its own; a person is found across those rows
+by *keys* (:mod:`hubapp.domain.matching`): the words of the name and the whole name with
+case, accents and punctuation taken out, the phone number as E.164, the e-mail address, the
+postcode. The keys live in ``person_key`` (migration 0010), one index look-up each. They are
+worked out in Python, so SQL cannot keep them: triggers mark every person written, by any
+path, in ``person_key_stale``, and :func:`catch_up` works their keys out again before a
+search (a few at a time in daily use; every person once after a first copy).
+
+Who sees whom: a person is found only through a case the account sees (the case rule of
+``hubapp.store.access`` applies to the rows that link people to cases, as to every row of a
+case). A locked-down person's details are for those who may see them on one of those cases;
+for anyone else only the name is shown, and such a person is never found by a phone number,
+an e-mail address or a postcode, which would say whose they are.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import String, and_, cast, exists, func, or_, select, text
+
+from hubapp.domain import matching
+from hubapp.store import access, audit
+from hubapp.store.errors import Refused, StoreError
+from hubapp.store.schema import (
+    Case,
+    CasePerson,
+    Channel,
+    Contact,
+    Hub,
+    Intervention,
+    InterventionType,
+    Person,
+    PersonKey,
+)
+
+#: the kinds of key, as stored in person_key.kind
+WORD, NAME, PHONE, EMAIL, POSTCODE = "word", "name", "phone", "email", "postcode"
+#: how many stale people one transaction of :func:`catch_up` takes
+BATCH = 2000
+#: the most people one search returns
+LIMIT = 50
+#: a name is searched from this many letters
+MIN_NAME = 2
+
+#: the start of a postcode: its outward code, and perhaps the digit of the inward one
+_POSTCODE_START = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{0,1}))?")
+
+NOT_FOUND = "No person with that reference is on a case you can see."
+
+
+def keys_of(full_name: str, phone: str, email: str, address: str) -> set[tuple[str, str]]:
+    """The (kind, key) pairs a person is found by."""
+    out: set[tuple[str, str]] = set()
+    name = matching.name_key(full_name)
+    if name:
+        out.add((NAME, name))
+        out.update((WORD, w) for w in name.split())
+    if key := matching.phone_key(phone):
+        out.add((PHONE, key))
+    if key := matching.email_key(email):
+        out.add((EMAIL, key))
+    if key := matching.find_postcode(address):
+        out.add((POSTCODE, key))
+    return out
+
+
+def catch_up(store, *, batch: int = BATCH) -> int:
+    """Work out the keys of every person marked stale; returns how many there were. A
+    transaction of ``batch`` people at a time, so that a pull or a save waits little."""
+    with store.read() as s:
+        if s.execute(text("SELECT 1 FROM person_key_stale LIMIT 1")).first() is None:
+            return 0
+    done = 0
+    while True:
+        with store.write(reason="person keys") as s:
+            # the station's own derived rows, written past the ORM: no record changes here
+            cur = s.connection().connection.driver_connection.cursor()
+            rows = cur.execute(
+                "SELECT k.person_id, p.full_name, p.phone, p.email, p.address"
+                " FROM person_key_stale k LEFT JOIN person p ON p.id = k.person_id LIMIT ?",
+                (batch,),
+            ).fetchall()
+            if not rows:
+                return done
+            ids = [(r[0],) for r in rows]
+            cur.executemany("DELETE FROM person_key WHERE person_id = ?", ids)
+            cur.executemany(
+                "INSERT OR IGNORE INTO person_key (kind, key, person_id) VALUES (?, ?, ?)",
+                [
+                    (kind, key, pid)
+                    for pid, name, phone, email, address in rows
+                    if name is not None  # erased meanwhile: no keys
+                    for kind, key in keys_of(name, phone or "", email or "", address or "")
+                ],
+            )
+            cur.executemany("DELETE FROM person_key_stale WHERE person_id = ?", ids)
+        done += len(rows)
+
+
+# --- finding ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a typed search looks for: ``kind`` keys equal to one of ``exact`` or starting
+    with ``prefix``; for a name, one such test per word (``words``)."""
+
+    kind: str
+    exact: frozenset[str] = frozenset()
+    prefix: str = ""
+    words: tuple[Probe, ...] = ()
+
+    @property
+    def by_details(self) -> bool:
+        """Looks by phone, e-mail or postcode (not by name)."""
+        return self.kind in (PHONE, EMAIL, POSTCODE)
+
+
+def probe_for(typed: str) -> Probe | None:
+    """How to look for what was typed: an e-mail address (it has an @), a phone number
+    (digits, mostly), a postcode, or else a name (every word a prefix of a word of the name,
+    or one of its given-name forms: Bill finds William). None: too little to look for."""
+    text = " ".join((typed or "").split())
+    if not text:
+        return None
+    if "@" in text:
+        return Probe(EMAIL, prefix=text.casefold())
+    digits = sum(c.isdigit() for c in text)
+    if digits >= 4 and digits * 2 >= len(text.replace(" ", "")):
+        prefix = matching.phone_prefix(text)
+        if prefix is not None:
+            return Probe(PHONE, prefix=prefix)
+        return Probe(PHONE, exact=frozenset({matching.phone_key(text)}))
+    postcode = matching.postcode_key(text)
+    if postcode is not None:
+        return Probe(POSTCODE, exact=frozenset({postcode}))
+    start = _POSTCODE_START.fullmatch(text.upper())
+    if start:  # the start of a postcode, as it is typed: CA28, CA28 7
+        return Probe(POSTCODE, prefix=" ".join(x for x in start.groups() if x))
+    words = matching.name_key(text).split()
+    if not words or len("".join(words)) < MIN_NAME:
+        return None
+    return Probe(
+        WORD,
+        words=tuple(Probe(WORD, exact=matching.given_name_variants(w), prefix=w) for w in words),
+    )
+
+
+def _key_test(p: Probe):
+    """The people with a key matching ``p`` (one word of a name, or one detail)."""
+    tests = []
+    if p.exact:
+        tests.append(PersonKey.key.in_(sorted(p.exact)))
+    if p.prefix:
+        # a range, not LIKE: the primary key (kind, key) answers it, and no character of
+        # what was typed is a wildcard
+        tests.append(and_(PersonKey.key >= p.prefix, PersonKey.key < p.prefix + "\U0010ffff"))
+    return select(PersonKey.person_id).where(PersonKey.kind == p.kind, or_(*tests))
+
+
+def _seen(person_id):
+    """The person is named on a case the account sees (the case rule reaches these rows)."""
+    return or_(
+        exists().where(CasePerson.person_id == person_id, CasePerson.voided.is_(False)),
+        exists().where(Contact.reporter_person_id == person_id, Contact.voided.is_(False)),
+    )
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    """One person found: what the results list shows."""
+
+    id: uuid.UUID
+    name: str
+    #: locked down, and their details are not for this account: the name only
+    hidden: bool
+    #: the cases the account sees that name them, and the roles they have there
+    cases: int
+    roles: tuple[str, ...]
+    #: when the latest of those cases was received
+    latest: datetime | None
+    #: what matched: name, phone, email or postcode
+    matched: str
+
+
+@dataclass(frozen=True)
+class _Link:
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    hub_id: uuid.UUID
+    role: str
+    received_at: datetime
+
+
+def _links(s, person_ids: Iterable[uuid.UUID]) -> list[_Link]:
+    """Every link of these people to a case the account sees: their roles on cases, and the
+    reports they made."""
+    ids = list(person_ids)
+    if not ids:
+        return []
+    roles = s.execute(
+        select(CasePerson.person_id, Case.id, Case.hub_id, CasePerson.role, Case.received_at)
+        .join(Case, Case.id == CasePerson.case_id)
+        .where(CasePerson.person_id.in_(ids), CasePerson.voided.is_(False))
+    ).all()
+    reports = s.execute(
+        select(Contact.reporter_person_id, Case.id, Case.hub_id, Contact.received_at)
+        .join(Case, Case.id == Contact.case_id)
+        .where(Contact.reporter_person_id.in_(ids), Contact.voided.is_(False))
+    ).all()
+    return [_Link(*r) for r in roles] + [
+        _Link(pid, cid, hub, "reporter", at) for pid, cid, hub, at in reports
+    ]
+
+
+def _hidden(s, locked_down: bool, hubs: set[uuid.UUID]) -> bool:
+    return bool(locked_down) and not any(access.sees_locked_down(s, h) for h in hubs)
+
+
+def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
+    """The people matching what was typed (:func:`probe_for`), on the cases the account
+    sees, by name."""
+    probe = probe_for(typed)
+    if probe is None:
+        return []
+    try:
+        catch_up(store)
+    except StoreError:  # writing is held (the start-up check): search what is known
+        pass
+    tests = [_key_test(w) for w in probe.words] if probe.words else [_key_test(probe)]
+    with store.read() as s:
+        query = select(Person.id, Person.full_name, Person.locked_down).where(
+            Person.voided.is_(False), _seen(Person.id), *(Person.id.in_(t) for t in tests)
+        )
+        # more than are shown: locked-down people may still drop out below
+        rows = s.execute(query.order_by(func.lower(Person.full_name)).limit(limit * 2)).all()
+        by_person: dict[uuid.UUID, list[_Link]] = {}
+        for link in _links(s, (r.id for r in rows)):
+            by_person.setdefault(link.person_id, []).append(link)
+        hits = []
+        for pid, name, locked_down in rows:
+            links = by_person.get(pid, [])
+            hidden = _hidden(s, locked_down, {lk.hub_id for lk in links})
+            if hidden and probe.by_details:
+                continue
+            hits.append(PersonHit(
+                pid, name, hidden, len({lk.case_id for lk in links}),
+                tuple(sorted({lk.role for lk in links})),
+                max((lk.received_at for lk in links), default=None),
+                "name" if probe.kind == WORD else probe.kind,
+            ))  # fmt: skip
+    return hits[:limit]
+
+
+# --- a person's page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case_id: uuid.UUID
+    reference: str
+    hub: str
+    roles: tuple[str, ...]
+    status: str
+    received_at: datetime
+    closed_on: date | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """A report the person made (a contact they are the reporter of)."""
+
+    received_at: datetime
+    reference: str
+    channel: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class InterventionLine:
+    reference: str
+    kind: str
+    issued_on: date
+    expires_on: date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """Everything the store holds about one person that the account may see, in plain
+    values. Where ``hidden``, the details are empty: the name only."""
+
+    id: uuid.UUID
+    name: str
+    hidden: bool
+    locked_down: bool
+    date_of_birth: date | None
+    phone: str
+    email: str
+    address: str
+    cases: list[CaseLine] = field(default_factory=list)
+    reports: list[ReportLine] = field(default_factory=list)
+    interventions: list[InterventionLine] = field(default_factory=list)
+
+
+def reference(person_id: uuid.UUID) -> str:
+    """A person's short reference, as the retention review shows it: P- and the first 8
+    hexadecimal digits of their id."""
+    return "P-" + person_id.hex[:8].upper()
+
+
+def find_id(store, typed: str) -> uuid.UUID:
+    """The person a reference (P-XXXXXXXX) or an id (whole, or its first 8 or more
+    hexadecimal digits) names, among those on the cases the account sees."""
+    text = (typed or "").strip()
+    digits = (text[2:] if text.upper().startswith("P-") else text).replace("-", "").lower()
+    if len(digits) < 8 or len(digits) > 32 or any(c not in "0123456789abcdef" for c in digits):
+        raise Refused(f"'{text}' is not a person's reference (P- and 8 hexadecimal digits) "
+                      "or id.")  # fmt: skip
+    with store.read() as s:
+        ids = list(s.scalars(
+            select(Person.id)
+            .where(cast(Person.id, String).like(f"{digits}%"), Person.voided.is_(False),
+                   _seen(Person.id))
+            .limit(2)
+        ))  # fmt: skip
+    if not ids:
+        raise Refused(NOT_FOUND)
+    if len(ids) > 1:
+        raise Refused(f"{text} matches more than one person; give the whole id.")
+    return ids[0]
+
+
+def show(store, person_id: uuid.UUID) -> PersonPage:
+    """One person's page: their details, their cases (with role, hub, status and dates),
+    the reports they made and the interventions naming them, on the cases the account sees.
+    Opening it is a consultation of personal data: it is audited."""
+    with store.write(reason="person opened") as s:
+        person = s.execute(
+            select(Person).where(Person.id == person_id, Person.voided.is_(False), _seen(person_id))
+        ).scalar_one_or_none()
+        if person is None:
+            raise Refused(NOT_FOUND)
+        links = _links(s, [person_id])
+        hubs = {lk.hub_id for lk in links}
+        hidden = _hidden(s, person.locked_down, hubs)
+        roles: dict[uuid.UUID, set[str]] = {}
+        for lk in links:
+            roles.setdefault(lk.case_id, set()).add(lk.role)
+        cases = [
+            CaseLine(cid, ref, hub, tuple(sorted(roles[cid])), status, at, closed, summary)
+            for cid, ref, hub, status, at, closed, summary in s.execute(
+                select(Case.id, Case.reference, Hub.name, Case.status, Case.received_at,
+                       Case.closed_on, Case.summary)
+                .join(Hub, Hub.id == Case.hub_id)
+                .where(Case.id.in_(list(roles)))
+                .order_by(Case.received_at.desc())
+            )
+        ]  # fmt: skip
+        reports = [
+            ReportLine(*r)
+            for r in s.execute(
+                select(Contact.received_at, Case.reference, Channel.name, Contact.summary)
+                .join(Case, Case.id == Contact.case_id)
+                .join(Channel, Channel.id == Contact.channel_id)
+                .where(Contact.reporter_person_id == person_id, Contact.voided.is_(False))
+                .order_by(Contact.received_at.desc())
+            )
+        ]
+        interventions = [
+            InterventionLine(*r)
+            for r in s.execute(
+                select(Case.reference, InterventionType.name, Intervention.issued_on,
+                       Intervention.expires_on, Intervention.status)
+                .join(Case, Case.id == Intervention.case_id)
+                .join(InterventionType, InterventionType.id == Intervention.intervention_type_id)
+                .where(Intervention.person_id == person_id, Intervention.voided.is_(False))
+                .order_by(Intervention.issued_on.desc())
+            )
+        ]  # fmt: skip
+        page = PersonPage(
+            person.id, person.full_name, hidden, bool(person.locked_down),
+            None if hidden else person.date_of_birth,
+            "" if hidden else person.phone, "" if hidden else person.email,
+            "" if hidden else person.address, cases, reports, interventions,
+        )  # fmt: skip
+        audit.record(s, audit.Kind.CONSULTATION, "person", [str(person_id)],
+                     {"cases": sorted(str(c.case_id) for c in cases)},
+                     reason="person opened")  # fmt: skip
+    return page
