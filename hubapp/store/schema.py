@@ -243,7 +243,10 @@ class Contact(OfACase, Synced, Base):
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime)
     incident_at: Mapped[datetime | None] = mapped_column(DateTime)
-    reporter_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    #: indexed (migration 0010): a person's reports are found from the person
+    reporter_person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("person.id"), index=True
+    )
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[str] = mapped_column(Text, default="")

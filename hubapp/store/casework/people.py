@@ -47,6 +47,8 @@ WORD, NAME, PHONE, EMAIL, POSTCODE = "word", "name", "phone", "email", "postcode
 BATCH = 2000
 #: the most people one search returns
 LIMIT = 50
+#: the most keys one search by a single word or detail looks at
+CANDIDATES = 1000
 #: a name is searched from this many letters
 MIN_NAME = 2
 
@@ -236,6 +238,11 @@ def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
     except StoreError:  # writing is held (the start-up check): search what is known
         pass
     tests = [_key_test(w) for w in probe.words] if probe.words else [_key_test(probe)]
+    if len(tests) == 1:
+        # a broad start (a phone number's first digits, two letters) matches tens of
+        # thousands: the first in key order are enough to choose from, and typing on
+        # narrows them (a second word is exact: the sets are intersected whole)
+        tests = [tests[0].order_by(PersonKey.key).limit(CANDIDATES)]
     with store.read() as s:
         query = select(Person.id, Person.full_name, Person.locked_down).where(
             Person.voided.is_(False), _seen(Person.id), *(Person.id.in_(t) for t in tests)

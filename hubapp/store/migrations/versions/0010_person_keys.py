@@ -12,6 +12,8 @@ number rules are libphonenumber's), so SQL cannot keep them itself; instead trig
 an erasure's delete) in ``person_key_stale``, and the store works their keys out again
 before it searches (``hubapp.store.casework.people.catch_up``). Every existing person starts
 stale. Both tables are the station's own and derived: a snapshot's are never used.
+
+``contact.reporter_person_id`` gains an index: a person's reports are read from the person.
 """
 
 import sqlalchemy as sa
@@ -52,6 +54,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_person_key_stale")),
         sqlite_with_rowid=False,
     )
+    # a person's reports, found from the person (their page, and whether a case names them)
+    op.create_index("ix_contact_reporter_person_id", "contact", ["reporter_person_id"])
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     op.execute("INSERT INTO person_key_stale (person_id) SELECT id FROM person")
@@ -60,6 +64,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_contact_reporter_person_id", table_name="contact")
     op.drop_table("person_key_stale")
     op.drop_index("ix_person_key_person", table_name="person_key")
     op.drop_table("person_key")
