@@ -277,3 +277,14 @@ def test_an_upgraded_database_finds_the_people_it_had(store, hub):
         assert {h.id for h in people.find(upgraded, "07700900123")} == {hub["sian"], hub["sian2"]}
     finally:
         upgraded.close()
+
+
+def test_working_the_keys_out_reports_progress_and_can_stop(store, hub):
+    told = []
+    assert (
+        people.catch_up(store, batch=2, progress=lambda f, m: told.append((f, m)) or len(told) < 2)
+        == 2
+    )
+    assert told == [(0.0, "Indexing people"), (0.5, "Indexing people")]
+    assert people.catch_up(store, batch=2) == 2  # the rest, later
+    assert people.catch_up(store) == 0

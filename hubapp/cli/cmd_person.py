@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from hubapp.cli.common import EXIT_USAGE, error, existing_database, open_signed_in
+from hubapp.cli.common import EXIT_USAGE, error, existing_database, open_signed_in, progress_bar
 
 FORMATS = ("text", "json")
 
@@ -54,6 +54,8 @@ def _find(store, typed: str, fmt: str) -> int:
     if people.probe_for(typed) is None:
         return error("give at least two letters of a name, or a phone number, e-mail "
                      "address or postcode.", EXIT_USAGE)  # fmt: skip
+    with progress_bar() as progress:  # once after an upgrade or a first copy: every person
+        people.catch_up(store, progress=progress)
     hits = people.find(store, typed)
     if fmt == "json":
         json.dump([{

@@ -74,14 +74,17 @@ def keys_of(full_name: str, phone: str, email: str, address: str) -> set[tuple[s
     return out
 
 
-def catch_up(store, *, batch: int = BATCH) -> int:
+def catch_up(store, *, batch: int = BATCH, progress=None) -> int:
     """Work out the keys of every person marked stale; returns how many there were. A
-    transaction of ``batch`` people at a time, so that a pull or a save waits little."""
+    transaction of ``batch`` people at a time, so that a pull or a save waits little;
+    ``progress(fraction, message)`` is told after each (hubapp's progress callback: it
+    returns False to stop, and what was done is kept)."""
     with store.read() as s:
-        if s.execute(text("SELECT 1 FROM person_key_stale LIMIT 1")).first() is None:
-            return 0
+        total = s.execute(text("SELECT count(*) FROM person_key_stale")).scalar_one()
     done = 0
-    while True:
+    while total:
+        if progress is not None and progress(min(done / total, 1.0), "Indexing people") is False:
+            return done
         with store.write(reason="person keys") as s:
             # the station's own derived rows, written past the ORM: no record changes here
             cur = s.connection().connection.driver_connection.cursor()
@@ -91,7 +94,7 @@ def catch_up(store, *, batch: int = BATCH) -> int:
                 (batch,),
             ).fetchall()
             if not rows:
-                return done
+                break
             ids = [(r[0],) for r in rows]
             cur.executemany("DELETE FROM person_key WHERE person_id = ?", ids)
             cur.executemany(
@@ -105,6 +108,7 @@ def catch_up(store, *, batch: int = BATCH) -> int:
             )
             cur.executemany("DELETE FROM person_key_stale WHERE person_id = ?", ids)
         done += len(rows)
+    return done
 
 
 # --- finding ----------------------------------------------------------------------------------
