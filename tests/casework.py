@@ -14,7 +14,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from hubapp.store.schema import Action, Agency, AuditEntry, Case, Category, Channel, Hub
+from hubapp.store.schema import (
+    Action,
+    Agency,
+    AuditEntry,
+    Case,
+    CasePerson,
+    Category,
+    Channel,
+    Hub,
+    Person,
+)
 
 
 def hub_id(store, code: str) -> uuid.UUID:
@@ -45,6 +55,18 @@ def new_case(store, reference: str = "CAR-2026-0042", hub: str = "CAR", **overri
         case = Case(**values)
         s.add(case)
         return case.id
+
+
+def add_person(store, case_id, name, *, role="victim", phone="", email="", address="",
+               locked_down=False) -> uuid.UUID:  # fmt: skip
+    """A person on ``case_id`` in ``role``; returns their id."""
+    with store.write(reason="test") as s:
+        person = Person(id=uuid.uuid4(), full_name=name, phone=phone, email=email,
+                        address=address, locked_down=locked_down)  # fmt: skip
+        s.add(person)
+        s.flush()
+        s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id, role=role))
+        return person.id
 
 
 def case_state(store, case_id: uuid.UUID) -> tuple[uuid.UUID | None, int]:

@@ -10,27 +10,16 @@ import uuid
 from datetime import datetime
 
 import pytest
-from casework import STAFF_PASSWORD, agency_id, new_case, run_command
+from casework import STAFF_PASSWORD, add_person, agency_id, new_case, run_command
 from sqlalchemy import select, text
 
 from hubapp.store import accounts, audit
 from hubapp.store.accounts import AccountDraft
 from hubapp.store.casework import assignments, people
 from hubapp.store.errors import Refused
-from hubapp.store.schema import AuditEntry, CasePerson, Channel, Contact, Person
+from hubapp.store.schema import AuditEntry, Channel, Contact, Person
 
 NOW = datetime(2026, 11, 2, 10, 0)
-
-
-def add_person(store, case_id, name, *, role="victim", phone="", email="", address="",
-               locked_down=False) -> uuid.UUID:  # fmt: skip
-    with store.write(reason="test") as s:
-        person = Person(id=uuid.uuid4(), full_name=name, phone=phone, email=email,
-                        address=address, locked_down=locked_down)  # fmt: skip
-        s.add(person)
-        s.flush()
-        s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id, role=role))
-        return person.id
 
 
 def keys(store, person_id) -> set[tuple[str, str]]:

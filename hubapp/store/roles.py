@@ -323,6 +323,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "gridAction": ("View > Assignment grid", Op.VIEW),
     "agencyActionsAction": ("View > Agency's actions", Op.VIEW),
     "meetingsAction": ("View > Meetings", Op.VIEW),
+    "peopleAction": ("View > People", Op.VIEW),
     "allHubsAction": ("View > All hubs' cases", Op.VIEW),
     "openOnlyAction": ("View > Open cases only", Op.VIEW),
     "allStatusAction": ("View > Cases of any status", Op.VIEW),

@@ -72,6 +72,7 @@ MENU_OBJECT_NAMES = {
     "grid_action": "gridAction",
     "agency_actions_action": "agencyActionsAction",
     "meetings_action": "meetingsAction",
+    "people_action": "peopleAction",
     "all_hubs_action": "allHubsAction",
     "open_only_action": "openOnlyAction",
     "all_status_action": "allStatusAction",
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self.close_guard = None
         self.agency_actions_page = None
         self.meetings_page = None
+        self.people_page = None
         self.setCentralWidget(self.pages)
         self._build_status_bar()
         # the count speaks of the case list: the other pages show their own
@@ -329,6 +331,8 @@ class MainWindow(QMainWindow):
         self.agency_actions_action.triggered.connect(self.show_agency_actions)
         self.meetings_action = QAction(tr("&Meetings"), self, shortcut=QKeySequence("Ctrl+4"))
         self.meetings_action.triggered.connect(self.show_meetings)
+        self.people_action = QAction(tr("&People"), self, shortcut=QKeySequence("Ctrl+5"))
+        self.people_action.triggered.connect(self.show_people)
         self.all_hubs_action = QAction(
             tr("&All hubs' cases"), self, shortcut=QKeySequence("Ctrl+0")
         )
@@ -351,7 +355,7 @@ class MainWindow(QMainWindow):
         self.reset_columns_action.triggered.connect(self.reset_columns)
         for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
                        self.grid_action, self.agency_actions_action, self.meetings_action,
-                       None,
+                       self.people_action, None,
                        self.all_hubs_action, self.open_only_action, self.all_status_action,
                        None, self.details_action, self.reset_columns_action):  # fmt: skip
             view.addSeparator() if action is None else view.addAction(action)
@@ -497,7 +501,8 @@ class MainWindow(QMainWindow):
         self.set_busy(False)
         self.detail.clear()
         self.station_label.setToolTip(str(session.store.path))
-        for page in (self.grid_page, self.agency_actions_page, self.meetings_page):
+        for page in (self.grid_page, self.agency_actions_page, self.meetings_page,
+                     self.people_page):  # fmt: skip
             if page is not None:
                 page.attach(session.store, lookups, station)
 
@@ -591,6 +596,21 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.meetings_page)
         self.meetings_page.list_table.setFocus()
         return self.meetings_page
+
+    def show_people(self):
+        """View > People (Ctrl+5): one person across cases, by name, phone, e-mail or
+        postcode."""
+        if self.people_page is None:
+            from hubapp.views.people import PeoplePage
+
+            self.people_page = PeoplePage(self)
+            self.people_page.caseOpenRequested.connect(self.caseOpenRequested)
+            self.pages.addWidget(self.people_page)
+            if self.session is not None:
+                self.people_page.attach(self.session.store)
+        self.pages.setCurrentWidget(self.people_page)
+        self.people_page.search_edit.setFocus()
+        return self.people_page
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.search, self.hub_combo, self.status_combo, self.category_combo):
@@ -728,6 +748,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+2", tr("Assignment grid: L S I Del set parts, Enter actions")),
             ("Ctrl+3", tr("An agency's open actions, overdue first")),
             ("Ctrl+4", tr("Meetings: agenda, attendance, decisions, actions raised")),
+            ("Ctrl+5", tr("People: one person across cases, by name, phone, e-mail or postcode")),
             ("Ctrl+P", tr("Print or save as PDF: case summary, meeting pack, action sheet")),
             ("Ctrl+Z / Ctrl+Y", tr("Undo / redo a change in the grid")),
             ("Ctrl+Shift+O / A", tr("Open cases only / any status")),
