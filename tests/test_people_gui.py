@@ -61,7 +61,7 @@ def test_people_are_found_as_you_type(qtbot, qtmodeltester, store, people_db):
     # each row says what they are, and why they were found
     assert typed(qtbot, page, "william") == ["Bill Armstrong", "William Armstrong"]
     row = [page.model.index(1, c).data() for c in range(page.model.columnCount())]
-    assert row[0] == "William Armstrong" and row[2] == "1" and row[3] == "Victim"
+    assert row[0] == "William Armstrong" and row[2] == "1" and row[3] == "victim"
     assert row[5] == "name"
 
 

@@ -65,7 +65,9 @@ def reference(person_id: uuid.UUID) -> str:
 
 
 def _roles(roles) -> str:
-    return ", ".join(label(PersonRole, r) if r != "reporter" else tr("reporter") for r in roles)
+    return ", ".join(
+        (label(PersonRole, r) if r != "reporter" else tr("reporter")).lower() for r in roles
+    )
 
 
 def _table(parent, model, name: str) -> QTableView:
@@ -101,7 +103,8 @@ class PeoplePage(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE)
         self._timer.timeout.connect(self.search)
         self.model = RecordTableModel([
-            Column(tr("Name"), lambda h: h.name, sort_key=lambda h: h.name.casefold()),
+            # one name on several rows (two intakes, two rows): the one on most cases first
+            Column(tr("Name"), lambda h: h.name, sort_key=lambda h: (h.name.casefold(), -h.cases)),
             Column(tr("Reference"), lambda h: reference(h.id), sort_key=lambda h: h.id.hex),
             Column(tr("Cases"), lambda h: str(h.cases), sort_key=lambda h: h.cases,
                    align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
