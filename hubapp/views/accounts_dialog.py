@@ -72,6 +72,7 @@ class AccountsDialog(QDialog):
         self._select_after: str = ""
         self.model = AccountTableModel(self)
         self.table = QTableView(self, objectName="accountTable")
+        self.table.setAccessibleName(tr("Staff accounts"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -187,8 +188,12 @@ class AccountsDialog(QDialog):
         self.idle_button = QPushButton(tr("Sa&ve"), objectName="idleButton")
         self.idle_message = QLabel(objectName="idleMessage")
         self.idle_message.setTextFormat(Qt.TextFormat.PlainText)
+        self.idle_minutes.setAccessibleName(tr("Lock the windows after this many minutes "
+                                               "without input"))  # fmt: skip
         row = QHBoxLayout()
-        row.addWidget(QLabel(tr("Lock the windows after")))
+        lead = QLabel(tr("&Lock the windows after"))
+        lead.setBuddy(self.idle_minutes)
+        row.addWidget(lead)
         row.addWidget(self.idle_minutes)
         row.addWidget(QLabel(tr("without input")))
         row.addWidget(self.idle_button)

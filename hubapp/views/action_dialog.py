@@ -47,6 +47,7 @@ from hubapp.domain.formatting import format_date
 from hubapp.models.agency_actions import CaseActionsModel
 from hubapp.models.tasks import LatestTask, Task
 from hubapp.views import banner
+from hubapp.views.accessible import label_text
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class DateField(QWidget):
         self.calendar.clicked.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
         self.calendar.activated.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
         pick.setMenu(menu)
+        self.pick = pick
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -131,6 +133,20 @@ class DateField(QWidget):
         layout.addWidget(pick)
         layout.addStretch(1)
         self.setFocusProxy(self.edit)
+
+    def showEvent(self, event) -> None:
+        # the label's buddy is this field, the focus its line edit's: a screen reader reads
+        # the line edit, so it takes the label's words (and the button says whose calendar)
+        if not self.edit.accessibleName():
+            self.set_name(self.accessibleName() or label_text(self))
+        super().showEvent(event)
+
+    def set_name(self, name: str) -> None:
+        """What a screen reader calls the field (its label's words, without "&" or ":")."""
+        name = name.replace("&&", "\0").replace("&", "").replace("\0", "&").strip().rstrip(":")
+        if name:
+            self.edit.setAccessibleName(name)
+            self.pick.setAccessibleName(tr("Calendar for {what}").format(what=name))
 
     def _prepare_calendar(self) -> None:
         try:
@@ -202,6 +218,7 @@ class ActionDialog(QDialog):
 
         self.model = CaseActionsModel(self)
         t = QTableView(self, objectName="actionList")
+        t.setAccessibleName(tr("The agency's actions on this case"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -89,6 +89,7 @@ class AgencyActionsPage(QWidget):
             top.addWidget(swatch)
 
         t = QTableView(self, objectName="agencyActionsTable")
+        t.setAccessibleName(tr("The agency's actions"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -39,6 +39,7 @@ from hubapp.domain.rag import Rag
 from hubapp.models.assignment_grid import RAG_COLOURS, AssignmentGridModel, CaseIdRole
 from hubapp.models.window_settings import WindowSettings
 from hubapp.views import banner
+from hubapp.views.accessible import name_clear_button
 from hubapp.views.grid_delegate import GridDelegate
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ class AssignmentGridPage(QWidget):
         self.search = QLineEdit(self, objectName="gridSearch")
         self.search.setPlaceholderText(tr("Find a case: reference, place or words"))
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search)
         self.search.setMaxLength(200)
         self.hub_combo = QComboBox(self, objectName="gridHub")
         self.hub_combo.setToolTip(tr("Which hub's cases and agencies"))
@@ -202,6 +204,11 @@ class AssignmentGridPage(QWidget):
         self.sara_combo.addItem(tr("Any SARA stage"), ALL)
         for stage in SaraStage:
             self.sara_combo.addItem(stage.label, stage.value)
+        for combo, name in ((self.hub_combo, tr("Hub")), (self.status_combo, tr("Status")),
+                            (self.category_combo, tr("Category")),
+                            (self.priority_combo, tr("Priority")),
+                            (self.sara_combo, tr("SARA stage"))):  # fmt: skip
+            combo.setAccessibleName(name)
         self._filter_timer = QTimer(self, singleShot=True, interval=150)
         self._filter_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._filter_timer.start)
@@ -239,6 +246,9 @@ class AssignmentGridPage(QWidget):
         self.message.hide()
 
         t = GridTable(self, objectName="assignmentGrid")
+        t.setAccessibleName(tr("Cases and agencies"))
+        t.setAccessibleDescription(tr("A row per case, a column per agency: each cell is the "
+                                      "agency's part in the case and how its actions stand"))  # fmt: skip
         t.setModel(self.model)
         self.delegate = GridDelegate(t)
         t.setItemDelegate(self.delegate)

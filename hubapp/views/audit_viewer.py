@@ -258,6 +258,7 @@ class AuditViewer(QDialog):
         self.problem.hide()
 
         self.table = QTableView(self, objectName="auditTable")
+        self.table.setAccessibleName(tr("Audit entries"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -272,6 +273,7 @@ class AuditViewer(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_current())
         self.model.modelReset.connect(self._show_current)
         self.details = QPlainTextEdit(self, objectName="auditDetails")
+        self.details.setAccessibleName(tr("The entry in full"))
         self.details.setReadOnly(True)
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         split = QSplitter(Qt.Orientation.Vertical, self)

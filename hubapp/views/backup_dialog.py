@@ -159,6 +159,7 @@ class RestoreDialog(ProgressDialog):
             )
         )
         self.list = QTreeWidget(objectName="backupList")
+        self.list.setAccessibleName(tr("Backups"))
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels([tr("Made"), tr("Kind"), tr("Size"), tr("File")])
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -122,6 +122,7 @@ class CaseDetailPane(QWidget):
         self.browser.setOpenExternalLinks(False)
         self.browser.document().setDefaultStyleSheet(STYLE)
         self.browser.setObjectName("detailBrowser")
+        self.browser.setAccessibleName(tr("Case details"))
         self._stack.addWidget(self._hint)
         self._stack.addWidget(self.browser)
         layout = QVBoxLayout(self)

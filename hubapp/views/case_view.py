@@ -183,6 +183,7 @@ def _scrolling(page: QWidget) -> QScrollArea:
     """A tab page in a frameless scroll area: the page keeps its size hints, the tab does
     not impose them on the window."""
     area = QScrollArea()
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, which it scrolls to
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(page)
@@ -287,6 +288,7 @@ class CaseWindow(QDialog):
         outer.addLayout(conflict)
 
         self.tabs = QTabWidget(self, objectName="caseTabs")
+        self.tabs.setAccessibleName(tr("The case"))
         self.tabs.setDocumentMode(True)
         # each page scrolls when the window is short: a banner above the tabs takes its room
         # from the page, never grows the window past the screen
@@ -515,6 +517,7 @@ class CaseWindow(QDialog):
             Column(tr("What was reported"), lambda c: c.summary, tooltip=True),
         ], self)  # fmt: skip
         self.contacts_table = _table(self.contacts_model, "contactsTable", self)
+        self.contacts_table.setAccessibleName(tr("Contacts"))
         return self._page(self.contacts_table, [112, 130, 112, 150, 64, 140])
 
     def _page(self, table: QTableView, widths: list[int], hint: str = "") -> QWidget:
@@ -548,7 +551,9 @@ class CaseWindow(QDialog):
             Column(tr("Role"), lambda p: p.role.replace("_", " ").capitalize()),
         ], self)  # fmt: skip
         self.people_table = _table(self.people_model, "peopleTable", self)
+        self.people_table.setAccessibleName(tr("People"))
         self.places_table = _table(self.places_model, "placesTable", self)
+        self.places_table.setAccessibleName(tr("Places"))
         for t, widths in ((self.people_table, [190, 150, 100, 130, 230]),
                           (self.places_table, [300, 140, 100, 120])):  # fmt: skip
             for i, w in enumerate(widths):
@@ -608,6 +613,7 @@ class CaseWindow(QDialog):
         outer.addLayout(top)
 
         scroll = QScrollArea(page)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(scroll)
@@ -627,6 +633,8 @@ class CaseWindow(QDialog):
             lay = QVBoxLayout(box)
             lay.setContentsMargins(0, 0, 0, 0)
             lay.setSpacing(1)
+            if not caption:  # named by its group's title
+                edit.setAccessibleName(labels[name][0].replace("&", "").rstrip(":"))
             if caption:
                 cap = QLabel(labels[name][0], box)
                 cap.setBuddy(edit)
@@ -709,6 +717,7 @@ class CaseWindow(QDialog):
             Column(tr("Outcome"), lambda a: a.outcome, tooltip=True),
         ], self)  # fmt: skip
         self.actions_table = _table(self.actions_model, "actionsTable", self)
+        self.actions_table.setAccessibleName(tr("Actions"))
         return self._page(self.actions_table, [110, 90, 90, 170, 380],
                           tr("Actions are read-only here: add and update them in the "
                              "assignment grid."))  # fmt: skip
@@ -724,6 +733,7 @@ class CaseWindow(QDialog):
             Column(tr("Text"), lambda e: shorten(e.text), tooltip=lambda e: e.text),
         ], self)  # fmt: skip
         self.timeline_table = _table(self.timeline_model, "timelineTable", self)
+        self.timeline_table.setAccessibleName(tr("Timeline"))
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 8, 4, 4)
@@ -731,6 +741,7 @@ class CaseWindow(QDialog):
         split.addWidget(self.timeline_table)
         # the selected entry in full (a row shows the first lines of a long report)
         self.timeline_details = QPlainTextEdit(page, objectName="timelineDetails")
+        self.timeline_details.setAccessibleName(tr("The entry in full"))
         self.timeline_details.setReadOnly(True)
         self.timeline_details.setTabChangesFocus(True)
         self.timeline_details.setPlaceholderText(tr("Select an entry to read all of it here."))
@@ -800,6 +811,7 @@ class CaseWindow(QDialog):
             Column(tr("Conditions"), lambda i: i.conditions, tooltip=True),
         ], self)  # fmt: skip
         self.interventions_table = _table(self.interventions_model, "interventionsTable", self)
+        self.interventions_table.setAccessibleName(tr("Interventions"))
         for i, w in enumerate([230, 170, 90, 82, 82, 130, 66]):
             self.interventions_table.setColumnWidth(i, w)
         page = QWidget(self)

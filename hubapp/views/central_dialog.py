@@ -165,6 +165,7 @@ class CentralDialog(QDialog):
             self, "setAsideIntro")  # fmt: skip
         self.set_aside_model = SetAsideTableModel(self)
         self.set_aside_table = QTableView(self, objectName="setAsideTable")
+        self.set_aside_table.setAccessibleName(tr("Changes set aside"))
         self.set_aside_table.setModel(self.set_aside_model)
         self.set_aside_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.set_aside_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -419,6 +420,7 @@ class SharingDialog(QDialog):
         self.intro = _plain(tr("Reading who this case is shared with…"), self, "sharingIntro")
         layout.addWidget(self.intro)
         self.hub_list = QListWidget(self, objectName="sharedHubs")
+        self.hub_list.setAccessibleName(tr("Hubs the case is shared with"))
         layout.addWidget(self.hub_list, 1)
         self.unshare_button = QPushButton(tr("S&top sharing with the selected hub"), self,
                                           objectName="unshareButton")  # fmt: skip

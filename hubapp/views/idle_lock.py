@@ -88,6 +88,7 @@ class LockScreen(QFrame):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(256)
         self.password.setPlaceholderText(tr("Password"))
+        self.password.setAccessibleName(tr("Password"))
         self.password.setMaximumWidth(320)
         self.error = error_label(self, "lockError")
         self.unlock_button = QPushButton(tr("&Unlock"), self, objectName="unlockButton")

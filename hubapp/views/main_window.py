@@ -30,6 +30,7 @@ from hubapp.domain.formatting import plural
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
 from hubapp.models.window_settings import WindowSettings
 from hubapp.store.casework.caselist import OPEN, CaseFilter, Column, fts_query
+from hubapp.views.accessible import name_clear_button
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit(self, objectName="searchEdit")
         self.search.setPlaceholderText(tr("Search reference, place, summary or details  (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search)
         self.search.setMaxLength(200)
         self.search.textChanged.connect(self._apply_filter)
         clear = QAction(tr("Clear the search"), self.search, shortcut=QKeySequence("Escape"))
@@ -205,6 +207,9 @@ class MainWindow(QMainWindow):
             self.status_combo.addItem(status.label, status.value)
         self.category_combo = QComboBox(self, objectName="categoryFilter")
         self.category_combo.addItem(tr("All categories"), ALL)
+        self.hub_combo.setAccessibleName(tr("Hub"))
+        self.status_combo.setAccessibleName(tr("Status"))
+        self.category_combo.setAccessibleName(tr("Category"))
         for combo in (self.hub_combo, self.status_combo, self.category_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._apply_filter)
@@ -221,6 +226,7 @@ class MainWindow(QMainWindow):
 
     def _build_table(self) -> None:
         t = QTableView(self, objectName="caseTable")
+        t.setAccessibleName(tr("Cases"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -252,6 +252,7 @@ class MeetingsPage(QWidget):
         self.hub_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.hub_combo.currentIndexChanged.connect(lambda _i: self.reload())
         self.list_table = make_table(self.meeting_list, "meetingsTable", self)
+        self.list_table.setAccessibleName(tr("Meetings"))
         size_columns(self.list_table, {0: "00/00/0000", 1: "00:00", 2: "Planned",
                                        3: "Cases"}, 0)  # fmt: skip
         self.list_table.selectionModel().currentRowChanged.connect(self._meeting_chosen)
@@ -297,6 +298,7 @@ class MeetingsPage(QWidget):
         self.message.hide()
 
         self.tabs = QTabWidget(self, objectName="meetingTabs")
+        self.tabs.setAccessibleName(tr("The meeting"))
         self.tabs.addTab(self._build_agenda(), tr("&Agenda"))
         self.tabs.addTab(self._build_attendance(), tr("Atte&ndance"))
         self.tabs.addTab(self._build_decisions(), tr("D&ecisions"))
@@ -329,6 +331,7 @@ class MeetingsPage(QWidget):
     def _build_agenda(self) -> QWidget:
         page = QWidget(self)
         self.agenda_table = make_table(self.agenda_model, "agendaTable", page)
+        self.agenda_table.setAccessibleName(tr("Agenda"))
         size_columns(self.agenda_table, {0: "No.", 1: "COP-2026-00000", 2: "Priority person",
                                          3: "x" * 44, 4: "x" * 14}, 5)  # fmt: skip
         self.agenda_table.selectionModel().currentRowChanged.connect(self._agenda_row)
@@ -406,6 +409,7 @@ class MeetingsPage(QWidget):
     def _build_attendance(self) -> QWidget:
         page = QWidget(self)
         self.attendance_table = make_table(self.attendance_model, "attendanceTable", page)
+        self.attendance_table.setAccessibleName(tr("Attendance"))
         size_columns(self.attendance_table, {0: "x" * 40, 1: "Apologies"}, 2)
         self.attendance_table.selectionModel().currentRowChanged.connect(self._attendance_row)
         box = QGroupBox(tr("Record an agency's attendance"), page)
@@ -447,6 +451,7 @@ class MeetingsPage(QWidget):
     def _build_decisions(self) -> QWidget:
         page = QWidget(self)
         self.decisions_table = make_table(self.decisions_model, "decisionsTable", page)
+        self.decisions_table.setAccessibleName(tr("Decisions"))
         size_columns(self.decisions_table, {0: "The meeting as a whole", 2: "x" * 16}, 1)
         box = QGroupBox(tr("Record a decision"), page)
         self.decision_about = QComboBox(page, objectName="decisionAbout")
@@ -485,6 +490,7 @@ class MeetingsPage(QWidget):
     def _build_actions(self) -> QWidget:
         page = QWidget(self)
         self.actions_table = make_table(self.actions_model, "raisedActionsTable", page)
+        self.actions_table.setAccessibleName(tr("Actions raised at the meeting"))
         size_columns(self.actions_table, {0: "COP-2026-00000", 1: "x" * 14, 3: "x" * 16,
                                           4: "00/00/0000", 5: "In progress"}, 2)  # fmt: skip
         box = QGroupBox(tr("Raise an action"), page)
@@ -507,6 +513,8 @@ class MeetingsPage(QWidget):
         def row(r: int, text: str, widget, name: str | None, column: int = 0) -> None:
             label = QLabel(text, page)
             label.setBuddy(widget.focusProxy() or widget)
+            if isinstance(widget, DateField):  # read out by its line edit
+                widget.set_name(text)
             grid.addWidget(label, r, column, Qt.AlignmentFlag.AlignRight)
             grid.addWidget(widget, r, column + 1)
             if name:
