@@ -74,9 +74,14 @@ def tab_walk(qtbot, start: QWidget, limit: int = 200) -> list[QWidget]:
     start.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is start, timeout=2000)
     walked = [start]
+    stayed = 0
     for _ in range(limit):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         now = QApplication.focusWidget()
+        if now is walked[-1] and stayed < 8:
+            stayed += 1  # Tab goes through a date's day, month and year before it moves on
+            continue
+        stayed = 0
         if now is start or now is None or now in walked:
             break
         walked.append(now)
@@ -121,6 +126,29 @@ def order_problems(walked: list[QWidget], window: QWidget, *, columns: bool = Fa
             if columns and b.left() >= a.right() - slack:
                 continue
             problems.append(f"Tab from {name(walked[i])} goes back up to {name(walked[i + 1])}")
+    return problems
+
+
+def column_problems(walked: list[QWidget], window: QWidget, name=None) -> list[str]:
+    """On a form read column by column: where a field has one right below it in its column
+    (same left edge and width, same parent), Tab goes there next, before going across (or
+    to a field on a row between them)."""
+    name = name or (lambda w: f"{type(w).__name__} {w.objectName()!r}")
+    problems = []
+
+    def under(a):
+        column = [c for c in walked if c.parentWidget() is a.parentWidget()
+                  and rect_in(c, window).left() == rect_in(a, window).left()
+                  and c.width() == a.width()
+                  and rect_in(c, window).top() > rect_in(a, window).top()]  # fmt: skip
+        return min(column, key=lambda c: rect_in(c, window).top(), default=None)
+
+    for a, b in zip(walked, walked[1:], strict=False):
+        below = under(a)
+        between = (below is not None and rect_in(a, window).top() < rect_in(b, window).top()
+                   < rect_in(below, window).top())  # a narrower field on a row between  # fmt: skip
+        if below is not None and b is not below and not between:
+            problems.append(f"Tab from {name(a)} went to {name(b)}, not {name(below)}")
     return problems
 
 

@@ -9,9 +9,16 @@ import uuid
 from datetime import date
 
 import pytest
-from a11y import unnamed
+from a11y import column_problems, order_problems, rect_in, tab_stops, tab_walk, unnamed
 from casework import agency_id, controlled_window, hub_id
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 from sqlalchemy import select
 
 PASSWORD = "correct horse battery"
@@ -88,7 +95,9 @@ def case_window(qtbot, store, window, controller):
 def action_dialog(qtbot, store, window, controller):
     from hubapp.views.action_dialog import ActionDialog
 
-    return shown(qtbot, ActionDialog(store, a_case(store), agency_id(store, "POLICE"), window))
+    w = shown(qtbot, ActionDialog(store, a_case(store), agency_id(store, "POLICE"), window))
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)
+    return w
 
 
 def print_dialog(qtbot, store, window, controller):
@@ -159,7 +168,9 @@ def retention_dialog(qtbot, store, window, controller):
 def central_dialog(qtbot, store, window, controller):
     from hubapp.views.central_dialog import CentralDialog
 
-    return shown(qtbot, CentralDialog(store, window, timeout=2.0))
+    w = shown(qtbot, CentralDialog(store, window, timeout=2.0))
+    qtbot.waitUntil(w.save_button.isEnabled, timeout=5_000)
+    return w
 
 
 def sharing_dialog(qtbot, store, window, controller):
@@ -218,13 +229,14 @@ def new_passphrase(qtbot, store, window, controller):
     return shown(qtbot, NewPassphraseDialog(keys.passphrase_problem, window))
 
 
-def lock_screen(qtbot, store, window, controller):
-    from hubapp.views.idle_lock import LockScreen
+def lock_screen(qtbot, store, window, controller, request):
+    from hubapp.views.idle_lock import IdleLock
 
-    screen = LockScreen(window, "Ada Admin")
-    screen.show()
+    lock = IdleLock(lambda password: None, lambda: "Ada Admin", parent=window)
+    request.addfinalizer(lambda: QApplication.instance().removeEventFilter(lock))
+    lock.lock()
     QApplication.processEvents()
-    return window
+    return lock.screens()[0]
 
 
 def accounts_dialog(qtbot, store, window, controller):
@@ -271,20 +283,23 @@ SCREENS = {f.__name__: f for f in (
 )}  # fmt: skip
 
 
-def open_screen(name, qtbot, app, demo_store, tmp_path):
+def open_screen(name, qtbot, app, demo_store, tmp_path, request):
     window, controller = app
     f = SCREENS[name]
     args = (qtbot, demo_store, window, controller)
-    if "tmp_path" in f.__code__.co_varnames[: f.__code__.co_argcount]:
+    wanted = f.__code__.co_varnames[: f.__code__.co_argcount]
+    if "tmp_path" in wanted:
         args += (tmp_path,)
+    if "request" in wanted:
+        args += (request,)
     return f(*args)
 
 
 @pytest.mark.parametrize("name", list(SCREENS))
-def test_every_control_has_a_name(qtbot, app, demo_store, tmp_path, name):
+def test_every_control_has_a_name(qtbot, app, demo_store, tmp_path, request, name):
     """A screen reader can say what each control is: its label (a buddy), its text, or an
     accessible name set for it; on every tab of a window with tabs."""
-    w = open_screen(name, qtbot, app, demo_store, tmp_path)
+    w = open_screen(name, qtbot, app, demo_store, tmp_path, request)
     tabs = getattr(w, "tabs", None)
     problems = set(unnamed(w))
     if tabs is not None:
@@ -309,3 +324,50 @@ def test_the_name_check_finds_an_unnamed_control(qtbot):
     bare.setAccessibleName("Phone")
     icon.setAccessibleName("Clear")
     assert unnamed(form) == []
+
+
+#: what a person types or chooses in
+FIELDS = (QLineEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox)
+
+#: forms read column by column within their groups (tests/test_intake_form.py has its order)
+BY_COLUMNS = {"intake", "case_window"}
+
+
+def first_stop(stops: list[QWidget], window: QWidget) -> QWidget:
+    """The Tab stop a reader meets first: top left."""
+    return min(stops, key=lambda w: (rect_in(w, window).top(), rect_in(w, window).left()))
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_tab_follows_the_reading_order(qtbot, app, demo_store, tmp_path, request, name):
+    """Tab from the first control goes down the screen, left to right within a row (or down
+    each column, on a form laid out in columns), reaches every control shown, and comes
+    round to the first."""
+    w = open_screen(name, qtbot, app, demo_store, tmp_path, request)
+    window = w.window()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+
+    def stops() -> list[QWidget]:  # of the screen (the lock screen covers its window)
+        return [x for x in tab_stops(window) if w is window or w.isAncestorOf(x)]
+
+    pages = [None]
+    tabs = getattr(w, "tabs", None)
+    if tabs is not None:
+        pages = range(tabs.count())
+    problems = []
+    for page in pages:
+        if page is not None:
+            tabs.setCurrentIndex(page)
+            QApplication.processEvents()
+        walked = tab_walk(qtbot, first_stop(stops(), window))
+        problems += order_problems(walked, window, columns=name in BY_COLUMNS)
+        if name in BY_COLUMNS:
+            problems += column_problems([x for x in walked if isinstance(x, FIELDS)], window)
+        missed = [f"{type(x).__name__} {x.objectName()!r}" for x in stops() if x not in walked]
+        if missed:
+            problems.append(f"not reached by Tab: {missed}")
+        strays = [f"{type(x).__name__} {x.objectName()!r}" for x in walked if x not in stops()]
+        if strays:
+            problems.append(f"Tab goes to what the screen does not show: {strays}")
+    assert problems == []

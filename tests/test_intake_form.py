@@ -4,6 +4,7 @@ fields; drafts; repeats and attaching; the risk questionnaire. Real SQLite, off-
 from __future__ import annotations
 
 import pytest
+from a11y import column_problems, order_problems
 from casework import controlled_window, ctrl_s, keys, open_form
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
@@ -460,8 +461,6 @@ def widget_names(w) -> dict:
 def test_tab_follows_the_form_as_the_eye_reads_it(qtbot, store):
     """Tab presses from Channel go round the whole window in the visual order, and never go
     across to another column while the field under the last one, in its column, waits."""
-    from PySide6.QtCore import QRect
-
     w = open_form(qtbot, store, drafts_waiting=1)  # the drafts banner shows, above the form
     w.add_person()
     w.resize(1326, 728)  # a 1366x768 screen
@@ -478,20 +477,10 @@ def test_tab_follows_the_form_as_the_eye_reads_it(qtbot, store):
     # the same, read off the screen: where a field has one right below it in its column
     # (same left edge and width, same group), Tab goes there next, before going across
     fields = [x for x in walked if x in w.fields.values()]
-
-    def rect(x) -> QRect:
-        return QRect(x.mapTo(w, x.rect().topLeft()), x.size())
-
-    def under(a):
-        column = [c for c in fields if c.parentWidget() is a.parentWidget()
-                  and rect(c).left() == rect(a).left() and c.width() == a.width()
-                  and rect(c).top() > rect(a).top()]  # fmt: skip
-        return min(column, key=lambda c: rect(c).top(), default=None)
-
-    for a, b in zip(fields, fields[1:], strict=False):
-        below = under(a)
-        if below is not None:
-            assert b is below, f"Tab from {names[a]} went to {names[b]}, not {names[below]}"
+    assert column_problems(fields, w, name=names.get) == []
+    # and nothing goes back up the form (the banner above it comes last, by design)
+    form = [x for x in walked[:-1] if x is not w.resume_button]
+    assert order_problems(form, w, columns=True, name=names.get) == []
     # and the walk by the focus chain, as assistive technology reads it, agrees
     chain, x = [], w.channel
     while len(chain) < len(fields):

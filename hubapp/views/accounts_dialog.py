@@ -72,6 +72,7 @@ class AccountsDialog(QDialog):
         self._select_after: str = ""
         self.model = AccountTableModel(self)
         self.table = QTableView(self, objectName="accountTable")
+        self.table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.table.setAccessibleName(tr("Staff accounts"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

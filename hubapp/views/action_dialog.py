@@ -218,6 +218,7 @@ class ActionDialog(QDialog):
 
         self.model = CaseActionsModel(self)
         t = QTableView(self, objectName="actionList")
+        t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         t.setAccessibleName(tr("The agency's actions on this case"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -89,6 +89,7 @@ class AgencyActionsPage(QWidget):
             top.addWidget(swatch)
 
         t = QTableView(self, objectName="agencyActionsTable")
+        t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         t.setAccessibleName(tr("The agency's actions"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -246,6 +246,7 @@ class AssignmentGridPage(QWidget):
         self.message.hide()
 
         t = GridTable(self, objectName="assignmentGrid")
+        t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         t.setAccessibleName(tr("Cases and agencies"))
         t.setAccessibleDescription(tr("A row per case, a column per agency: each cell is the "
                                       "agency's part in the case and how its actions stand"))  # fmt: skip

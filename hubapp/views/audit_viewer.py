@@ -251,13 +251,14 @@ class AuditViewer(QDialog):
             bar.addWidget(widget, i // 3, (i % 3) * 2 + 1)
             if isinstance(widget, QLineEdit):
                 widget.returnPressed.connect(lambda: self.search())
-        bar.addWidget(self.search_button, 0, 6)
+        bar.addWidget(self.search_button, 1, 6)  # after the last field, as Tab goes
         self.problem = _plain_label("", self, objectName="auditProblem")
         self.problem.setStyleSheet(ERROR_STYLE)
         self.problem.setWordWrap(True)
         self.problem.hide()
 
         self.table = QTableView(self, objectName="auditTable")
+        self.table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.table.setAccessibleName(tr("Audit entries"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

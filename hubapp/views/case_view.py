@@ -138,6 +138,7 @@ def _text_edit(parent=None, lines: int = 2, max_chars: int | None = None) -> QPl
 
 def _table(model: RecordTableModel, name: str, parent=None) -> QTableView:
     t = QTableView(parent, objectName=name)
+    t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
     t.setModel(model)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -300,6 +301,7 @@ class CaseWindow(QDialog):
         self.tabs.addTab(_scrolling(self._build_timeline()), tr("&Timeline"))
         self.tabs.addTab(_scrolling(self._build_interventions()), tr("&Interventions"))
         outer.addWidget(self.tabs, 1)
+        self._tab_order()
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
 
         foot = QHBoxLayout()
@@ -570,6 +572,8 @@ class CaseWindow(QDialog):
         lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
+        QWidget.setTabOrder(self.people_table, self.subject_access_button)
+        QWidget.setTabOrder(self.subject_access_button, self.places_table)
         return page
 
     def subject_access_export(self, path: str | None = None):
@@ -791,6 +795,21 @@ class CaseWindow(QDialog):
         split.setChildrenCollapsible(False)
         lay.addWidget(split)
         return page
+
+    def _tab_order(self) -> None:
+        """Tab goes down each page as it reads: a table above its form comes first. (Set
+        once the pages are in their scroll areas: moving a page there orders its focus chain
+        by when its widgets were made.)"""
+        for order in (
+            [self.timeline_table, self.timeline_details, self.note_edit, self.note_visibility,
+             self.note_agency, self.note_button],
+            [self.interventions_table, self.iv_type, self.iv_target, self.iv_agency,
+             self.iv_issued, self.iv_expires_check, self.iv_expires, self.iv_conditions,
+             self.iv_add, self.breach_date, self.breach_details, self.breach_button,
+             self.end_status, self.end_date, self.end_button],
+        ):  # fmt: skip
+            for a, b in zip(order, order[1:], strict=False):
+                QWidget.setTabOrder(a, b)
 
     def _timeline_selected(self) -> None:
         rows = self.timeline_table.selectionModel().selectedRows()

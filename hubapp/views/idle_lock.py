@@ -119,6 +119,20 @@ class LockScreen(QFrame):
         self.unlock_button.clicked.connect(self._unlock)
         self.switch_button.clicked.connect(self.switchRequested)
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
+        # Tab goes round the lock screen's own controls, never to the window behind it
+        # (whose keys are blocked while locked: the focus would be stuck there)
+        stops = [w for w in (self.password, self.unlock_button, self.switch_button)
+                 if w.isEnabled() and w.isVisible()]  # fmt: skip
+        if not stops:
+            return True
+        focus = QApplication.focusWidget()
+        i = stops.index(focus) if focus in stops else -1
+        stops[(i + (1 if next else -1)) % len(stops)].setFocus(
+            Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
+        )
+        return True
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         # Enter in the password field ends here: it must never reach a dialog behind the
         # lock (its default button) once the window has unlocked

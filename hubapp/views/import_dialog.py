@@ -88,6 +88,7 @@ class ImportDialog(ProgressDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.hide()
         self.rejects = QTableWidget(0, 2, self, objectName="importRejects")
+        self.rejects.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.rejects.setAccessibleName(tr("Rejected lines"))
         self.rejects.setHorizontalHeaderLabels([tr("Line"), tr("Why it was rejected")])
         self.rejects.verticalHeader().hide()

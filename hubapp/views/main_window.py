@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
 
     def _build_table(self) -> None:
         t = QTableView(self, objectName="caseTable")
+        t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         t.setAccessibleName(tr("Cases"))
         t.setModel(self.model)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

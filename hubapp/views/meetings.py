@@ -102,6 +102,7 @@ def field_of(exc: BaseException) -> str:
 
 def make_table(model, name: str, parent) -> QTableView:
     t = QTableView(parent, objectName=name)
+    t.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
     t.setModel(model)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

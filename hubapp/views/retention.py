@@ -239,6 +239,7 @@ class RetentionDialog(QDialog):
         intro.setWordWrap(True)
         self.model = RetentionModel(self)
         self.table = QTableView(objectName="retentionTable")
+        self.table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.table.setAccessibleName(tr("Cases due for review"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

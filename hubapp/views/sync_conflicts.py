@@ -79,6 +79,7 @@ class ConflictsDialog(QDialog):
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.table = QTableView(self, objectName="conflictTable")
+        self.table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -110,6 +111,7 @@ class ConflictsDialog(QDialog):
         self.refused_intro.setWordWrap(True)
         self.refused_model = RefusalTableModel(self)
         self.refused_table = QTableView(self, objectName="refusalTable")
+        self.refused_table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
         self.refused_table.setModel(self.refused_model)
         self.refused_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.refused_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
