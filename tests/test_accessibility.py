@@ -5,12 +5,15 @@ keyboard route."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
 import pytest
 from a11y import column_problems, order_problems, rect_in, tab_stops, tab_walk, unnamed
 from casework import agency_id, controlled_window, hub_id
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -371,3 +374,159 @@ def test_tab_follows_the_reading_order(qtbot, app, demo_store, tmp_path, request
         if strays:
             problems.append(f"Tab goes to what the screen does not show: {strays}")
     assert problems == []
+
+
+# --- contrast (WCAG 1.4.3: 4.5:1 for text) ------------------------------------------------
+
+AA = 4.5
+HEX = r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b"
+
+
+def backgrounds() -> dict[str, str]:
+    """The theme's backgrounds that text without one of its own is drawn on."""
+    from PySide6.QtGui import QPalette
+
+    palette = QApplication.palette()
+    return {role: palette.color(getattr(QPalette.ColorRole, role)).name()
+            for role in ("Window", "Base", "AlternateBase", "Button")}  # fmt: skip
+
+
+def style_sheet_pairs() -> list[tuple[str, str, str | None]]:
+    """(where, text colour, its background or None) for every "color: #..." written in a
+    style sheet or HTML style in the screens and item models."""
+    import re
+    from pathlib import Path
+
+    import hubapp
+
+    root = Path(hubapp.__file__).parent
+    pairs = []
+    for path in sorted([*root.glob("views/*.py"), *root.glob("models/*.py")]):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(rf"(?<![-\w])color\s*:\s*({HEX})", text):
+            # the rule it is in: back to "{" or the string's start, on to "}" or its end
+            start = max(text.rfind(c, 0, m.start()) for c in "{\"'")
+            ends = [e for e in (text.find(c, m.end()) for c in "}\"'") if e != -1]
+            rule = text[start : min(ends)]
+            bg = re.search(rf"background(?:-color)?\s*:\s*({HEX})", rule)
+            selector = text[text.rfind("}", 0, start) + 1 : start] if text[start] == "{" else ""
+            inside = re.search(r"#(\w+)\s+[\w#]", selector.replace('"', " "))
+            if bg is None and inside:  # "#lockScreen QLabel {...}": on #lockScreen's background
+                bg = re.search(rf"#{inside.group(1)}\s*\{{[^}}]*background\s*:\s*({HEX})", text)
+            line = text.count("\n", 0, m.start()) + 1
+            pairs.append((f"{path.name}:{line}", m.group(1), bg.group(1) if bg else None))
+    return pairs
+
+
+def colour_pairs() -> list[tuple[str, str, str]]:
+    """(what, text colour, background) for every text colour the app sets."""
+    from hubapp.models import assignment_grid, case_table, meetings
+    from hubapp.views import banner, case_detail, case_view, intake_form, pdf_preview
+    from hubapp.views.grid_delegate import CELL_TEXT
+
+    bg = backgrounds()
+    plain = [bg["Window"], bg["Base"]]
+    rows = [bg["Base"], bg["AlternateBase"]]
+    out = []
+    for where, fg, back in style_sheet_pairs():
+        out += [(where, fg, b) for b in ([back] if back else plain)]
+    for name, brush in (("high risk", case_table._HIGH_RISK),
+                        ("medium risk", case_table._MEDIUM_RISK),
+                        ("closed case", case_table._CLOSED), ("past meeting", meetings._GREY)):  # fmt: skip
+        out += [(f"case list: {name}", brush.color().name(), b) for b in rows]
+    for rag, colour in assignment_grid.RAG_COLOURS.items():
+        out.append((f"grid cell {rag}", CELL_TEXT, colour.name()))
+        # selected: the theme's highlight over it, at the delegate's tint
+        tint = QColor(bg_highlight())
+        mixed = QColor(colour)
+        a = 70 / 255
+        mixed.setRgbF(*(c * (1 - a) + t * a for c, t in zip(
+            (mixed.redF(), mixed.greenF(), mixed.blueF()),
+            (tint.redF(), tint.greenF(), tint.blueF()), strict=True)))  # fmt: skip
+        out.append((f"grid cell {rag}, selected", CELL_TEXT, mixed.name()))
+    for table, colours in (("case window RAG", case_view.RAG_COLOURS),
+                           ("case window risk", case_view.RISK_COLOURS),
+                           ("case details RAG", case_detail.RAG_COLOURS),
+                           ("case details risk", case_detail.RISK_COLOURS)):  # fmt: skip
+        for key, colour in colours.items():
+            if colour:
+                out += [(f"{table} {key}", colour, b) for b in [*rows, "#f1f4f8"]]
+    for name in ("ERROR", "DONE", "NOTE"):
+        style = getattr(banner, name)
+        fg = re.search(rf"(?<![-\w])color\s*:\s*({HEX})", style).group(1)
+        back = re.search(rf"background\s*:\s*({HEX})", style).group(1)
+        out.append((f"banner {name}", fg, back))
+    out += [(f"intake {n}", getattr(intake_form, n), b)
+            for n in ("ERROR_COLOUR", "HINT_COLOUR") for b in plain]  # fmt: skip
+    out.append(("page not drawn yet", pdf_preview.PLACEHOLDER_TEXT, "#ffffff"))
+    return out
+
+
+def bg_highlight() -> str:
+    from PySide6.QtGui import QPalette
+
+    return QApplication.palette().color(QPalette.ColorRole.Highlight).name()
+
+
+def test_text_colours_reach_aa_contrast(qapp):
+    from a11y import contrast
+
+    pairs = colour_pairs()
+    assert len(pairs) > 60  # the scan finds the style sheets
+    low = sorted({f"{where}: {fg} on {bg} is {contrast(fg, bg):.2f}:1"
+                  for where, fg, bg in pairs if contrast(fg, bg) < AA})  # fmt: skip
+    assert low == []
+
+
+def test_the_contrast_ratio_is_wcag_s():
+    from a11y import contrast
+
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast("#ffffff", "#777777") == contrast("#777777", "#ffffff")
+
+
+# --- colour is never the only cue (WCAG 1.4.1) --------------------------------------------
+
+
+def test_rag_and_risk_say_in_words_what_their_colour_says(qtbot, app, demo_store):
+    from hubapp.domain.rag import Rag
+    from hubapp.models.agency_actions import rag_words
+    from hubapp.models.assignment_grid import CellRole, actions_text
+    from hubapp.models.case_table import COLUMNS
+    from hubapp.store.casework.assignments import Cell
+    from hubapp.store.casework.caselist import Column
+
+    due = date(2026, 12, 9)
+    texts = {rag: re.sub(r"[\d/]", "", actions_text(Cell("lead", 2, 1 if rag is Rag.RED else 0,
+                                                         due, rag, 0)))
+             for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)}  # fmt: skip
+    assert len(set(texts.values())) == 3, texts  # three colours, three wordings
+    assert len({rag_words(r) for r in texts}) == 3 and all(rag_words(r) for r in texts)
+
+    window, _controller = app
+    # the case list: a risk in colour is a risk in words
+    model = window.model
+    risk = next(i for i, c in enumerate(COLUMNS) if c[0] is Column.RISK)
+    coloured = 0
+    for row in range(min(model.rowCount(), 200)):
+        index = model.index(row, risk)
+        if index.data(Qt.ItemDataRole.ForegroundRole) is not None:
+            coloured += 1
+            assert index.data(Qt.ItemDataRole.DisplayRole).strip()
+    assert coloured
+    # the grid: every coloured cell says what the colour means
+    window.show_grid()
+    grid = window.grid_page.model
+    qtbot.waitUntil(lambda: grid.rowCount() > 0, timeout=10_000)
+    seen = set()
+    for row in range(min(grid.rowCount(), 100)):
+        for column in range(grid.columnCount()):
+            cell = grid.index(row, column).data(CellRole)
+            if cell is not None and cell.rag is not Rag.NONE:
+                seen.add(cell.rag)
+                words = actions_text(cell)
+                assert ("overdue" in words if cell.rag is Rag.RED else
+                        "soon" in words if cell.rag is Rag.AMBER else
+                        "soon" not in words and "overdue" not in words), (cell, words)  # fmt: skip
+    assert seen == {Rag.RED, Rag.AMBER, Rag.GREEN}

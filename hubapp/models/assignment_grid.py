@@ -94,7 +94,9 @@ def actions_text(cell: Cell | None) -> str:
     if cell.overdue:
         parts.append(tr("{0} overdue").format(cell.overdue))
     elif cell.next_due is not None:
-        parts.append(tr("due {0}").format(format_date(cell.next_due)[:5]))
+        # "soon" in words: amber and green must not differ by their colour alone
+        due = tr("due soon {0}") if cell.rag is Rag.AMBER else tr("due {0}")
+        parts.append(due.format(format_date(cell.next_due)[:5]))
     return " · ".join(parts)
 
 

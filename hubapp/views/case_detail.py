@@ -15,7 +15,9 @@ from hubapp.domain.codes import AgencyRole, CaseStatus, PersonRole, RiskLevel, S
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag
 
-RAG_COLOURS = {Rag.RED: "#c1121f", Rag.AMBER: "#e09f3e", Rag.GREEN: "#2d6a4f", Rag.NONE: "#8d99ae"}
+#: the square before an action (its words say the same): dark enough to read as text on white
+#: (WCAG AA, 4.5:1), the amber a dark amber
+RAG_COLOURS = {Rag.RED: "#b00020", Rag.AMBER: "#9a5b00", Rag.GREEN: "#1b6e3a", Rag.NONE: "#5c6470"}
 RISK_COLOURS = {"high": "#a4161a", "medium": "#9a5b00", "standard": "#2b2d42"}
 
 

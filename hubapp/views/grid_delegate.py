@@ -26,6 +26,9 @@ def role_choices() -> list[tuple[str, str]]:
     return [(tr("— No part —"), ""), *((tr(text), code) for text, code in ROLE_CHOICES)]
 
 
+#: the text on a red, amber or green cell, whatever the theme
+CELL_TEXT = "#1a1a1a"
+
 _LABELS = {code: text for text, code in ROLE_CHOICES}
 
 
@@ -77,7 +80,7 @@ class GridDelegate(QStyledItemDelegate):
         role = cell.role or ""
         actions = actions_text(cell)
         # dark on the soft colours whatever the theme; the theme's text colour elsewhere
-        painter.setPen(QColor("#1a1a1a") if colour is not None else
+        painter.setPen(QColor(CELL_TEXT) if colour is not None else
                        palette.color(QPalette.ColorRole.Text))  # fmt: skip
         inner = rect.adjusted(self.PADDING, 2, -self.PADDING // 2, -2)
         metrics = option.fontMetrics

@@ -32,6 +32,10 @@ PAGE_GAP = 16
 PRINT_DPI_MAX = 300
 
 
+#: "Page 3…" on a white page not drawn yet (4.5:1 and more on white)
+PLACEHOLDER_TEXT = "#5c6470"
+
+
 def tr(text: str) -> str:
     return QCoreApplication.translate("PdfPreview", text)
 
@@ -259,7 +263,7 @@ class PdfPreview(QScrollArea):
                 painter.drawPixmap(rect, pixmap)
             else:
                 painter.fillRect(rect, Qt.GlobalColor.white)
-                painter.setPen(QColor("#888"))
+                painter.setPen(QColor(PLACEHOLDER_TEXT))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
                                  tr("Page {0}…").format(i + 1))  # fmt: skip
         painter.end()
