@@ -15,6 +15,8 @@ from casework import agency_id, controlled_window, hub_id
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -370,6 +372,14 @@ def test_tab_follows_the_reading_order(qtbot, app, demo_store, tmp_path, request
         missed = [f"{type(x).__name__} {x.objectName()!r}" for x in stops() if x not in walked]
         if missed:
             problems.append(f"not reached by Tab: {missed}")
+        # a button that takes no Tab has a letter (Alt+letter) or a shortcut of its own
+        for b in window.findChildren(QAbstractButton):
+            if (b.isVisibleTo(window) and b.isEnabled() and (w is window or w.isAncestorOf(b))
+                    and not b.focusPolicy() & Qt.FocusPolicy.TabFocus
+                    and not isinstance(b.parentWidget(), QLineEdit)  # its clear button
+                    and not isinstance(b.parentWidget(), QAbstractItemView)  # Ctrl+A
+                    and not mnemonic(b.text()) and not b.shortcut().toString()):  # fmt: skip
+                problems.append(f"no keyboard route to {type(b).__name__} {b.text()!r}")
         strays = [f"{type(x).__name__} {x.objectName()!r}" for x in walked if x not in stops()]
         if strays:
             problems.append(f"Tab goes to what the screen does not show: {strays}")
@@ -530,3 +540,122 @@ def test_rag_and_risk_say_in_words_what_their_colour_says(qtbot, app, demo_store
                         "soon" in words if cell.rag is Rag.AMBER else
                         "soon" not in words and "overdue" not in words), (cell, words)  # fmt: skip
     assert seen == {Rag.RED, Rag.AMBER, Rag.GREEN}
+
+
+# --- every action has a keyboard route (WCAG 2.1.1) ---------------------------------------
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt key letter of a menu or action text, or None."""
+    m = re.search(r"&([^&\s])", text.replace("&&", ""))
+    return m.group(1).lower() if m else None
+
+
+def test_every_menu_action_has_a_shortcut_or_a_mnemonic_path(qtbot, app):
+    """Alt+letter opens each menu, a letter picks each item (unique within its menu), or the
+    action has a shortcut of its own."""
+    from PySide6.QtWidgets import QMenu
+
+    window, _controller = app
+    problems, leaves = [], []
+
+    def walk(menu: QMenu, path: list[str], reachable: bool) -> None:
+        letters = {}
+        for action in menu.actions():
+            if action.isSeparator() or not action.isVisible():
+                continue
+            key = mnemonic(action.text())
+            where = " > ".join([*path, action.text().replace("&", "")])
+            if key:
+                if key in letters:
+                    problems.append(f"{where}: Alt+{key} is also {letters[key]}")
+                letters[key] = action.text().replace("&", "")
+            if action.menu() is not None:
+                walk(action.menu(), [*path, action.text().replace("&", "")],
+                     reachable and key is not None)  # fmt: skip
+            elif leaves.append(where) or not (action.shortcut().toString() or (reachable and key)):
+                problems.append(f"{where}: no shortcut and no letter to reach it")
+
+    bar = window.menuBar()
+    titles = {}
+    for action in bar.actions():
+        key = mnemonic(action.text())
+        if key in titles:
+            problems.append(f"menu {action.text()}: Alt+{key} is also {titles[key]}")
+        titles[key] = action.text()
+        walk(action.menu(), [action.text().replace("&", "")], key is not None)
+    assert len(titles) >= 3 and len(leaves) > 15, leaves
+    assert problems == []
+
+
+# --- focus is always visible (WCAG 2.4.7) -------------------------------------------------
+
+
+def test_no_style_sheet_hides_the_focus():
+    from pathlib import Path
+
+    import hubapp
+
+    root = Path(hubapp.__file__).parent
+    for path in [*root.glob("views/*.py"), *root.glob("gui/*.py"), root / "app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"outline\s*:\s*(none|0)", text), path.name
+        assert ":focus" not in text or "border" in text, path.name
+
+
+def focus_shows(qtbot, widget: QWidget, other: QWidget) -> bool:
+    """Whether ``widget`` draws differently once Tab has brought the focus to it from
+    ``other`` (the control before it)."""
+    other.setFocus()
+    qtbot.waitUntil(lambda: other.hasFocus(), timeout=2000)
+    before = widget.grab().toImage()
+    qtbot.keyClick(other, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: widget.hasFocus(), timeout=2000)
+    return widget.grab().toImage() != before
+
+
+def test_each_kind_of_control_shows_its_focus(qtbot):
+    """In a plain window and on the lock screen (the one with a style sheet of its own over
+    its controls), each kind of control draws its focus."""
+    from PySide6.QtCore import QStringListModel
+    from PySide6.QtWidgets import QCheckBox, QListView, QPushButton, QRadioButton, QVBoxLayout
+
+    from hubapp.views.idle_lock import LockScreen
+
+    form = QWidget()
+    qtbot.addWidget(form)
+    layout = QVBoxLayout(form)
+    model = QStringListModel(["Carlisle", "Copeland"])
+    combo = QComboBox()
+    combo.addItems(["Carlisle", "Copeland"])
+    listing = QListView()
+    listing.setModel(model)
+    listing.setCurrentIndex(model.index(0))
+    kinds = [QLineEdit("text"), QPlainTextEdit("text"), QPushButton("&Save"), combo,
+             QCheckBox("&Anonymous"), QRadioButton("&Public"), listing]  # fmt: skip
+    for k in [*kinds, QLineEdit(objectName="elsewhere")]:
+        layout.addWidget(k)
+    with qtbot.waitActive(form):
+        form.show()
+        form.activateWindow()
+    elsewhere = form.findChild(QLineEdit, "elsewhere")
+    blind = []
+    for k in kinds:
+        QWidget.setTabOrder(elsewhere, k)
+        if not focus_shows(qtbot, k, elsewhere):
+            blind.append(type(k).__name__)
+    assert blind == []
+
+    behind = QWidget()
+    qtbot.addWidget(behind)
+    behind.resize(800, 500)
+    lock = LockScreen(behind, "Ada Admin")
+    with qtbot.waitActive(behind):
+        behind.show()
+        behind.activateWindow()
+    lock.cover()
+    lock.password.setText("x")
+    stops = [lock.password, lock.unlock_button, lock.switch_button]
+    blind = [k.objectName() for i, k in enumerate(stops)
+             if not focus_shows(qtbot, k, stops[i - 1])]  # fmt: skip
+    assert blind == []
