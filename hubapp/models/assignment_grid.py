@@ -95,7 +95,7 @@ def actions_text(cell: Cell | None) -> str:
         parts.append(tr("{0} overdue").format(cell.overdue))
     elif cell.next_due is not None:
         # "soon" in words: amber and green must not differ by their colour alone
-        due = tr("due soon {0}") if cell.rag is Rag.AMBER else tr("due {0}")
+        due = tr("soon {0}") if cell.rag is Rag.AMBER else tr("due {0}")
         parts.append(due.format(format_date(cell.next_due)[:5]))
     return " · ".join(parts)
 

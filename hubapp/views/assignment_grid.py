@@ -48,7 +48,7 @@ ALL = "__all__"
 OPEN = "open"  # as hubapp.store.casework.caselist.OPEN (not imported: keeps SQLAlchemy out of start-up)
 SETTINGS_KEY = "grid/columns/{hub}"  # one per hub code
 #: an agency column fits this (a cell's longest usual second line)
-COLUMN_SAMPLE = "2 open · due 00/00"
+COLUMN_SAMPLE = "2 open · soon 00/00"
 #: the row header (case reference and summary) is this many characters wide
 HEADER_CHARS = 36
 #: a filter list is at most this many characters wide (its open list shows names in full)
