@@ -1,7 +1,7 @@
 """Open the main screens of the app on a demo database and save each as a PNG, at the
 screen's real pixels (run by scripts/hidpi-screenshots under Xvfb with QT_SCALE_FACTOR).
 
-    python scripts/hidpi_screens.py DB OUTDIR PREFIX
+    python scripts/hidpi_screens.py DB OUTDIR PREFIX [TEXT_SCALE]
 """
 
 from __future__ import annotations
@@ -60,6 +60,10 @@ def main(db: str, out: str, prefix: str) -> None:
     from hubapp.app import make_qapplication
 
     app = make_qapplication()
+    if len(sys.argv) > 4:  # text made larger (Windows' "Make text bigger"): 2 for 200%
+        font = app.font()
+        font.setPointSizeF(font.pointSizeF() * float(sys.argv[4]))
+        app.setFont(font)
     from sqlalchemy import select
 
     from hubapp.gui import Controller, OpenDatabase

@@ -93,12 +93,13 @@ def rect_in(widget: QWidget, window: QWidget) -> QRect:
 
 
 def tab_stops(window: QWidget) -> list[QWidget]:
-    """The widgets under ``window`` a person can reach with Tab, as shown now."""
+    """The widgets under ``window`` a person can reach with Tab, as shown now (scrolled out
+    of sight too: Tab scrolls to them)."""
     out = []
     for w in window.findChildren(QWidget):
         if (w.isVisibleTo(window) and w.isEnabled() and w.window() is window
                 and w.focusPolicy() & Qt.FocusPolicy.TabFocus
-                and w.focusProxy() is None and w.visibleRegion().boundingRect().isValid()):  # fmt: skip
+                and w.focusProxy() is None and not w.size().isEmpty()):  # fmt: skip
             out.append(w)
     return out
 

@@ -659,3 +659,50 @@ def test_each_kind_of_control_shows_its_focus(qtbot):
     blind = [k.objectName() for i, k in enumerate(stops)
              if not focus_shows(qtbot, k, stops[i - 1])]  # fmt: skip
     assert blind == []
+
+
+# --- usable at 200% text (WCAG 1.4.4) -----------------------------------------------------
+
+
+@pytest.fixture
+def big_text(qapp):
+    """The application's text at twice its size, as Windows' "Make text bigger" at 200%."""
+    font = qapp.font()
+    big = qapp.font()
+    big.setPointSizeF(font.pointSizeF() * 2)
+    qapp.setFont(big)
+    yield
+    qapp.setFont(font)
+
+
+def test_at_200_percent_text_nothing_essential_is_cut_off(qtbot, big_text, demo_store):
+    from PySide6.QtWidgets import QMenuBar
+
+    window, controller = controlled_window(qtbot, demo_store, attach=True)
+    window.resize(1880, 1000)  # a 1920x1080 screen
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20_000)
+    bar: QMenuBar = window.menuBar()
+    for action in bar.actions():  # every menu shows, none folded away
+        assert bar.rect().contains(bar.actionGeometry(action)), action.text()
+    for w in (window.search, window.hub_combo, window.status_combo, window.category_combo):
+        assert w.width() >= w.minimumSizeHint().width(), w.objectName()
+
+    w = controller.new_issue()
+    qtbot.addWidget(w, before_close_func=lambda w: setattr(w, "_closing", True))
+    w.add_person()
+    w.resize(1280, 900)  # narrow for this text: the form scrolls, a date still shows whole
+    QApplication.processEvents()
+    for field in (w.received, w.incident):
+        assert field.width() > field.fontMetrics().horizontalAdvance("00/00/0000 00:00")
+    w.resize(1880, 1000)  # as the form opens on a 1920x1080 screen: it fits across
+    QApplication.processEvents()
+    assert w.scroll.horizontalScrollBar().maximum() == 0
+
+    case = controller.open_case(a_case(demo_store))
+    qtbot.addWidget(case)
+    qtbot.waitUntil(lambda: case.view is not None, timeout=10_000)
+    # headings grow with the text: never smaller than the text under them
+    assert case.ref_label.font().pointSizeF() > case.font().pointSizeF()
+    assert case.summary_label.font().pointSizeF() >= case.font().pointSizeF()

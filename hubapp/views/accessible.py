@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton, QWidget
 
+#: the point size the headings' sizes were chosen at (Windows' default text, Segoe UI 9)
+BASE_POINTS = 9.0
+
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("Accessible", text)
@@ -29,3 +32,13 @@ def label_text(widget: QWidget) -> str:
                 return text.strip().rstrip(":").strip()
         parent = parent.parentWidget()
     return ""
+
+
+def heading_font(widget: QWidget, points: float, bold: bool = True) -> None:
+    """A heading's font, ``points`` at the usual text size and growing with it: a fixed
+    point size in a style sheet stays put when the text is made bigger (Windows' "Make
+    text bigger", 200%), and the heading ends up smaller than the text under it."""
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * points / BASE_POINTS)
+    font.setBold(bold)
+    widget.setFont(font)

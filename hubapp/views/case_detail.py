@@ -97,9 +97,9 @@ def case_html(d) -> str:
 
 
 STYLE = """
-h2 { margin: 0 0 2px 0; font-size: 15pt; }
-h3 { margin: 10px 0 2px 0; font-size: 10.5pt; color: #1d3557; }
-p.sum { font-size: 10.5pt; margin: 2px 0 8px 0; }
+h2 { margin: 0 0 2px 0; font-size: x-large; }
+h3 { margin: 10px 0 2px 0; font-size: large; color: #1d3557; }
+p.sum { font-size: large; margin: 2px 0 8px 0; }
 p.det { white-space: pre-wrap; }
 td.k { color: #555; padding-right: 10px; white-space: nowrap; }
 td { padding: 1px 2px; vertical-align: top; }

@@ -65,14 +65,13 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag
 from hubapp.models.records import Column, RecordRole, RecordTableModel
 from hubapp.models.tasks import Task, user_message
+from hubapp.views.accessible import heading_font
 
 log = logging.getLogger(__name__)
 
 RAG_COLOURS = {Rag.RED: "#b00020", Rag.AMBER: "#9a5b00", Rag.GREEN: "#1b6e3a", Rag.NONE: None}
 RISK_COLOURS = {"high": "#a4161a", "medium": "#9a5b00", "standard": "#2b2d42"}
 STYLE = """
-QLabel#caseRef { font-size: 15pt; font-weight: 600; }
-QLabel#caseSummary { font-size: 11pt; }
 QLabel[chip="true"] { border: 1px solid #b8c0cc; border-radius: 9px; padding: 1px 8px;
                       background: #f1f4f8; }
 QLabel#asbBanner { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 3px;
@@ -255,6 +254,7 @@ class CaseWindow(QDialog):
         head = QHBoxLayout()
         self.ref_label = _label("", self)
         self.ref_label.setObjectName("caseRef")
+        heading_font(self.ref_label, 15)
         self.status_chip = _label("", self, chip=True)
         self.status_chip.setObjectName("statusChip")
         self.risk_chip = _label("", self, chip=True)
@@ -269,6 +269,7 @@ class CaseWindow(QDialog):
         outer.addLayout(head)
         self.summary_label = _label("", self)
         self.summary_label.setObjectName("caseSummary")
+        heading_font(self.summary_label, 11, bold=False)
         self.summary_label.setWordWrap(True)
         outer.addWidget(self.summary_label)
         self.asb_banner = _label("", self)

@@ -60,6 +60,7 @@ from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
 from hubapp.store.intake import form as intake
 from hubapp.store.intake.form import DateProblem, IntakeForm, PersonEntry
+from hubapp.views.accessible import BASE_POINTS
 
 log = logging.getLogger(__name__)
 
@@ -468,6 +469,8 @@ class IntakeWindow(QDialog):
         self.incident = self._line(box, 40, tr("dd/mm/yyyy hh:mm, if known"))
         self.hub = self._combo(box, hubs, None)
         self.summary = self._line(box, 200, tr("One line: what is happening, where"))
+        for when in (self.received, self.incident):  # a date and time shows whole at any size
+            when.setMinimumWidth(when.fontMetrics().horizontalAdvance("00/00/0000 00:00") + 16)
         self.details = QPlainTextEdit(box)
         self.details.setTabChangesFocus(True)
         self.details.setPlaceholderText(tr("What the caller said: who, what, when, how often…"))
@@ -597,7 +600,10 @@ class IntakeWindow(QDialog):
         if screen is None:
             self.resize(1240, 720)
             return
-        self.resize(min(1280, screen.width() - 40), min(900, screen.height() - 40))
+        # as large as the form wants, more with bigger text (Windows' "Make text bigger")
+        grow = max(1.0, self.font().pointSizeF() / BASE_POINTS)
+        self.resize(min(int(1280 * grow), screen.width() - 40),
+                    min(int(900 * grow), screen.height() - 40))  # fmt: skip
 
     # -- tab order -----------------------------------------------------------------------
     def _refresh_tab_order(self) -> None:

@@ -58,6 +58,7 @@ from hubapp.models.tasks import LatestTask, Task, user_message
 from hubapp.store.casework import meetings
 from hubapp.store.casework.meetings import AgendaReason, Attendance, MeetingStatus
 from hubapp.views import banner
+from hubapp.views.accessible import heading_font
 from hubapp.views.action_dialog import DateField
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,7 @@ class MeetingsPage(QWidget):
         # the chosen meeting
         self.title = QLabel(self, objectName="meetingTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setStyleSheet("font-size:13pt; font-weight:bold;")
+        heading_font(self.title, 13)
         self.subtitle = QLabel(self, objectName="meetingSubtitle")
         self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle.setWordWrap(True)
