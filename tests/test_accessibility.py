@@ -81,6 +81,22 @@ def meetings(qtbot, store, window, controller):
     return window
 
 
+def people(qtbot, store, window, controller):
+    page = window.show_people()
+    qtbot.keyClicks(page.search_edit, "ma")
+    qtbot.waitUntil(lambda: not page.busy and page.model.rowCount() > 0, timeout=60_000)
+    return window
+
+
+def person_page(qtbot, store, window, controller):
+    page = people(qtbot, store, window, controller)
+    page = window.people_page
+    page.open_row(page.model.index(0, 0))
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.page is not None, timeout=10_000)
+    return dialog
+
+
 def intake(qtbot, store, window, controller):
     w = controller.new_issue()
     w.add_person()
@@ -280,7 +296,8 @@ def erase_dialog(qtbot, store, window, controller):
 
 
 SCREENS = {f.__name__: f for f in (
-    main_window, grid, agency_actions, meetings, intake, case_window, action_dialog,
+    main_window, grid, agency_actions, meetings, people, person_page, intake, case_window,
+    action_dialog,
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from hubapp.domain.codes import CaseStatus, InterventionStatus, PersonRole, label
 from hubapp.domain.formatting import format_date, format_datetime, plural
 from hubapp.models.records import Column, RecordRole, RecordTableModel
+from hubapp.views.accessible import name_clear_button
 
 #: how long typing must pause before a search is read (ms)
 TYPING_PAUSE = 150
@@ -70,9 +71,11 @@ def _roles(roles) -> str:
     )
 
 
-def _table(parent, model, name: str) -> QTableView:
+def _table(parent, model, name: str, spoken: str) -> QTableView:
     t = QTableView(parent, objectName=name)
+    t.setAccessibleName(spoken)
     t.setModel(model)
+    t.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -126,6 +129,7 @@ class PeoplePage(QWidget):
         self.search_edit = QLineEdit(self, objectName="peopleSearch")
         self.search_edit.setPlaceholderText(tr("Name, phone number, e-mail or postcode"))
         self.search_edit.setClearButtonEnabled(True)
+        name_clear_button(self.search_edit)
         self.search_edit.textChanged.connect(lambda _t: self._timer.start())
         self.search_edit.returnPressed.connect(self._open_first)
         find = QLabel(tr("&Find a person:"), self)
@@ -133,7 +137,7 @@ class PeoplePage(QWidget):
         top = QHBoxLayout()
         top.addWidget(find)
         top.addWidget(self.search_edit, 1)
-        self.table = _table(self, self.model, "peopleTable")
+        self.table = _table(self, self.model, "peopleTable", tr("People found"))
         metrics = self.table.fontMetrics()
         for column, sample in ((0, "x" * 28), (1, "P-00000000"), (2, "Cases"),
                                (3, "alleged perpetrator, complainant"),
@@ -286,13 +290,15 @@ class PersonDialog(QDialog):
             self.detail_labels[key] = value
             self.details.addRow(title + ":", value)
         self.tabs = QTabWidget(self, objectName="personTabs")
-        self.case_table = _table(self, self.cases, "personCases")
+        self.tabs.setAccessibleName(tr("What is held about them"))
+        self.case_table = _table(self, self.cases, "personCases", tr("Their cases"))
         self.case_table.activated.connect(self._open_case)
         self.case_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.tabs.addTab(self.case_table, tr("&Cases"))
-        self.tabs.addTab(_table(self, self.reports, "personReports"), tr("&Reports made"))
-        self.tabs.addTab(_table(self, self.interventions, "personInterventions"),
-                         tr("&Tools and powers"))  # fmt: skip
+        self.tabs.addTab(_table(self, self.reports, "personReports", tr("Reports they made")),
+                         tr("&Reports made"))  # fmt: skip
+        self.tabs.addTab(_table(self, self.interventions, "personInterventions",
+                                tr("Tools and powers naming them")), tr("&Tools and powers"))  # fmt: skip
         for column, sample in ((0, "COP-2026-00000"), (1, "South Lakeland"),
                                (2, "alleged perpetrator, complainant"), (3, "In progress"),
                                (4, "00/00/0000 00:00"), (5, "00/00/0000")):  # fmt: skip
