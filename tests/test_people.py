@@ -277,3 +277,21 @@ def test_working_the_keys_out_reports_progress_and_can_stop(store, hub):
     assert told == [(0.0, "Indexing people"), (0.5, "Indexing people")]
     assert people.catch_up(store, batch=2) == 2  # the rest, later
     assert people.catch_up(store) == 0
+
+
+def test_a_person_arriving_twice_in_one_pull_is_marked_once(store, hub):
+    """A first copy or a pull upserts (INSERT ... ON CONFLICT DO UPDATE), and inside a
+    trigger the outer statement's conflict handling wins over the trigger's own: marking a
+    person already marked must not fail the pull."""
+    people.catch_up(store)
+    pid = uuid.uuid4().hex
+    with store.write(reason="sync") as s:
+        cur = s.connection().connection.driver_connection.cursor()
+        cur.executemany(
+            "INSERT INTO person (id, full_name, phone, email, address, locked_down, row_version,"
+            " created_at, updated_at, voided) VALUES (?, ?, '', '', '', 0, 1, '2026-11-01',"
+            " '2026-11-01', 0) ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name",
+            [(pid, "Nora Batty"), (pid, "Norah Batty"), (hub["sian"].hex, "Siân O'Brien-Smith")],
+        )
+    assert people.catch_up(store) == 2
+    assert ("word", "norah") in keys(store, uuid.UUID(pid))

@@ -27,11 +27,17 @@ depends_on = None
 #: the columns the keys come from
 SOURCE = ("full_name", "phone", "email", "address")
 
+#: marks the person stale once. Not INSERT OR IGNORE: inside a trigger, the conflict clause
+#: of the statement that fired it wins (a pull's INSERT OR ABORT would fail on a person
+#: already marked), so the row is only inserted where it is not there yet
+_MARK = (
+    "INSERT INTO person_key_stale (person_id) SELECT new.id WHERE NOT EXISTS"
+    " (SELECT 1 FROM person_key_stale WHERE person_id = new.id);"
+)
+
 TRIGGERS = {
-    "person_keys_ai": "AFTER INSERT ON person BEGIN "
-    "INSERT OR IGNORE INTO person_key_stale (person_id) VALUES (new.id); END",
-    "person_keys_au": f"AFTER UPDATE OF {', '.join(SOURCE)} ON person BEGIN "
-    "INSERT OR IGNORE INTO person_key_stale (person_id) VALUES (new.id); END",
+    "person_keys_ai": f"AFTER INSERT ON person BEGIN {_MARK} END",
+    "person_keys_au": f"AFTER UPDATE OF {', '.join(SOURCE)} ON person BEGIN {_MARK} END",
     "person_keys_ad": "AFTER DELETE ON person BEGIN "
     "DELETE FROM person_key WHERE person_id = old.id; "
     "DELETE FROM person_key_stale WHERE person_id = old.id; END",
