@@ -69,6 +69,21 @@ def add_person(store, case_id, name, *, role="victim", phone="", email="", addre
         return person.id
 
 
+def downgrade(db_path, revision: str) -> None:
+    """Take a database back to an older schema, as an older hubapp left it (through a
+    connection with the database's key: Alembic's own engine would have none)."""
+    from alembic import command
+
+    from hubapp.store import database
+
+    cfg = database.alembic_config(db_path)
+    engine = database.make_engine(db_path)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    engine.dispose()
+
+
 def case_state(store, case_id: uuid.UUID) -> tuple[uuid.UUID | None, int]:
     with store.read() as s:
         case = s.get(Case, case_id)

@@ -164,3 +164,14 @@ def _no_database_work_on_the_gui_thread(request):
     if found and not request.node.get_closest_marker("gui_thread_database_work"):
         pytest.fail("a screen used the database on the GUI thread: " + "; ".join(found),
                     pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def makensis() -> str:
+    """The NSIS compiler, for the installer's tests (skipped where it is not installed)."""
+    import shutil
+
+    exe = shutil.which("makensis")
+    if exe is None:
+        pytest.skip("makensis is not installed (Debian: apt-get install nsis)")
+    return exe

@@ -228,6 +228,9 @@ def test_typing_writes_a_draft_that_a_fresh_window_offers(qtbot, store):
     type_into(qtbot, w.summary, "Half-typed report")
     type_into(qtbot, w.details, "line one\nline two")
     qtbot.waitUntil(lambda: count(store, IntakeDraft) == 1, timeout=5000)
+    # the form learns its draft's id when the background save reports, a moment after the
+    # row is committed
+    qtbot.waitUntil(lambda: w.draft_id is not None, timeout=5000)
     # the window simply disappears (as in a crash): no close, no question
     draft_id = w.draft_id
     qtbot.waitUntil(lambda: drafts.load(store, draft_id).details == "line one\nline two",

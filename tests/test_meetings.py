@@ -4,7 +4,7 @@ actions raised in a meeting, the next meeting, and the 0004 migration."""
 from datetime import date
 
 import pytest
-from casework import agency_id, audit_since, hub_id, new_case
+from casework import agency_id, audit_since, downgrade, hub_id, new_case
 from sqlalchemy import select
 
 from hubapp.store.casework import assignments, meetings
@@ -153,19 +153,12 @@ def test_next_meeting_is_the_earliest_planned_one_from_today(store):
 
 
 def test_a_database_at_0003_gains_the_meeting_tables(db_path):
-    from alembic import command
 
     from hubapp.store import database
     from hubapp.store.database import open_store
 
     open_store(db_path).close()
-    # through a connection with the database's key (Alembic's own engine would have none)
-    cfg = database.alembic_config(db_path)
-    engine = database.make_engine(db_path)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0003")
-    engine.dispose()
+    downgrade(db_path, "0003")
     con = database.connect(db_path)
     assert "meeting_id" not in {r[1] for r in con.execute("PRAGMA table_info(action)")}
     con.close()

@@ -118,14 +118,6 @@ def test_errors_from_the_bundle_are_one_sentence(bundle, tmp_path):
     assert "is not a hubapp database" in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.fixture(scope="module")
-def makensis() -> str:
-    exe = shutil.which("makensis")
-    if exe is None:
-        pytest.skip("makensis is not installed (Debian: apt-get install nsis)")
-    return exe
-
-
 def test_installer_compiles_against_the_bundle(bundle, makensis, tmp_path):
     out = tmp_path / "hubapp-setup.exe"
     r = subprocess.run(

@@ -8,7 +8,6 @@ Running the installer (silent install, upgrade, uninstall) is the Windows workfl
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,14 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NSI = ROOT / "installer" / "hubapp.nsi"
 SCRIPT = NSI.read_text("utf-8")
-
-
-@pytest.fixture(scope="module")
-def makensis() -> str:
-    exe = shutil.which("makensis")
-    if exe is None:
-        pytest.skip("makensis is not installed (Debian: apt-get install nsis)")
-    return exe
 
 
 def _section(name: str) -> str:

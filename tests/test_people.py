@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-from casework import STAFF_PASSWORD, add_person, agency_id, new_case, run_command
+from casework import STAFF_PASSWORD, add_person, agency_id, downgrade, new_case, run_command
 from sqlalchemy import select, text
 
 from hubapp.store import accounts, audit
@@ -248,19 +248,12 @@ def test_person_find_and_show_on_the_command_line(store, hub, monkeypatch, capsy
 def test_an_upgraded_database_finds_the_people_it_had(store, hub):
     """Migration 0010 marks every person already there, so a search after an upgrade finds
     them."""
-    from alembic import command
 
-    from hubapp.store import database
     from hubapp.store.database import open_store
 
     path = store.path
     store.close()
-    cfg = database.alembic_config(path)
-    engine = database.make_engine(path)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
-    engine.dispose()
+    downgrade(path, "0009")
     upgraded = open_store(path)
     try:
         assert {h.id for h in people.find(upgraded, "07700900123")} == {hub["sian"], hub["sian2"]}

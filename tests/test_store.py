@@ -7,6 +7,7 @@ import stat
 import uuid
 
 import pytest
+from casework import downgrade
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -138,24 +139,10 @@ def test_folder_that_cannot_be_created_is_refused(tmp_path):
         open_store(blocker / "sub" / "hub.sqlite3")
 
 
-def _downgrade(db_path, revision: str) -> None:
-    """Take a database back to an older schema, as an older hubapp left it."""
-    from alembic import command
-
-    from hubapp.store import database
-
-    cfg = database.alembic_config(db_path)
-    engine = database.make_engine(db_path)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-    engine.dispose()
-
-
 def test_an_older_database_is_upgraded_on_open(db_path):
     """Take a database back to before the first migration; opening brings it to head."""
     open_store(db_path).close()
-    _downgrade(db_path, "base")
+    downgrade(db_path, "base")
     con = database.connect(db_path)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name='case_'").fetchone()[0] == 0
     con.close()
@@ -170,7 +157,7 @@ def test_an_older_database_is_upgraded_on_open(db_path):
 
 def test_a_database_at_the_first_schema_gains_the_case_list_indexes(db_path):
     open_store(db_path).close()
-    _downgrade(db_path, "0001")
+    downgrade(db_path, "0001")
 
     def indexes():
         con = database.connect(db_path)
@@ -382,7 +369,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(db_path):
 def test_a_database_at_the_second_schema_gains_the_casework_tables(db_path):
     s = open_store(db_path)
     s.close()
-    _downgrade(db_path, "0002")
+    downgrade(db_path, "0002")
     con = database.connect(db_path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(contact)")}
     con.close()
