@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from hubapp.domain import matching
 from hubapp.store import access, audit
@@ -108,6 +109,11 @@ def catch_up(store, *, batch: int = BATCH, progress=None) -> int:
             )
             cur.executemany("DELETE FROM person_key_stale WHERE person_id = ?", ids)
         done += len(rows)
+    if done >= batch:
+        # many keys at once (an upgrade, a first copy): SQLite's statistics of the table are
+        # made again, or it plans a search as for an empty table until the next close
+        with store.write(reason="person keys") as s:
+            s.connection().connection.driver_connection.execute("ANALYZE person_key")
     return done
 
 
@@ -160,16 +166,29 @@ def probe_for(typed: str) -> Probe | None:
     )
 
 
-def _key_test(p: Probe):
-    """The people with a key matching ``p`` (one word of a name, or one detail)."""
+def _matches(p: Probe, key=None):
+    """The test of one key row against ``p`` (one word of a name, or one detail)."""
+    key = PersonKey if key is None else key
     tests = []
     if p.exact:
-        tests.append(PersonKey.key.in_(sorted(p.exact)))
+        tests.append(key.key.in_(sorted(p.exact)))
     if p.prefix:
         # a range, not LIKE: the primary key (kind, key) answers it, and no character of
         # what was typed is a wildcard
-        tests.append(and_(PersonKey.key >= p.prefix, PersonKey.key < p.prefix + "\U0010ffff"))
-    return select(PersonKey.person_id).where(PersonKey.kind == p.kind, or_(*tests))
+        tests.append(and_(key.key >= p.prefix, key.key < p.prefix + "\U0010ffff"))
+    return and_(key.kind == p.kind, or_(*tests))
+
+
+def _key_test(p: Probe):
+    """The people with a key matching ``p``."""
+    return select(PersonKey.person_id).where(_matches(p))
+
+
+def _also(p: Probe, person_id):
+    """The person also has a key matching ``p`` (looked up by the person: a second word of
+    a name, however broad, costs a few rows a candidate)."""
+    other = aliased(PersonKey)
+    return exists().where(other.person_id == person_id, _matches(p, other))
 
 
 def _seen(person_id):
@@ -241,15 +260,19 @@ def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
         catch_up(store)
     except StoreError:  # writing is held (the start-up check): search what is known
         pass
-    tests = [_key_test(w) for w in probe.words] if probe.words else [_key_test(probe)]
-    if len(tests) == 1:
-        # a broad start (a phone number's first digits, two letters) matches tens of
+    if len(probe.words) > 1:
+        # the longest word leads (the fewest people); each other word is checked on them
+        driver, *others = sorted(probe.words, key=lambda w: -len(w.prefix))
+        tests = [Person.id.in_(_key_test(driver))] + [_also(w, Person.id) for w in others]
+    else:
+        # a broad start (two letters, a phone number's first digits) matches tens of
         # thousands: the first in key order are enough to choose from, and typing on
-        # narrows them (a second word is exact: the sets are intersected whole)
-        tests = [tests[0].order_by(PersonKey.key).limit(CANDIDATES)]
+        # narrows them
+        one = probe.words[0] if probe.words else probe
+        tests = [Person.id.in_(_key_test(one).order_by(PersonKey.key).limit(CANDIDATES))]
     with store.read() as s:
         query = select(Person.id, Person.full_name, Person.locked_down).where(
-            Person.voided.is_(False), _seen(Person.id), *(Person.id.in_(t) for t in tests)
+            Person.voided.is_(False), _seen(Person.id), *tests
         )
         # more than are shown: locked-down people may still drop out below
         rows = s.execute(query.order_by(func.lower(Person.full_name)).limit(limit * 2)).all()
