@@ -722,3 +722,15 @@ def test_a_chart_says_which_labels_it_shortened_and_which_bars_it_left_out(store
     all_text = text(printing.meeting_pack(store, "Carlisle", "public", today=TODAY, limit=1))
     assert f"Shortened in the chart: {long_name}." in all_text
     assert "3 more categories, with 3 open cases in all, are not drawn." in all_text
+
+
+def test_a_shortened_text_ends_at_a_word():
+    from hubapp.documents.gather import _cut
+
+    cut = _cut("The resident describes repeated nuisance at night. " * 3, 40, "the case window")
+    assert (
+        cut
+        == "The resident describes repeated\u2026 (shortened: the full text is in the case window)"
+    )
+    # one long word: cut where the limit falls
+    assert _cut("x" * 100, 40, "there").startswith("x" * 39 + "\u2026")

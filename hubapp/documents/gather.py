@@ -63,7 +63,13 @@ def _cut(text: str, limit: int, where: str) -> str:
     text = (text or "").strip()
     if len(text) <= limit:
         return text
-    kept = text[: limit - 1].rstrip().rstrip("\u200d")  # no joiner left to join the note
+    kept = text[: limit - 1]
+    # at the end of a word, where one ends in the last fifth: "describes rep…" reads as a
+    # word of its own
+    space = kept.rfind(" ")
+    if not text[limit - 1].isspace() and space >= (limit - 1) * 4 // 5:
+        kept = kept[:space]
+    kept = kept.rstrip().rstrip("\u200d")  # no joiner left to join the note
     return kept + f"\u2026 (shortened: the full text is in {where})"
 
 
