@@ -37,6 +37,7 @@ from sqlalchemy import select
 import hubapp
 import hubapp.store
 from hubapp.domain.redaction import Profile, rules
+from hubapp.domain.repeats import Rules, Threshold
 from hubapp.store import access, accounts, audit, lookups, refdata, setup
 from hubapp.store.access import AccessRefused
 from hubapp.store.accounts import AccountDraft
@@ -53,6 +54,7 @@ from hubapp.store.casework import (
     interventions,
     meetings,
     people,
+    repeats,
     risk,
     sara,
     timeline,
@@ -427,12 +429,29 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.caselist:CaseList.page": lambda w, t: [
         caselist.CaseList(w.store).page(caselist.CaseFilter(status=None, text=text),
                                         caselist.CaseSort(column), 0, 10_000)
-        for text in ("", w.hidden_ref, "garages") for column in caselist.Column],
+        for text in ("", w.hidden_ref, "garages") for column in caselist.SORTABLE],
     "hubapp.store.casework.caselist:CaseResult.seqs": lambda w, t: [
         (r, r.size, r.seqs(0, 10_000)) for r in (
             caselist.CaseList(w.store).query(caselist.CaseFilter(status=None), sort)
             for sort in (caselist.CaseSort(), caselist.CaseSort(caselist.Column.STATUS)))],
     "hubapp.store.casework.caselist:CaseResult.rows": lambda w, t: _rows_of_every_case(w),
+    "hubapp.store.casework.caselist:CaseResult.repeats": lambda w, t: caselist.CaseList(
+        w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).repeats(
+        _every(w, "case_")),
+    "hubapp.store.casework.repeats:for_people": lambda w, t: _in_session(
+        w, lambda s: repeats.for_people(s, _every(w, "person"), _EAGER)),
+    "hubapp.store.casework.repeats:for_places": lambda w, t: _in_session(
+        w, lambda s: repeats.for_places(s, _every(w, "place"), _EAGER)),
+    "hubapp.store.casework.repeats:read_for_case": lambda w, t: _in_session(
+        w, lambda s: repeats.read_for_case(s, w.seen, _EAGER)),
+    "hubapp.store.casework.repeats:for_case": lambda w, t: [
+        _or_refusal(lambda c=c: repeats.for_case(w.store, c, _EAGER)) for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.repeats:read_marks": lambda w, t: _in_session(
+        w, lambda s: repeats.read_marks(s, _every(w, "case_"), _EAGER)),
+    "hubapp.store.casework.repeats:marks": lambda w, t: repeats.marks(
+        w.store, _every(w, "case_"), _EAGER),
+    "hubapp.store.casework.repeats:read_counts": lambda w, t: _in_session(
+        w, lambda s: _count(0, sum(repeats.read_counts(s, [w.hidden], _EAGER).values()))),
     "hubapp.store.casework.caseview:load": lambda w, t: caseview.load(w.store, w.seen,
                                                                       today=TODAY),
     "hubapp.store.casework.grid:grid_cases": lambda w, t: [
@@ -479,6 +498,16 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.intake.duplicates:suggest_for": lambda w, t: duplicates.suggest_for(
         w.store, _form(w), now=NOW, days=3650, limit=100),
 }
+
+
+#: repeat rules that flag at one report or case: every person and place of a case counts
+_EAGER = Rules(Threshold(1, 1), Threshold(1, 1), Threshold(1, 1))
+
+
+def _every(w: World, table: str) -> list[uuid.UUID]:
+    """The ids of every row of ``table``, hidden ones too (plain SQL, past the rules)."""
+    with w.store.engine.connect() as conn:
+        return [uuid.UUID(hex=r[0]) for r in _q(conn, f"SELECT id FROM {table}")]
 
 
 def _rows_of_every_case(w: World) -> list:
@@ -653,7 +682,9 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.meetings:load_meeting",
                      "hubapp.store.casework.asb_review:hub_list",
                      "hubapp.store.casework.assignments:cell_summaries",
-                     "hubapp.store.casework.people:find"):  # fmt: skip
+                     "hubapp.store.casework.people:find",
+                     "hubapp.store.casework.repeats:for_people",
+                     "hubapp.store.casework.repeats:for_places"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)

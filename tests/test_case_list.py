@@ -7,7 +7,15 @@ from PySide6.QtCore import Qt
 
 from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
 from hubapp.store import lookups
-from hubapp.store.casework.caselist import OPEN, CaseFilter, CaseList, CaseSort, Column, fts_query
+from hubapp.store.casework.caselist import (
+    OPEN,
+    SORTABLE,
+    CaseFilter,
+    CaseList,
+    CaseSort,
+    Column,
+    fts_query,
+)
 
 
 @pytest.fixture
@@ -68,7 +76,7 @@ def test_markup_and_operators_in_search_are_harmless(case_list):
         assert case_list.count(CaseFilter(status=None, text=text)) >= 0
 
 
-@pytest.mark.parametrize("column", list(Column))
+@pytest.mark.parametrize("column", SORTABLE)
 @pytest.mark.parametrize("descending", [False, True])
 def test_every_column_sorts_and_pages_without_gaps(case_list, column, descending):
     f = CaseFilter(status=None)
@@ -187,3 +195,27 @@ def test_sorting_by_risk_puts_high_risk_first(case_list):
     assert levels[0] == "high"
     order = {"high": 0, "medium": 1, "standard": 2}
     assert [order[x] for x in levels] == sorted(order[x] for x in levels)
+
+
+def test_the_repeat_column_marks_the_cases_with_repeats(demo_store, case_list):
+    """The Repeat column says which kinds of repeat a case has, as the store works them out;
+    a click on its heading leaves the sort as it was (it cannot be sorted by)."""
+    from hubapp.store.casework import repeats
+
+    model = CaseTableModel()
+    model.set_source(case_list, lookups.load(demo_store))
+    column = COLUMNS.index((Column.REPEAT, "Repeat"))
+    rows = range(model.BLOCK)
+    ids = [model.index(r, 0).data(CaseIdRole) for r in rows]
+    marks = repeats.marks(demo_store, ids)
+    assert len(marks) > 5, "the demo data has repeat victims, perpetrators and places"
+    shown = {ids[r]: model.index(r, column).data() for r in rows}
+    assert {i: t for i, t in shown.items() if t} == {
+        i: repeats.mark_text(k) for i, k in marks.items()
+    }
+    marked = next(r for r in rows if ids[r] in marks)
+    assert "Open the case" in model.index(marked, column).data(Qt.ItemDataRole.ToolTipRole)
+    before = model.sort_section()
+    assert not model.sortable(column)
+    model.sort(column, Qt.SortOrder.AscendingOrder)
+    assert model.sort_section() == before

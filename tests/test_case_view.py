@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from casework import controlled_window, new_case
@@ -415,3 +415,22 @@ def test_quitting_with_unsaved_work_in_a_case_window_asks_first(qtbot, store, ca
     qtbot.waitUntil(lambda: not controller.case_windows, timeout=10_000)  # saved, closed
     assert row(store, Case, case_id).police_log_ref == "CUM-20261125-0007"
     assert window.close() is True  # nothing left unsaved: it quits
+
+
+def test_a_repeat_across_cases_is_shown_and_explained(qtbot, store, case_id):
+    """Jay Doe, named as alleged perpetrator here, is named again on a second case: the case
+    window says so in words (not in colour only), with the threshold it reached."""
+    w = open_window(qtbot, store, case_id)
+    assert w.repeats_banner.isHidden()
+    w.close()
+    other = new_case(store, "CAR-2026-0043", received_at=datetime(2026, 9, 1, 10))
+    with store.write() as s:
+        jay = s.scalar(select(CasePerson.person_id).where(CasePerson.case_id == case_id))
+        s.add(CasePerson(case_id=other, person_id=jay, role="alleged_perpetrator"))
+    w = open_window(qtbot, store, case_id)
+    assert not w.repeats_banner.isHidden()
+    assert w.repeats_banner.textFormat() == Qt.TextFormat.PlainText
+    assert w.repeats_banner.text() == (
+        "Repeats across cases:\nRepeat alleged perpetrator – Jay <i>Doe</i>: 2 cases from "
+        "01/05/2026 to 01/09/2026 (2 or more in 12 months)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime
 
 from hubapp.domain.formatting import to_local
@@ -16,3 +17,12 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Today's date in the UK, where the hubs are, whatever the PC's own time zone."""
     return to_local(utcnow()).date()
+
+
+def add_months(value: datetime, months: int) -> datetime:
+    """``value`` moved by whole calendar months, the day clamped to the month's last
+    (31 January + 1 month is 28 or 29 February)."""
+    month0 = value.month - 1 + months
+    year, month = value.year + month0 // 12, month0 % 12 + 1
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)

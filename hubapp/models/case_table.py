@@ -23,7 +23,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from hubapp.domain.codes import CaseStatus, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_datetime, parse_stored_datetime
-from hubapp.store.casework.caselist import CaseFilter, CaseRow, CaseSort, Column
+from hubapp.store.casework.caselist import SORTABLE, CaseFilter, CaseRow, CaseSort, Column
+from hubapp.store.casework.repeats import mark_text
 
 if TYPE_CHECKING:
     from hubapp.store.casework.caselist import CaseList
@@ -44,6 +45,7 @@ COLUMNS: list[tuple[Column, str]] = [
     (Column.RECEIVED, "Received"),
     (Column.STATUS, "Status"),
     (Column.RISK, "Risk"),
+    (Column.REPEAT, "Repeat"),
     (Column.CATEGORY, "Category"),
     (Column.SUMMARY, "Summary"),
     (Column.LOCATION, "Location"),
@@ -141,6 +143,9 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if COLUMNS[col][0] in (Column.SUMMARY, Column.LOCATION):
                 return as_tooltip(row[2 + col])
+            if COLUMNS[col][0] is Column.REPEAT and row[2 + col]:
+                return tr("A repeat across cases: {kinds}. Open the case to see who or where, "
+                          "and why.").format(kinds=row[2 + col])  # fmt: skip
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if row[1].status == CaseStatus.CLOSED:
@@ -159,8 +164,13 @@ class CaseTableModel(QAbstractTableModel):
             return None
         return None
 
+    def sortable(self, column: int) -> bool:
+        """Whether the list can be sorted by ``column`` (the repeats are worked out for the
+        rows shown, not kept in the database, so they cannot be)."""
+        return 0 <= column < len(COLUMNS) and COLUMNS[column][0] in SORTABLE
+
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
+        if not self.sortable(column):
             return
         new = CaseSort(COLUMNS[column][0], order == Qt.SortOrder.DescendingOrder)
         if new != self._sort:
@@ -191,9 +201,11 @@ class CaseTableModel(QAbstractTableModel):
     def _fetch(self, start: int) -> list[tuple]:
         if self._result is None:
             return []
-        return [self._display(r) for r in self._result.rows(start, self.BLOCK)]
+        rows = self._result.rows(start, self.BLOCK)
+        marks = self._result.repeats([r.id for r in rows]) if rows else {}
+        return [self._display(r, marks.get(r.id, ())) for r in rows]
 
-    def _display(self, r: CaseRow) -> tuple:
+    def _display(self, r: CaseRow, repeat=()) -> tuple:
         lk = self._lookups
         place = r.town if not r.location else (f"{r.location}, {r.town}" if r.town else r.location)
         hub = lk.hubs.get(r.hub_id) if lk else None
@@ -207,5 +219,6 @@ class CaseTableModel(QAbstractTableModel):
             Column.LOCATION: place,
             Column.SUMMARY: r.summary,
             Column.LEAD: lk.name("agencies", r.lead_agency_id, short=True) if lk else "",
+            Column.REPEAT: mark_text(repeat),
         }
         return (r.id, r, *(values[c] for c, _ in COLUMNS))

@@ -135,6 +135,9 @@ RAW_SQL: dict[str, str] = {
         "the grid's cells: the roles and actions of those cases asked for the account sees",
     "hubapp.store.casework.assignments:_visible":
         "those of the cases asked for the account sees (for cell_summaries)",
+    "hubapp.store.casework.repeats:_select":
+        "the repeat flags' reads: each over case_ c with the rule of the account asking (the "
+        "session's, or the one the case list was read for)",
     "hubapp.store.casework.asb_review:_hub_list":
         "the victims and places of a hub with repeated complaints, counted over the cases "
         "the account sees",

@@ -76,6 +76,8 @@ QLabel[chip="true"] { border: 1px solid #b8c0cc; border-radius: 9px; padding: 1p
                       background: #f1f4f8; }
 QLabel#asbBanner { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 3px;
                    padding: 4px 8px; color: #5c3d00; }
+QLabel#repeatsBanner { background: #e8f0fb; border: 1px solid #8fb0dc; border-radius: 3px;
+                       padding: 4px 8px; color: #1d3557; }
 QLabel#conflictBar { background: #fde2e1; border: 1px solid #d9534f; border-radius: 3px;
                      padding: 4px 8px; color: #7a1411; }
 QLabel#savedBar { color: #1b6e3a; }
@@ -277,6 +279,11 @@ class CaseWindow(QDialog):
         self.asb_banner.setWordWrap(True)
         self.asb_banner.hide()
         outer.addWidget(self.asb_banner)
+        self.repeats_banner = _label("", self)
+        self.repeats_banner.setObjectName("repeatsBanner")
+        self.repeats_banner.setWordWrap(True)
+        self.repeats_banner.hide()
+        outer.addWidget(self.repeats_banner)
         conflict = QHBoxLayout()
         self.conflict_bar = _label("", self)
         self.conflict_bar.setObjectName("conflictBar")
@@ -1041,6 +1048,13 @@ class CaseWindow(QDialog):
             self.asb_banner.show()
         else:
             self.asb_banner.hide()
+        lines = [line for subject in v.repeats for line in subject.describe()]
+        if lines:
+            self.repeats_banner.setText(tr("Repeats across cases:") + "\n" + "\n".join(lines))
+            self.repeats_banner.setAccessibleName(tr("Repeats across cases"))
+            self.repeats_banner.show()
+        else:
+            self.repeats_banner.hide()
 
     def _fill_status(self, v) -> None:
         now = label(CaseStatus, v.status)

@@ -46,9 +46,10 @@ COLUMN_WIDTHS: dict[Column, str | int] = {
     Column.LOCATION: 210,
     Column.HUB: "South Lakeland",
     Column.LEAD: 110,
+    Column.REPEAT: "victim, place",
 }
 #: bump when COLUMNS change, so a remembered layout of other columns is not applied
-HEADER_KEY = "main/header-v2"
+HEADER_KEY = "main/header-v3"
 HUB_COLUMN = [c for c, _ in COLUMNS].index(Column.HUB)
 
 
@@ -246,10 +247,19 @@ class MainWindow(QMainWindow):
         column, order = self.model.sort_section()
         header.setSortIndicator(column, order)  # before enabling sorting, which applies it
         t.setSortingEnabled(True)
+        # a click on a column the list cannot be sorted by leaves the sort as it was
+        header.sortIndicatorChanged.connect(self._keep_sort_indicator)
         # Only a selected row opens a case: Tab into the table or a refresh moves the current
         # cell without selecting, and must not show (and audit as consulted) any case.
         t.selectionModel().selectionChanged.connect(self._on_selection_changed)
         t.activated.connect(self._open_case)
+
+    def _keep_sort_indicator(self, section: int, _order) -> None:
+        if not self.model.sortable(section):
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(*self.model.sort_section())
+            header.blockSignals(False)
 
     def _default_widths(self) -> None:
         t = self.table

@@ -19,7 +19,6 @@ the whole hub (or every hub) in two queries.
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from hubapp.domain.clock import local_today
+from hubapp.domain.clock import add_months, local_today
 from hubapp.store import access
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Person, Place
 
@@ -36,15 +35,6 @@ WINDOW_MONTHS = 6
 QUALIFY_MONTHS = 1
 #: the roles whose complaints count for a victim
 VICTIM_ROLES = ("victim", "complainant")
-
-
-def add_months(value: datetime, months: int) -> datetime:
-    """``value`` moved by whole calendar months, the day clamped to the month's last
-    (31 January + 1 month is 28 or 29 February)."""
-    month0 = value.month - 1 + months
-    year, month = value.year + month0 // 12, month0 % 12 + 1
-    day = min(value.day, calendar.monthrange(year, month)[1])
-    return value.replace(year=year, month=month, day=day)
 
 
 def qualifies(received_at: datetime, incident_at: datetime | None) -> bool:

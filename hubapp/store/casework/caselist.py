@@ -26,6 +26,8 @@ class Column(StrEnum):
     LOCATION = "location"
     SUMMARY = "summary"
     LEAD = "lead"
+    #: the repeats among the case's people and places (hubapp.domain.repeats); not sortable
+    REPEAT = "repeat"
 
 
 def _rank(members, column: str) -> str:
@@ -47,6 +49,9 @@ _ORDER: dict[Column, tuple[str, ...]] = {
     Column.SUMMARY: ("c.summary COLLATE NOCASE",),
     Column.LEAD: ("(SELECT short_name FROM agency WHERE agency.id = c.lead_agency_id)",),
 }
+
+#: the columns the list sorts by (the repeats are worked out for the rows shown)
+SORTABLE = tuple(_ORDER)
 
 OPEN = "open"  # the status filter meaning "anything not closed"
 
@@ -202,6 +207,15 @@ class CaseResult:
             for r in (by_seq.get(seq) for seq in seqs)
             if r is not None
         ]
+
+
+    def repeats(self, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, frozenset[str]]:
+        """The kinds of repeat of each of these cases (those with none left out), counted
+        over the cases of the account the list was read for."""
+        from hubapp.store.casework import repeats
+
+        with self._store.engine.connect() as conn:
+            return repeats.marks_over(conn, self._rule, case_ids)
 
 
 class _Materialised(CaseResult):
