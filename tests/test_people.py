@@ -16,8 +16,9 @@ from sqlalchemy import select, text
 from hubapp.store import accounts, audit
 from hubapp.store.accounts import AccountDraft
 from hubapp.store.casework import assignments, people
+from hubapp.store.database import open_store
 from hubapp.store.errors import Refused
-from hubapp.store.schema import AuditEntry, Channel, Contact, Person
+from hubapp.store.schema import AuditEntry, CasePerson, Channel, Contact, Person
 
 NOW = datetime(2026, 11, 2, 10, 0)
 
@@ -230,10 +231,29 @@ def test_person_find_and_show_on_the_command_line(store, hub, monkeypatch, capsy
     assert code == 0, err
     assert out.splitlines()[0] == f"William Armstrong  {ref}"
     assert "CAR-2026-0002" in out and "alleged_perpetrator" in out
+    assert "Repeat" not in out
     code, out, err = run_command(path, "person", "show", ref, "--format", "json", password=None,
                                  monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
     shown = json.loads(out)
     assert [c["roles"] for c in shown["cases"]] == [["alleged_perpetrator"]]
+    assert shown["flags"] == []
+    # named on the first case too: a repeat alleged perpetrator, said and explained
+    reopened = open_store(path)
+    try:
+        with reopened.write() as s:
+            s.add(CasePerson(case_id=hub["first"], person_id=hub["william"],
+                             role="alleged_perpetrator"))  # fmt: skip
+    finally:
+        reopened.close()
+    code, out, err = run_command(path, "person", "show", ref, password=None,
+                                 monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+    assert ("Repeat alleged perpetrator: 2 cases on 01/05/2026 (2 or more in 12 months)."
+            in out.splitlines())  # fmt: skip
+    code, out, err = run_command(path, "person", "show", ref, "--format", "json", password=None,
+                                 monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+    [flag] = json.loads(out)["flags"]
+    assert (flag["kind"], flag["count"], flag["threshold"]) == (
+        "perpetrator", 2, {"count": 2, "months": 12})
     for args, said in (
         (("person", "show", "P-0000"), "is not a person's reference"),
         (("person", "show", "P-00000000"), "No person with that reference"),
@@ -248,8 +268,6 @@ def test_person_find_and_show_on_the_command_line(store, hub, monkeypatch, capsy
 def test_an_upgraded_database_finds_the_people_it_had(store, hub):
     """Migration 0010 marks every person already there, so a search after an upgrade finds
     them."""
-
-    from hubapp.store.database import open_store
 
     path = store.path
     store.close()

@@ -80,6 +80,7 @@ def test_enter_opens_the_persons_page_and_a_case_from_it(qtbot, qtmodeltester, s
         "CAR-2026-0002"
     ]
     assert dialog.tabs.tabText(0) == "&Cases (1)"
+    assert dialog.flags.isHidden()  # no repeats
     for model in (dialog.cases, dialog.reports, dialog.interventions, page.model):
         qtmodeltester.check(model, force_py=True)  # the page's last: it outlives the dialog
     qtbot.keyClick(dialog.case_table, Qt.Key.Key_Return)
@@ -120,3 +121,25 @@ def test_ctrl_5_opens_the_people_page_in_the_main_window(qtbot, store, people_db
     assert page is not None and window.pages.currentWidget() is page
     qtbot.waitUntil(page.search_edit.hasFocus, timeout=2_000)
     assert typed(qtbot, page, "armstrong") == ["Bill Armstrong", "William Armstrong"]
+
+
+def test_the_persons_page_says_when_they_are_a_repeat_victim(qtbot, store, people_db):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from hubapp.store.schema import Channel, Contact
+
+    with store.write() as s:
+        channel = s.scalar(select(Channel.id).limit(1))
+        for day in (3, 10, 24):
+            s.add(Contact(case_id=people_db["first"], channel_id=channel,
+                          received_at=datetime(2026, 6, day, 9)))  # fmt: skip
+    dialog = PersonDialog(store, people_db["william"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.page is not None, timeout=15_000)
+    assert dialog.flags.isVisible()
+    assert dialog.flags.text() == (
+        "Repeat victim: 3 reports from 03/06/2026 to 24/06/2026 (3 or more in 6 months)."
+    )

@@ -93,6 +93,7 @@ def _show(store, ref: str, fmt: str) -> int:
             "interventions": [{"case": i.reference, "kind": i.kind,
                                "issued_on": _when(i.issued_on), "expires_on": _when(i.expires_on),
                                "status": i.status} for i in page.interventions],
+            "flags": [f.as_dict() for f in page.flags],
         }, sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
         print()
         return 0
@@ -107,6 +108,8 @@ def _show(store, ref: str, fmt: str) -> int:
                              ("Address", page.address)):  # fmt: skip
             if value:
                 print(f"  {label + ':':<9}{value}")
+    for f in page.flags:
+        print(f.describe())
     print(f"Cases ({len(page.cases)}):")
     for c in page.cases:
         closed = f", closed {format_date(c.closed_on)}" if c.closed_on else ""

@@ -280,6 +280,13 @@ class PersonDialog(QDialog):
         self.locked.setStyleSheet("background:#fff4ce; color:#1a1a1a; padding:4px 8px;"
                                   " border:1px solid #c8a600;")  # fmt: skip
         self.locked.hide()
+        self.flags = QLabel(self, objectName="personFlags")
+        self.flags.setTextFormat(Qt.TextFormat.PlainText)
+        self.flags.setWordWrap(True)
+        self.flags.setStyleSheet("background:#e8f0fb; color:#1d3557; padding:4px 8px;"
+                                 " border:1px solid #8fb0dc;")  # fmt: skip
+        self.flags.setAccessibleName(tr("Repeats across cases"))
+        self.flags.hide()
         self.details = QFormLayout()
         self.detail_labels: dict[str, QLabel] = {}
         for key, title in (("born", tr("Born")), ("phone", tr("Phone")),
@@ -315,6 +322,7 @@ class PersonDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.locked)
+        layout.addWidget(self.flags)
         layout.addLayout(self.details)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
@@ -328,6 +336,8 @@ class PersonDialog(QDialog):
             self.locked.setText(tr("Locked down: handle their details with care; they are "
                                    "not printed or shown to partners."))  # fmt: skip
         self.locked.setVisible(page.locked_down)
+        self.flags.setText("\n".join(f.describe() for f in page.flags))
+        self.flags.setVisible(bool(page.flags))
         values = {
             "born": format_date(page.date_of_birth) if page.date_of_birth else "",
             "phone": page.phone, "email": page.email, "address": page.address,

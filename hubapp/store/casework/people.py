@@ -27,8 +27,9 @@ from datetime import date, datetime
 from sqlalchemy import String, and_, cast, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
-from hubapp.domain import matching
+from hubapp.domain import matching, repeats
 from hubapp.store import access, audit
+from hubapp.store.casework import repeats as store_repeats
 from hubapp.store.errors import Refused, StoreError
 from hubapp.store.schema import (
     Case,
@@ -344,6 +345,8 @@ class PersonPage:
     cases: list[CaseLine] = field(default_factory=list)
     reports: list[ReportLine] = field(default_factory=list)
     interventions: list[InterventionLine] = field(default_factory=list)
+    #: their repeat flags (hubapp.domain.repeats), over the cases the account sees
+    flags: list[repeats.Flag] = field(default_factory=list)
 
 
 def reference(person_id: uuid.UUID) -> str:
@@ -426,6 +429,7 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
             None if hidden else person.date_of_birth,
             "" if hidden else person.phone, "" if hidden else person.email,
             "" if hidden else person.address, cases, reports, interventions,
+            store_repeats.for_people(s, [person_id]).get(person_id, []),
         )  # fmt: skip
         audit.record(s, audit.Kind.CONSULTATION, "person", [str(person_id)],
                      {"cases": sorted(str(c.case_id) for c in cases)},
