@@ -269,7 +269,8 @@ def test_public_profile_has_no_personal_data_at_all(seeded, kind):
                 assert word not in all_text, f"{word} printed in the public {kind}"
     for value in (PHONE, EMAIL, "Mill Lane", "14 Abbey Road", "CA1 1AA", "M. T.", "Ł. N.", OWN_NOTE,
                   "stones", "Youths threatening", "PC Amy Dunmore", "Insp. Baird", "Zoë",
-                  "Not to enter", "repeat victim", "target-hardening", "High"):  # fmt: skip
+                  "Not to enter", "is a repeat victim", "target-hardening", "High",
+                  "Repeats across cases"):  # fmt: skip
         assert value not in all_text, value
     assert "CAR-2026-0042" in all_text
     if kind == "case":
@@ -734,3 +735,36 @@ def test_a_shortened_text_ends_at_a_word():
     )
     # one long word: cut where the limit falls
     assert _cut("x" * 100, 40, "there").startswith("x" * 39 + "\u2026")
+
+
+def test_repeats_are_printed_by_name_for_the_police_and_counted_for_partners(store):
+    """Mary Tyson is a victim on two cases with three reports in three months: the case's
+    page names her under the police profile; under the partner and public profiles it gives
+    the flag alone (counts and dates, no name), and the overview counts her."""
+    first = new_case(store, "CAR-2026-0001", risk_level="high")
+    second = new_case(store, "CAR-2026-0002")
+    with store.write() as s:
+        mary = _person(s, "Mary Tyson", "victim", first)
+        s.add(CasePerson(case_id=second, person_id=mary, role="victim"))
+        channel = s.scalar(select(Channel.id).limit(1))
+        for case_id, month in ((first, 2), (first, 3), (second, 4)):
+            s.add(Contact(case_id=case_id, channel_id=channel,
+                          received_at=datetime(2026, month, 10, 11)))  # fmt: skip
+    line = "3 reports from 10/02/2026 to 10/04/2026 (3 or more in 6 months)."
+    police = re.sub(r"\s+", " ", text(printing.meeting_pack(store, "CAR", "police", limit=1,
+                                                            today=TODAY)))  # fmt: skip
+    assert "Repeats across cases" in police
+    assert f"Repeat victim – Mary Tyson: {line}" in police
+    assert "Repeats among the cases in this pack" in police
+    for profile in ("partner", "public"):
+        printed = re.sub(r"\s+", " ", text(printing.meeting_pack(store, "CAR", profile, limit=1,
+                                                                 today=TODAY)))  # fmt: skip
+        assert "Tyson" not in printed
+        if profile == "partner":
+            assert f"Repeat victim: {line}" in printed
+            assert "M. T." not in printed.split("Repeats across cases")[1]
+        else:  # numbers only: the overview's counts, no case's flags
+            assert "Repeats across cases" not in printed and line not in printed
+        figures = printed.split("Repeats among the cases in this pack")[1][:120]
+        assert figures.startswith(" 1 repeat victim or complainant 0 repeat alleged "
+                                  "perpetrators 0 repeat locations"), figures

@@ -9,6 +9,7 @@ are plain (not yet escaped for reportlab: the layout escapes every one of them).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.redaction import Rules
-from hubapp.store.casework import casefile
+from hubapp.store.casework import casefile, repeats
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -159,6 +160,9 @@ class CaseSheet:
     sara: list[tuple[str, str]] = field(default_factory=list)
     interventions: list[InterventionRow] = field(default_factory=list)
     timeline: list[TimelineRow] = field(default_factory=list)
+    #: the repeats among its people and places, one line each (names only where the
+    #: profile prints names in full)
+    repeats: list[str] = field(default_factory=list)
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -193,8 +197,21 @@ _ROLE_ORDER = {AgencyRole.LEAD.value: 0, AgencyRole.SUPPORT.value: 1, AgencyRole
 
 def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseSheet:
     """One case under the rules ``r``: its case file, read as the session's account may see
-    it, then redacted (:func:`sheet`). LookupError if it does not exist."""
-    return sheet(casefile.read(s, case_id), r, today)
+    it, then redacted (:func:`sheet`), with its repeats across cases. LookupError if it does
+    not exist."""
+    found = sheet(casefile.read(s, case_id), r, today)
+    return dataclasses.replace(found, repeats=repeat_lines(repeats.read_for_case(s, case_id), r))
+
+
+def repeat_lines(subjects: list[repeats.Subject], r: Rules) -> list[str]:
+    """The repeats of a case as the profile prints them: who or where by name only under a
+    profile that names people in full; the flags alone (counts and dates) under one that
+    gives initials; nothing under one that names no one (the pack's overview counts them)."""
+    if r.names == "none":
+        return []
+    if r.names == "full":
+        return [line for subject in subjects for line in subject.describe()]
+    return [f.describe() for subject in subjects for f in subject.flags]
 
 
 def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:

@@ -39,6 +39,7 @@ from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files, setup
 from hubapp.store.casework import meetings
+from hubapp.store.casework import repeats as store_repeats
 from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import Agency, Case, Hub
 
@@ -267,6 +268,7 @@ def meeting_pack(
                     for d in meeting.decisions
                 ]  # fmt: skip
         overview = gather.overview(s, hub_row.id, today)
+        repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
         actions = gather.agency_actions(s, None, None, r, today,
                                         case_ids=[sheet.id for sheet, _ in cases])  # fmt: skip
     by_agency: dict[str, list[gather.ActionRow]] = defaultdict(list)
@@ -281,7 +283,7 @@ def meeting_pack(
         chair=meeting.chair if meeting and r.staff_names else "",
         attendance=attendance, agenda=cover, removed=removed, decisions=decisions,
         overview=overview, cases=cases, actions_by_agency=dict(by_agency),
-        from_priority_order=meeting is None,
+        from_priority_order=meeting is None, repeat_counts=repeat_counts,
     )  # fmt: skip
     flowables = render.pack_flowables(pack, r, report)
     expected = 3 + 2 * len(cases)

@@ -100,6 +100,13 @@ def case_flowables(sheet: CaseSheet, r: Rules, agenda: AgendaNote | None = None)
     if sheet.places:
         out += [heading("Places"), table(["Role", "Place"], sheet.places, [0.3, 0.7])]
 
+    if sheet.repeats:
+        out.append(heading("Repeats across cases"))
+        out += [para(line) for line in sheet.repeats]
+        if r.names != "full":
+            out.append(para("Counts only: who and where are not printed under this profile.",
+                            st.small))  # fmt: skip
+
     out.append(heading("Agencies and actions"))
     if sheet.assignments:
         out.append(
@@ -202,6 +209,8 @@ class Pack:
     cases: list[tuple[CaseSheet, AgendaNote]] = field(default_factory=list)
     actions_by_agency: dict[str, list[ActionRow]] = field(default_factory=dict)
     from_priority_order: bool = False
+    #: how many people and places of the pack's cases are each kind of repeat
+    repeat_counts: dict[str, int] = field(default_factory=dict)
 
 
 def pack_flowables(
@@ -286,6 +295,22 @@ def pack_flowables(
                                                     empty="No overdue actions."),
                              *_bar_notes(ov.overdue_by_agency, "agencies",
                                          "overdue actions")]))  # fmt: skip
+    if pack.repeat_counts:
+        n = pack.repeat_counts
+        out.append(KeepTogether([
+            heading("Repeats among the cases in this pack"),
+            _figures([
+                (f"{n.get(kind, 0):,}", one if n.get(kind, 0) == 1 else many)
+                for kind, one, many in (
+                    ("victim", "repeat victim or complainant", "repeat victims or complainants"),
+                    ("perpetrator", "repeat alleged perpetrator", "repeat alleged perpetrators"),
+                    ("place", "repeat location", "repeat locations"),
+                )
+            ]),
+            para("Counted across every case the account printing this may see, against the "
+                 "hub's thresholds. "
+                 "Each case's page says which.", st.small),
+        ]))  # fmt: skip
 
     # one summary per case
     total = max(len(pack.cases), 1)

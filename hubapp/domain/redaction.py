@@ -29,6 +29,9 @@ places                    as recorded         as recorded                 street
 reporter of a contact     name (or            never                       never
                           "Anonymous")
 risk level                shown               shown                       never
+repeat flags (a case's    who or where, with  the flag only: counts and   counted in the
+repeat victims, alleged   counts and dates    dates, no name              pack's overview
+perpetrators, locations)                                                  only
 references, categories,   shown               shown                       shown
 status, SARA stage,
 agencies, dates, RAG,
