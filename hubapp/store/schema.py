@@ -510,6 +510,48 @@ class MeetingDecision(Synced, Base):
 SYNCED_TABLES += [Meeting, AgendaItem, MeetingAttendance, MeetingDecision]
 
 
+# --- people across cases: merges and linked cases (migration 0011) ----------------------
+
+
+class PersonMerge(Synced, Base):
+    """One person merged into another by a person (``hubapp.store.casework.merging``): every
+    link of the dropped person was moved to the kept one, the dropped person voided. Kept so
+    that the merge can be undone (by an administrator, for 30 days) and so that the kept
+    person's page shows the details the dropped one had. A row of the hub that merged: other
+    hubs get the moved links and the voided person, never this row (which holds details)."""
+
+    __tablename__ = "person_merge"
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"))
+    kept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    dropped_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    merged_by: Mapped[str] = mapped_column(String(120), default="")
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+    #: the links moved: [[table, row id, column], ...]
+    moved: Mapped[list] = mapped_column(JSON, default=list)
+    #: the kept person's details before, and the dropped person's: {column: value}
+    kept_before: Mapped[dict] = mapped_column(JSON, default=dict)
+    dropped_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    undone_by: Mapped[str] = mapped_column(String(120), default="")
+    undo_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseLink(OfACase, Synced, Base):
+    """Two cases linked by a person: ``related``, or ``same_problem`` (one case goes on in
+    the other). A row of the case it was made on; both case windows show it."""
+
+    __tablename__ = "case_link"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    other_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="related")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+SYNCED_TABLES += [PersonMerge, CaseLink]
+
+
 # --- central sync, local only (migration 0005; hubapp.sync explains them) ---------------
 
 
@@ -671,6 +713,18 @@ class PersonKey(Base):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class PersonDistinct(Base):
+    """Two people a person looked at in the review of likely duplicates and found to be
+    different people (migration 0011): the pair is not offered again. This station's own."""
+
+    __tablename__ = "person_distinct"
+    #: the smaller id first
+    first_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    second_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PersonKeyStale(Base):

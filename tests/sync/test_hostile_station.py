@@ -682,7 +682,7 @@ def test_upgrading_central_removes_what_stations_forged_before(pg_server, tmp_pa
             "INSERT INTO record (id, tbl, hub_id, fields) VALUES"
             " (gen_random_uuid(), 'staff_account', hubapp_my_hub(), '{}')"
         )
-    assert central_mod.init(url) == "c0006"
+    assert central_mod.init(url) == central_mod.CENTRAL_HEAD
     with psycopg.connect(url) as c:
         assert c.execute("SELECT hub_id FROM case_share").fetchall() == [(COP,)]
         assert c.execute("SELECT op_id FROM change").fetchall() == [(share_entry,)]

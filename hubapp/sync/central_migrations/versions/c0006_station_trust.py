@@ -109,17 +109,20 @@ APPEND_ONLY = ("note", "action", "case_status_change", "meeting_decision", "inte
 FIXED = {("case_", "reference")}
 
 
-def _allow_list_sql() -> str:
-    tables, columns = [], []
-    for order, (tbl, cols) in enumerate(C.items()):
-        parents = "{" + ",".join(PARENTS.get(tbl, ())) + "}"
-        tables.append(f"('{tbl}', '{parents}', {str(tbl in APPEND_ONLY).lower()}, {order})")
+def allow_list_sql(tables: dict = C, parents: dict = PARENTS, append_only=APPEND_ONLY,
+                   fixed_columns=FIXED, first: int = 0) -> str:  # fmt: skip
+    """The rows of ``sync_table`` and ``sync_column`` for ``tables`` (later revisions add
+    their own tables with it; ``first`` is the order of the first)."""
+    rows, columns = [], []
+    for order, (tbl, cols) in enumerate(tables.items(), start=first):
+        ps = "{" + ",".join(parents.get(tbl, ())) + "}"
+        rows.append(f"('{tbl}', '{ps}', {str(tbl in append_only).lower()}, {order})")
         for name, kind, longest, nullable in cols:
             fixed = (
                 kind == "hub"
-                or name in PARENTS.get(tbl, ())
+                or name in parents.get(tbl, ())
                 or name == "created_at"
-                or (tbl, name) in FIXED
+                or (tbl, name) in fixed_columns
             )
             # a declared length is a display limit, not a promise every path keeps: four
             # times it (at least 1,000 characters) bounds the size without refusing honest data
@@ -132,7 +135,7 @@ def _allow_list_sql() -> str:
             )
     return (
         "INSERT INTO sync_table (tbl, parents, append_only, ord) VALUES\n  "
-        + ",\n  ".join(tables)
+        + ",\n  ".join(rows)
         + ";\nINSERT INTO sync_column (tbl, col, kind, max_len, nullable, fixed) VALUES\n  "
         + ",\n  ".join(columns)
         + ";"
@@ -176,7 +179,7 @@ CREATE TABLE sync_column (
   fixed boolean NOT NULL,
   PRIMARY KEY (tbl, col)
 );
-{_allow_list_sql()}
+{allow_list_sql()}
 
 CREATE INDEX ix_record_refs ON record USING gin (refs);
 
