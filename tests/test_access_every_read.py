@@ -53,6 +53,7 @@ from hubapp.store.casework import (
     grid,
     interventions,
     meetings,
+    merging,
     people,
     repeats,
     risk,
@@ -406,6 +407,16 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         w, lambda s: assignments.takes_part(s, w.hub, w.agency)),
     "hubapp.store.casework.assignments:open_action_count": lambda w, t: _in_session(
         w, lambda s: _count(0, assignments.open_action_count(s, w.hidden, w.other))),
+    "hubapp.store.casework.people:hidden_for": lambda w, t: _in_session(
+        w, lambda s: people.hidden_for(s, w.hidden_person, True)),
+    "hubapp.store.casework.people:read_merges": lambda w, t: _in_session(
+        w, lambda s: people.read_merges(s, w.hidden_person, False)),
+    "hubapp.store.casework.merging:duplicates": lambda w, t: _or_refusal(
+        lambda: merging.duplicates(w.store)),
+    "hubapp.store.casework.merging:find_merge": lambda w, t: _or_refusal(
+        lambda: merging.find_merge(w.store, "P-" + w.hidden_person.hex[:8])),
+    "hubapp.store.casework.merging:merged_ids": lambda w, t: _in_session(
+        w, lambda s: merging.merged_ids(s, w.hidden_person)),
     "hubapp.store.casework.people:find": lambda w, t: [
         people.find(w.store, q) for q in (HIDDEN_PERSON, HIDDEN_PERSON[:3], "ma", "jo",
                                           "07700 900", "01632", "CA1", "LA")],  # fmt: skip
@@ -603,6 +614,9 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.intake.drafts:write": "writes",
     "hubapp.store.intake.drafts:discard": "writes",
     "hubapp.store.intake.form:save": "writes",
+    "hubapp.store.casework.merging:merge": "writes (Op.MERGE_PEOPLE)",
+    "hubapp.store.casework.merging:unmerge": "writes (Op.UNMERGE_PEOPLE)",
+    "hubapp.store.casework.merging:mark_distinct": "writes (Op.MERGE_PEOPLE)",
     "hubapp.store.refdata:ensure": "writes",
     "hubapp.store.setup:configure": "writes",
 }

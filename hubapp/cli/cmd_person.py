@@ -2,12 +2,22 @@
 
     hubapp [--db PATH] person find TEXT [--format text|json]
     hubapp [--db PATH] person show REF [--format text|json]
+    hubapp [--db PATH] person duplicates [--format text|json]
+    hubapp [--db PATH] person merge KEEP DROP --reason TEXT
+    hubapp [--db PATH] person unmerge REF --reason TEXT
+    hubapp [--db PATH] person distinct REF REF
 
 ``find`` looks by name (case, accents and punctuation aside; Bill finds William), phone
 number (any UK format), e-mail address or postcode; ``show`` prints a person's page: their
 details, their cases with role, hub and status, the reports they made and the tools and
 powers naming them (audited, as opening it in the window is). Both keep to the cases the
 signed-in account sees; a locked-down person's details only for those who may see them.
+
+``duplicates`` lists the likely duplicate pairs with the reason for each; ``merge`` keeps the
+first person and moves every link of the second to them (coordinators and administrators;
+audited; nothing is lost); ``unmerge`` undoes the latest merge of a person (an administrator,
+within 30 days); ``distinct`` records that two people are different, so the pair is not
+listed again. See hubapp.store.casework.merging.
 """
 
 from __future__ import annotations
@@ -22,25 +32,83 @@ FORMATS = ("text", "json")
 
 def add_parsers(sub) -> None:
     pe = sub.add_parser("person", help="one person across cases: find them, show their page")
-    what = pe.add_subparsers(dest="what", metavar="find|show", required=True)
+    what = pe.add_subparsers(dest="what", metavar="find|show|duplicates|merge|unmerge|distinct",
+                             required=True)  # fmt: skip
     fi = what.add_parser("find", help="find people by name, phone, e-mail or postcode")
     fi.add_argument("text", metavar="TEXT", help="a name, phone number, e-mail address or postcode")
     sh = what.add_parser("show", help="a person's page: details, cases, reports, tools and powers")
     sh.add_argument("ref", metavar="REF", help="the person's reference (P-XXXXXXXX) or id")
-    for p in (fi, sh):
+    du = what.add_parser("duplicates", help="likely duplicate people, with the reason for each")
+    for p in (fi, sh, du):
         p.add_argument("--format", default="text", metavar="text|json",
                        help="text (default) or json")  # fmt: skip
+    me = what.add_parser("merge", help="merge the second person into the first")
+    me.add_argument("keep", metavar="KEEP", help="the person kept (P-XXXXXXXX or id)")
+    me.add_argument("drop", metavar="DROP", help="the person merged into them")
+    un = what.add_parser("unmerge", help="undo the latest merge of a person (30 days)")
+    un.add_argument("ref", metavar="REF", help="the person merged away (or the merge's id)")
+    for p in (me, un):
+        p.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded)")
+    di = what.add_parser("distinct", help="two people are different: do not list them again")
+    di.add_argument("first", metavar="REF")
+    di.add_argument("second", metavar="REF")
 
 
 def run(args) -> int:
-    fmt = (args.format or "").strip().lower()
+    fmt = (getattr(args, "format", None) or "text").strip().lower()
     if fmt not in FORMATS:
         return error(f"cannot print as '{args.format}'; choose text or json.", EXIT_USAGE)
     store = open_signed_in(args, existing_database(args))
     try:
-        return _find(store, args.text, fmt) if args.what == "find" else _show(store, args.ref, fmt)
+        if args.what == "find":
+            return _find(store, args.text, fmt)
+        if args.what == "show":
+            return _show(store, args.ref, fmt)
+        if args.what == "duplicates":
+            return _duplicates(store, fmt)
+        return _change(store, args)
     finally:
         store.close()
+
+
+def _duplicates(store, fmt: str) -> int:
+    from hubapp.store.casework import merging, people
+
+    with progress_bar() as progress:
+        pairs = merging.duplicates(store, progress=progress)
+    if fmt == "json":
+        json.dump([{
+            "reasons": list(p.reasons),
+            "people": [{"reference": people.reference(c.id), "id": c.id.hex, "name": c.name,
+                        "cases": c.cases} for c in (p.first, p.second)],
+        } for p in pairs], sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
+        print()
+    else:
+        for p in pairs:
+            a, b = p.first, p.second
+            print(f"{people.reference(a.id)} {a.name} ({a.cases})  ~  "
+                  f"{people.reference(b.id)} {b.name} ({b.cases}):  {'; '.join(p.reasons)}")  # fmt: skip
+    print(f"{len(pairs):,} likely duplicate pair{'' if len(pairs) == 1 else 's'}.",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _change(store, args) -> int:
+    from hubapp.store.casework import merging, people
+
+    if args.what == "merge":
+        keep, drop = people.find_id(store, args.keep), people.find_id(store, args.drop)
+        print(merging.merge(store, keep, drop, args.reason).describe())
+    elif args.what == "unmerge":
+        print(merging.unmerge(store, merging.find_merge(store, args.ref), args.reason).describe())
+    else:
+        first, second = people.find_id(store, args.first), people.find_id(store, args.second)
+        if first == second:
+            return error("give two different people.")
+        merging.mark_distinct(store, first, second)
+        print(f"{people.reference(first)} and {people.reference(second)} are recorded as "
+              "different people.")  # fmt: skip
+    return 0
 
 
 def _when(value) -> str | None:
@@ -94,6 +162,10 @@ def _show(store, ref: str, fmt: str) -> int:
                                "issued_on": _when(i.issued_on), "expires_on": _when(i.expires_on),
                                "status": i.status} for i in page.interventions],
             "flags": [f.as_dict() for f in page.flags],
+            "merged_from": [{"reference": people.reference(m.other), "name": m.other_name,
+                             "merged_at": _when(m.merged_at), "by": m.merged_by,
+                             "reason": m.reason, "other_details": dict(m.other_details)}
+                            for m in page.merges],
         }, sys.stdout, indent=2, ensure_ascii=False)  # fmt: skip
         print()
         return 0
@@ -110,6 +182,11 @@ def _show(store, ref: str, fmt: str) -> int:
                 print(f"  {label + ':':<9}{value}")
     for f in page.flags:
         print(f.describe())
+    for m in page.merges:
+        print(f"Merged from {m.other_name} ({people.reference(m.other)}) on "
+              f"{format_datetime(m.merged_at)} by {m.merged_by or 'someone'}: {m.reason}")
+        for name, value in m.other_details:
+            print(f"  also known: {name.replace('_', ' ')} {value}")
     print(f"Cases ({len(page.cases)}):")
     for c in page.cases:
         closed = f", closed {format_date(c.closed_on)}" if c.closed_on else ""

@@ -59,6 +59,8 @@ class Op(StrEnum):
     SETUP = "setup"
     CHECK = "check"
     LOCK = "lock"
+    MERGE_PEOPLE = "merge people"
+    UNMERGE_PEOPLE = "undo a merge"
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,17 @@ MAY: dict[Op, Rule] = {
         "checking it, and accepting a log found broken, are the administrator's duty",
         elsewhere="Tools > Audit log… > Verify chain",
     ),
+    Op.MERGE_PEOPLE: Rule(
+        frozenset({COORDINATOR, ADMINISTRATOR}),
+        "review and merge duplicate people",
+        "the review lists people of every agency's cases the role sees; a merge changes "
+        "every case naming them",
+    ),
+    Op.UNMERGE_PEOPLE: Rule(
+        frozenset({ADMINISTRATOR}),
+        "undo a merge of people",
+        "within 30 days; moves links back across cases",
+    ),
     Op.SUBJECT_ACCESS: Rule(
         frozenset({ADMINISTRATOR}),
         "export a person's records for a subject access request",
@@ -303,6 +316,10 @@ COMMANDS: dict[str, Entry] = {
     "retention erase": Entry(Op.RETENTION, "retention.erase"),
     "person find": Entry(Op.VIEW, "people.find", "the people on the cases the role sees"),
     "person show": Entry(Op.VIEW, "people.show", "audited as a consultation"),
+    "person duplicates": Entry(Op.MERGE_PEOPLE, "merging.duplicates"),
+    "person merge": Entry(Op.MERGE_PEOPLE, "merging.merge", "audited as a combination"),
+    "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
+    "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:

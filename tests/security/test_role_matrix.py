@@ -28,7 +28,7 @@ from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
 from hubapp.store import access, accounts, roles, setup
 from hubapp.store.admin import audit_query, backup, retention, subject_access
-from hubapp.store.casework import actions, assignments, caseview, timeline, workflow
+from hubapp.store.casework import actions, assignments, caseview, merging, timeline, workflow
 from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.database import open_store
 from hubapp.store.errors import Refused
@@ -69,13 +69,24 @@ def template(tmp_path_factory):
             s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id,
                              role="victim"))  # fmt: skip
             person_id = person.id
+            # Vera again, as a second intake wrote her (a likely duplicate), and two more
+            # people already merged (for the undo)
+            twins = [Person(id=uuid.uuid4(), full_name=name, phone="07700 900123")
+                     for name in ("Vera Victim", "Val Witness", "Val Witness")]  # fmt: skip
+            s.add_all(twins)
+            s.flush()
+            for twin in twins:
+                s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=twin.id,
+                                 role="witness"))  # fmt: skip
+            person2 = twins[0].id
+        merged = merging.merge(store, twins[1].id, twins[2].id, "one person").merge_id
     finally:
         store.close()
     csv = folder / "reports.csv"
     csv.write_text(CSV, encoding="utf-8")
     own_backup = backup_as(db, "ada", folder / "own-backup.sqlite3")
     return SimpleNamespace(db=db, backup=own_backup, csv=csv, case=case_id, ref=ref,
-                           person=person_id)  # fmt: skip
+                           person=person_id, person2=person2, merge=merged)  # fmt: skip
 
 
 @pytest.fixture
@@ -247,6 +258,8 @@ CORE = {
     Op.SETUP: (lambda s, w: setup.configure(s, "Carlisle", "Carlisle Civic Centre"), None),
     Op.CHECK: (lambda s, w: backup.check(s.path), None),
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
+    Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
+    Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
 }
 
 
@@ -337,6 +350,10 @@ EXAMPLES: dict[str, list[str] | None] = {
     "retention list": ["retention", "list"],
     "person find": ["person", "find", "07700 900123"],
     "person show": ["person", "show", "{person}"],
+    "person duplicates": ["person", "duplicates"],
+    "person merge": ["person", "merge", "{person}", "{person2}", "--reason", "one person"],
+    "person unmerge": ["person", "unmerge", "{merge}", "--reason", "two people"],
+    "person distinct": ["person", "distinct", "{person}", "{person2}"],
     "retention keep": [
         "retention",
         "keep",
@@ -358,7 +375,8 @@ def test_the_command_line_refuses_what_the_matrix_refuses(station, key, role, mo
     me = WHO[role]
     other = "cora" if me != "cora" else "pete"
     words = [w.format(ref=station.ref, tmp=station.tmp, csv=station.csv, backup=station.backup,
-                      me=me, other=other, person=station.person.hex)
+                      me=me, other=other, person=station.person.hex,
+                      person2=station.person2.hex, merge=station.merge)
              for w in EXAMPLES[key]]  # fmt: skip
     op = roles.COMMANDS[key].op
     before, files = state(station.db), _files(station.tmp)

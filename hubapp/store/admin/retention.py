@@ -60,6 +60,7 @@ from hubapp.store.schema import (
     MeetingDecision,
     Note,
     Person,
+    PersonMerge,
     Place,
     RetentionDecision,
     RiskAssessment,
@@ -571,10 +572,29 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
 
 
 def _left_over(s, people: set[uuid.UUID], places: set[uuid.UUID]) -> list:
-    """Delete steps for the people and places nothing refers to any more."""
-    gone_people = sorted(people - _person_refs(s, people))
+    """Delete steps for the people and places nothing refers to any more (with the people
+    merged into them, and the records of those merges: :func:`_with_merges`)."""
+    merges, gone_people = _with_merges(s, people - _person_refs(s, people))
     gone_places = sorted(places - _place_refs(s, places))
-    return [(Person, gone_people), (Place, gone_places)]
+    return [(Person, gone_people), (Place, gone_places), (PersonMerge, merges)]
+
+
+def _with_merges(s, people: set[uuid.UUID]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The records of every merge into or out of ``people``, and ``people`` with everyone
+    merged into them (a merged person is a voided row holding the same person's details):
+    an erasure follows the person through merges."""
+    from hubapp.store.casework import merging
+
+    everyone = set(people)
+    for pid in people:
+        everyone |= merging.merged_ids(s, pid)
+    merges: list[uuid.UUID] = []
+    ids = sorted(everyone)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        merges += _ids(s, select(PersonMerge.id).where(
+            PersonMerge.kept_id.in_(chunk) | PersonMerge.dropped_id.in_(chunk)))  # fmt: skip
+    return sorted(set(merges)), ids
 
 
 def _merge_search_index(s) -> None:
@@ -609,7 +629,8 @@ def _erase(store, reason: str, reference_of: Callable, build: Callable,
             step(0.2, "Erasing")
             counts = _delete_rows(s, plan)
             left = _left_over(s, *extra)
-            for model, ids in left:
+            # the merges first: they refer to the people
+            for model, ids in [left[2], left[0], left[1]]:
                 for k, v in _delete_rows(s, [(model, ids)]).items():
                     counts[k] = counts.get(k, 0) + v
             s.execute(delete(RetentionDecision).where(
@@ -689,23 +710,25 @@ def erase_person(store, person_id: uuid.UUID, reason: str,
 
     def build(s):
         _refuse_open_cases(store, person_id, s)
-        interventions = _ids(s, select(Intervention.id).where(Intervention.person_id == person_id))
+        # the person and everyone merged into them, with the records of those merges
+        merges, ids = _with_merges(s, {person_id})
+        interventions = _ids(s, select(Intervention.id).where(Intervention.person_id.in_(ids)))
         breaches = _ids(s, select(InterventionBreach.id).where(
             InterventionBreach.intervention_id.in_(interventions)))  # fmt: skip
-        places = set(_ids(s, select(CasePerson.place_id).where(CasePerson.person_id == person_id)))
+        places = set(_ids(s, select(CasePerson.place_id).where(CasePerson.person_id.in_(ids))))
         places.update(_ids(s, select(Intervention.place_id).where(
-            Intervention.person_id == person_id)))  # fmt: skip
+            Intervention.person_id.in_(ids))))  # fmt: skip
         # the contact stays with its case; only the link to the reporter goes
-        s.execute(update(Contact.__table__).where(Contact.reporter_person_id == person_id)
+        s.execute(update(Contact.__table__).where(Contact.reporter_person_id.in_(ids))
                   .values(reporter_person_id=None))  # fmt: skip
         plan = [
             (InterventionBreach, breaches), (Intervention, interventions),
             (RiskAssessment, _ids(s, select(RiskAssessment.id).where(
-                RiskAssessment.person_id == person_id))),
-            (CasePerson, _ids(s, select(CasePerson.id).where(CasePerson.person_id == person_id))),
-            (Person, [person_id]),
+                RiskAssessment.person_id.in_(ids)))),
+            (CasePerson, _ids(s, select(CasePerson.id).where(CasePerson.person_id.in_(ids)))),
+            (PersonMerge, merges), (Person, ids),
         ]  # fmt: skip
-        return plan, [person_id], PERSON, (set(), places)
+        return plan, ids, PERSON, (set(), places)
 
     return _erase(store, reason, reference_of, build, progress)
 

@@ -39,6 +39,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.redaction import remove_contact_details, scrub
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
+from hubapp.store.casework import merging
 from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
@@ -59,6 +60,7 @@ from hubapp.store.schema import (
     MeetingDecision,
     Note,
     Person,
+    PersonMerge,
     RiskAssessment,
     SaraPlan,
 )
@@ -203,6 +205,16 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
     report(0.0, "Reading the person's records")
     with store.read() as s:
         person = s.get(Person, person_id)
+        if person is not None and person.voided:
+            kept = s.scalar(
+                select(PersonMerge.kept_id).where(PersonMerge.dropped_id == person_id,
+                                                  PersonMerge.undone_at.is_(None))
+            )  # fmt: skip
+            if kept is not None:
+                raise PersonNotFound(
+                    f"{person_id} was merged into {kept}: export that person's records "
+                    "(they include this one's)."
+                )
         if person is None or person.voided:
             raise PersonNotFound(f"There is no person with the id {person_id}.")
         links = s.execute(
@@ -287,6 +299,24 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
                 for c in sorted(cases, key=lambda c: c.reference)
             ],
         }
+        # the records merged into this person (the same person, recorded more than once):
+        # what each held, and the merge
+        merged = merging.merged_ids(s, person_id)
+        out["merged_records"] = [
+            {
+                "id": str(m.dropped_id),
+                "merged_into": str(m.kept_id),
+                "merged_at": _iso(m.merged_at),
+                "merged_by": m.merged_by,
+                "reason": m.reason,
+                "as_recorded": {k: v for k, v in m.dropped_values.items() if k != "locked_down"},
+            }  # fmt: skip
+            for m in s.scalars(
+                select(PersonMerge)
+                .where(PersonMerge.dropped_id.in_(merged), PersonMerge.undone_at.is_(None))
+                .order_by(PersonMerge.merged_at)
+            )
+        ]
         report(0.2, "Reading contacts, notes and actions")
         out["contacts"] = [
             {

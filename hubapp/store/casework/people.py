@@ -41,6 +41,7 @@ from hubapp.store.schema import (
     InterventionType,
     Person,
     PersonKey,
+    PersonMerge,
 )
 
 #: the kinds of key, as stored in person_key.kind
@@ -58,6 +59,8 @@ MIN_NAME = 2
 _POSTCODE_START = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{0,1}))?")
 
 NOT_FOUND = "No person with that reference is on a case you can see."
+#: the details of a person a merge compares and keeps (hubapp.store.casework.merging)
+MERGE_DETAILS = ("full_name", "date_of_birth", "phone", "email", "address")
 
 
 def keys_of(full_name: str, phone: str, email: str, address: str) -> set[tuple[str, str]]:
@@ -192,7 +195,7 @@ def _also(p: Probe, person_id):
     return exists().where(other.person_id == person_id, _matches(p, other))
 
 
-def _seen(person_id):
+def seen(person_id):
     """The person is named on a case the account sees (the case rule reaches these rows)."""
     return or_(
         exists().where(CasePerson.person_id == person_id, CasePerson.voided.is_(False)),
@@ -251,6 +254,14 @@ def _hidden(s, locked_down: bool, hubs: set[uuid.UUID]) -> bool:
     return bool(locked_down) and not any(access.sees_locked_down(s, h) for h in hubs)
 
 
+def hidden_for(s, person_id: uuid.UUID, locked_down: bool) -> bool:
+    """The person is locked down and their details are not for the account in ``s`` (on none
+    of the hubs of their cases it sees)."""
+    if not locked_down:
+        return False
+    return _hidden(s, True, {lk.hub_id for lk in _links(s, [person_id])})
+
+
 def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
     """The people matching what was typed (:func:`probe_for`), on the cases the account
     sees, by name."""
@@ -273,7 +284,7 @@ def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
         tests = [Person.id.in_(_key_test(one).order_by(PersonKey.key).limit(CANDIDATES))]
     with store.read() as s:
         query = select(Person.id, Person.full_name, Person.locked_down).where(
-            Person.voided.is_(False), _seen(Person.id), *tests
+            Person.voided.is_(False), seen(Person.id), *tests
         )
         # more than are shown: locked-down people may still drop out below
         rows = s.execute(query.order_by(func.lower(Person.full_name)).limit(limit * 2)).all()
@@ -347,6 +358,45 @@ class PersonPage:
     interventions: list[InterventionLine] = field(default_factory=list)
     #: their repeat flags (hubapp.domain.repeats), over the cases the account sees
     flags: list[repeats.Flag] = field(default_factory=list)
+    #: the people merged into them (hubapp.store.casework.merging.MergeLine), newest first
+    merges: list[MergeLine] = field(default_factory=list)
+
+
+# --- the people merged into a person (hubapp.store.casework.merging) -------------------------
+
+
+@dataclass(frozen=True)
+class MergeLine:
+    merge_id: uuid.UUID
+    other: uuid.UUID
+    other_name: str
+    merged_at: datetime
+    merged_by: str
+    reason: str
+    #: the dropped person's details that differ from the kept person's: (field, value)
+    other_details: tuple[tuple[str, str], ...]
+
+
+def read_merges(s, person_id: uuid.UUID, hidden: bool) -> list[MergeLine]:
+    """The merges into this person not undone, newest first; the other details only where
+    the person's details are for the account (not ``hidden``)."""
+    out = []
+    for record in s.scalars(
+        select(PersonMerge)
+        .where(PersonMerge.kept_id == person_id, PersonMerge.undone_at.is_(None),
+               PersonMerge.voided.is_(False), seen(person_id))
+        .order_by(PersonMerge.merged_at.desc())
+    ):  # fmt: skip
+        theirs = record.dropped_values
+        # the kept person's details as the merge left them: empty ones took the other's
+        mine = {k: record.kept_before.get(k) or theirs.get(k) for k in MERGE_DETAILS}
+        differs = () if hidden else tuple(
+            (name, str(theirs[name])) for name in MERGE_DETAILS
+            if theirs.get(name) and theirs.get(name) != mine.get(name)
+        )  # fmt: skip
+        out.append(MergeLine(record.id, record.dropped_id, theirs.get("full_name", ""),
+                             record.merged_at, record.merged_by, record.reason, differs))  # fmt: skip
+    return out
 
 
 def reference(person_id: uuid.UUID) -> str:
@@ -367,7 +417,7 @@ def find_id(store, typed: str) -> uuid.UUID:
         ids = list(s.scalars(
             select(Person.id)
             .where(cast(Person.id, String).like(f"{digits}%"), Person.voided.is_(False),
-                   _seen(Person.id))
+                   seen(Person.id))
             .limit(2)
         ))  # fmt: skip
     if not ids:
@@ -383,7 +433,7 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
     Opening it is a consultation of personal data: it is audited."""
     with store.write(reason="person opened") as s:
         person = s.execute(
-            select(Person).where(Person.id == person_id, Person.voided.is_(False), _seen(person_id))
+            select(Person).where(Person.id == person_id, Person.voided.is_(False), seen(person_id))
         ).scalar_one_or_none()
         if person is None:
             raise Refused(NOT_FOUND)
@@ -430,6 +480,7 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
             "" if hidden else person.phone, "" if hidden else person.email,
             "" if hidden else person.address, cases, reports, interventions,
             store_repeats.for_people(s, [person_id]).get(person_id, []),
+            read_merges(s, person_id, hidden),
         )  # fmt: skip
         audit.record(s, audit.Kind.CONSULTATION, "person", [str(person_id)],
                      {"cases": sorted(str(c.case_id) for c in cases)},
