@@ -134,6 +134,9 @@ def test_a_merge_moves_every_link_and_loses_nothing(store, two):
     assert _links(store, kath) == before and _links(store, katherine) == set()
     kept, dropped = _person(store, kath), _person(store, katherine)
     assert dropped.voided and not kept.voided
+    # the dropped row keeps its name only; its details are on the merge record
+    assert (dropped.full_name, dropped.phone, dropped.email, dropped.address,
+            dropped.date_of_birth) == ("Katherine Nelson", "", "", "", None)  # fmt: skip
     # empty details filled from the other; differing ones kept on the merge record
     assert (kept.phone, kept.email, kept.date_of_birth) == (
         "07700 900123", "k.nelson@example.org", date(1980, 2, 3))  # fmt: skip
@@ -247,6 +250,8 @@ def test_an_administrator_undoes_a_merge_exactly(store, two):
     assert (_links(store, kath), _links(store, katherine)) == links
     kept, back = _person(store, kath), _person(store, katherine)
     assert not back.voided
+    assert (back.phone, back.email, back.date_of_birth) == (
+        "+44 7700 900777", "k.nelson@example.org", date(1980, 2, 3))  # fmt: skip
     assert (kept.email, kept.date_of_birth) == (kept_before.email, kept_before.date_of_birth)
     assert people.show(store, kath).merges == []
     with pytest.raises(Refused, match="undone already"):

@@ -11,10 +11,10 @@ differing details stay on the merge record and show on the kept person's page as
 details, and the stricter locked-down status wins. The dropped person is voided, not deleted.
 All in one transaction, audited as a combination. Each change is an ordinary synced update
 (the links' person columns, the dropped person's ``voided``), so another station applies the
-merge as it applies any edit; a merge against an edit made elsewhere meets the sync's own
-rules (an edit arriving at a voided row is kept on it and flagged as a conflict on
-``voided``; :func:`reconcile_pulled` turns an edit that arrives for a merged person into a
-conflict on the kept person, for a person to choose).
+merge as it applies any edit. The dropped person keeps only their name (their details move to
+the merge record), so an edit of those details made elsewhere meanwhile meets the merge's
+change of the same field at the central database, which keeps both for a person to choose,
+whichever arrives first (an edit arriving at a voided row is flagged on ``voided`` too).
 
 **An undo** (:func:`unmerge`) is for an administrator, within 30 days: it moves back exactly
 the links the merge moved, puts the kept person's details back where the merge changed them
@@ -60,6 +60,8 @@ from hubapp.store.schema import (
 UNDO_DAYS = 30
 #: the details a person has, as compared and kept
 DETAILS = people.MERGE_DETAILS
+#: the details a merge takes off the dropped person (kept on the merge record)
+CLEARED = ("date_of_birth", "phone", "email", "address")
 #: every link to a person: (model, column)
 LINKS = (
     (CasePerson, "person_id"),
@@ -350,6 +352,12 @@ def merge(store, keep_id: uuid.UUID, drop_id: uuid.UUID, reason: str,
         if dropped.locked_down and not kept.locked_down:
             kept.locked_down = True
             filled.append("locked_down")
+        # the dropped row keeps its name only: its details live on the merge record (for the
+        # kept person's page and the undo). So an edit of them made elsewhere meanwhile meets
+        # this change at the central database and is a conflict for a person to settle, in
+        # whichever order the two arrive
+        for name in CLEARED:
+            setattr(dropped, name, None if name == "date_of_birth" else "")
         dropped.voided = True
         record = PersonMerge(
             id=uuid.uuid4(), hub_id=hub or _any_hub(s, keep_id), kept_id=keep_id,
@@ -472,6 +480,11 @@ def unmerge(store, merge_id: uuid.UUID, reason: str, *, now: datetime | None = N
                     setattr(kept, name, date.fromisoformat(value) if name == "date_of_birth"
                             and value else value)  # fmt: skip
         if dropped is not None:
+            for name in CLEARED:  # what the merge cleared, unless written since
+                value = record.dropped_values.get(name)
+                if value and not getattr(dropped, name):
+                    setattr(dropped, name, date.fromisoformat(value) if name == "date_of_birth"
+                            else value)  # fmt: skip
             dropped.voided = False
         record.undone_at = now
         record.undone_by = store.user or ""
