@@ -143,3 +143,31 @@ def test_the_persons_page_says_when_they_are_a_repeat_victim(qtbot, store, peopl
     assert dialog.flags.text() == (
         "Repeat victim: 3 reports from 03/06/2026 to 24/06/2026 (3 or more in 6 months)."
     )
+
+
+def test_the_persons_page_lists_merged_records_and_an_administrator_undoes_one(
+    qtbot, qtmodeltester, store, people_db
+):
+    from hubapp.store.casework import merging
+    from hubapp.store.schema import Person
+
+    merging.merge(store, people_db["william"], people_db["william2"], "Same phone, same man")
+    dialog = PersonDialog(store, people_db["william"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.page is not None, timeout=15_000)
+    assert dialog.tabs.tabText(3) == "&Merged records (1)"
+    assert dialog.tabs.tabText(0) == "&Cases (2)"
+    qtmodeltester.check(dialog.merges, force_py=True)
+    row = [dialog.merges.index(0, c).data() for c in range(dialog.merges.columnCount())]
+    assert row[0].startswith("Bill Armstrong (P-") and row[3] == "Same phone, same man"
+    assert row[4] == "name Bill Armstrong; phone +44 7700-900123"
+    dialog.tabs.setCurrentIndex(3)
+    dialog.merge_table.selectRow(0)
+    assert not dialog.undo_button.isEnabled(), "an undo needs a reason"
+    qtbot.keyClicks(dialog.undo_reason, "Father and son")
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Restored"), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.tabs.tabText(3) == "&Merged records (0)", timeout=10_000)
+    with store.read() as s:
+        assert not s.get(Person, people_db["william2"]).voided

@@ -21,6 +21,20 @@ class AdminMixin:
         viewer.activateWindow()
         return viewer
 
+    def show_duplicates(self):
+        """Tools > Duplicate people…: the review of likely duplicates. Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.views.duplicates import DuplicatesDialog
+
+        if self.db is None:
+            return None
+        dialog = DuplicatesDialog(self.db.store, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.merged.connect(lambda _done: self.window.model.refresh())
+        dialog.show()
+        return dialog
+
     def show_retention_review(self):
         """Tools > Retention review…: what is due, kept for longer or erased. Returns it."""
         from PySide6.QtCore import Qt

@@ -349,6 +349,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "demoAction": ("Tools > Add demo data for training…", Op.DEMO),
     "auditLogAction": ("Tools > Audit log…", Op.AUDIT),
     "retentionAction": ("Tools > Retention review…", Op.RETENTION),
+    "duplicatesAction": ("Tools > Duplicate people…", Op.MERGE_PEOPLE),
     "accountsAction": ("Tools > Accounts…", Op.ACCOUNTS),
     "centralAction": ("Tools > Central database…", Op.CENTRAL),
     "syncNowAction": ("Tools > Sync now", Op.SYNC),

@@ -83,6 +83,7 @@ MENU_OBJECT_NAMES = {
     "demo_action": "demoAction",
     "audit_log_action": "auditLogAction",
     "retention_action": "retentionAction",
+    "duplicates_action": "duplicatesAction",
     "accounts_action": "accountsAction",
     "sync_now_action": "syncNowAction",
     "sync_conflicts_action": "syncConflictsAction",
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
     auditLogRequested = Signal()
     #: Tools > Retention review…
     retentionReviewRequested = Signal()
+    duplicatesRequested = Signal()
     #: File > Lock (Ctrl+L) and Tools > Accounts…, where the database has staff accounts
     lockRequested = Signal()
     accountsRequested = Signal()
@@ -387,6 +389,9 @@ class MainWindow(QMainWindow):
         self.retention_action = QAction(tr("&Retention review…"), self)
         self.retention_action.triggered.connect(self.retentionReviewRequested)
         tools.addAction(self.retention_action)
+        self.duplicates_action = QAction(tr("D&uplicate people…"), self)
+        self.duplicates_action.triggered.connect(self.duplicatesRequested)
+        tools.addAction(self.duplicates_action)
         self.accounts_action = QAction(tr("&Accounts…"), self)
         self.accounts_action.triggered.connect(self.accountsRequested)
         tools.addAction(self.accounts_action)

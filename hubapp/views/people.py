@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -59,6 +60,19 @@ def load_person(_ctx, store, person_id: uuid.UUID):
     from hubapp.store.casework import people
 
     return people.show(store, person_id)
+
+
+def undo_job(_ctx, store, merge_id: uuid.UUID, reason: str):
+    """Background work: undo a merge (an administrator's)."""
+    from hubapp.store.casework import merging
+
+    return merging.unmerge(store, merge_id, reason)
+
+
+def _details(pairs) -> str:
+    words = {"full_name": tr("name"), "date_of_birth": tr("born"), "phone": tr("phone"),
+             "email": tr("e-mail"), "address": tr("address")}  # fmt: skip
+    return "; ".join(f"{words.get(k, k)} {v}" for k, v in pairs)
 
 
 def reference(person_id: uuid.UUID) -> str:
@@ -263,6 +277,19 @@ class PersonDialog(QDialog):
                    sort_key=lambda i: i.expires_on.isoformat() if i.expires_on else ""),
             Column(tr("Status"), lambda i: label(InterventionStatus, i.status)),
         ], self, key=lambda i: (i.reference, i.issued_on, i.kind))  # fmt: skip
+        self.merges = RecordTableModel([
+            Column(tr("Recorded as"), lambda m: f"{m.other_name} ({reference(m.other)})",
+                   sort_key=lambda m: m.other_name.casefold()),
+            Column(tr("Merged"), lambda m: format_datetime(m.merged_at),
+                   sort_key=lambda m: m.merged_at),
+            Column(tr("By"), lambda m: m.merged_by),
+            Column(tr("Why"), lambda m: m.reason, tooltip=True, one_line=True),
+            Column(tr("Other details they had"), lambda m: _details(m.other_details),
+                   tooltip=True, one_line=True),
+        ], self, key=lambda m: m.merge_id)  # fmt: skip
+        self.store = store
+        self.person_id = person_id
+        self._undoing = None
         self._build()
         self.resize(980, 600)
         self._reading = LatestTask(self, self._loaded, self._failed)
@@ -306,6 +333,7 @@ class PersonDialog(QDialog):
                          tr("&Reports made"))  # fmt: skip
         self.tabs.addTab(_table(self, self.interventions, "personInterventions",
                                 tr("Tools and powers naming them")), tr("&Tools and powers"))  # fmt: skip
+        self.tabs.addTab(self._build_merges(), tr("&Merged records"))
         for column, sample in ((0, "COP-2026-00000"), (1, "South Lakeland"),
                                (2, "alleged perpetrator, complainant"), (3, "In progress"),
                                (4, "00/00/0000 00:00"), (5, "00/00/0000")):  # fmt: skip
@@ -350,6 +378,9 @@ class PersonDialog(QDialog):
         self.tabs.setTabText(0, tr("&Cases ({0})").format(len(page.cases)))
         self.tabs.setTabText(1, tr("&Reports made ({0})").format(len(page.reports)))
         self.tabs.setTabText(2, tr("&Tools and powers ({0})").format(len(page.interventions)))
+        self.merges.set_records(page.merges)
+        self.tabs.setTabText(3, tr("&Merged records ({0})").format(len(page.merges)))
+        self._enable_undo()
         self.case_table.setFocus()
         if self.cases.rowCount():
             self.case_table.selectRow(0)
@@ -360,6 +391,74 @@ class PersonDialog(QDialog):
 
         self.heading.setText(tr("This person cannot be shown"))
         self.status.setText(user_message(exc))
+
+    # -- the records merged into them, and an administrator's undo ------------------------
+    def _build_merges(self) -> QWidget:
+        from hubapp.store import access
+        from hubapp.store.roles import Op
+
+        box = QWidget(self)
+        self.merge_table = _table(box, self.merges, "personMerges",
+                                  tr("Records merged into this person"))  # fmt: skip
+        self.merge_table.selectionModel().selectionChanged.connect(lambda *_a: self._enable_undo())
+        self.undo_reason = QLineEdit(box, objectName="undoReason")
+        self.undo_reason.setPlaceholderText(tr("Why the merge was wrong (recorded)"))
+        self.undo_reason.textChanged.connect(lambda _t: self._enable_undo())
+        self.undo_button = QPushButton(tr("&Undo this merge"), box, objectName="undoMergeButton")
+        self.undo_button.setAutoDefault(False)
+        self.undo_button.clicked.connect(self.undo_merge)
+        reason = QLabel(tr("Reason for undoing:"), box)
+        reason.setBuddy(self.undo_reason)
+        row = QHBoxLayout()
+        row.addWidget(reason)
+        row.addWidget(self.undo_reason, 1)
+        row.addWidget(self.undo_button)
+        note = QLabel(tr("An administrator can undo a merge for 30 days after it was made."), box)
+        note.setStyleSheet("color:#444;")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.merge_table, 1)
+        layout.addWidget(note)
+        layout.addLayout(row)
+        may = access.may(self.store, Op.UNMERGE_PEOPLE)
+        for w in (reason, self.undo_reason, self.undo_button, note):
+            w.setVisible(may)
+        return box
+
+    def _selected_merge(self):
+        rows = self.merge_table.selectionModel().selectedRows()
+        return rows[0].data(RecordRole) if rows else None
+
+    def _enable_undo(self) -> None:
+        busy = self._undoing is not None
+        self.undo_button.setEnabled(not busy and self._selected_merge() is not None
+                                    and bool(self.undo_reason.text().strip()))  # fmt: skip
+
+    def undo_merge(self) -> None:
+        from hubapp.models.tasks import Task
+
+        line = self._selected_merge()
+        if line is None or not self.undo_reason.text().strip():
+            return
+        self._undoing = Task(undo_job, self.store, line.merge_id, self.undo_reason.text())
+        self._undoing.succeeded.connect(self._undone)
+        self._undoing.failed.connect(self._undo_failed)
+        self._undoing.start()
+        self.status.setText(tr("Undoing the merge…"))
+        self._enable_undo()
+
+    def _undone(self, result) -> None:
+        self._undoing = None
+        self.undo_reason.clear()
+        self.status.setText(result.describe())
+        self._reading.start(load_person, self.store, self.person_id)  # read the page again
+
+    def _undo_failed(self, exc: BaseException) -> None:
+        from hubapp.models.tasks import user_message
+
+        self._undoing = None
+        self.status.setText(user_message(exc))
+        self._enable_undo()
 
     def _open_case(self, index) -> None:
         line = index.data(RecordRole)
