@@ -319,3 +319,19 @@ def name_fits(typed: str, stored: str) -> bool:
     if all(any(k.startswith(w) or k in given_name_variants(w) for k in known) for w in words):
         return True
     return similar_names(typed, stored)
+
+
+def name_completes(typed: str, stored: str) -> bool:
+    """Whether a name typed is only the start of a stored one, as typed to look it up: each
+    typed word the start of a different word of the stored name (``Ann Ex`` of Ann Example;
+    not ``Bill`` of William, a name of its own). Writing the stored name in its place then
+    loses nothing typed."""
+    words, known = name_key(typed).split(), name_key(stored).split()
+    if not words:
+        return True
+    for w in words:
+        match = next((k for k in known if k.startswith(w)), None)
+        if match is None:
+            return False
+        known.remove(match)
+    return True

@@ -676,6 +676,7 @@ def _place(s, c: CleanIntake, hub_id: uuid.UUID) -> Place:
 LINKED_FIELDS = ("full_name", "phone", "email", "address")
 #: how each is named in a sentence
 LINKED_WORDS = {"full_name": "name", "phone": "phone", "email": "email", "address": "address"}
+_WORDS = re.compile(r"[\W_]+")
 NOT_LINKABLE = "That person is no longer on a case you can see; clear the link or save them as new."
 LOCKED_LINK = "That person is locked down from your account; clear the link or save them as new."
 
@@ -683,14 +684,16 @@ LOCKED_LINK = "That person is locked down from your account; clear the link or s
 def same_detail(name: str, a: str, b: str) -> bool:
     """Whether two values of the field ``name`` say the same (a name however written, a
     phone number in any UK format, an e-mail address in any case, an address in any
-    spacing)."""
+    spacing, punctuation and lines)."""
     from hubapp.domain import matching
 
     if name == "full_name":
         return matching.name_key(a) == matching.name_key(b)
     if name == "phone":
         return matching.phone_key(a) == matching.phone_key(b)
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    if name == "email":
+        return a.strip().casefold() == b.strip().casefold()
+    return _WORDS.sub(" ", a).casefold().split() == _WORDS.sub(" ", b).casefold().split()
 
 
 def compare_linked(stored: dict[str, str], typed: dict[str, str]
