@@ -334,3 +334,21 @@ def test_a_place_recognised_says_it_is_a_repeat_location(store, known):
     assert duplicates.place_flags(store, duplicates.query_for(good(postcode="CA3 8UX",
                                                                    location="x")))  # fmt: skip
     assert duplicates.place_flags(store, duplicates.query_for(good(location="Hammonds Pond"))) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "fits", "completes"),
+    [
+        ("William Armstrong", True, True),
+        ("will arm", True, True),
+        ("Bill Armstrong", True, False),  # a short form: a name of its own, kept
+        ("Wiliam Armstrong", True, False),  # a slip of the keyboard
+        ("Mary Smith", False, False),
+        ("", False, True),
+    ],
+)
+def test_a_name_typed_for_a_linked_person_fits_or_completes_theirs(typed, fits, completes):
+    from hubapp.domain import matching
+
+    assert matching.name_fits(typed, "William Armstrong") is fits
+    assert matching.name_completes(typed, "William Armstrong") is completes
