@@ -352,3 +352,14 @@ def test_a_name_typed_for_a_linked_person_fits_or_completes_theirs(typed, fits, 
 
     assert matching.name_fits(typed, "William Armstrong") is fits
     assert matching.name_completes(typed, "William Armstrong") is completes
+
+
+def test_a_reporter_named_as_a_linked_person_is_them_and_their_details_count(store, known):
+    william = known["william"]
+    form = good(reporter_name="William Armstrong", reporter_email="w.armstrong@example.org",
+                people=[PersonEntry(role="victim", full_name="William Armstrong",
+                                    person_id=william.hex)])  # fmt: skip
+    saved = intake.save(store, form, now=NOW)
+    assert roles_on(store, saved.case_id) == [(william, "reporter"), (william, "victim")]
+    with store.read() as s:
+        assert s.get(Person, william).email == "w.armstrong@example.org"

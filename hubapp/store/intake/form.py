@@ -892,6 +892,8 @@ def save(
             _compare(changes, reporter, c)
         elif c.has_reporter:
             reporter = next((p for e, p in involved if _same_name(e, c)), None)
+            if reporter is not None and reporter.id in known:  # named as a linked person
+                _compare(changes, reporter, c)
             if reporter is None:
                 reporter = Person(
                     id=uuid.uuid4(), full_name=c.reporter_name, phone=c.reporter_phone,
