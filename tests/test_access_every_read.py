@@ -426,6 +426,14 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.people:find_id": lambda w, t: [
         _or_refusal(lambda r=r: people.find_id(w.store, r))
         for r in (w.hidden_person.hex, "P-" + w.hidden_person.hex[:8])],
+    "hubapp.store.casework.people:suggest_for_intake": lambda w, t: people.suggest_for_intake(
+        w.store, [people.Typed("reporter", HIDDEN_PERSON, "07700 900999"),
+                  people.Typed("people.0", HIDDEN_PERSON[:3]), people.Typed("people.1", "mar"),
+                  people.Typed("people.2", "", "07700 900"), people.Typed("people.3", "joh")]),
+    "hubapp.store.casework.people:linkable": lambda w, t: _in_session(
+        w, lambda s: people.linkable(s, _every(w, "person"))),
+    "hubapp.store.casework.people:for_linking": lambda w, t: people.for_linking(
+        w.store, [w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5])]),
     "hubapp.store.casework.casedetail:load": lambda w, t: casedetail.load(w.store, w.seen),
     "hubapp.store.casework.casefile:live_case": lambda w, t: _in_session(
         w, lambda s: (casefile.live_case(s, w.seen), casefile.live_case(s, w.hidden))),
@@ -508,6 +516,8 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         for q in (_person_query(w), _location_query(w))],
     "hubapp.store.intake.duplicates:suggest_for": lambda w, t: duplicates.suggest_for(
         w.store, _form(w), now=NOW, days=3650, limit=100),
+    "hubapp.store.intake.duplicates:place_flags": lambda w, t: duplicates.place_flags(
+        w.store, _location_query(w), limit=100),
 }
 
 
@@ -697,6 +707,9 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.asb_review:hub_list",
                      "hubapp.store.casework.assignments:cell_summaries",
                      "hubapp.store.casework.people:find",
+                     "hubapp.store.casework.people:suggest_for_intake",
+                     "hubapp.store.casework.people:linkable",
+                     "hubapp.store.casework.people:for_linking",
                      "hubapp.store.casework.repeats:for_people",
                      "hubapp.store.casework.repeats:for_places"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name

@@ -435,8 +435,9 @@ def test_the_main_window_opens_the_form_with_ctrl_n_and_selects_the_new_case(qtb
 # --- the keyboard flow (issue 19) ---------------------------------------------------------
 
 #: the intake form's Tab order: down each group's left column, then its right column, then
-#: the full-width fields below; the people; the repeats beside the form; the buttons along
-#: the bottom, left to right; round to the banner above the form
+#: the full-width fields below; the people; the repeats beside the form, then the people
+#: already known under them; the buttons along the bottom, left to right; round to the banner
+#: above the form
 TAB_ORDER = [
     "channel", "category", "hub", "received", "incident", "summary", "details",
     "location", "town", "postcode", "grid_ref", "police_log", "council_ref",
@@ -444,7 +445,7 @@ TAB_ORDER = [
     "reporter_anonymous", "consent_to_contact",
     "person.role", "person.name", "person.phone", "person.email", "person.address",
     "person.risk", "person.remove",
-    "add_person", "repeats", "discard", "close", "save", "resume", "channel",
+    "add_person", "repeats", "known", "discard", "close", "save", "resume", "channel",
 ]  # fmt: skip
 
 
@@ -454,7 +455,7 @@ def widget_names(w) -> dict:
         names.update(zip(row.focus_order(), ("person.role", "person.name", "person.phone",
                      "person.email", "person.address", "person.risk", "person.remove"),
                          strict=True))  # fmt: skip
-    names.update({w.add_person_button: "add_person", w.repeats: "repeats",
+    names.update({w.add_person_button: "add_person", w.repeats: "repeats", w.known: "known",
                   w.attach_button: "attach", w.discard_button: "discard",
                   w.close_button: "close", w.save_button: "save", w.resume_button: "resume",
                   w.new_case_button: "new_case"})  # fmt: skip

@@ -306,3 +306,32 @@ def similar_names(a: str, b: str) -> bool:
         return True
     limit = allowed_edits(ka, kb)
     return _edits(ka, kb, limit) <= limit
+
+
+def name_fits(typed: str, stored: str) -> bool:
+    """Whether a name typed for a person linked to a stored one may still be theirs: every
+    typed word the start of a word of the stored name, or one of its given-name forms
+    (``Bill Arm`` fits William Armstrong), or the two names similar (:func:`similar_names`:
+    a slip of the keyboard). Nothing typed fits nothing."""
+    words, known = name_key(typed).split(), name_key(stored).split()
+    if not words or not known:
+        return False
+    if all(any(k.startswith(w) or k in given_name_variants(w) for k in known) for w in words):
+        return True
+    return similar_names(typed, stored)
+
+
+def name_completes(typed: str, stored: str) -> bool:
+    """Whether a name typed is only the start of a stored one, as typed to look it up: each
+    typed word the start of a different word of the stored name (``Ann Ex`` of Ann Example;
+    not ``Bill`` of William, a name of its own). Writing the stored name in its place then
+    loses nothing typed."""
+    words, known = name_key(typed).split(), name_key(stored).split()
+    if not words:
+        return True
+    for w in words:
+        match = next((k for k in known if k.startswith(w)), None)
+        if match is None:
+            return False
+        known.remove(match)
+    return True

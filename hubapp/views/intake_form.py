@@ -15,14 +15,23 @@ While typing, the form
   so closing the window or a crash loses nothing;
 * looks for open cases at the same place or with the same people (300 ms after the last
   change, off the GUI thread; an answer to an older question is dropped), offering to attach
-  the report to one of them as a further contact.
+  the report to one of them as a further contact;
+* looks, at the same time, for the people already known who may be the ones typed (by phone
+  number or e-mail, else by name), with their repeat flags, offering to link one to the
+  reporter or a person of the report: saving then adds that person to the case instead of
+  a new one. A linked person's empty fields are filled from what is stored; a field typed
+  otherwise than stored says so under it (the stored one is kept). Typing a name that no
+  longer fits the linked person's unlinks them, and says so. A place typed that is a repeat
+  location says so under the location.
 
 Everything typed is shown as plain text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import uuid
 from datetime import date
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
@@ -52,10 +61,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubapp.domain import matching
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
-from hubapp.domain.formatting import as_tooltip, format_date, format_datetime
-from hubapp.models.tasks import LatestTask, Task, said
+from hubapp.domain.formatting import as_tooltip, format_date, format_datetime, plural
+from hubapp.models.tasks import LatestTask, Task, alive, said
+from hubapp.store.casework import people
 from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
 from hubapp.store.intake import form as intake
@@ -68,6 +79,14 @@ DRAFT_DELAY_MS = 1000
 LOOKUP_DELAY_MS = 300
 ERROR_COLOUR = "#b00020"
 HINT_COLOUR = "#555b6e"
+#: the lists beside the form: a line between items; a selected item's text stays dark on a
+#: light background whatever the style (white text on a pale selection vanished)
+LIST_STYLE = (
+    "QListWidget::item { border-bottom: 1px solid #c8ccd4; }"
+    " QListWidget::item:selected { background: #cfe3f7; color: #1a1a1a; }"
+)
+#: a person's fields, as a sentence names them
+FIELD_WORDS = {"full_name": "Name", "phone": "Phone", "email": "Email", "address": "Address"}
 
 
 def tr(text: str) -> str:
@@ -79,6 +98,19 @@ def tr(text: str) -> str:
 
 def suggest_job(_ctx, store, query, now):
     return duplicates.suggest(store, query, now=now)
+
+
+def known_job(_ctx, store, typed, places):
+    """The people already known who may be the ones typed, and the repeat locations among
+    the places typed."""
+    found = people.suggest_for_intake(store, typed) if typed else {}
+    return found, duplicates.place_flags(store, places)
+
+
+def link_job(_ctx, store, person_ids):
+    """The people to link, with their stored details (audited): those the account may
+    still link."""
+    return people.for_linking(store, person_ids)
 
 
 def draft_job(_ctx, slot, store, form, change):
@@ -162,6 +194,72 @@ class FieldMessage(QWidget):
         self.setVisible(bool(shown))
 
 
+def roles_text(roles) -> str:
+    return ", ".join(
+        (label(PersonRole, r) if r != "reporter" else tr("reporter")).lower() for r in roles
+    )
+
+
+def person_reference(person_id: str) -> str:
+    return "P-" + person_id[:8].upper()
+
+
+class LinkLine(QFrame):
+    """Under a person linked to one already known: who they are linked to, how many cases
+    know them, their repeat flags; and Unlink. Holds the link (``person_id``, hex) and what
+    was read of the person (``known``; None until read)."""
+
+    unlinkRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("linkLine")
+        self.setStyleSheet(
+            "#linkLine { background: #eef4fb; border: 1px solid #b9cde6; border-radius: 3px; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 3, 6, 3)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.unlink_button = QPushButton(tr("Unlink"), self)
+        self.unlink_button.setAutoDefault(False)
+        self.unlink_button.setAccessibleName(tr("Unlink from the person already known"))
+        self.unlink_button.setToolTip(tr("Save this person as a new person instead"))
+        self.unlink_button.clicked.connect(self.unlinkRequested)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.unlink_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.person_id = ""
+        self.known: people.Known | None = None
+        self.missing = False
+        self.hide()
+
+    def set_link(self, person_id: str, known=None, missing: bool = False) -> None:
+        self.person_id, self.known, self.missing = person_id, known, missing
+        if not person_id:
+            self.label.setText("")
+            self.setAccessibleDescription("")
+            self.hide()
+            return
+        ref = person_reference(person_id)
+        if missing:
+            lines = [tr("Linked to {ref}, who is no longer on a case you can see: unlink "
+                        "them to save this report.").format(ref=ref)]  # fmt: skip
+        elif known is None:
+            lines = [tr("Linked to {ref} (reading who they are…).").format(ref=ref)]
+        else:
+            lines = [tr("Linked to {name} ({ref}), known from {cases}.").format(
+                name=known.name, ref=ref, cases=plural(known.cases, tr("case")))]  # fmt: skip
+            lines += [f.describe() for f in known.flags]
+            if known.locked_down:
+                lines.append(tr("Locked down: their details are kept from partners."))
+        text = "\n".join(lines)
+        self.label.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+
 class PersonRow(QFrame):
     """One person involved: role, name, phone, email, address; a risk questionnaire for a
     victim."""
@@ -197,6 +295,8 @@ class PersonRow(QFrame):
         self.risk_label = QLabel(self)
         self.risk_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message = FieldMessage(self)
+        self.link = LinkLine(self)
+        self.link.set_link(entry.person_id)
         grid.addWidget(self.role, 0, 0)
         grid.addWidget(self.name, 0, 1)
         grid.addWidget(self.phone, 0, 2)
@@ -206,6 +306,7 @@ class PersonRow(QFrame):
         grid.addWidget(self.remove_button, 0, 6)
         grid.addWidget(self.risk_label, 1, 5, 1, 2)
         grid.addWidget(self.message, 1, 0, 1, 5)
+        grid.addWidget(self.link, 2, 0, 1, 7)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 2)
         grid.setColumnStretch(3, 3)
@@ -230,6 +331,7 @@ class PersonRow(QFrame):
             role=self.role.currentData(), full_name=self.name.text(), phone=self.phone.text(),
             email=self.email.text(), address=self.address.text(),
             risk_answers=self.risk_answers if self.is_victim() else None,
+            person_id=self.link.person_id,
         )  # fmt: skip
 
     def is_victim(self) -> bool:
@@ -297,6 +399,16 @@ class IntakeWindow(QDialog):
             self, self.show_repeats, lambda exc: log.info("Repeat look-up failed: %s", exc)
         )
         self._last_query = None
+        #: the look-up for people already known (and repeat locations), the same way
+        self._known_lookups = LatestTask(
+            self, self.show_known, lambda exc: log.info("People look-up failed: %s", exc)
+        )
+        self._last_known = None
+        #: the slots of the latest people look-up: "reporter", or the PersonRow of people.<n>
+        self._known_targets: dict[str, object] = {}
+        #: what the list of people already known shows: (slot, person), in its order
+        self.known_entries: list[tuple[object, people.Known]] = []
+        self._filling = False  # fields being filled from a linked person's details
         self._saving = False
         self._closing = False
         self.suggestions: list[duplicates.Suggestion] = []
@@ -381,7 +493,13 @@ class IntakeWindow(QDialog):
         form.addWidget(self._build_people_group(body))
         form.addStretch(1)
         splitter.addWidget(self.scroll)
-        splitter.addWidget(self._build_repeats_panel(splitter))
+        side = QWidget(splitter)
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(self._build_repeats_panel(side), 1)
+        column.addWidget(self._build_known_panel(side), 1)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([880, 330])
@@ -537,6 +655,10 @@ class IntakeWindow(QDialog):
             widget.setObjectName(name)
             self.fields[name] = widget
             self.messages[name] = message
+        self.reporter_link = LinkLine(box)
+        self.reporter_link.unlinkRequested.connect(lambda: self.unlink("reporter"))
+        grid.addWidget(self.reporter_link, 7, 1, 1, 3)
+        self.reporter_name.textChanged.connect(lambda _text: self._name_edited("reporter"))
         return box
 
     def _build_people_group(self, parent) -> QGroupBox:
@@ -574,7 +696,7 @@ class IntakeWindow(QDialog):
         self.repeats = QListWidget(box, objectName="repeatsList")
         self.repeats.setWordWrap(True)
         self.repeats.setSpacing(3)
-        self.repeats.setStyleSheet("QListWidget::item { border-bottom: 1px solid #c8ccd4; }")
+        self.repeats.setStyleSheet(LIST_STYLE)
         self.repeats.setAlternatingRowColors(True)
         self.repeats.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.repeats.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -592,6 +714,38 @@ class IntakeWindow(QDialog):
         layout.addWidget(self.repeats, 1)
         layout.addWidget(self.attach_button)
         self._set_repeats_hint()
+        box.setMinimumWidth(280)
+        return box
+
+    def _build_known_panel(self, parent) -> QWidget:
+        box = QGroupBox(tr("People already known"), parent)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 6, 8, 8)
+        self.known_hint = QLabel(box, objectName="knownHint")
+        self.known_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.known_hint.setWordWrap(True)
+        self.known_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.known = QListWidget(box, objectName="knownList")
+        self.known.setWordWrap(True)
+        self.known.setSpacing(3)
+        self.known.setStyleSheet(LIST_STYLE)
+        self.known.setAlternatingRowColors(True)
+        self.known.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.known.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.known.setAccessibleName(tr("People already known who may be the people typed"))
+        self.known.itemSelectionChanged.connect(self._known_selected)
+        self.known.itemActivated.connect(lambda _item: self.link_selected())
+        self.link_button = QPushButton(tr("Link this person"), box)
+        self.link_button.setAutoDefault(False)
+        self.link_button.setToolTip(
+            tr("Add the selected person to this report's case, instead of a new person")
+        )
+        self.link_button.clicked.connect(self.link_selected)
+        self.link_button.setEnabled(False)
+        layout.addWidget(self.known_hint)
+        layout.addWidget(self.known, 1)
+        layout.addWidget(self.link_button)
+        self._set_known_hint()
         box.setMinimumWidth(280)
         return box
 
@@ -622,11 +776,13 @@ class IntakeWindow(QDialog):
             self.council_ref,
             self.reporter_name, self.reporter_email, self.reporter_phone,
             self.reporter_address, self.anonymous, self.consent,
+            self.reporter_link.unlink_button,
         ]  # fmt: skip
         for row in self.person_rows:
-            order += row.focus_order()
-        order += [self.add_person_button, self.repeats, self.attach_button,
-                  self.discard_button, self.close_button, self.save_button]  # fmt: skip
+            order += [*row.focus_order(), row.link.unlink_button]
+        order += [self.add_person_button, self.repeats, self.attach_button, self.known,
+                  self.link_button, self.discard_button, self.close_button,
+                  self.save_button]  # fmt: skip
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -654,6 +810,7 @@ class IntakeWindow(QDialog):
             people=[r.entry() for r in self.person_rows],
             police_log=self.police_log.text(),
             council_ref=self.council_ref.text(),
+            reporter_person_id=self.reporter_link.person_id,
         )
 
     def load(self, form: IntakeForm) -> None:
@@ -669,10 +826,12 @@ class IntakeWindow(QDialog):
         self.details.setPlainText(form.details)
         self.anonymous.setChecked(form.reporter_anonymous)
         self.consent.setChecked(form.consent_to_contact)
+        self.reporter_link.set_link(form.reporter_person_id)
         for row in list(self.person_rows):
             self._remove_row(row)
         for entry in form.people:
             self.add_person(entry)
+        self._read_links()
         self._loading = loading
         self._opened_with = {name: code for name, code in (("hub", form.hub),
                              ("channel", form.channel), ("category", form.category)) if code}  # fmt: skip
@@ -684,6 +843,8 @@ class IntakeWindow(QDialog):
         row = PersonRow(entry, self.add_person_button.parentWidget())
         row.changed.connect(self._changed)
         row.removeRequested.connect(self.remove_person)
+        row.name.textChanged.connect(lambda _text, r=row: self._name_edited(r))
+        row.link.unlinkRequested.connect(lambda r=row: self.unlink(r))
         self.people_layout.addWidget(row)
         row.show()  # now, not when the layout gets round to it: it takes the focus next
         self.person_rows.append(row)
@@ -720,6 +881,7 @@ class IntakeWindow(QDialog):
         self._lookup_timer.start()
         self._update_date_hints()
         self._update_choice_hints()
+        self._update_link_hints()
 
     def _anonymous_toggled(self, anonymous: bool) -> None:
         for w in (self.reporter_name, self.reporter_phone, self.reporter_email,
@@ -786,6 +948,7 @@ class IntakeWindow(QDialog):
     def _after_typing(self) -> None:
         self._show_problems()
         self.look_for_repeats()
+        self.look_for_known()
 
     # -- problems ------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -1068,6 +1231,227 @@ class IntakeWindow(QDialog):
         self.hub.setEnabled(suggestion is None)
         self.category.setEnabled(suggestion is None)
         self._show_problems()
+
+    # -- people already known ------------------------------------------------------------
+    def look_for_known(self) -> None:
+        """Ask the core for the people already known who may be the ones typed, and for the
+        repeat locations among the places typed, off the GUI thread."""
+        form = self.form()
+        typed = duplicates.people_typed(form)
+        places = dataclasses.replace(duplicates.query_for(form), people=())
+        if (typed, places) == self._last_known:
+            return
+        self._last_known = (typed, places)
+        if not typed and places.is_empty:
+            self._known_lookups.cancel()
+            self.show_known(({}, []))
+            return
+        self._known_targets = {"reporter": "reporter"} | {
+            f"people.{i}": row for i, row in enumerate(self.person_rows)
+        }
+        self._known_lookups.start(known_job, self.store, typed, places)
+
+    def show_known(self, answer) -> None:
+        if self._closing:
+            return
+        found, places = answer
+        selected = self._selected_known()
+        self.known_entries = []
+        self.known.clear()
+        for slot, hits in found.items():
+            target = self._known_targets.get(slot)
+            if target is None or (target != "reporter" and target not in self.person_rows):
+                continue
+            for k in hits:
+                text = self._describe_known(target, k)
+                item = QListWidgetItem(text)  # plain text, as typed
+                item.setData(Qt.ItemDataRole.UserRole, len(self.known_entries))
+                item.setToolTip(as_tooltip(text + "\n\n" + tr(
+                    "Enter or double-click: link {name} to {slot}").format(
+                    name=k.name, slot=self._slot_name(target).lower())))  # fmt: skip
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
+                self.known_entries.append((target, k))
+                self.known.addItem(item)
+                if (target, k.id) == selected:
+                    item.setSelected(True)
+        self.messages["location"].set_hint("\n".join(p.describe() for p in places))
+        self._set_known_hint()
+        self.link_button.setEnabled(bool(self.known.selectedItems()))
+
+    def _slot_name(self, target) -> str:
+        if target == "reporter":
+            return tr("Reporter")
+        return tr("Person {n}").format(n=self.person_rows.index(target) + 1)
+
+    def _describe_known(self, target, k: people.Known) -> str:
+        found_by = {"name": tr("name"), "phone": tr("phone number"), "email": tr("email"),
+                    "postcode": tr("postcode")}.get(k.matched, k.matched)  # fmt: skip
+        known_from = tr("Known from {cases} as {roles}").format(
+            cases=plural(k.cases, tr("case")), roles=roles_text(k.roles))
+        if k.latest is not None:
+            known_from += tr(", the latest {date}").format(date=format_date(k.latest))
+        lines = [
+            tr("{slot}: {name} ({ref})").format(slot=self._slot_name(target), name=k.name,
+                                                ref=person_reference(k.id.hex)),
+            known_from + tr("; found by {what}.").format(what=found_by),
+            *(f.describe() for f in k.flags),
+        ]  # fmt: skip
+        if k.locked_down:
+            lines.append(tr("Locked down: their details are kept from partners."))
+        return "\n".join(lines)
+
+    def _set_known_hint(self) -> None:
+        typed = self._last_known[0] if self._last_known else ()
+        if not typed:
+            text = tr("People already on cases appear here as you type a name, phone number "
+                      "or email of the reporter or a person involved.")  # fmt: skip
+        elif not self.known_entries:
+            text = tr("No one already known matches the people typed: they are saved as new.")
+        else:
+            text = tr("Known people who may be the ones typed. Link one to use them, not a "
+                      "new record; unlinked people are saved as new.")  # fmt: skip
+        self.known_hint.setText(text)
+
+    def _selected_known(self):
+        items = self.known.selectedItems()
+        if not items:
+            return None
+        target, k = self.known_entries[items[0].data(Qt.ItemDataRole.UserRole)]
+        return target, k.id
+
+    def _known_selected(self) -> None:
+        self.link_button.setEnabled(bool(self.known.selectedItems()))
+
+    def link_selected(self) -> None:
+        chosen = self._selected_known()
+        if chosen is not None:
+            self.link(*chosen)
+
+    def _link_line(self, target) -> LinkLine:
+        return self.reporter_link if target == "reporter" else target.link
+
+    def _slot_edits(self, target) -> dict[str, QLineEdit]:
+        if target == "reporter":
+            return {"full_name": self.reporter_name, "phone": self.reporter_phone,
+                    "email": self.reporter_email, "address": self.reporter_address}  # fmt: skip
+        return {"full_name": target.name, "phone": target.phone, "email": target.email,
+                "address": target.address}  # fmt: skip
+
+    def link(self, target, person_id: uuid.UUID) -> None:
+        """Link a person of the report (``"reporter"``, or a PersonRow) to a person already
+        known: their details are read (in the background, audited), then the slot's empty
+        fields are filled from them."""
+        self.status.setText(tr("Linking…"))
+        task = Task(link_job, self.store, [person_id])
+        task.succeeded.connect(lambda found: self._linked(target, person_id, found))
+        task.failed.connect(said(self.status.setText))
+        task.start()
+
+    def _linked(self, target, person_id: uuid.UUID, found: dict) -> None:
+        if not alive(self) or self._closing:
+            return
+        if target != "reporter" and target not in self.person_rows:
+            return  # the row was removed meanwhile
+        known = found.get(person_id)
+        if known is None:
+            self.status.setText(intake.NOT_LINKABLE)
+            return
+        self._filling = True
+        try:
+            for name, edit in self._slot_edits(target).items():
+                stored = known.name if name == "full_name" else getattr(known, name)
+                # an empty field, or a name typed only as far as needed to find them
+                empty = not edit.text().strip() or (
+                    name == "full_name" and matching.name_completes(edit.text(), stored))
+                if stored and empty:
+                    edit.setText(", ".join(x.strip() for x in stored.splitlines() if x.strip()))
+        finally:
+            self._filling = False
+        self._link_line(target).set_link(person_id.hex, known)
+        self.status.setText(tr("{slot} linked to {name}: saving adds them to the case, not a "
+                               "new person.").format(slot=self._slot_name(target),
+                                                     name=known.name))  # fmt: skip
+        self._refresh_tab_order()
+        self._changed()
+
+    def _read_links(self) -> None:
+        """A resumed draft's links: who they are, read in the background."""
+        ids = []
+        for target in ("reporter", *self.person_rows):
+            try:
+                ids.append(uuid.UUID(self._link_line(target).person_id))
+            except ValueError:  # none, or not an id (the form says so under the name)
+                continue
+        if ids:
+            Task(link_job, self.store, ids).on_success(self._relinked).on_failure(
+                lambda exc: log.info("Reading the linked people failed: %s", exc)).start()  # fmt: skip
+
+    def _relinked(self, found: dict) -> None:
+        if not alive(self) or self._closing:
+            return
+        for target in ("reporter", *self.person_rows):
+            line = self._link_line(target)
+            try:
+                pid = uuid.UUID(line.person_id)
+            except ValueError:
+                continue
+            line.set_link(line.person_id, found.get(pid), missing=pid not in found)
+        self._refresh_tab_order()
+        self._update_link_hints()
+
+    def unlink(self, target, why: str = "") -> None:
+        line = self._link_line(target)
+        name = line.known.name if line.known is not None else person_reference(line.person_id)
+        line.set_link("")
+        self.status.setText(why or tr("{slot} unlinked from {name}: saving makes a new person.")
+                            .format(slot=self._slot_name(target), name=name))  # fmt: skip
+        self._refresh_tab_order()
+        self._changed()
+        if not self._slot_edits(target)["full_name"].hasFocus():
+            self._slot_edits(target)["full_name"].setFocus()
+
+    def _name_edited(self, target) -> None:
+        """A name typed into a linked slot that no longer fits the person unlinks them."""
+        if self._filling or self._loading:
+            return
+        line = self._link_line(target)
+        if not line.person_id or line.known is None:
+            return
+        typed = self._slot_edits(target)["full_name"].text()
+        if matching.name_fits(typed, line.known.name):
+            return
+        self.unlink(target, tr("{slot} unlinked from {name}: the name typed no longer fits "
+                               "theirs. Link them again from People already known, or a new "
+                               "person is saved.").format(slot=self._slot_name(target),
+                                                          name=line.known.name))  # fmt: skip
+
+    def _update_link_hints(self) -> None:
+        """Under each field of a linked person typed otherwise than stored: the stored value,
+        which is kept."""
+        for target in ("reporter", *self.person_rows):
+            line = self._link_line(target)
+            edits = self._slot_edits(target)
+            hints: dict[str, str] = {}
+            k = line.known if line.person_id else None
+            if k is not None:
+                stored = {"full_name": k.name, "phone": k.phone, "email": k.email,
+                          "address": k.address}  # fmt: skip
+                _fill, differ = intake.compare_linked(
+                    stored, {n: e.text() for n, e in edits.items()})
+                for n, value in differ.items():
+                    kept = (tr("the stored one is kept (locked down: this one is not recorded).")
+                            if k.locked_down else
+                            tr("the stored one is kept, this one noted on the case."))  # fmt: skip
+                    hints[n] = (
+                        tr("Differs from the stored {value}; {kept}") if target == "reporter"
+                        else tr("{field} differs from the stored {value}; {kept}")
+                    ).format(field=FIELD_WORDS[n], value=value, kept=kept)  # fmt: skip
+            if target == "reporter":
+                for n in edits:
+                    key = "reporter_name" if n == "full_name" else f"reporter_{n}"
+                    self.messages[key].set_hint(hints.get(n, ""))
+            else:
+                target.message.set_hint(" ".join(hints.values()))
 
     # -- helpers for the controller ------------------------------------------------------
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)

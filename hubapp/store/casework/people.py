@@ -14,6 +14,11 @@ Who sees whom: a person is found only through a case the account sees (the case 
 case). A locked-down person's details are for those who may see them on one of those cases;
 for anyone else only the name is shown, and such a person is never found by a phone number,
 an e-mail address or a postcode, which would say whose they are.
+
+The intake form suggests the people already known while a report is typed
+(:func:`suggest_for_intake`, with their repeat flags), never one locked down from the
+account, and links the one chosen (:func:`for_linking` reads their details, audited;
+:func:`linkable` is the rule the save checks again).
 """
 
 from __future__ import annotations
@@ -304,6 +309,144 @@ def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
                 "name" if probe.kind == WORD else probe.kind,
             ))  # fmt: skip
     return hits[:limit]
+
+
+# --- linking a report to a person already known (the intake form) ----------------------------
+
+#: the most people suggested for one person typed into a report
+SUGGESTED = 5
+#: a typed name is looked for from this many letters, a phone number from this many digits
+INTAKE_NAME, INTAKE_PHONE = 3, 6
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What is typed for one person of a report (one-line text): ``slot`` names where
+    (``reporter``, or ``people.<n>`` for the form's n-th person)."""
+
+    slot: str
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+    def probes(self) -> list[tuple[str, str]]:
+        """(kind, text) to look for, in that order: the phone number and the e-mail address
+        when typed, then the name (each only when :func:`probe_for` reads it as that)."""
+        out = []
+        for value, kind in ((self.phone, PHONE), (self.email, EMAIL), (self.name, WORD)):
+            probe = probe_for(value)
+            if probe is None or probe.kind != kind:
+                continue
+            if kind == PHONE and sum(c.isdigit() for c in value) < INTAKE_PHONE:
+                continue
+            if kind == WORD and len(matching.name_key(value).replace(" ", "")) < INTAKE_NAME:
+                continue
+            out.append((kind, value))
+        return out
+
+
+@dataclass(frozen=True)
+class Known:
+    """A person already known, as the intake form shows them: never one locked down from the
+    account. The details (phone, e-mail, address) only from :func:`for_linking`."""
+
+    id: uuid.UUID
+    name: str
+    locked_down: bool
+    #: the cases the account sees that name them, and the roles they have there
+    cases: int
+    roles: tuple[str, ...]
+    latest: datetime | None
+    flags: tuple[repeats.Flag, ...]
+    #: what matched what was typed: name, phone or email ("" once linked)
+    matched: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+def suggest_for_intake(store, typed: Iterable[Typed], *, limit: int = SUGGESTED
+                       ) -> dict[str, tuple[Known, ...]]:  # fmt: skip
+    """For each person typed into a report, up to ``limit`` people already on the cases the
+    account sees who may be them (:func:`find`): by the phone number and the e-mail address
+    when typed, else by the name, with their cases, roles and repeat flags. Someone locked
+    down from the account is never suggested. A slot with nothing to look for is left out."""
+    hits: dict[str, list[PersonHit]] = {}
+    for t in typed:
+        probes = t.probes()
+        by_details = [h for kind, value in probes if kind != WORD
+                      for h in find(store, value, limit=limit)]  # fmt: skip
+        name = next((value for kind, value in probes if kind == WORD), "")
+        found = by_details or (find(store, name, limit=2 * limit) if name else [])
+        unique = {h.id: h for h in found if not h.hidden}
+        if probes:
+            hits[t.slot] = list(unique.values())[:limit]
+    ids = {h.id for found in hits.values() for h in found}
+    if not ids:
+        return {slot: () for slot in hits}
+    with store.read() as s:
+        locked = dict(s.execute(select(Person.id, Person.locked_down)
+                                .where(Person.id.in_(list(ids)))).all())  # fmt: skip
+        flags = store_repeats.for_people(s, ids)
+    return {
+        slot: tuple(
+            Known(h.id, h.name, bool(locked.get(h.id)), h.cases, h.roles, h.latest,
+                  tuple(flags.get(h.id, ())), h.matched)  # fmt: skip
+            for h in found
+        )
+        for slot, found in hits.items()
+    }
+
+
+def linkable(s, person_ids: Iterable[uuid.UUID]) -> tuple[dict[uuid.UUID, Person], set[uuid.UUID]]:
+    """The people among ``person_ids`` a report may be linked to by the account acting in
+    ``s`` (by id), and the ids of those locked down from it. A person voided, or on no case
+    the account sees, is in neither (the case rule reaches the rows that name them)."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return {}, set()
+    rows = s.scalars(
+        select(Person).where(Person.id.in_(ids), Person.voided.is_(False), _seen(Person.id))
+    ).all()
+    hubs: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for link in _links(s, [p.id for p in rows if p.locked_down]):
+        hubs.setdefault(link.person_id, set()).add(link.hub_id)
+    found, locked = {}, set()
+    for person in rows:
+        if _hidden(s, person.locked_down, hubs.get(person.id, set())):
+            locked.add(person.id)
+        else:
+            found[person.id] = person
+    return found, locked
+
+
+def for_linking(store, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Known]:
+    """The people among ``person_ids`` a report may be linked to (:func:`linkable`), with
+    their stored details, cases and repeat flags: what the intake form fills in and compares
+    with what was typed. Reading their details is a consultation: audited (one entry)."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return {}
+    with store.write(reason="person linked on intake") as s:
+        found, _locked = linkable(s, ids)
+        if not found:
+            return {}
+        by_person: dict[uuid.UUID, list[_Link]] = {}
+        for link in _links(s, list(found)):
+            by_person.setdefault(link.person_id, []).append(link)
+        flags = store_repeats.for_people(s, list(found))
+        out = {}
+        for pid, p in found.items():
+            links = by_person.get(pid, [])
+            out[pid] = Known(
+                pid, p.full_name, bool(p.locked_down), len({lk.case_id for lk in links}),
+                tuple(sorted({lk.role for lk in links})),
+                max((lk.received_at for lk in links), default=None), tuple(flags.get(pid, ())),
+                "", p.phone or "", p.email or "", p.address or "",
+            )  # fmt: skip
+        audit.record(s, audit.Kind.CONSULTATION, "person", [str(pid) for pid in out],
+                     {"purpose": "linking a report"}, reason="person linked on intake")  # fmt: skip
+    return out
 
 
 # --- a person's page --------------------------------------------------------------------------

@@ -26,7 +26,10 @@ from sqlalchemy import and_, exists, func, literal, literal_column, or_, select
 
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseStatus, PersonRole, label
+from hubapp.domain.repeats import Flag
 from hubapp.domain.text import clean_line
+from hubapp.store.casework import repeats
+from hubapp.store.casework.people import Typed
 from hubapp.store.intake.form import IntakeForm, normalise_postcode
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Hub, Person, Place
 
@@ -272,3 +275,59 @@ def suggest(
 
 def suggest_for(store, form: IntakeForm, **kwargs) -> list[Suggestion]:
     return suggest(store, query_for(form), **kwargs)
+
+
+# --- people and places already known ------------------------------------------------------
+
+
+def people_typed(form: IntakeForm) -> tuple[Typed, ...]:
+    """What is typed for each person of the form not linked yet (the reporter, unless
+    anonymous, then the people involved), to look for among the people already known
+    (:func:`hubapp.store.casework.people.suggest_for_intake`); slots with nothing to look for
+    are left out. Equal answers for equal forms, as :func:`query_for`."""
+    out = []
+    slots = [(f"people.{i}", p.full_name, p.phone, p.email, p.person_id)
+             for i, p in enumerate(form.people)]  # fmt: skip
+    if not form.reporter_anonymous:
+        slots.insert(0, ("reporter", form.reporter_name, form.reporter_phone,
+                         form.reporter_email, form.reporter_person_id))  # fmt: skip
+    for slot, name, phone, email, linked in slots:
+        if clean_line(linked):
+            continue
+        typed = Typed(slot, clean_line(name), clean_line(phone), clean_line(email))
+        if typed.probes():
+            out.append(typed)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class PlaceFlag:
+    """A place matching the typed location or postcode that is a repeat location."""
+
+    place_id: uuid.UUID
+    #: its name and town
+    where: str
+    flag: Flag
+
+    def describe(self) -> str:
+        """'Repeat location – Bitts Park, Carlisle: 3 cases from … (3 or more in 12
+        months).'"""
+        return f"{self.flag.title} – {self.where}: {self.flag.describe().split(': ', 1)[1]}"
+
+
+def place_flags(store, query: DuplicateQuery, *, limit: int = 3) -> list[PlaceFlag]:
+    """The places matching the typed location or postcode (as :func:`suggest` finds them)
+    that are a repeat location, counted over the cases the account sees; the most cases
+    first."""
+    if not (query.location or query.postcode):
+        return []
+    with store.read() as s:
+        hits = _place_hits(s, query)
+        flags = repeats.for_places(s, list(hits)) if hits else {}
+        if not flags:
+            return []
+        names = {pid: ", ".join(x for x in (name, town) if x) for pid, name, town in s.execute(
+            select(Place.id, Place.name, Place.town).where(Place.id.in_(list(flags))))}  # fmt: skip
+    found = [PlaceFlag(pid, names.get(pid, "?"), f) for pid, f in flags.items()]
+    found.sort(key=lambda p: (-p.flag.count, p.where.casefold()))
+    return found[:limit]

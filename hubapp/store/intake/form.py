@@ -19,6 +19,14 @@ How text is stored (the only changes made to what was typed):
 
 Nothing is interpreted as markup: ``<b>`` is stored as the three characters typed.
 
+A person of the report (the reporter, or one involved) may be linked to a person already
+known (``person_id``, chosen from the suggestions while typing): saving links that person to
+the case instead of writing a new one, once it has checked, in the same transaction, that
+the account may still see them. Their empty details are filled from what was typed; a stored
+detail is never replaced: what was typed otherwise is kept in a note on the case, and the
+audit entry of the links names the fields (never their values). Nothing is ever merged
+without a person choosing it.
+
 Dates and times are typed as UK local time (``dd/mm/yyyy hh:mm``, ``dd/mm/yy``, ``now``,
 ``today 14:30``, ``yesterday``, ``14:30``, or ISO 8601) and stored as naive UTC.
 """
@@ -51,6 +59,7 @@ from hubapp.store.schema import (
     Contact,
     Hub,
     IntakeDraft,
+    Note,
     Person,
     Place,
 )
@@ -113,9 +122,11 @@ class PersonEntry:
     address: str = ""
     #: a victim's risk questionnaire answers (question code -> "yes"/"no"), if asked
     risk_answers: dict[str, str] | None = None
+    #: the id (hex) of a person already known, chosen to be this one: linked, not copied
+    person_id: str = ""
 
     def is_blank(self) -> bool:
-        return not any(
+        return not clean_line(self.person_id) and not any(
             clean_text(v) for v in (self.full_name, self.phone, self.email, self.address)
         )
 
@@ -144,6 +155,8 @@ class IntakeForm:
     people: list[PersonEntry] = field(default_factory=list)
     police_log: str = ""
     council_ref: str = ""
+    #: the id (hex) of a person already known, chosen as the reporter
+    reporter_person_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (for a draft)."""
@@ -181,6 +194,7 @@ class IntakeForm:
                             if isinstance(answers, dict)
                             else None
                         ),
+                        person_id=str(p.get("person_id") or ""),
                     )
                 )
         return form
@@ -191,6 +205,7 @@ class IntakeForm:
             self.incident, self.location, self.town, self.postcode, self.grid_ref,
             self.summary, self.details, self.reporter_name, self.reporter_phone,
             self.reporter_email, self.reporter_address, self.police_log, self.council_ref,
+            self.reporter_person_id,
         )  # fmt: skip
         return any(clean_text(t) for t in typed) or any(not p.is_blank() for p in self.people)
 
@@ -336,6 +351,10 @@ class CleanPerson:
     email: str
     address: str
     risk_answers: dict[str, str] | None
+    #: a person already known, linked instead of a new one
+    person_id: uuid.UUID | None = None
+    #: where the person is in the form (problems name ``people.<index>``)
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -362,17 +381,38 @@ class CleanIntake:
     people: tuple[CleanPerson, ...]
     police_log: str
     council_ref: str
+    reporter_person_id: uuid.UUID | None = None
 
     @property
     def has_reporter(self) -> bool:
         return not self.reporter_anonymous and any(
-            (self.reporter_name, self.reporter_phone, self.reporter_email, self.reporter_address)
-        )
+            (self.reporter_name, self.reporter_phone, self.reporter_email, self.reporter_address,
+             self.reporter_person_id)
+        )  # fmt: skip
 
     @property
     def report_text(self) -> str:
         """What the contact records of this report: the summary, then the details."""
         return f"{self.summary}\n\n{self.details}" if self.details else self.summary
+
+
+#: a person's id as a draft holds it: 32 hexadecimal digits, or the usual form with dashes
+_LINK_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LINK_UNREADABLE = (
+    "the link to a known person cannot be read; unlink and link them again, or save them as new."
+)
+
+
+def _link(problems: list[Problem], field_name: str, value: Any, who: str) -> uuid.UUID | None:
+    """The id of the person already known that a slot is linked to (None: not linked); a
+    problem on ``field_name`` if it is not an id."""
+    text = clean_line(value).lower() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if not _LINK_ID.fullmatch(text):
+        problems.append(Problem(field_name, f"{who}: {LINK_UNREADABLE}"))
+        return None
+    return uuid.UUID(text)
 
 
 def _too_long(problems: list[Problem], name: str, value: str, what: str, key: str = "") -> None:
@@ -474,7 +514,8 @@ def clean(
     anonymous = bool(form.reporter_anonymous)
     r_name, r_phone = line(form.reporter_name), line(form.reporter_phone)
     r_email, r_address = line(form.reporter_email), text(form.reporter_address)
-    if anonymous and any((r_name, r_phone, r_email, r_address)):
+    r_link = _link(problems, "reporter_name", form.reporter_person_id, "The reporter")
+    if anonymous and any((r_name, r_phone, r_email, r_address, r_link)):
         problems.append(
             Problem(
                 "reporter_anonymous",
@@ -510,12 +551,13 @@ def clean(
         if not isinstance(p, PersonEntry) or p.is_blank():
             continue
         n = i + 1
+        key = f"people.{i}"
         entry = CleanPerson(
             role=line(p.role), full_name=line(p.full_name), phone=line(p.phone),
             email=line(p.email), address=text(p.address),
             risk_answers=dict(p.risk_answers) if isinstance(p.risk_answers, dict) else None,
+            person_id=_link(problems, f"{key}.full_name", p.person_id, f"Person {n}"), index=i,
         )  # fmt: skip
-        key = f"people.{i}"
         if entry.role not in INVOLVED_ROLES:
             problems.append(Problem(f"{key}.role", f"Person {n}: choose their role."))
         if not entry.full_name:
@@ -552,6 +594,7 @@ def clean(
         details=details, reporter_anonymous=anonymous, reporter_name=r_name,
         reporter_phone=r_phone, reporter_email=r_email, reporter_address=r_address,
         consent_to_contact=consent, people=tuple(people), police_log=police, council_ref=council,
+        reporter_person_id=None if anonymous else r_link,
     )  # fmt: skip
     return result, problems
 
@@ -627,6 +670,130 @@ def _place(s, c: CleanIntake, hub_id: uuid.UUID) -> Place:
     return place
 
 
+# --- linking people already known -------------------------------------------------------------
+
+#: what is compared between a linked person's stored details and what was typed for them
+LINKED_FIELDS = ("full_name", "phone", "email", "address")
+#: how each is named in a sentence
+LINKED_WORDS = {"full_name": "name", "phone": "phone", "email": "email", "address": "address"}
+_WORDS = re.compile(r"[\W_]+")
+NOT_LINKABLE = "That person is no longer on a case you can see; clear the link or save them as new."
+LOCKED_LINK = "That person is locked down from your account; clear the link or save them as new."
+
+
+def same_detail(name: str, a: str, b: str) -> bool:
+    """Whether two values of the field ``name`` say the same (a name however written, a
+    phone number in any UK format, an e-mail address in any case, an address in any
+    spacing, punctuation and lines)."""
+    from hubapp.domain import matching
+
+    if name == "full_name":
+        return matching.name_key(a) == matching.name_key(b)
+    if name == "phone":
+        return matching.phone_key(a) == matching.phone_key(b)
+    if name == "email":
+        return a.strip().casefold() == b.strip().casefold()
+    return _WORDS.sub(" ", a).casefold().split() == _WORDS.sub(" ", b).casefold().split()
+
+
+def compare_linked(stored: dict[str, str], typed: dict[str, str]
+                   ) -> tuple[dict[str, str], dict[str, str]]:  # fmt: skip
+    """A person linked to a stored one: (the details to fill in: empty in the store and
+    typed, with what was typed; the details typed otherwise than stored, with the stored
+    value, which is kept). Nothing stored is ever replaced."""
+    fill, differ = {}, {}
+    for name in LINKED_FIELDS:
+        typed_value = clean_text(typed.get(name) or "")
+        stored_value = clean_text(stored.get(name) or "")
+        if not typed_value:
+            continue
+        if not stored_value:
+            fill[name] = typed_value
+        elif not same_detail(name, typed_value, stored_value):
+            differ[name] = stored_value
+    return fill, differ
+
+
+@dataclass
+class _LinkChanges:
+    person: Person
+    filled: set[str] = field(default_factory=set)
+    #: the details typed otherwise than stored: field -> what was typed
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+def _same_name(entry: CleanPerson, c: CleanIntake) -> bool:
+    return bool(c.reporter_name) and entry.full_name.casefold() == c.reporter_name.casefold()
+
+
+def _linked(s, c: CleanIntake) -> dict[uuid.UUID, Person]:
+    """The people already known the form links to, by id; IntakeError on the name field of
+    each that may not be linked (voided, on no case the account sees, locked down from it)."""
+    from hubapp.store.casework import people
+
+    wanted = [e.person_id for e in c.people if e.person_id is not None]
+    if c.has_reporter and c.reporter_person_id is not None:
+        wanted.append(c.reporter_person_id)
+    if not wanted:
+        return {}
+    found, locked = people.linkable(s, wanted)
+
+    def why(pid: uuid.UUID) -> str:
+        return LOCKED_LINK if pid in locked else NOT_LINKABLE
+
+    problems = [
+        Problem(f"people.{e.index}.full_name", f"Person {e.index + 1}: {why(e.person_id).lower()}")
+        for e in c.people if e.person_id is not None and e.person_id not in found
+    ]  # fmt: skip
+    if c.has_reporter and c.reporter_person_id is not None and c.reporter_person_id not in found:
+        problems.insert(0, Problem("reporter_name", why(c.reporter_person_id)))
+    if problems:
+        raise IntakeError(problems)
+    return found
+
+
+def _compare(changes: dict[uuid.UUID, _LinkChanges], person: Person, typed) -> None:
+    """Fill the linked ``person``'s empty details from what was typed for them (a
+    CleanPerson, or the reporter's fields of a CleanIntake); note what differs."""
+    if isinstance(typed, CleanIntake):
+        values = {"full_name": typed.reporter_name, "phone": typed.reporter_phone,
+                  "email": typed.reporter_email, "address": typed.reporter_address}  # fmt: skip
+    else:
+        values = {name: getattr(typed, name) for name in LINKED_FIELDS}
+    fill, differ = compare_linked({n: getattr(person, n) or "" for n in LINKED_FIELDS}, values)
+    for name, value in fill.items():
+        setattr(person, name, value)
+    found = changes.setdefault(person.id, _LinkChanges(person))
+    found.filled.update(fill)
+    found.kept.update({name: clean_text(values[name]) for name in differ})
+
+
+def _record_links(s, store, case: Case, contact: Contact,
+                  changes: dict[uuid.UUID, _LinkChanges]) -> None:  # fmt: skip
+    """The audit entry of the links (which details were filled in and which typed ones
+    differed: names of fields, never values, as the log keeps no personal data), and a
+    note on the case keeping what was typed otherwise than stored, so nothing typed is
+    lost (not for a locked-down person: a shared note would show their details)."""
+    from hubapp.store.casework import people
+
+    audit.record(s, audit.Kind.COMBINATION, "person", sorted(str(pid) for pid in changes),
+                 {"case": case.reference, "contact": str(contact.id),
+                  "filled": {str(pid): sorted(ch.filled) for pid, ch in changes.items()
+                             if ch.filled},
+                  "kept": {str(pid): sorted(ch.kept) for pid, ch in changes.items() if ch.kept}},
+                 reason="intake: person already known linked")  # fmt: skip
+    for pid, ch in changes.items():
+        if not ch.kept or ch.person.locked_down:
+            continue
+        given = "; ".join(f"{LINKED_WORDS[name]} {value}" for name, value in ch.kept.items())
+        s.add(Note(
+            id=uuid.uuid4(), case_id=case.id, author=store.user, agency_id=None,
+            visibility="shared",
+            body=f"Given on this report for {ch.person.full_name} ({people.reference(pid)}), "
+                 f"otherwise than stored (the stored details were kept): {given}.",
+        ))  # fmt: skip
+
+
 def save(
     store,
     form: IntakeForm,
@@ -656,6 +823,7 @@ def save(
     reason = "intake: further report" if attach_to else "intake: new issue"
     with store.write(reason=reason) as s:
         channel = _by_code(s, Channel, c.channel, "channel", "how the report came in")
+        known = _linked(s, c)
         if attach_to is not None:
             case = s.get(Case, attach_to)  # None too for a case the account may not see
             if case is None:
@@ -702,24 +870,30 @@ def save(
             s.add(CasePlace(id=uuid.uuid4(), case_id=case.id, place_id=place.id, role="location"))
 
         # people first: the rows that refer to them are inserted after (no ORM relationships
-        # here to order the inserts)
-        people: list[tuple[CleanPerson, Person]] = []
+        # here to order the inserts). A person linked to one already known is that person:
+        # their empty details are filled from what was typed, and none is replaced.
+        reporter = known.get(c.reporter_person_id) if c.has_reporter else None
+        changes: dict[uuid.UUID, _LinkChanges] = {}
+        involved: list[tuple[CleanPerson, Person]] = []
         for entry in c.people:
-            person = Person(
-                id=uuid.uuid4(), full_name=entry.full_name, phone=entry.phone,
-                email=entry.email, address=entry.address,
-            )  # fmt: skip
-            s.add(person)
-            people.append((entry, person))
-        reporter = None
-        if c.has_reporter:
-            reporter = next(
-                (
-                    p for e, p in people
-                    if c.reporter_name and e.full_name.casefold() == c.reporter_name.casefold()
-                ),
-                None,
-            )  # fmt: skip
+            person = known.get(entry.person_id) if entry.person_id is not None else None
+            if person is None and reporter is not None and _same_name(entry, c):
+                person = reporter  # the linked reporter named again: one person, two roles
+            if person is not None:
+                _compare(changes, person, entry)
+            else:
+                person = Person(
+                    id=uuid.uuid4(), full_name=entry.full_name, phone=entry.phone,
+                    email=entry.email, address=entry.address,
+                )  # fmt: skip
+                s.add(person)
+            involved.append((entry, person))
+        if reporter is not None:
+            _compare(changes, reporter, c)
+        elif c.has_reporter:
+            reporter = next((p for e, p in involved if _same_name(e, c)), None)
+            if reporter is not None and reporter.id in known:  # named as a linked person
+                _compare(changes, reporter, c)
             if reporter is None:
                 reporter = Person(
                     id=uuid.uuid4(), full_name=c.reporter_name, phone=c.reporter_phone,
@@ -727,12 +901,19 @@ def save(
                 )  # fmt: skip
                 s.add(reporter)
         s.flush()
-        for entry, person in people:
-            s.add(CasePerson(id=uuid.uuid4(), case_id=case.id, person_id=person.id,
-                             role=entry.role))  # fmt: skip
+        on_case: set[tuple[uuid.UUID, str]] = set()
+        if attach_to is not None:  # a known person may be on the case already
+            on_case = {(pid, role) for pid, role in s.execute(
+                select(CasePerson.person_id, CasePerson.role)
+                .where(CasePerson.case_id == case.id, CasePerson.voided.is_(False)))}  # fmt: skip
+        roles = [(person, entry.role) for entry, person in involved]
         if reporter is not None:
-            s.add(CasePerson(id=uuid.uuid4(), case_id=case.id, person_id=reporter.id,
-                             role=PersonRole.REPORTER.value))  # fmt: skip
+            roles.append((reporter, PersonRole.REPORTER.value))
+        for person, role in roles:
+            if (person.id, role) not in on_case:
+                on_case.add((person.id, role))
+                s.add(CasePerson(id=uuid.uuid4(), case_id=case.id, person_id=person.id,
+                                 role=role))  # fmt: skip
         reporter_id = reporter.id if reporter is not None else None
 
         contact = Contact(
@@ -745,16 +926,18 @@ def save(
         s.add(contact)
         s.flush()
 
-        for entry, person in people:
+        for entry, person in involved:
             if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
                 risk.record(s, case, person.id, entry.risk_answers, now=now, user=store.user)
 
         if attach_to is not None:  # a further report combined with an existing case
             audit.record(s, audit.Kind.COMBINATION, "case_", [str(case.id)],
                          {"contact": str(contact.id), "case": case.reference,
-                          "persons": [str(p.id) for _e, p in people]
+                          "persons": [str(p.id) for _e, p in involved]
                           + ([str(reporter_id)] if reporter_id else [])},
                          reason="intake: further report attached")  # fmt: skip
+        if changes:
+            _record_links(s, store, case, contact, changes)
         if draft_id is not None:
             s.execute(delete(IntakeDraft).where(IntakeDraft.id == draft_id))
         log.info("Intake saved on %s (%s)", case.reference, "attached" if attach_to else "new")
