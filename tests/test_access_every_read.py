@@ -35,6 +35,7 @@ import pytest
 from sqlalchemy import select
 
 import hubapp
+import hubapp.documents.gather
 import hubapp.store
 from hubapp.domain.redaction import Profile, rules
 from hubapp.domain.repeats import Rules, Threshold

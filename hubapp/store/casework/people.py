@@ -406,7 +406,7 @@ def linkable(s, person_ids: Iterable[uuid.UUID]) -> tuple[dict[uuid.UUID, Person
     if not ids:
         return {}, set()
     rows = s.scalars(
-        select(Person).where(Person.id.in_(ids), Person.voided.is_(False), _seen(Person.id))
+        select(Person).where(Person.id.in_(ids), Person.voided.is_(False), seen(Person.id))
     ).all()
     hubs: dict[uuid.UUID, set[uuid.UUID]] = {}
     for link in _links(s, [p.id for p in rows if p.locked_down]):
