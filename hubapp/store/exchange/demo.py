@@ -36,6 +36,7 @@ import re
 import time
 import tomllib
 import unicodedata
+import uuid
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,6 +47,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hubapp import resources, settings
+from hubapp.domain import matching
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
 from hubapp.store import access, audit, errors, setup
@@ -420,6 +422,11 @@ class _Channel:
     prefixes: list[str]
 
 
+#: how often a recurring person is recorded again as a new person (as intakes did before they
+#: linked people already known): the duplicates a hub's review finds
+SECOND_RECORDS = 0.25
+
+
 # --- the generator -------------------------------------------------------------------------
 
 
@@ -430,6 +437,13 @@ class _Generator:
         self.rng = rng
         self.rnd = rng.random
         self.new_id = uuid_hex_source(rng).__next__
+        # second records of recurring people (below) draw from their own generator, seeded
+        # from this one's state without drawing from it: the rest of the data stays the
+        # same for a seed
+        self.again = random.Random(hash(rng.getstate()))
+        #: the rows of the people who recur, by id (to record them a second time)
+        self.recurring: dict[str, tuple] = {}
+        self._last_person: tuple = ()
         self.now = now
         self.today = now.date()
         self.start = now - timedelta(days=SPAN_DAYS)
@@ -691,9 +705,42 @@ class _Generator:
             street = streets[int(rnd() * len(streets))]  # a street has its own postcode
             address = f"{1 + int(rnd() * 120)} {street.name}, {town.name} {street.postcode}"
         pid = self.new_id()
-        self.add_person((pid, f"{given} {surname}", dob, phone, email, address,
-                         int(rnd() < locked), created, created))  # fmt: skip
+        row = (pid, f"{given} {surname}", dob, phone, email, address, int(rnd() < locked),
+               created, created)  # fmt: skip
+        self.add_person(row)
+        self._last_person = row
         return pid
+
+    def second_record(self, pid: str, created: str) -> str:
+        """A recurring person recorded again, as a new intake by someone else would record
+        them before people were linked: the same person, often with a short form of the
+        given name or a slip in it, the phone number written another way, the address
+        abbreviated or left out. The review of likely duplicates is meant to find them."""
+        _pid, name, dob, phone, email, address, locked, _c, _u = self.recurring[pid]
+        r = self.again.random
+        given, _, surname = name.partition(" ")
+        forms = sorted(matching.given_name_variants(given) - {matching.name_key(given)})
+        if forms and r() < 0.5:
+            given = forms[int(r() * len(forms))].title()
+        elif len(given) > 4 and r() < 0.4:  # a slip: two letters swapped
+            i = 1 + int(r() * (len(given) - 3))
+            given = given[:i] + given[i + 1] + given[i] + given[i + 2 :]
+        if phone and r() < 0.8:
+            digits = phone.replace(" ", "")
+            phone = self.again.choice((f"+44 {digits[1:5]} {digits[5:]}", digits,
+                                       f"({digits[:5]}) {digits[5:8]} {digits[8:]}"))  # fmt: skip
+        elif r() < 0.5:
+            phone = ""
+        if address and r() < 0.5:
+            address = address.replace(" Street", " St").replace(" Road", " Rd")
+        elif r() < 0.3:
+            address = ""
+        email = email if r() < 0.5 else ""
+        dob = dob if r() < 0.4 else None
+        new = uuid.UUID(int=self.again.getrandbits(128), version=4).hex
+        self.add_person((new, f"{given} {surname}", dob, phone, email, address, locked,
+                         created, created))  # fmt: skip
+        return new
 
     def _from_pool(self, pool: list[list[Any]], when: datetime, chance: float) -> str | None:
         """A recurring person still active at ``when``, with the given chance."""
@@ -970,8 +1017,12 @@ class _Generator:
                 pid = self.new_person(town, role, created_s, locked if role == "victim" else 0.01)
                 if role == "victim" and rnd() < 0.12:
                     hub.victims.append([pid, received + _DAY * (60 + int(rnd() * 180))])
+                    self.recurring[pid] = self._last_person
                 elif role == "alleged_perpetrator" and rnd() < 0.25:
                     hub.perpetrators.append([pid, received + _DAY * (90 + int(rnd() * 450))])
+                    self.recurring[pid] = self._last_person
+            elif pid in self.recurring and self.again.random() < SECOND_RECORDS:
+                pid = self.second_record(pid, created_s)
             in_case.add(pid)
             if role == "alleged_perpetrator":
                 perpetrator = pid
