@@ -42,6 +42,7 @@ class Op(StrEnum):
     EDIT_CASE = "edit case"
     CLOSE_CASE = "close case"
     ASSIGN = "assign"
+    LINK_CASES = "link cases"
     IMPORT = "import"
     DEMO = "demo"
     RETENTION = "retention"
@@ -129,6 +130,14 @@ MAY: dict[Op, Rule] = {
         "assign agencies to cases",
         tell_read_only=True,
         elsewhere="View > Assignment grid (its cells)",
+    ),
+    Op.LINK_CASES: Rule(
+        frozenset({COORDINATOR, ADMINISTRATOR}),
+        "link cases",
+        "related, or the same problem, which may move the other case's contacts and close "
+        "it: the hub's decision, as closing and assigning are",
+        tell_read_only=True,
+        elsewhere="case window: People & places > Link a case…",
     ),
     Op.IMPORT: Rule(
         frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
@@ -303,6 +312,7 @@ COMMANDS: dict[str, Entry] = {
     "retention erase": Entry(Op.RETENTION, "retention.erase"),
     "person find": Entry(Op.VIEW, "people.find", "the people on the cases the role sees"),
     "person show": Entry(Op.VIEW, "people.show", "audited as a consultation"),
+    "case link": Entry(Op.LINK_CASES, "links.link"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -349,6 +359,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
+        "case": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

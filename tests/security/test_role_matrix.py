@@ -28,7 +28,7 @@ from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
 from hubapp.store import access, accounts, roles, setup
 from hubapp.store.admin import audit_query, backup, retention, subject_access
-from hubapp.store.casework import actions, assignments, caseview, timeline, workflow
+from hubapp.store.casework import actions, assignments, caseview, links, timeline, workflow
 from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.database import open_store
 from hubapp.store.errors import Refused
@@ -60,8 +60,8 @@ def template(tmp_path_factory):
         accounts.sign_in(store, "ada", STAFF_PASSWORD)
         assert credentials.save(store, SAVED_URL)
         with store.read() as s:
-            case = s.query(Case).order_by(Case.seq).first()
-            case_id, ref = case.id, case.reference
+            case, second = s.query(Case).order_by(Case.seq).limit(2).all()
+            case_id, ref, case2, ref2 = case.id, case.reference, second.id, second.reference
         with store.write(reason="test people") as s:
             person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123")
             s.add(person)
@@ -75,7 +75,7 @@ def template(tmp_path_factory):
     csv.write_text(CSV, encoding="utf-8")
     own_backup = backup_as(db, "ada", folder / "own-backup.sqlite3")
     return SimpleNamespace(db=db, backup=own_backup, csv=csv, case=case_id, ref=ref,
-                           person=person_id)  # fmt: skip
+                           case2=case2, ref2=ref2, person=person_id)  # fmt: skip
 
 
 @pytest.fixture
@@ -224,6 +224,11 @@ CORE = {
         lambda s, w: assignments.set_role(s, w.case, _agency(s, "POLICE"), "support"),
         None,
     ),  # fmt: skip
+    Op.LINK_CASES: (
+        lambda s, w: links.link(s, w.case, w.case2, "same_problem", "The same park",
+                                move_contacts=True),
+        None,
+    ),  # fmt: skip
     Op.IMPORT: (lambda s, w: importer.import_file(s, w.csv), None),
     Op.DEMO: (lambda s, w: demo.generate(s, 1), Exception),  # refused: it holds real cases
     Op.RETENTION: (lambda s, w: retention.due(s, date(2026, 5, 4)), None),
@@ -337,6 +342,7 @@ EXAMPLES: dict[str, list[str] | None] = {
     "retention list": ["retention", "list"],
     "person find": ["person", "find", "07700 900123"],
     "person show": ["person", "show", "{person}"],
+    "case link": ["case", "link", "{ref}", "{ref2}", "--kind", "related", "--reason", "Same park"],
     "retention keep": [
         "retention",
         "keep",
@@ -358,7 +364,7 @@ def test_the_command_line_refuses_what_the_matrix_refuses(station, key, role, mo
     me = WHO[role]
     other = "cora" if me != "cora" else "pete"
     words = [w.format(ref=station.ref, tmp=station.tmp, csv=station.csv, backup=station.backup,
-                      me=me, other=other, person=station.person.hex)
+                      me=me, other=other, person=station.person.hex, ref2=station.ref2)
              for w in EXAMPLES[key]]  # fmt: skip
     op = roles.COMMANDS[key].op
     before, files = state(station.db), _files(station.tmp)
