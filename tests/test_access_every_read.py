@@ -53,6 +53,7 @@ from hubapp.store.casework import (
     caseview,
     grid,
     interventions,
+    links,
     meetings,
     merging,
     people,
@@ -81,7 +82,8 @@ HIDDEN_ACTION = "Zqv hidden action: check the garages"
 HIDDEN_DECISION = "Zqv hidden decision: refer to the panel"
 HIDDEN_PERSON = "Zqvera Hiddenfield"
 OWN_NOTE = "Zqv police only: covert watch at the garages"
-MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE)
+HIDDEN_LINK = "Zqv hidden link: the same garages"
+MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK)
 
 
 # --- the world ---------------------------------------------------------------------------
@@ -168,7 +170,16 @@ def world(tmp_path_factory) -> World:
             "AND c.status != 'closed' AND NOT EXISTS (SELECT 1 FROM assignment s WHERE "
             "s.case_id = c.id AND s.agency_id = ? AND s.voided = 0) ORDER BY c.seq LIMIT 1",
             hub.hex, small.hex)[0]  # fmt: skip
+        # another case of another agency, that the seen case links to
+        elsewhere = _q(conn, "SELECT c.id FROM case_ c WHERE c.voided = 0 AND c.id != ? AND "
+                       "NOT EXISTS (SELECT 1 FROM assignment s WHERE s.case_id = c.id AND "
+                       "s.agency_id = ? AND s.voided = 0) ORDER BY c.seq LIMIT 1",
+                       hidden, small.hex)[0][0]  # fmt: skip
     seen, hidden, other = uuid.UUID(hex=seen), uuid.UUID(hex=hidden), uuid.UUID(hex=other)
+    # a link made on the hidden case, pointing at the seen one, and one made on the seen case
+    # pointing at another agency's: neither is the partner's to read (each names a hidden case)
+    links.link(store, hidden, seen, "related", HIDDEN_LINK)
+    links.link(store, seen, uuid.UUID(hex=elsewhere), "same_problem", "Seen: the same problem")
     # rows of every kind on the hidden case, and a note kept to the police on the seen one
     timeline.add_note(store, hidden, HIDDEN_NOTE, "shared", other)
     timeline.add_note(store, seen, OWN_NOTE, "own_agency", police)
@@ -295,6 +306,12 @@ def _typed(w: World, read: Callable[[], Any]) -> Any:
         return read()
     except StoreError as exc:
         return str(exc).replace(w.hidden_ref, "(typed)")
+
+
+def _no_links(got: list) -> list:
+    """The seen case's links as the partner reads them: none (both name a hidden case)."""
+    assert got == []
+    return got
 
 
 def _none(got: Any) -> None:
@@ -436,6 +453,12 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.people:for_linking": lambda w, t: people.for_linking(
         w.store, [w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5])]),
     "hubapp.store.casework.casedetail:load": lambda w, t: casedetail.load(w.store, w.seen),
+    "hubapp.store.casework.links:find_case": lambda w, t: _typed(
+        w, lambda: links.find_case(w.store, w.hidden_ref)),
+    "hubapp.store.casework.links:links_of": lambda w, t: _in_session(
+        w, lambda s: [_no_links(links.links_of(s, w.seen)), links.links_of(s, w.hidden)]),
+    "hubapp.store.casework.links:read_links": lambda w, t: [
+        _or_refusal(lambda c=c: links.read_links(w.store, c)) for c in (w.seen, w.hidden)],
     "hubapp.store.casework.casefile:live_case": lambda w, t: _in_session(
         w, lambda s: (casefile.live_case(s, w.seen), casefile.live_case(s, w.hidden))),
     "hubapp.store.casework.casefile:case_names": lambda w, t: _in_session(
@@ -599,6 +622,8 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.casework.cases:new_case": "writes",
     "hubapp.store.casework.cases:References.next": "writes (bookkeeping)",
     "hubapp.store.casework.interventions:add": "writes",
+    "hubapp.store.casework.links:link": "writes",
+    "hubapp.store.casework.links:unlink": "writes",
     "hubapp.store.casework.interventions:edit": "writes",
     "hubapp.store.casework.interventions:end": "writes",
     "hubapp.store.casework.interventions:record_breach": "writes",
@@ -616,6 +641,7 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.casework.timeline:add_note": "writes",
     "hubapp.store.casework.timeline:edit_note": "writes",
     "hubapp.store.casework.workflow:change_status": "writes",
+    "hubapp.store.casework.workflow:apply_status_change": "writes (inside a caller's change)",
     "hubapp.store.casework.workflow:save_summary": "writes",
     "hubapp.store.casework.workflow:set_sara_stage": "writes",
     "hubapp.store.exchange.demo:generate": "writes (Op.DEMO)",
@@ -711,6 +737,7 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.people:suggest_for_intake",
                      "hubapp.store.casework.people:linkable",
                      "hubapp.store.casework.people:for_linking",
+                     "hubapp.store.casework.links:read_links",
                      "hubapp.store.casework.repeats:for_people",
                      "hubapp.store.casework.repeats:for_places"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name

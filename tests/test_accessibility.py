@@ -113,6 +113,12 @@ def case_window(qtbot, store, window, controller):
     return w
 
 
+def link_case_dialog(qtbot, store, window, controller):
+    from hubapp.views.case_links import LinkCaseDialog
+
+    return shown(qtbot, LinkCaseDialog(store, a_case(store), "CAR-2026-0001", window))
+
+
 def action_dialog(qtbot, store, window, controller):
     from hubapp.views.action_dialog import ActionDialog
 
@@ -297,7 +303,7 @@ def erase_dialog(qtbot, store, window, controller):
 
 SCREENS = {f.__name__: f for f in (
     main_window, grid, agency_actions, meetings, people, person_page, intake, case_window,
-    action_dialog,
+    link_case_dialog, action_dialog,
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,

@@ -289,6 +289,7 @@ def test_every_command_module_has_the_one_calling_convention():
         (["--db", "x.sqlite3", "import", "f.csv"], ("cmd_import",)),
         (["--db=x.sqlite3", "--user", "sam", "central", "init", "--url", "u"], ("cmd_sync",)),
         (["restore", "b.sqlite3"], ("cmd_backup",)),
+        (["--user", "cora", "case", "link", "CAR-2026-0001", "CAR-2026-0002"], ("cmd_case",)),
         (["-h"], None),
         (["--version"], None),
         (["--db"], None),

@@ -38,7 +38,7 @@ COMMANDS = {
     "sync": "cmd_sync", "share": "cmd_sync", "unshare": "cmd_sync", "central": "cmd_sync",
     "accounts": "cmd_accounts", "backup": "cmd_backup", "restore": "cmd_backup",
     "check": "cmd_backup", "audit": "cmd_audit", "subject-access": "cmd_subject_access",
-    "retention": "cmd_retention", "person": "cmd_person",
+    "retention": "cmd_retention", "person": "cmd_person", "case": "cmd_case",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

@@ -134,6 +134,18 @@ _OUTCOME_LABELS = {
 }
 
 
+class CaseLinkKind(StrEnum):
+    """How two linked cases are linked (issue 16): related, or the same problem (one case goes
+    on in the other)."""
+
+    RELATED = "related"
+    SAME_PROBLEM = "same_problem"
+
+    @property
+    def label(self) -> str:
+        return "Related" if self is CaseLinkKind.RELATED else "The same problem"
+
+
 class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"

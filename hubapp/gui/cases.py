@@ -65,6 +65,7 @@ class CasesMixin:
         case_window = CaseWindow(self.db.store, case_id, self.window)
         case_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         case_window.saved.connect(lambda _id: self.window.refresh())
+        case_window.caseOpenRequested.connect(self.open_case)  # a linked case
         case_window.finished.connect(lambda _result: self._forget(case_window))
         self.case_windows.append(case_window)
         case_window.show()

@@ -35,8 +35,9 @@ Applied by default
     as in SQLAlchemy's example ``filter_public``). A case the acting account may not see never
     comes back from a select, nor any row that belongs to one (:func:`case_rows`: its people
     and places links, contacts, assignments, actions, notes, status changes, plan, risk
-    assessments, interventions and their breaches, agenda items and decisions), nor a note
-    kept to another agency: whether the select is a lookup by id, a join, a count or a
+    assessments, interventions and their breaches, agenda items and decisions, links to
+    other cases), nor a link that points at one (a ``case_link`` is read only where the
+    account sees both its cases: it names the other), nor a note kept to another agency: whether the select is a lookup by id, a join, a count or a
     subquery. A read that forgets the rule cannot show what it must not. People and places
     are not rows of one case (a victim may be on cases of several agencies); the reads that
     name them reach them through a case the account sees.
@@ -379,7 +380,14 @@ def _criteria(case_scope, note_scope) -> tuple:
     from sqlalchemy import exists, false, or_
     from sqlalchemy.orm import with_loader_criteria
 
-    from hubapp.store.schema import Case, Intervention, InterventionBreach, MeetingDecision, Note
+    from hubapp.store.schema import (
+        Case,
+        CaseLink,
+        Intervention,
+        InterventionBreach,
+        MeetingDecision,
+        Note,
+    )
     from hubapp.store.schema import OfACase as Owned
 
     def rule(entity, where) -> object:
@@ -399,6 +407,8 @@ def _criteria(case_scope, note_scope) -> tuple:
                  lambda cls: or_(cls.case_id.is_(None), _on_case(cls.case_id, a, agency))),
             rule(InterventionBreach, lambda cls: exists().where(
                 i.c.id == cls.intervention_id, _on_case(i.c.case_id, a, agency))),
+            # a link is a row of the case it was made on (above), and names the other case
+            rule(CaseLink, lambda cls: _on_case(cls.other_case_id, a, agency)),
         ]  # fmt: skip
     kept = NoteVisibility.OWN_AGENCY.value
     if note_scope == _SHARED:

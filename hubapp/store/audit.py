@@ -74,6 +74,8 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "meeting_decision": {"text"},
     "meeting_attendance": {"attendees"},
     "agenda_item": {"reason_text", "removed_reason"},
+    # why two cases were linked is free text about the people and places of both
+    "case_link": {"reason"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

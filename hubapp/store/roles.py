@@ -42,6 +42,7 @@ class Op(StrEnum):
     EDIT_CASE = "edit case"
     CLOSE_CASE = "close case"
     ASSIGN = "assign"
+    LINK_CASES = "link cases"
     IMPORT = "import"
     DEMO = "demo"
     RETENTION = "retention"
@@ -131,6 +132,14 @@ MAY: dict[Op, Rule] = {
         "assign agencies to cases",
         tell_read_only=True,
         elsewhere="View > Assignment grid (its cells)",
+    ),
+    Op.LINK_CASES: Rule(
+        frozenset({COORDINATOR, ADMINISTRATOR}),
+        "link cases",
+        "related, or the same problem, which may move the other case's contacts and close "
+        "it: the hub's decision, as closing and assigning are",
+        tell_read_only=True,
+        elsewhere="case window: People & places > Link a case…",
     ),
     Op.IMPORT: Rule(
         frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
@@ -320,6 +329,7 @@ COMMANDS: dict[str, Entry] = {
     "person merge": Entry(Op.MERGE_PEOPLE, "merging.merge", "audited as a combination"),
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
+    "case link": Entry(Op.LINK_CASES, "links.link"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -367,6 +377,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
+        "case": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

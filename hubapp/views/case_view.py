@@ -1,8 +1,8 @@
 """The case view: one case in its own window, to work it.
 
 Tabs: Summary (the editable core fields, the status workflow, risk, SARA stage, next review),
-Contacts, People & places, SARA plan, Actions (read-only: the assignment grid owns them),
-Timeline (with "Add note") and Interventions.
+Contacts, People & places (with the linked cases, and "Link a case…"), SARA plan, Actions
+(read-only: the assignment grid owns them), Timeline (with "Add note") and Interventions.
 
 The case is read off the GUI thread (:mod:`hubapp.store.casework.caseview`) and every save runs as a
 background task too. Saves are checked against the version the window loaded: when another
@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 from hubapp.domain import workflow as rules
 from hubapp.domain.codes import (
     AgencyRole,
+    CaseLinkKind,
     CaseOutcome,
     CaseStatus,
     ImpactGoal,
@@ -223,6 +224,8 @@ class CaseWindow(QDialog):
     saved = Signal(object)
     #: a save or load failed (the sentence shown)
     failed = Signal(str)
+    #: open another case (a linked case, by its id) in its own window
+    caseOpenRequested = Signal(object)
 
     def __init__(self, store, case_id: uuid.UUID, parent=None) -> None:
         super().__init__(parent)
@@ -233,6 +236,8 @@ class CaseWindow(QDialog):
         self.store = store
         self.case_id = case_id
         self.view = None  # the CaseView on show
+        #: the "Link a case…" dialog, while it is open
+        self.link_dialog = None
         self.case_version = 0
         self.sara_version = 0
         self._tasks: set[Task] = set()
@@ -303,7 +308,7 @@ class CaseWindow(QDialog):
         # from the page, never grows the window past the screen
         self.tabs.addTab(_scrolling(self._build_summary()), tr("&Summary"))
         self.contacts_tab = self.tabs.addTab(self._build_contacts(), tr("&Contacts"))
-        self.tabs.addTab(self._build_people(), tr("&People && places"))
+        self.tabs.addTab(_scrolling(self._build_people()), tr("&People && places"))
         self.sara_tab = self.tabs.addTab(self._build_sara(), tr("SA&RA plan"))
         self.tabs.addTab(self._build_actions(), tr("&Actions"))
         self.tabs.addTab(_scrolling(self._build_timeline()), tr("&Timeline"))
@@ -580,9 +585,82 @@ class CaseWindow(QDialog):
         lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
-        QWidget.setTabOrder(self.people_table, self.subject_access_button)
-        QWidget.setTabOrder(self.subject_access_button, self.places_table)
+        lay.addWidget(_label(tr("Linked cases"), page, hint=True))
+        lay.addWidget(self._build_links(page), 2)
+        row = QHBoxLayout()
+        self.link_case_button = QPushButton(tr("&Link a case…"), page, objectName="linkCaseButton")
+        self.link_case_button.setAutoDefault(False)
+        self.link_case_button.clicked.connect(lambda: self.link_case())
+        row.addWidget(self.link_case_button)
+        row.addWidget(_label(tr("Enter or a double-click on a linked case opens it"), page,
+                             hint=True), 1)  # fmt: skip
+        lay.addLayout(row)
         return page
+
+    def _build_links(self, page: QWidget) -> QTableView:
+        from hubapp.store.casework.links import UNSEEN
+
+        def other(link) -> str:
+            return link.other_reference if link.visible else tr(UNSEEN)
+
+        def status(link) -> str:
+            if not link.visible:
+                return ""
+            text = label(CaseStatus, link.other_status)
+            if link.other_status == CaseStatus.CLOSED and link.other_outcome:
+                if link.other_outcome == CaseOutcome.DUPLICATE:
+                    return tr("Closed as a duplicate")
+                text += f" – {label(CaseOutcome, link.other_outcome).lower()}"
+            return text
+
+        self.links_model = RecordTableModel([
+            Column(tr("Link"), lambda link: label(CaseLinkKind, link.kind)),
+            Column(tr("Case"), other),
+            Column(tr("Status"), status),
+            Column(tr("Hub"), lambda link: link.other_hub),
+            Column(tr("Summary"), lambda link: link.other_summary, tooltip=True, one_line=True),
+            Column(tr("Reason"), lambda link: link.reason, tooltip=True, one_line=True),
+            Column(tr("Linked"), lambda link: " ".join(x for x in (
+                format_date(link.created_at.date()), link.created_by) if x)),
+        ], self, key=lambda link: link.id)  # fmt: skip
+        self.links_table = _table(self.links_model, "linksTable", page)
+        self.links_table.setAccessibleName(tr("Linked cases"))
+        self.links_table.setWordWrap(False)
+        self.links_table.activated.connect(self._open_link)
+        for i, w in enumerate([120, 120, 160, 100, 260, 300]):
+            self.links_table.setColumnWidth(i, w)
+        return self.links_table
+
+    def _open_link(self, index) -> None:
+        link = index.data(RecordRole)
+        if link is not None and link.visible and link.other_id is not None:
+            self.caseOpenRequested.emit(link.other_id)
+
+    def link_case(self):
+        """The "Link a case…" button: the dialog (it links in the background); returns it."""
+        from hubapp.views.case_links import LinkCaseDialog
+
+        if self.view is None:
+            return None
+        dialog = LinkCaseDialog(self.store, self.case_id, self.view.reference, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.linked.connect(self._linked)
+        dialog.destroyed.connect(lambda _o=None: setattr(self, "link_dialog", None))
+        dialog.open()
+        self.link_dialog = dialog
+        return dialog
+
+    def _linked(self, done) -> None:
+        self._after_save(done.describe())
+        # the links, contacts, people and timeline change: re-read them (not the forms' text)
+        self._start(load_job_quiet, self.store, self.case_id, ok=self._links_reloaded)
+
+    def _links_reloaded(self, v) -> None:
+        self._refreshed(v)
+        self.contacts_model.set_records(v.contacts)
+        self.people_model.set_records(v.people)
+        _fit_rows(self.contacts_table)
+        self.tabs.setTabText(1, tr("&Contacts ({0})").format(len(v.contacts)))
 
     def subject_access_export(self, path: str | None = None):
         """Everything held about the selected person, redacted, to a file (in the
@@ -809,6 +887,8 @@ class CaseWindow(QDialog):
         once the pages are in their scroll areas: moving a page there orders its focus chain
         by when its widgets were made.)"""
         for order in (
+            [self.people_table, self.subject_access_button, self.places_table, self.links_table,
+             self.link_case_button],
             [self.timeline_table, self.timeline_details, self.note_edit, self.note_visibility,
              self.note_agency, self.note_button],
             [self.interventions_table, self.iv_type, self.iv_target, self.iv_agency,
@@ -1005,6 +1085,7 @@ class CaseWindow(QDialog):
         self.actions_model.set_records(v.actions)
         self.timeline_model.set_records(v.timeline)
         self.interventions_model.set_records(v.interventions)
+        self.links_model.set_records(v.links)
         for t in (self.contacts_table, self.actions_table, self.timeline_table):
             _fit_rows(t)
         self.tabs.setTabText(1, tr("&Contacts ({0})").format(len(v.contacts)))
@@ -1122,10 +1203,12 @@ class CaseWindow(QDialog):
         """What the signed-in account may do here (hubapp.store.access decides; the store
         refuses anyway: this only avoids offering what would be refused)."""
         from hubapp.store import access
+        from hubapp.store.roles import Op
 
         return {
             "edit": access.may_edit_cases, "write": access.may_write,
             "manage": access.may_manage_cases, "admin": access.is_admin,
+            "link": lambda store: access.may(store, Op.LINK_CASES),
         }[what](self.store)  # fmt: skip
 
     def _offer_only_what_is_allowed(self) -> None:
@@ -1143,6 +1226,7 @@ class CaseWindow(QDialog):
         self.status_button.setEnabled(self.status_target.count() > 0 and edit)
         self.note_button.setEnabled(self._may("write"))
         self.subject_access_button.setEnabled(self._may("admin"))
+        self.link_case_button.setEnabled(self._may("link"))
 
     def _selection_changed(self) -> None:
         rows = self.interventions_table.selectionModel().selectedRows()
@@ -1225,6 +1309,7 @@ class CaseWindow(QDialog):
         self._fill_header(v)
         self.timeline_model.set_records(v.timeline)
         self.interventions_model.set_records(v.interventions)
+        self.links_model.set_records(v.links)
         _fit_rows(self.timeline_table)
         self.tabs.setTabText(6, tr("&Interventions ({0})").format(len(v.interventions)))
         self._selection_changed()

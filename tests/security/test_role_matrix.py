@@ -28,7 +28,15 @@ from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
 from hubapp.store import access, accounts, roles, setup
 from hubapp.store.admin import audit_query, backup, retention, subject_access
-from hubapp.store.casework import actions, assignments, caseview, merging, timeline, workflow
+from hubapp.store.casework import (
+    actions,
+    assignments,
+    caseview,
+    links,
+    merging,
+    timeline,
+    workflow,
+)
 from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.database import open_store
 from hubapp.store.errors import Refused
@@ -60,8 +68,8 @@ def template(tmp_path_factory):
         accounts.sign_in(store, "ada", STAFF_PASSWORD)
         assert credentials.save(store, SAVED_URL)
         with store.read() as s:
-            case = s.query(Case).order_by(Case.seq).first()
-            case_id, ref = case.id, case.reference
+            case, second = s.query(Case).order_by(Case.seq).limit(2).all()
+            case_id, ref, case2, ref2 = case.id, case.reference, second.id, second.reference
         with store.write(reason="test people") as s:
             person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123")
             s.add(person)
@@ -86,7 +94,8 @@ def template(tmp_path_factory):
     csv.write_text(CSV, encoding="utf-8")
     own_backup = backup_as(db, "ada", folder / "own-backup.sqlite3")
     return SimpleNamespace(db=db, backup=own_backup, csv=csv, case=case_id, ref=ref,
-                           person=person_id, person2=person2, merge=merged)  # fmt: skip
+                           case2=case2, ref2=ref2, person=person_id, person2=person2,
+                           merge=merged)  # fmt: skip
 
 
 @pytest.fixture
@@ -235,6 +244,11 @@ CORE = {
         lambda s, w: assignments.set_role(s, w.case, _agency(s, "POLICE"), "support"),
         None,
     ),  # fmt: skip
+    Op.LINK_CASES: (
+        lambda s, w: links.link(s, w.case, w.case2, "same_problem", "The same park",
+                                move_contacts=True),
+        None,
+    ),  # fmt: skip
     Op.IMPORT: (lambda s, w: importer.import_file(s, w.csv), None),
     Op.DEMO: (lambda s, w: demo.generate(s, 1), Exception),  # refused: it holds real cases
     Op.RETENTION: (lambda s, w: retention.due(s, date(2026, 5, 4)), None),
@@ -354,6 +368,7 @@ EXAMPLES: dict[str, list[str] | None] = {
     "person merge": ["person", "merge", "{person}", "{person2}", "--reason", "one person"],
     "person unmerge": ["person", "unmerge", "{merge}", "--reason", "two people"],
     "person distinct": ["person", "distinct", "{person}", "{person2}"],
+    "case link": ["case", "link", "{ref}", "{ref2}", "--kind", "related", "--reason", "Same park"],
     "retention keep": [
         "retention",
         "keep",
@@ -375,7 +390,7 @@ def test_the_command_line_refuses_what_the_matrix_refuses(station, key, role, mo
     me = WHO[role]
     other = "cora" if me != "cora" else "pete"
     words = [w.format(ref=station.ref, tmp=station.tmp, csv=station.csv, backup=station.backup,
-                      me=me, other=other, person=station.person.hex,
+                      me=me, other=other, person=station.person.hex, ref2=station.ref2,
                       person2=station.person2.hex, merge=station.merge)
              for w in EXAMPLES[key]]  # fmt: skip
     op = roles.COMMANDS[key].op

@@ -50,6 +50,7 @@ from hubapp.store.schema import (
     AgendaItem,
     Assignment,
     Case,
+    CaseLink,
     CasePerson,
     CasePlace,
     CaseStatusChange,
@@ -559,7 +560,12 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
     def of_case(model):
         return _ids(s, select(model.id).where(model.case_id == case_id))
 
+    # its links, both those made on it and those of other cases pointing at it (a link to
+    # nothing would keep the erased case's id and stop its row from going)
+    case_links = _ids(s, select(CaseLink.id).where(
+        (CaseLink.case_id == case_id) | (CaseLink.other_case_id == case_id)))  # fmt: skip
     plan = [
+        (CaseLink, case_links),
         (InterventionBreach, breaches), (Intervention, interventions),
         (AgendaItem, of_case(AgendaItem)), (MeetingDecision, of_case(MeetingDecision)),
         (Action, of_case(Action)), (Note, of_case(Note)),

@@ -19,7 +19,15 @@ from sqlalchemy import select
 from hubapp.domain.clock import local_today
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.store import audit
-from hubapp.store.casework import asb_review, casefile, interventions, repeats, sara, timeline
+from hubapp.store.casework import (
+    asb_review,
+    casefile,
+    interventions,
+    links,
+    repeats,
+    sara,
+    timeline,
+)
 from hubapp.store.casework.casefile import CaseNotFound
 from hubapp.store.schema import (
     Agency,
@@ -143,6 +151,8 @@ class CaseView:
     asb_warnings: list[asb_review.Warning] = field(default_factory=list)
     #: the case's people and places that are repeats (hubapp.domain.repeats)
     repeats: list[repeats.Subject] = field(default_factory=list)
+    #: the cases linked to this one, either way round (hubapp.store.casework.links)
+    links: list[links.LinkLine] = field(default_factory=list)
     #: for the forms: the hub's agencies and the intervention types
     agencies: list[AgencyChoice] = field(default_factory=list)
     intervention_types: list[interventions.TypeInfo] = field(default_factory=list)
@@ -209,7 +219,7 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
             timeline=timeline.read_entries(s, case_id, short),
             sara=sara.read_state(s, case_id), interventions=items,
             asb_warnings=asb_review.read_for_case(s, case_id, today),
-            repeats=repeats.read_for_case(s, case_id),
+            repeats=repeats.read_for_case(s, case_id), links=links.links_of(s, case_id),
             agencies=hub_agencies, intervention_types=list(types),
         )  # fmt: skip
         if record_view:

@@ -6,7 +6,8 @@ for it. A note is either shared with the partners on the case or kept to the aut
 agency; an own-agency note names that agency.
 
 :func:`entries` merges the case's contacts, notes, status changes, actions raised and
-completed, interventions (issued, breached, ended) and risk assessments into one list.
+completed, interventions (issued, breached, ended), risk assessments and the cases linked to
+it (made, and removed) into one list.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from hubapp.domain.codes import (
     ActionStatus,
+    CaseLinkKind,
+    CaseOutcome,
     CaseStatus,
     InterventionStatus,
     NoteVisibility,
@@ -30,11 +33,14 @@ from hubapp.domain.formatting import format_date
 from hubapp.domain.text import clean_text
 from hubapp.store import access
 from hubapp.store.casework.assignments import case_for_update
+from hubapp.store.casework.links import UNSEEN
 from hubapp.store.casework.workflow import CaseworkError, changed_beyond_voiding, refuse
 from hubapp.store.errors import Problem
 from hubapp.store.schema import (
     Action,
     Agency,
+    Case,
+    CaseLink,
     CaseStatusChange,
     Channel,
     Contact,
@@ -55,6 +61,7 @@ class Kind:
     ACTION = "action"
     INTERVENTION = "intervention"
     RISK = "risk"
+    LINK = "link"
 
 
 KIND_LABELS = {
@@ -64,6 +71,7 @@ KIND_LABELS = {
     Kind.ACTION: "Action",
     Kind.INTERVENTION: "Intervention",
     Kind.RISK: "Risk assessment",
+    Kind.LINK: "Linked case",
 }
 
 
@@ -215,8 +223,56 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str])
                   f"Score {r.score}" + (f"; next review {format_date(r.next_review_on)}"
                                         if r.next_review_on else ""),
                   r.assessed_by))  # fmt: skip
+    _links(s, case_id, add)
     out.sort(key=lambda e: e.at, reverse=True)
     return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _links(s: Session, case_id: uuid.UUID, add) -> None:
+    """The links of the case (hubapp.store.casework.links), made and removed, both ways
+    round, as the session's rules let the reader see them (hubapp.store.access: a link
+    between two cases the reader sees); a case since removed is not named. Of *the same problem*, what the link
+    did: the contacts moved (the voided contacts of the case they left) and the closing."""
+    rows = s.scalars(
+        select(CaseLink).where(or_(CaseLink.case_id == case_id,
+                                   CaseLink.other_case_id == case_id))
+    ).all()  # fmt: skip
+    if not rows:
+        return
+    ids = {case_id} | {r.case_id for r in rows} | {r.other_case_id for r in rows}
+    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(ids),
+                                                           Case.voided.is_(False)))}  # fmt: skip
+    left = {r.other_case_id for r in rows if r.kind == CaseLinkKind.SAME_PROBLEM}
+    moved = dict(s.execute(
+        select(Contact.case_id, func.count())
+        .where(Contact.case_id.in_(left), Contact.voided.is_(True))
+        .group_by(Contact.case_id)
+    ).all()) if left else {}  # fmt: skip
+    for r in rows:
+        here = r.case_id == case_id
+        other = cases.get(r.other_case_id if here else r.case_id)
+        name = other.reference if other is not None else UNSEEN
+        how = label(CaseLinkKind, r.kind).lower()
+        text = f"Reason: {r.reason}" if r.reason else ""
+        gone = cases.get(r.other_case_id)  # the case a same problem's contacts left
+        if r.kind == CaseLinkKind.SAME_PROBLEM and other is not None and gone is not None:
+            n = moved.get(gone.id, 0)
+            closed = gone.status == CaseStatus.CLOSED and gone.outcome == CaseOutcome.DUPLICATE
+            facts = [f"{_plural(n, 'contact')} moved {'here' if here else 'to ' + name}"] if n \
+                else []  # fmt: skip
+            if closed:
+                facts.append(f"{name} closed as a duplicate" if here
+                             else "this case closed as a duplicate")  # fmt: skip
+            if facts:
+                said = ", ".join(facts)
+                text = said[:1].upper() + said[1:] + "." + (f"\n{text}" if text else "")
+        add(Entry(r.created_at, Kind.LINK, f"Linked to {name} as {how}", text, r.created_by))
+        if r.voided:
+            add(Entry(r.updated_at, Kind.LINK, f"Link to {name} removed"))
 
 
 def entries(store, case_id: uuid.UUID) -> list[Entry]:

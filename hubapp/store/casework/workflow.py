@@ -75,38 +75,58 @@ def change_status(
     raises CaseworkError with one sentence, and nothing is written.
     """
     today = today or local_today()
-    rationale, reason = clean_text(rationale), clean_text(reason)
     if to_status == CaseStatus.CLOSED:  # said as the role matrix says it (hubapp.store.roles)
         access.require_coordinator(store, "close or reopen a case")
     access.require_case_edit(store)
     with store.write(reason="case status changed") as s:
         case = case_for_update(s, case_id, base_version)
-        if CaseStatus.CLOSED in (case.status, to_status):
-            access.require_coordinator(store, "close or reopen a case")
-        refuse(check_status_change(case.status, to_status, outcome, rationale, reason))
-        from_status = case.status
-        why = reason
-        if to_status == CaseStatus.CLOSED:
-            case.outcome = outcome
-            case.closure_rationale = rationale
-            case.closed_on = today
-            why = f"Outcome: {label(CaseOutcome, outcome)}. {rationale}"
-            if reason:
-                why += f"\n{reason}"
-        elif from_status == CaseStatus.CLOSED:
-            case.closed_on = None
-            case.outcome = ""
-            case.closure_rationale = ""
-        case.status = to_status
-        s.add(
-            CaseStatusChange(
-                id=uuid.uuid4(), case_id=case.id, from_status=from_status, to_status=to_status,
-                changed_at=utcnow(), changed_by=store.user, reason=why,
-            )
-        )  # fmt: skip
-        s.flush()
-        log.info("%s: %s -> %s", case.reference, from_status, to_status)
+        apply_status_change(s, case, to_status, outcome=outcome, rationale=rationale,
+                            reason=reason, today=today)  # fmt: skip
         return case.row_version
+
+
+def apply_status_change(
+    s,
+    case,
+    to_status: str,
+    *,
+    outcome: str = "",
+    rationale: str = "",
+    reason: str = "",
+    today: date | None = None,
+) -> None:
+    """Move ``case`` (a live row of the write session ``s``) to ``to_status`` inside the
+    session's transaction, with its status history row, as :func:`change_status` does; for
+    work that changes a status among other changes (a case closed as the duplicate of another:
+    :mod:`hubapp.store.casework.links`). Refused in one sentence, as there."""
+    today = today or local_today()
+    rationale, reason = clean_text(rationale), clean_text(reason)
+    access.require_case_edit(s)
+    if CaseStatus.CLOSED in (case.status, to_status):
+        access.require_coordinator(s, "close or reopen a case")
+    refuse(check_status_change(case.status, to_status, outcome, rationale, reason))
+    from_status = case.status
+    why = reason
+    if to_status == CaseStatus.CLOSED:
+        case.outcome = outcome
+        case.closure_rationale = rationale
+        case.closed_on = today
+        why = f"Outcome: {label(CaseOutcome, outcome)}. {rationale}"
+        if reason:
+            why += f"\n{reason}"
+    elif from_status == CaseStatus.CLOSED:
+        case.closed_on = None
+        case.outcome = ""
+        case.closure_rationale = ""
+    case.status = to_status
+    s.add(
+        CaseStatusChange(
+            id=uuid.uuid4(), case_id=case.id, from_status=from_status, to_status=to_status,
+            changed_at=utcnow(), changed_by=access.acting_user(s), reason=why,
+        )
+    )  # fmt: skip
+    s.flush()
+    log.info("%s: %s -> %s", case.reference, from_status, to_status)
 
 
 # --- the summary fields ---------------------------------------------------------------------
