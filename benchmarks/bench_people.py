@@ -4,8 +4,12 @@
   a first copy): ``people.catch_up`` over all of them;
 * **search as you type**: ``people.find`` for each prefix of a name, a phone number and a
   postcode, as each keystroke would run it (target: every keystroke within 30 ms);
-* **a person's page**: ``people.show`` for the person on the most cases (target under
-  100 ms);
+* **a person's page**: ``people.show`` for the person on the most cases, with their repeat
+  flags and merged records (target under 100 ms);
+* **the review of likely duplicates**: ``merging.duplicates`` over every person the account
+  sees (target under 2 s), and a merge and its undo of its first pair;
+* **the case list's Repeat column**: ``repeats.marks`` for one block of the list (256
+  cases, as the list's model reads them), the newest cases first;
 
 against a baseline measured in the same run: one person read by its primary key in a unit
 of work of the store (the floor under any read).
@@ -86,6 +90,23 @@ def main() -> int:
                 )
         page = best_of(lambda: people.show(store, busiest))
         cases = len(people.show(store, busiest).cases)
+        flags = people.show(store, busiest).flags
+
+        from hubapp.store.casework import merging, repeats
+        from hubapp.store.schema import Case
+
+        review = best_of(lambda: merging.duplicates(store))
+        pairs = merging.duplicates(store)
+        t = time.perf_counter()
+        done = merging.merge(store, pairs[0].first.id, pairs[0].second.id, "benchmark")
+        merge_ms = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        merging.unmerge(store, done.merge_id, "benchmark")
+        unmerge_ms = (time.perf_counter() - t) * 1000
+        with store.read() as s:
+            block = list(s.scalars(select(Case.id).order_by(Case.received_at.desc()).limit(256)))
+        marks = best_of(lambda: repeats.marks(store, block))
+        marked = len(repeats.marks(store, block))
     finally:
         store.close()
 
@@ -100,8 +121,16 @@ def main() -> int:
     print(f"| Search keystroke, median / slowest of {len(every)} | {statistics.median(every):.1f} / "
           f"{max(every):.1f} ms | {statistics.median(every) / base:.0f}x / {max(every) / base:.0f}x "
           "baseline | under 30 ms |")  # fmt: skip
-    print(f"| A person's page ({cases} cases; audited) | {statistics.median(page):.1f} ms | "
+    print(f"| A person's page ({cases} cases, {len(flags)} repeat flags; audited) | "
+          f"{statistics.median(page):.1f} ms | "
           f"{statistics.median(page) / base:.0f}x baseline | under 100 ms |")  # fmt: skip
+    print(f"| The review of likely duplicates ({len(pairs):,} pairs) | "
+          f"{statistics.median(review) / 1000:.2f} s | {statistics.median(review) / base:.0f}x "
+          "baseline | under 2 s |")  # fmt: skip
+    print(f"| A merge ({done.moved} links) / its undo | {merge_ms:.0f} / {unmerge_ms:.0f} ms | | |")
+    print(f"| The Repeat column of one block of the list (256 cases, {marked} marked) | "
+          f"{statistics.median(marks):.1f} ms | {statistics.median(marks) / base:.0f}x baseline "
+          "| |")  # fmt: skip
     print()
     print(f"Median of {args.runs} runs each. Each keystroke (ms, people found):")
     print()

@@ -97,6 +97,16 @@ def person_page(qtbot, store, window, controller):
     return dialog
 
 
+def duplicates_review(qtbot, store, window, controller):
+    dialog = controller.show_duplicates()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.running() and dialog.model.rowCount() > 0,
+                    timeout=60_000)  # fmt: skip
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    return dialog
+
+
 def intake(qtbot, store, window, controller):
     w = controller.new_issue()
     w.add_person()
@@ -302,7 +312,8 @@ def erase_dialog(qtbot, store, window, controller):
 
 
 SCREENS = {f.__name__: f for f in (
-    main_window, grid, agency_actions, meetings, people, person_page, intake, case_window,
+    main_window, grid, agency_actions, meetings, people, person_page, duplicates_review,
+    intake, case_window,
     link_case_dialog, action_dialog,
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
