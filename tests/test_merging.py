@@ -396,3 +396,26 @@ def test_person_duplicates_merge_and_unmerge_on_the_command_line(store, two, mon
     assert code == 0, err
     code, out, err = run("duplicates")
     assert code == 0 and out == "" and err.strip() == "0 likely duplicate pairs."
+
+
+def test_a_person_another_hub_recorded_is_merged_by_that_hub(store, two):
+    """A person pulled with a case another hub shared is that hub's to change: the central
+    database would refuse the rest of the merge, so the station refuses all of it."""
+    import uuid as _uuid
+
+    from hubapp.store import setup
+    from hubapp.store.schema import Station
+
+    setup.configure(store, "Carlisle", "Carlisle Civic Centre")
+    from casework import hub_id
+
+    with store.write() as s:
+        barrow = Station(id=_uuid.uuid4(), hub_id=hub_id(store, "BAR"),
+                         name="Barrow Police Station")  # fmt: skip
+        s.add(barrow)
+        s.flush()
+        s.get(Person, two["katherine"]).station_id = barrow.id
+    with pytest.raises(Refused, match="recorded by another hub; that hub can merge them"):
+        merging.merge(store, two["kath"], two["katherine"], "one person")
+    assert not _person(store, two["katherine"]).voided
+    assert len(_links(store, two["katherine"])) == 4
