@@ -62,6 +62,16 @@ def test_import_reports_each_reject_on_stderr_and_exits_non_zero(db, tmp_path):
     assert ok.returncode == 0 and ok.stderr == ""
     assert ok.stdout.strip() == "Imported 1 issue; skipped 0 already imported; rejected 0."
 
+    # Jo reported the first row: a report of theirs by another number format is linked
+    jo = tmp_path / "jo.csv"
+    jo.write_text(HEADING + "\n05/05/2026,CAR,patrol,drugs,Park,Again,,Jo,+44 7700 900123\n",
+                  encoding="utf-8")  # fmt: skip
+    linked = run("--db", db, "import", jo)
+    assert linked.returncode == 0 and linked.stdout.strip() == (
+        "Imported 1 issue; skipped 0 already imported; rejected 0; 1 reporter already known "
+        "was linked to their person."
+    )
+
 
 @pytest.mark.parametrize(
     ("make", "message"),

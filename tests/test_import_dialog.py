@@ -3,14 +3,17 @@ plain summary and the rejected rows; Cancel imports nothing; the case list refre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from casework import controlled_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import func, select
 
 from hubapp.gui.exchange import import_job
+from hubapp.store.exchange.importer import ImportResult
 from hubapp.store.schema import Case
-from hubapp.views.import_dialog import ImportDialog
+from hubapp.views.import_dialog import ImportDialog, summary_lines
 
 HEADING = "received,hub,channel,category,location,summary,details,reporter_name,reporter_contact"
 
@@ -113,3 +116,14 @@ def test_the_controller_refreshes_the_case_list_after_an_import(qtbot, store, tm
         import_dialog.ImportDialog.exec = original
     assert shown and window.import_action.text() == "&Import reports…"
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=10_000)
+
+
+def test_the_summary_tells_how_many_reporters_were_linked(qapp):
+    def lines(linked: int) -> list[str]:
+        return summary_lines(
+            ImportResult(Path("r.csv"), 3, 0, (), None, (), "UTF-8", linked=linked)
+        )
+
+    assert lines(0) == ["Imported 3 new issues.", "No row was rejected."]
+    assert lines(1)[-1] == "1 reporter already known was linked to their person."
+    assert lines(1_200)[-1] == "1,200 reporters already known were linked to their person."

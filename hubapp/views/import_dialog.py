@@ -55,6 +55,14 @@ def summary_lines(result) -> list[str]:
         )  # fmt: skip
     else:
         lines.append(tr("No row was rejected."))
+    if result.linked:
+        lines.append(
+            _count(
+                result.linked,
+                tr("{n} reporter already known was linked to their person."),
+                tr("{n} reporters already known were linked to their person."),
+            )
+        )
     if result.unknown_columns:
         names = ", ".join(f"“{c}”" for c in result.unknown_columns)
         lines.append(tr("Columns not imported (ignored): {names}.").format(names=names))

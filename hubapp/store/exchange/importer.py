@@ -60,8 +60,23 @@ Each good row becomes a case (status new, opened today, with the next reference 
 and year) and a contact (the report itself) carrying ``import_key``: a digest of the row's
 normalised content (the parsed time, the codes it matched, the trimmed texts). Importing a
 file twice, or a row that is already in the database, creates nothing new; a rejected row
-that was fixed and imported again lands exactly once. A reporter becomes a person linked to
-the case with the role "reporter".
+that was fixed and imported again lands exactly once.
+
+A reporter is linked to the case with the role "reporter" (and named as the reporter of the
+contact). They are linked to a person the hub already knows, rather than written as a new
+person, only on an exact match of their normalised phone number or e-mail address
+(:mod:`hubapp.domain.matching`) within the same hub: the one person with that key named on a
+live case of the row's hub, or written by a row earlier in the same file. Two or more such
+people are a question for a coordinator, not for the import; a locked-down person is never
+linked (it would say whose the number is); a "phone" of fewer than 7 digits ("withheld",
+"999") or a number or address that more than 20 people have (a switchboard, a contact centre
+passing reports on) links nobody. The names must not contradict each other either: one of
+them blank, the same name, or the same surname with the same first name or one of its forms
+(Bill and William Smith). A phone number is often a household's, and a family's landline must
+not make John Smith and Mary Smith one person. Otherwise the reporter becomes a new person
+(with the person of the same number, a possible duplicate for staff to look at): people are
+never merged automatically. The people's keys are brought up to date before the import, when
+it has reporters to look up (:func:`hubapp.store.casework.people.catch_up`).
 
 ``progress(fraction, message)`` is called as the work goes on; when it returns False the
 import stops and nothing is imported (and no rejects file is written). The audit log gets
@@ -80,19 +95,21 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy import text as sql
 
+from hubapp.domain import matching
 from hubapp.domain.clock import utcnow
 from hubapp.domain.formatting import to_local
 from hubapp.domain.spreadsheet import FORMULA_STARTS, HIDING_STARTS, QUOTE, safe_cell
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files
+from hubapp.store.casework import people
 from hubapp.store.casework.cases import References
 from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import (
@@ -103,6 +120,8 @@ from hubapp.store.schema import (
     Contact,
     Hub,
     Person,
+    PersonKey,
+    PersonKeyStale,
 )
 
 log = logging.getLogger(__name__)
@@ -137,6 +156,14 @@ PROGRESS_EVERY = 1_000
 WRITE_EVERY = 2_000
 #: from this many new cases on, the search index is brought up to date in one statement
 BULK_INDEX_FROM = 200
+#: a reporter's phone "number" with fewer digits than this (withheld, n/a, 999) links nobody
+MIN_PHONE_DIGITS = 7
+#: a phone number or e-mail address more people than this have (a switchboard, a contact
+#: centre relaying reports, a placeholder for "unknown") links nobody: it does not say who
+#: is reporting
+MANY_PEOPLE = 20
+#: reporters' keys (or people) looked up per statement
+LOOKUP_EVERY = 500
 REJECTS_SUFFIX = ".rejects.csv"
 #: versioned so that a future change of the digest never matches old keys by accident
 _KEY_VERSION = "hubapp-import-1"
@@ -197,6 +224,9 @@ class ImportResult:
     encoding: str
     #: the references of the new cases, in file order
     references: tuple[str, ...] = ()
+    #: reporters linked to a person already known (in the hub, or from a row earlier in the
+    #: file) instead of written as a new person
+    linked: int = 0
 
     @property
     def rows(self) -> int:
@@ -209,6 +239,10 @@ class ImportResult:
         text += f"; rejected {len(self.rejected):,}"
         if self.rejects_path is not None:
             text += f" (written to {self.rejects_path})"
+        if self.linked == 1:
+            text += "; 1 reporter already known was linked to their person"
+        elif self.linked:
+            text += f"; {self.linked:,} reporters already known were linked to their person"
         return text + "."
 
 
@@ -261,6 +295,9 @@ class _Row:
     channel: _Ref
     category: _Ref
     texts: dict[str, str]
+    #: the (kind, key) the index of people gives the reporter's contact (:func:`_contact_key`),
+    #: worked out for the rows to import
+    reporter_key: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -765,28 +802,38 @@ def import_file(
             _Row(line, tuple(values), key, parsed["received_at"], parsed["hub"],
                  parsed["channel"], parsed["category"], parsed["texts"])
         )  # fmt: skip
-    report(0.3, "Checking what is already imported")
 
     rejected.sort(key=lambda r: r.line)
     rejects_path = rejects_path_for(path) if rejected else None
     if rejects_path is not None:  # a rejects file that cannot be written: said before anything
         files.check_output(rejects_path)
+    if any(row.texts["reporter_contact"] for row in good):
+        with store.read() as s:  # a file imported again has nobody to look up
+            existing = _existing_keys(s, [r.key for r in good if r.texts["reporter_contact"]])
+        if any(r.texts["reporter_contact"] and r.key not in existing for r in good):
+            _people_keys_up_to_date(store, progress)
+    report(0.33, "Checking what is already imported")
     references: list[str] = []
     skipped = 0
     with store.write(reason=f"issues imported from {path.name}") as s:
         existing = _existing_keys(s, [r.key for r in good])
         seen: set[str] = set()
         fresh: list[_Row] = []
-        for row in good:
+        for i, row in enumerate(good):
+            if i % PROGRESS_EVERY == 0:
+                report(0.33 + 0.01 * i / total, "Checking what is already imported")
             if row.key in existing or row.key in seen:
                 skipped += 1
             else:
                 seen.add(row.key)
-                fresh.append(row)
+                contact = row.texts["reporter_contact"]
+                fresh.append(replace(row, reporter_key=_contact_key(contact)) if contact else row)
+        report(0.34, "Looking for the reporters already known")
+        reporters = _Reporters(*_known_reporters(s, fresh))
         seq = s.scalar(select(func.max(Case.seq))) or 0
         search = _SearchIndex(s, first_seq=seq + 1) if len(fresh) >= BULK_INDEX_FROM else None
         allocator = References(s)
-        tables = _Tables(store.station_id, utcnow(), to_local(now).date())
+        tables = _Tables(store.station_id, utcnow(), to_local(now).date(), reporters)
         count = max(len(fresh), 1)
         for i, row in enumerate(fresh):
             if i % PROGRESS_EVERY == 0:
@@ -809,15 +856,173 @@ def import_file(
         report(0.95, "Saving")
     result = ImportResult(
         path, len(fresh), skipped, tuple(rejected), rejects_path, table.unknown,
-        table.encoding, tuple(references),
+        table.encoding, tuple(references), reporters.linked,
     )  # fmt: skip
     if progress is not None:  # done: too late to cancel, so the answer is not asked for
         progress(1.0, result.describe())
     log.info(
-        "Imported %s: %d new, %d already there, %d rejected",
-        path.name, result.imported, result.skipped, len(result.rejected),
+        "Imported %s: %d new, %d already there, %d rejected, %d reporters linked to a known "
+        "person",
+        path.name, result.imported, result.skipped, len(result.rejected), result.linked,
     )  # fmt: skip
     return result
+
+
+def _people_keys_up_to_date(store, progress: Progress | None) -> None:
+    """The keys of every person written since they were last worked out
+    (:func:`hubapp.store.casework.people.catch_up`, in transactions of its own, before the
+    import's): a reporter is looked up by them. ImportCancelled when ``progress`` says so
+    (the keys worked out so far are kept; nothing is imported)."""
+    stopped = False
+
+    def told(fraction: float, message: str) -> bool:
+        nonlocal stopped
+        if progress is not None and progress(0.3 + 0.03 * fraction, message) is False:
+            stopped = True
+        return not stopped
+
+    people.catch_up(store, progress=told)
+    if stopped:
+        raise ImportCancelled("The import was cancelled; nothing was imported.")
+
+
+# --- reporters already known ------------------------------------------------------------------
+
+
+def _contact_key(contact: str) -> tuple[str, str] | None:
+    """The (kind, key) the index of people gives a reporter's contact (what
+    :func:`hubapp.store.casework.people.keys_of` gives the person the import writes: the
+    contact is their e-mail address if it has an @, otherwise their phone), or None."""
+    if not contact:
+        return None
+    if "@" in contact:
+        kind, key = people.EMAIL, matching.email_key(contact)
+    else:
+        kind, key = people.PHONE, matching.phone_key(contact)
+    return (kind, key) if key else None
+
+
+def _links_by(key: tuple[str, str] | None) -> bool:
+    """Whether a reporter may be linked to a known person by this key: an e-mail address,
+    or a phone number with at least :data:`MIN_PHONE_DIGITS` digits (a "withheld", an "n/a"
+    or a "999" is the key of many people, and names nobody)."""
+    if key is None:
+        return False
+    kind, value = key
+    return kind == people.EMAIL or sum(c.isdigit() for c in value) >= MIN_PHONE_DIGITS
+
+
+def _names_agree(imported: str, stored: str) -> bool:
+    """Whether two names may be one person's: either is blank, their keys are equal, or
+    they have the same last word and the same first word or forms of one given name (Bill
+    and William Smith). A household shares a phone: John and Mary Smith do not agree."""
+    a, b = matching.name_key(imported), matching.name_key(stored)
+    if not a or not b or a == b:
+        return True
+    wa, wb = a.split(), b.split()
+    return wa[-1] == wb[-1] and (wa[0] == wb[0] or wb[0] in matching.given_name_variants(wa[0]))
+
+
+#: (hub id, kind, key) -> {person id: full name}
+_Known = dict[tuple[uuid.UUID, str, str], dict[uuid.UUID, str]]
+
+
+def _known_reporters(s, rows: list[_Row]) -> tuple[_Known, set[tuple[str, str]]]:
+    """The people already known by each key of ``rows``' reporters, per hub: people with that
+    key (worked out from their present details: not one marked stale) named on a live case of
+    the hub, by a role on it or as the reporter of one of its contacts; neither voided nor
+    locked down. And the keys more than :data:`MANY_PEOPLE` people have, which link nobody.
+
+    A few statements per :data:`LOOKUP_EVERY` keys or people: how many people have each key,
+    then who they are (both from the keys' index alone: a crowded key's people are not read);
+    then the live cases of those people, from the indexes of their links. (One join from the
+    keys to the cases lets SQLite start from the cases of a hub, and reads every link of a
+    crowded key: the demo data's 1,000 drama numbers are 100 people each.)"""
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        if _links_by(row.reporter_key):
+            kind, key = row.reporter_key
+            wanted.setdefault(kind, set()).add(key)
+    fresh_key = ~exists().where(PersonKeyStale.person_id == PersonKey.person_id)
+    crowded: set[tuple[str, str]] = set()
+    keys_of: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    for kind, keys in wanted.items():
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), LOOKUP_EVERY):
+            chunk = ordered[start : start + LOOKUP_EVERY]
+            counted = s.execute(
+                select(PersonKey.key, func.count())
+                .where(PersonKey.kind == kind, PersonKey.key.in_(chunk), fresh_key)
+                .group_by(PersonKey.key)
+            ).all()
+            crowded.update((kind, key) for key, n in counted if n > MANY_PEOPLE)
+            few = [key for key, n in counted if n <= MANY_PEOPLE]
+            if few:
+                for key, person_id in s.execute(
+                    select(PersonKey.key, PersonKey.person_id).where(
+                        PersonKey.kind == kind, PersonKey.key.in_(few), fresh_key
+                    )
+                ):
+                    keys_of.setdefault(person_id, []).append((kind, key))
+    found: _Known = {}
+    ordered_people = sorted(keys_of)
+    links = ((CasePerson, CasePerson.person_id), (Contact, Contact.reporter_person_id))
+    for start in range(0, len(ordered_people), LOOKUP_EVERY):
+        chunk = ordered_people[start : start + LOOKUP_EVERY]
+        for link, person in links:
+            query = (
+                select(person, Case.hub_id, Person.full_name)
+                .join(Case, Case.id == link.case_id)
+                .join(Person, Person.id == person)
+                .where(
+                    person.in_(chunk),
+                    link.voided.is_(False),
+                    Case.voided.is_(False),
+                    Person.voided.is_(False),
+                    Person.locked_down.is_(False),
+                )
+                .distinct()
+            )
+            for person_id, hub_id, name in s.execute(query):
+                for kind, key in keys_of[person_id]:
+                    found.setdefault((hub_id, kind, key), {})[person_id] = name
+    return found, crowded
+
+
+class _Reporters:
+    """Who each reporter of the file is: the one person already known by their key in the
+    row's hub, when their names agree; otherwise a new person (see the module notes)."""
+
+    def __init__(self, known: _Known, crowded: set[tuple[str, str]]) -> None:
+        self.known = known
+        #: the keys too many people have to link anybody
+        self.crowded = crowded
+        #: the people this import writes, by the same keys
+        self.written: _Known = {}
+        #: reporters linked to a person already known, and those people
+        self.linked = 0
+        self.linked_people: set[uuid.UUID] = set()
+
+    def find(self, row: _Row) -> uuid.UUID | None:
+        """The person the row's reporter is, or None: a new person."""
+        if not _links_by(row.reporter_key) or row.reporter_key in self.crowded:
+            return None
+        at = (row.hub.id, *row.reporter_key)
+        candidates = {**self.known.get(at, {}), **self.written.get(at, {})}
+        if len(candidates) != 1:
+            return None  # nobody, or a question for a coordinator
+        ((person_id, name),) = candidates.items()
+        if not _names_agree(row.texts["reporter_name"], name):
+            return None
+        self.linked += 1
+        self.linked_people.add(person_id)
+        return person_id
+
+    def wrote(self, row: _Row, person_id: uuid.UUID) -> None:
+        """The row's reporter was written as a new person."""
+        if _links_by(row.reporter_key):
+            at = (row.hub.id, *row.reporter_key)
+            self.written.setdefault(at, {})[person_id] = row.texts["reporter_name"]
 
 
 def _existing_keys(s, keys: list[str]) -> set[str]:
@@ -832,12 +1037,15 @@ class _Tables:
     """The new rows, as plain values, written a batch at a time with one statement per
     table (the ORM's unit of work costs more than the whole insert at 10,000 rows)."""
 
-    def __init__(self, station_id: uuid.UUID | None, stamp: datetime, opened_on: date) -> None:
+    def __init__(
+        self, station_id: uuid.UUID | None, stamp: datetime, opened_on: date, reporters: _Reporters
+    ) -> None:
         self.common = {
             "row_version": 1, "created_at": stamp, "updated_at": stamp,
             "station_id": station_id, "voided": False,
         }  # fmt: skip
         self.opened_on = opened_on
+        self.reporters = reporters
         self.batch: dict[str, list[dict]] = {t: [] for t in _WRITTEN}
         self.ids: dict[str, list[str]] = {t: [] for t in _WRITTEN}
 
@@ -858,13 +1066,10 @@ class _Tables:
         person_id = None
         name, contact = texts["reporter_name"], texts["reporter_contact"]
         if name or contact:
-            person_id = uuid.uuid4()
-            email = contact if "@" in contact else ""
-            self.batch["person"].append({
-                **common, "id": person_id, "full_name": name, "date_of_birth": None,
-                "phone": "" if email else contact, "email": email, "address": "",
-                "locked_down": False,
-            })  # fmt: skip
+            person_id = self.reporters.find(row)
+            if person_id is None:
+                person_id = uuid.uuid4()
+                self._person(person_id, row)
             self.batch["case_person"].append({
                 **common, "id": uuid.uuid4(), "case_id": case_id, "person_id": person_id,
                 "role": "reporter", "place_id": None,
@@ -876,6 +1081,18 @@ class _Tables:
             "summary": texts["summary"], "external_ref": "", "place_id": None,
             "import_key": row.key,
         })  # fmt: skip
+
+    def _person(self, person_id: uuid.UUID, row: _Row) -> None:
+        """The reporter of ``row`` as a new person (the person table's triggers mark them for
+        their keys to be worked out)."""
+        name, contact = row.texts["reporter_name"], row.texts["reporter_contact"]
+        email = contact if "@" in contact else ""
+        self.batch["person"].append({
+            **self.common, "id": person_id, "full_name": name, "date_of_birth": None,
+            "phone": "" if email else contact, "email": email, "address": "",
+            "locked_down": False,
+        })  # fmt: skip
+        self.reporters.wrote(row, person_id)
 
     def write(self, s) -> None:
         """Insert the batch (cases and people before what refers to them)."""
@@ -889,12 +1106,15 @@ class _Tables:
     def audit(self, s, file_name: str) -> None:
         """One collection entry per table, as the store's own hook would write for these
         rows had they gone through the ORM (which they bypass)."""
+        linked = sorted(str(p) for p in self.reporters.linked_people)
         for name in _WRITTEN:
             if self.ids[name]:
-                audit.record(
-                    s, audit.Kind.COLLECTION, name, self.ids[name],
-                    {"import": file_name, "rows": len(self.ids[name])},
-                )  # fmt: skip
+                details = {"import": file_name, "rows": len(self.ids[name])}
+                if name == "case_person" and linked:
+                    # the people already known that reporters were linked to: a subject
+                    # access request finds the import by them
+                    details["linked_people"] = linked
+                audit.record(s, audit.Kind.COLLECTION, name, self.ids[name], details)
         s.flush()
 
 
