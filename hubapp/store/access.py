@@ -37,8 +37,8 @@ Applied by default
     and places links, contacts, assignments, actions, notes, status changes, plan, risk
     assessments, interventions and their breaches, agenda items and decisions, links to
     other cases), nor a link that points at one (a ``case_link`` is read only where the
-    account sees both its cases: it names the other), nor a note kept to another agency: whether the select is a lookup by id, a join, a count or a
-    subquery. A read that forgets the rule cannot show what it must not. People and places
+    account sees both its cases: it names the other), nor a note kept to another agency:
+    whether the select is a lookup by id, a join, a count or a subquery. A read that forgets the rule cannot show what it must not. People and places
     are not rows of one case (a victim may be on cases of several agencies); the reads that
     name them reach them through a case the account sees.
 

@@ -70,12 +70,15 @@ class DuplicatesDialog(ProgressDialog):
         self.pairs: list = []
         self._change = None  # a merge or a decision being saved
         self._closing = False
+        # the strongest reason first, as the review gives them (the first column's order is
+        # the list's own)
         self.model = RecordTableModel([
+            Column(tr("Why"), lambda p: "; ".join(p.reasons),
+                   sort_key=lambda p: (p.strength, -len(p.reasons))),
             Column(tr("Person"), lambda p: f"{p.first.name} ({reference(p.first.id)})",
                    sort_key=lambda p: p.first.name.casefold()),
             Column(tr("May be the same as"), lambda p: f"{p.second.name} ({reference(p.second.id)})",
                    sort_key=lambda p: p.second.name.casefold()),
-            Column(tr("Why"), lambda p: "; ".join(p.reasons), sort_key=lambda p: p.strength),
         ], self)  # fmt: skip
         self._build()
         self.resize(1040, 620)
@@ -95,7 +98,10 @@ class DuplicatesDialog(ProgressDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         metrics = self.table.fontMetrics()
-        for column in (0, 1):
+        self.table.setColumnWidth(
+            0, metrics.horizontalAdvance("same name and date of birth; same phone") + 24
+        )
+        for column in (1, 2):
             self.table.setColumnWidth(column, metrics.horizontalAdvance("x" * 34) + 24)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_pair())
 
