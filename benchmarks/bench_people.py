@@ -103,10 +103,26 @@ def main() -> int:
         t = time.perf_counter()
         merging.unmerge(store, done.merge_id, "benchmark")
         unmerge_ms = (time.perf_counter() - t) * 1000
-        with store.read() as s:
-            block = list(s.scalars(select(Case.id).order_by(Case.received_at.desc()).limit(256)))
-        marks = best_of(lambda: repeats.marks(store, block))
-        marked = len(repeats.marks(store, block))
+        from hubapp.store.casework.caselist import CaseFilter, CaseList, CaseSort
+
+        def blocks() -> list[float]:
+            # the list as the window reads it: each block's marks, in the background, with
+            # the flags of the people and places met kept for the next blocks
+            result = CaseList(store).query(CaseFilter(status=None), CaseSort())
+            out = []
+            for start in range(0, 256 * 4, 256):
+                ids = [r.id for r in result.rows(start, 256)]
+                t = time.perf_counter()
+                result.repeats(ids)
+                out.append((time.perf_counter() - t) * 1000)
+            return out
+
+        runs = [blocks() for _ in range(3)]
+        marks = [statistics.median(r[0] for r in runs)] + [
+            statistics.median(r[i] for r in runs) for i in range(1, 4)]  # fmt: skip
+        ids = [r.id for r in CaseList(store).query(CaseFilter(status=None), CaseSort()).rows(0, 256)]
+        marked = len(repeats.marks(store, ids))
+        del Case
     finally:
         store.close()
 
@@ -128,9 +144,9 @@ def main() -> int:
           f"{statistics.median(review) / 1000:.2f} s | {statistics.median(review) / base:.0f}x "
           "baseline | under 2 s |")  # fmt: skip
     print(f"| A merge ({done.moved} links) / its undo | {merge_ms:.0f} / {unmerge_ms:.0f} ms | | |")
-    print(f"| The Repeat column of one block of the list (256 cases, {marked} marked) | "
-          f"{statistics.median(marks):.1f} ms | {statistics.median(marks) / base:.0f}x baseline "
-          "| |")  # fmt: skip
+    print(f"| The Repeat column, first block of the list (256 cases, {marked} marked), in the "
+          f"background / each of the next three | {marks[0]:.0f} / "
+          f"{', '.join(f'{m:.0f}' for m in marks[1:])} ms | {marks[0] / base:.0f}x baseline | |")  # fmt: skip
     print()
     print(f"Median of {args.runs} runs each. Each keystroke (ms, people found):")
     print()

@@ -427,6 +427,8 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         w, lambda s: _count(0, assignments.open_action_count(s, w.hidden, w.other))),
     "hubapp.store.casework.people:hidden_for": lambda w, t: _in_session(
         w, lambda s: people.hidden_for(s, w.hidden_person, True)),
+    "hubapp.store.casework.people:details_seen": lambda w, t: _in_session(
+        w, lambda s: people.details_seen(s, [w.hidden_person])),
     "hubapp.store.casework.people:read_merges": lambda w, t: _in_session(
         w, lambda s: people.read_merges(s, w.hidden_person, False)),
     "hubapp.store.casework.merging:duplicates": lambda w, t: _or_refusal(

@@ -197,9 +197,10 @@ def test_sorting_by_risk_puts_high_risk_first(case_list):
     assert [order[x] for x in levels] == sorted(order[x] for x in levels)
 
 
-def test_the_repeat_column_marks_the_cases_with_repeats(demo_store, case_list):
-    """The Repeat column says which kinds of repeat a case has, as the store works them out;
-    a click on its heading leaves the sort as it was (it cannot be sorted by)."""
+def test_the_repeat_column_marks_the_cases_with_repeats(qtbot, demo_store, case_list):
+    """The Repeat column says which kinds of repeat a case has, as the store works them out
+    (in the background: the rows show at once, the column a moment later); a click on its
+    heading leaves the sort as it was (it cannot be sorted by)."""
     from hubapp.store.casework import repeats
 
     model = CaseTableModel()
@@ -207,6 +208,10 @@ def test_the_repeat_column_marks_the_cases_with_repeats(demo_store, case_list):
     column = COLUMNS.index((Column.REPEAT, "Repeat"))
     rows = range(model.BLOCK)
     ids = [model.index(r, 0).data(CaseIdRole) for r in rows]
+    with qtbot.waitSignal(model.dataChanged, timeout=20_000) as changed:
+        pass
+    assert changed.args[0].column() == column and changed.args[0].row() == 0
+    qtbot.waitUntil(lambda: not model.repeats_pending, timeout=20_000)
     marks = repeats.marks(demo_store, ids)
     assert len(marks) > 5, "the demo data has repeat victims, perpetrators and places"
     shown = {ids[r]: model.index(r, column).data() for r in rows}

@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from hubapp.domain.codes import CaseStatus, RiskLevel, label
 from hubapp.domain.formatting import as_tooltip, format_datetime, parse_stored_datetime
+from hubapp.models.tasks import Task, TaskQueue
 from hubapp.store.casework.caselist import SORTABLE, CaseFilter, CaseRow, CaseSort, Column
 from hubapp.store.casework.repeats import mark_text
 
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from hubapp.store.lookups import Lookups
 
 log = logging.getLogger(__name__)
+
+
+def repeats_job(_ctx, result, case_ids):
+    """Background work: the repeat marks of one block of the list."""
+    return result.repeats(case_ids)
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -77,6 +83,12 @@ class CaseTableModel(QAbstractTableModel):
         self._count = 0
         self._result = None
         self._blocks: OrderedDict[int, list[tuple]] = OrderedDict()
+        #: the Repeat column, worked out in the background a block at a time (reading a
+        #: busy place's reports takes longer than a page may): case id -> kinds; a case not
+        #: here yet shows nothing until its block's answer comes
+        self._repeats: dict = {}
+        self._generation = 0
+        self._repeat_jobs = TaskQueue(self)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -104,6 +116,8 @@ class CaseTableModel(QAbstractTableModel):
         """Re-read the count; rows are fetched again as the view asks for them."""
         self.beginResetModel()
         self._blocks.clear()
+        self._repeats.clear()
+        self._generation += 1
         self._result = self._source.query(self._filter, self._sort) if self._source else None
         self._count = self._result.size if self._result else 0
         self.endResetModel()
@@ -137,15 +151,17 @@ class CaseTableModel(QAbstractTableModel):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if COLUMNS[col][0] is Column.REPEAT:
+                return mark_text(self._repeats.get(row[0], ()))
             return row[2 + col]
         if role == CaseIdRole:
             return row[0]
         if role == Qt.ItemDataRole.ToolTipRole:
             if COLUMNS[col][0] in (Column.SUMMARY, Column.LOCATION):
                 return as_tooltip(row[2 + col])
-            if COLUMNS[col][0] is Column.REPEAT and row[2 + col]:
+            if COLUMNS[col][0] is Column.REPEAT and self._repeats.get(row[0]):
                 return tr("A repeat across cases: {kinds}. Open the case to see who or where, "
-                          "and why.").format(kinds=row[2 + col])  # fmt: skip
+                          "and why.").format(kinds=mark_text(self._repeats[row[0]]))  # fmt: skip
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if row[1].status == CaseStatus.CLOSED:
@@ -202,10 +218,41 @@ class CaseTableModel(QAbstractTableModel):
         if self._result is None:
             return []
         rows = self._result.rows(start, self.BLOCK)
-        marks = self._result.repeats([r.id for r in rows]) if rows else {}
-        return [self._display(r, marks.get(r.id, ())) for r in rows]
+        wanted = [r.id for r in rows if r.id not in self._repeats]
+        if wanted:
+            self._ask_repeats(start, wanted)
+        return [self._display(r) for r in rows]
 
-    def _display(self, r: CaseRow, repeat=()) -> tuple:
+    @property
+    def repeats_pending(self) -> bool:
+        """Repeat marks are still being worked out."""
+        return self._repeat_jobs.busy
+
+    def _ask_repeats(self, start: int, ids: list) -> None:
+        result, generation = self._result, self._generation
+
+        def build():
+            if generation != self._generation:
+                return None  # the list was read again meanwhile
+            task = Task(repeats_job, result, ids)
+            task.succeeded.connect(lambda found: self._got_repeats(generation, start, ids, found))
+            task.failed.connect(lambda exc: log.info("Repeat marks not read: %s", exc))
+            return task
+
+        self._repeat_jobs.submit(build)
+
+    def _got_repeats(self, generation: int, start: int, ids: list, found: dict) -> None:
+        if generation != self._generation:
+            return
+        for case_id in ids:
+            self._repeats[case_id] = found.get(case_id, frozenset())
+        column = [c for c, _ in COLUMNS].index(Column.REPEAT)
+        last = min(start + self.BLOCK, self._count) - 1
+        if last >= start:
+            self.dataChanged.emit(self.index(start, column), self.index(last, column),
+                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])  # fmt: skip
+
+    def _display(self, r: CaseRow) -> tuple:
         lk = self._lookups
         place = r.town if not r.location else (f"{r.location}, {r.town}" if r.town else r.location)
         hub = lk.hubs.get(r.hub_id) if lk else None
@@ -219,6 +266,6 @@ class CaseTableModel(QAbstractTableModel):
             Column.LOCATION: place,
             Column.SUMMARY: r.summary,
             Column.LEAD: lk.name("agencies", r.lead_agency_id, short=True) if lk else "",
-            Column.REPEAT: mark_text(repeat),
+            Column.REPEAT: "",  # worked out in the background (self._repeats)
         }
         return (r.id, r, *(values[c] for c, _ in COLUMNS))

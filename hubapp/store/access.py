@@ -158,6 +158,9 @@ RAW_SQL_NO_CASE: dict[str, str] = {
     "hubapp.store.admin.retention:_erase": "SQLite's secure_delete around an erasure",
     "hubapp.store.admin.retention:_compact": "VACUUM after an erasure",
     "hubapp.store.audit:_keep_anchor": "the audit log's anchor",
+    "hubapp.store.casework.merging:duplicates":
+        "every person's keys, paired (no case row); only the pairs whose people the account "
+        "sees on a case are kept, read through the ORM with the case rule (Op.MERGE_PEOPLE)",
     "hubapp.store.audit:accept_restored": "the audit log's chain",
     "hubapp.store.audit:verify": "the audit log's chain",
     "hubapp.store.capture:_columns": "the sync capture triggers' table definitions",

@@ -186,6 +186,7 @@ class CaseResult:
         self._store = store
         self._rule = rule  # of the account the list was read for, from the first page on
         self.size = 0
+        self._repeats_known: dict = {}  # the flags of people and places met (repeats())
 
     def seqs(self, start: int, limit: int) -> list[int]:
         raise NotImplementedError
@@ -211,11 +212,13 @@ class CaseResult:
 
     def repeats(self, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, frozenset[str]]:
         """The kinds of repeat of each of these cases (those with none left out), counted
-        over the cases of the account the list was read for."""
+        over the cases of the account the list was read for. The flags of the people and
+        places met are kept for the next pages (a busy place is on many). Called from one
+        thread at a time."""
         from hubapp.store.casework import repeats
 
         with self._store.engine.connect() as conn:
-            return repeats.marks_over(conn, self._rule, case_ids)
+            return repeats.marks_over(conn, self._rule, case_ids, known=self._repeats_known)
 
 
 class _Materialised(CaseResult):

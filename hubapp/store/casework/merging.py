@@ -29,6 +29,7 @@ hub: the central database would refuse the rest).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -50,7 +51,6 @@ from hubapp.store.schema import (
     Intervention,
     Person,
     PersonDistinct,
-    PersonKey,
     PersonMerge,
     RiskAssessment,
     Station,
@@ -115,6 +115,7 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if a.hex < b.hex else (b, a)
 
 
+@functools.lru_cache(maxsize=65536)
 def _similar_given(a: str, b: str) -> bool:
     """Given names that may be one: equal, a short form (Bill, William), an initial, or one
     typing slip (Jonh, John)."""
@@ -144,92 +145,94 @@ def _one_slip(a: str, b: str) -> bool:
 def duplicates(store, *, limit: int = LIMIT, progress=None) -> list[Pair]:
     """The likely duplicate pairs among the people on the cases the account sees, strongest
     reason first, without the pairs found to be different people. Read from the keys people
-    are found by (:mod:`hubapp.store.casework.people`), worked out first where stale."""
+    are found by (:mod:`hubapp.store.casework.people`), worked out first where stale.
+
+    Every live person's keys are paired in one pass (plain SQL: keys, not case rows); only
+    the pairs both of whose people the account sees on a case, with details it may see, are
+    kept (read through the ORM, with the case rule)."""
     access.require(store, Op.MERGE_PEOPLE)
     people.catch_up(store, progress=progress)
     with store.read() as s:
-        visible = {
-            pid: (name, bool(locked))
-            for pid, name, locked in s.execute(
-                select(Person.id, Person.full_name, Person.locked_down).where(
-                    Person.voided.is_(False), people.seen(Person.id)
-                )
-            )
-        }
-        keys: dict[str, dict[str, list[uuid.UUID]]] = defaultdict(lambda: defaultdict(list))
-        by_person: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
-        for kind, key, pid in s.execute(
-            select(PersonKey.kind, PersonKey.key, PersonKey.person_id).where(
-                PersonKey.kind.in_((people.NAME, people.PHONE, people.EMAIL, people.POSTCODE))
-            )
-        ):
-            if pid in visible:
-                keys[kind][key].append(pid)
-                by_person[pid][kind] = key
-        born = dict(
-            s.execute(
-                select(Person.id, Person.date_of_birth).where(
-                    Person.voided.is_(False), Person.date_of_birth.is_not(None)
-                )
-            ).all()
-        )
-        distinct = {(a, b) for a, b in s.execute(select(PersonDistinct.first_id,
-                                                          PersonDistinct.second_id))}  # fmt: skip
-        reasons: dict[tuple[uuid.UUID, uuid.UUID], set[str]] = defaultdict(set)
+        # the driver's own cursor: hundreds of thousands of keys, grouped by SQLite where it
+        # can (the groups of interest are few)
+        cur = s.connection().connection.driver_connection.cursor()
+        # (the keys of voided people are read too: their pairs go with the visibility
+        # check below, which reads only live people)
+        reasons: dict[tuple[str, str], set[str]] = defaultdict(set)
 
-        def add(group: list[uuid.UUID], why: str, test=None) -> None:
+        def add(group: list[str], why: str) -> None:
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
-                    if a != b and (test is None or test(a, b)):
-                        reasons[_pair(a, b)].add(why)
+                    if a != b:
+                        reasons[(a, b) if a < b else (b, a)].add(why)
 
-        for kind, why in ((people.PHONE, SAME_PHONE), (people.EMAIL, SAME_EMAIL)):
-            for group in keys[kind].values():
-                if 1 < len(group) <= COMMON:
-                    add(group, why)
-        for group in keys[people.NAME].values():
-            if len(group) < 2:
-                continue
-            by_birth: dict[date, list[uuid.UUID]] = defaultdict(list)
-            by_postcode: dict[str, list[uuid.UUID]] = defaultdict(list)
-            for pid in group:
-                if pid in born:
-                    by_birth[born[pid]].append(pid)
-                if postcode := by_person[pid].get(people.POSTCODE):
-                    by_postcode[postcode].append(pid)
-            for same in by_birth.values():
-                add(same, SAME_NAME_BORN)
-            for same in by_postcode.values():
+        # one phone number or e-mail address, a few people (more tell no one apart)
+        for kind, ids in cur.execute(
+            "SELECT kind, group_concat(person_id) FROM person_key WHERE kind IN ('phone', 'email')"
+            f" GROUP BY kind, key HAVING count(*) BETWEEN 2 AND {COMMON}"
+        ).fetchall():
+            add(ids.split(","), SAME_PHONE if kind == people.PHONE else SAME_EMAIL)
+        for (ids,) in cur.execute(
+            "SELECT group_concat(n.person_id) FROM person p JOIN person_key n"
+            " ON n.person_id = p.id AND n.kind = 'name'"
+            " WHERE p.voided = 0 AND p.date_of_birth IS NOT NULL"
+            " GROUP BY n.key, p.date_of_birth HAVING count(*) > 1"
+        ).fetchall():
+            add(ids.split(","), SAME_NAME_BORN)
+        # the people of each postcode (a street or part of one): the same name there, and a
+        # similar one (by the last word of the name, the given names compared in Python)
+        by_address: dict[tuple[str, str], list[str]] = defaultdict(list)
+        by_street: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for postcode, name, pid in cur.execute(
+            "SELECT c.key, n.key, n.person_id FROM person_key c JOIN person_key n"
+            " ON n.person_id = c.person_id AND n.kind = 'name' WHERE c.kind = 'postcode'"
+        ).fetchall():
+            by_address[(postcode, name)].append(pid)
+            words = name.split()
+            if len(words) >= 2:
+                by_street[(postcode, words[-1])].append((pid, words[0], name))
+        for same in by_address.values():
+            if len(same) > 1:
                 add(same, SAME_NAME_ADDRESS)
-        # similar names in one street: a postcode is a street or part of one
-        for group in keys[people.POSTCODE].values():
-            if len(group) < 2:
-                continue
-            by_surname: dict[str, list[tuple[uuid.UUID, str]]] = defaultdict(list)
-            for pid in group:
-                words = by_person[pid].get(people.NAME, "").split()
-                if len(words) >= 2:
-                    by_surname[words[-1]].append((pid, words[0]))
-            for same in by_surname.values():
-                for i, (a, given_a) in enumerate(same):
-                    for b, given_b in same[i + 1 :]:
-                        if by_person[a].get(people.NAME) != by_person[b].get(people.NAME) and (
-                            _similar_given(given_a, given_b)
-                        ):
-                            reasons[_pair(a, b)].add(SIMILAR_NAME_STREET)
-        found = sorted(
+        for same in by_street.values():
+            for i, (a, given_a, name_a) in enumerate(same):
+                for b, given_b, name_b in same[i + 1 :]:
+                    if name_a != name_b and _similar_given(given_a, given_b):
+                        reasons[(a, b) if a < b else (b, a)].add(SIMILAR_NAME_STREET)
+        distinct = {tuple(r) for r in cur.execute(
+            "SELECT first_id, second_id FROM person_distinct").fetchall()}  # fmt: skip
+        # strongest first; then who of them the account sees on a case, with details it
+        # may see, a few hundred people at a time until the list is full
+        ranked = sorted(
             ((pair, tuple(r for r in REASONS if r in why)) for pair, why in reasons.items()
              if pair not in distinct),
-            key=lambda p: (REASONS.index(p[1][0]), -len(p[1]), visible[p[0][0]][0].casefold()),
-        )[:limit]  # fmt: skip
-        ids = {pid for (a, b), _r in found for pid in (a, b)}
-        details = _candidates(s, ids)
+            key=lambda p: (REASONS.index(p[1][0]), -len(p[1]), p[0]),
+        )  # fmt: skip
+        visible: dict[str, str] = {}
+        checked: set[str] = set()
+        found: list[tuple[tuple[str, str], tuple[str, ...]]] = []
+        at = 0
+        while at < len(ranked) and len(found) < limit:
+            batch = ranked[at : at + 250]
+            at += 250
+            wanted = sorted({h for pair, _r in batch for h in pair} - checked)
+            checked.update(wanted)
+            rows = s.execute(
+                select(Person.id, Person.full_name, Person.locked_down).where(
+                    Person.id.in_([uuid.UUID(hex=h) for h in wanted]),
+                    Person.voided.is_(False), people.seen(Person.id))
+            ).all()  # fmt: skip
+            shown = people.details_seen(s, [pid for pid, _n, locked in rows if locked])
+            visible.update((pid.hex, name) for pid, name, locked in rows
+                           if not locked or pid in shown)  # fmt: skip
+            found += [(pair, why) for pair, why in batch
+                      if pair[0] in visible and pair[1] in visible]  # fmt: skip
+        found = sorted(found[:limit], key=lambda p: (REASONS.index(p[1][0]), -len(p[1]),
+                                                     visible[p[0][0]].casefold()))  # fmt: skip
+        details = _candidates(s, {uuid.UUID(hex=h) for pair, _r in found for h in pair})
         return [
-            Pair(details[a], details[b], why)
+            Pair(details[uuid.UUID(hex=a)], details[uuid.UUID(hex=b)], why)
             for (a, b), why in found
-            if not (
-                people.hidden_for(s, a, visible[a][1]) or people.hidden_for(s, b, visible[b][1])
-            )
         ]
 
 

@@ -259,6 +259,15 @@ def _hidden(s, locked_down: bool, hubs: set[uuid.UUID]) -> bool:
     return bool(locked_down) and not any(access.sees_locked_down(s, h) for h in hubs)
 
 
+def details_seen(s, locked: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Of these locked-down people, those whose details are for the account in ``s``: on a
+    case it sees, of a hub where it may see them (one read of their links for them all)."""
+    hubs: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for link in _links(s, list(locked)):
+        hubs.setdefault(link.person_id, set()).add(link.hub_id)
+    return {pid for pid, where in hubs.items() if not _hidden(s, True, where)}
+
+
 def hidden_for(s, person_id: uuid.UUID, locked_down: bool) -> bool:
     """The person is locked down and their details are not for the account in ``s`` (on none
     of the hubs of their cases it sees)."""

@@ -122,14 +122,27 @@ def _case_places(conn, rule: Rule, case_ids: list[uuid.UUID]) -> list[tuple[uuid
     return sorted((uuid.UUID(hex=c), uuid.UUID(hex=p)) for c, p in found)
 
 
-def _of_cases(conn, rule: Rule, case_ids: Iterable[uuid.UUID], rules: Rules | None):
-    """The cases' people and places ((case id, id) pairs), and the flags of each."""
+def _of_cases(conn, rule: Rule, case_ids: Iterable[uuid.UUID], rules: Rules | None,
+              known: dict | None = None):  # fmt: skip
+    """The cases' people and places ((case id, id) pairs), and the flags of each. ``known``:
+    the flags already worked out for the same account, by ("person" | "place", id); those
+    are not read again, and the new ones are added to it."""
     ids = list(case_ids)
     rules = rules or repeats.shipped()
+    known = {} if known is None else known
     people = _case_people(conn, rule, ids)
     places = _case_places(conn, rule, ids)
-    return (people, places, _people_flags(conn, rule, {p for _c, p in people}, rules),
-            _place_flags(conn, rule, {p for _c, p in places}, rules))  # fmt: skip
+    new_people = {p for _c, p in people if ("person", p) not in known}
+    new_places = {p for _c, p in places if ("place", p) not in known}
+    found_people = _people_flags(conn, rule, new_people, rules)
+    found_places = _place_flags(conn, rule, new_places, rules)
+    for p in new_people:
+        known["person", p] = found_people.get(p, [])
+    for p in new_places:
+        known["place", p] = found_places.get(p)
+    person_flags = {p: known["person", p] for _c, p in people if known["person", p]}
+    place_flags = {p: known["place", p] for _c, p in places if known["place", p] is not None}
+    return people, places, person_flags, place_flags
 
 
 def _in(s) -> tuple[Any, Rule]:
@@ -208,11 +221,11 @@ def read_marks(s, case_ids: Iterable[uuid.UUID], rules: Rules | None = None
     return marks_over(*_in(s), case_ids, rules)
 
 
-def marks_over(conn, rule: Rule, case_ids: Iterable[uuid.UUID], rules: Rules | None = None
-               ) -> dict[uuid.UUID, frozenset[str]]:  # fmt: skip
+def marks_over(conn, rule: Rule, case_ids: Iterable[uuid.UUID], rules: Rules | None = None,
+               known: dict | None = None) -> dict[uuid.UUID, frozenset[str]]:  # fmt: skip
     """:func:`read_marks` over a connection of the case list's, with the rule of the account
-    the list was read for."""
-    people, places, person_flags, place_flags = _of_cases(conn, rule, case_ids, rules)
+    the list was read for (and the flags it worked out for earlier pages, ``known``)."""
+    people, places, person_flags, place_flags = _of_cases(conn, rule, case_ids, rules, known)
     out: dict[uuid.UUID, set[str]] = {}
     for case_id, pid in people:
         for f in person_flags.get(pid, ()):
