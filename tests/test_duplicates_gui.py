@@ -41,6 +41,7 @@ def test_a_pair_is_compared_and_merged_with_a_reason(qtbot, qtmodeltester, store
     assert pair.reasons == ("same phone",)  # the strongest first
     assert {dialog.cells[("name", 1)].text(), dialog.cells[("name", 2)].text()} == {
         "Bill Armstrong", "William Armstrong"}  # fmt: skip
+    assert dialog.table.isEnabled() and dialog.distinct.isEnabled()
     assert not dialog.keep_left.isEnabled(), "a merge needs a reason"
     qtbot.keyClicks(dialog.reason, "Same number, same man")
     assert dialog.keep_left.isEnabled()

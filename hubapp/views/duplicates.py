@@ -194,6 +194,7 @@ class DuplicatesDialog(ProgressDialog):
             self.task.cancel()
 
     def _on_done(self, pairs) -> None:
+        self.task = None  # done: the list and the buttons are for the person now
         self.progress.hide()
         self.stop_button.hide()
         self.pairs = list(pairs)
@@ -215,12 +216,14 @@ class DuplicatesDialog(ProgressDialog):
         if self._closing:
             super()._on_cancelled()
             return
+        self.task = None
         self.progress.hide()
         self.stop_button.hide()
         self.status.setText(tr("Stopped. Close and open the review again to look again."))
         self._enable()
 
     def _on_failed(self, message: str) -> None:
+        self.task = None
         self.progress.hide()
         self.stop_button.hide()
         self.status.setText(message)

@@ -46,7 +46,7 @@ COLUMN_WIDTHS: dict[Column, str | int] = {
     Column.LOCATION: 210,
     Column.HUB: "South Lakeland",
     Column.LEAD: 110,
-    Column.REPEAT: "victim, place",
+    Column.REPEAT: "perpetrator, place",
 }
 #: bump when COLUMNS change, so a remembered layout of other columns is not applied
 HEADER_KEY = "main/header-v3"
