@@ -199,8 +199,15 @@ class DuplicatesDialog(ProgressDialog):
         self.stop_button.hide()
         self.pairs = list(pairs)
         self.model.set_records(self.pairs)
-        self.status.setText(plural(len(self.pairs), tr("likely duplicate pair"),
-                                   tr("likely duplicate pairs")) + ".")  # fmt: skip
+        from hubapp.store.casework import merging
+
+        if len(self.pairs) >= merging.LIMIT:
+            self.status.setText(tr("The first {0:,} likely duplicate pairs, strongest first; "
+                                   "each one decided makes room for the next.").format(
+                                       len(self.pairs)))  # fmt: skip
+        else:
+            self.status.setText(plural(len(self.pairs), tr("likely duplicate pair"),
+                                       tr("likely duplicate pairs")) + ".")  # fmt: skip
         if self.pairs:
             self.table.selectRow(0)
             self.table.setFocus()
