@@ -172,6 +172,17 @@ def test_unlinking_saves_a_new_person_again(qtbot, store, known):
         assert s.get(Contact, saved.args[0].contact_id).reporter_person_id != known["william"]
 
 
+def test_an_anonymous_reporter_is_unlinked_and_told_so(qtbot, store, known):
+    w = open_form(qtbot, store)
+    fill_report(qtbot, w)
+    type_into(qtbot, w.reporter_name, "William Armstrong")
+    link_row(qtbot, w, listed(qtbot, w, "William Armstrong"))
+    qtbot.waitUntil(w.reporter_link.isVisible, timeout=10_000)
+    w.anonymous.setChecked(True)
+    assert not w.reporter_link.isVisible() and w.form().reporter_person_id == ""
+    assert w.status.text() == "The reporter is anonymous: unlinked from William Armstrong."
+
+
 def test_a_name_that_no_longer_fits_unlinks_and_says_so(qtbot, store, known):
     w = open_form(qtbot, store)
     type_into(qtbot, w.reporter_name, "Bill Arm")

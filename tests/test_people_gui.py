@@ -171,3 +171,11 @@ def test_the_persons_page_lists_merged_records_and_an_administrator_undoes_one(
     qtbot.waitUntil(lambda: dialog.tabs.tabText(3) == "&Merged records (0)", timeout=10_000)
     with store.read() as s:
         assert not s.get(Person, people_db["william2"]).voided
+
+
+def test_the_other_details_of_a_merged_record_read_as_the_page_does():
+    from hubapp.views.people import _details
+
+    assert _details((("date_of_birth", "1980-02-03"), ("phone", "07700 900123"))) == (
+        "born 03/02/1980; phone 07700 900123"
+    )

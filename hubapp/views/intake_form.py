@@ -887,6 +887,13 @@ class IntakeWindow(QDialog):
         for w in (self.reporter_name, self.reporter_phone, self.reporter_email,
                   self.reporter_address):  # fmt: skip
             w.setEnabled(not anonymous or bool(w.text()))
+        if anonymous and self.reporter_link.person_id and not self._loading:
+            # an anonymous reporter is no one known: the link would name them on the case
+            name = (self.reporter_link.known.name if self.reporter_link.known is not None
+                    else person_reference(self.reporter_link.person_id))  # fmt: skip
+            self.unlink("reporter", tr("The reporter is anonymous: unlinked from {name}.")
+                        .format(name=name))  # fmt: skip
+            return
         self._changed()
 
     def _update_date_hints(self) -> None:
