@@ -93,7 +93,6 @@ def main() -> int:
         flags = people.show(store, busiest).flags
 
         from hubapp.store.casework import merging, repeats
-        from hubapp.store.schema import Case
 
         review = best_of(lambda: merging.duplicates(store))
         pairs = merging.duplicates(store)
@@ -122,7 +121,6 @@ def main() -> int:
             statistics.median(r[i] for r in runs) for i in range(1, 4)]  # fmt: skip
         ids = [r.id for r in CaseList(store).query(CaseFilter(status=None), CaseSort()).rows(0, 256)]
         marked = len(repeats.marks(store, ids))
-        del Case
     finally:
         store.close()
 

@@ -107,12 +107,17 @@ class Flag:
     def describe(self) -> str:
         """'Repeat victim: 4 reports from 03/01/2026 to 20/05/2026 (3 or more in 6
         months).'"""
+        return f"{self.title}: {self.explain()}"
+
+    def explain(self) -> str:
+        """What was found and the threshold, without the title: '4 reports from 03/01/2026
+        to 20/05/2026 (3 or more in 6 months).'"""
         one, many = _UNIT[self.kind]
         t = self.threshold
         first, last = format_date(self.first), format_date(self.last)
         span = f"on {first}" if first == last else f"from {first} to {last}"
         return (
-            f"{self.title}: {self.count} {one if self.count == 1 else many} {span} "
+            f"{self.count} {one if self.count == 1 else many} {span} "
             f"({t.count} or more in {t.months} months)."
         )
 

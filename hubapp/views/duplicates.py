@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain.formatting import format_date, plural
 from hubapp.models.records import Column, RecordRole, RecordTableModel
+from hubapp.views.people import reference
 from hubapp.views.progress import ProgressDialog
 
 
@@ -47,10 +48,6 @@ def distinct_job(_ctx, store, first, second):
 
     merging.mark_distinct(store, first, second)
     return None
-
-
-def reference(person_id) -> str:
-    return "P-" + person_id.hex[:8].upper()
 
 
 _ROWS = (("name", "Name"), ("reference", "Reference"), ("cases", "Cases"),
@@ -267,17 +264,21 @@ class DuplicatesDialog(ProgressDialog):
 
     # -- decisions -----------------------------------------------------------------------
     def merge(self, *, keep_left: bool) -> None:
-        from hubapp.models.tasks import Task
-
         pair = self.selected()
         reason = self.reason.text().strip()
         if pair is None or not reason:
             return
         keep, drop = (pair.first, pair.second) if keep_left else (pair.second, pair.first)
         self.status.setText(tr("Merging {0} into {1}…").format(drop.name, keep.name))
-        self._change = Task(merge_job, self.store, keep.id, drop.id, reason)
-        self._change.succeeded.connect(lambda done: self._merged(done))
-        self._change.failed.connect(lambda exc: self._change_failed(exc))
+        self._start_change(self._merged, merge_job, keep.id, drop.id, reason)
+
+    def _start_change(self, done, job, *args) -> None:
+        """Save a decision in the background; the list waits for it."""
+        from hubapp.models.tasks import Task
+
+        self._change = Task(job, self.store, *args)
+        self._change.succeeded.connect(done)
+        self._change.failed.connect(self._change_failed)
         self._change.start()
         self._enable()
 
@@ -289,16 +290,11 @@ class DuplicatesDialog(ProgressDialog):
         self.merged.emit(done)
 
     def mark_distinct(self) -> None:
-        from hubapp.models.tasks import Task
-
         pair = self.selected()
         if pair is None:
             return
-        self._change = Task(distinct_job, self.store, pair.first.id, pair.second.id)
-        self._change.succeeded.connect(lambda _r: self._distinct_done(pair))
-        self._change.failed.connect(lambda exc: self._change_failed(exc))
-        self._change.start()
-        self._enable()
+        self._start_change(lambda _r: self._distinct_done(pair), distinct_job, pair.first.id,
+                           pair.second.id)  # fmt: skip
 
     def _distinct_done(self, pair) -> None:
         self._change = None

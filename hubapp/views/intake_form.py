@@ -685,68 +685,58 @@ class IntakeWindow(QDialog):
         layout.addLayout(row)
         return box
 
-    def _build_repeats_panel(self, parent) -> QWidget:
-        box = QGroupBox(tr("Possible repeats"), parent)
+    def _suggestions_panel(self, parent, title: str, name: str, spoken: str, button: str,
+                           tip: str) -> tuple[QGroupBox, QLabel, QListWidget, QPushButton]:  # fmt: skip
+        """A list of what was found as the form is typed: a hint over it, a button under it
+        (disabled until an entry is selected). ``name`` names the hint (``{name}Hint``) and
+        the list (``{name}List``)."""
+        box = QGroupBox(title, parent)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(8, 6, 8, 8)
-        self.repeats_hint = QLabel(box, objectName="repeatsHint")
-        self.repeats_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.repeats_hint.setWordWrap(True)
-        self.repeats_hint.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.repeats = QListWidget(box, objectName="repeatsList")
-        self.repeats.setWordWrap(True)
-        self.repeats.setSpacing(3)
-        self.repeats.setStyleSheet(LIST_STYLE)
-        self.repeats.setAlternatingRowColors(True)
-        self.repeats.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.repeats.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.repeats.setAccessibleName(tr("Open cases that may be the same issue"))
+        hint = QLabel(box, objectName=f"{name}Hint")
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        found = QListWidget(box, objectName=f"{name}List")
+        found.setWordWrap(True)
+        found.setSpacing(3)
+        found.setStyleSheet(LIST_STYLE)
+        found.setAlternatingRowColors(True)
+        found.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        found.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        found.setAccessibleName(spoken)
+        act = QPushButton(button, box)
+        act.setAutoDefault(False)
+        act.setToolTip(tip)
+        act.setEnabled(False)
+        layout.addWidget(hint)
+        layout.addWidget(found, 1)
+        layout.addWidget(act)
+        box.setMinimumWidth(280)
+        return box, hint, found, act
+
+    def _build_repeats_panel(self, parent) -> QWidget:
+        box, self.repeats_hint, self.repeats, self.attach_button = self._suggestions_panel(
+            parent, tr("Possible repeats"), "repeats", tr("Open cases that may be the same issue"),
+            tr("Attach to this cas&e"),
+            tr("Save this report as a further contact on the selected case, not a new case"),
+        )  # fmt: skip
         self.repeats.itemSelectionChanged.connect(self._repeat_selected)
         self.repeats.itemActivated.connect(lambda _item: self.attach_selected())
-        self.attach_button = QPushButton(tr("Attach to this cas&e"), box)
-        self.attach_button.setAutoDefault(False)
-        self.attach_button.setToolTip(
-            tr("Save this report as a further contact on the selected case, not a new case")
-        )
         self.attach_button.clicked.connect(self.attach_selected)
-        self.attach_button.setEnabled(False)
-        layout.addWidget(self.repeats_hint)
-        layout.addWidget(self.repeats, 1)
-        layout.addWidget(self.attach_button)
         self._set_repeats_hint()
-        box.setMinimumWidth(280)
         return box
 
     def _build_known_panel(self, parent) -> QWidget:
-        box = QGroupBox(tr("People already known"), parent)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(8, 6, 8, 8)
-        self.known_hint = QLabel(box, objectName="knownHint")
-        self.known_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.known_hint.setWordWrap(True)
-        self.known_hint.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.known = QListWidget(box, objectName="knownList")
-        self.known.setWordWrap(True)
-        self.known.setSpacing(3)
-        self.known.setStyleSheet(LIST_STYLE)
-        self.known.setAlternatingRowColors(True)
-        self.known.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.known.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.known.setAccessibleName(tr("People already known who may be the people typed"))
+        box, self.known_hint, self.known, self.link_button = self._suggestions_panel(
+            parent, tr("People already known"), "known",
+            tr("People already known who may be the people typed"), tr("Link this person"),
+            tr("Add the selected person to this report's case, instead of a new person"),
+        )  # fmt: skip
         self.known.itemSelectionChanged.connect(self._known_selected)
         self.known.itemActivated.connect(lambda _item: self.link_selected())
-        self.link_button = QPushButton(tr("Link this person"), box)
-        self.link_button.setAutoDefault(False)
-        self.link_button.setToolTip(
-            tr("Add the selected person to this report's case, instead of a new person")
-        )
         self.link_button.clicked.connect(self.link_selected)
-        self.link_button.setEnabled(False)
-        layout.addWidget(self.known_hint)
-        layout.addWidget(self.known, 1)
-        layout.addWidget(self.link_button)
         self._set_known_hint()
-        box.setMinimumWidth(280)
         return box
 
     def _fit_screen(self) -> None:

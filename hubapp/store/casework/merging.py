@@ -476,9 +476,9 @@ def unmerge(store, merge_id: uuid.UUID, reason: str, *, now: datetime | None = N
         kept = s.get(Person, record.kept_id)
         dropped = s.get(Person, record.dropped_id)
         if kept is not None:
-            merged = _merged_values(record)
+            merged, current = _merged_values(record), _values(kept)
             for name, value in record.kept_before.items():
-                now_value = _values(kept)[name]
+                now_value = current[name]
                 if now_value != value and now_value == merged.get(name):
                     setattr(kept, name, date.fromisoformat(value) if name == "date_of_birth"
                             and value else value)  # fmt: skip

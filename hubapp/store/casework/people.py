@@ -271,9 +271,7 @@ def details_seen(s, locked: Iterable[uuid.UUID]) -> set[uuid.UUID]:
 def hidden_for(s, person_id: uuid.UUID, locked_down: bool) -> bool:
     """The person is locked down and their details are not for the account in ``s`` (on none
     of the hubs of their cases it sees)."""
-    if not locked_down:
-        return False
-    return _hidden(s, True, {lk.hub_id for lk in _links(s, [person_id])})
+    return bool(locked_down) and person_id not in details_seen(s, [person_id])
 
 
 def find(store, typed: str, *, limit: int = LIMIT) -> list[PersonHit]:
@@ -417,12 +415,10 @@ def linkable(s, person_ids: Iterable[uuid.UUID]) -> tuple[dict[uuid.UUID, Person
     rows = s.scalars(
         select(Person).where(Person.id.in_(ids), Person.voided.is_(False), seen(Person.id))
     ).all()
-    hubs: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for link in _links(s, [p.id for p in rows if p.locked_down]):
-        hubs.setdefault(link.person_id, set()).add(link.hub_id)
+    shown = details_seen(s, [p.id for p in rows if p.locked_down])
     found, locked = {}, set()
     for person in rows:
-        if _hidden(s, person.locked_down, hubs.get(person.id, set())):
+        if person.locked_down and person.id not in shown:
             locked.add(person.id)
         else:
             found[person.id] = person

@@ -176,7 +176,7 @@ class Subject:
     def describe(self) -> list[str]:
         """One line per flag: 'Repeat victim – Jane Doe: 4 reports from … (3 or more in
         6 months).'"""
-        return [f"{f.title} – {self.name}: {f.describe().split(': ', 1)[1]}" for f in self.flags]
+        return [f"{f.title} – {self.name}: {f.explain()}" for f in self.flags]
 
 
 def read_for_case(s, case_id: uuid.UUID, rules: Rules | None = None) -> list[Subject]:
