@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible, QColor
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QWidget,
+)
 
 Role = QAccessible.Role
 
@@ -85,6 +92,14 @@ def tab_walk(qtbot, start: QWidget, limit: int = 200) -> list[QWidget]:
         if now is start or now is None or now in walked:
             break
         walked.append(now)
+    # Tab scrolled the page to each control in turn: back to the top, so that the places
+    # read next are the page's own (a scrolled page puts its first fields under what sits
+    # above it)
+    window = start.window()
+    for area in window.findChildren(QAbstractScrollArea):
+        for bar in (area.verticalScrollBar(), area.horizontalScrollBar()):
+            bar.setValue(bar.minimum())
+    QApplication.processEvents()
     return walked
 
 
