@@ -98,8 +98,7 @@ def tab_walk(qtbot, start: QWidget, limit: int = 200) -> list[QWidget]:
     window = start.window()
     for area in window.findChildren(QAbstractScrollArea):
         for bar in (area.verticalScrollBar(), area.horizontalScrollBar()):
-            bar.setValue(bar.minimum())
-    QApplication.processEvents()
+            bar.setValue(bar.minimum())  # moves the contents at once
     return walked
 
 
