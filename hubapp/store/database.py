@@ -49,9 +49,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The newest migration this version knows. A test checks it against Alembic's head.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 #: Every revision this version can open (older ones are upgraded on open).
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
+KNOWN_REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0012",
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: tables every hubapp database has had since its first schema (another application's SQLite

@@ -187,6 +187,10 @@ class Case(Synced, Base):
     outcome: Mapped[str] = mapped_column(String(40), default="")
     closure_rationale: Mapped[str] = mapped_column(Text, default="")
     next_review_on: Mapped[date | None] = mapped_column(Date)
+    #: hate, recorded by perception (migration 0012): yes, no, not_known, or "" (not asked)
+    hate: Mapped[str] = mapped_column(String(12), default="")
+    #: the monitored strands perceived (codes from resources/refdata/hate.toml)
+    hate_strands: Mapped[list] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         # covering indexes for the case list (migration 0002 explains them)
@@ -209,6 +213,13 @@ class Person(Synced, Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     #: a locked-down person shows only their name and the agencies involved
     locked_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: flagged as a vulnerable adult by a person, with why (migration 0012; a child is
+    #: flagged from the date of birth, never stored)
+    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)
+    vulnerable_reason: Mapped[str] = mapped_column(Text, default="")
+    #: consent to share, where it is the basis: given, refused, or "" (not asked)
+    share_consent: Mapped[str] = mapped_column(String(12), default="")
+    share_consent_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         # duplicate suggestions while typing an intake (hubapp.store.intake.duplicates) look people
@@ -350,6 +361,11 @@ class RiskAssessment(OfACase, Synced, Base):
     assessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     assessed_by: Mapped[str] = mapped_column(String(120), default="")
     next_review_on: Mapped[date | None] = mapped_column(Date)
+    #: whose risk (migration 0012): victim, or alleged_perpetrator
+    subject: Mapped[str] = mapped_column(String(24), default="victim")
+    #: a level set by hand over the computed one, with the reason (both or neither)
+    override_level: Mapped[str] = mapped_column(String(16), default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class InterventionType(Synced, Base):
@@ -379,6 +395,13 @@ class Intervention(OfACase, Synced, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     ended_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: the statutory limits (migration 0012): why a soft prerequisite was skipped; who
+    #: authorised it (a dispersal: an inspector); who was consulted (a youth offending team)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    authorised_by: Mapped[str] = mapped_column(String(120), default="")
+    consulted: Mapped[str] = mapped_column(Text, default="")
+    #: the court hearing a closure notice leads to (within 48 hours of service)
+    hearing_on: Mapped[date | None] = mapped_column(Date)
 
 
 class InterventionBreach(Synced, Base):
@@ -387,6 +410,8 @@ class InterventionBreach(Synced, Base):
     breached_on: Mapped[date] = mapped_column(Date)
     details: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(120), default="")
+    #: fixed_penalty, prosecution, committal, no_further_action, or "" (not yet known)
+    outcome: Mapped[str] = mapped_column(String(24), default="")
 
 
 SYNCED_TABLES = [
@@ -550,6 +575,175 @@ class CaseLink(OfACase, Synced, Base):
 
 
 SYNCED_TABLES += [PersonMerge, CaseLink]
+
+
+# --- casework the law asks for (migration 0012) -----------------------------------------
+
+
+class CaseReview(OfACase, Synced, Base):
+    """An ASB Case Review application (ASBCPA 2014 s.104 and Sch. 4), on the case it is
+    about, from the application to the outcome and the routes after it."""
+
+    __tablename__ = "case_review"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    #: the victim the review is for (none: a review about a place, from a community)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"))
+    #: who applied: the victim, or someone on their behalf (with the victim's consent)
+    applicant_name: Mapped[str] = mapped_column(String(160), default="")
+    applicant_is_victim: Mapped[bool] = mapped_column(Boolean, default=True)
+    consent_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date] = mapped_column(Date)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    #: met, not_met, or "" (not decided)
+    decision: Mapped[str] = mapped_column(String(12), default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_reasons: Mapped[str] = mapped_column(Text, default="")
+    meeting_on: Mapped[date | None] = mapped_column(Date)
+    #: the agencies present at the review meeting: [agency id hex, ...]
+    meeting_agencies: Mapped[list] = mapped_column(JSON, default=list)
+    #: recommendations, none (no recommendations made), or "" (no outcome yet)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    outcome_sent_on: Mapped[date | None] = mapped_column(Date)
+    outcome_summary: Mapped[str] = mapped_column(Text, default="")
+    #: the applicant dissatisfied with the review's handling (Sch. 4 para 3)
+    dissatisfied_on: Mapped[date | None] = mapped_column(Date)
+    dissatisfaction_outcome: Mapped[str] = mapped_column(Text, default="")
+    escalated_on: Mapped[date | None] = mapped_column(Date)
+    escalation_outcome: Mapped[str] = mapped_column(Text, default="")
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class ReviewRecommendation(OfACase, Synced, Base):
+    """A Case Review recommendation: an action on the case (owner and due date there)."""
+
+    __tablename__ = "review_recommendation"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_review.id"), index=True)
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("action.id"))
+
+
+class ReviewExplanation(OfACase, Synced, Base):
+    """The ASB Case Review explained to a victim (the 2025 guidance: at their second report)."""
+
+    __tablename__ = "review_explanation"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    explained_on: Mapped[date] = mapped_column(Date)
+    explained_by: Mapped[str] = mapped_column(String(120), default="")
+    #: call, visit, letter, email
+    method: Mapped[str] = mapped_column(String(12), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class HubOrder(Synced, Base):
+    """An order over an area that cases cite rather than own: a PSPO (ASBCPA 2014 s.59), made
+    by a council for up to 3 years. A row of the hub that recorded it."""
+
+    __tablename__ = "hub_order"
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"), index=True)
+    #: an intervention type code (pspo)
+    type_code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(Text, default="")
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    made_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    prohibitions: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseOrder(OfACase, Synced, Base):
+    """A case citing a hub-level order (the PSPO in force where the behaviour happens)."""
+
+    __tablename__ = "case_order"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub_order.id"), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class VictimContact(OfACase, Synced, Base):
+    """A victim's or complainant's contact plan on an open case: their single point of
+    contact, and how often they are updated (from their risk unless set here)."""
+
+    __tablename__ = "victim_contact"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    spoc_name: Mapped[str] = mapped_column(String(120), default="")
+    spoc_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    #: working days between updates set by hand (none: from the risk, victim_contact.toml)
+    every_days: Mapped[int | None] = mapped_column(Integer)
+    #: why the victim cannot be told that the case is closing (closure then goes ahead)
+    cannot_tell_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class VictimUpdate(OfACase, Synced, Base):
+    """One update given to a victim or complainant (append-only)."""
+
+    __tablename__ = "victim_update"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    updated_on: Mapped[date] = mapped_column(Date)
+    #: call, visit, letter, email
+    method: Mapped[str] = mapped_column(String(12))
+    given_by: Mapped[str] = mapped_column(String(120), default="")
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    #: the update told them that the case is closing, and why
+    closing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Referral(OfACase, Synced, Base):
+    """A safeguarding or support referral of a person on a case (MARAC, MASH, adult
+    safeguarding, Channel, Victim Support, mental health; resources/refdata/referrals.toml)."""
+
+    __tablename__ = "referral"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    pathway: Mapped[str] = mapped_column(String(24))
+    referred_on: Mapped[date] = mapped_column(Date)
+    referred_by: Mapped[str] = mapped_column(String(120), default="")
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class SharingAgreement(Synced, Base):
+    """A hub's information sharing agreement with an agency, and the lawful basis it shares
+    under (resources/refdata/sharing.toml lists the bases)."""
+
+    __tablename__ = "sharing_agreement"
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(20), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    #: crime_disorder_s115, uk_gdpr_6_1_e, dpa_part_3 (codes of sharing.toml)
+    basis: Mapped[str] = mapped_column(String(24))
+    #: the retention period the agreement sets for shared case records, in years
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+SYNCED_TABLES += [CaseReview, ReviewRecommendation, ReviewExplanation, HubOrder, CaseOrder,
+                  VictimContact, VictimUpdate, Referral, SharingAgreement]  # fmt: skip
+
+#: every row of a case that points at a person: (model, column). A merge of people moves
+#: them, an erasure keeps a person while one is left (a test finds every such column)
+PERSON_LINKS = (
+    (CasePerson, "person_id"), (Contact, "reporter_person_id"), (RiskAssessment, "person_id"),
+    (Intervention, "person_id"), (CaseReview, "person_id"), (ReviewExplanation, "person_id"),
+    (VictimContact, "person_id"), (VictimUpdate, "person_id"), (Referral, "person_id"),
+)  # fmt: skip
+#: every row that points at a place (an erasure keeps a place while one is left)
+PLACE_LINKS = (
+    (Case, "place_id"), (CasePlace, "place_id"), (CasePerson, "place_id"), (Contact, "place_id"),
+    (Intervention, "place_id"), (CaseReview, "place_id"),
+)  # fmt: skip
 
 
 # --- central sync, local only (migration 0005; hubapp.sync explains them) ---------------

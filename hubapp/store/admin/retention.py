@@ -46,13 +46,17 @@ from hubapp.domain.formatting import format_date
 from hubapp.store import audit
 from hubapp.store.errors import Cancelled, Problem, Refused, StoreError
 from hubapp.store.schema import (
+    PERSON_LINKS,
+    PLACE_LINKS,
     Action,
     AgendaItem,
     Assignment,
     Case,
     CaseLink,
+    CaseOrder,
     CasePerson,
     CasePlace,
+    CaseReview,
     CaseStatusChange,
     Category,
     Contact,
@@ -63,12 +67,17 @@ from hubapp.store.schema import (
     Person,
     PersonMerge,
     Place,
+    Referral,
     RetentionDecision,
+    ReviewExplanation,
+    ReviewRecommendation,
     RiskAssessment,
     SaraPlan,
     StaffAccount,
     SyncConflict,
     SyncOutbox,
+    VictimContact,
+    VictimUpdate,
 )
 
 log = logging.getLogger(__name__)
@@ -522,8 +531,8 @@ def _person_refs(s, pids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     if not pids:
         return set()
     used: set[uuid.UUID] = set()
-    for col in (CasePerson.person_id, Contact.reporter_person_id, RiskAssessment.person_id,
-                Intervention.person_id):  # fmt: skip
+    for model, name in PERSON_LINKS:
+        col = getattr(model, name)
         used.update(_ids(s, select(col).where(col.in_(pids)).distinct()))
     return used
 
@@ -533,8 +542,8 @@ def _place_refs(s, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     if not ids:
         return set()
     used: set[uuid.UUID] = set()
-    for col in (Case.place_id, CasePlace.place_id, CasePerson.place_id, Contact.place_id,
-                Intervention.place_id):  # fmt: skip
+    for model, name in PLACE_LINKS:
+        col = getattr(model, name)
         used.update(_ids(s, select(col).where(col.in_(ids)).distinct()))
     return used
 
@@ -545,17 +554,11 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
     breaches = _ids(s, select(InterventionBreach.id).where(
         InterventionBreach.intervention_id.in_(interventions)))  # fmt: skip
     people: set[uuid.UUID] = set()
-    places: set[uuid.UUID] = set(_ids(s, select(Case.place_id).where(Case.id == case_id)))
-    for col, owner in ((CasePerson.person_id, CasePerson.case_id),
-                       (Contact.reporter_person_id, Contact.case_id),
-                       (RiskAssessment.person_id, RiskAssessment.case_id),
-                       (Intervention.person_id, Intervention.case_id)):  # fmt: skip
-        people.update(_ids(s, select(col).where(owner == case_id)))
-    for col, owner in ((CasePlace.place_id, CasePlace.case_id),
-                       (CasePerson.place_id, CasePerson.case_id),
-                       (Contact.place_id, Contact.case_id),
-                       (Intervention.place_id, Intervention.case_id)):  # fmt: skip
-        places.update(_ids(s, select(col).where(owner == case_id)))
+    places: set[uuid.UUID] = set()
+    for links, found in ((PERSON_LINKS, people), (PLACE_LINKS, places)):
+        for model, name in links:
+            owner = model.id if model is Case else model.case_id
+            found.update(_ids(s, select(getattr(model, name)).where(owner == case_id)))
 
     def of_case(model):
         return _ids(s, select(model.id).where(model.case_id == case_id))
@@ -566,6 +569,10 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
         (CaseLink.case_id == case_id) | (CaseLink.other_case_id == case_id)))  # fmt: skip
     plan = [
         (CaseLink, case_links),
+        (ReviewRecommendation, of_case(ReviewRecommendation)), (CaseReview, of_case(CaseReview)),
+        (ReviewExplanation, of_case(ReviewExplanation)), (CaseOrder, of_case(CaseOrder)),
+        (VictimUpdate, of_case(VictimUpdate)), (VictimContact, of_case(VictimContact)),
+        (Referral, of_case(Referral)),
         (InterventionBreach, breaches), (Intervention, interventions),
         (AgendaItem, of_case(AgendaItem)), (MeetingDecision, of_case(MeetingDecision)),
         (Action, of_case(Action)), (Note, of_case(Note)),

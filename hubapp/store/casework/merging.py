@@ -45,14 +45,13 @@ from hubapp.store.casework import people
 from hubapp.store.errors import Refused
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
+    PERSON_LINKS,
     Case,
     CasePerson,
     Contact,
-    Intervention,
     Person,
     PersonDistinct,
     PersonMerge,
-    RiskAssessment,
     Station,
 )
 
@@ -63,12 +62,7 @@ DETAILS = people.MERGE_DETAILS
 #: the details a merge takes off the dropped person (kept on the merge record)
 CLEARED = ("date_of_birth", "phone", "email", "address")
 #: every link to a person: (model, column)
-LINKS = (
-    (CasePerson, "person_id"),
-    (Contact, "reporter_person_id"),
-    (RiskAssessment, "person_id"),
-    (Intervention, "person_id"),
-)
+LINKS = PERSON_LINKS
 #: a phone number or e-mail address shared by more people than this tells no one apart (an
 #: office's switchboard, a housing officer's address given for tenants)
 COMMON = 5
