@@ -188,9 +188,9 @@ class Case(Synced, Base):
     closure_rationale: Mapped[str] = mapped_column(Text, default="")
     next_review_on: Mapped[date | None] = mapped_column(Date)
     #: hate, recorded by perception (migration 0012): yes, no, not_known, or "" (not asked)
-    hate: Mapped[str] = mapped_column(String(12), default="")
+    hate: Mapped[str] = mapped_column(String(12), default="", server_default="")
     #: the monitored strands perceived (codes from resources/refdata/hate.toml)
-    hate_strands: Mapped[list] = mapped_column(JSON, default=list)
+    hate_strands: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     __table_args__ = (
         # covering indexes for the case list (migration 0002 explains them)
@@ -215,10 +215,10 @@ class Person(Synced, Base):
     locked_down: Mapped[bool] = mapped_column(Boolean, default=False)
     #: flagged as a vulnerable adult by a person, with why (migration 0012; a child is
     #: flagged from the date of birth, never stored)
-    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)
-    vulnerable_reason: Mapped[str] = mapped_column(Text, default="")
+    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    vulnerable_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: consent to share, where it is the basis: given, refused, or "" (not asked)
-    share_consent: Mapped[str] = mapped_column(String(12), default="")
+    share_consent: Mapped[str] = mapped_column(String(12), default="", server_default="")
     share_consent_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
@@ -362,10 +362,10 @@ class RiskAssessment(OfACase, Synced, Base):
     assessed_by: Mapped[str] = mapped_column(String(120), default="")
     next_review_on: Mapped[date | None] = mapped_column(Date)
     #: whose risk (migration 0012): victim, or alleged_perpetrator
-    subject: Mapped[str] = mapped_column(String(24), default="victim")
+    subject: Mapped[str] = mapped_column(String(24), default="victim", server_default="victim")
     #: a level set by hand over the computed one, with the reason (both or neither)
-    override_level: Mapped[str] = mapped_column(String(16), default="")
-    override_reason: Mapped[str] = mapped_column(Text, default="")
+    override_level: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class InterventionType(Synced, Base):
@@ -397,9 +397,9 @@ class Intervention(OfACase, Synced, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: the statutory limits (migration 0012): why a soft prerequisite was skipped; who
     #: authorised it (a dispersal: an inspector); who was consulted (a youth offending team)
-    override_reason: Mapped[str] = mapped_column(Text, default="")
-    authorised_by: Mapped[str] = mapped_column(String(120), default="")
-    consulted: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    authorised_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    consulted: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: the court hearing a closure notice leads to (within 48 hours of service)
     hearing_on: Mapped[date | None] = mapped_column(Date)
 
@@ -411,7 +411,7 @@ class InterventionBreach(Synced, Base):
     details: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(120), default="")
     #: fixed_penalty, prosecution, committal, no_further_action, or "" (not yet known)
-    outcome: Mapped[str] = mapped_column(String(24), default="")
+    outcome: Mapped[str] = mapped_column(String(24), default="", server_default="")
 
 
 SYNCED_TABLES = [
