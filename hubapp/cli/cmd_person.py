@@ -6,6 +6,7 @@
     hubapp [--db PATH] person merge KEEP DROP --reason TEXT
     hubapp [--db PATH] person unmerge REF --reason TEXT
     hubapp [--db PATH] person distinct REF REF
+    hubapp [--db PATH] person consent REF --given|--refused [--on DATE]
 
 ``find`` looks by name (case, accents and punctuation aside; Bill finds William), phone
 number (any UK format), e-mail address or postcode; ``show`` prints a person's page: their
@@ -18,6 +19,10 @@ first person and moves every link of the second to them (coordinators and admini
 audited; nothing is lost); ``unmerge`` undoes the latest merge of a person (an administrator,
 within 30 days); ``distinct`` records that two people are different, so the pair is not
 listed again. See hubapp.store.casework.merging.
+
+``consent`` records the person's consent to share, where consent is the basis for sharing
+(given or refused, and the day: today unless ``--on``); those who may change a case record it
+(hubapp.store.admin.sharing).
 """
 
 from __future__ import annotations
@@ -25,14 +30,21 @@ from __future__ import annotations
 import json
 import sys
 
-from hubapp.cli.common import EXIT_USAGE, error, existing_database, open_signed_in, progress_bar
+from hubapp.cli.common import (
+    EXIT_USAGE,
+    day_argument,
+    error,
+    existing_database,
+    open_signed_in,
+    progress_bar,
+)
 
 FORMATS = ("text", "json")
 
 
 def add_parsers(sub) -> None:
     pe = sub.add_parser("person", help="one person across cases: find them, show their page")
-    what = pe.add_subparsers(dest="what", metavar="find|show|duplicates|merge|unmerge|distinct",
+    what = pe.add_subparsers(dest="what", metavar="find|show|duplicates|merge|unmerge|distinct|consent",
                              required=True)  # fmt: skip
     fi = what.add_parser("find", help="find people by name, phone, e-mail or postcode")
     fi.add_argument("text", metavar="TEXT", help="a name, phone number, e-mail address or postcode")
@@ -52,6 +64,15 @@ def add_parsers(sub) -> None:
     di = what.add_parser("distinct", help="two people are different: do not list them again")
     di.add_argument("first", metavar="REF")
     di.add_argument("second", metavar="REF")
+    co = what.add_parser("consent", help="record a person's consent to share: given or refused")
+    co.add_argument("ref", metavar="REF", help="the person's reference (P-XXXXXXXX) or id")
+    answer = co.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--given", dest="consent", action="store_const", const="given",
+                        help="the person consents to their information being shared")  # fmt: skip
+    answer.add_argument("--refused", dest="consent", action="store_const", const="refused",
+                        help="the person refuses")  # fmt: skip
+    co.add_argument("--on", type=day_argument, metavar="DATE",
+                    help="the day they answered (default: today)")  # fmt: skip
 
 
 def run(args) -> int:
@@ -66,6 +87,8 @@ def run(args) -> int:
             return _show(store, args.ref, fmt)
         if args.what == "duplicates":
             return _duplicates(store, fmt)
+        if args.what == "consent":
+            return _consent(store, args)
         return _change(store, args)
     finally:
         store.close()
@@ -108,6 +131,17 @@ def _change(store, args) -> int:
         merging.mark_distinct(store, first, second)
         print(f"{people.reference(first)} and {people.reference(second)} are recorded as "
               "different people.")  # fmt: skip
+    return 0
+
+
+def _consent(store, args) -> int:
+    from hubapp.domain.formatting import format_date
+    from hubapp.store.admin import sharing
+    from hubapp.store.casework import people
+
+    person_id = people.find_id(store, args.ref)
+    on = sharing.set_consent(store, person_id, args.consent, args.on)
+    print(f"{people.reference(person_id)}: consent to share {args.consent} on {format_date(on)}.")
     return 0
 
 

@@ -3,6 +3,7 @@
 
     hubapp [--db PATH] print case REF [--profile police|partner|public] [-o FILE.pdf]
     hubapp [--db PATH] print pack --hub HUB [--date YYYY-MM-DD] [--profile ...] [-o FILE.pdf]
+                                  [--reason TEXT]
     hubapp [--db PATH] print actions --agency AGENCY [--hub HUB] [--profile ...] [-o FILE.pdf]
 """
 
@@ -43,6 +44,9 @@ def add_parsers(sub) -> None:
     profile_and_output(c)
     k = what.add_parser("pack", help="a hub's partner-meeting pack")
     k.add_argument("--hub", required=True, help="hub name or code")
+    k.add_argument("--reason", metavar="TEXT",
+                   help="a partner pack for a hub where an agency has no current sharing "
+                   "agreement: why it goes ahead (coordinators and administrators; audited)")  # fmt: skip
     k.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the meeting's date (default: the hub's next meeting, or its open "
                    "cases in priority order when none is planned)")  # fmt: skip
@@ -82,7 +86,7 @@ def run(args) -> int:
             doc = printing.case_summary(store, args.reference, profile)
         elif args.what == "pack":
             with progress_bar() as progress:
-                doc = printing.meeting_pack(store, args.hub, profile, day=day, progress=progress)
+                doc = _pack(store, args, profile, day, progress)
         else:
             doc = printing.action_sheet(store, args.agency, profile, hub=args.hub)
         target = printing.save(store, doc, args.output or Path.cwd() / doc.suggested_name())
@@ -91,3 +95,16 @@ def run(args) -> int:
     pages = f"{doc.pages} page{'' if doc.pages == 1 else 's'}"
     print(f"Saved {doc.title} ({profile.value} profile, {doc.marking}, {pages}) to {target}.")
     return EXIT_OK
+
+
+def _pack(store, args, profile, day, progress):
+    from hubapp.documents import printing
+    from hubapp.store.admin.sharing import NoAgreement
+
+    try:
+        return printing.meeting_pack(store, args.hub, profile, day=day, progress=progress,
+                                     reason=args.reason)  # fmt: skip
+    except NoAgreement as exc:
+        raise NoAgreement(
+            f"{exc} Nothing was printed; add --reason TEXT to go ahead.", exc.agencies
+        ) from None

@@ -2,7 +2,7 @@
 of central sync.
 
     hubapp [--db PATH] sync [--central URL]
-    hubapp [--db PATH] share|unshare CASE-REF --hub HUB [--central URL]
+    hubapp [--db PATH] share|unshare CASE-REF --hub HUB [--central URL] [--reason TEXT]
     hubapp central init --url URL
     hubapp central add-station --url URL --hub HUB --station NAME
     hubapp central snapshot --url URL [--hub HUB]
@@ -28,6 +28,11 @@ def add_parsers(sub) -> None:
         h.add_argument("reference", metavar="CASE-REF", help="the case's reference, e.g. "
                        "CAR-2026-0042")  # fmt: skip
         h.add_argument("--hub", required=True, help="the other hub's name or code")
+        if verb == "share":
+            h.add_argument("--reason", metavar="TEXT",
+                           help="where this hub has no current sharing agreement with the "
+                           "police: why it goes ahead (coordinators and administrators; "
+                           "audited)")  # fmt: skip
         h.add_argument("--central", metavar="URL",
                        help="the station's postgresql:// address (default: HUBAPP_CENTRAL_URL, "
                        "or the saved address)")  # fmt: skip
@@ -81,6 +86,7 @@ def _sync(args) -> int:
 
 def _share(args) -> int:
     """``hubapp share|unshare CASE-REF --hub HUB``: online only, audited as a disclosure."""
+    from hubapp.store.admin.sharing import NoAgreement
     from hubapp.sync import credentials, failures, share
     from hubapp.sync.central import CentralError
 
@@ -88,10 +94,19 @@ def _share(args) -> int:
     try:
         share.find_case(store, args.reference)  # an unknown case is told before any network
         share.find_hub_or_fail(args.hub)
+        if args.command == "share":  # the basis is checked before any network
+            case_id, ref = share.find_case(store, args.reference)
+            try:
+                share.check_basis(store, case_id, ref, args.reason)
+            except NoAgreement as exc:
+                raise NoAgreement(
+                    f"{exc} Nothing was shared; add --reason TEXT to go ahead.", exc.agencies
+                ) from None
         url = credentials.load(store, args.central)
         try:
             if args.command == "share":
-                ref, hub, rows = share.share(store, url, args.reference, args.hub)
+                ref, hub, rows = share.share(store, url, args.reference, args.hub,
+                                             reason=args.reason)  # fmt: skip
             else:
                 ref, hub, rows = share.unshare(store, url, args.reference, args.hub)
         except CentralError as exc:

@@ -15,8 +15,15 @@ audited until the document leaves the application:
   spooled).
 
 The audit entry (kind ``disclosure``) says what was disclosed (document, case ids and
-references), under which profile, for which meeting, by whom (``Store.user``) and where to
-(file or printer). The pack takes ``progress(fraction, message)``; returning False cancels
+references), under which profile, for which meeting, by whom (``Store.user``), where to
+(file or printer) and, for a partner pack, on what basis for each agency of the hub
+(``basis``: the agreement, or the reason given without one).
+
+A meeting pack under the partner profile is carried away by every agency taking part in the
+hub: before anything is read, :func:`meeting_pack` checks the hub's register of sharing
+agreements (``hubapp.store.admin.sharing.check_disclosure``) and is refused with
+``NoAgreement`` (the warning) when an agency has no current agreement, unless a coordinator
+or an administrator gives a ``reason``. The pack takes ``progress(fraction, message)``; returning False cancels
 it with :class:`DocumentCancelled` and nothing is written.
 """
 
@@ -78,6 +85,8 @@ class Document:
     hub: str = ""
     agency: str = ""
     meeting_id: uuid.UUID | None = None
+    #: {agency: what its disclosure rests on}, for a partner pack (the audit entry keeps it)
+    basis: dict[str, str] = field(default_factory=dict)
 
     def suggested_name(self) -> str:
         """A file name for the current folder, e.g. 'case-CAR-2026-0042-partner.pdf'."""
@@ -211,15 +220,18 @@ def meeting_pack(
     limit: int = PACK_CASES,
     today: date | None = None,
     progress: Progress | None = None,
+    reason: str | None = None,
 ) -> Document:
     """The pack for the hub's meeting on ``day``; without ``day``, for its next meeting, or
     (none planned) for its ``limit`` top open cases in priority order (high risk first,
-    then the oldest)."""
+    then the oldest). A partner pack checks the sharing agreements first (module notes);
+    ``reason``: why it goes ahead without a current one."""
     r = rules(profile)
     today = today or date.today()
     report = _reporter(progress)
     report(0.0, "Finding the meeting")
     hub_row = find_hub(store, hub)
+    basis = pack_basis(store, hub_row.id, r.profile, reason)
     if day is not None:
         meeting = meetings.meeting_on(store, hub_row.id, day)
         if meeting is None:
@@ -303,7 +315,27 @@ def meeting_pack(
         progress(1.0, f"{pages} pages")
     return Document("meeting_pack", title, r.profile, r.marking, pdf, pages,
                     [sheet.id for sheet, _ in cases], [sheet.reference for sheet, _ in cases],
-                    hub=hub_row.name, meeting_id=meeting.id if meeting else None)  # fmt: skip
+                    hub=hub_row.name, meeting_id=meeting.id if meeting else None,
+                    basis=basis)  # fmt: skip
+
+
+def pack_basis(store, hub_id: uuid.UUID, profile: Profile,
+               reason: str | None = None) -> dict[str, str]:  # fmt: skip
+    """{agency: basis} for a pack of the hub under ``profile``: only the partner profile
+    discloses to the hub's agencies (``NoAgreement`` as the module notes say)."""
+    from hubapp.store.admin import sharing
+    from hubapp.store.schema import HubAgency
+
+    if profile is not Profile.PARTNER:
+        return {}
+    with store.read() as s:
+        agencies = list(s.scalars(
+            select(HubAgency.agency_id).where(HubAgency.hub_id == hub_id,
+                                              HubAgency.voided.is_(False))
+            .order_by(HubAgency.position)))  # fmt: skip
+        found = sharing.check_disclosure(s, hub_id, agencies, reason=reason, what="the pack",
+                                         today=None)  # fmt: skip
+    return sharing.basis_details(found)
 
 
 # --- agency action sheet --------------------------------------------------------------------
@@ -352,6 +384,7 @@ def _details(document: Document, how: str, target: str) -> dict:
         "pages": document.pages,
         "how": how,
         "to": target,
+        **({"basis": document.basis} if document.basis else {}),
     }
 
 

@@ -62,6 +62,9 @@ class Op(StrEnum):
     LOCK = "lock"
     MERGE_PEOPLE = "merge people"
     UNMERGE_PEOPLE = "undo a merge"
+    # the basis for sharing (hubapp.store.admin.sharing)
+    AGREEMENTS = "sharing agreements"
+    DISCLOSE_ANYWAY = "disclose without an agreement"
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,19 @@ MAY: dict[Op, Rule] = {
     ),
     Op.CHECK: Rule(EVERYONE, "check the database", "reads only"),
     Op.LOCK: Rule(EVERYONE, "lock the windows", "only where someone is signed in"),
+    # the basis for sharing (hubapp.store.admin.sharing)
+    Op.AGREEMENTS: Rule(
+        frozenset({COORDINATOR, ADMINISTRATOR}),
+        "keep the register of sharing agreements",
+        "the register decides which disclosures need a reason; everyone may read it",
+        tell_read_only=True,
+    ),
+    Op.DISCLOSE_ANYWAY: Rule(
+        frozenset({COORDINATOR, ADMINISTRATOR}),
+        "disclose to an agency without a current sharing agreement",
+        "with a reason, which the disclosure's audit entry keeps: the hub's decision",
+        elsewhere="assigning an agency, sharing a case, printing a partner pack",
+    ),
 }
 
 
@@ -330,6 +346,11 @@ COMMANDS: dict[str, Entry] = {
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
     "case link": Entry(Op.LINK_CASES, "links.link"),
+    # the basis for sharing (hubapp.store.admin.sharing)
+    "agreements list": Entry(Op.VIEW, "sharing.register", "names agencies, not people"),
+    "agreements add": Entry(Op.AGREEMENTS, "sharing.add"),
+    "agreements end": Entry(Op.AGREEMENTS, "sharing.end"),
+    "person consent": Entry(Op.EDIT_CASE, "sharing.set_consent"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -366,6 +387,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "syncConflictsAction": ("Tools > Sync conflicts…", Op.CONFLICTS),
     "shortcutsAction": ("Help > Keyboard shortcuts", None),
     "aboutAction": ("Help > About", None),
+    "agreementsAction": ("Tools > Sharing agreements…", Op.AGREEMENTS),
 }
 
 
@@ -377,7 +399,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what",
+        "case": "what", "agreements": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -14,6 +14,12 @@ Sharing is a disclosure of personal data to another hub: :func:`share` and :func
 (what the command line and the case window use) find the case by its reference here and
 write the audit entry, with the receiving hub, in the station's own log once the central
 database has committed the share.
+
+Before anything is sent, the basis is checked (``hubapp.store.admin.sharing``): this hub's
+agreement with the police force, through which the hubs share with each other (each station
+holds only its own hub's register). Without a current one, :func:`share` is refused with
+``NoAgreement`` unless a coordinator or an administrator gives a ``reason``; the audit entry
+names the basis either way.
 """
 
 from __future__ import annotations
@@ -113,14 +119,15 @@ def shared_hubs(url: str, case_id: uuid.UUID, *, timeout: float = 10.0) -> list[
     return sorted(names.get(h, (str(h), str(h)))[1] for h in found)
 
 
-def _audit(store, case_id: uuid.UUID, reference: str, hub: str, *, shared: bool, rows: int):
+def _audit(store, case_id: uuid.UUID, reference: str, hub: str, *, shared: bool, rows: int,
+           basis: dict[str, str] | None = None):  # fmt: skip
     from hubapp.store import audit
 
     _id, code, name = find_hub(hub)
     if shared:
         kind, details = audit.Kind.DISCLOSURE, {
             "to": f"{name} hub", "to_hub": code, "reference": reference, "rows": rows,
-            "via": "central database",
+            "via": "central database", "basis": basis or {},
         }  # fmt: skip
         reason = f"case {reference} shared with {name}"
     else:
@@ -133,15 +140,33 @@ def _audit(store, case_id: uuid.UUID, reference: str, hub: str, *, shared: bool,
         audit.record(s, kind, "case_", [case_id.hex], details, reason=reason)
 
 
-def share(store, url: str, reference: str, hub: str) -> tuple[str, str, int]:
+def share(store, url: str, reference: str, hub: str, *,
+          reason: str | None = None) -> tuple[str, str, int]:  # fmt: skip
     """Share the case ``reference`` with ``hub``; (reference, hub name, rows sent). The audit
-    log records the disclosure and the receiving hub."""
+    log records the disclosure, the receiving hub and the basis; without a current agreement
+    with the police, ``reason`` is needed (see the module notes)."""
     access.require(store, access.Op.SHARE)  # the role matrix (hubapp.store.roles)
     case_id, ref = find_case(store, reference)
     _id, _code, name = find_hub(hub)
+    basis = check_basis(store, case_id, ref, reason)
     rows = share_case(url, case_id, hub)
-    _audit(store, case_id, ref, hub, shared=True, rows=rows)
+    _audit(store, case_id, ref, hub, shared=True, rows=rows, basis=basis)
     return ref, name, rows
+
+
+def check_basis(store, case_id: uuid.UUID, reference: str,
+                reason: str | None = None) -> dict[str, str]:  # fmt: skip
+    """{agency: basis} for sharing the case with another hub: its hub's agreement with the
+    police; ``NoAgreement`` without a current one and without ``reason``."""
+    from hubapp.store.admin import sharing
+    from hubapp.store.schema import Case
+
+    with store.read() as s:
+        hub_id = s.get(Case, case_id).hub_id
+        police = sharing.police_agencies(s, hub_id)
+        found = sharing.check_disclosure(s, hub_id, police, reason=reason,
+                                         what=f"case {reference}")  # fmt: skip
+    return sharing.basis_details(found)
 
 
 def unshare(store, url: str, reference: str, hub: str) -> tuple[str, str, int]:

@@ -18,6 +18,11 @@ windows or two processes cannot both pass a check and then both write):
   recent voided row, so there is exactly one live row per (case, agency).
 * Every change is audited in the same transaction: besides the automatic entry for the row,
   an explicit ``assignment`` entry names the case, the agency and the role before and after.
+* Giving an agency a part it did not have discloses the case to it: the hub's register of
+  sharing agreements is checked first (``hubapp.store.admin.sharing.check_disclosure``).
+  Without a current agreement the change is refused with ``NoAgreement`` (its sentence is
+  the warning) unless a coordinator or an administrator gives a ``reason``; the explicit
+  ``assignment`` entry names the basis (``basis``).
 
 Reading the grid (:func:`cell_summaries`) is plain SQL with GROUP BY over the store's engine,
 never ORM objects. Its cost grows with the filled cells (assignments and actions), not with
@@ -46,6 +51,7 @@ from sqlalchemy.orm import Session
 from hubapp.domain.codes import OPEN_ACTION_STATUSES, AgencyRole
 from hubapp.domain.rag import Rag, group_rag
 from hubapp.store import access, audit
+from hubapp.store.admin import sharing
 from hubapp.store.errors import EditConflict, StoreError
 from hubapp.store.schema import Action, Agency, AgencyType, Assignment, Case, Hub, HubAgency
 
@@ -269,6 +275,7 @@ def set_role(
     role: str | None,
     *,
     base_version: int | None = None,
+    reason: str | None = None,
 ) -> RoleChange:
     """Give an agency a part in a case (``lead``, ``support``, ``informed``) or remove it (None).
 
@@ -283,13 +290,19 @@ def set_role(
     with store.write(reason="agency role changed") as s:
         case = case_for_update(s, case_id, base_version)
         agency = live_agency(s, agency_id)
-        change = apply_role(s, case, agency, role)
+        basis = _disclosure(s, case, agency, role, reason)
+        change = apply_role(s, case, agency, role, basis=basis)
         s.flush()
         return replace(change, case_version=case.row_version)
 
 
 def hand_over_lead(
-    store, case_id: uuid.UUID, new_agency_id: uuid.UUID, *, base_version: int | None = None
+    store,
+    case_id: uuid.UUID,
+    new_agency_id: uuid.UUID,
+    *,
+    base_version: int | None = None,
+    reason: str | None = None,
 ) -> list[RoleChange]:
     """Make another agency the lead of a case, in one transaction.
 
@@ -312,13 +325,19 @@ def hand_over_lead(
             changes.append(
                 apply_role(s, case, old, AgencyRole.SUPPORT.value, check_hub=False, lead_to=None)
             )
-        changes.append(apply_role(s, case, new, AgencyRole.LEAD.value))
+        basis = _disclosure(s, case, new, AgencyRole.LEAD.value, reason)
+        changes.append(apply_role(s, case, new, AgencyRole.LEAD.value, basis=basis))
         s.flush()
         return [replace(c, case_version=case.row_version) for c in changes]
 
 
 def bulk_assign(
-    store, case_ids: Iterable[uuid.UUID], agency_id: uuid.UUID, role: str = "support"
+    store,
+    case_ids: Iterable[uuid.UUID],
+    agency_id: uuid.UUID,
+    role: str = "support",
+    *,
+    reason: str | None = None,
 ) -> list[RoleChange]:
     """Give one agency the same part in many cases, in one transaction.
 
@@ -366,15 +385,23 @@ def bulk_assign(
                 f"{agency.name} does not take part in the {hub.name} hub, so it cannot work on "
                 f"{first.reference}{more}; nothing was changed."
             )
+        held = {c: live_role(s, c, agency.id) for c in wanted}
+        bases = {}  # one check per hub of the cases the agency joins
+        for hub_id in dict.fromkeys(by_id[c].hub_id for c in wanted if held[c] is None):
+            refs = [by_id[c].reference for c in wanted if held[c] is None
+                    and by_id[c].hub_id == hub_id]  # fmt: skip
+            what = f"case {refs[0]}" if len(refs) == 1 else f"{len(refs)} cases"
+            bases[hub_id] = _basis_text(sharing.check_disclosure(
+                s, hub_id, [agency.id], reason=reason, what=what))  # fmt: skip
         changes = []
         for case_id in wanted:
             case = by_id[case_id]
-            held = live_role(s, case.id, agency.id)
-            if held is not None:
+            if held[case_id] is not None:
                 lead = case.lead_agency_id
-                changes.append(RoleChange(case.id, agency.id, held, held, lead, lead))
+                changes.append(RoleChange(case.id, agency.id, held[case_id], held[case_id], lead,
+                                          lead))  # fmt: skip
                 continue
-            changes.append(apply_role(s, case, agency, role))
+            changes.append(apply_role(s, case, agency, role, basis=bases[case.hub_id]))
         s.flush()
         changed = sum(c.changed for c in changes)
         log.info(
@@ -550,6 +577,24 @@ def _plural(n: int, word: str) -> str:
 _UNCHANGED: Any = object()
 
 
+def _basis_text(found) -> str:
+    return found[0].text
+
+
+def _disclosure(s: Session, case: Case, agency: Agency, role: str | None,
+                reason: str | None) -> str | None:  # fmt: skip
+    """The basis for giving ``agency`` a part in ``case`` when it has none yet (a
+    disclosure), or None when it already takes part (or is removed)."""
+    if role is None or live_role(s, case.id, agency.id) is not None:
+        if reason is not None:  # a reason is the hub's decision even where none is needed
+            access.require(s, access.Op.DISCLOSE_ANYWAY)
+        return None
+    if not agency.active or not takes_part(s, case.hub_id, agency.id):
+        return None  # refused by the hub rules (apply_role), whatever the register says
+    return _basis_text(sharing.check_disclosure(s, case.hub_id, [agency.id], reason=reason,
+                                                what=f"case {case.reference}"))  # fmt: skip
+
+
 def _require_assigning(store) -> None:
     from hubapp.store import access
 
@@ -564,6 +609,7 @@ def apply_role(
     *,
     check_hub: bool = True,
     lead_to: Any = _UNCHANGED,
+    basis: str | None = None,
 ) -> RoleChange:
     """Change one agency's part in one case inside the caller's transaction, with the rules
     and the explicit audit entry. ``check_hub=False`` skips the hub and active-agency rules
@@ -648,6 +694,8 @@ def apply_role(
         "agency": agency.code,
         "role": [old_role, role],
     }
+    if basis is not None:  # a disclosure to the agency: what it rests on
+        details["basis"] = basis
     if old_lead_column != new_lead:
         details["lead_agency_id"] = [
             str(old_lead_column) if old_lead_column else None,
