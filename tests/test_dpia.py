@@ -33,8 +33,7 @@ def _copy_with(extra: str) -> MetaData:
 def test_a_new_personal_data_column_without_an_entry_fails_the_check():
     problems = dpia.check_columns(_copy_with("nickname"))
     assert problems == [
-        "The column person.nickname is not classified in the DPIA register (personal data or "
-        "not)."
+        "The column person.nickname is not classified in the DPIA register (personal data or not)."
     ]
 
 

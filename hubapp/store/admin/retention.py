@@ -33,7 +33,7 @@ import logging
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -44,6 +44,7 @@ from hubapp import resources
 from hubapp.domain.codes import CaseStatus
 from hubapp.domain.formatting import format_date
 from hubapp.store import audit
+from hubapp.store.admin import sharing
 from hubapp.store.errors import Cancelled, Problem, Refused, StoreError
 from hubapp.store.schema import (
     PERSON_LINKS,
@@ -306,6 +307,10 @@ def due(store, today: date, rules: Rules | None = None) -> list[DueItem]:
             since = _due(add_years(closed_on, years), decision, today)
             if since is not None:
                 items.append(DueItem(CASE, cid, ref, summary, why, since, decision))
+        # beside the hub's period, the period an agency's sharing agreement sets
+        periods = sharing.case_periods(s, [i.record_id for i in items], today)
+        items = [replace(i, why=f"{i.why} ({periods[i.record_id]})")
+                 if i.record_id in periods else i for i in items]  # fmt: skip
         items.extend(_people_due(s, rules, decisions, today))
     items.sort(key=lambda i: (i.since, i.kind, i.reference))
     return items

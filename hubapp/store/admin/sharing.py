@@ -287,6 +287,38 @@ def retention_years(store, hub_id: uuid.UUID, today: date | None = None) -> dict
     }
 
 
+def case_periods(s, case_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, str]:
+    """For the retention review: {case id: "Cumberland Council's agreement: 6 years"} for the
+    cases an agency with a current agreement that sets a retention period takes part in
+    (inside the caller's read session ``s``)."""
+    from hubapp.store.schema import Assignment, Case
+
+    if not case_ids:
+        return {}
+    periods = {
+        (a.hub_id, a.agency_id): a
+        for a in _agreements(s)
+        if a.retention_years and a.status(today) == CURRENT
+    }
+    if not periods:
+        return {}
+    out: dict[uuid.UUID, list[str]] = {}
+    for start in range(0, len(case_ids), 500):
+        rows = s.execute(
+            select(Assignment.case_id, Case.hub_id, Assignment.agency_id)
+            .join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.case_id.in_(case_ids[start : start + 500]))
+            .order_by(Assignment.created_at)
+        )
+        for case_id, hub_id, agency_id in rows:
+            a = periods.get((hub_id, agency_id))
+            if a is not None:
+                text = f"{a.agency}'s agreement: {a.retention_years} years"
+                if text not in out.setdefault(case_id, []):
+                    out[case_id].append(text)
+    return {c: "; ".join(texts) for c, texts in out.items()}
+
+
 # --- keeping the register ----------------------------------------------------------------------
 
 
