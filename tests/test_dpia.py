@@ -53,7 +53,7 @@ def test_a_new_table_and_a_column_gone_fail_it_too():
 
 def test_the_document_lists_each_personal_column_with_its_purpose_basis_and_retention():
     text = dpia.render()
-    for table, column, use in dpia.personal_columns():
+    for _table, column, use in dpia.personal_columns():
         assert f"| `{column}` | {use.purpose} | {use.basis} | {use.retention} |" in text
     # the special-category columns schema 0012 added are personal data, on the special basis
     found = {(t, c): u for t, c, u in dpia.personal_columns()}

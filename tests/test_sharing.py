@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import uuid
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 from casework import (
