@@ -47,3 +47,21 @@ class AdminMixin:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def show_agreements(self):
+        """Tools > Sharing agreements…: the station's hub's register. Returns it."""
+        from PySide6.QtCore import Qt
+
+        from hubapp.store import setup
+        from hubapp.views.sharing_dialog import SharingAgreementsDialog
+
+        if self.db is None:
+            return None
+        station = setup.current(self.db.store)
+        if station is None:
+            return None
+        dialog = SharingAgreementsDialog(self.db.store, station.hub_id, station.hub_name,
+                                         self.window)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog

@@ -61,6 +61,7 @@ class Controller(StartupMixin, BackupsMixin, AccountsMixin, CasesMixin, SyncMixi
         window.auditLogRequested.connect(lambda: self.show_audit_log())
         window.retentionReviewRequested.connect(lambda: self.show_retention_review())
         window.duplicatesRequested.connect(lambda: self.show_duplicates())
+        window.agreementsRequested.connect(lambda: self.show_agreements())
         window.backupRequested.connect(self.backup_now)
         window.restoreRequested.connect(lambda: self.restore_backup())
         #: the start-up check's result (hubapp.store.admin.backup.CheckResult), once it is known

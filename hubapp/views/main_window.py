@@ -90,6 +90,7 @@ MENU_OBJECT_NAMES = {
     "central_action": "centralAction",
     "shortcuts_action": "shortcutsAction",
     "about_action": "aboutAction",
+    "agreements_action": "agreementsAction",
 }
 
 
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
     #: Tools > Retention review…
     retentionReviewRequested = Signal()
     duplicatesRequested = Signal()
+    #: Tools > Sharing agreements…
+    agreementsRequested = Signal()
     #: File > Lock (Ctrl+L) and Tools > Accounts…, where the database has staff accounts
     lockRequested = Signal()
     accountsRequested = Signal()
@@ -392,6 +395,9 @@ class MainWindow(QMainWindow):
         self.duplicates_action = QAction(tr("D&uplicate people…"), self)
         self.duplicates_action.triggered.connect(self.duplicatesRequested)
         tools.addAction(self.duplicates_action)
+        self.agreements_action = QAction(tr("Sharin&g agreements…"), self)
+        self.agreements_action.triggered.connect(self.agreementsRequested)
+        tools.addAction(self.agreements_action)
         self.accounts_action = QAction(tr("&Accounts…"), self)
         self.accounts_action.triggered.connect(self.accountsRequested)
         tools.addAction(self.accounts_action)

@@ -27,7 +27,7 @@ from hubapp.documents import printing
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
 from hubapp.store import access, accounts, roles, setup
-from hubapp.store.admin import audit_query, backup, retention, subject_access
+from hubapp.store.admin import audit_query, backup, retention, sharing, subject_access
 from hubapp.store.casework import (
     actions,
     assignments,
@@ -274,6 +274,18 @@ CORE = {
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
+    # the basis for sharing
+    Op.AGREEMENTS: (
+        lambda s, w: sharing.add(s, sharing.AgreementDraft(
+            hub_id=setup.current(s).hub_id, agency_id=_agency(s, "FIRE"), name="Carlisle ISA",
+            starts_on=date(2026, 1, 1), basis="crime_disorder_s115")),
+        None,
+    ),  # fmt: skip
+    Op.DISCLOSE_ANYWAY: (
+        lambda s, w: printing.meeting_pack(s, "Carlisle", Profile.PARTNER,
+                                           reason="testing the matrix"),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -379,7 +391,13 @@ EXAMPLES: dict[str, list[str] | None] = {
         "Still needed",
     ],  # fmt: skip
     "retention erase": ["retention", "erase", "{ref}", "--reason", "Past its time", "--yes"],
-}
+    # the basis for sharing
+    "agreements list": ["agreements", "list"],
+    "agreements add": ["agreements", "add", "--agency", "FIRE", "--name", "Carlisle ISA",
+                       "--from", "01/01/2026", "--basis", "crime_disorder_s115"],
+    "agreements end": ["agreements", "end", "abcdef12"],
+    "person consent": ["person", "consent", "{person}", "--given"],
+}  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]
 
