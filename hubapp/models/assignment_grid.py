@@ -179,6 +179,10 @@ class AssignmentGridModel(QAbstractTableModel):
     rolesChanged = Signal(object, str)
     #: a change was refused (one sentence for the screen); nothing was written
     refused = Signal(str)
+    #: a change that would disclose a case to an agency without a current sharing agreement
+    #: (hubapp.store.admin.sharing.NoAgreement): the warning, and ``retry(reason)``, which
+    #: asks for the same change again with a coordinator's reason
+    agreementMissing = Signal(str, object)
     #: the number of rows changed after a new filter or a refresh
     countChanged = Signal(int)
     #: changes are on their way to the database (True), or all saved or refused (False)
@@ -390,7 +394,7 @@ class AssignmentGridModel(QAbstractTableModel):
     # is based on the version the change before it saved) and, once saved, the changed
     # cases are read again in the same background step. A refusal takes the new part off
     # the cell again and says why. The GUI thread never waits for the database's lock.
-    def set_roles(self, indexes: Sequence, role: str) -> bool:
+    def set_roles(self, indexes: Sequence, role: str, reason: str | None = None) -> bool:
         """Give each cell's agency this part ("" removes it), one cell after another, as one
         change for undo; the first refusal stops the rest. False if nothing was asked."""
         from hubapp.store.casework.assignments import set_role
@@ -417,13 +421,19 @@ class AssignmentGridModel(QAbstractTableModel):
         def write(case, agency):
             version = self._version_of(case.id)
             return lambda: [set_role(self._store, case.id, agency.id, new,
-                                     base_version=version)]  # fmt: skip
+                                     base_version=version, reason=reason)]  # fmt: skip
+
+        kept = [QPersistentModelIndex(i) for i in indexes]
+
+        def retry(why: str) -> bool:
+            return self.set_roles([QModelIndex(i) for i in kept if i.isValid()], role, why)
 
         self._submit([(case.id, [(agency.id, new)], write, case, agency)
-                      for case, agency in cells], text)  # fmt: skip
+                      for case, agency in cells], text, retry=retry)  # fmt: skip
         return True
 
-    def assign(self, rows: Sequence[int], column: int, role: str = "support") -> bool:
+    def assign(self, rows: Sequence[int], column: int, role: str = "support",
+               reason: str | None = None) -> bool:  # fmt: skip
         """Give one agency the same part in several cases in one step (``bulk_assign``):
         cases where it already has a part keep theirs."""
         from hubapp.store.casework.assignments import bulk_assign
@@ -442,12 +452,13 @@ class AssignmentGridModel(QAbstractTableModel):
                  if self._shown_role(c, agency.id) is None]  # fmt: skip
 
         def write():
-            return lambda: bulk_assign(self._store, case_ids, agency.id, role)
+            return lambda: bulk_assign(self._store, case_ids, agency.id, role, reason=reason)
 
-        self._submit([(case_ids, shown, write)], text, many=True)
+        self._submit([(case_ids, shown, write)], text, many=True,
+                     retry=lambda why: self.assign(rows, column, role, why))  # fmt: skip
         return True
 
-    def hand_over(self, index) -> bool:
+    def hand_over(self, index, reason: str | None = None) -> bool:
         """Make the cell's agency the lead; the old lead becomes support (one step)."""
         from hubapp.store.casework.assignments import hand_over_lead
 
@@ -465,9 +476,12 @@ class AssignmentGridModel(QAbstractTableModel):
 
         def write(case, agency):
             version = self._version_of(case.id)
-            return lambda: hand_over_lead(self._store, case.id, agency.id, base_version=version)
+            return lambda: hand_over_lead(self._store, case.id, agency.id, base_version=version,
+                                          reason=reason)  # fmt: skip
 
-        self._submit([(case.id, shown, write, case, agency)], text)
+        kept = QPersistentModelIndex(index)
+        self._submit([(case.id, shown, write, case, agency)], text,
+                     retry=lambda why: kept.isValid() and self.hand_over(QModelIndex(kept), why))  # fmt: skip
         return True
 
     def undo(self, changes: Sequence[RoleChange], done=None, failed=None) -> None:
@@ -490,7 +504,7 @@ class AssignmentGridModel(QAbstractTableModel):
         """Changes (or readings after them) still on their way to the database."""
         return self._writes.busy
 
-    def _submit(self, steps: list, text: str, many: bool = False) -> None:
+    def _submit(self, steps: list, text: str, many: bool = False, retry=None) -> None:
         """Queue one change the user made (``steps`` in turn, the first refusal stops the
         rest); ``rolesChanged`` once with every part changed, for undo."""
         group = {"done": [], "left": len(steps), "stopped": False}
@@ -506,8 +520,13 @@ class AssignmentGridModel(QAbstractTableModel):
                         tr("Nothing changed: the agency already has a part in each case."))
 
         def refused(exc, case_ids) -> None:
+            from hubapp.store.admin.sharing import NoAgreement
+
             group["stopped"] = True
-            self._say_refused(exc)
+            if isinstance(exc, NoAgreement) and retry is not None:
+                self.agreementMissing.emit(str(exc), retry)
+            else:
+                self._say_refused(exc)
             finish([], case_ids)
 
         for step in steps:

@@ -171,6 +171,9 @@ class AssignmentGridPage(QWidget):
         self._build()
         self.model.rolesChanged.connect(self._record)
         self.model.refused.connect(lambda text: self.show_message(text, error=True))
+        self.model.agreementMissing.connect(self._ask_reason)
+        #: the question a change without a current sharing agreement asks (for tests)
+        self.reason_prompt = None
         self.model.countChanged.connect(self._on_count)
         self._saying_saving = False
         self.model.busyChanged.connect(
@@ -654,6 +657,14 @@ class AssignmentGridPage(QWidget):
             return
         agency = self.model.agency_at(index.column())
         self.cellOpened.emit(index.data(CaseIdRole), agency.id)
+
+    def _ask_reason(self, warning: str, retry) -> None:
+        """Assigning an agency without a current sharing agreement: show the warning and ask
+        a coordinator's reason; the same change is asked for again with it."""
+        from hubapp.views.disclosure_reason import ask_reason
+
+        self.show_message(warning, error=True)
+        self.reason_prompt = ask_reason(self, self.store, warning, retry)
 
     def open_actions(self, case_id, agency_id) -> None:
         """Open the agency's actions on the case; the row is read again afterwards."""

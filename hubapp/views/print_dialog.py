@@ -73,9 +73,10 @@ class Choice:
 # --- background work (no widgets) -------------------------------------------------------
 
 
-def build_job(ctx, store, choice: Choice, today: date | None = None):
+def build_job(ctx, store, choice: Choice, today: date | None = None, reason: str | None = None):
     """Build the chosen document (``printing.Document``); a cancelled pack ends the task
-    as cancelled (``DocumentCancelled`` is the core's ``Cancelled``)."""
+    as cancelled (``DocumentCancelled`` is the core's ``Cancelled``). ``reason``: why a
+    partner pack goes ahead without a current sharing agreement."""
     from hubapp.documents import printing
 
     if choice.kind == CASE:
@@ -83,7 +84,7 @@ def build_job(ctx, store, choice: Choice, today: date | None = None):
     if choice.kind == PACK:
         return printing.meeting_pack(store, choice.hub_id, choice.profile,
                                      day=choice.meeting_day, today=today,
-                                     progress=ctx.report)  # fmt: skip
+                                     progress=ctx.report, reason=reason)  # fmt: skip
     return printing.action_sheet(store, choice.agency_id, choice.profile,
                                  hub=choice.hub_id, today=today)  # fmt: skip
 
@@ -165,6 +166,10 @@ class PrintDialog(QDialog):
         self._status_for: Choice | None = None  # the choice the status line speaks of
         self.task: Task | None = None
         self.preview_window = None
+        #: (choice, reason) given to print a partner pack without a current sharing agreement,
+        #: and the question asking it (hubapp.views.disclosure_reason)
+        self._reason: tuple[Choice, str] | None = None
+        self.reason_prompt = None
         #: reading the chosen hub's meetings (the latest hub chosen wins)
         self._meetings = LatestTask(self, self._show_meetings, self._meetings_failed)
         self._build()
@@ -392,9 +397,26 @@ class PrintDialog(QDialog):
                 then(self.document)
             return None
         title = tr("Building the meeting pack…") if choice.kind == PACK else tr("Building…")
-        task = Task(build_job, self.store, choice, self.today)
+        reason = self._reason[1] if self._reason and self._reason[0] == choice else None
+        task = Task(build_job, self.store, choice, self.today, reason)
         task.succeeded.connect(lambda doc: self._built(doc, choice, then))
+        task.failed.connect(lambda exc: self._ask_reason(exc, choice, then))
         return self._run(task, title)
+
+    def _ask_reason(self, exc: BaseException, choice: Choice, then) -> None:
+        """A partner pack without a current sharing agreement: ask a coordinator's reason
+        (hubapp.views.disclosure_reason), then build it again with it."""
+        from hubapp.store.admin.sharing import NoAgreement
+        from hubapp.views.disclosure_reason import ask_reason
+
+        if not isinstance(exc, NoAgreement):
+            return
+
+        def go(reason: str) -> None:
+            self._reason = (choice, reason)
+            self.build(then)
+
+        self.reason_prompt = ask_reason(self, self.store, str(exc), go)
 
     def _run(self, task: Task, text: str) -> Task:
         self._set_busy(True, text)
