@@ -152,6 +152,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "expires_on", "conditions", "status", "ended_on", "notes",
     ),
     "intervention_breach": ("intervention_id", "breached_on", "details", "recorded_by"),
+    # each hub's register of sharing agreements (written once, before the cases)
+    "sharing_agreement": (
+        "hub_id", "agency_id", "name", "version", "starts_on", "ends_on", "basis",
+        "retention_years", "notes",
+    ),
 }  # fmt: skip
 SYNC_COLUMNS = ("id", "row_version", "created_at", "updated_at", "station_id", "voided")
 #: parents before children (foreign keys are enforced)
@@ -260,6 +265,7 @@ _TABLE_WORDS = {  # (one, many)
     "sara_plan": ("SARA plan", "SARA plans"),
     "intervention": ("intervention", "interventions"),
     "intervention_breach": ("breach", "breaches"),
+    "sharing_agreement": ("sharing agreement", "sharing agreements"),
 }
 
 
@@ -1371,7 +1377,7 @@ def generate(
             finally:
                 _quietly(cur, f"PRAGMA cache_size = {int(old_cache)}")
                 cur.close()
-            for table in INSERT_ORDER:
+            for table in counts:  # INSERT_ORDER, then the agreements
                 if counts[table]:
                     audit.record(
                         session, audit.Kind.COLLECTION, table, [],
@@ -1440,6 +1446,10 @@ def _load(
     cur.executemany(_insert_sql("place", gen.station_hex), gen.rows["place"])
     counts["place"] += len(gen.rows["place"])
     gen.rows["place"].clear()
+    agreements = _agreements(gen, cur)
+    if agreements:
+        cur.executemany(_insert_sql("sharing_agreement", gen.station_hex), agreements)
+        counts["sharing_agreement"] = len(agreements)
     if not cases:
         return None, None
     (seq,) = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()
@@ -1491,6 +1501,38 @@ def _load(
         # database that already holds cases this is cheaper than a 'rebuild')
         cur.execute(search_sql, (first_seq,))
     return first_seq, seq
+
+
+#: the demo register's lawful basis by agency type (hubapp.store.admin.sharing)
+_AGREEMENT_BASIS = {"police": "dpa_part_3", "voluntary": "uk_gdpr_6_1_e"}
+#: the agency whose agreement has lapsed in every hub, so that the warning can be seen
+_LAPSED_AGENCY = "NHW"
+
+
+def _agreements(gen: _Generator, cur) -> list[tuple]:
+    """A register of sharing agreements for each hub that has none yet: a current agreement
+    with every agency but Neighbourhood Watch, whose agreement ended two months ago. Ids are
+    derived from the hub and agency (no draw from the generator: the cases of a seed stay
+    the same)."""
+    held = {row[0] for row in cur.execute("SELECT DISTINCT hub_id FROM sharing_agreement")}
+    made = _iso(gen.now, " ", "microseconds")
+    rows = []
+    for hub in gen.hubs:
+        if hub.id in held:
+            continue
+        for agency in hub.agencies:
+            lapsed = agency.code == _LAPSED_AGENCY
+            starts = gen.today - timedelta(days=3 * 365 if lapsed else 2 * 365)
+            ends = gen.today - timedelta(days=60) if lapsed else None
+            basis = _AGREEMENT_BASIS.get(agency.type, "crime_disorder_s115")
+            years = 6 if agency.type in ("health", "social_care") else None
+            rid = uuid.uuid5(uuid.UUID(hex=hub.id), f"sharing_agreement:{agency.code}").hex
+            rows.append((rid, hub.id, agency.id,
+                         f"{hub.code} Local Focus Hub information sharing agreement",
+                         "1" if lapsed else "2.1", starts.isoformat(),
+                         ends.isoformat() if ends else None, basis, years,
+                         "Demo data: not a real agreement.", made, made))  # fmt: skip
+    return rows
 
 
 class _Mover:
