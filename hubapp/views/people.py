@@ -328,6 +328,11 @@ class PersonDialog(QDialog):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.detail_labels[key] = value
             self.details.addRow(title + ":", value)
+        # consent to share, where it is the basis (hubapp.views.consent)
+        from hubapp.views.consent import ConsentRow
+
+        self.consent = ConsentRow(self.store, self.person_id, self)
+        self.details.addRow(tr("Consent to share") + ":", self.consent)
         self.tabs = QTabWidget(self, objectName="personTabs")
         self.tabs.setAccessibleName(tr("What is held about them"))
         self.case_table = _table(self, self.cases, "personCases", tr("Their cases"))
@@ -377,6 +382,7 @@ class PersonDialog(QDialog):
         }  # fmt: skip
         for key, value in values.items():
             self.detail_labels[key].setText(value or ("—" if not page.hidden else ""))
+        self.details.setRowVisible(self.consent, not page.hidden)
         self.cases.set_records(page.cases)
         self.reports.set_records(page.reports)
         self.interventions.set_records(page.interventions)

@@ -620,6 +620,23 @@ def set_consent(store, person_id: uuid.UUID, consent: str, on: date | None = Non
     return on
 
 
+def consent_of(store, person_id: uuid.UUID) -> tuple[str, date | None]:
+    """(answer, day) of a person's consent to share: ("", None) when not asked."""
+    with store.read() as s:
+        person = s.get(Person, person_id)
+        if person is None or person.voided or not _sees_person(s, person_id):
+            raise StoreError("That person is no longer in the database.")
+        return person.share_consent or "", person.share_consent_on
+
+
+def describe_consent(consent: str, on: date | None) -> str:
+    if consent == CONSENT_GIVEN:
+        return f"Given on {format_date(on)}" if on else "Given"
+    if consent == CONSENT_REFUSED:
+        return f"Refused on {format_date(on)}" if on else "Refused"
+    return "Not asked"
+
+
 def _sees_person(s, person_id: uuid.UUID) -> bool:
     """Whether the acting account sees a case naming the person (or the person on no case)."""
     from hubapp.store.schema import PERSON_LINKS
