@@ -75,7 +75,7 @@ class AgreementForm(QDialog):
         form = QFormLayout()
         self.agency = QComboBox(objectName="agreementAgency")
         for agency_id, name in agencies:
-            self.agency.addItem(name, agency_id)
+            self.agency.addItem(name, agency_id.hex)  # Qt compares text, not Python objects
         self.name = QLineEdit(objectName="agreementName")
         self.name.setMaxLength(200)
         self.version = QLineEdit(objectName="agreementVersion")
@@ -132,7 +132,11 @@ class AgreementForm(QDialog):
             self.starts.setText(format_date(local_today()))
 
     def load(self, a) -> None:
-        self.agency.setCurrentIndex(max(self.agency.findData(a.agency_id), 0))
+        index = self.agency.findData(a.agency_id.hex)
+        if index < 0:  # an agency that has left the hub keeps its agreement
+            self.agency.addItem(a.agency, a.agency_id.hex)
+            index = self.agency.count() - 1
+        self.agency.setCurrentIndex(index)
         self.agency.setEnabled(False)  # a new agency is a new agreement
         self.name.setText(a.name)
         self.version.setText(a.version)
@@ -156,7 +160,8 @@ class AgreementForm(QDialog):
         problems = [Problem(f, m) for f, m in (("starts_on", starts_problem),
                                                ("ends_on", ends_problem)) if m]  # fmt: skip
         draft = AgreementDraft(
-            hub_id=self.hub_id, agency_id=self.agency.currentData(), name=self.name.text(),
+            hub_id=self.hub_id, name=self.name.text(),
+            agency_id=uuid.UUID(hex=self.agency.currentData()) if self.agency.currentData() else None,
             version=self.version.text(), starts_on=starts, ends_on=ends,
             basis=self.basis.currentData() or "", retention_years=self.retention.value() or None,
             notes=self.notes.toPlainText(),
@@ -410,8 +415,8 @@ class SharingAgreementsDialog(QDialog):
         if status is None or not status.history:
             self.history.setText(tr("No agreement recorded with this agency.") if status else "")
             return
-        lines = [tr("{name}, {dates}, {basis}{keep}").format(
-            name=a.describe(), dates=a.dates(), basis=a.basis,
+        lines = [tr("{name}, {dates}{keep}").format(
+            name=a.describe(), dates=a.dates(),
             keep=tr(", records kept {0} years").format(a.retention_years)
             if a.retention_years else "") for a in status.history]  # fmt: skip
         self.history.setText("\n".join(lines))
@@ -430,7 +435,7 @@ class SharingAgreementsDialog(QDialog):
         form = AgreementForm(self.store, self.hub_id, self._agencies, self._bases, None, self)
         status = self.selected()
         if status is not None:
-            form.agency.setCurrentIndex(max(form.agency.findData(status.agency_id), 0))
+            form.agency.setCurrentIndex(max(form.agency.findData(status.agency_id.hex), 0))
         return self._open(form)
 
     def edit_selected(self) -> QDialog | None:
