@@ -386,13 +386,14 @@ def _sharing_sentence(exc) -> str:
     return failure.sentence
 
 
-def share_job(_ctx, store, url, case_id, reference, hub, on: bool, timeout: float):
+def share_job(_ctx, store, url, case_id, reference, hub, on: bool, timeout: float,
+              reason: str | None = None):  # fmt: skip
     from hubapp.sync import share
     from hubapp.sync.central import CentralError
 
     try:
         if on:
-            _ref, name, _rows = share.share(store, url, reference, hub)
+            _ref, name, _rows = share.share(store, url, reference, hub, reason=reason)
         else:
             _ref, name, _rows = share.unshare(store, url, reference, hub)
         return share.shared_hubs(url, case_id, timeout=timeout), name
@@ -499,15 +500,26 @@ class SharingDialog(QDialog):
             return None
         return self._change(self._code(item.text()), False)
 
-    def _change(self, code: str, on: bool) -> Task:
+    def _change(self, code: str, on: bool, reason: str | None = None) -> Task:
         self._busy = True
         self._enable()
         self.message.setText(tr("Sharing…") if on else tr("Stopping sharing…"))
         task = Task(share_job, self.store, self.url, self.case_id, self.reference, code, on,
-                    self.timeout)  # fmt: skip
+                    self.timeout, reason)  # fmt: skip
         task.succeeded.connect(lambda r: self._changed(r, on))
         task.failed.connect(said(self._failed))
+        task.failed.connect(lambda exc: self._ask_reason(exc, code))
         return task.start()
+
+    def _ask_reason(self, exc: BaseException, code: str) -> None:
+        """No current sharing agreement with the police (hubapp.store.admin.sharing): ask a
+        coordinator's reason, then share again with it."""
+        from hubapp.store.admin.sharing import NoAgreement
+        from hubapp.views.disclosure_reason import ask_reason
+
+        if isinstance(exc, NoAgreement):
+            self.reason_prompt = ask_reason(self, self.store, str(exc),
+                                            lambda reason: self._change(code, True, reason))  # fmt: skip
 
     def _changed(self, result, on: bool) -> None:
         shared, name = result
