@@ -316,3 +316,32 @@ def test_partners_see_consent_but_not_the_button(qtbot, staff_db):
         assert not page.consent.button.isVisible()
     finally:
         store.close()
+
+
+def test_sharing_a_case_with_another_hub_asks_a_reason_before_any_network(qtbot, store):
+    """The hub has no current agreement with the police: the reason is asked before the
+    central database is called (this address goes nowhere, so the share then fails there)."""
+    from hubapp.views.central_dialog import SharingDialog
+
+    add(store, "CUMBERLAND")
+    new_case(store, "CAR-2026-0001")
+    with store.read() as s:
+        from hubapp.store.schema import Case
+
+        case = s.scalar(select(Case.id))
+    dialog = SharingDialog(store, case, "CAR-2026-0001", timeout=1.0)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog._busy, timeout=10_000)
+    dialog.url = "postgresql://nobody:nothing@127.0.0.1:9/central"  # as if one were set up
+    dialog.hub_choice.setCurrentIndex(dialog.hub_choice.findData("COP"))
+    dialog.share_chosen()
+    qtbot.waitUntil(lambda: isinstance(getattr(dialog, "reason_prompt", None), ReasonDialog),
+                    timeout=10_000)  # fmt: skip
+    assert dialog.reason_prompt.warning.text().startswith(
+        "Cumbria Constabulary has no current information sharing agreement with the Carlisle hub"
+    )
+    qtbot.keyClicks(dialog.reason_prompt.reason_edit, "Family moving to Whitehaven today")
+    with qtbot.waitSignal(dialog.failed, timeout=20_000) as failed:
+        qtbot.mouseClick(dialog.reason_prompt.go_button, Qt.MouseButton.LeftButton)
+    assert "agreement" not in failed.args[0]  # past the check: the network's refusal now
