@@ -42,7 +42,7 @@ from hubapp.domain.repeats import Rules, Threshold
 from hubapp.store import access, accounts, audit, lookups, refdata, setup
 from hubapp.store.access import AccessRefused
 from hubapp.store.accounts import AccountDraft
-from hubapp.store.admin import audit_query, retention, subject_access
+from hubapp.store.admin import audit_query, retention, sharing, subject_access
 from hubapp.store.casework import (
     actions,
     asb_review,
@@ -398,6 +398,25 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         w.store, retention.Record(retention.CASE, w.hidden, w.hidden_ref)),
     "hubapp.store.admin.subject_access:find_person": lambda w, t: subject_access.find_person(
         w.store, HIDDEN_PERSON),
+    # the register of sharing agreements (it names agencies; the demo data fills it)
+    "hubapp.store.admin.sharing:register": lambda w, t: sharing.register(w.store, w.hub, TODAY),
+    "hubapp.store.admin.sharing:agreements": lambda w, t: sharing.agreements(w.store),
+    "hubapp.store.admin.sharing:get": lambda w, t: [
+        sharing.get(w.store, a.id) for a in sharing.agreements(w.store, w.hub)],
+    "hubapp.store.admin.sharing:find": lambda w, t: sharing.find(
+        w.store, sharing.short_id(sharing.agreements(w.store, w.hub)[0].id)),
+    "hubapp.store.admin.sharing:retention_years": lambda w, t: sharing.retention_years(
+        w.store, w.hub, TODAY),
+    "hubapp.store.admin.sharing:case_periods": lambda w, t: _in_session(
+        w, lambda s: sharing.case_periods(s, [w.seen, w.hidden], TODAY)),
+    "hubapp.store.admin.sharing:consent_of": lambda w, t: sharing.consent_of(
+        w.store, w.hidden_person),
+    "hubapp.store.admin.sharing:keeps_register": lambda w, t: _in_session(
+        w, lambda s: sharing.keeps_register(s, w.hub)),
+    "hubapp.store.admin.sharing:police_agencies": lambda w, t: _in_session(
+        w, lambda s: sharing.police_agencies(s, w.hub)),
+    "hubapp.store.admin.sharing:check_disclosure": lambda w, t: _in_session(
+        w, lambda s: sharing.check_disclosure(s, w.hub, [w.agency, w.other], what="the pack")),
     "hubapp.store.admin.subject_access:gather": lambda w, t: subject_access.gather(
         w.store, w.hidden_person),
     "hubapp.store.admin.subject_access:write": lambda w, t: _file(
@@ -598,6 +617,10 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.admin.backup:auto_backup": "copies the whole file (Op.BACKUP)",
     "hubapp.store.admin.backup:record": "writes",
     "hubapp.store.admin.retention:record_review": "writes",
+    "hubapp.store.admin.sharing:add": "writes (Op.AGREEMENTS)",
+    "hubapp.store.admin.sharing:edit": "writes (Op.AGREEMENTS)",
+    "hubapp.store.admin.sharing:end": "writes (Op.AGREEMENTS)",
+    "hubapp.store.admin.sharing:set_consent": "writes",
     "hubapp.store.admin.retention:decide": "writes",
     "hubapp.store.admin.retention:erase_case": "erases",
     "hubapp.store.admin.retention:erase_person": "erases",
