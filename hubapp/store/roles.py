@@ -62,6 +62,7 @@ class Op(StrEnum):
     LOCK = "lock"
     MERGE_PEOPLE = "merge people"
     UNMERGE_PEOPLE = "undo a merge"
+    SAFEGUARDING = "safeguarding"
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,14 @@ MAY: dict[Op, Rule] = {
     ),
     Op.CHECK: Rule(EVERYONE, "check the database", "reads only"),
     Op.LOCK: Rule(EVERYONE, "lock the windows", "only where someone is signed in"),
+    Op.SAFEGUARDING: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "flag vulnerable adults and record referrals",
+        "a flag and a referral change what every agency sees about a person, and MARAC and "
+        "Channel referrals are for these roles only: those who change cases",
+        tell_read_only=True,
+        elsewhere="person page: Safeguarding…; case window: People & places > Referral…",
+    ),
 }
 
 
@@ -330,6 +339,7 @@ COMMANDS: dict[str, Entry] = {
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
     "case link": Entry(Op.LINK_CASES, "links.link"),
+    "referral add": Entry(Op.SAFEGUARDING, "referrals.add"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -377,7 +387,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what",
+        "case": "what", "referral": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -34,6 +34,7 @@ from hubapp.store.casework import (
     caseview,
     links,
     merging,
+    referrals,
     timeline,
     workflow,
 )
@@ -207,6 +208,7 @@ CORE = {
                 location="Bitts Park",
                 town="Carlisle",
                 summary="Bikes ridden at people",
+                hate="no",
             ),
         ),
         None,
@@ -274,6 +276,12 @@ CORE = {
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
+    Op.SAFEGUARDING: (
+        lambda s, w: referrals.add(
+            s, referrals.ReferralDraft(w.case, w.person, "victim_support", date(2026, 5, 4))
+        ),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -369,6 +377,8 @@ EXAMPLES: dict[str, list[str] | None] = {
     "person unmerge": ["person", "unmerge", "{merge}", "--reason", "two people"],
     "person distinct": ["person", "distinct", "{person}", "{person2}"],
     "case link": ["case", "link", "{ref}", "{ref2}", "--kind", "related", "--reason", "Same park"],
+    "referral add": ["referral", "add", "{ref}", "--person", "{person}", "--pathway",
+                     "victim_support", "--on", "04/05/2026"],  # fmt: skip
     "retention keep": [
         "retention",
         "keep",

@@ -508,6 +508,11 @@ class PersonPage:
     flags: list[repeats.Flag] = field(default_factory=list)
     #: the people merged into them (hubapp.store.casework.merging.MergeLine), newest first
     merges: list[MergeLine] = field(default_factory=list)
+    #: their safeguarding flags (hubapp.store.casework.safeguarding.Flags), as the account
+    #: may see them
+    safeguarding: object | None = None
+    #: the referrals of them the account may see (hubapp.store.casework.referrals.ReferralLine)
+    referrals: list = field(default_factory=list)
 
 
 # --- the people merged into a person (hubapp.store.casework.merging) -------------------------
@@ -577,8 +582,11 @@ def find_id(store, typed: str) -> uuid.UUID:
 
 def show(store, person_id: uuid.UUID) -> PersonPage:
     """One person's page: their details, their cases (with role, hub, status and dates),
-    the reports they made and the interventions naming them, on the cases the account sees.
+    the reports they made and the interventions naming them, their safeguarding flags and
+    the referrals of them the account may see, on the cases the account sees.
     Opening it is a consultation of personal data: it is audited."""
+    from hubapp.store.casework import referrals, safeguarding
+
     with store.write(reason="person opened") as s:
         person = s.execute(
             select(Person).where(Person.id == person_id, Person.voided.is_(False), seen(person_id))
@@ -629,6 +637,9 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
             "" if hidden else person.address, cases, reports, interventions,
             store_repeats.for_people(s, [person_id]).get(person_id, []),
             read_merges(s, person_id, hidden),
+            safeguarding.flags(person.date_of_birth, person.vulnerable,
+                               person.vulnerable_reason, hidden=hidden),
+            referrals.read(s, person_id=person_id),
         )  # fmt: skip
         audit.record(s, audit.Kind.CONSULTATION, "person", [str(person_id)],
                      {"cases": sorted(str(c.case_id) for c in cases)},
