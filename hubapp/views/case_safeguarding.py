@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubapp.views.safeguarding import ReferralDialog, _Form, referrals_model
+from hubapp.views.safeguarding import BackgroundForm, ReferralDialog, referrals_model
 
 
 def tr(text: str) -> str:
@@ -37,7 +37,7 @@ def set_hate_job(_ctx, store, case_id, answer, strands):
     return hate.set_case_hate(store, case_id, answer, strands)
 
 
-class HateDialog(_Form):
+class HateDialog(BackgroundForm):
     """The hate question of a case: the answer (one key) and, with yes, the strands."""
 
     def __init__(self, store, case_id, answer: str, strands, parent=None) -> None:

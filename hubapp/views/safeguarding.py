@@ -87,7 +87,7 @@ class _Message(QLabel):
         self.setVisible(bool(text))
 
 
-class _Form(QDialog):
+class BackgroundForm(QDialog):
     """A small form saved in the background: fields with a message line under each. Each
     form has its own ``save`` (Save and Enter call it)."""
 
@@ -173,7 +173,7 @@ def save_safeguarding(_ctx, store, person_id, born, vulnerable, reason):
     return safeguarding.set_vulnerable(store, person_id, vulnerable, reason) or changed
 
 
-class SafeguardingDialog(_Form):
+class SafeguardingDialog(BackgroundForm):
     """A person's date of birth and vulnerable-adult flag."""
 
     def __init__(self, store, person_id: uuid.UUID, *, name: str, born: date | None,
@@ -229,7 +229,7 @@ def add_referral_job(_ctx, store, draft):
     return referrals.add(store, draft)
 
 
-class ReferralDialog(_Form):
+class ReferralDialog(BackgroundForm):
     """A referral of a person on a case. ``cases``: (case id, reference) the person is on
     (one is chosen); ``people``: (person id, name) on the case (one is chosen)."""
 
