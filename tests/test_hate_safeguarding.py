@@ -402,3 +402,40 @@ def test_subject_access_lists_the_referrals_for_an_administrator(station, tmp_pa
     subject_access.write(store, victim, out)
     text = json.dumps(json.loads(out.read_text(encoding="utf-8")))
     assert "marac" in text and "victim_support" in text
+
+
+def test_an_intake_carries_a_level_set_by_hand_only_with_its_reason(store):
+    victim = intake.PersonEntry(full_name="Nadia Shah", risk_answers=victim_answers(),
+                                risk_override="high")  # fmt: skip
+    problems = intake.validate(report(hate="no", people=[victim]), NOW)
+    assert [(p.field, p.message) for p in problems] == [
+        ("people.0.risk", "Person 1: Say why the level is set by hand instead of the computed one.")]  # fmt: skip
+    victim.risk_override_reason = "Threatened with a knife last year"
+    saved = intake.save(store, report(hate="no", people=[victim]), now=NOW)
+    with store.read() as s:
+        assert s.get(Case, saved.case_id).risk_level == "high"
+    # below a hate case's least, at intake too
+    victim.risk_override, victim.risk_override_reason = "standard", "Seems settled"
+    problems = intake.validate(report(hate="yes", hate_strands=["race"], people=[victim]), NOW)
+    assert [p.field for p in problems] == ["people.0.risk"]
+
+
+def test_the_risk_dialog_keeps_declined_and_not_known_and_asks_why_for_a_level_by_hand(qtbot):
+    from hubapp.views.risk_dialog import RiskDialog
+
+    d = RiskDialog("Ann", {"fear": "yes", "health": "declined"}, today=TODAY)
+    qtbot.addWidget(d)
+    d.others["isolated"].setCurrentIndex(d.others["isolated"].findData("not_known"))
+    answers = d.answers()
+    assert (answers["fear"], answers["health"], answers["isolated"]) == (
+        "yes", "declined", "not_known")  # fmt: skip
+    assert not d.boxes["health"].isEnabled()
+    assert "2 declined or not known" in d.result_label.text()
+    d.override_level.setCurrentIndex(d.override_level.findData("high"))
+    d.accept()
+    assert d.result() != d.DialogCode.Accepted and "Say why" in d.problem.text()
+    d.override_reason.setText("Known to the police for weapons")
+    d.accept()
+    assert d.result() == d.DialogCode.Accepted
+    assert d.override() == ("high", "Known to the police for weapons")
+    assert "High risk</b> (set by hand)" in d.result_label.text()

@@ -339,6 +339,7 @@ class PersonRow(QFrame):
         super().__init__(parent)
         entry = entry or PersonEntry()
         self.risk_answers = entry.risk_answers
+        self.risk_override = (entry.risk_override, entry.risk_override_reason)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
         grid.setHorizontalSpacing(6)
@@ -400,6 +401,8 @@ class PersonRow(QFrame):
             email=self.email.text(), address=self.address.text(),
             risk_answers=self.risk_answers if self.is_victim() else None,
             person_id=self.link.person_id,
+            risk_override=self.risk_override[0] if self.is_victim() else "",
+            risk_override_reason=self.risk_override[1] if self.is_victim() else "",
         )  # fmt: skip
 
     def is_victim(self) -> bool:
@@ -414,17 +417,25 @@ class PersonRow(QFrame):
         if self.is_victim() and self.risk_answers:
             from hubapp.store.casework import risk
 
-            r = risk.assess(self.risk_answers, date.today())
+            r = risk.assess(self.risk_answers, date.today(), hate=self._hate(),
+                            override_level=self.risk_override[0])  # fmt: skip
             self.risk_label.setText(tr("{level} risk").format(level=RiskLevel(r.level).label))
         else:
             self.risk_label.setText(tr("Not assessed") if self.is_victim() else "")
 
+    def _hate(self) -> str:
+        """The form's hate answer (a yes raises the computed risk to at least medium)."""
+        box = getattr(self.window(), "hate", None)
+        return (box.currentData() or "") if isinstance(box, QComboBox) else ""
+
     def _ask_risk(self) -> None:
         from hubapp.views.risk_dialog import RiskDialog
 
-        dialog = RiskDialog(self.name.text().strip(), self.risk_answers, parent=self.window())
+        dialog = RiskDialog(self.name.text().strip(), self.risk_answers, parent=self.window(),
+                            hate=self._hate(), override=self.risk_override)  # fmt: skip
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.risk_answers = dialog.answers()
+            self.risk_override = dialog.override()
             self._show_risk()
             self.changed.emit()
 
@@ -1143,7 +1154,8 @@ class IntakeWindow(QDialog):
             parts = name.split(".")
             row = self.person_rows[int(parts[1])]
             widget = {"role": row.role, "full_name": row.name, "phone": row.phone,
-                      "email": row.email, "address": row.address}.get(parts[2], row.name)  # fmt: skip
+                      "email": row.email, "address": row.address,
+                      "risk": row.risk_button}.get(parts[2], row.name)  # fmt: skip
         elif name == "hate_strands":
             widget = self.strands.focus_order()[0]
         else:

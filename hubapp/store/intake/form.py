@@ -58,7 +58,7 @@ from hubapp.domain.codes import CaseStatus, PersonRole
 from hubapp.domain.formatting import format_datetime, to_local
 from hubapp.domain.text import clean_line, clean_text
 from hubapp.store import audit
-from hubapp.store.casework import cases, hate
+from hubapp.store.casework import cases, hate, risk
 from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import (
     Case,
@@ -134,6 +134,9 @@ class PersonEntry:
     risk_answers: dict[str, str] | None = None
     #: the id (hex) of a person already known, chosen to be this one: linked, not copied
     person_id: str = ""
+    #: a risk level set by hand over the computed one, and why (both or neither)
+    risk_override: str = ""
+    risk_override_reason: str = ""
 
     def is_blank(self) -> bool:
         return not clean_line(self.person_id) and not any(
@@ -211,6 +214,8 @@ class IntakeForm:
                             else None
                         ),
                         person_id=str(p.get("person_id") or ""),
+                        risk_override=str(p.get("risk_override") or ""),
+                        risk_override_reason=str(p.get("risk_override_reason") or ""),
                     )
                 )
         return form
@@ -371,6 +376,8 @@ class CleanPerson:
     person_id: uuid.UUID | None = None
     #: where the person is in the form (problems name ``people.<index>``)
     index: int = 0
+    risk_override: str = ""
+    risk_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -605,6 +612,12 @@ def clean(
         _too_long(problems, f"{key}.address", entry.address, f"Person {n}: the address", "address")
         if entry.risk_answers is not None and entry.role != PersonRole.VICTIM.value:
             entry = CleanPerson(**{**entry.__dict__, "risk_answers": None})
+        elif entry.risk_answers is not None:
+            level, why = line(p.risk_override), text(p.risk_override_reason)
+            for problem in risk.check_override(level, why, hate_answer):
+                problems.append(Problem(f"{key}.risk", f"Person {n}: {problem.message}"))
+            entry = CleanPerson(**{**entry.__dict__, "risk_override": level,
+                                   "risk_override_reason": why if level else ""})  # fmt: skip
         people.append(entry)
 
     police, council = line(form.police_log), line(form.council_ref)
@@ -853,7 +866,6 @@ def save(
     wrong (nothing is written).
     """
     from hubapp.store import access
-    from hubapp.store.casework import risk
 
     access.require(store, access.Op.NEW_ISSUE)
     now = now or utcnow()
@@ -971,7 +983,14 @@ def save(
             hate.apply(s, case, answer, strands)
         for entry, person in involved:
             if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
-                risk.record(s, case, person.id, entry.risk_answers, now=now, user=store.user)
+                try:
+                    risk.record(s, case, person.id, entry.risk_answers, now=now,
+                                user=store.user, override_level=entry.risk_override,
+                                override_reason=entry.risk_override_reason)  # fmt: skip
+                except risk.RiskError as exc:  # e.g. set by hand below a hate case's least
+                    n = entry.index + 1
+                    raise IntakeError([Problem(f"people.{entry.index}.risk",
+                                               f"Person {n}: {exc.problems[0].message}")]) from None  # fmt: skip
         s.flush()
         reassess = risk.reassess_reason(s, case.id) if attach_to is not None else ""
 
