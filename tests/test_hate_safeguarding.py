@@ -439,3 +439,68 @@ def test_the_risk_dialog_keeps_declined_and_not_known_and_asks_why_for_a_level_b
     assert d.result() == d.DialogCode.Accepted
     assert d.override() == ("high", "Known to the police for weapons")
     assert "High risk</b> (set by hand)" in d.result_label.text()
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_referral_add_on_the_command_line(station, monkeypatch, capsys):
+    from casework import run_command
+
+    store, db, case_id, ref, victim, *_ = station
+    store.close()
+    pid = people.reference(victim)
+
+    def run(*args, user="pete"):
+        return run_command(db, "--user", user, "referral", "add", *args, password=STAFF_PASSWORD,
+                           monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+
+    code, out, err = run(ref, "--person", pid, "--pathway", "channel", "--on", "06/05/2026",
+                         "--reference", "CH/26/4", "--outcome", "Adopted by the panel")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.strip() == f"Referred {pid} to Channel (Prevent) on 06/05/2026 ({ref})."
+    again = open_store(db)
+    try:
+        accounts.sign_in(again, "pete", STAFF_PASSWORD)
+        with again.read() as s:
+            row = s.query(Referral).filter_by(pathway="channel").one()
+            assert (row.reference, row.outcome, row.referred_by) == (
+                "CH/26/4", "Adopted by the panel", "pete")  # fmt: skip
+    finally:
+        again.close()
+    before = state(db)
+    future = (date.today() + timedelta(days=2)).strftime("%d/%m/%Y")
+    for args, sentence in (
+        ((ref, "--person", pid, "--pathway", "marac", "--on", future), "in the future"),
+        ((ref, "--person", pid, "--pathway", "prevent", "--on", "06/05/2026"),
+         "'prevent' is not a referral pathway"),
+        ((ref, "--person", pid, "--pathway", "mash", "--on", "31/02/2026"), "is not a date"),
+        ((ref, "--pathway", "mash", "--on", "06/05/2026"), "say who was referred"),
+        (("CAR-2026-9999", "--person", pid, "--pathway", "mash", "--on", "06/05/2026"),
+         "CAR-2026-9999"),
+    ):  # fmt: skip
+        code, out, err = run(*args)
+        assert code == 1 and sentence in err and err.count("\n") == 1, err
+        assert out == ""
+    # a partner is refused up front, in the matrix's sentence
+    code, _out, err = run(ref, "--person", pid, "--pathway", "mash", "--on", "06/05/2026",
+                          user="cara")  # fmt: skip
+    assert code == 1 and "Only a coordinator, police staff or an administrator" in err
+    assert state(db) == before
+
+
+# --- printing -----------------------------------------------------------------------------------
+
+
+def test_prints_show_the_hate_flag_and_strands_and_nothing_more(store):
+    saved = intake.save(store, report(hate="yes", hate_strands=["race", "religion"],
+                                      details="Called names about his faith and colour."),
+                        now=NOW)  # fmt: skip
+    with store.read() as s:
+        ref = s.get(Case, saved.case_id).reference
+    police = pdf_text(printing.case_summary(store, ref, Profile.POLICE))
+    partner = pdf_text(printing.case_summary(store, ref, Profile.PARTNER))
+    public = pdf_text(printing.case_summary(store, ref, Profile.PUBLIC))
+    line = "Hate Hate (perceived): race or ethnicity, religion or belief"
+    assert line in police and line in partner
+    assert "Hate" not in public and "perceived" not in public
