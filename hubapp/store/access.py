@@ -391,7 +391,7 @@ def hidden_pathways(holder) -> tuple[str, ...]:
 def _hidden_pathways(account) -> tuple[str, ...]:
     if account is None:
         return ()
-    from hubapp.store.casework import referrals
+    from hubapp.domain import referrals
 
     return referrals.hidden_from(StaffRole(account.role))
 

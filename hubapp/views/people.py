@@ -360,8 +360,6 @@ class PersonDialog(QDialog):
                 column, self.case_table.fontMetrics().horizontalAdvance(sample) + 24
             )
         self.status = QLabel(self, objectName="personStatus")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel(tr("Enter or a double-click on a case opens it"), self), 1)
         bottom.addWidget(self.status)
@@ -376,6 +374,9 @@ class PersonDialog(QDialog):
             button.clicked.connect(slot)
             button.setVisible(access.may(self.store, Op.SAFEGUARDING))
             bottom.addWidget(button)
+        # made after the buttons beside it: Tab reaches it last, as it reads
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
         bottom.addWidget(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)

@@ -88,8 +88,9 @@ class RiskDialog(QDialog):
             other.setCurrentIndex(max(0, other.findData(given if given in (
                 risk.DECLINED, risk.NOT_KNOWN) else "")))  # fmt: skip
             other.currentIndexChanged.connect(self._update)
-            grid.addWidget(box, i, 0)
-            grid.addWidget(other, i, 1)
+            # both at the top of their row: the question is met first, then its other answers
+            grid.addWidget(box, i, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(other, i, 1, Qt.AlignmentFlag.AlignTop)
             self.boxes[question.code] = box
             self.others[question.code] = other
         layout.addLayout(grid)

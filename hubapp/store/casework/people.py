@@ -393,7 +393,7 @@ def suggest_for_intake(store, typed: Iterable[Typed], *, limit: int = SUGGESTED
     ids = {h.id for found in hits.values() for h in found}
     if not ids:
         return {slot: () for slot in hits}
-    from hubapp.store.casework import safeguarding
+    from hubapp.domain import safeguarding
 
     with store.read() as s:
         rows = s.execute(select(Person.id, Person.locked_down, Person.date_of_birth,
@@ -440,7 +440,7 @@ def for_linking(store, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Known
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
-    from hubapp.store.casework import safeguarding
+    from hubapp.domain import safeguarding
 
     with store.write(reason="person linked on intake") as s:
         found, _locked = linkable(s, ids)
@@ -597,7 +597,8 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
     the reports they made and the interventions naming them, their safeguarding flags and
     the referrals of them the account may see, on the cases the account sees.
     Opening it is a consultation of personal data: it is audited."""
-    from hubapp.store.casework import referrals, safeguarding
+    from hubapp.domain import safeguarding
+    from hubapp.store.casework import referrals
 
     with store.write(reason="person opened") as s:
         person = s.execute(

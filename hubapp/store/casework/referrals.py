@@ -20,17 +20,21 @@ case.
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import select
 
-from hubapp import resources
 from hubapp.domain.clock import local_today
-from hubapp.domain.codes import StaffRole
+from hubapp.domain.referrals import (  # noqa: F401  (the pathways: for this module's callers)
+    Pathway,
+    hidden_from,
+    name_of,
+    parse,
+    pathway,
+    pathways,
+)
 from hubapp.domain.text import clean_line, clean_text
 from hubapp.store import access
 from hubapp.store.errors import Problem, Refused, StoreError
@@ -41,50 +45,6 @@ from hubapp.store.schema import Case, CasePerson, Person, Referral
 MAX = {"reference": 60, "outcome": 20_000, "notes": 20_000}
 EARLIEST = date(2000, 1, 1)
 NOT_ON_CASE = "That person is not on this case; add them to the case first."
-
-
-@dataclass(frozen=True)
-class Pathway:
-    code: str
-    name: str
-    #: the roles who see referrals of this pathway; None: everyone who sees the case
-    seen_by: frozenset[StaffRole] | None = None
-
-
-def parse(data: dict) -> tuple[Pathway, ...]:
-    """The pathways from the TOML's values; ValueError for anything inconsistent."""
-    out = []
-    for p in data.get("pathway", []):
-        seen = p.get("seen_by")
-        out.append(Pathway(str(p["code"]), str(p["name"]),
-                           None if seen is None else frozenset(StaffRole(r) for r in seen)))  # fmt: skip
-    codes = [p.code for p in out]
-    if not out or len(set(codes)) != len(codes):
-        raise ValueError("referrals.toml needs pathways, each with a code of its own.")
-    if any(len(c) > 24 for c in codes):
-        raise ValueError("A referral pathway's code is at most 24 characters.")
-    return tuple(out)
-
-
-@cache
-def pathways() -> tuple[Pathway, ...]:
-    with resources.refdata("referrals.toml").open("rb") as fh:
-        return parse(tomllib.load(fh))
-
-
-def pathway(code: str) -> Pathway | None:
-    return next((p for p in pathways() if p.code == code), None)
-
-
-def hidden_from(role: StaffRole) -> tuple[str, ...]:
-    """The pathways whose referrals ``role`` may not see (hubapp.store.access reads it)."""
-    return tuple(sorted(p.code for p in pathways()
-                        if p.seen_by is not None and role not in p.seen_by))  # fmt: skip
-
-
-def name_of(code: str) -> str:
-    found = pathway(code)
-    return found.name if found is not None else code
 
 
 # --- recording one -----------------------------------------------------------------------------

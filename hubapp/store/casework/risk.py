@@ -144,7 +144,7 @@ def assess(answers: dict, on: date, q: Questionnaire | None = None, *, hate: str
     nothing) and give the level (at least the hate rule's on a case perceived as hate;
     ``override_level``, when set by hand, instead) and the next review date counted from
     ``on`` at that level."""
-    from hubapp.store.casework import hate as hate_rules
+    from hubapp.domain import hate as hate_rules
 
     q = q or questionnaire()
     score = sum(x.weight for x in q.questions if answers.get(x.code) == YES)
@@ -167,7 +167,7 @@ def assess(answers: dict, on: date, q: Questionnaire | None = None, *, hate: str
 def check_override(override_level: str, override_reason: str, hate: str = "") -> list[Problem]:
     """A level set by hand needs a reason, is a level, and is not below the hate rule's on a
     case perceived as hate."""
-    from hubapp.store.casework import hate as hate_rules
+    from hubapp.domain import hate as hate_rules
 
     level = (override_level or "").strip()
     reason = (override_reason or "").strip()
@@ -241,7 +241,7 @@ def effective_level(row: RiskAssessment) -> str:
 def update_case(s, case: Case) -> None:
     """Set the case's risk level and next review from each victim's latest assessment (at
     least the hate rule's level on a case perceived as hate, assessed or not)."""
-    from hubapp.store.casework import hate as hate_rules
+    from hubapp.domain import hate as hate_rules
 
     rows = s.scalars(
         select(RiskAssessment)

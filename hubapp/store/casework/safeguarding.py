@@ -17,72 +17,26 @@ every path that takes one).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from hubapp.domain.clock import local_today
+from hubapp.domain.safeguarding import (  # noqa: F401  (the flags: for this module's callers)
+    ADULT_AGE,
+    Flags,
+    age_on,
+    flags,
+    is_child,
+)
 from hubapp.domain.text import clean_text
 from hubapp.store import access
 from hubapp.store.errors import Problem, Refused
 from hubapp.store.roles import Op
 from hubapp.store.schema import Person
 
-ADULT_AGE = 18
 EARLIEST_BIRTH = date(1900, 1, 1)
 REASON_MAX = 2000
-CHILD, VULNERABLE = "child", "vulnerable"
-
-
-def age_on(born: date, today: date) -> int:
-    """Whole years from ``born`` to ``today`` (a 29 February birthday falls on 1 March)."""
-    years = today.year - born.year
-    if (today.month, today.day) < (born.month, born.day):
-        years -= 1
-    return years
-
-
-def is_child(born: date | None, today: date | None = None) -> bool:
-    """Under 18 on ``today`` (today's date by default); False without a date of birth."""
-    if born is None:
-        return False
-    today = today or local_today()
-    return born <= today and age_on(born, today) < ADULT_AGE
-
-
-@dataclass(frozen=True)
-class Flags:
-    """A person's safeguarding flags as the account may see them."""
-
-    child: bool = False
-    vulnerable: bool = False
-    #: why they were flagged vulnerable ("" where their details are kept from the account)
-    reason: str = ""
-
-    def lines(self) -> list[str]:
-        """One sentence a flag: what the screens and prints show."""
-        out = []
-        if self.child:
-            out.append("Child: under 18 (from the date of birth).")
-        if self.vulnerable:
-            out.append("Vulnerable adult" + (f": {self.reason}" if self.reason else ".")
-                       + ("" if not self.reason or self.reason.endswith(".") else "."))  # fmt: skip
-        return out
-
-    @property
-    def short(self) -> str:
-        """A few words for a column: "Child", "Vulnerable adult", or ""."""
-        return ", ".join(w for w, on in (("Child", self.child),
-                                          ("Vulnerable adult", self.vulnerable)) if on)  # fmt: skip
-
-
-def flags(born: date | None, vulnerable: bool, reason: str, *, hidden: bool = False,
-          today: date | None = None) -> Flags:  # fmt: skip
-    """The flags of a person (``hidden``: their details are kept from the account, so no
-    date of birth and no reason)."""
-    return Flags(child=not hidden and is_child(born, today), vulnerable=bool(vulnerable),
-                 reason="" if hidden else (reason or ""))  # fmt: skip
 
 
 def check_date_of_birth(born: date | None, today: date | None = None,
