@@ -238,7 +238,8 @@ MAY: dict[Op, Rule] = {
         "a flag and a referral change what every agency sees about a person, and MARAC and "
         "Channel referrals are for these roles only: those who change cases",
         tell_read_only=True,
-        elsewhere="person page: Safeguarding…; case window: People & places > Referral…",
+        elsewhere="person page: Safeguarding…, Add referral…; case window: People & places > "
+        "Add referral…",
     ),
 }
 
