@@ -504,3 +504,28 @@ def test_prints_show_the_hate_flag_and_strands_and_nothing_more(store):
     line = "Hate Hate (perceived): race or ethnicity, religion or belief"
     assert line in police and line in partner
     assert "Hate" not in public and "perceived" not in public
+
+
+def test_an_intake_assesses_an_alleged_perpetrator_with_their_own_questions(store):
+    q = risk.questionnaire(risk.PERPETRATOR)
+    answers = {x.code: "no" for x in q.questions} | {"violence": "yes", "weapons": "declined"}
+    saved = intake.save(store, report(hate="no", people=[
+        intake.PersonEntry(role="alleged_perpetrator", full_name="Kyle Dunn", risk_answers=answers),
+        intake.PersonEntry(role="witness", full_name="Sam Hill", risk_answers=answers),
+    ]), now=NOW)  # fmt: skip
+    with store.read() as s:
+        [row] = s.query(RiskAssessment).all()  # the witness's answers are not kept
+        assert (row.subject, row.level, row.answers["weapons"]) == (
+            "alleged_perpetrator", "medium", "declined")  # fmt: skip
+        assert s.get(Case, saved.case_id).risk_level == "standard"  # the victims' level
+
+
+def test_the_risk_button_asks_an_alleged_perpetrator_their_own_questions(qtbot, store):
+    from casework import open_form
+
+    w = open_form(qtbot, store)
+    row = w.add_person(intake.PersonEntry(role="witness", full_name="Sam Hill"))
+    assert not row.risk_button.isEnabled()
+    row.role.setCurrentIndex(row.role.findData("alleged_perpetrator"))
+    assert row.risk_button.isEnabled() and row.risk_label.text() == "Not assessed"
+    assert row.subject() == risk.PERPETRATOR

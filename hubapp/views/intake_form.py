@@ -340,6 +340,8 @@ class PersonRow(QFrame):
         entry = entry or PersonEntry()
         self.risk_answers = entry.risk_answers
         self.risk_override = (entry.risk_override, entry.risk_override_reason)
+        #: whose questionnaire the answers are of (a role changed since keeps none)
+        self._answered_as = intake.ASSESSED.get(entry.role, "")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
         grid.setHorizontalSpacing(6)
@@ -354,7 +356,7 @@ class PersonRow(QFrame):
         self.email = self._edit(entry.email, tr("Email"), 120)
         self.address = self._edit(entry.address, tr("Address"), 200)
         self.risk_button = QPushButton(tr("Ris&k…"), self)
-        self.risk_button.setToolTip(tr("Victim risk assessment"))
+        self.risk_button.setToolTip(tr("Risk assessment (of a victim or an alleged perpetrator)"))
         self.risk_button.clicked.connect(self._ask_risk)
         self.remove_button = QToolButton(self)
         self.remove_button.setText("✕")
@@ -399,29 +401,36 @@ class PersonRow(QFrame):
         return PersonEntry(
             role=self.role.currentData(), full_name=self.name.text(), phone=self.phone.text(),
             email=self.email.text(), address=self.address.text(),
-            risk_answers=self.risk_answers if self.is_victim() else None,
+            risk_answers=self.risk_answers if self.assessed() else None,
             person_id=self.link.person_id,
-            risk_override=self.risk_override[0] if self.is_victim() else "",
-            risk_override_reason=self.risk_override[1] if self.is_victim() else "",
+            risk_override=self.risk_override[0] if self.assessed() else "",
+            risk_override_reason=self.risk_override[1] if self.assessed() else "",
         )  # fmt: skip
+
+    def subject(self) -> str:
+        """Whose questionnaire the role takes ("" for none)."""
+        return intake.ASSESSED.get(self.role.currentData() or "", "")
+
+    def assessed(self) -> bool:
+        return bool(self.subject()) and self.subject() == self._answered_as
 
     def is_victim(self) -> bool:
         return self.role.currentData() == PersonRole.VICTIM.value
 
     def _role_changed(self) -> None:
-        self.risk_button.setEnabled(self.is_victim())
+        self.risk_button.setEnabled(bool(self.subject()))
         self._show_risk()
         self.changed.emit()
 
     def _show_risk(self) -> None:
-        if self.is_victim() and self.risk_answers:
+        if self.assessed() and self.risk_answers:
             from hubapp.store.casework import risk
 
-            r = risk.assess(self.risk_answers, date.today(), hate=self._hate(),
-                            override_level=self.risk_override[0])  # fmt: skip
+            r = risk.assess(self.risk_answers, date.today(), risk.questionnaire(self.subject()),
+                            hate=self._hate(), override_level=self.risk_override[0])  # fmt: skip
             self.risk_label.setText(tr("{level} risk").format(level=RiskLevel(r.level).label))
         else:
-            self.risk_label.setText(tr("Not assessed") if self.is_victim() else "")
+            self.risk_label.setText(tr("Not assessed") if self.subject() else "")
 
     def _hate(self) -> str:
         """The form's hate answer (a yes raises the computed risk to at least medium)."""
@@ -431,10 +440,14 @@ class PersonRow(QFrame):
     def _ask_risk(self) -> None:
         from hubapp.views.risk_dialog import RiskDialog
 
-        dialog = RiskDialog(self.name.text().strip(), self.risk_answers, parent=self.window(),
-                            hate=self._hate(), override=self.risk_override)  # fmt: skip
+        subject = self.subject()
+        dialog = RiskDialog(self.name.text().strip(),
+                            self.risk_answers if self.assessed() else None, parent=self.window(),
+                            subject=subject, hate=self._hate(),
+                            override=self.risk_override if self.assessed() else ("", ""))  # fmt: skip
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.risk_answers = dialog.answers()
+            self._answered_as = subject
             self.risk_override = dialog.override()
             self._show_risk()
             self.changed.emit()

@@ -84,6 +84,12 @@ INVOLVED_ROLES = (
     PersonRole.ALLEGED_PERPETRATOR.value,
 )
 
+#: the roles whose risk the form may assess, and whose questionnaire (risk.toml)
+ASSESSED = {
+    PersonRole.VICTIM.value: "victim",
+    PersonRole.ALLEGED_PERPETRATOR.value: "alleged_perpetrator",
+}
+
 #: the longest text each field takes (the database columns' sizes)
 MAX = {
     "location": 200,
@@ -130,7 +136,8 @@ class PersonEntry:
     phone: str = ""
     email: str = ""
     address: str = ""
-    #: a victim's risk questionnaire answers (question code -> "yes"/"no"), if asked
+    #: a victim's (or an alleged perpetrator's) risk questionnaire answers (question code ->
+    #: yes, no, declined, not_known), if asked
     risk_answers: dict[str, str] | None = None
     #: the id (hex) of a person already known, chosen to be this one: linked, not copied
     person_id: str = ""
@@ -610,7 +617,7 @@ def clean(
             problems.append(Problem(f"{key}.email", f"Person {n}: this is not an email address."))
         _too_long(problems, f"{key}.email", entry.email, f"Person {n}: the email", "email")
         _too_long(problems, f"{key}.address", entry.address, f"Person {n}: the address", "address")
-        if entry.risk_answers is not None and entry.role != PersonRole.VICTIM.value:
+        if entry.risk_answers is not None and entry.role not in ASSESSED:
             entry = CleanPerson(**{**entry.__dict__, "risk_answers": None})
         elif entry.risk_answers is not None:
             level, why = line(p.risk_override), text(p.risk_override_reason)
@@ -982,9 +989,10 @@ def save(
             answer, strands = further_hate(case.hate, list(case.hate_strands or []), c)
             hate.apply(s, case, answer, strands)
         for entry, person in involved:
-            if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
+            if entry.role in ASSESSED and entry.risk_answers is not None:
                 try:
                     risk.record(s, case, person.id, entry.risk_answers, now=now,
+                                subject=ASSESSED[entry.role],
                                 user=store.user, override_level=entry.risk_override,
                                 override_reason=entry.risk_override_reason)  # fmt: skip
                 except risk.RiskError as exc:  # e.g. set by hand below a hate case's least
