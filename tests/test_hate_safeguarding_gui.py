@@ -225,7 +225,8 @@ def test_the_case_window_shows_hate_reassessment_flags_and_referrals(qtbot, qtmo
         hub="CAR", channel="call_101", category="asb_nuisance", received="now", hate="no",
         location="Bitts Park", summary="Abuse in the park",
         people=[intake.PersonEntry(full_name="Nadia Shah", risk_answers={
-            q.code: "no" for q in risk.questionnaire().questions})]))  # fmt: skip
+            q.code: "no" for q in risk.questionnaire().questions} | {
+            "fear": "declined", "isolated": "not_known"})]))  # fmt: skip
     intake.save(store, intake.IntakeForm(channel="call_101", received="now",
                                          location="Bitts Park", summary="Again"),
                 saved.case_id)  # fmt: skip
@@ -244,6 +245,12 @@ def test_the_case_window_shows_hate_reassessment_flags_and_referrals(qtbot, qtmo
     assert [sg.referrals.record(r).pathway for r in range(sg.referrals.rowCount())] == [
         "victim_support"]  # fmt: skip
     qtmodeltester.check(sg.referrals, force_py=True)
+    # the assessment, its declined and not known answers shown as given
+    assert sg.assessments.rowCount() == 1
+    row = [sg.assessments.index(0, c).data() for c in range(sg.assessments.columnCount())]
+    assert row[1] == "Victim: Nadia Shah" and row[2] == "Standard" and row[4] == "2"
+    assert "Declined: Is the victim afraid" in row[5] and "Not known: Does the victim" in row[5]
+    qtmodeltester.check(sg.assessments, force_py=True)
     # the hate question, answered again in its own form
     dialog = sg.ask_hate()
     qtbot.addWidget(dialog)

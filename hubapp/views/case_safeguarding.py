@@ -4,8 +4,10 @@
   button to answer it (:class:`HateDialog`: the Y, N and K keys, as on the intake form), and
   a line asking for a reassessment when a report came in since a victim's last risk
   assessment.
-* On the People & places page: the referrals the account may see, and a button to record
-  one of a person on the case (:class:`hubapp.views.safeguarding.ReferralDialog`).
+* On the People & places page: the risk assessments (whose, the level as computed or set by
+  hand with its reason, and every answer as given: declined and not known included), the
+  referrals the account may see, and a button to record one of a person on the case
+  (:class:`hubapp.views.safeguarding.ReferralDialog`).
 
 Answering the hate question is a change of the case (``Op.EDIT_CASE``); recording a referral
 is ``Op.SAFEGUARDING``: the buttons show only for the roles that may.
@@ -24,11 +26,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubapp.domain.codes import RiskAnswer, RiskLevel, RiskSubject, label
+from hubapp.domain.formatting import format_datetime
+from hubapp.models.records import Column, RecordTableModel
 from hubapp.views.safeguarding import BackgroundForm, ReferralDialog, referrals_model
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("CaseSafeguarding", text)
+
+
+def _level(a) -> str:
+    if a.override_level:
+        return tr("{level} (set by hand: {why})").format(
+            level=label(RiskLevel, a.override_level), why=a.override_reason)
+    return label(RiskLevel, a.computed)
+
+
+def _not_answered(a) -> str:
+    n = sum(1 for _q, given in a.answers if given in (RiskAnswer.DECLINED, RiskAnswer.NOT_KNOWN))
+    return str(n) if n else ""
+
+
+def _answers(a) -> str:
+    return "\n".join(f"{label(RiskAnswer, given)}: {question}" for question, given in a.answers)
+
+
+def assessments_model(parent) -> RecordTableModel:
+    """The risk assessments (hubapp.store.casework.risk.AssessmentLine), newest first; each
+    row's tooltip lists every answer as given."""
+    return RecordTableModel([
+        Column(tr("Assessed"), lambda a: format_datetime(a.assessed_at),
+               sort_key=lambda a: a.assessed_at),
+        Column(tr("Whose"), lambda a: f"{label(RiskSubject, a.subject)}: {a.person}".rstrip(": ")),
+        Column(tr("Level"), _level, tooltip=True),
+        Column(tr("Score"), lambda a: str(a.score)),
+        Column(tr("Declined or not known"), _not_answered),
+        Column(tr("Answers"), _answers, tooltip=True, one_line=True),
+    ], parent, key=lambda a: a.id)  # fmt: skip
 
 
 def set_hate_job(_ctx, store, case_id, answer, strands):
@@ -109,6 +144,7 @@ class CaseSafeguarding(QObject):
                                     " border:1px solid #c8a600;")  # fmt: skip
         self.reassess.hide()
         self.referrals = referrals_model(self, with_person=True)
+        self.assessments = assessments_model(self)
         self.referral_button: QPushButton | None = None
 
     def layout_into(self, outer: QVBoxLayout) -> None:
@@ -120,23 +156,29 @@ class CaseSafeguarding(QObject):
         box = QWidget(page)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
-        hint = QLabel(tr("Referrals"), box)
-        hint.setStyleSheet("color: #555b6e;")
-        table = QTableView(box, objectName="caseReferrals")
-        table.setAccessibleName(tr("Referrals"))
-        table.setModel(self.referrals)
-        table.setTabKeyNavigation(False)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
-        self.referrals_table = table
+
+        def table_of(model, name: str, spoken: str) -> QTableView:
+            hint = QLabel(spoken, box)
+            hint.setStyleSheet("color: #555b6e;")
+            table = QTableView(box, objectName=name)
+            table.setAccessibleName(spoken)
+            table.setModel(model)
+            table.setTabKeyNavigation(False)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.verticalHeader().hide()
+            table.horizontalHeader().setStretchLastSection(True)
+            lay.addWidget(hint)
+            lay.addWidget(table, 1)
+            return table
+
+        self.assessments_table = table_of(self.assessments, "caseAssessments",
+                                          tr("Risk assessments"))  # fmt: skip
+        self.referrals_table = table_of(self.referrals, "caseReferrals", tr("Referrals"))
         self.referral_button = QPushButton(tr("Add re&ferral…"), box,
                                            objectName="caseReferralButton")  # fmt: skip
         self.referral_button.setAutoDefault(False)
         self.referral_button.clicked.connect(lambda: self.add_referral())
-        lay.addWidget(hint)
-        lay.addWidget(table, 1)
         lay.addWidget(self.referral_button, 0, Qt.AlignmentFlag.AlignLeft)
         return box
 
@@ -152,6 +194,7 @@ class CaseSafeguarding(QObject):
         self.reassess.setText(v.reassess)
         self.reassess.setVisible(bool(v.reassess))
         self.referrals.set_records(v.referrals)
+        self.assessments.set_records(v.assessments)
         if self.referral_button is not None:
             self.referral_button.setVisible(access.may(self.store, Op.SAFEGUARDING))
             self.referral_button.setEnabled(bool(v.people))

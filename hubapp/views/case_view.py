@@ -894,7 +894,8 @@ class CaseWindow(QDialog):
         once the pages are in their scroll areas: moving a page there orders its focus chain
         by when its widgets were made.)"""
         for order in (
-            [self.people_table, self.subject_access_button, self.safeguarding.referrals_table,
+            [self.people_table, self.subject_access_button, self.safeguarding.assessments_table,
+             self.safeguarding.referrals_table,
              self.safeguarding.referral_button, self.places_table, self.links_table,
              self.link_case_button],
             [self.timeline_table, self.timeline_details, self.note_edit, self.note_visibility,
