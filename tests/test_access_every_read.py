@@ -57,6 +57,7 @@ from hubapp.store.casework import (
     meetings,
     merging,
     people,
+    referrals,
     repeats,
     risk,
     sara,
@@ -83,7 +84,10 @@ HIDDEN_DECISION = "Zqv hidden decision: refer to the panel"
 HIDDEN_PERSON = "Zqvera Hiddenfield"
 OWN_NOTE = "Zqv police only: covert watch at the garages"
 HIDDEN_LINK = "Zqv hidden link: the same garages"
-MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK)
+#: the reference of a MARAC referral on the seen case (partners never read one)
+HIDDEN_MARAC = "Zqv MARAC 2026/117"
+MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK,
+           HIDDEN_MARAC)  # fmt: skip
 
 
 # --- the world ---------------------------------------------------------------------------
@@ -131,6 +135,10 @@ def _forbidden(store, agency: uuid.UUID) -> tuple[set[str], set[str], int]:
                    if r[1] in hidden)  # fmt: skip
         ids.update(r[0] for r in _q(conn, "SELECT id FROM note WHERE visibility = 'own_agency' "
                                     "AND (agency_id IS NULL OR agency_id != ?)", a))
+        # referrals of the pathways kept from partners (referrals.toml: MARAC, Channel)
+        kept = [p.code for p in referrals.pathways()
+                if p.seen_by is not None and "partner" not in p.seen_by]  # fmt: skip
+        ids.update(r[0] for r in _q(conn, "SELECT id, pathway FROM referral") if r[1] in kept)
         # people and places named only by hidden cases' rows
         for uses in (
             ("case_person.person_id", "contact.reporter_person_id", "risk_assessment.person_id",
@@ -193,6 +201,17 @@ def world(tmp_path_factory) -> World:
                                              person_id=person.id, role="victim"))  # fmt: skip
     answers = {q.code: "yes" for q in risk.questionnaire().questions}
     risk.assess_case(store, hidden, person.id, answers, now=NOW)
+    referrals.add(store, referrals.ReferralDraft(hidden, person.id, "victim_support", TODAY,
+                                                 reference=HIDDEN_NOTE))  # fmt: skip
+    with store.write(reason="test people") as s:
+        at_risk = hubapp.store.schema.Person(id=uuid.uuid4(), full_name="Mara Seen")
+        s.add(at_risk)
+        s.flush()
+        s.add(hubapp.store.schema.CasePerson(id=uuid.uuid4(), case_id=seen,
+                                             person_id=at_risk.id, role="victim"))  # fmt: skip
+    referrals.add(store, referrals.ReferralDraft(seen, at_risk.id, "marac", TODAY,
+                                                 reference=HIDDEN_MARAC))  # fmt: skip
+    referrals.add(store, referrals.ReferralDraft(seen, at_risk.id, "mash", TODAY))
     meeting = meetings.plan_meeting(store, hub, TODAY, today=TODAY)
     for case in (hidden, seen):
         meetings.add_agenda_item(store, meeting, case, "emerging_issue", "Repeat reports")
@@ -459,6 +478,20 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.people:find": lambda w, t: [
         people.find(w.store, q) for q in (HIDDEN_PERSON, HIDDEN_PERSON[:3], "ma", "jo",
                                           "07700 900", "01632", "CA1", "LA")],  # fmt: skip
+    "hubapp.documents.gather:referral_rows": lambda w, t: _in_session(
+        w, lambda s: [hubapp.documents.gather.referral_rows(s, c, rules(Profile.POLICE))
+                      for c in (w.seen, w.hidden)]),
+    "hubapp.store.casework.referrals:read": lambda w, t: _in_session(
+        w, lambda s: [referrals.read(s, case_id=w.seen), referrals.read(s, case_id=w.hidden),
+                      referrals.read(s, person_id=w.hidden_person)]),
+    "hubapp.store.casework.referrals:for_case": lambda w, t: [
+        _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.risk:for_case": lambda w, t: [
+        risk.for_case(w.store, c) for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.risk:read_for_case": lambda w, t: _in_session(
+        w, lambda s: risk.read_for_case(s, w.hidden)),
+    "hubapp.store.casework.risk:reassess_reason": lambda w, t: _in_session(
+        w, lambda s: [risk.reassess_reason(s, c) for c in (w.seen, w.hidden)]),
     "hubapp.store.casework.people:show": lambda w, t: [
         _or_refusal(lambda p=p: people.show(w.store, p))
         for p in (w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5]))],
@@ -662,6 +695,11 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.casework.risk:record": "writes",
     "hubapp.store.casework.risk:update_case": "writes (bookkeeping)",
     "hubapp.store.casework.risk:assess_case": "writes",
+    "hubapp.store.casework.hate:apply": "writes",
+    "hubapp.store.casework.hate:set_case_hate": "writes",
+    "hubapp.store.casework.referrals:add": "writes (Op.SAFEGUARDING)",
+    "hubapp.store.casework.safeguarding:set_vulnerable": "writes (Op.SAFEGUARDING)",
+    "hubapp.store.casework.safeguarding:set_date_of_birth": "writes",
     "hubapp.store.casework.sara:save": "writes",
     "hubapp.store.casework.timeline:add_note": "writes",
     "hubapp.store.casework.timeline:edit_note": "writes",

@@ -189,6 +189,22 @@ def risk_dialog(qtbot, store, window, controller):
     return shown(qtbot, RiskDialog("Ann Smith", parent=window))
 
 
+def safeguarding_dialog(qtbot, store, window, controller):
+    dialog = person_page(qtbot, store, window, controller)
+    return shown(qtbot, dialog.edit_safeguarding())
+
+
+def referral_dialog(qtbot, store, window, controller):
+    dialog = person_page(qtbot, store, window, controller)
+    return shown(qtbot, dialog.add_referral())
+
+
+def hate_dialog(qtbot, store, window, controller):
+    from hubapp.views.case_safeguarding import HateDialog
+
+    return shown(qtbot, HateDialog(store, a_case(store), "yes", ["race"], window))
+
+
 def plan_meeting(qtbot, store, window, controller):
     from hubapp.views.meetings import PlanMeetingDialog
 
@@ -318,7 +334,7 @@ SCREENS = {f.__name__: f for f in (
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,
-    accounts_dialog, keep_dialog, erase_dialog,
+    accounts_dialog, keep_dialog, erase_dialog, safeguarding_dialog, referral_dialog, hate_dialog,
 )}  # fmt: skip
 
 

@@ -90,7 +90,7 @@ def test_printing_writes_exactly_one_disclosure_with_its_audience_and_file(store
 
 def test_a_further_report_attached_to_a_case_is_a_combination(store):
     now = datetime(2026, 11, 25, 14, 0)
-    form = dict(hub="CAR", channel="call_101", category="asb_nuisance",
+    form = dict(hub="CAR", channel="call_101", category="asb_nuisance", hate="no",
                 received="25/11/2026 13:40", location="Bitts Park", town="Carlisle",
                 summary="Youths on motorbikes")  # fmt: skip
     first = intake.save(store, IntakeForm(**form), now=now)

@@ -48,7 +48,7 @@ ZYGOTE = textwrap.dedent(
         while True:
             n += 1
             form = intake.IntakeForm(
-                hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+                hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="now",
                 location=f"Bitts Park, bench {n}", town="Carlisle",
                 summary=f"Youths on motorbikes, report {n} from {os.getpid()}",
                 details="Three bikes, no helmets. " * 40,
@@ -80,7 +80,7 @@ def _alive(pid: int) -> bool:
 
 def _form(n: int, **overrides) -> intake.IntakeForm:
     values = dict(
-        hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+        hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="now",
         location=f"Bitts Park, bench {n}", town="Carlisle", summary=f"Report {n}",
         details="Caller says it happens every evening. " * 40,
     )  # fmt: skip
@@ -206,7 +206,7 @@ RLIMIT_CHILD = textwrap.dedent(
     saved = 0
     for n in range(1, 5000):
         form = intake.IntakeForm(
-            hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+            hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="now",
             location=f"Bitts Park, bench {n}", town="Carlisle", summary=f"Report {n}",
             details="Caller says it happens every evening. " * 40,
         )

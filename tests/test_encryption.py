@@ -37,7 +37,7 @@ PLACE = "Quillinan Yard behind the Ferrymoss Arms"
 
 def _form(n: int = 0) -> IntakeForm:
     return IntakeForm(
-        hub="CAR", channel="call_101", category="asb_nuisance", received="25/11/2026 13:40",
+        hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="25/11/2026 13:40",
         location=f"{PLACE} {n}", town="Carlisle", summary="Shouting and a smashed window",
         details=f"{SUSPECT} was seen throwing bottles at the window of {VICTIM}.",
         reporter_name=REPORTER,

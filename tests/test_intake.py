@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 25, 14, 0)
 
 def good(**overrides) -> IntakeForm:
     values = dict(
-        hub="CAR", channel="call_101", category="asb_nuisance", received="25/11/2026 13:40",
+        hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="25/11/2026 13:40",
         incident="24/11/2026 22:15", location="Bitts Park, by the play area", town="Carlisle",
         postcode="ca3 8ux", summary="Youths on motorbikes in Bitts Park",
         details="Caller says it happens every evening.\nThree bikes, no helmets.",

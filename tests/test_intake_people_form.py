@@ -55,6 +55,7 @@ def type_into(qtbot, widget, text: str) -> None:
 def fill_report(qtbot, w) -> None:
     qtbot.keyClicks(w.channel, "101")
     qtbot.keyClicks(w.category, "Anti")
+    qtbot.keyClick(w.hate, Qt.Key.Key_N)
     type_into(qtbot, w.summary, "Shouting in the street at night")
     type_into(qtbot, w.location, "Lowther Street")
 

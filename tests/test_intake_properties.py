@@ -47,6 +47,7 @@ _FORM = st.builds(
     reporter_phone=st.sampled_from(["", "01228 525252"]), reporter_email=st.just(""),
     reporter_address=_TEXT, consent_to_contact=st.booleans(),
     people=st.lists(_PERSON, max_size=2), police_log=_TEXT, council_ref=st.just(""),
+    hate=st.sampled_from(["", "no", "yes", "not_known", "perhaps"]),
 )  # fmt: skip
 
 # forms that should pass: every required field has something printable in it
@@ -71,7 +72,7 @@ _VALID_FORM = st.builds(
     reporter_phone=st.sampled_from(["", "01228 525252"]), reporter_email=st.just(""),
     reporter_address=st.just(""), consent_to_contact=st.just(False),
     people=st.lists(_VALID_PERSON, max_size=2), police_log=st.text(_ALPHABET, max_size=30),
-    council_ref=st.just(""),
+    council_ref=st.just(""), hate=st.sampled_from(["no", "not_known"]),
 )  # fmt: skip
 
 

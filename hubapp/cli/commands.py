@@ -40,6 +40,7 @@ COMMANDS = {
     "check": "cmd_backup", "audit": "cmd_audit", "subject-access": "cmd_subject_access",
     "retention": "cmd_retention", "person": "cmd_person", "case": "cmd_case",
     "agreements": "cmd_agreements",
+    "referral": "cmd_referral",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

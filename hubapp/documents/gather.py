@@ -34,7 +34,7 @@ from hubapp.domain.codes import (
 from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag, action_rag
 from hubapp.domain.redaction import Rules
-from hubapp.store.casework import casefile, repeats
+from hubapp.store.casework import casefile, hate, repeats, safeguarding
 from hubapp.store.schema import (
     Action,
     Agency,
@@ -88,6 +88,8 @@ class PersonRow:
     role: str  # label, e.g. "Alleged perpetrator"
     name: str  # under the profile: full, initials, "details restricted"
     contact: str  # date of birth, phone, e-mail, address (police profile only)
+    #: safeguarding flags: "Child", "Vulnerable adult" (the reason under the police profile)
+    flags: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,12 @@ class CaseSheet:
     #: the repeats among its people and places, one line each (names only where the
     #: profile prints names in full)
     repeats: list[str] = field(default_factory=list)
+    #: the hate flag and its strands ("Hate (perceived): race"), nothing more; "" when not
+    #: asked or the profile prints no flag
+    hate: str = ""
+    #: the referrals the account may see (police profile only): (pathway, date, person,
+    #: reference, outcome)
+    referrals: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -200,7 +208,19 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
     it, then redacted (:func:`sheet`), with its repeats across cases. LookupError if it does
     not exist."""
     found = sheet(casefile.read(s, case_id), r, today)
-    return dataclasses.replace(found, repeats=repeat_lines(repeats.read_for_case(s, case_id), r))
+    return dataclasses.replace(found, repeats=repeat_lines(repeats.read_for_case(s, case_id), r),
+                               referrals=referral_rows(s, case_id, r))  # fmt: skip
+
+
+def referral_rows(s: Session, case_id: uuid.UUID, r: Rules) -> list[tuple[str, str, str, str, str]]:
+    """The case's referrals as the police profile prints them (none under the others): only
+    those the session's account may see (the store's reading rule on their pathways)."""
+    from hubapp.store.casework import referrals
+
+    if not (r.contact_details and r.names == "full"):
+        return []
+    return [(x.pathway_name, format_date(x.referred_on), x.person, x.reference, x.outcome)
+            for x in referrals.read(s, case_id=case_id)]  # fmt: skip
 
 
 def repeat_lines(subjects: list[repeats.Subject], r: Rules) -> list[str]:
@@ -250,9 +270,12 @@ def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
                 contact = "; ".join(b for b in bits if b)
             elif p.locked_down:
                 contact = "Locked down: agencies involved only"
+            flags = safeguarding.flags(p.date_of_birth, p.vulnerable, p.vulnerable_reason,
+                                       hidden=p.hidden or not r.contact_details, today=today)
             people.append(
                 PersonRow(label(PersonRole, p.role), profiles.person_name(r, p.name,
-                          p.locked_down), contact)
+                          p.locked_down), contact,
+                          " ".join(flags.lines()) if r.contact_details else flags.short)
             )  # fmt: skip
 
     places = case_places(r, f.location, f.town, f.postcode,
@@ -343,6 +366,7 @@ def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
         finished_actions_left_out=len(finished_rows) - len(shown_finished),
         sara=sara, interventions=interventions,
         timeline=[t for _, t in timeline[:TIMELINE_SHOWN]],
+        hate=hate.describe(f.hate, f.hate_strands) if r.hate_flag else "",
     )  # fmt: skip
 
 

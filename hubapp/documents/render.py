@@ -65,6 +65,8 @@ def case_flowables(sheet: CaseSheet, r: Rules, agenda: AgendaNote | None = None)
     ]  # fmt: skip
     if r.risk:
         pairs += [("Risk", sheet.risk), ("Priority", sheet.priority)]
+    if sheet.hate:
+        pairs.append(("Hate", sheet.hate))
     if sheet.next_review:
         pairs.append(("Next review", sheet.next_review))
     pairs.append(("Contacts", str(sheet.contact_count)))
@@ -88,14 +90,25 @@ def case_flowables(sheet: CaseSheet, r: Rules, agenda: AgendaNote | None = None)
     elif sheet.people:
         if r.contact_details:
             out.append(table(["Role", "Name", "Details"],
-                             [(p.role, p.name, p.contact) for p in sheet.people],
+                             [(p.role, p.name, "; ".join(x for x in (p.contact, p.flags) if x))
+                              for p in sheet.people],
                              [0.18, 0.27, 0.55]))  # fmt: skip
+        elif any(p.flags for p in sheet.people):
+            out.append(table(["Role", "Name", "Safeguarding"],
+                             [(p.role, p.name, p.flags) for p in sheet.people],
+                             [0.3, 0.4, 0.3]))  # fmt: skip
         else:
             out.append(table(["Role", "Name"], [(p.role, p.name) for p in sheet.people],
                              [0.3, 0.7]))  # fmt: skip
+        if not r.contact_details:
             out.append(para("People are shown by their initials (partner profile).", st.small))
     else:
         out.append(para("No people are linked to this case.", st.small))
+
+    if sheet.referrals:
+        out += [heading("Referrals"),
+                table(["Pathway", "Referred", "Person", "Reference", "Outcome"], sheet.referrals,
+                      [0.2, 0.12, 0.2, 0.16, 0.32])]  # fmt: skip
 
     if sheet.places:
         out += [heading("Places"), table(["Role", "Place"], sheet.places, [0.3, 0.7])]

@@ -221,3 +221,41 @@ class StaffRole(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", "-").capitalize()
+
+
+class HateAnswer(StrEnum):
+    """Whether a case is perceived as hate (College of Policing: recorded by perception);
+    "" on a case means not asked."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+    @property
+    def label(self) -> str:
+        return "Not known" if self is HateAnswer.NOT_KNOWN else self.value.capitalize()
+
+
+class RiskAnswer(StrEnum):
+    """An answer to a risk question: yes and no score; declined (the person would not say)
+    and not known (nobody could say) add nothing but are shown as given."""
+
+    YES = "yes"
+    NO = "no"
+    DECLINED = "declined"
+    NOT_KNOWN = "not_known"
+
+    @property
+    def label(self) -> str:
+        return {"not_known": "Not known"}.get(self.value, self.value.capitalize())
+
+
+class RiskSubject(StrEnum):
+    """Whose risk an assessment is of."""
+
+    VICTIM = "victim"
+    ALLEGED_PERPETRATOR = "alleged_perpetrator"
+
+    @property
+    def label(self) -> str:
+        return "Victim" if self is RiskSubject.VICTIM else "Alleged perpetrator"

@@ -92,6 +92,8 @@ class Rules:
     exact_places: bool
     #: the case's risk level
     risk: bool
+    #: the hate flag and its strands (nothing more: hubapp.store.casework.hate)
+    hate_flag: bool = True
 
 
 RULES: dict[Profile, Rules] = {
@@ -100,7 +102,7 @@ RULES: dict[Profile, Rules] = {
     Profile.PARTNER: Rules(Profile.PARTNER, OFFICIAL_SENSITIVE, "initials", False, False, True,
                            True, True, True),
     Profile.PUBLIC: Rules(Profile.PUBLIC, OFFICIAL, "none", False, False, False, False, False,
-                          False),
+                          False, hate_flag=False),
 }  # fmt: skip
 
 

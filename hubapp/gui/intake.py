@@ -39,6 +39,8 @@ class IntakeMixin:
             ).format(saved.reference)
         else:
             text = self.window.tr("Saved as {0}.").format(saved.reference)
+        if getattr(saved, "reassess", ""):  # a victim assessed before this report
+            text += " " + saved.reassess
         self.window.statusBar().showMessage(text)
 
     def _forget_intake(self, w) -> None:

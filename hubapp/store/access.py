@@ -24,20 +24,28 @@ Own-agency notes
     A note marked own-agency-only is shown only to staff of the note's agency. Not even an
     administrator of another agency sees it (data protection: the agency chose to keep it).
 
+Referrals kept to some roles
+    A referral's pathway (``resources/refdata/referrals.toml``) may name the roles that see
+    it: MARAC and Channel referrals are for police, coordinators and administrators only.
+    Everyone else never reads such a referral, on any path (the case window, a person's page,
+    a print, an export), as if it did not exist: the rule is a reading rule below, like the
+    one of own-agency notes.
+
 Locked-down people
     Police and coordinators of the case's hub (or of no particular hub) see a locked-down
     person's details as they are kept for them. Everyone else, administrators included, sees
     only the name and the agencies involved: no date of birth, phone, email, address or notes.
 
 Applied by default
-    Every ORM select a store session runs gets the two reading rules as loader criteria
+    Every ORM select a store session runs gets the reading rules as loader criteria
     (:func:`install`: SQLAlchemy's ``do_orm_execute`` event adding ``with_loader_criteria``,
     as in SQLAlchemy's example ``filter_public``). A case the acting account may not see never
     comes back from a select, nor any row that belongs to one (:func:`case_rows`: its people
     and places links, contacts, assignments, actions, notes, status changes, plan, risk
     assessments, interventions and their breaches, agenda items and decisions, links to
     other cases), nor a link that points at one (a ``case_link`` is read only where the
-    account sees both its cases: it names the other), nor a note kept to another agency:
+    account sees both its cases: it names the other), nor a note kept to another agency,
+    nor a referral of a pathway kept from the account's role:
     whether the select is a lookup by id, a join, a count or a subquery. A read that forgets the rule cannot show what it must not. People and places
     are not rows of one case (a victim may be on cases of several agencies); the reads that
     name them reach them through a case the account sees.
@@ -375,8 +383,26 @@ def case_rows() -> tuple[type, ...]:
             t.MeetingDecision, t.InterventionBreach)  # fmt: skip
 
 
+def hidden_pathways(holder) -> tuple[str, ...]:
+    """The referral pathways the acting account's role may not see (none without accounts)."""
+    return _hidden_pathways(acting(holder))
+
+
+def _hidden_pathways(account) -> tuple[str, ...]:
+    if account is None:
+        return ()
+    from hubapp.domain import referrals
+
+    return referrals.hidden_from(StaffRole(account.role))
+
+
+def may_see_pathway(holder, pathway: str) -> bool:
+    """Whether the acting account may see referrals of ``pathway``."""
+    return pathway not in hidden_pathways(holder)
+
+
 @functools.cache
-def _criteria(case_scope, note_scope) -> tuple:
+def _criteria(case_scope, note_scope, hidden_referrals: tuple[str, ...] = ()) -> tuple:
     """The loader criteria for a pair of scopes. Each is a lambda over SQL elements only
     (the agency a bound parameter): SQLAlchemy caches the compiled statements across
     agencies, and the options cost little to add to each select."""
@@ -413,6 +439,13 @@ def _criteria(case_scope, note_scope) -> tuple:
             # a link is a row of the case it was made on (above), and names the other case
             rule(CaseLink, lambda cls: _on_case(cls.other_case_id, a, agency)),
         ]  # fmt: skip
+    if hidden_referrals:
+        from sqlalchemy import bindparam
+
+        from hubapp.store.schema import Referral
+
+        kept_from = bindparam("access_pathways", list(hidden_referrals), expanding=True)
+        out.append(rule(Referral, lambda cls: cls.pathway.not_in(kept_from)))
     kept = NoteVisibility.OWN_AGENCY.value
     if note_scope == _SHARED:
         out.append(rule(Note, lambda cls: cls.visibility != kept))
@@ -424,9 +457,9 @@ def _criteria(case_scope, note_scope) -> tuple:
 
 def _scopes(account) -> tuple:
     if account is None:
-        return None, None
+        return None, None, ()
     case_scope = None if _every_case(account) else (account.agency_id or _NOTHING)
-    return case_scope, account.agency_id or _SHARED
+    return case_scope, account.agency_id or _SHARED, _hidden_pathways(account)
 
 
 def apply_rules(state) -> None:

@@ -76,6 +76,8 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "agenda_item": {"reason_text", "removed_reason"},
     # why two cases were linked is free text about the people and places of both
     "case_link": {"reason"},
+    # a referral's reference and outcome name the person's dealings with another service
+    "referral": {"reference", "outcome", "notes"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

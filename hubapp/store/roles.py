@@ -65,6 +65,7 @@ class Op(StrEnum):
     # the basis for sharing (hubapp.store.admin.sharing)
     AGREEMENTS = "sharing agreements"
     DISCLOSE_ANYWAY = "disclose without an agreement"
+    SAFEGUARDING = "safeguarding"
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,14 @@ MAY: dict[Op, Rule] = {
         "disclose to an agency without a current sharing agreement",
         "with a reason, which the disclosure's audit entry keeps: the hub's decision",
         elsewhere="assigning an agency, sharing a case, printing a partner pack",
+    Op.SAFEGUARDING: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "flag vulnerable adults and record referrals",
+        "a flag and a referral change what every agency sees about a person, and MARAC and "
+        "Channel referrals are for these roles only: those who change cases",
+        tell_read_only=True,
+        elsewhere="person page: Safeguarding…, Add referral…; case window: People & places > "
+        "Add referral…",
     ),
 }
 
@@ -351,6 +360,7 @@ COMMANDS: dict[str, Entry] = {
     "agreements add": Entry(Op.AGREEMENTS, "sharing.add"),
     "agreements end": Entry(Op.AGREEMENTS, "sharing.end"),
     "person consent": Entry(Op.EDIT_CASE, "sharing.set_consent"),
+    "referral add": Entry(Op.SAFEGUARDING, "referrals.add"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -400,6 +410,7 @@ def command_key(args, acting_user: str = "") -> str:
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what",
+        "case": "what", "referral": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

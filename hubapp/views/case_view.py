@@ -67,6 +67,7 @@ from hubapp.domain.rag import Rag
 from hubapp.models.records import Column, RecordRole, RecordTableModel
 from hubapp.models.tasks import Task, user_message
 from hubapp.views.accessible import heading_font
+from hubapp.views.case_safeguarding import CaseSafeguarding
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +280,10 @@ class CaseWindow(QDialog):
         heading_font(self.summary_label, 11, bold=False)
         self.summary_label.setWordWrap(True)
         outer.addWidget(self.summary_label)
+        # hate, reassessment and referrals (hubapp.views.case_safeguarding)
+        self.safeguarding = CaseSafeguarding(self, self.store)
+        self.safeguarding.layout_into(outer)
+        self.safeguarding.changed.connect(self._refresh_quietly)
         self.asb_banner = _label("", self)
         self.asb_banner.setObjectName("asbBanner")
         self.asb_banner.setWordWrap(True)
@@ -557,6 +562,7 @@ class CaseWindow(QDialog):
             Column(tr("Phone"), lambda p: private(p, p.phone)),
             Column(tr("Email"), lambda p: private(p, p.email)),
             Column(tr("Address"), lambda p: private(p, p.address), tooltip=True),
+            Column(tr("Safeguarding"), lambda p: p.flags, tooltip=True),
         ], self)  # fmt: skip
         self.places_model = RecordTableModel([
             Column(tr("Place"), lambda p: p.name),
@@ -583,6 +589,7 @@ class CaseWindow(QDialog):
         self.subject_access_button.setAutoDefault(False)
         self.subject_access_button.clicked.connect(lambda: self.subject_access_export())
         lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.safeguarding.referrals_page(page), 2)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
         lay.addWidget(_label(tr("Linked cases"), page, hint=True))
@@ -887,7 +894,9 @@ class CaseWindow(QDialog):
         once the pages are in their scroll areas: moving a page there orders its focus chain
         by when its widgets were made.)"""
         for order in (
-            [self.people_table, self.subject_access_button, self.places_table, self.links_table,
+            [self.people_table, self.subject_access_button, self.safeguarding.assessments_table,
+             self.safeguarding.referrals_table,
+             self.safeguarding.referral_button, self.places_table, self.links_table,
              self.link_case_button],
             [self.timeline_table, self.timeline_details, self.note_edit, self.note_visibility,
              self.note_agency, self.note_button],
@@ -1136,6 +1145,7 @@ class CaseWindow(QDialog):
             self.repeats_banner.show()
         else:
             self.repeats_banner.hide()
+        self.safeguarding.fill(v)
 
     def _fill_status(self, v) -> None:
         now = label(CaseStatus, v.status)

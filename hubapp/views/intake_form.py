@@ -63,9 +63,16 @@ from PySide6.QtWidgets import (
 
 from hubapp.domain import matching
 from hubapp.domain.clock import utcnow
-from hubapp.domain.codes import CaseStatus, PersonRole, RiskLevel, label
-from hubapp.domain.formatting import as_tooltip, format_date, format_datetime, plural
+from hubapp.domain.codes import CaseStatus, HateAnswer, PersonRole, RiskLevel, label
+from hubapp.domain.formatting import (
+    as_tooltip,
+    format_date,
+    format_datetime,
+    mnemonic_safe,
+    plural,
+)
 from hubapp.models.tasks import LatestTask, Task, alive, said
+from hubapp.store.casework import hate as hate_rules
 from hubapp.store.casework import people
 from hubapp.store.errors import Problem
 from hubapp.store.intake import drafts, duplicates
@@ -194,6 +201,66 @@ class FieldMessage(QWidget):
         self.setVisible(bool(shown))
 
 
+class HateBox(QComboBox):
+    """Whether anyone perceives it as hate, answered with one key: Y yes, N no, K not known
+    (Delete or Backspace: not asked yet). Arrows and the list work as in any list."""
+
+    KEYS = {Qt.Key.Key_Y: "yes", Qt.Key.Key_N: "no", Qt.Key.Key_K: "not_known"}
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.addItem(tr("— not asked (Y, N or K) —"), "")
+        for answer in HateAnswer:
+            key = {"yes": "Y", "no": "N", "not_known": "K"}[answer.value]
+            self.addItem(tr("{answer} ({key})").format(answer=answer.label, key=key),
+                         answer.value)  # fmt: skip
+
+    def set_answer(self, answer: str) -> None:
+        self.setCurrentIndex(max(0, self.findData(answer or "")))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                      Qt.KeyboardModifier.KeypadModifier)  # fmt: skip
+        if plain and event.key() in self.KEYS:
+            self.set_answer(self.KEYS[event.key()])
+            return
+        if plain and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.set_answer("")
+            return
+        super().keyPressEvent(event)
+
+
+class StrandsBox(QWidget):
+    """The monitored strands (hate.toml) as ticks, shown when the answer is yes."""
+
+    changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for i, strand in enumerate(hate_rules.rules().strands):
+            box = QCheckBox(mnemonic_safe(strand.name), self)
+            box.setObjectName(f"strand_{strand.code}")
+            box.setAccessibleName(tr("Hate strand: {name}").format(name=strand.name))
+            box.toggled.connect(self.changed)
+            grid.addWidget(box, i // 2, i % 2)
+            self.boxes[strand.code] = box
+
+    def codes(self) -> list[str]:
+        return [code for code, box in self.boxes.items() if box.isChecked()]
+
+    def set_codes(self, codes) -> None:
+        for code, box in self.boxes.items():
+            box.setChecked(code in (codes or ()))
+
+    def focus_order(self) -> list[QWidget]:
+        return list(self.boxes.values())
+
+
 def roles_text(roles) -> str:
     return ", ".join(
         (label(PersonRole, r) if r != "reporter" else tr("reporter")).lower() for r in roles
@@ -252,6 +319,7 @@ class LinkLine(QFrame):
             lines = [tr("Linked to {name} ({ref}), known from {cases}.").format(
                 name=known.name, ref=ref, cases=plural(known.cases, tr("case")))]  # fmt: skip
             lines += [f.describe() for f in known.flags]
+            lines += list(known.safeguarding)
             if known.locked_down:
                 lines.append(tr("Locked down: their details are kept from partners."))
         text = "\n".join(lines)
@@ -271,6 +339,9 @@ class PersonRow(QFrame):
         super().__init__(parent)
         entry = entry or PersonEntry()
         self.risk_answers = entry.risk_answers
+        self.risk_override = (entry.risk_override, entry.risk_override_reason)
+        #: whose questionnaire the answers are of (a role changed since keeps none)
+        self._answered_as = intake.ASSESSED.get(entry.role, "")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
         grid.setHorizontalSpacing(6)
@@ -285,7 +356,7 @@ class PersonRow(QFrame):
         self.email = self._edit(entry.email, tr("Email"), 120)
         self.address = self._edit(entry.address, tr("Address"), 200)
         self.risk_button = QPushButton(tr("Ris&k…"), self)
-        self.risk_button.setToolTip(tr("Victim risk assessment"))
+        self.risk_button.setToolTip(tr("Risk assessment (of a victim or an alleged perpetrator)"))
         self.risk_button.clicked.connect(self._ask_risk)
         self.remove_button = QToolButton(self)
         self.remove_button.setText("✕")
@@ -330,33 +401,54 @@ class PersonRow(QFrame):
         return PersonEntry(
             role=self.role.currentData(), full_name=self.name.text(), phone=self.phone.text(),
             email=self.email.text(), address=self.address.text(),
-            risk_answers=self.risk_answers if self.is_victim() else None,
+            risk_answers=self.risk_answers if self.assessed() else None,
             person_id=self.link.person_id,
+            risk_override=self.risk_override[0] if self.assessed() else "",
+            risk_override_reason=self.risk_override[1] if self.assessed() else "",
         )  # fmt: skip
+
+    def subject(self) -> str:
+        """Whose questionnaire the role takes ("" for none)."""
+        return intake.ASSESSED.get(self.role.currentData() or "", "")
+
+    def assessed(self) -> bool:
+        return bool(self.subject()) and self.subject() == self._answered_as
 
     def is_victim(self) -> bool:
         return self.role.currentData() == PersonRole.VICTIM.value
 
     def _role_changed(self) -> None:
-        self.risk_button.setEnabled(self.is_victim())
+        self.risk_button.setEnabled(bool(self.subject()))
         self._show_risk()
         self.changed.emit()
 
     def _show_risk(self) -> None:
-        if self.is_victim() and self.risk_answers:
+        if self.assessed() and self.risk_answers:
             from hubapp.store.casework import risk
 
-            r = risk.assess(self.risk_answers, date.today())
+            r = risk.assess(self.risk_answers, date.today(), risk.questionnaire(self.subject()),
+                            hate=self._hate(), override_level=self.risk_override[0])  # fmt: skip
             self.risk_label.setText(tr("{level} risk").format(level=RiskLevel(r.level).label))
         else:
-            self.risk_label.setText(tr("Not assessed") if self.is_victim() else "")
+            self.risk_label.setText(tr("Not assessed") if self.subject() else "")
+
+    def _hate(self) -> str:
+        """The form's hate answer (a yes raises the computed risk to at least medium)."""
+        box = getattr(self.window(), "hate", None)
+        return (box.currentData() or "") if isinstance(box, QComboBox) else ""
 
     def _ask_risk(self) -> None:
         from hubapp.views.risk_dialog import RiskDialog
 
-        dialog = RiskDialog(self.name.text().strip(), self.risk_answers, parent=self.window())
+        subject = self.subject()
+        dialog = RiskDialog(self.name.text().strip(),
+                            self.risk_answers if self.assessed() else None, parent=self.window(),
+                            subject=subject, hate=self._hate(),
+                            override=self.risk_override if self.assessed() else ("", ""))  # fmt: skip
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.risk_answers = dialog.answers()
+            self._answered_as = subject
+            self.risk_override = dialog.override()
             self._show_risk()
             self.changed.emit()
 
@@ -599,10 +691,23 @@ class IntakeWindow(QDialog):
         self._place(grid, 0, 2, tr("&Received:"), "received", self.received)
         self._place(grid, 1, 0, tr("Ca&tegory:"), "category", self.category)
         self._place(grid, 1, 2, tr("&Incident:"), "incident", self.incident)
-        self._place(grid, 2, 0, tr("&Hub:"), "hub", self.hub)
-        self._place(grid, 3, 0, tr("&Summary:"), "summary", self.summary, span=3)
-        self._place(grid, 4, 0, tr("&Details:"), "details", self.details, span=3)
-        grid.itemAtPosition(8, 0).widget().setAlignment(
+        # hate, by perception: one key (Y, N, K); its strands beside it with a yes
+        self.hate = HateBox(box)
+        self.hate.setToolTip(tr("Does anyone (the victim, the caller, anyone) perceive it as "
+                                "hate? Y yes, N no, K not known."))  # fmt: skip
+        self.strands = StrandsBox(box)
+        self.strands.changed.connect(self._changed)
+        self._place(grid, 2, 0, tr("Hate &question:"), "hate", self.hate)
+        self._place(grid, 2, 2, tr("Strands:"), "hate_strands", self.strands)
+        self.hate.currentIndexChanged.connect(self._hate_changed)
+        self.strands_label = grid.itemAtPosition(4, 2).widget()
+        self.strands_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self._place(grid, 3, 0, tr("&Hub:"), "hub", self.hub)
+        self._place(grid, 4, 0, tr("&Summary:"), "summary", self.summary, span=3)
+        self._place(grid, 5, 0, tr("&Details:"), "details", self.details, span=3)
+        self.strands.hide()
+        self.strands_label.hide()
+        grid.itemAtPosition(10, 0).widget().setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
         )
         for name in ("received", "incident"):
@@ -760,8 +865,8 @@ class IntakeWindow(QDialog):
             return
         order: list[QWidget] = [
             self.resume_button, self.new_case_button,
-            self.channel, self.category, self.hub, self.received, self.incident,
-            self.summary, self.details,
+            self.channel, self.category, self.hate, *self.strands.focus_order(), self.hub,
+            self.received, self.incident, self.summary, self.details,
             self.location, self.town, self.postcode, self.grid_ref, self.police_log,
             self.council_ref,
             self.reporter_name, self.reporter_email, self.reporter_phone,
@@ -801,6 +906,8 @@ class IntakeWindow(QDialog):
             police_log=self.police_log.text(),
             council_ref=self.council_ref.text(),
             reporter_person_id=self.reporter_link.person_id,
+            hate=self.hate.currentData() or "",
+            hate_strands=self.strands.codes() if self.hate.currentData() == "yes" else [],
         )
 
     def load(self, form: IntakeForm) -> None:
@@ -814,6 +921,9 @@ class IntakeWindow(QDialog):
                      "reporter_address", "police_log", "council_ref"):  # fmt: skip
             self.fields[name].setText(getattr(form, name))
         self.details.setPlainText(form.details)
+        self.hate.set_answer(form.hate)
+        self.strands.set_codes(form.hate_strands)
+        self._hate_changed()
         self.anonymous.setChecked(form.reporter_anonymous)
         self.consent.setChecked(form.consent_to_contact)
         self.reporter_link.set_link(form.reporter_person_id)
@@ -872,6 +982,23 @@ class IntakeWindow(QDialog):
         self._update_date_hints()
         self._update_choice_hints()
         self._update_link_hints()
+        self._update_hate_hint()
+
+    def _hate_changed(self, *_args) -> None:
+        """The strands show with a yes (what was ticked is kept, and stored only with yes);
+        whether the category needs the answer shows under the question."""
+        yes = self.hate.currentData() == "yes"
+        self.strands.setVisible(yes)
+        self.strands_label.setVisible(yes)
+        self._update_hate_hint()
+        self._changed()
+
+    def _update_hate_hint(self) -> None:
+        needed = hate_rules.required_for(self.category.currentData() or "")
+        hint = ""
+        if not self.hate.currentData() and needed and self.attach_to is None:
+            hint = tr("Needed for this category: Y yes, N no, K not known.")
+        self.messages["hate"].set_hint(hint)
 
     def _anonymous_toggled(self, anonymous: bool) -> None:
         for w in (self.reporter_name, self.reporter_phone, self.reporter_email,
@@ -1040,7 +1167,10 @@ class IntakeWindow(QDialog):
             parts = name.split(".")
             row = self.person_rows[int(parts[1])]
             widget = {"role": row.role, "full_name": row.name, "phone": row.phone,
-                      "email": row.email, "address": row.address}.get(parts[2], row.name)  # fmt: skip
+                      "email": row.email, "address": row.address,
+                      "risk": row.risk_button}.get(parts[2], row.name)  # fmt: skip
+        elif name == "hate_strands":
+            widget = self.strands.focus_order()[0]
         else:
             widget = self.fields.get(name)
         if widget is not None:
@@ -1292,6 +1422,7 @@ class IntakeWindow(QDialog):
                                                 ref=person_reference(k.id.hex)),
             known_from + tr("; found by {what}.").format(what=found_by),
             *(f.describe() for f in k.flags),
+            *k.safeguarding,
         ]  # fmt: skip
         if k.locked_down:
             lines.append(tr("Locked down: their details are kept from partners."))

@@ -36,7 +36,10 @@ from PySide6.QtWidgets import (
 from hubapp.domain.codes import CaseStatus, InterventionStatus, PersonRole, label
 from hubapp.domain.formatting import format_date, format_datetime, plural
 from hubapp.models.records import Column, RecordRole, RecordTableModel
+from hubapp.store import access
+from hubapp.store.roles import Op
 from hubapp.views.accessible import name_clear_button
+from hubapp.views.safeguarding import ReferralDialog, SafeguardingDialog, referrals_model
 
 #: how long typing must pause before a search is read (ms)
 TYPING_PAUSE = 150
@@ -292,6 +295,7 @@ class PersonDialog(QDialog):
             Column(tr("Other details they had"), lambda m: _details(m.other_details),
                    tooltip=True, one_line=True),
         ], self, key=lambda m: m.merge_id)  # fmt: skip
+        self.referrals = referrals_model(self, with_case=True)
         self.store = store
         self.person_id = person_id
         self._undoing = None
@@ -319,6 +323,13 @@ class PersonDialog(QDialog):
                                  " border:1px solid #8fb0dc;")  # fmt: skip
         self.flags.setAccessibleName(tr("Repeats across cases"))
         self.flags.hide()
+        self.safeguarding = QLabel(self, objectName="personSafeguarding")
+        self.safeguarding.setTextFormat(Qt.TextFormat.PlainText)
+        self.safeguarding.setWordWrap(True)
+        self.safeguarding.setStyleSheet("background:#fde8e8; color:#5c0011; padding:4px 8px;"
+                                        " border:1px solid #d9777f;")  # fmt: skip
+        self.safeguarding.setAccessibleName(tr("Safeguarding"))
+        self.safeguarding.hide()
         self.details = QFormLayout()
         self.detail_labels: dict[str, QLabel] = {}
         for key, title in (("born", tr("Born")), ("phone", tr("Phone")),
@@ -344,6 +355,9 @@ class PersonDialog(QDialog):
         self.tabs.addTab(_table(self, self.interventions, "personInterventions",
                                 tr("Tools and powers naming them")), tr("&Tools and powers"))  # fmt: skip
         self.tabs.addTab(self._build_merges(), tr("&Merged records"))
+        self.referral_table = _table(self, self.referrals, "personReferrals",
+                                     tr("Referrals of them"))  # fmt: skip
+        self.tabs.addTab(self.referral_table, tr("R&eferrals"))
         for column, sample in ((0, "COP-2026-00000"), (1, "South Lakeland"),
                                (2, "alleged perpetrator, complainant"), (3, "In progress"),
                                (4, "00/00/0000 00:00"), (5, "00/00/0000")):  # fmt: skip
@@ -351,16 +365,29 @@ class PersonDialog(QDialog):
                 column, self.case_table.fontMetrics().horizontalAdvance(sample) + 24
             )
         self.status = QLabel(self, objectName="personStatus")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel(tr("Enter or a double-click on a case opens it"), self), 1)
         bottom.addWidget(self.status)
+        self.safeguarding_button = QPushButton(tr("&Safeguarding…"), self,
+                                               objectName="safeguardingButton")  # fmt: skip
+        self.referral_button = QPushButton(tr("Add re&ferral…"), self,
+                                           objectName="addReferralButton")  # fmt: skip
+        for button, slot in ((self.safeguarding_button, self.edit_safeguarding),
+                             (self.referral_button, self.add_referral)):  # fmt: skip
+            button.setAutoDefault(False)
+            button.setEnabled(False)  # until the page is read
+            button.clicked.connect(slot)
+            button.setVisible(access.may(self.store, Op.SAFEGUARDING))
+            bottom.addWidget(button)
+        # made after the buttons beside it: Tab reaches it last, as it reads
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
         bottom.addWidget(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.locked)
         layout.addWidget(self.flags)
+        layout.addWidget(self.safeguarding)
         layout.addLayout(self.details)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
@@ -391,6 +418,13 @@ class PersonDialog(QDialog):
         self.tabs.setTabText(2, tr("&Tools and powers ({0})").format(len(page.interventions)))
         self.merges.set_records(page.merges)
         self.tabs.setTabText(3, tr("&Merged records ({0})").format(len(page.merges)))
+        lines = page.safeguarding.lines() if page.safeguarding is not None else []
+        self.safeguarding.setText("\n".join(lines))
+        self.safeguarding.setVisible(bool(lines))
+        self.referrals.set_records(page.referrals)
+        self.tabs.setTabText(4, tr("R&eferrals ({0})").format(len(page.referrals)))
+        self.safeguarding_button.setEnabled(not page.hidden)
+        self.referral_button.setEnabled(bool(page.cases))
         self._enable_undo()
         self.case_table.setFocus()
         if self.cases.rowCount():
@@ -470,6 +504,32 @@ class PersonDialog(QDialog):
         self._undoing = None
         self.status.setText(user_message(exc))
         self._enable_undo()
+
+    # -- safeguarding (hubapp.views.safeguarding) --------------------------------------------
+    def edit_safeguarding(self) -> SafeguardingDialog | None:
+        page = self.page
+        if page is None or page.hidden:
+            return None
+        flags = page.safeguarding
+        dialog = SafeguardingDialog(
+            self.store, page.id, name=page.name, born=page.date_of_birth,
+            vulnerable=bool(flags and flags.vulnerable), reason=flags.reason if flags else "",
+            parent=self,
+        )  # fmt: skip
+        dialog.saved.connect(lambda _r: self._reading.start(load_person, self.store, page.id))
+        dialog.open()
+        return dialog
+
+    def add_referral(self) -> ReferralDialog | None:
+        page = self.page
+        if page is None or not page.cases:
+            return None
+        dialog = ReferralDialog(self.store, cases=[(c.case_id, c.reference) for c in page.cases
+                                                   if "reporter" not in c.roles or len(c.roles) > 1],
+                                people=[(page.id, page.name)], parent=self)  # fmt: skip
+        dialog.saved.connect(lambda _r: self._reading.start(load_person, self.store, page.id))
+        dialog.open()
+        return dialog
 
     def _open_case(self, index) -> None:
         line = index.data(RecordRole)

@@ -89,7 +89,7 @@ def elsewhere(store):
 
 def _report(n: int) -> intake.IntakeForm:
     return intake.IntakeForm(
-        hub="CAR", channel="call_101", category="asb_nuisance", received="now",
+        hub="CAR", channel="call_101", category="asb_nuisance", hate="no", received="now",
         location=f"Bitts Park, bench {n}", town="Carlisle", summary=f"Report {n}",
         details="Caller says it happens every evening. " * 40,
     )  # fmt: skip

@@ -34,6 +34,7 @@ from hubapp.store.casework import (
     caseview,
     links,
     merging,
+    referrals,
     timeline,
     workflow,
 )
@@ -207,6 +208,7 @@ CORE = {
                 location="Bitts Park",
                 town="Carlisle",
                 summary="Bikes ridden at people",
+                hate="no",
             ),
         ),
         None,
@@ -284,6 +286,10 @@ CORE = {
     Op.DISCLOSE_ANYWAY: (
         lambda s, w: printing.meeting_pack(s, "Carlisle", Profile.PARTNER,
                                            reason="testing the matrix"),
+    Op.SAFEGUARDING: (
+        lambda s, w: referrals.add(
+            s, referrals.ReferralDraft(w.case, w.person, "victim_support", date(2026, 5, 4))
+        ),
         None,
     ),  # fmt: skip
 }
@@ -381,6 +387,8 @@ EXAMPLES: dict[str, list[str] | None] = {
     "person unmerge": ["person", "unmerge", "{merge}", "--reason", "two people"],
     "person distinct": ["person", "distinct", "{person}", "{person2}"],
     "case link": ["case", "link", "{ref}", "{ref2}", "--kind", "related", "--reason", "Same park"],
+    "referral add": ["referral", "add", "{ref}", "--person", "{person}", "--pathway",
+                     "victim_support", "--on", "04/05/2026"],  # fmt: skip
     "retention keep": [
         "retention",
         "keep",

@@ -39,7 +39,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.redaction import remove_contact_details, scrub
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
-from hubapp.store.casework import merging
+from hubapp.store.casework import merging, referrals
 from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
@@ -273,6 +273,8 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
                 "email": person.email,
                 "address": person.address,
                 "locked_down": person.locked_down,
+                "vulnerable": person.vulnerable,
+                "vulnerable_reason": person.vulnerable_reason,
                 "recorded_at": _iso(person.created_at),
                 "updated_at": _iso(person.updated_at),
             },  # fmt: skip
@@ -411,12 +413,29 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
                 "score": a.score,
                 "answers": a.answers,
                 "next_review_on": _iso(a.next_review_on),
+                "subject": a.subject,
+                "override_level": a.override_level,
+                "override_reason": r.text(a.override_reason),
             }  # fmt: skip
             for a in s.scalars(
                 select(RiskAssessment).where(
                     RiskAssessment.person_id == person_id, RiskAssessment.voided.is_(False)
                 )
             )
+        ]
+        # the referrals of the person the account may see (the store's reading rule)
+        out["referrals"] = [
+            {
+                "case": refs.get(x.case_id, x.case_reference),
+                "pathway": x.pathway,
+                "pathway_name": x.pathway_name,
+                "referred_on": _iso(x.referred_on),
+                "referred_by": x.referred_by,
+                "reference": x.reference,
+                "outcome": r.text(x.outcome),
+                "outcome_on": _iso(x.outcome_on),
+            }  # fmt: skip
+            for x in referrals.read(s, person_id=person_id)
         ]
         meetings = {m.id: m for m in s.scalars(select(Meeting).where(Meeting.voided.is_(False)))}
         name = re.compile(r"\b" + r"\s+".join(map(re.escape, person.full_name.split())) + r"\b",

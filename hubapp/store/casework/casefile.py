@@ -75,6 +75,9 @@ class PersonEntry:
     voided: bool
     #: a locked-down person whose details the reading account may not see
     hidden: bool
+    #: flagged a vulnerable adult, and why (hubapp.store.casework.safeguarding)
+    vulnerable: bool = False
+    vulnerable_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,10 @@ class CaseFile:
     sara_plan: dict[str, str] | None = None
     #: newest issued first
     interventions: list[InterventionEntry] = field(default_factory=list)
+    # -- hate, recorded by perception (hubapp.store.casework.hate) ------------------------
+    #: yes, no, not_known, or "" (not asked); the strands perceived with yes
+    hate: str = ""
+    hate_strands: tuple[str, ...] = ()
 
     @property
     def hub(self) -> str:
@@ -287,7 +294,8 @@ def read(s, case_id: uuid.UUID, *, full: bool = True) -> CaseFile:
     ]  # fmt: skip
     people = [
         PersonEntry(p.id, p.full_name, role, p.locked_down, p.date_of_birth, p.phone, p.email,
-                    p.address, p.voided, bool(p.locked_down and hidden))
+                    p.address, p.voided, bool(p.locked_down and hidden), bool(p.vulnerable),
+                    p.vulnerable_reason or "")
         for p, role in s.execute(
             select(Person, CasePerson.role)
             .join(CasePerson, CasePerson.person_id == Person.id)
@@ -325,7 +333,8 @@ def read(s, case_id: uuid.UUID, *, full: bool = True) -> CaseFile:
         outcome=case.outcome, closure_rationale=case.closure_rationale,
         next_review_on=case.next_review_on, assignments=assignments, people=people,
         actions=actions, contact_count=contact_count, last_contact_at=_dt(last_contact),
-        note_count=s.scalar(notes_q) or 0, **parts,
+        note_count=s.scalar(notes_q) or 0, **parts, hate=case.hate or "",
+        hate_strands=tuple(case.hate_strands or ()),
     )  # fmt: skip
 
 

@@ -24,7 +24,10 @@ from hubapp.store.casework import (
     casefile,
     interventions,
     links,
+    referrals,
     repeats,
+    risk,
+    safeguarding,
     sara,
     timeline,
 )
@@ -59,6 +62,9 @@ class PersonLine:
     phone: str = ""
     email: str = ""
     address: str = ""
+    #: safeguarding flags as the account may see them (hubapp.store.casework.safeguarding)
+    flags: str = ""
+    flag_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,15 @@ class CaseView:
     #: for the forms: the hub's agencies and the intervention types
     agencies: list[AgencyChoice] = field(default_factory=list)
     intervention_types: list[interventions.TypeInfo] = field(default_factory=list)
+    # -- hate, safeguarding and risk (hubapp.store.casework.hate, referrals, risk) ---------
+    hate: str = ""
+    hate_strands: tuple[str, ...] = ()
+    #: the referrals the account may see, newest first
+    referrals: list = field(default_factory=list)
+    #: the risk assessments, newest first (hubapp.store.casework.risk.AssessmentLine)
+    assessments: list = field(default_factory=list)
+    #: "Reassess: a new report since the last assessment." or ""
+    reassess: str = ""
 
 
 def load(store, case_id: uuid.UUID, *, today: date | None = None,
@@ -165,11 +180,16 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
     with store.write(reason="case opened") if record_view else store.read() as s:
         f = casefile.read(s, case_id)
         short = dict(s.execute(select(Agency.id, Agency.short_name)).all())
-        people = [
-            PersonLine(p.id, p.name, p.role, p.locked_down,
-                       *(() if p.hidden else (p.date_of_birth, p.phone, p.email, p.address)))
-            for p in f.people
-        ]  # fmt: skip
+        people = []
+        for p in f.people:
+            flags = safeguarding.flags(p.date_of_birth, p.vulnerable, p.vulnerable_reason,
+                                       hidden=p.hidden, today=today)  # fmt: skip
+            people.append(PersonLine(
+                p.id, p.name, p.role, p.locked_down,
+                *((None, "", "", "") if p.hidden else (p.date_of_birth, p.phone, p.email,
+                                                       p.address)),
+                flags=flags.short, flag_lines=tuple(flags.lines()),
+            ))  # fmt: skip
         names = {p.id: p.name for p in people}
         contacts = [
             ContactLine(c.received_at, c.incident_at, c.channel,
@@ -221,6 +241,10 @@ def load(store, case_id: uuid.UUID, *, today: date | None = None,
             asb_warnings=asb_review.read_for_case(s, case_id, today),
             repeats=repeats.read_for_case(s, case_id), links=links.links_of(s, case_id),
             agencies=hub_agencies, intervention_types=list(types),
+            hate=f.hate, hate_strands=f.hate_strands,
+            referrals=referrals.read(s, case_id=case_id),
+            assessments=risk.read_for_case(s, case_id),
+            reassess=risk.reassess_reason(s, case_id),
         )  # fmt: skip
         if record_view:
             audit.record(s, audit.Kind.CONSULTATION, "case_", [str(case_id)],

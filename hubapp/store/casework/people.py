@@ -370,6 +370,8 @@ class Known:
     phone: str = ""
     email: str = ""
     address: str = ""
+    #: their safeguarding flags, one sentence each (hubapp.store.casework.safeguarding)
+    safeguarding: tuple[str, ...] = ()
 
 
 def suggest_for_intake(store, typed: Iterable[Typed], *, limit: int = SUGGESTED
@@ -391,14 +393,20 @@ def suggest_for_intake(store, typed: Iterable[Typed], *, limit: int = SUGGESTED
     ids = {h.id for found in hits.values() for h in found}
     if not ids:
         return {slot: () for slot in hits}
+    from hubapp.domain import safeguarding
+
     with store.read() as s:
-        locked = dict(s.execute(select(Person.id, Person.locked_down)
-                                .where(Person.id.in_(list(ids)))).all())  # fmt: skip
+        rows = s.execute(select(Person.id, Person.locked_down, Person.date_of_birth,
+                                Person.vulnerable).where(Person.id.in_(list(ids)))).all()  # fmt: skip
         flags = store_repeats.for_people(s, ids)
+    locked = {pid: lock for pid, lock, _born, _v in rows}
+    # the flags without the reason: a suggestion is not yet the person chosen
+    guard = {pid: tuple(safeguarding.flags(born, vulnerable, "").lines())
+             for pid, _lock, born, vulnerable in rows}  # fmt: skip
     return {
         slot: tuple(
             Known(h.id, h.name, bool(locked.get(h.id)), h.cases, h.roles, h.latest,
-                  tuple(flags.get(h.id, ())), h.matched)  # fmt: skip
+                  tuple(flags.get(h.id, ())), h.matched, safeguarding=guard.get(h.id, ()))  # fmt: skip
             for h in found
         )
         for slot, found in hits.items()
@@ -432,6 +440,8 @@ def for_linking(store, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Known
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
+    from hubapp.domain import safeguarding
+
     with store.write(reason="person linked on intake") as s:
         found, _locked = linkable(s, ids)
         if not found:
@@ -448,6 +458,8 @@ def for_linking(store, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Known
                 tuple(sorted({lk.role for lk in links})),
                 max((lk.received_at for lk in links), default=None), tuple(flags.get(pid, ())),
                 "", p.phone or "", p.email or "", p.address or "",
+                tuple(safeguarding.flags(p.date_of_birth, p.vulnerable,
+                                         p.vulnerable_reason).lines()),
             )  # fmt: skip
         audit.record(s, audit.Kind.CONSULTATION, "person", [str(pid) for pid in out],
                      {"purpose": "linking a report"}, reason="person linked on intake")  # fmt: skip
@@ -508,6 +520,11 @@ class PersonPage:
     flags: list[repeats.Flag] = field(default_factory=list)
     #: the people merged into them (hubapp.store.casework.merging.MergeLine), newest first
     merges: list[MergeLine] = field(default_factory=list)
+    #: their safeguarding flags (hubapp.store.casework.safeguarding.Flags), as the account
+    #: may see them
+    safeguarding: object | None = None
+    #: the referrals of them the account may see (hubapp.store.casework.referrals.ReferralLine)
+    referrals: list = field(default_factory=list)
 
 
 # --- the people merged into a person (hubapp.store.casework.merging) -------------------------
@@ -577,8 +594,12 @@ def find_id(store, typed: str) -> uuid.UUID:
 
 def show(store, person_id: uuid.UUID) -> PersonPage:
     """One person's page: their details, their cases (with role, hub, status and dates),
-    the reports they made and the interventions naming them, on the cases the account sees.
+    the reports they made and the interventions naming them, their safeguarding flags and
+    the referrals of them the account may see, on the cases the account sees.
     Opening it is a consultation of personal data: it is audited."""
+    from hubapp.domain import safeguarding
+    from hubapp.store.casework import referrals
+
     with store.write(reason="person opened") as s:
         person = s.execute(
             select(Person).where(Person.id == person_id, Person.voided.is_(False), seen(person_id))
@@ -629,6 +650,9 @@ def show(store, person_id: uuid.UUID) -> PersonPage:
             "" if hidden else person.address, cases, reports, interventions,
             store_repeats.for_people(s, [person_id]).get(person_id, []),
             read_merges(s, person_id, hidden),
+            safeguarding.flags(person.date_of_birth, person.vulnerable,
+                               person.vulnerable_reason, hidden=hidden),
+            referrals.read(s, person_id=person_id),
         )  # fmt: skip
         audit.record(s, audit.Kind.CONSULTATION, "person", [str(person_id)],
                      {"cases": sorted(str(c.case_id) for c in cases)},

@@ -27,6 +27,16 @@ detail is never replaced: what was typed otherwise is kept in a note on the case
 audit entry of the links names the fields (never their values). Nothing is ever merged
 without a person choosing it.
 
+Hate, recorded by perception (:mod:`hubapp.store.casework.hate`): the form asks whether
+anyone perceives the incident as hate (yes, no, not known) and, with yes, the strands. A new
+issue of a category that needs it (every ``asb_`` category by default: hate.toml) is not
+saved without the answer. A further report can only add to the case's answer: a case not yet
+asked takes it, "not known" gives way to yes or no, and "no" to yes; yes stays, with the
+strands of both. A yes keeps the case at least medium risk.
+
+A further report on a case whose victim was assessed asks for a reassessment
+(``Saved.reassess``), unless the same report assessed a victim again.
+
 Dates and times are typed as UK local time (``dd/mm/yyyy hh:mm``, ``dd/mm/yy``, ``now``,
 ``today 14:30``, ``yesterday``, ``14:30``, or ISO 8601) and stored as naive UTC.
 """
@@ -48,7 +58,7 @@ from hubapp.domain.codes import CaseStatus, PersonRole
 from hubapp.domain.formatting import format_datetime, to_local
 from hubapp.domain.text import clean_line, clean_text
 from hubapp.store import audit
-from hubapp.store.casework import cases
+from hubapp.store.casework import cases, hate, risk
 from hubapp.store.errors import Problem, Refused
 from hubapp.store.schema import (
     Case,
@@ -73,6 +83,12 @@ INVOLVED_ROLES = (
     PersonRole.WITNESS.value,
     PersonRole.ALLEGED_PERPETRATOR.value,
 )
+
+#: the roles whose risk the form may assess, and whose questionnaire (risk.toml)
+ASSESSED = {
+    PersonRole.VICTIM.value: "victim",
+    PersonRole.ALLEGED_PERPETRATOR.value: "alleged_perpetrator",
+}
 
 #: the longest text each field takes (the database columns' sizes)
 MAX = {
@@ -120,10 +136,14 @@ class PersonEntry:
     phone: str = ""
     email: str = ""
     address: str = ""
-    #: a victim's risk questionnaire answers (question code -> "yes"/"no"), if asked
+    #: a victim's (or an alleged perpetrator's) risk questionnaire answers (question code ->
+    #: yes, no, declined, not_known), if asked
     risk_answers: dict[str, str] | None = None
     #: the id (hex) of a person already known, chosen to be this one: linked, not copied
     person_id: str = ""
+    #: a risk level set by hand over the computed one, and why (both or neither)
+    risk_override: str = ""
+    risk_override_reason: str = ""
 
     def is_blank(self) -> bool:
         return not clean_line(self.person_id) and not any(
@@ -157,6 +177,9 @@ class IntakeForm:
     council_ref: str = ""
     #: the id (hex) of a person already known, chosen as the reporter
     reporter_person_id: str = ""
+    #: hate, by perception: yes, no, not_known, or "" (not asked); with yes, strand codes
+    hate: str = ""
+    hate_strands: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (for a draft)."""
@@ -169,13 +192,16 @@ class IntakeForm:
         data = data or {}
         form = cls()
         for f in fields(cls):
-            if f.name not in data or f.name == "people":
+            if f.name not in data or f.name in ("people", "hate_strands"):
                 continue
             value = data[f.name]
             if isinstance(getattr(form, f.name), bool):
                 setattr(form, f.name, bool(value))
             else:
                 setattr(form, f.name, "" if value is None else str(value))
+        strands = data.get("hate_strands")
+        if isinstance(strands, list):
+            form.hate_strands = [str(s) for s in strands if s is not None]
         people = data.get("people") or []
         if isinstance(people, list):
             for p in people:
@@ -195,6 +221,8 @@ class IntakeForm:
                             else None
                         ),
                         person_id=str(p.get("person_id") or ""),
+                        risk_override=str(p.get("risk_override") or ""),
+                        risk_override_reason=str(p.get("risk_override_reason") or ""),
                     )
                 )
         return form
@@ -355,6 +383,8 @@ class CleanPerson:
     person_id: uuid.UUID | None = None
     #: where the person is in the form (problems name ``people.<index>``)
     index: int = 0
+    risk_override: str = ""
+    risk_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -382,6 +412,8 @@ class CleanIntake:
     police_log: str
     council_ref: str
     reporter_person_id: uuid.UUID | None = None
+    hate: str = ""
+    hate_strands: tuple[str, ...] = ()
 
     @property
     def has_reporter(self) -> bool:
@@ -449,6 +481,11 @@ def clean(
             problems.append(Problem("category", "Choose a category: what the issue is about."))
         if not hub:
             problems.append(Problem("hub", "Choose the hub."))
+    # hate, by perception: needed for a new issue of some categories (hate.toml)
+    hate_answer, hate_strands, hate_problems = hate.clean(
+        form.hate, form.hate_strands, required=not attaching and hate.required_for(category)
+    )
+    problems += hate_problems
 
     # when
     received = incident = None
@@ -580,8 +617,14 @@ def clean(
             problems.append(Problem(f"{key}.email", f"Person {n}: this is not an email address."))
         _too_long(problems, f"{key}.email", entry.email, f"Person {n}: the email", "email")
         _too_long(problems, f"{key}.address", entry.address, f"Person {n}: the address", "address")
-        if entry.risk_answers is not None and entry.role != PersonRole.VICTIM.value:
+        if entry.risk_answers is not None and entry.role not in ASSESSED:
             entry = CleanPerson(**{**entry.__dict__, "risk_answers": None})
+        elif entry.risk_answers is not None:
+            level, why = line(p.risk_override), text(p.risk_override_reason)
+            for problem in risk.check_override(level, why, hate_answer):
+                problems.append(Problem(f"{key}.risk", f"Person {n}: {problem.message}"))
+            entry = CleanPerson(**{**entry.__dict__, "risk_override": level,
+                                   "risk_override_reason": why if level else ""})  # fmt: skip
         people.append(entry)
 
     police, council = line(form.police_log), line(form.council_ref)
@@ -594,7 +637,8 @@ def clean(
         details=details, reporter_anonymous=anonymous, reporter_name=r_name,
         reporter_phone=r_phone, reporter_email=r_email, reporter_address=r_address,
         consent_to_contact=consent, people=tuple(people), police_log=police, council_ref=council,
-        reporter_person_id=None if anonymous else r_link,
+        reporter_person_id=None if anonymous else r_link, hate=hate_answer,
+        hate_strands=tuple(hate_strands),
     )  # fmt: skip
     return result, problems
 
@@ -640,6 +684,9 @@ class Saved:
     case_id: uuid.UUID
     contact_id: uuid.UUID
     attached: bool
+    #: "Reassess: a new report since the last assessment." when a victim of the case was
+    #: assessed before this report (and not again on it); "" otherwise
+    reassess: str = ""
 
 
 def _by_code(s, model, code: str, field_name: str, what: str):
@@ -794,6 +841,19 @@ def _record_links(s, store, case: Case, contact: Contact,
         ))  # fmt: skip
 
 
+def further_hate(answer: str, strands: list[str], c: CleanIntake) -> tuple[str, list[str]]:
+    """The case's hate answer after a report answering ``c.hate``: it only adds (see the
+    module's docstring)."""
+    rank = {"": 0, "not_known": 1, "no": 2, "yes": 3}
+    if rank.get(c.hate, 0) > rank.get(answer, 0):
+        answer, strands = c.hate, []
+    if answer == "yes" and c.hate == "yes":
+        order = {s.code: i for i, s in enumerate(hate.rules().strands)}
+        merged = dict.fromkeys([*strands, *c.hate_strands])
+        strands = sorted(merged, key=lambda s: order.get(s, len(order)))
+    return answer, list(strands)
+
+
 def save(
     store,
     form: IntakeForm,
@@ -813,7 +873,6 @@ def save(
     wrong (nothing is written).
     """
     from hubapp.store import access
-    from hubapp.store.casework import risk
 
     access.require(store, access.Op.NEW_ISSUE)
     now = now or utcnow()
@@ -926,9 +985,22 @@ def save(
         s.add(contact)
         s.flush()
 
+        if c.hate:
+            answer, strands = further_hate(case.hate, list(case.hate_strands or []), c)
+            hate.apply(s, case, answer, strands)
         for entry, person in involved:
-            if entry.role == PersonRole.VICTIM.value and entry.risk_answers is not None:
-                risk.record(s, case, person.id, entry.risk_answers, now=now, user=store.user)
+            if entry.role in ASSESSED and entry.risk_answers is not None:
+                try:
+                    risk.record(s, case, person.id, entry.risk_answers, now=now,
+                                subject=ASSESSED[entry.role],
+                                user=store.user, override_level=entry.risk_override,
+                                override_reason=entry.risk_override_reason)  # fmt: skip
+                except risk.RiskError as exc:  # e.g. set by hand below a hate case's least
+                    n = entry.index + 1
+                    raise IntakeError([Problem(f"people.{entry.index}.risk",
+                                               f"Person {n}: {exc.problems[0].message}")]) from None  # fmt: skip
+        s.flush()
+        reassess = risk.reassess_reason(s, case.id) if attach_to is not None else ""
 
         if attach_to is not None:  # a further report combined with an existing case
             audit.record(s, audit.Kind.COMBINATION, "case_", [str(case.id)],
@@ -941,4 +1013,4 @@ def save(
         if draft_id is not None:
             s.execute(delete(IntakeDraft).where(IntakeDraft.id == draft_id))
         log.info("Intake saved on %s (%s)", case.reference, "attached" if attach_to else "new")
-        return Saved(case.reference, case.id, contact.id, attach_to is not None)
+        return Saved(case.reference, case.id, contact.id, attach_to is not None, reassess)
