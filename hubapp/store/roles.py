@@ -247,6 +247,7 @@ MAY: dict[Op, Rule] = {
         "disclose to an agency without a current sharing agreement",
         "with a reason, which the disclosure's audit entry keeps: the hub's decision",
         elsewhere="assigning an agency, sharing a case, printing a partner pack",
+    ),
     Op.SAFEGUARDING: Rule(
         frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
         "flag vulnerable adults and record referrals",
@@ -409,8 +410,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what", "agreements": "what",
-        "case": "what", "referral": "what",
+        "case": "what", "agreements": "what", "referral": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -286,6 +286,8 @@ CORE = {
     Op.DISCLOSE_ANYWAY: (
         lambda s, w: printing.meeting_pack(s, "Carlisle", Profile.PARTNER,
                                            reason="testing the matrix"),
+        None,
+    ),  # fmt: skip
     Op.SAFEGUARDING: (
         lambda s, w: referrals.add(
             s, referrals.ReferralDraft(w.case, w.person, "victim_support", date(2026, 5, 4))
