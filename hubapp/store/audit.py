@@ -76,6 +76,9 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "agenda_item": {"reason_text", "removed_reason"},
     # why two cases were linked is free text about the people and places of both
     "case_link": {"reason"},
+    # victim contact: who the contact is, what a victim was told and why they cannot be
+    "victim_contact": {"spoc_name", "cannot_tell_reason"},
+    "victim_update": {"given_by", "summary"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

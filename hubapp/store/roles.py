@@ -62,6 +62,7 @@ class Op(StrEnum):
     LOCK = "lock"
     MERGE_PEOPLE = "merge people"
     UNMERGE_PEOPLE = "undo a merge"
+    VICTIM_CONTACT = "victim contact"
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,13 @@ MAY: dict[Op, Rule] = {
     ),
     Op.CHECK: Rule(EVERYONE, "check the database", "reads only"),
     Op.LOCK: Rule(EVERYONE, "lock the windows", "only where someone is signed in"),
+    Op.VICTIM_CONTACT: Rule(
+        WRITERS,
+        "record victim contact plans and updates",
+        "on the cases the role sees: a partner may be a victim's single point of contact",
+        tell_read_only=True,
+        elsewhere="case window: Victim contact",
+    ),
 }
 
 
@@ -330,6 +338,9 @@ COMMANDS: dict[str, Entry] = {
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
     "case link": Entry(Op.LINK_CASES, "links.link"),
+    "victim plan": Entry(Op.VICTIM_CONTACT, "victim_contact.set_plan"),
+    "victim update": Entry(Op.VICTIM_CONTACT, "victim_contact.log_update"),
+    "victims overdue": Entry(Op.VIEW, "victim_contact.overdue", "the cases the role sees"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -377,7 +388,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what",
+        "case": "what", "victim": "what", "victims": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command
