@@ -210,8 +210,13 @@ def test_the_case_list_marks_the_rows_with_overdue_victims(world):
 def _close(store, case_id, **kw):
     with store.read() as s:
         version = s.get(Case, case_id).row_version
-    return workflow.change_status(store, case_id, version, "closed",
-                                  **{"outcome": "resolved", "rationale": "Quiet since June", **kw})
+    return workflow.change_status(
+        store,
+        case_id,
+        version,
+        "closed",
+        **{"outcome": "resolved", "rationale": "Quiet since June", **kw},
+    )
 
 
 def test_closure_is_refused_until_every_victim_is_told_and_names_them(world, db_path):

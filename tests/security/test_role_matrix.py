@@ -35,6 +35,7 @@ from hubapp.store.casework import (
     links,
     merging,
     timeline,
+    victim_contact,
     workflow,
 )
 from hubapp.store.casework.actions import ActionDraft
@@ -88,6 +89,10 @@ def template(tmp_path_factory):
                                  role="witness"))  # fmt: skip
             person2 = twins[0].id
         merged = merging.merge(store, twins[1].id, twins[2].id, "one person").merge_id
+        # Vera told that the case is closing: closing it is then the role's question only
+        victim_contact.log_update(store, case_id, victim_contact.UpdateDraft(
+            person_id, date(2026, 5, 4), "call", "Ada", "Closing: quiet since May",
+            closing=True))  # fmt: skip
     finally:
         store.close()
     csv = folder / "reports.csv"
@@ -274,6 +279,11 @@ CORE = {
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
+    Op.VICTIM_CONTACT: (
+        lambda s, w: victim_contact.log_update(s, w.case, victim_contact.UpdateDraft(
+            w.person, date(2026, 5, 4), "call", "Sam Spoc", "Patrols start on Monday")),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -379,6 +389,11 @@ EXAMPLES: dict[str, list[str] | None] = {
         "Still needed",
     ],  # fmt: skip
     "retention erase": ["retention", "erase", "{ref}", "--reason", "Past its time", "--yes"],
+    "victim plan": ["victim", "plan", "{ref}", "--person", "{person}", "--spoc", "Sam Spoc",
+                    "--agency", "CUMBERLAND"],
+    "victim update": ["victim", "update", "{ref}", "--person", "{person}", "--how", "call",
+                      "--by", "Sam Spoc", "--said", "Patrols start on Monday"],
+    "victims overdue": ["victims", "overdue"],
 }
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]
