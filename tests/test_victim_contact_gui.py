@@ -180,3 +180,26 @@ def test_read_only_staff_are_not_offered_the_buttons(qtbot, read_only):
     page.victims_table.selectRow(0)
     assert not page.update_button.isEnabled() and not page.plan_button.isEnabled()
     assert page.log_update() is None and page.edit_plan() is None
+
+
+def test_the_case_list_marks_cases_with_victims_overdue_in_the_background(qtbot, store, case,
+                                                                          qtmodeltester):  # fmt: skip
+    from hubapp.models.case_table import COLUMNS, CaseIdRole, CaseTableModel
+    from hubapp.store import lookups
+    from hubapp.store.casework.caselist import CaseList, Column
+
+    case_id, *_ = case
+    quiet = new_case(store, "CAR-2026-0043", opened_on=date(2026, 6, 1))
+    model = CaseTableModel()
+    column = COLUMNS.index((Column.VICTIMS, "Victim updates"))
+    model.set_source(CaseList(store), lookups.load(store))
+    ids = [model.index(r, 0).data(CaseIdRole) for r in range(model.rowCount())]
+    qtbot.waitUntil(lambda: not model.repeats_pending, timeout=20_000)
+    qtbot.waitUntil(lambda: model.index(ids.index(case_id), column).data() != "", timeout=10_000)
+    # opened in May and June 2026: both victims are long overdue by the real date
+    shown = model.index(ids.index(case_id), column)
+    assert shown.data() == "2 overdue"
+    assert "Victim contact tab" in shown.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(ids.index(quiet), column).data() == ""  # no victims
+    assert not model.sortable(column)
+    qtmodeltester.check(model)

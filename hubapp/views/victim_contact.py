@@ -486,3 +486,81 @@ class VictimContactPage(QWidget):
         if line is None or not self._may_write():
             return None
         return self._open(PlanDialog(self.store, self.case_id, line, self.agencies, self))
+
+
+def overdue_job(_ctx, store, agency_id, hub_id, today):
+    """Background work: the victims overdue an update whose contact works for the agency."""
+    from hubapp.store.casework import victim_contact
+
+    return victim_contact.overdue(store, hub_id, agency_id, today)
+
+
+class OverdueVictimsPanel(QWidget):
+    """On "My agency's actions": the victims whose single point of contact works for the agency
+    and whose update is overdue. Enter or a double-click asks for the case (``openCase``)."""
+
+    #: the case of the row (uuid.UUID)
+    openCase = Signal(object)
+    loaded = Signal(object)
+
+    def __init__(self, parent=None) -> None:
+        from hubapp.models.victim_contact import OverdueUpdatesModel
+
+        super().__init__(parent)
+        self.setObjectName("overdueVictimsPanel")
+        self.store = None
+        self.today: date | None = None
+        self._task: Task | None = None
+        self._pending: tuple | None = None
+        self.model = OverdueUpdatesModel(self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        self.heading = QLabel(tr("Victim updates overdue (the agency is their contact)"), self)
+        self.heading.setObjectName("overdueVictimsHeading")
+        lay.addWidget(self.heading)
+        self.table = _table(self.model, "overdueVictimsTable",
+                            tr("Victim updates overdue"), self)  # fmt: skip
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.activated.connect(self._open)
+        for i, w in enumerate((90, 120, 180, 160, 90)):
+            self.table.setColumnWidth(i, w)
+        lay.addWidget(self.table)
+
+    def load(self, store, agency_id: uuid.UUID | None, hub_id: uuid.UUID | None) -> None:
+        """Read the list for the agency (and hub) in the background; the newest wins."""
+        self.store = store
+        if agency_id is None:
+            self.model.set_records([])
+            return
+        if self._task is not None:
+            self._pending = (store, agency_id, hub_id)
+            return
+        task = Task(overdue_job, store, agency_id, hub_id, self.today)
+        task.succeeded.connect(self._loaded)
+        task.failed.connect(lambda exc: log.info("Overdue victim updates not read: %s", exc))
+        task.finished.connect(self._finished)
+        self._task = task.start()
+
+    def _loaded(self, lines) -> None:
+        if self._pending is not None:
+            return
+        self.model.set_records(lines)
+        self.heading.setText(tr("Victim updates overdue (the agency is their contact): {0}")
+                             .format(len(lines)))  # fmt: skip
+        self.loaded.emit(lines)
+
+    def _finished(self) -> None:
+        self._task = None
+        if self._pending is not None:
+            args, self._pending = self._pending, None
+            self.load(*args)
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def _open(self, index) -> None:
+        line = index.data(LineRole)
+        if line is not None:
+            self.openCase.emit(line.case_id)

@@ -28,6 +28,9 @@ class Column(StrEnum):
     LEAD = "lead"
     #: the repeats among the case's people and places (hubapp.domain.repeats); not sortable
     REPEAT = "repeat"
+    #: how many victims are overdue an update (hubapp.store.casework.victim_contact); not
+    #: sortable, worked out for the rows shown as the repeats are
+    VICTIMS = "victims"
 
 
 def _rank(members, column: str) -> str:
