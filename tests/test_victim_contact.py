@@ -335,3 +335,36 @@ def test_read_only_staff_log_nothing(staffed):
         assert [v.name for v in vc.case_plan(store, ours, TODAY).victims] == ["Vera Victim"]
     finally:
         store.close()
+
+
+# --- the meeting pack ---------------------------------------------------------------------------
+
+
+def test_the_meeting_pack_lists_the_victims_overdue_named_as_the_profile_allows(world):
+    from pypdf import PdfReader
+
+    from hubapp.documents import printing
+
+    store, case_id, vera, colin, _w, council = world
+    vc.set_plan(store, case_id, vc.PlanDraft(vera, "Sam Spoc", council))
+    vc.log_update(store, case_id, update(colin), today=TODAY)
+
+    def section(profile):
+        """The pack's Victim updates overdue section, as text."""
+        import io
+
+        document = printing.meeting_pack(store, "CAR", profile, today=date(2026, 7, 1))
+        pages = [p.extract_text() or "" for p in PdfReader(io.BytesIO(document.pdf)).pages]
+        whole = " ".join(" ".join(pages).split())
+        start = whole.index("Victim updates overdue")
+        return whole[start : whole.index("Each victim and complainant is updated", start)]
+
+    police = section("police")
+    assert "Vera Victim" in police and "Sam Spoc (Cumberland Cncl)" in police
+    assert "CAR-2026-0042" in police and "never" in police
+    assert "Colin" not in police  # updated on 10/06: due 08/07, not yet overdue
+    partner = section("partner")
+    assert "V. V." in partner and "Vera Victim" not in partner and "Sam Spoc" in partner
+    public = section("public")
+    assert "Vera" not in public and "V. V." not in public and "Sam Spoc" not in public
+    assert "Cumberland Cncl" in public

@@ -261,6 +261,8 @@ class OverdueLine:
     spoc_agency: str
     last_update: date | None
     due: rules.Due
+    #: the person is locked down (printed documents name them less)
+    locked_down: bool = False
 
 
 def _chunks(ids: Iterable[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
@@ -281,6 +283,7 @@ class _Facts:
     last: dict[tuple[uuid.UUID, uuid.UUID], date]
     level: dict[tuple[uuid.UUID, uuid.UUID], str]
     agencies: dict[uuid.UUID, str]
+    locked: set[uuid.UUID] = field(default_factory=set)
 
 
 def _read_facts(s, case_ids: Iterable[uuid.UUID]) -> _Facts:
@@ -288,8 +291,9 @@ def _read_facts(s, case_ids: Iterable[uuid.UUID]) -> _Facts:
     for chunk in _chunks(case_ids):
         for case in s.scalars(select(Case).where(Case.id.in_(chunk), Case.voided.is_(False))):
             f.cases[case.id] = case
-        for case_id, person_id, role, name in s.execute(
-            select(CasePerson.case_id, CasePerson.person_id, CasePerson.role, Person.full_name)
+        for case_id, person_id, role, name, locked in s.execute(
+            select(CasePerson.case_id, CasePerson.person_id, CasePerson.role, Person.full_name,
+                   Person.locked_down)
             .join(Person, Person.id == CasePerson.person_id)
             .where(CasePerson.case_id.in_(chunk), CasePerson.voided.is_(False),
                    CasePerson.role.in_(VICTIM_ROLES), Person.voided.is_(False))
@@ -298,6 +302,8 @@ def _read_facts(s, case_ids: Iterable[uuid.UUID]) -> _Facts:
             if role not in roles:
                 roles.append(role)
             f.names[person_id] = name
+            if locked:
+                f.locked.add(person_id)
         for plan in s.scalars(select(VictimContact).where(
                 VictimContact.case_id.in_(chunk), VictimContact.voided.is_(False))):  # fmt: skip
             f.plans[(plan.case_id, plan.person_id)] = plan
@@ -416,19 +422,29 @@ def overdue(store, hub_id: uuid.UUID | None = None, agency_id: uuid.UUID | None 
         if agency_id is not None:
             q = q.where(CasePerson.case_id.in_(select(VictimContact.case_id).where(
                 VictimContact.spoc_agency_id == agency_id, VictimContact.voided.is_(False))))  # fmt: skip
-        case_ids = list(s.scalars(q))
-        f = _read_facts(s, case_ids)
-        hubs = {r[0]: r[1] for r in s.execute(select(Hub.id, Hub.name))}
-        out = []
-        for case in f.cases.values():
-            for v in _lines(s, f, case, today, set()):
-                if not v.due.overdue:
-                    continue
-                if agency_id is not None and v.spoc_agency_id != agency_id:
-                    continue
-                out.append(OverdueLine(case.id, case.reference, hubs.get(case.hub_id, ""),
-                                       v.person_id, v.name, v.spoc_name, v.spoc_agency_id,
-                                       v.spoc_agency, v.last_update, v.due))  # fmt: skip
+        return read_overdue(s, list(s.scalars(q)), today, agency_id)
+
+
+def read_overdue(s, case_ids: Iterable[uuid.UUID], today: date | None = None,
+                 agency_id: uuid.UUID | None = None) -> list[OverdueLine]:  # fmt: skip
+    """Inside a session: the victims of these cases overdue an update (on the open ones; of
+    one SPOC agency), the longest overdue first (the meeting pack's section)."""
+    today = today or local_today()
+    f = _read_facts(s, case_ids)
+    hubs = {r[0]: r[1] for r in s.execute(select(Hub.id, Hub.name))}
+    out = []
+    for case in f.cases.values():
+        if case.status == CaseStatus.CLOSED:
+            continue
+        for v in _lines(s, f, case, today, set()):
+            if not v.due.overdue:
+                continue
+            if agency_id is not None and v.spoc_agency_id != agency_id:
+                continue
+            out.append(OverdueLine(case.id, case.reference, hubs.get(case.hub_id, ""),
+                                   v.person_id, v.name, v.spoc_name, v.spoc_agency_id,
+                                   v.spoc_agency, v.last_update, v.due,
+                                   v.person_id in f.locked))  # fmt: skip
     out.sort(key=lambda o: (o.due.next_due, o.case_reference, o.name.casefold()))
     return out
 
