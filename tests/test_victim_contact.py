@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 from casework import STAFF_PASSWORD, add_person, agency_id, new_case, staff_database, state
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hubapp.domain import victim_contact as rules
 from hubapp.domain.codes import CaseOutcome
@@ -368,3 +368,25 @@ def test_the_meeting_pack_lists_the_victims_overdue_named_as_the_profile_allows(
     public = section("public")
     assert "Vera" not in public and "V. V." not in public and "Sam Spoc" not in public
     assert "Cumberland Cncl" in public
+
+
+# --- demo data ----------------------------------------------------------------------------------
+
+
+def test_demo_data_has_plans_and_updates_and_its_closed_cases_told_their_victims(db_path):
+    from hubapp.store.exchange import demo
+
+    store = open_store(db_path)
+    try:
+        demo.generate(store, 300, seed=5)
+        with store.read() as s:
+            plans = s.scalar(select(func.count()).select_from(VictimContact))
+            closing = s.scalar(select(func.count()).select_from(VictimUpdate).where(
+                VictimUpdate.closing.is_(True)))  # fmt: skip
+            closed = s.scalars(select(Case).where(
+                Case.status == "closed",
+                Case.id.in_(select(VictimUpdate.case_id)))).all()  # fmt: skip
+            assert plans and closing and closed
+            assert all(vc.closure_problems(s, c, c.outcome) == [] for c in closed)
+    finally:
+        store.close()
