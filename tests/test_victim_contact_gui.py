@@ -203,3 +203,37 @@ def test_the_case_list_marks_cases_with_victims_overdue_in_the_background(qtbot,
     assert model.index(ids.index(quiet), column).data() == ""  # no victims
     assert not model.sortable(column)
     qtmodeltester.check(model)
+
+
+def test_my_agencys_actions_lists_the_victims_it_owes_an_update(qtbot, store, case):
+    from PySide6.QtCore import QSettings
+
+    from hubapp.store import lookups, setup
+    from hubapp.views.agency_actions import AgencyActionsPage
+
+    case_id, vera, colin = case
+    council, police = agency_id(store, "CUMBERLAND"), agency_id(store, "POLICE")
+    vc.set_plan(store, case_id, vc.PlanDraft(colin, "Sam Spoc", council))
+    vc.set_plan(store, case_id, vc.PlanDraft(vera, "PC Ann Lee", police))
+    QSettings().setValue("agency_actions/agency", council.hex)
+    page = AgencyActionsPage()
+    page.today = TODAY
+    qtbot.addWidget(page)
+    page.attach(store, lookups.load(store), setup.current(store))
+    page.show()
+    panel = page.victims_panel
+    qtbot.waitUntil(lambda: not page.busy and panel.model.rowCount() == 1, timeout=10_000)
+    m = panel.model
+    assert [m.index(0, c).data() for c in range(4)] == [
+        "02/06/2026", "CAR-2026-0042", "Colin Complainant", "Sam Spoc"]  # fmt: skip
+    assert "1" in panel.heading.text()
+    assert unnamed(panel) == []
+    page.choose_agency(police)  # Vera's update is not overdue: nothing for the police
+    qtbot.waitUntil(lambda: not page.busy and panel.model.rowCount() == 0, timeout=10_000)
+    page.choose_agency(council)
+    qtbot.waitUntil(lambda: not page.busy and panel.model.rowCount() == 1, timeout=10_000)
+    with qtbot.waitSignal(panel.openCase, timeout=5_000) as asked:
+        panel.table.setFocus()
+        panel.table.selectRow(0)
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert asked.args == [case_id]
