@@ -390,3 +390,16 @@ def test_demo_data_has_plans_and_updates_and_its_closed_cases_told_their_victims
             assert all(vc.closure_problems(s, c, c.outcome) == [] for c in closed)
     finally:
         store.close()
+
+
+def test_a_plan_changed_by_someone_else_meanwhile_is_a_conflict(world):
+    from hubapp.store.errors import EditConflict
+
+    store, case_id, vera, _c, _w, council = world
+    vc.set_plan(store, case_id, vc.PlanDraft(vera, "Sam Spoc", council))
+    loaded = {v.person_id: v for v in vc.case_plan(store, case_id, TODAY).victims}[vera]
+    vc.set_plan(store, case_id, vc.PlanDraft(vera, "Pat Other", council), loaded.plan_version)
+    with pytest.raises(EditConflict):
+        vc.set_plan(store, case_id, vc.PlanDraft(vera, "Me Too", council), loaded.plan_version)
+    with store.read() as s:
+        assert s.scalars(select(VictimContact.spoc_name)).one() == "Pat Other"

@@ -315,7 +315,9 @@ class PlanDialog(_FormDialog):
     def save(self) -> None:
         from hubapp.store.casework import victim_contact
 
-        self._run(victim_contact.set_plan, self.store, self.case_id, self.draft())
+        self._run(
+            victim_contact.set_plan, self.store, self.case_id, self.draft(), self.line.plan_version
+        )
 
 
 class VictimContactPage(QWidget):

@@ -65,7 +65,7 @@ from hubapp.store import access
 from hubapp.store.casework.actions import EARLIEST_DATE
 from hubapp.store.casework.assignments import case_for_update
 from hubapp.store.casework.workflow import CaseworkError, refuse
-from hubapp.store.errors import Problem, StoreError
+from hubapp.store.errors import EditConflict, Problem, StoreError
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
     Agency,
@@ -200,6 +200,8 @@ class VictimLine:
     #: "victim", "complainant" or both ("victim, complainant")
     roles: str
     plan_id: uuid.UUID | None
+    #: the plan's version as read (the form saves against it)
+    plan_version: int | None
     spoc_name: str
     spoc_agency_id: uuid.UUID | None
     spoc_agency: str
@@ -367,7 +369,8 @@ def _lines(s, f: _Facts, case: Case, today: date, told: set[uuid.UUID]) -> list[
         out.append(VictimLine(
             person_id, f.names.get(person_id, ""),
             ", ".join(label(PersonRole, r).lower() for r in sorted(roles, key=VICTIM_ROLES.index)),
-            plan.id if plan is not None else None, plan.spoc_name if plan is not None else "",
+            plan.id if plan is not None else None, plan.row_version if plan is not None else None,
+            plan.spoc_name if plan is not None else "",
             agency, f.agencies.get(agency, "") if agency else "", every,
             plan.cannot_tell_reason if plan is not None else "", last, due, person_id in told,
         ))  # fmt: skip
@@ -505,8 +508,6 @@ def set_plan(store, case_id: uuid.UUID, draft: PlanDraft, base_version: int | No
             plan = VictimContact(id=uuid.uuid4(), case_id=case.id, person_id=clean.person_id)
             s.add(plan)
         elif base_version is not None and plan.row_version != base_version:
-            from hubapp.store.errors import EditConflict
-
             raise EditConflict("This contact plan was changed by someone else since you opened "
                                "it; nothing was saved. Reload the case to see it.")  # fmt: skip
         for attr in ("spoc_name", "spoc_agency_id", "every_days", "cannot_tell_reason"):
@@ -548,7 +549,7 @@ def closure_problems(s, case: Case, outcome: str) -> list[Problem]:
     close cases, and they see every row of it."""
     if outcome == CaseOutcome.DUPLICATE:
         return []
-    plan = _every_row_plan(s, case)
+    plan = _plan_of(s, case)
     waiting = plan.still_to_tell
     if not waiting:
         return []
@@ -557,7 +558,7 @@ def closure_problems(s, case: Case, outcome: str) -> list[Problem]:
                                f"closing and why (or record why they cannot be told): {names}.")]  # fmt: skip
 
 
-def _every_row_plan(s, case: Case) -> CasePlan:
+def _plan_of(s, case: Case) -> CasePlan:
     return CasePlan(case.id, case.reference, True,
                     _lines(s, _read_facts(s, [case.id]), case, local_today(), _told(s, case.id)))  # fmt: skip
 
@@ -570,7 +571,7 @@ def closing_words(s, case: Case, outcome: str, victim_satisfied: str = "") -> st
         parts.append(label(VictimSatisfied, victim_satisfied) + ".")
     if outcome == CaseOutcome.DUPLICATE:
         return " ".join(parts)
-    victims = _every_row_plan(s, case).victims
+    victims = _plan_of(s, case).victims
     told = [v.name for v in victims if v.told_closing]
     not_told = [f"{v.name} ({v.cannot_tell_reason})" for v in victims
                 if not v.told_closing and v.cannot_tell_reason]  # fmt: skip
