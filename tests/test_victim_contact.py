@@ -90,7 +90,7 @@ def update(person, on=date(2026, 6, 10), **kw):
 
 
 def fields(store, case_id, draft):
-    with pytest.raises(workflow.CaseworkError) as err:
+    with pytest.raises(vc.VictimContactError) as err:
         vc.log_update(store, case_id, draft, today=TODAY)
     return {p.field: p.message for p in err.value.problems}
 
@@ -168,7 +168,7 @@ def test_a_plan_is_made_then_changed_and_its_bad_input_refused(world, db_path):
                          (vc.PlanDraft(vera, "Sam", None), "spoc_agency"),
                          (vc.PlanDraft(vera, "Sam", council, every_days=0), "every_days"),
                          (vc.PlanDraft(vera, "Sam", council, every_days=400), "every_days")):  # fmt: skip
-        with pytest.raises(workflow.CaseworkError) as err:
+        with pytest.raises(vc.VictimContactError) as err:
             vc.set_plan(store, case_id, draft)
         assert [p.field for p in err.value.problems] == [field]
     assert state(db_path) == before

@@ -71,11 +71,11 @@ def load_job(_ctx, store, case_id, today):
 
 def save_job(_ctx, fn, *args):
     """Background work: a save; a refusal comes back as problems for the fields."""
-    from hubapp.store.casework.workflow import CaseworkError
+    from hubapp.store.casework.victim_contact import VictimContactError
 
     try:
         return ("ok", fn(*args))
-    except CaseworkError as exc:
+    except VictimContactError as exc:
         return ("problems", (str(exc), exc.problems))
 
 

@@ -64,8 +64,7 @@ from hubapp.domain.text import clean_line, clean_text
 from hubapp.store import access
 from hubapp.store.casework.actions import EARLIEST_DATE
 from hubapp.store.casework.assignments import case_for_update
-from hubapp.store.casework.workflow import CaseworkError, refuse
-from hubapp.store.errors import EditConflict, Problem, StoreError
+from hubapp.store.errors import EditConflict, Problem, Refused, StoreError, refuse
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
     Agency,
@@ -87,6 +86,15 @@ REASON_MAX = 2_000
 _CHUNK = 500
 
 NOT_A_VICTIM = "That person is not a victim or complainant of this case."
+
+
+class VictimContactError(Refused):
+    """A plan or an update refused by the rules (one problem per field). Its own class, not
+    the status workflow's: the workflow asks this module who is still to be told."""
+
+
+def _refuse(problems: list[Problem]) -> None:
+    refuse(problems, VictimContactError)
 
 
 # --- drafts and their rules ------------------------------------------------------------------
@@ -488,7 +496,7 @@ def _live_agency(s, agency_id: uuid.UUID | None) -> None:
         return
     agency = s.get(Agency, agency_id)
     if agency is None or agency.voided:
-        raise CaseworkError("That agency is not in this database.")
+        raise VictimContactError("That agency is not in this database.")
 
 
 def set_plan(store, case_id: uuid.UUID, draft: PlanDraft, base_version: int | None = None
@@ -499,7 +507,7 @@ def set_plan(store, case_id: uuid.UUID, draft: PlanDraft, base_version: int | No
     access.require(store, Op.VICTIM_CONTACT)
     with store.write(reason="victim contact plan") as s:
         case = _case_to_write(s, case_id)
-        refuse(validate_plan(clean, _victims(s, case.id)))
+        _refuse(validate_plan(clean, _victims(s, case.id)))
         _live_agency(s, clean.spoc_agency_id)
         plan = s.scalar(select(VictimContact).where(
             VictimContact.case_id == case.id, VictimContact.person_id == clean.person_id,
@@ -525,9 +533,9 @@ def log_update(store, case_id: uuid.UUID, draft: UpdateDraft, *,
     access.require(store, Op.VICTIM_CONTACT)
     with store.write(reason="victim update") as s:
         case = _case_to_write(s, case_id)
-        refuse(validate_update(clean, today, _victims(s, case.id)))
+        _refuse(validate_update(clean, today, _victims(s, case.id)))
         if clean.updated_on < case.opened_on:
-            refuse([Problem("updated_on", "The update cannot be before the case was opened "
+            _refuse([Problem("updated_on", "The update cannot be before the case was opened "
                                           f"({format_date(case.opened_on)}).")])  # fmt: skip
         _live_agency(s, clean.agency_id)
         row = VictimUpdate(
