@@ -255,7 +255,7 @@ _declare(Where.WINDOW, "main/geometry", BYTES, None,
          "The main window's position and size.")
 _declare(Where.WINDOW, "main/splitter", BYTES, None,
          "The main window's split between the case list and the case.")
-_declare(Where.WINDOW, "main/header-v3", BYTES, None,
+_declare(Where.WINDOW, "main/header-v4", BYTES, None,
          "The case list's columns: order, widths and sort (the number changes with the "
          "columns, so an old layout is not applied).")
 _declare(Where.WINDOW, "grid/columns/{hub}", MAP, {},

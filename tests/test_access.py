@@ -218,6 +218,12 @@ def test_closing_and_assigning_need_a_coordinator(world):
         assignments.set_role(store, world.a, world.riverside, "support")
     store = world.as_user("cora")
     assignments.set_role(store, world.b, world.council, "support")
+    from hubapp.domain.clock import local_today
+    from hubapp.store.casework import victim_contact
+
+    victim_contact.log_update(store, world.a, victim_contact.UpdateDraft(
+        world.victim, local_today(), "call", "Cora", "Closing: quiet for three months",
+        closing=True))  # fmt: skip
     workflow.change_status(store, world.a, version, "closed", outcome="resolved",
                            rationale="Quiet for three months")  # fmt: skip
 

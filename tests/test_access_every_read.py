@@ -62,6 +62,7 @@ from hubapp.store.casework import (
     risk,
     sara,
     timeline,
+    victim_contact,
 )
 from hubapp.store.casework.actions import ActionDraft
 from hubapp.store.database import open_store
@@ -88,6 +89,9 @@ HIDDEN_LINK = "Zqv hidden link: the same garages"
 HIDDEN_MARAC = "Zqv MARAC 2026/117"
 MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK,
            HIDDEN_MARAC)  # fmt: skip
+HIDDEN_SPOC = "Zqv Hidden Spoc"
+MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK,
+           HIDDEN_SPOC)  # fmt: skip
 
 
 # --- the world ---------------------------------------------------------------------------
@@ -212,6 +216,10 @@ def world(tmp_path_factory) -> World:
     referrals.add(store, referrals.ReferralDraft(seen, at_risk.id, "marac", TODAY,
                                                  reference=HIDDEN_MARAC))  # fmt: skip
     referrals.add(store, referrals.ReferralDraft(seen, at_risk.id, "mash", TODAY))
+    # the hidden victim's contact plan and an update given to them (issue 17)
+    victim_contact.set_plan(store, hidden, victim_contact.PlanDraft(person.id, HIDDEN_SPOC, other))
+    victim_contact.log_update(store, hidden, victim_contact.UpdateDraft(
+        person.id, TODAY, "call", HIDDEN_SPOC, HIDDEN_NOTE + " (an update)"), today=TODAY)  # fmt: skip
     meeting = meetings.plan_meeting(store, hub, TODAY, today=TODAY)
     for case in (hidden, seen):
         meetings.add_agenda_item(store, meeting, case, "emerging_issue", "Repeat reports")
@@ -532,6 +540,28 @@ READS: dict[str, Callable[[World, Path], Any]] = {
             caselist.CaseList(w.store).query(caselist.CaseFilter(status=None), sort)
             for sort in (caselist.CaseSort(), caselist.CaseSort(caselist.Column.STATUS)))],
     "hubapp.store.casework.caselist:CaseResult.rows": lambda w, t: _rows_of_every_case(w),
+    "hubapp.store.casework.caselist:CaseResult.victims_overdue": lambda w, t: caselist.CaseList(
+        w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).victims_overdue(
+        _every(w, "case_"), TODAY),
+    "hubapp.documents.gather:victim_updates": lambda w, t: _in_session(
+        w, lambda s: hubapp.documents.gather.victim_updates(s, _every(w, "case_"),
+                                                            rules(Profile.POLICE), TODAY)),
+    "hubapp.store.casework.victim_contact:case_plan": lambda w, t: [
+        _or_refusal(lambda c=c: victim_contact.case_plan(w.store, c, TODAY))
+        for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.victim_contact:read_plan": lambda w, t: _in_session(
+        w, lambda s: victim_contact.read_plan(s, w.seen, TODAY)),
+    "hubapp.store.casework.victim_contact:overdue": lambda w, t: [
+        victim_contact.overdue(w.store, hub, agency, today=TODAY)
+        for hub in (None, w.hub) for agency in (None, w.agency, w.other)],
+    "hubapp.store.casework.victim_contact:overdue_counts": lambda w, t: _in_session(
+        w, lambda s: victim_contact.overdue_counts(s, _every(w, "case_"), TODAY)),
+    "hubapp.store.casework.victim_contact:read_overdue": lambda w, t: _in_session(
+        w, lambda s: victim_contact.read_overdue(s, _every(w, "case_"), TODAY)),
+    "hubapp.store.casework.victim_contact:closure_problems": lambda w, t: _in_session(
+        w, lambda s: victim_contact.closure_problems(s, s.get(Case, w.seen), "resolved")),
+    "hubapp.store.casework.victim_contact:closing_words": lambda w, t: _in_session(
+        w, lambda s: victim_contact.closing_words(s, s.get(Case, w.seen), "resolved", "yes")),
     "hubapp.store.casework.caselist:CaseResult.repeats": lambda w, t: caselist.CaseList(
         w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).repeats(
         _every(w, "case_")),
@@ -680,6 +710,8 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.casework.cases:new_case": "writes",
     "hubapp.store.casework.cases:References.next": "writes (bookkeeping)",
     "hubapp.store.casework.interventions:add": "writes",
+    "hubapp.store.casework.victim_contact:set_plan": "writes (Op.VICTIM_CONTACT, a case seen)",
+    "hubapp.store.casework.victim_contact:log_update": "writes (Op.VICTIM_CONTACT, a case seen)",
     "hubapp.store.casework.links:link": "writes",
     "hubapp.store.casework.links:unlink": "writes",
     "hubapp.store.casework.interventions:edit": "writes",
@@ -802,7 +834,9 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.people:for_linking",
                      "hubapp.store.casework.links:read_links",
                      "hubapp.store.casework.repeats:for_people",
-                     "hubapp.store.casework.repeats:for_places"):  # fmt: skip
+                     "hubapp.store.casework.repeats:for_places",
+                     "hubapp.store.casework.victim_contact:overdue",
+                     "hubapp.documents.gather:victim_updates"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)

@@ -41,6 +41,7 @@ COMMANDS = {
     "retention": "cmd_retention", "person": "cmd_person", "case": "cmd_case",
     "agreements": "cmd_agreements",
     "referral": "cmd_referral",
+    "victim": "cmd_victim", "victims": "cmd_victim",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

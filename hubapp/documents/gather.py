@@ -605,9 +605,41 @@ def rag_counts(rows: list[ActionRow]) -> Counter:
     return Counter(r.rag for r in rows)
 
 
+@dataclass(frozen=True)
+class VictimUpdateRow:
+    """A victim overdue an update, as the meeting pack prints it (issue 17)."""
+
+    case_reference: str
+    #: as the profile names them ("" when it names nobody)
+    victim: str
+    #: the agency of their single point of contact, and its person's name (staff names only)
+    contact: str
+    last_update: str
+    due: str
+
+
+def victim_updates(s: Session, case_ids: list[uuid.UUID], r: Rules, today: date
+                   ) -> list[VictimUpdateRow]:  # fmt: skip
+    """The victims of these cases whose update is overdue, the longest overdue first."""
+    from hubapp.store.casework import victim_contact
+
+    rows = []
+    for o in victim_contact.read_overdue(s, case_ids, today):
+        contact = o.spoc_agency or "not named yet"
+        if o.spoc_name and r.staff_names:
+            contact = f"{o.spoc_name} ({o.spoc_agency})" if o.spoc_agency else o.spoc_name
+        rows.append(VictimUpdateRow(
+            o.case_reference, profiles.person_name(r, o.name, o.locked_down), contact,
+            format_date(o.last_update) if o.last_update else "never",
+            format_date(o.due.next_due),
+        ))  # fmt: skip
+    return rows
+
+
 Progress = Callable[[float, str], bool | None]
 
 __all__ = [
     "ActionRow", "CaseSheet", "ContactRow", "InterventionRow", "Overview", "PersonRow",
     "TimelineRow", "agency_actions", "case_sheet", "overview", "priority_cases", "rag_counts",
+    "VictimUpdateRow", "victim_updates",
 ]  # fmt: skip

@@ -281,6 +281,7 @@ def meeting_pack(
                 ]  # fmt: skip
         overview = gather.overview(s, hub_row.id, today)
         repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
+        victim_updates = gather.victim_updates(s, [sheet.id for sheet, _ in cases], r, today)
         actions = gather.agency_actions(s, None, None, r, today,
                                         case_ids=[sheet.id for sheet, _ in cases])  # fmt: skip
     by_agency: dict[str, list[gather.ActionRow]] = defaultdict(list)
@@ -296,6 +297,7 @@ def meeting_pack(
         attendance=attendance, agenda=cover, removed=removed, decisions=decisions,
         overview=overview, cases=cases, actions_by_agency=dict(by_agency),
         from_priority_order=meeting is None, repeat_counts=repeat_counts,
+        victim_updates=victim_updates,
     )  # fmt: skip
     flowables = render.pack_flowables(pack, r, report)
     expected = 3 + 2 * len(cases)

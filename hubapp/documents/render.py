@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table
 
 from hubapp.documents import charts
-from hubapp.documents.gather import ActionRow, CaseSheet, Overview
+from hubapp.documents.gather import ActionRow, CaseSheet, Overview, VictimUpdateRow
 from hubapp.documents.layout import (
     FONT,
     FRAME_WIDTH,
@@ -224,6 +224,26 @@ class Pack:
     from_priority_order: bool = False
     #: how many people and places of the pack's cases are each kind of repeat
     repeat_counts: dict[str, int] = field(default_factory=dict)
+    #: the victims of the pack's cases overdue an update (issue 17)
+    victim_updates: list[VictimUpdateRow] = field(default_factory=list)
+
+
+def _victim_updates(rows: list[VictimUpdateRow], r: Rules) -> list[Flowable]:
+    """The pack's "Victim updates overdue" section: whom the hub owes an update."""
+    st = styles()
+    out: list[Flowable] = [heading("Victim updates overdue")]
+    if not rows:
+        out.append(para("No victim or complainant of these cases is overdue an update.", st.body))
+        return out
+    named = r.names != "none"
+    heads = ["Case", *(["Victim"] if named else []), "Contact", "Last update", "Due"]
+    widths = [0.18, 0.27, 0.31, 0.12, 0.12] if named else [0.2, 0.52, 0.14, 0.14]
+    out.append(table(heads, [(v.case_reference, *([v.victim] if named else []), v.contact,
+                              v.last_update, v.due) for v in rows], widths))  # fmt: skip
+    out.append(para("Each victim and complainant is updated by their single point of contact "
+                    "every few working days, as often as their risk says; see each case's "
+                    "Victim contact tab.", st.small))  # fmt: skip
+    return [KeepTogether(out)] if len(rows) <= 12 else out
 
 
 def pack_flowables(
@@ -324,6 +344,9 @@ def pack_flowables(
                  "hub's thresholds. "
                  "Each case's page says which.", st.small),
         ]))  # fmt: skip
+
+    if pack.cases:
+        out += _victim_updates(pack.victim_updates, r)
 
     # one summary per case
     total = max(len(pack.cases), 1)

@@ -118,6 +118,9 @@ class CaseOutcome(StrEnum):
     REFERRED = "referred"
     NOT_RESOLVED = "not_resolved"
     DUPLICATE = "duplicate"
+    #: issue 17: why a case closed, as the victim contact plan reports it
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    VICTIM_NOT_ENGAGING = "victim_not_engaging"
 
     @property
     def label(self) -> str:
@@ -131,6 +134,8 @@ _OUTCOME_LABELS = {
     CaseOutcome.REFERRED: "Referred to another agency",
     CaseOutcome.NOT_RESOLVED: "Not resolved",
     CaseOutcome.DUPLICATE: "Duplicate of another case",
+    CaseOutcome.INSUFFICIENT_EVIDENCE: "Insufficient evidence",
+    CaseOutcome.VICTIM_NOT_ENGAGING: "Victim not engaging",
 }
 
 
@@ -259,3 +264,32 @@ class RiskSubject(StrEnum):
     @property
     def label(self) -> str:
         return "Victim" if self is RiskSubject.VICTIM else "Alleged perpetrator"
+# --- victim contact (issue 17) ---------------------------------------------------------------
+
+
+class UpdateMethod(StrEnum):
+    """How a victim or complainant was given an update."""
+
+    CALL = "call"
+    VISIT = "visit"
+    LETTER = "letter"
+    EMAIL = "email"
+
+    @property
+    def label(self) -> str:
+        return {UpdateMethod.CALL: "Telephone call", UpdateMethod.VISIT: "Visit",
+                UpdateMethod.LETTER: "Letter", UpdateMethod.EMAIL: "E-mail"}[self]  # fmt: skip
+
+
+class VictimSatisfied(StrEnum):
+    """Whether the victims were satisfied with how the case closed (asked when closing;
+    recorded in the closing status change, beside the outcome)."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_ASKED = "not_asked"
+
+    @property
+    def label(self) -> str:
+        return {VictimSatisfied.YES: "Victim satisfied", VictimSatisfied.NO: "Victim not satisfied",
+                VictimSatisfied.NOT_ASKED: "Victim not asked"}[self]  # fmt: skip

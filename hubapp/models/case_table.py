@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 
 
 def repeats_job(_ctx, result, case_ids):
-    """Background work: the repeat marks of one block of the list."""
-    return result.repeats(case_ids)
+    """Background work: the repeat marks of one block of the list, and how many victims of
+    each of its cases are overdue an update (issue 17)."""
+    return result.repeats(case_ids), result.victims_overdue(case_ids)
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -52,6 +53,7 @@ COLUMNS: list[tuple[Column, str]] = [
     (Column.STATUS, "Status"),
     (Column.RISK, "Risk"),
     (Column.REPEAT, "Repeat"),
+    (Column.VICTIMS, "Victim updates"),
     (Column.CATEGORY, "Category"),
     (Column.SUMMARY, "Summary"),
     (Column.LOCATION, "Location"),
@@ -87,6 +89,8 @@ class CaseTableModel(QAbstractTableModel):
         #: busy place's reports takes longer than a page may): case id -> kinds; a case not
         #: here yet shows nothing until its block's answer comes
         self._repeats: dict = {}
+        #: the Victim updates column, read with the repeats: case id -> victims overdue
+        self._victims: dict = {}
         self._generation = 0
         self._repeat_jobs = TaskQueue(self)
         self._bold = QFont()
@@ -117,6 +121,7 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._blocks.clear()
         self._repeats.clear()
+        self._victims.clear()
         self._generation += 1
         self._result = self._source.query(self._filter, self._sort) if self._source else None
         self._count = self._result.size if self._result else 0
@@ -153,6 +158,9 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if COLUMNS[col][0] is Column.REPEAT:
                 return mark_text(self._repeats.get(row[0], ()))
+            if COLUMNS[col][0] is Column.VICTIMS:
+                n = self._victims.get(row[0])
+                return tr("{0} overdue").format(n) if n else ""
             return row[2 + col]
         if role == CaseIdRole:
             return row[0]
@@ -162,10 +170,15 @@ class CaseTableModel(QAbstractTableModel):
             if COLUMNS[col][0] is Column.REPEAT and self._repeats.get(row[0]):
                 return tr("A repeat across cases: {kinds}. Open the case to see who or where, "
                           "and why.").format(kinds=mark_text(self._repeats[row[0]]))  # fmt: skip
+            if COLUMNS[col][0] is Column.VICTIMS and self._victims.get(row[0]):
+                return tr("Victims or complainants overdue an update: {0}. See the case's "
+                          "Victim contact tab.").format(self._victims[row[0]])  # fmt: skip
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if row[1].status == CaseStatus.CLOSED:
                 return _CLOSED
+            if COLUMNS[col][0] is Column.VICTIMS:
+                return _HIGH_RISK
             if COLUMNS[col][0] is Column.RISK:
                 if row[1].risk_level == RiskLevel.HIGH:
                     return _HIGH_RISK
@@ -235,21 +248,24 @@ class CaseTableModel(QAbstractTableModel):
             if generation != self._generation:
                 return None  # the list was read again meanwhile
             task = Task(repeats_job, result, ids)
-            task.succeeded.connect(lambda found: self._got_repeats(generation, start, ids, found))
+            task.succeeded.connect(lambda got: self._got_repeats(generation, start, ids, *got))
             task.failed.connect(lambda exc: log.info("Repeat marks not read: %s", exc))
             return task
 
         self._repeat_jobs.submit(build)
 
-    def _got_repeats(self, generation: int, start: int, ids: list, found: dict) -> None:
+    def _got_repeats(self, generation: int, start: int, ids: list, found: dict,
+                     victims: dict) -> None:  # fmt: skip
         if generation != self._generation:
             return
         for case_id in ids:
             self._repeats[case_id] = found.get(case_id, frozenset())
-        column = [c for c, _ in COLUMNS].index(Column.REPEAT)
+            self._victims[case_id] = victims.get(case_id, 0)
+        columns = [c for c, _ in COLUMNS]
+        column, right = columns.index(Column.REPEAT), columns.index(Column.VICTIMS)
         last = min(start + self.BLOCK, self._count) - 1
         if last >= start:
-            self.dataChanged.emit(self.index(start, column), self.index(last, column),
+            self.dataChanged.emit(self.index(start, column), self.index(last, right),
                                   [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])  # fmt: skip
 
     def _display(self, r: CaseRow) -> tuple:
@@ -267,5 +283,6 @@ class CaseTableModel(QAbstractTableModel):
             Column.SUMMARY: r.summary,
             Column.LEAD: lk.name("agencies", r.lead_agency_id, short=True) if lk else "",
             Column.REPEAT: "",  # worked out in the background (self._repeats)
+            Column.VICTIMS: "",  # and this (self._victims)
         }
         return (r.id, r, *(values[c] for c, _ in COLUMNS))

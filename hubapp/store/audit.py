@@ -78,6 +78,9 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "case_link": {"reason"},
     # a referral's reference and outcome name the person's dealings with another service
     "referral": {"reference", "outcome", "notes"},
+    # victim contact: who the contact is, what a victim was told and why they cannot be
+    "victim_contact": {"spoc_name", "cannot_tell_reason"},
+    "victim_update": {"given_by", "summary"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

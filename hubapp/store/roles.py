@@ -66,6 +66,7 @@ class Op(StrEnum):
     AGREEMENTS = "sharing agreements"
     DISCLOSE_ANYWAY = "disclose without an agreement"
     SAFEGUARDING = "safeguarding"
+    VICTIM_CONTACT = "victim contact"
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,13 @@ MAY: dict[Op, Rule] = {
         elsewhere="person page: Safeguarding…, Add referral…; case window: People & places > "
         "Add referral…",
     ),
+    Op.VICTIM_CONTACT: Rule(
+        WRITERS,
+        "record victim contact plans and updates",
+        "on the cases the role sees: a partner may be a victim's single point of contact",
+        tell_read_only=True,
+        elsewhere="case window: Victim contact",
+    ),
 }
 
 
@@ -362,6 +370,9 @@ COMMANDS: dict[str, Entry] = {
     "agreements end": Entry(Op.AGREEMENTS, "sharing.end"),
     "person consent": Entry(Op.EDIT_CASE, "sharing.set_consent"),
     "referral add": Entry(Op.SAFEGUARDING, "referrals.add"),
+    "victim plan": Entry(Op.VICTIM_CONTACT, "victim_contact.set_plan"),
+    "victim update": Entry(Op.VICTIM_CONTACT, "victim_contact.log_update"),
+    "victims overdue": Entry(Op.VIEW, "victim_contact.overdue", "the cases the role sees"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -411,6 +422,7 @@ def command_key(args, acting_user: str = "") -> str:
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
+        "victim": "what", "victims": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -118,6 +118,10 @@ class AgencyActionsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(t, 1)
         layout.addLayout(bottom)
+        from hubapp.views.victim_contact import OverdueVictimsPanel  # issue 17
+
+        self.victims_panel = OverdueVictimsPanel(self)
+        layout.addWidget(self.victims_panel)
 
     def attach(self, store, lookups, station) -> None:
         self.store, self.lookups, self.station = store, lookups, station
@@ -156,6 +160,9 @@ class AgencyActionsPage(QWidget):
             return
         hub = self.hub_combo.currentData()
         self.count_label.setText(tr("Reading…"))
+        self.victims_panel.today = self.today
+        self.victims_panel.load(self.store, uuid.UUID(hex=agency),
+                                None if hub in (ALL, None) else uuid.UUID(hex=hub))  # fmt: skip
         task = Task(load_actions, self.store, uuid.UUID(hex=agency),
                     None if hub in (ALL, None) else uuid.UUID(hex=hub),
                     self.done_check.isChecked(), self.today)  # fmt: skip
@@ -182,7 +189,7 @@ class AgencyActionsPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._task is not None or self.victims_panel.busy
 
     def open_row(self, index) -> None:
         """Open the row's action in the action dialog of its agency and case."""

@@ -60,6 +60,7 @@ from hubapp.domain.codes import (
     Priority,
     RiskLevel,
     SaraStage,
+    VictimSatisfied,
     label,
 )
 from hubapp.domain.formatting import format_date, format_datetime
@@ -318,6 +319,10 @@ class CaseWindow(QDialog):
         self.tabs.addTab(self._build_actions(), tr("&Actions"))
         self.tabs.addTab(_scrolling(self._build_timeline()), tr("&Timeline"))
         self.tabs.addTab(_scrolling(self._build_interventions()), tr("&Interventions"))
+        from hubapp.views.victim_contact import VictimContactPage  # issue 17
+
+        self.victim_page = VictimContactPage(self)
+        self.victim_tab = self.tabs.addTab(self.victim_page, tr("&Victim contact"))
         outer.addWidget(self.tabs, 1)
         self._tab_order()
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
@@ -441,7 +446,7 @@ class CaseWindow(QDialog):
         sform.addRow(tr("Now"), self.status_now)
         self.status_target = QComboBox(page, objectName="statusTarget")
         self.status_target.currentIndexChanged.connect(self._target_changed)
-        self._field(sform, tr("&Move to"), self.status_target, "status")
+        self._field(sform, tr("&Move to"), self.status_target, "status", "victims")
         self.outcome_combo = QComboBox(page, objectName="outcomeCombo")
         self.outcome_combo.addItem(tr("Choose the outcome…"), "")
         for o in CaseOutcome:
@@ -452,12 +457,20 @@ class CaseWindow(QDialog):
         self.rationale_edit.setObjectName("rationaleEdit")
         self.rationale_label = QLabel(tr("R&ationale"), page)
         self.rationale_label.setBuddy(self.rationale_edit)
+        self.satisfied_combo = QComboBox(page, objectName="victimSatisfiedCombo")
+        self.satisfied_combo.addItem(tr("Not recorded"), "")
+        for s in VictimSatisfied:
+            self.satisfied_combo.addItem(s.label, s.value)
+        self.satisfied_label = QLabel(tr("Victi&m satisfied"), page)
+        self.satisfied_label.setBuddy(self.satisfied_combo)
         self._closing_rows: list[int] = []
         self.status_form = sform
         self.reason_edit = QLineEdit(page, objectName="reasonEdit")
         self.reason_edit.setPlaceholderText(tr("Why (optional, required to reopen)"))
         for text_label, widget, key in ((self.outcome_label, self.outcome_combo, "outcome"),
-                                        (self.rationale_label, self.rationale_edit, "rationale")):  # fmt: skip
+                                        (self.rationale_label, self.rationale_edit, "rationale"),
+                                        (self.satisfied_label, self.satisfied_combo,
+                                         "victim_satisfied")):  # fmt: skip
             box = QVBoxLayout()
             box.setSpacing(1)
             box.addWidget(widget)
@@ -1052,6 +1065,8 @@ class CaseWindow(QDialog):
         self._saved_summary = self.summary_draft()
         self._saved_sara = self.sara_draft()
         self._set_enabled(True)
+        if self.victim_page.case_id is None:
+            self.victim_page.attach(self.store, self.case_id)
         self.loaded.emit(view)
 
     def _fill(self, v) -> None:
@@ -1158,6 +1173,7 @@ class CaseWindow(QDialog):
             self.status_target.addItem(s.label, s.value)
         self.status_target.blockSignals(False)
         self.outcome_combo.setCurrentIndex(0)
+        self.satisfied_combo.setCurrentIndex(0)
         self.rationale_edit.setPlainText("")
         self.reason_edit.setText("")
         self._target_changed()
@@ -1166,7 +1182,8 @@ class CaseWindow(QDialog):
         closing = self.status_target.currentData() == CaseStatus.CLOSED
         for r in self._closing_rows:
             self.status_form.setRowVisible(r, closing)
-        for key in ("outcome", "rationale"):  # showing a row shows its empty problem label too
+        # showing a row shows its empty problem label too
+        for key in ("outcome", "rationale", "victim_satisfied"):
             problem = self._problems[key]
             problem.setVisible(closing and bool(problem.text()))
         self.status_button.setEnabled(self.status_target.count() > 0 and self._may("edit"))
@@ -1382,12 +1399,15 @@ class CaseWindow(QDialog):
 
         fn = partial(workflow.change_status, outcome=self.outcome_combo.currentData() or "",
                      rationale=self.rationale_edit.toPlainText(),
-                     reason=self.reason_edit.text())  # fmt: skip
+                     reason=self.reason_edit.text(),
+                     victim_satisfied=self.satisfied_combo.currentData() or "")  # fmt: skip
         self._run(fn, self.store, self.case_id, self.case_version, target, ok=ok,
-                  keys=("status", "outcome", "rationale", "reason"),
+                  keys=("status", "outcome", "rationale", "reason", "victims",
+                        "victim_satisfied"),
                   button=self.status_button)  # fmt: skip
 
     def _status_reloaded(self, v) -> None:
+        self.victim_page.reload()
         self.view = v
         self.case_version = v.row_version
         self._fill_header(v)

@@ -47,9 +47,10 @@ COLUMN_WIDTHS: dict[Column, str | int] = {
     Column.HUB: "South Lakeland",
     Column.LEAD: 110,
     Column.REPEAT: "perpetrator, place",
+    Column.VICTIMS: "Victim updates",
 }
 #: bump when COLUMNS change, so a remembered layout of other columns is not applied
-HEADER_KEY = "main/header-v3"
+HEADER_KEY = "main/header-v4"
 HUB_COLUMN = [c for c, _ in COLUMNS].index(Column.HUB)
 
 
@@ -599,6 +600,7 @@ class MainWindow(QMainWindow):
             from hubapp.views.agency_actions import AgencyActionsPage
 
             self.agency_actions_page = AgencyActionsPage(self)
+            self.agency_actions_page.victims_panel.openCase.connect(self.caseOpenRequested)
             self.pages.addWidget(self.agency_actions_page)
             if self.session is not None:
                 self.agency_actions_page.attach(self.session.store, self.session.lookups,

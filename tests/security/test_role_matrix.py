@@ -36,6 +36,7 @@ from hubapp.store.casework import (
     merging,
     referrals,
     timeline,
+    victim_contact,
     workflow,
 )
 from hubapp.store.casework.actions import ActionDraft
@@ -89,6 +90,10 @@ def template(tmp_path_factory):
                                  role="witness"))  # fmt: skip
             person2 = twins[0].id
         merged = merging.merge(store, twins[1].id, twins[2].id, "one person").merge_id
+        # Vera told that the case is closing: closing it is then the role's question only
+        victim_contact.log_update(store, case_id, victim_contact.UpdateDraft(
+            person_id, date(2026, 5, 4), "call", "Ada", "Closing: quiet since May",
+            closing=True))  # fmt: skip
     finally:
         store.close()
     csv = folder / "reports.csv"
@@ -294,6 +299,11 @@ CORE = {
         ),
         None,
     ),  # fmt: skip
+    Op.VICTIM_CONTACT: (
+        lambda s, w: victim_contact.log_update(s, w.case, victim_contact.UpdateDraft(
+            w.person, date(2026, 5, 4), "call", "Sam Spoc", "Patrols start on Monday")),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -407,6 +417,11 @@ EXAMPLES: dict[str, list[str] | None] = {
                        "--from", "01/01/2026", "--basis", "crime_disorder_s115"],
     "agreements end": ["agreements", "end", "abcdef12"],
     "person consent": ["person", "consent", "{person}", "--given"],
+    "victim plan": ["victim", "plan", "{ref}", "--person", "{person}", "--spoc", "Sam Spoc",
+                    "--agency", "CUMBERLAND"],
+    "victim update": ["victim", "update", "{ref}", "--person", "{person}", "--how", "call",
+                      "--by", "Sam Spoc", "--said", "Patrols start on Monday"],
+    "victims overdue": ["victims", "overdue"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]

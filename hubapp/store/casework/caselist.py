@@ -28,6 +28,9 @@ class Column(StrEnum):
     LEAD = "lead"
     #: the repeats among the case's people and places (hubapp.domain.repeats); not sortable
     REPEAT = "repeat"
+    #: how many victims are overdue an update (hubapp.store.casework.victim_contact); not
+    #: sortable, worked out for the rows shown as the repeats are
+    VICTIMS = "victims"
 
 
 def _rank(members, column: str) -> str:
@@ -219,6 +222,16 @@ class CaseResult:
 
         with self._store.engine.connect() as conn:
             return repeats.marks_over(conn, self._rule, case_ids, known=self._repeats_known)
+
+
+    def victims_overdue(self, case_ids: list[uuid.UUID], today=None) -> dict[uuid.UUID, int]:
+        """How many victims of each of these cases are overdue an update (those with none
+        left out; hubapp.store.casework.victim_contact), read under the reading rules of
+        whoever is signed in: the rows of a few cases by their indexes, a page at a time."""
+        from hubapp.store.casework import victim_contact
+
+        with self._store.read() as s:
+            return victim_contact.overdue_counts(s, case_ids, today)
 
 
 class _Materialised(CaseResult):

@@ -68,11 +68,14 @@ def change_status(
     rationale: str = "",
     reason: str = "",
     today: date | None = None,
+    victim_satisfied: str = "",
 ) -> int:
     """Move a case to ``to_status``; return the case's new version.
 
-    Closing needs an outcome and a rationale; reopening needs a reason. A refused move
-    raises CaseworkError with one sentence, and nothing is written.
+    Closing needs an outcome and a rationale, and each victim and complainant told that the
+    case is closing (:mod:`hubapp.store.casework.victim_contact`); ``victim_satisfied`` (yes,
+    no, not_asked, or "" not recorded) goes in the closing status change. Reopening needs a
+    reason. A refused move raises CaseworkError with one sentence, and nothing is written.
     """
     today = today or local_today()
     if to_status == CaseStatus.CLOSED:  # said as the role matrix says it (hubapp.store.roles)
@@ -81,7 +84,8 @@ def change_status(
     with store.write(reason="case status changed") as s:
         case = case_for_update(s, case_id, base_version)
         apply_status_change(s, case, to_status, outcome=outcome, rationale=rationale,
-                            reason=reason, today=today)  # fmt: skip
+                            reason=reason, today=today,
+                            victim_satisfied=victim_satisfied)  # fmt: skip
         return case.row_version
 
 
@@ -94,6 +98,7 @@ def apply_status_change(
     rationale: str = "",
     reason: str = "",
     today: date | None = None,
+    victim_satisfied: str = "",
 ) -> None:
     """Move ``case`` (a live row of the write session ``s``) to ``to_status`` inside the
     session's transaction, with its status history row, as :func:`change_status` does; for
@@ -105,6 +110,12 @@ def apply_status_change(
     if CaseStatus.CLOSED in (case.status, to_status):
         access.require_coordinator(s, "close or reopen a case")
     refuse(check_status_change(case.status, to_status, outcome, rationale, reason))
+    victims = None
+    if to_status == CaseStatus.CLOSED:  # the victims told first (issue 17)
+        from hubapp.store.casework import victim_contact as victims
+
+        refuse(victims.check_satisfied(victim_satisfied)
+               + victims.closure_problems(s, case, outcome))  # fmt: skip
     from_status = case.status
     why = reason
     if to_status == CaseStatus.CLOSED:
@@ -112,6 +123,9 @@ def apply_status_change(
         case.closure_rationale = rationale
         case.closed_on = today
         why = f"Outcome: {label(CaseOutcome, outcome)}. {rationale}"
+        told = victims.closing_words(s, case, outcome, victim_satisfied) if victims else ""
+        if told:
+            why += f"\n{told}"
         if reason:
             why += f"\n{reason}"
     elif from_status == CaseStatus.CLOSED:

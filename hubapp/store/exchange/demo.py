@@ -157,12 +157,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "hub_id", "agency_id", "name", "version", "starts_on", "ends_on", "basis",
         "retention_years", "notes",
     ),
+    "victim_contact": (
+        "case_id", "person_id", "spoc_name", "spoc_agency_id", "every_days", "cannot_tell_reason",
+    ),
+    "victim_update": (
+        "case_id", "person_id", "updated_on", "method", "given_by", "agency_id", "summary",
+        "closing",
+    ),
 }  # fmt: skip
 SYNC_COLUMNS = ("id", "row_version", "created_at", "updated_at", "station_id", "voided")
 #: parents before children (foreign keys are enforced)
 INSERT_ORDER = (
     "place", "person", "case_", "case_place", "case_person", "contact", "assignment",
     "action", "note", "case_status_change", "sara_plan", "intervention", "intervention_breach",
+    "victim_contact", "victim_update",
 )  # fmt: skip
 #: the tables whose secondary indexes are rebuilt after the load rather than kept up per row
 BULK_TABLES = INSERT_ORDER[1:]
@@ -173,6 +181,23 @@ _POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters used in an inward code
 _REFERENCE = re.compile(r"^([A-Z]+)-(\d{4})-(\d+)$")
 _ROAD_NUMBER = re.compile(r"^[AB]\d")
 _REPORTING_ROLES = frozenset({"complainant", "victim", "reporter"})
+_VICTIM_ROLES = frozenset({"complainant", "victim"})
+_METHODS = ("call", "visit", "letter", "email")
+_UPDATES = (
+    "Told what the hub has done since the last update and what happens next.",
+    "Patrols in the area explained; asked to keep reporting every incident.",
+    "Updated on the letters sent and the partners' next steps; no new concerns raised.",
+    "Checked how they are; passed on the warning given and the next review date.",
+)
+_CLOSING_UPDATES = (
+    "Told the case is closing: no reports since the action taken; how to report again.",
+    "Explained why the case is closing and how to raise it again, or ask for a case review.",
+)
+_CANNOT_TELL = (
+    "Moved away; no forwarding address.",
+    "Asked not to be contacted again.",
+    "No answer to calls, visits or letters since the last update.",
+)
 _PLACE_KINDS = {
     "street": "streets",
     "estate": "estates",
@@ -266,6 +291,8 @@ _TABLE_WORDS = {  # (one, many)
     "intervention": ("intervention", "interventions"),
     "intervention_breach": ("breach", "breaches"),
     "sharing_agreement": ("sharing agreement", "sharing agreements"),
+    "victim_contact": ("victim contact plan", "victim contact plans"),
+    "victim_update": ("victim update", "victim updates"),
 }
 
 
@@ -447,6 +474,8 @@ class _Generator:
         # from this one's state without drawing from it: the rest of the data stays the
         # same for a seed
         self.again = random.Random(hash(rng.getstate()))
+        # victims' contact plans and updates (issue 17) likewise draw from their own
+        self.contacts = random.Random(hash(rng.getstate()) ^ 0x17)
         #: the rows of the people who recur, by id (to record them a second time)
         self.recurring: dict[str, tuple] = {}
         self._last_person: tuple = ()
@@ -1008,6 +1037,7 @@ class _Generator:
 
         # -- people
         reporters: list[str] = []
+        victims_here: list[str] = []
         perpetrator = None
         in_case: set[str] = set()
         locked = 0.12 if cat.code in ("vulnerability", "asb_personal") else 0.015
@@ -1034,6 +1064,8 @@ class _Generator:
                 perpetrator = pid
             if role in _REPORTING_ROLES:
                 reporters.append(pid)
+            if role in _VICTIM_ROLES:
+                victims_here.append(pid)
             add_case_person((new_id(), case_id, pid, role, None, created_s, created_s))
         if kind in _MANAGED_PLACES and rnd() < 0.12:
             pid = self.new_person(town, "place_manager", created_s, 0.0)
@@ -1217,6 +1249,8 @@ class _Generator:
                 goal = ("reduce", "reduce", "eliminate", "reduce_harm", "handle_better")[
                     int(rnd() * 5)]  # fmt: skip
             rows["sara_plan"].append((new_id(), case_id, *values, goal, created_s, created_s))
+        if victims_here and received >= self.history_from:
+            self._victim_contact(case_id, lead, victims_here, opened_on, closed_on, risk)
         chance = _INTERVENTION_CHANCE.get(cat.code)
         if chance and status not in ("new", "triaged") and rnd() < chance:
             self._intervention(case_id, lead, perpetrator, place, slots, created, life,
@@ -1233,6 +1267,46 @@ class _Generator:
              outcome, rationale, next_review.isoformat() if next_review is not None else None,
              created_s, _iso(updated, " ", "microseconds"))
         )  # fmt: skip
+
+    def _victim_contact(self, case_id: str, lead: _Agency, victims: list[str], opened_on: date,
+                        closed_on: date | None, risk: str) -> None:  # fmt: skip
+        """Each victim's contact plan (most have one: the lead agency's officer) and the
+        updates given, about as often as their risk asks and now and then late; a closed
+        case's victims were told it was closing (or could not be, and why)."""
+        r = self.contacts.random
+        every = {"high": 7, "medium": 14}.get(risk, 28)  # calendar days, about the plan's
+        end = closed_on or self.today
+        for pid in dict.fromkeys(victims):
+            spoc = lead.staff[int(r() * len(lead.staff))] if lead.staff else ""
+            stamp = _iso(datetime(opened_on.year, opened_on.month, opened_on.day, 10), " ",
+                         "microseconds")  # fmt: skip
+            cannot = ""
+            told = closed_on is not None and r() < 0.9
+            if closed_on is not None and not told:
+                cannot = _CANNOT_TELL[int(r() * len(_CANNOT_TELL))]
+            if r() < 0.8 or cannot:
+                self.rows["victim_contact"].append(
+                    (self._contact_id(), case_id, pid, spoc, lead.id, None, cannot, stamp, stamp))
+            day = opened_on + _DAY * int(1 + r() * 3)
+            while day < end:
+                if r() < 0.85:
+                    self._victim_update(case_id, pid, day, spoc, lead.id, False)
+                day += _DAY * int(every * (0.7 + r() * (0.9 if r() < 0.8 else 2.5)))
+            if told:
+                self._victim_update(case_id, pid, closed_on, spoc, lead.id, True)
+
+    def _victim_update(self, case_id: str, pid: str, day: date, by: str, agency: str,
+                       closing: bool) -> None:  # fmt: skip
+        r = self.contacts.random
+        texts = _CLOSING_UPDATES if closing else _UPDATES
+        stamp = _iso(datetime(day.year, day.month, day.day, 15), " ", "microseconds")
+        self.rows["victim_update"].append((
+            self._contact_id(), case_id, pid, day.isoformat(), _METHODS[int(r() * 4)], by, agency,
+            texts[int(r() * len(texts))], closing, stamp, stamp,
+        ))  # fmt: skip
+
+    def _contact_id(self) -> str:
+        return uuid.UUID(int=self.contacts.getrandbits(128), version=4).hex
 
     def _intervention(self, case_id: str, lead: _Agency, perpetrator: str | None, place: _Place,
                       slots: _Slots, created: datetime, life: float,
