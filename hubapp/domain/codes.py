@@ -221,3 +221,19 @@ class StaffRole(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", "-").capitalize()
+
+
+class BreachOutcome(StrEnum):
+    """What came of a breach of an intervention (issue 17: tools and powers)."""
+
+    FIXED_PENALTY = "fixed_penalty"
+    PROSECUTION = "prosecution"
+    COMMITTAL = "committal"
+    NO_FURTHER_ACTION = "no_further_action"
+
+    @property
+    def label(self) -> str:
+        return {
+            "fixed_penalty": "Fixed penalty notice", "prosecution": "Prosecution",
+            "committal": "Committal for contempt", "no_further_action": "No further action",
+        }[self.value]  # fmt: skip
