@@ -62,6 +62,7 @@ class Op(StrEnum):
     LOCK = "lock"
     MERGE_PEOPLE = "merge people"
     UNMERGE_PEOPLE = "undo a merge"
+    HUB_ORDERS = "hub orders"
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,13 @@ MAY: dict[Op, Rule] = {
     ),
     Op.CHECK: Rule(EVERYONE, "check the database", "reads only"),
     Op.LOCK: Rule(EVERYONE, "lock the windows", "only where someone is signed in"),
+    Op.HUB_ORDERS: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "record area orders such as PSPOs",
+        "a council's order over an area, which the hub's cases cite; everyone sees them",
+        tell_read_only=True,
+        elsewhere="Tools > Area orders (PSPOs)… (new, change)",
+    ),
 }
 
 
@@ -330,6 +338,9 @@ COMMANDS: dict[str, Entry] = {
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
     "case link": Entry(Op.LINK_CASES, "links.link"),
+    "person add": Entry(Op.EDIT_CASE, "case_people.add_person"),
+    "intervention add": Entry(Op.EDIT_CASE, "interventions.add"),
+    "interventions due": Entry(Op.VIEW, "orders_due.due", "the cases the role sees"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -366,6 +377,8 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "syncConflictsAction": ("Tools > Sync conflicts…", Op.CONFLICTS),
     "shortcutsAction": ("Help > Keyboard shortcuts", None),
     "aboutAction": ("Help > About", None),
+    "ordersDueAction": ("View > Orders ending or due", Op.VIEW),
+    "areaOrdersAction": ("Tools > Area orders (PSPOs)…", Op.VIEW),
 }
 
 
@@ -377,7 +390,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what",
+        "case": "what", "intervention": "what", "interventions": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command
