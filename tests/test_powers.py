@@ -30,7 +30,7 @@ def world(store):
         s.add(place)
         s.flush()
         s.add(CasePlace(case_id=case_id, place_id=place.id))
-    types = {t.code: t for t in iv.types(store, active_only=False)}
+    types = {t.code: t for t in iv.types(store, active_only=False, case_only=False)}
     return store, case_id, adult, place.id, types, agency_id(store, "POLICE")
 
 

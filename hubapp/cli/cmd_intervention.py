@@ -126,7 +126,7 @@ def _add(store, args, issued, expires, hearing) -> int:
 
     case_id = links.find_case(store, args.ref)
     code = args.type.strip().lower()
-    known = {t.code: t for t in iv.types(store, active_only=False)}
+    known = {t.code: t for t in iv.types(store, active_only=False, case_only=False)}
     offered = {t.code for t in iv.types(store)}
     if code not in known:
         return error(f"'{args.type}' is not a tool or power; the codes are: "

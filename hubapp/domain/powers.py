@@ -303,3 +303,36 @@ def next_review(limits: Limits, issued_on: date, date_of_birth: date | None,
 
 def breach_outcomes(limits: Limits) -> tuple[BreachOutcome, ...]:
     return tuple(BreachOutcome(o) for o in limits.breach_outcomes)
+
+
+def describe(limits: Limits) -> str:
+    """The type's limits in one line, for the form ("" for a type without any)."""
+    parts = []
+    if limits.min_age:
+        parts.append(f"{limits.min_age} and over ({limits.min_age_section})")
+    if limits.prerequisite:
+        parts.append(f"a {called(limits_of(limits.prerequisite).name)} first "
+                     f"({limits.prerequisite_section})")  # fmt: skip
+    if limits.max_days or limits.max_months:
+        parts.append(f"at most {_span(limits.max_days, limits.max_months)} "
+                     f"({limits.max_section})")  # fmt: skip
+    if limits.max_total_months:
+        parts.append(f"{_span(None, limits.max_total_months)} in all once extended "
+                     f"({limits.max_total_section})")  # fmt: skip
+    if limits.under_18_max_months:
+        parts.append(f"under 18: at most {_span(None, limits.under_18_max_months)} "
+                     f"({limits.under_18_max_section})")  # fmt: skip
+    if limits.under_18_consult:
+        parts.append(f"under 18: {limits.under_18_consult} consulted "
+                     f"({limits.under_18_consult_section})")  # fmt: skip
+    if limits.under_18_review_months:
+        parts.append(f"under 18: reviewed every {_span(None, limits.under_18_review_months)} "
+                     f"({limits.under_18_review_section})")  # fmt: skip
+    if limits.authorised_by:
+        parts.append(f"authorised by {limits.authorised_by} ({limits.authorised_section})")
+    if limits.hearing_within_days:
+        parts.append(f"court hearing within {_span(limits.hearing_within_days, None)} "
+                     f"({limits.hearing_section})")  # fmt: skip
+    if limits.appeal_days:
+        parts.append(f"appeal within {limits.appeal_days} days ({limits.appeal_section})")
+    return "; ".join(parts)

@@ -32,6 +32,7 @@ from hubapp.store.casework import (
     actions,
     assignments,
     caseview,
+    hub_orders,
     links,
     merging,
     timeline,
@@ -272,6 +273,14 @@ CORE = {
     Op.SETUP: (lambda s, w: setup.configure(s, "Carlisle", "Carlisle Civic Centre"), None),
     Op.CHECK: (lambda s, w: backup.check(s.path), None),
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
+    Op.HUB_ORDERS: (
+        lambda s, w: hub_orders.add(
+            s,
+            hub_orders.OrderDraft(setup.current(s).hub_id, "City centre PSPO",
+                                  _agency(s, "CUMBERLAND"), date(2026, 1, 1), date(2027, 1, 1)),
+        ),
+        None,
+    ),  # fmt: skip
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
 }
@@ -379,6 +388,10 @@ EXAMPLES: dict[str, list[str] | None] = {
         "Still needed",
     ],  # fmt: skip
     "retention erase": ["retention", "erase", "{ref}", "--reason", "Past its time", "--yes"],
+    "person add": ["person", "add", "{ref}", "--name", "Nia New", "--role", "witness"],
+    "intervention add": ["intervention", "add", "{ref}", "--type", "abc", "--person",
+                         "{person}", "--from", "01/05/2026", "--agency", "POLICE"],  # fmt: skip
+    "interventions due": ["interventions", "due"],
 }
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]

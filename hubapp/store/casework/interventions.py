@@ -143,20 +143,21 @@ def validate(draft: InterventionDraft, applies_to: str | None, today: date | Non
     return problems
 
 
-def types(store, active_only: bool = True) -> list[TypeInfo]:
+def types(store, active_only: bool = True, case_only: bool = True) -> list[TypeInfo]:
     with store.read() as s:
-        return read_types(s, active_only)
+        return read_types(s, active_only, case_only)
 
 
-def read_types(s, active_only: bool = True) -> list[TypeInfo]:
+def read_types(s, active_only: bool = True, case_only: bool = True) -> list[TypeInfo]:
+    """The types (``case_only``: without those the rules keep off cases, such as a PSPO, an
+    area order of hubapp.store.casework.hub_orders, even where an older database still has
+    it active)."""
     q = select(InterventionType).where(InterventionType.voided.is_(False))
     if active_only:
         q = q.where(InterventionType.active.is_(True))
     rows = s.scalars(q.order_by(InterventionType.name))
-    # a type the rules keep off cases (a PSPO: an area order, hubapp.store.casework.hub_orders)
-    # is not offered for a new intervention, even where an older database still has it active
     return [TypeInfo(t.id, t.code, t.name, t.applies_to) for t in rows
-            if not active_only or powers.limits_of(t.code).case_intervention]  # fmt: skip
+            if not case_only or powers.limits_of(t.code).case_intervention]  # fmt: skip
 
 
 def _check_in_transaction(s, case, draft: InterventionDraft, today: date | None,
