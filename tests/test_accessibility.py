@@ -97,6 +97,21 @@ def person_page(qtbot, store, window, controller):
     return dialog
 
 
+def orders_due(qtbot, store, window, controller):
+    page = window.show_orders_due()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    return window
+
+
+def area_orders(qtbot, store, window, controller):
+    dialog = window.show_area_orders()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    return dialog
+
+
 def duplicates_review(qtbot, store, window, controller):
     dialog = controller.show_duplicates()
     qtbot.addWidget(dialog)
@@ -318,7 +333,7 @@ SCREENS = {f.__name__: f for f in (
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,
-    accounts_dialog, keep_dialog, erase_dialog,
+    accounts_dialog, keep_dialog, erase_dialog, orders_due, area_orders,
 )}  # fmt: skip
 
 

@@ -11,6 +11,7 @@ register; coordinators, police and administrators record and change orders.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from hubapp.domain.formatting import format_date
@@ -97,14 +99,14 @@ class AreaOrdersDialog(QDialog):
 
         self.hub = QComboBox(self, objectName="orderHub")
         for h in lookups.hub_list(active_only=True):
-            self.hub.addItem(h.name, h.id)
+            self.hub.addItem(h.name, h.id.hex)  # (a UUID in a combo box is not found again)
         if station is not None:
-            self.hub.setCurrentIndex(max(0, self.hub.findData(station.hub_id)))
+            self.hub.setCurrentIndex(max(0, self.hub.findData(station.hub_id.hex)))
         self.agency = QComboBox(self, objectName="orderAgency")
         self.agency.addItem(tr("Choose…"), None)
         for a in lookups.agencies.values():
             if a.active:
-                self.agency.addItem(a.name, a.id)
+                self.agency.addItem(a.name, a.id.hex)
         self.title_edit = QLineEdit(self, objectName="orderTitle")
         self.title_edit.setMaxLength(200)
         self.made_on = _date(self, "orderMadeOn")
@@ -166,6 +168,11 @@ class AreaOrdersDialog(QDialog):
         for w in (self.hub, self.agency, self.title_edit, self.made_on, self.expires_on,
                   self.area, self.prohibitions, self.notes, self.new_button, self.save_button):  # fmt: skip
             w.setEnabled(self.may_edit)
+        chain = [self.table, self.hub, self.title_edit, self.agency, self.made_on,
+                 self.expires_on, self.area, self.prohibitions, self.notes, self.new_button,
+                 self.save_button, *close.buttons()]  # fmt: skip
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
         self.resize(900, 640)
         self.reload()
 
@@ -196,8 +203,8 @@ class AreaOrdersDialog(QDialog):
         if order is None:
             return
         self.editing = order
-        self.hub.setCurrentIndex(max(0, self.hub.findData(order.hub_id)))
-        self.agency.setCurrentIndex(max(0, self.agency.findData(order.agency_id)))
+        self.hub.setCurrentIndex(max(0, self.hub.findData(order.hub_id.hex)))
+        self.agency.setCurrentIndex(max(0, self.agency.findData(order.agency_id.hex)))
         self.title_edit.setText(order.title)
         self.made_on.setDate(QDate(order.made_on.year, order.made_on.month, order.made_on.day))
         if order.expires_on is not None:
@@ -224,8 +231,11 @@ class AreaOrdersDialog(QDialog):
     def draft(self):
         from hubapp.store.casework.hub_orders import OrderDraft
 
-        return OrderDraft(self.hub.currentData(), self.title_edit.text(),
-                          self.agency.currentData(), _py(self.made_on.date()),
+        def key(combo):
+            return uuid.UUID(hex=combo.currentData()) if combo.currentData() else None
+
+        return OrderDraft(key(self.hub), self.title_edit.text(),
+                          key(self.agency), _py(self.made_on.date()),
                           _py(self.expires_on.date()), self.area.toPlainText(),
                           self.prohibitions.toPlainText(), self.notes.text())  # fmt: skip
 

@@ -66,6 +66,7 @@ class StatutoryRows:
 
     def __init__(self, window, form: QFormLayout, parent: QWidget) -> None:
         self.form = form
+        self.window = window
         self.hint = QLabel(parent, objectName="ivLimits")
         self.hint.setWordWrap(True)
         self.hint.setTextFormat(Qt.TextFormat.PlainText)
@@ -118,6 +119,9 @@ class StatutoryRows:
         }  # fmt: skip
         for key, row in self._rows.items():
             self.form.setRowVisible(row, shown[key])
+            # showing a row shows its problem label too, empty or not
+            problem = self.window._problems[f"iv_{key}"]
+            problem.setVisible(shown[key] and bool(problem.text()))
 
     def values(self) -> dict:
         """The draft's statutory fields (hubapp.store.casework.interventions)."""
