@@ -5,7 +5,7 @@ outcomes; the list of orders ending or due; who may do it (real SQLite, no Qt)."
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from casework import STAFF_PASSWORD, add_person, agency_id, new_case, staff_database
@@ -397,3 +397,33 @@ def test_a_partner_sees_only_the_due_items_of_cases_its_agency_is_on(staffed):
     assert {i.case_id for i in orders_due.due(store, 28, today=TODAY)} == {first, other}
     store = _as(staffed, "cara")
     assert {i.case_id for i in orders_due.due(store, 28, today=TODAY)} == {first}
+
+
+# --- the meeting pack ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile, named", [("police", "Jay Doe"), ("partner", "J. D."),
+                                            ("public", None)])  # fmt: skip
+def test_the_meeting_pack_lists_orders_ending_or_due_named_under_its_profile(world, profile,
+                                                                             named):  # fmt: skip
+    import io
+
+    from pypdf import PdfReader
+
+    from hubapp.documents import printing
+    from hubapp.domain.clock import local_today
+
+    store, case_id, adult, *_ = world
+    today = local_today()
+    iv.add(store, case_id, draft(world, "abc", person_id=adult, issued=today,
+                                 expires_on=today + timedelta(days=9)))  # fmt: skip
+    pdf = printing.meeting_pack(store, "Carlisle", profile, today=today).pdf
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    assert "Orders ending or due, next 28 days" in text
+    ends = (today + timedelta(days=9)).strftime("%d/%m/%Y")
+    assert ends in text and "Acceptable Behaviour Contract (ABC)" in text
+    if named is None:
+        assert "Jay" not in text and "J. D." not in text
+    else:
+        assert named in text

@@ -211,6 +211,8 @@ class Pack:
     from_priority_order: bool = False
     #: how many people and places of the pack's cases are each kind of repeat
     repeat_counts: dict[str, int] = field(default_factory=dict)
+    #: the hub's tools and powers ending or due: date, what, power, against, case (issue 17)
+    orders_due: list[tuple[str, str, str, str, str]] | None = None
 
 
 def pack_flowables(
@@ -312,6 +314,9 @@ def pack_flowables(
                  "Each case's page says which.", st.small),
         ]))  # fmt: skip
 
+    if pack.orders_due is not None:  # issue 17
+        out += _orders_due(pack.orders_due, r)
+
     # one summary per case
     total = max(len(pack.cases), 1)
     for i, (sheet, note) in enumerate(pack.cases):
@@ -335,6 +340,24 @@ def pack_flowables(
         out.append(table(["Case", "Decision"],
                          [(ref or "General", text) for ref, text in pack.decisions],
                          [0.2, 0.8]))  # fmt: skip
+    return out
+
+
+def _orders_due(rows: list[tuple[str, str, str, str, str]], r: Rules) -> list[Flowable]:
+    """Tools and powers ending or due in the next 28 days (end dates, appeal windows,
+    reviews of under-18s' orders, court hearings, area orders)."""
+    st = styles()
+    out: list[Flowable] = [CondPageBreak(50 * mm), heading("Orders ending or due, next 28 days")]
+    if not rows:
+        out.append(para("Nothing ends or falls due in the next 28 days.", st.small))
+        return out
+    if r.names == "none":
+        out.append(table(["Date", "What", "Tool or power", "Case"],
+                         [(d, w, p, c) for d, w, p, _a, c in rows],
+                         [0.13, 0.3, 0.35, 0.22]))  # fmt: skip
+    else:
+        out.append(table(["Date", "What", "Tool or power", "Against", "Case"], rows,
+                         [0.12, 0.25, 0.27, 0.18, 0.18]))  # fmt: skip
     return out
 
 

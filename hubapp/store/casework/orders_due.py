@@ -60,6 +60,10 @@ class DueItem:
     case_reference: str = ""
     intervention_id: uuid.UUID | None = None
     order_id: uuid.UUID | None = None
+    #: made against a person (``against`` is their name), and whether they are locked down
+    #: (a printed list names them under the redaction profile)
+    against_person: bool = False
+    locked_down: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -116,7 +120,7 @@ def read_due(s, days: int = DEFAULT_DAYS, hub_id: uuid.UUID | None = None, *,
         select(Intervention.id, Intervention.case_id, Case.reference, Hub.code,
                InterventionType.code, InterventionType.name, Intervention.issued_on,
                Intervention.expires_on, Intervention.hearing_on, Person.full_name,
-               Person.date_of_birth, Place.name)
+               Person.date_of_birth, Person.locked_down, Place.name)
         .join(Case, Case.id == Intervention.case_id)
         .join(Hub, Hub.id == Case.hub_id)
         .join(InterventionType, InterventionType.id == Intervention.intervention_type_id)
@@ -128,11 +132,12 @@ def read_due(s, days: int = DEFAULT_DAYS, hub_id: uuid.UUID | None = None, *,
     if hub_id is not None:
         q = q.where(Case.hub_id == hub_id)
     items: list[DueItem] = []
-    for (iid, case_id, ref, hub, code, name, issued, expires, hearing, person, born,
+    for (iid, case_id, ref, hub, code, name, issued, expires, hearing, person, born, locked,
          place) in s.execute(q):  # fmt: skip
         limits = rules.get(code) or powers.Limits(code, name)
         base = dict(hub_code=hub, title=name, against=person or place or "", case_id=case_id,
-                    case_reference=ref, intervention_id=iid)  # fmt: skip
+                    case_reference=ref, intervention_id=iid, against_person=person is not None,
+                    locked_down=bool(locked))  # fmt: skip
         if expires is not None and today <= expires <= horizon:
             items.append(DueItem(expires, DueKind.ENDS, **base))
         if hearing is not None and today <= hearing <= horizon:
