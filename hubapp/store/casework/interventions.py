@@ -214,22 +214,6 @@ def _check_limits(s, t: InterventionType, draft: InterventionDraft,
         raise NeedsReason(problems[0].message, problems)
 
 
-def check_limits(store, case_id: uuid.UUID, draft: InterventionDraft,
-                 intervention_id: uuid.UUID | None = None) -> tuple[list[Problem], list[Problem]]:  # fmt: skip
-    """(hard, soft) statutory problems of a draft, without saving (the form shows them as
-    it is filled in)."""
-    clean = draft.cleaned()
-    with store.read() as s:
-        t = s.get(InterventionType, clean.type_id) if clean.type_id else None
-        if t is None or clean.issued_on is None or (clean.person_id is None
-                                                     and clean.place_id is None):  # fmt: skip
-            return [], []
-        editing = s.get(Intervention, intervention_id) if intervention_id else None
-        hard, soft = powers.check(powers.limits_of(t.code, t.name), facts(s, clean, editing))
-    return ([Problem(f.field, f.message) for f in hard],
-            [Problem(f.field, f.message) for f in soft])  # fmt: skip
-
-
 def add(store, case_id: uuid.UUID, draft: InterventionDraft, *,
         today: date | None = None) -> uuid.UUID:  # fmt: skip
     """Record an intervention on a case; return its id."""
