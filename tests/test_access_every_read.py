@@ -52,10 +52,12 @@ from hubapp.store.casework import (
     caselist,
     caseview,
     grid,
+    hub_orders,
     interventions,
     links,
     meetings,
     merging,
+    orders_due,
     people,
     repeats,
     risk,
@@ -351,6 +353,25 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         w, lambda s: hubapp.documents.gather.overview(s, w.hub, TODAY)),
     "hubapp.documents.gather:priority_cases": lambda w, t: _in_session(
         w, lambda s: hubapp.documents.gather.priority_cases(s, w.hub, 1000)),
+    "hubapp.documents.gather:orders_due": lambda w, t: _in_session(
+        w, lambda s: hubapp.documents.gather.orders_due(s, w.hub, rules(Profile.POLICE), TODAY,
+                                                        366)),  # fmt: skip
+    # tools and powers (issue 17): the due list over a year, the area orders, what was used
+    # before against a person of a hidden case
+    "hubapp.store.casework.orders_due:due": lambda w, t: orders_due.due(
+        w.store, 366, today=TODAY),
+    "hubapp.store.casework.orders_due:read_due": lambda w, t: _in_session(
+        w, lambda s: orders_due.read_due(s, 366, w.hub, today=TODAY)),
+    "hubapp.store.casework.hub_orders:orders": lambda w, t: hub_orders.orders(w.store),
+    "hubapp.store.casework.hub_orders:read_orders": lambda w, t: _in_session(
+        w, hub_orders.read_orders),
+    "hubapp.store.casework.hub_orders:cited": lambda w, t: [
+        hub_orders.cited(w.store, c) for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.hub_orders:citable": lambda w, t: [
+        hub_orders.citable(w.store, c, TODAY) for c in (w.seen, w.hidden)],
+    "hubapp.store.casework.interventions:facts": lambda w, t: _in_session(
+        w, lambda s: interventions.facts(s, interventions.InterventionDraft(
+            None, None, TODAY, person_id=w.hidden_person))),
     "hubapp.documents.gather:agency_actions": lambda w, t: [
         _in_session(w, lambda s, a=agency: hubapp.documents.gather.agency_actions(
             s, a, w.hub, rules(Profile.POLICE), TODAY)) for agency in (w.agency, w.other)],
@@ -577,6 +598,11 @@ def _location_query(w: World) -> DuplicateQuery:
 #: Every other public function that takes the store or a session: it changes something (and
 #: is held by the rules of who may change what, hubapp.store.access), or reads nothing.
 NOT_READS: dict[str, str] = {
+    "hubapp.store.casework.case_people:add_person": "writes (Op.EDIT_CASE)",
+    "hubapp.store.casework.hub_orders:add": "writes (Op.HUB_ORDERS)",
+    "hubapp.store.casework.hub_orders:edit": "writes (Op.HUB_ORDERS)",
+    "hubapp.store.casework.hub_orders:cite": "writes (Op.EDIT_CASE)",
+    "hubapp.store.casework.hub_orders:uncite": "writes (Op.EDIT_CASE)",
     "hubapp.store.casework.people:catch_up":
         "works out the keys people are found by (derived rows; returns a count)",
     "hubapp.store.access:begin": "freezes who acts into a session",
@@ -741,7 +767,8 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.people:for_linking",
                      "hubapp.store.casework.links:read_links",
                      "hubapp.store.casework.repeats:for_people",
-                     "hubapp.store.casework.repeats:for_places"):  # fmt: skip
+                     "hubapp.store.casework.repeats:for_places",
+                     "hubapp.store.casework.orders_due:due"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)
