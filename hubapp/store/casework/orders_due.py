@@ -10,8 +10,10 @@ the cases the account sees, and for the hub's area orders:
 * **court hearing**: the hearing a closure notice leads to (within 48 hours, s.80(3)).
 
 The dates come from :mod:`hubapp.domain.powers` and the rules table in ``interventions.toml``.
-One query for the interventions (the case rule of :mod:`hubapp.store.access` applies to it as to
-every read of a case's rows) and one for the area orders; the list is in date order.
+The interventions are read alone first, in one pass over their table however many cases
+there are (the case rule of :mod:`hubapp.store.access` applies to it as to every read of a
+case's rows), then the cases, people and places of the few found, by their ids; then the area
+orders. The list is in date order.
 """
 
 from __future__ import annotations
@@ -75,13 +77,6 @@ class DueItem:
         }  # fmt: skip
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def check_days(days: int) -> str | None:
     """The sentence for a number of days the list cannot use, or None."""
     if not 1 <= days <= MAX_DAYS:
@@ -97,57 +92,76 @@ def due(store, days: int = DEFAULT_DAYS, hub_id: uuid.UUID | None = None, *,
         return read_due(s, days, hub_id, today=today)
 
 
+def _chunks(ids: list, size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def read_due(s, days: int = DEFAULT_DAYS, hub_id: uuid.UUID | None = None, *,
              today: date | None = None) -> list[DueItem]:  # fmt: skip
     today = today or local_today()
     horizon = today + timedelta(days=days)
     rules = powers.shipped()
-    appeal = {c: r for c, r in rules.items() if r.appeal_days}
-    review = {c: r for c, r in rules.items() if r.under_18_review_months}
-    longest_appeal = max((r.appeal_days or 0 for r in appeal.values()), default=0)
+    types = {tid: (code, name) for tid, code, name in s.execute(
+        select(InterventionType.id, InterventionType.code, InterventionType.name))}  # fmt: skip
+    appeal = [tid for tid, (code, _n) in types.items() if (rules.get(code)
+              and rules[code].appeal_days)]  # fmt: skip
+    review = [tid for tid, (code, _n) in types.items() if (rules.get(code)
+              and rules[code].under_18_review_months)]  # fmt: skip
+    longest_appeal = max((rules[types[t][0]].appeal_days for t in appeal), default=0)
     conditions = [
         and_(Intervention.expires_on >= today, Intervention.expires_on <= horizon),
         and_(Intervention.hearing_on >= today, Intervention.hearing_on <= horizon),
     ]
     if appeal:
-        conditions.append(and_(InterventionType.code.in_(appeal),
+        conditions.append(and_(Intervention.intervention_type_id.in_(appeal),
                                Intervention.issued_on >= today - timedelta(days=longest_appeal)))  # fmt: skip
-    if review:
-        # under 18 at some review: born less than 18 years before the horizon
-        conditions.append(and_(InterventionType.code.in_(review),
-                               Person.date_of_birth > _years_before(today, powers.ADULT)))  # fmt: skip
-    q = (
-        select(Intervention.id, Intervention.case_id, Case.reference, Hub.code,
-               InterventionType.code, InterventionType.name, Intervention.issued_on,
-               Intervention.expires_on, Intervention.hearing_on, Person.full_name,
-               Person.date_of_birth, Person.locked_down, Place.name)
-        .join(Case, Case.id == Intervention.case_id)
-        .join(Hub, Hub.id == Case.hub_id)
-        .join(InterventionType, InterventionType.id == Intervention.intervention_type_id)
-        .outerjoin(Person, Person.id == Intervention.person_id)
-        .outerjoin(Place, Place.id == Intervention.place_id)
-        .where(Intervention.voided.is_(False), Case.voided.is_(False),
-               Intervention.status.in_(LIVE), or_(*conditions))
-    )  # fmt: skip
-    if hub_id is not None:
-        q = q.where(Case.hub_id == hub_id)
+    if review:  # whether they are under 18 at the review is worked out below
+        conditions.append(Intervention.intervention_type_id.in_(review))
+    # first the interventions alone (one pass over their table, whatever the number of cases;
+    # the case rule applies here), then what the list names of the few found, by their ids
+    found = s.execute(
+        select(Intervention.id, Intervention.case_id, Intervention.intervention_type_id,
+               Intervention.person_id, Intervention.place_id, Intervention.issued_on,
+               Intervention.expires_on, Intervention.hearing_on)
+        .where(Intervention.voided.is_(False), Intervention.status.in_(LIVE), or_(*conditions))
+    ).all()  # fmt: skip
+    cases: dict[uuid.UUID, tuple[str, str]] = {}
+    people: dict[uuid.UUID, tuple[str, date | None, bool]] = {}
+    places: dict[uuid.UUID, str] = {}
+    for ids in _chunks(sorted({r.case_id for r in found})):
+        q = (select(Case.id, Case.reference, Hub.code).join(Hub, Hub.id == Case.hub_id)
+             .where(Case.id.in_(ids), Case.voided.is_(False)))  # fmt: skip
+        if hub_id is not None:
+            q = q.where(Case.hub_id == hub_id)
+        cases.update((cid, (ref, code)) for cid, ref, code in s.execute(q))
+    wanted = [r for r in found if r.case_id in cases]
+    for ids in _chunks(sorted({r.person_id for r in wanted if r.person_id is not None})):
+        people.update((pid, (name, born, bool(locked))) for pid, name, born, locked in s.execute(
+            select(Person.id, Person.full_name, Person.date_of_birth, Person.locked_down)
+            .where(Person.id.in_(ids))))  # fmt: skip
+    for ids in _chunks(sorted({r.place_id for r in wanted if r.place_id is not None})):
+        places.update(s.execute(select(Place.id, Place.name).where(Place.id.in_(ids))).all())
     items: list[DueItem] = []
-    for (iid, case_id, ref, hub, code, name, issued, expires, hearing, person, born, locked,
-         place) in s.execute(q):  # fmt: skip
+    for r in wanted:
+        code, name = types.get(r.intervention_type_id, ("", ""))
         limits = rules.get(code) or powers.Limits(code, name)
-        base = dict(hub_code=hub, title=name, against=person or place or "", case_id=case_id,
-                    case_reference=ref, intervention_id=iid, against_person=person is not None,
-                    locked_down=bool(locked))  # fmt: skip
+        ref, hub = cases[r.case_id]
+        person, born, locked = people.get(r.person_id, (None, None, False))
+        base = dict(hub_code=hub, title=name, against=person or places.get(r.place_id, ""),
+                    case_id=r.case_id, case_reference=ref, intervention_id=r.id,
+                    against_person=person is not None, locked_down=locked)  # fmt: skip
+        expires, hearing = r.expires_on, r.hearing_on
         if expires is not None and today <= expires <= horizon:
             items.append(DueItem(expires, DueKind.ENDS, **base))
         if hearing is not None and today <= hearing <= horizon:
             items.append(DueItem(hearing, DueKind.HEARING, section=limits.hearing_section,
                                  **base))  # fmt: skip
-        by = powers.appeal_by(limits, issued)
+        by = powers.appeal_by(limits, r.issued_on)
         if by is not None and today <= by <= horizon:
             items.append(DueItem(by, DueKind.APPEAL, section=limits.appeal_section, **base))
         if person is not None:
-            review_on = powers.next_review(limits, issued, born, today)
+            review_on = powers.next_review(limits, r.issued_on, born, today)
             if review_on is not None and review_on <= horizon and (
                     expires is None or review_on <= expires):  # fmt: skip
                 items.append(DueItem(review_on, DueKind.REVIEW,
