@@ -130,11 +130,13 @@ def read_due(s, days: int = DEFAULT_DAYS, hub_id: uuid.UUID | None = None, *,
     people: dict[uuid.UUID, tuple[str, date | None, bool]] = {}
     places: dict[uuid.UUID, str] = {}
     for ids in _chunks(sorted({r.case_id for r in found})):
-        q = (select(Case.id, Case.reference, Hub.code).join(Hub, Hub.id == Case.hub_id)
+        # the hub is told apart here, not in SQL: a condition on it makes SQLite walk the
+        # hub's index (every case of the hub) instead of looking up these few by id
+        q = (select(Case.id, Case.reference, Case.hub_id, Hub.code)
+             .join(Hub, Hub.id == Case.hub_id)
              .where(Case.id.in_(ids), Case.voided.is_(False)))  # fmt: skip
-        if hub_id is not None:
-            q = q.where(Case.hub_id == hub_id)
-        cases.update((cid, (ref, code)) for cid, ref, code in s.execute(q))
+        cases.update((cid, (ref, code)) for cid, ref, hub, code in s.execute(q)
+                     if hub_id is None or hub == hub_id)  # fmt: skip
     wanted = [r for r in found if r.case_id in cases]
     for ids in _chunks(sorted({r.person_id for r in wanted if r.person_id is not None})):
         people.update((pid, (name, born, bool(locked))) for pid, name, born, locked in s.execute(
