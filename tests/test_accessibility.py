@@ -112,6 +112,12 @@ def area_orders(qtbot, store, window, controller):
     return dialog
 
 
+def add_person_dialog(qtbot, store, window, controller):
+    from hubapp.views.add_person import AddPersonDialog
+
+    return shown(qtbot, AddPersonDialog(store, a_case(store), window))
+
+
 def duplicates_review(qtbot, store, window, controller):
     dialog = controller.show_duplicates()
     qtbot.addWidget(dialog)
@@ -333,7 +339,7 @@ SCREENS = {f.__name__: f for f in (
     print_dialog, audit_viewer, drafts_dialog, import_dialog, export_dialog, conflicts_dialog,
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,
-    accounts_dialog, keep_dialog, erase_dialog, orders_due, area_orders,
+    accounts_dialog, keep_dialog, erase_dialog, orders_due, area_orders, add_person_dialog,
 )}  # fmt: skip
 
 

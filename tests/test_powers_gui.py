@@ -218,3 +218,40 @@ def test_the_statutory_rows_ask_for_what_the_kind_needs_and_keep_the_reason(qtbo
     with store.read() as s:
         assert s.scalar(select(Intervention.consulted)) == "Carlisle YOT, 1 May"
     assert rows.consulted.text() == ""  # the form is ready for the next one
+
+
+def test_add_a_person_with_a_date_of_birth_from_the_case_window(qtbot, store):
+    case_id = new_case(store)
+    w = _case_window(qtbot, store, case_id)
+    w.tabs.setCurrentIndex(2)  # People & places
+    assert w.add_person_button.isEnabled()
+    dialog = w.add_person()
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.name, "Kid Doe")
+    dialog.role.setCurrentIndex(dialog.role.findData("alleged_perpetrator"))
+    dialog.dob_known.setChecked(True)
+    dialog.dob.setDate(QDate.currentDate().addDays(1))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    problem = dialog.problems["date_of_birth"]
+    qtbot.waitUntil(lambda: problem.isVisible(), timeout=10_000)
+    assert problem.text() == "The date of birth cannot be in the future."
+    with store.read() as s:
+        assert s.scalar(select(Person.id).where(Person.full_name == "Kid Doe")) is None
+    dialog.dob.setDate(QDate(2011, 3, 4))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.people_model.rowCount() == 1, timeout=10_000)
+    with store.read() as s:
+        assert s.scalar(select(Person.date_of_birth)) == date(2011, 3, 4)
+    # the Interventions tab can now name them
+    qtbot.waitUntil(lambda: any("Kid Doe" in w.iv_target.itemText(i)
+                                for i in range(w.iv_target.count())), timeout=10_000)  # fmt: skip
+
+
+def test_a_partner_is_not_offered_add_a_person(qtbot, staffed):
+    from hubapp.store import accounts
+
+    accounts.sign_in(staffed, "cara", STAFF_PASSWORD)
+    with staffed.read() as s:
+        case_id = s.scalar(select(Case.id).order_by(Case.seq))
+    w = _case_window(qtbot, staffed, case_id)
+    assert not w.add_person_button.isEnabled()

@@ -583,7 +583,15 @@ class CaseWindow(QDialog):
         self.subject_access_button.setObjectName("subjectAccessButton")
         self.subject_access_button.setAutoDefault(False)
         self.subject_access_button.clicked.connect(lambda: self.subject_access_export())
-        lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.add_person_button = QPushButton(tr("Add a perso&n…"), page,
+                                             objectName="addPersonButton")  # fmt: skip
+        self.add_person_button.setAutoDefault(False)
+        self.add_person_button.clicked.connect(lambda: self.add_person())
+        people_row = QHBoxLayout()
+        people_row.addWidget(self.add_person_button)
+        people_row.addWidget(self.subject_access_button)
+        people_row.addStretch(1)
+        lay.addLayout(people_row)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
         lay.addWidget(_label(tr("Linked cases"), page, hint=True))
@@ -650,6 +658,25 @@ class CaseWindow(QDialog):
         dialog.open()
         self.link_dialog = dialog
         return dialog
+
+    def add_person(self):
+        """The "Add a person…" button (issue 17): a new person on the case, with a date of
+        birth (hubapp.views.add_person); returns the dialog."""
+        from hubapp.views.add_person import AddPersonDialog
+
+        if self.view is None:
+            return None
+        dialog = AddPersonDialog(self.store, self.case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.added.connect(lambda _id: self._start(load_job_quiet, self.store, self.case_id,
+                                                     ok=self._person_added))  # fmt: skip
+        dialog.open()
+        return dialog
+
+    def _person_added(self, v) -> None:
+        self._links_reloaded(v)
+        self._fill_choices(v)
+        self._after_save(tr("Person added."))
 
     def _linked(self, done) -> None:
         self._after_save(done.describe())
@@ -888,8 +915,8 @@ class CaseWindow(QDialog):
         once the pages are in their scroll areas: moving a page there orders its focus chain
         by when its widgets were made.)"""
         for order in (
-            [self.people_table, self.subject_access_button, self.places_table, self.links_table,
-             self.link_case_button],
+            [self.people_table, self.add_person_button, self.subject_access_button,
+             self.places_table, self.links_table, self.link_case_button],
             [self.timeline_table, self.timeline_details, self.note_edit, self.note_visibility,
              self.note_agency, self.note_button],
             [self.interventions_table, self.iv_type, self.iv_target, self.iv_agency,
@@ -1235,6 +1262,7 @@ class CaseWindow(QDialog):
         self.status_button.setEnabled(self.status_target.count() > 0 and edit)
         self.note_button.setEnabled(self._may("write"))
         self.subject_access_button.setEnabled(self._may("admin"))
+        self.add_person_button.setEnabled(edit)
         self.link_case_button.setEnabled(self._may("link"))
 
     def _selection_changed(self) -> None:

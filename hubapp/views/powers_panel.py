@@ -96,7 +96,7 @@ class StatutoryRows:
             ("authorised_by", tr("Authorised b&y"), self.authorised_by, None),
             ("consulted", tr("C&onsulted"), self.consulted, None),
             ("hearing_on", tr("Court &hearing"), hearing_row, self.hearing_check),
-            ("override_reason", tr("Reason to go a&head"), self.reason, None),
+            ("override_reason", tr("Reaso&n to go ahead"), self.reason, None),
         ):  # fmt: skip
             window._field(form, text, item, f"iv_{key}", buddy=buddy)
             self._rows[key] = form.rowCount() - 1
@@ -149,7 +149,7 @@ def outcome_row(window, form: QFormLayout, parent: QWidget) -> QComboBox:
     combo.addItem(tr("Not known yet"), "")
     for o in BreachOutcome:
         combo.addItem(o.label, o.value)
-    window._field(form, tr("Ou&tcome"), combo, "iv_outcome")
+    window._field(form, tr("Breach outco&me"), combo, "iv_outcome")
     return combo
 
 
