@@ -162,8 +162,9 @@ def _no_database_work_on_the_gui_thread(request):
     found = sorted(set(_GUI_THREAD_WATCH.found))
     _GUI_THREAD_WATCH.found.clear()
     if found and not request.node.get_closest_marker("gui_thread_database_work"):
-        pytest.fail("a screen used the database on the GUI thread: " + "; ".join(found),
-                    pytrace=False)
+        pytest.fail(
+            "a screen used the database on the GUI thread: " + "; ".join(found), pytrace=False
+        )
 
 
 @pytest.fixture(scope="session")

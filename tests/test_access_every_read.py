@@ -52,10 +52,12 @@ from hubapp.store.casework import (
     caselist,
     caseview,
     grid,
+    hub_orders,
     interventions,
     links,
     meetings,
     merging,
+    orders_due,
     people,
     referrals,
     repeats,
@@ -137,8 +139,15 @@ def _forbidden(store, agency: uuid.UUID) -> tuple[set[str], set[str], int]:
         ids.update(r[0] for r in _q(conn, "SELECT b.id, i.case_id FROM intervention_breach b "
                                     "JOIN intervention i ON i.id = b.intervention_id")
                    if r[1] in hidden)  # fmt: skip
-        ids.update(r[0] for r in _q(conn, "SELECT id FROM note WHERE visibility = 'own_agency' "
-                                    "AND (agency_id IS NULL OR agency_id != ?)", a))
+        ids.update(
+            r[0]
+            for r in _q(
+                conn,
+                "SELECT id FROM note WHERE visibility = 'own_agency' "
+                "AND (agency_id IS NULL OR agency_id != ?)",
+                a,
+            )
+        )
         # referrals of the pathways kept from partners (referrals.toml: MARAC, Channel)
         kept = [p.code for p in referrals.pathways()
                 if p.seen_by is not None and "partner" not in p.seen_by]  # fmt: skip
@@ -370,21 +379,59 @@ def _agencies(w: World) -> dict:
 READS: dict[str, Callable[[World, Path], Any]] = {
     # the documents' gathering (a session each)
     "hubapp.documents.gather:case_sheet": lambda w, t: _in_session(
-        w, lambda s: hubapp.documents.gather.case_sheet(s, w.seen, rules(Profile.POLICE), TODAY)),
+        w, lambda s: hubapp.documents.gather.case_sheet(s, w.seen, rules(Profile.POLICE), TODAY)
+    ),
     "hubapp.documents.gather:case_text": lambda w, t: _in_session(
-        w, lambda s: hubapp.documents.gather.case_text(s, [w.seen], rules(Profile.POLICE),
-                                                       "text", 10_000)),  # fmt: skip
+        w,
+        lambda s: hubapp.documents.gather.case_text(
+            s, [w.seen], rules(Profile.POLICE), "text", 10_000
+        ),
+    ),  # fmt: skip
     "hubapp.documents.gather:overview": lambda w, t: _in_session(
-        w, lambda s: hubapp.documents.gather.overview(s, w.hub, TODAY)),
+        w, lambda s: hubapp.documents.gather.overview(s, w.hub, TODAY)
+    ),
     "hubapp.documents.gather:priority_cases": lambda w, t: _in_session(
-        w, lambda s: hubapp.documents.gather.priority_cases(s, w.hub, 1000)),
+        w, lambda s: hubapp.documents.gather.priority_cases(s, w.hub, 1000)
+    ),
+    "hubapp.documents.gather:orders_due": lambda w, t: _in_session(
+        w, lambda s: hubapp.documents.gather.orders_due(s, w.hub, rules(Profile.POLICE), TODAY, 366)
+    ),  # fmt: skip
+    # tools and powers (issue 17): the due list over a year, the area orders, what was used
+    # before against a person of a hidden case
+    "hubapp.store.casework.orders_due:due": lambda w, t: orders_due.due(w.store, 366, today=TODAY),
+    "hubapp.store.casework.orders_due:read_due": lambda w, t: _in_session(
+        w, lambda s: orders_due.read_due(s, 366, w.hub, today=TODAY)
+    ),
+    "hubapp.store.casework.hub_orders:orders": lambda w, t: hub_orders.orders(w.store),
+    "hubapp.store.casework.hub_orders:read_orders": lambda w, t: _in_session(
+        w, hub_orders.read_orders
+    ),
+    "hubapp.store.casework.hub_orders:cited": lambda w, t: [
+        hub_orders.cited(w.store, c) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.hub_orders:citable": lambda w, t: [
+        hub_orders.citable(w.store, c, TODAY) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.interventions:facts": lambda w, t: _in_session(
+        w,
+        lambda s: interventions.facts(
+            s, interventions.InterventionDraft(None, None, TODAY, person_id=w.hidden_person)
+        ),
+    ),
     "hubapp.documents.gather:agency_actions": lambda w, t: [
-        _in_session(w, lambda s, a=agency: hubapp.documents.gather.agency_actions(
-            s, a, w.hub, rules(Profile.POLICE), TODAY)) for agency in (w.agency, w.other)],
+        _in_session(
+            w,
+            lambda s, a=agency: hubapp.documents.gather.agency_actions(
+                s, a, w.hub, rules(Profile.POLICE), TODAY
+            ),
+        )
+        for agency in (w.agency, w.other)
+    ],
     # the kernel
     "hubapp.store.access:acting_user": lambda w, t: _in_session(w, access.acting_user),
     "hubapp.store.access:may_see_case": lambda w, t: _in_session(
-        w, lambda s: access.may_see_case(s, w.hidden) and w.hidden),
+        w, lambda s: access.may_see_case(s, w.hidden) and w.hidden
+    ),
     "hubapp.store.accounts:has_accounts": lambda w, t: accounts.has_accounts(w.store),
     "hubapp.store.accounts:list_accounts": lambda w, t: accounts.list_accounts(w.store),
     "hubapp.store.accounts:get": lambda w, t: accounts.get(w.store, "pat"),
@@ -398,234 +445,355 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.setup:hub_choices": lambda w, t: setup.hub_choices(w.store),
     "hubapp.store.setup:find_hub": lambda w, t: setup.find_hub(w.store, "Copeland"),
     # administration: refused to a partner, or nothing of another agency
-    "hubapp.store.admin.audit_query:resolve_record": lambda w, t: _typed(w, lambda: _in_session(
-        w, lambda s: audit_query.resolve_record(s, w.hidden_ref))),
-    "hubapp.store.admin.audit_query:where": lambda w, t: _typed(w, lambda: _in_session(
-        w, lambda s: audit_query.where(s, audit_query.AuditFilter(record=w.hidden_ref)))),
+    "hubapp.store.admin.audit_query:resolve_record": lambda w, t: _typed(
+        w, lambda: _in_session(w, lambda s: audit_query.resolve_record(s, w.hidden_ref))
+    ),
+    "hubapp.store.admin.audit_query:where": lambda w, t: _typed(
+        w,
+        lambda: _in_session(
+            w, lambda s: audit_query.where(s, audit_query.AuditFilter(record=w.hidden_ref))
+        ),
+    ),
     "hubapp.store.admin.audit_query:page": lambda w, t: audit_query.page(
-        w.store, audit_query.AuditFilter()),
+        w.store, audit_query.AuditFilter()
+    ),
     "hubapp.store.admin.audit_query:count": lambda w, t: audit_query.count(
-        w.store, audit_query.AuditFilter()),
-    "hubapp.store.admin.audit_query:iter_rows": lambda w, t: list(audit_query.iter_rows(
-        w.store, audit_query.AuditFilter())),
+        w.store, audit_query.AuditFilter()
+    ),
+    "hubapp.store.admin.audit_query:iter_rows": lambda w, t: list(
+        audit_query.iter_rows(w.store, audit_query.AuditFilter())
+    ),
     "hubapp.store.admin.audit_query:get": lambda w, t: audit_query.get(w.store, 1),
     "hubapp.store.admin.audit_query:verify": lambda w, t: audit_query.verify(w.store),
     "hubapp.store.admin.audit_query:export": lambda w, t: _file(
-        w, t, lambda p: audit_query.export(w.store, p, "csv"), "audit.csv"),
+        w, t, lambda p: audit_query.export(w.store, p, "csv"), "audit.csv"
+    ),
     "hubapp.store.admin.audit_query:export_to_stream": lambda w, t: _stream(
-        lambda b: audit_query.export_to_stream(w.store, b, "csv")),
+        lambda b: audit_query.export_to_stream(w.store, b, "csv")
+    ),
     "hubapp.store.admin.retention:check_may_review": lambda w, t: _in_session(
-        w, lambda s: retention.check_may_review(w.store, s)),
+        w, lambda s: retention.check_may_review(w.store, s)
+    ),
     "hubapp.store.admin.retention:due": lambda w, t: retention.due(w.store, TODAY),
     "hubapp.store.admin.retention:find": lambda w, t: _typed(
-        w, lambda: retention.find(w.store, w.hidden_ref)),
+        w, lambda: retention.find(w.store, w.hidden_ref)
+    ),
     "hubapp.store.admin.retention:check_erasable": lambda w, t: retention.check_erasable(
-        w.store, retention.Record(retention.CASE, w.hidden, w.hidden_ref)),
+        w.store, retention.Record(retention.CASE, w.hidden, w.hidden_ref)
+    ),
     "hubapp.store.admin.retention:rows_about": lambda w, t: retention.rows_about(
-        w.store, retention.Record(retention.CASE, w.hidden, w.hidden_ref)),
+        w.store, retention.Record(retention.CASE, w.hidden, w.hidden_ref)
+    ),
     "hubapp.store.admin.subject_access:find_person": lambda w, t: subject_access.find_person(
-        w.store, HIDDEN_PERSON),
+        w.store, HIDDEN_PERSON
+    ),
     # the register of sharing agreements (it names agencies; the demo data fills it)
     "hubapp.store.admin.sharing:register": lambda w, t: sharing.register(w.store, w.hub, TODAY),
     "hubapp.store.admin.sharing:agreements": lambda w, t: sharing.agreements(w.store),
     "hubapp.store.admin.sharing:get": lambda w, t: [
-        sharing.get(w.store, a.id) for a in sharing.agreements(w.store, w.hub)],
+        sharing.get(w.store, a.id) for a in sharing.agreements(w.store, w.hub)
+    ],
     "hubapp.store.admin.sharing:find": lambda w, t: sharing.find(
-        w.store, sharing.short_id(sharing.agreements(w.store, w.hub)[0].id)),
+        w.store, sharing.short_id(sharing.agreements(w.store, w.hub)[0].id)
+    ),
     "hubapp.store.admin.sharing:retention_years": lambda w, t: sharing.retention_years(
-        w.store, w.hub, TODAY),
+        w.store, w.hub, TODAY
+    ),
     "hubapp.store.admin.sharing:case_periods": lambda w, t: _in_session(
-        w, lambda s: sharing.case_periods(s, [w.seen, w.hidden], TODAY)),
+        w, lambda s: sharing.case_periods(s, [w.seen, w.hidden], TODAY)
+    ),
     "hubapp.store.admin.sharing:consent_of": lambda w, t: sharing.consent_of(
-        w.store, w.hidden_person),
+        w.store, w.hidden_person
+    ),
     "hubapp.store.admin.sharing:keeps_register": lambda w, t: _in_session(
-        w, lambda s: sharing.keeps_register(s, w.hub)),
+        w, lambda s: sharing.keeps_register(s, w.hub)
+    ),
     "hubapp.store.admin.sharing:police_agencies": lambda w, t: _in_session(
-        w, lambda s: sharing.police_agencies(s, w.hub)),
+        w, lambda s: sharing.police_agencies(s, w.hub)
+    ),
     "hubapp.store.admin.sharing:check_disclosure": lambda w, t: _in_session(
-        w, lambda s: sharing.check_disclosure(s, w.hub, [w.agency, w.other], what="the pack")),
+        w, lambda s: sharing.check_disclosure(s, w.hub, [w.agency, w.other], what="the pack")
+    ),
     "hubapp.store.admin.subject_access:gather": lambda w, t: subject_access.gather(
-        w.store, w.hidden_person),
+        w.store, w.hidden_person
+    ),
     "hubapp.store.admin.subject_access:write": lambda w, t: _file(
-        w, t, lambda p: subject_access.write(w.store, w.hidden_person, p), "sar.zip"),
+        w, t, lambda p: subject_access.write(w.store, w.hidden_person, p), "sar.zip"
+    ),
     # case work
     "hubapp.store.casework.actions:actions_for_case_agency": lambda w, t: [
-        actions.actions_for_case_agency(w.store, w.seen, a, TODAY) for a in (w.agency, w.other)],
+        actions.actions_for_case_agency(w.store, w.seen, a, TODAY) for a in (w.agency, w.other)
+    ],
     "hubapp.store.casework.actions:agency_actions": lambda w, t: [
-        actions.agency_actions(w.store, a, w.hub, True, TODAY) for a in (w.agency, w.other)],
+        actions.agency_actions(w.store, a, w.hub, True, TODAY) for a in (w.agency, w.other)
+    ],
     "hubapp.store.casework.asb_review:read_for_case": lambda w, t: _in_session(
-        w, lambda s: asb_review.read_for_case(s, w.seen, TODAY, 1)),
+        w, lambda s: asb_review.read_for_case(s, w.seen, TODAY, 1)
+    ),
     "hubapp.store.casework.asb_review:for_case": lambda w, t: asb_review.for_case(
-        w.store, w.seen, TODAY, 1),
+        w.store, w.seen, TODAY, 1
+    ),
     "hubapp.store.casework.asb_review:hub_list": lambda w, t: asb_review.hub_list(
-        w.store, None, TODAY, 1),
+        w.store, None, TODAY, 1
+    ),
     "hubapp.store.casework.assignments:hub_agencies": lambda w, t: assignments.hub_agencies(
-        w.store, w.hub),
+        w.store, w.hub
+    ),
     "hubapp.store.casework.assignments:cell_summaries": lambda w, t: assignments.cell_summaries(
-        w.store, [w.seen, w.hidden], today=TODAY),
+        w.store, [w.seen, w.hidden], today=TODAY
+    ),
     "hubapp.store.casework.assignments:live_agency": lambda w, t: _in_session(
-        w, lambda s: assignments.live_agency(s, w.agency)),
+        w, lambda s: assignments.live_agency(s, w.agency)
+    ),
     "hubapp.store.casework.assignments:live_role": lambda w, t: _in_session(
-        w, lambda s: _none(assignments.live_role(s, w.hidden, w.other))),
+        w, lambda s: _none(assignments.live_role(s, w.hidden, w.other))
+    ),
     "hubapp.store.casework.assignments:takes_part": lambda w, t: _in_session(
-        w, lambda s: assignments.takes_part(s, w.hub, w.agency)),
+        w, lambda s: assignments.takes_part(s, w.hub, w.agency)
+    ),
     "hubapp.store.casework.assignments:open_action_count": lambda w, t: _in_session(
-        w, lambda s: _count(0, assignments.open_action_count(s, w.hidden, w.other))),
+        w, lambda s: _count(0, assignments.open_action_count(s, w.hidden, w.other))
+    ),
     "hubapp.store.casework.people:hidden_for": lambda w, t: _in_session(
-        w, lambda s: people.hidden_for(s, w.hidden_person, True)),
+        w, lambda s: people.hidden_for(s, w.hidden_person, True)
+    ),
     "hubapp.store.casework.people:details_seen": lambda w, t: _in_session(
-        w, lambda s: people.details_seen(s, [w.hidden_person])),
+        w, lambda s: people.details_seen(s, [w.hidden_person])
+    ),
     "hubapp.store.casework.people:read_merges": lambda w, t: _in_session(
-        w, lambda s: people.read_merges(s, w.hidden_person, False)),
+        w, lambda s: people.read_merges(s, w.hidden_person, False)
+    ),
     "hubapp.store.casework.merging:duplicates": lambda w, t: _or_refusal(
-        lambda: merging.duplicates(w.store)),
+        lambda: merging.duplicates(w.store)
+    ),
     "hubapp.store.casework.merging:find_merge": lambda w, t: _or_refusal(
-        lambda: merging.find_merge(w.store, "P-" + w.hidden_person.hex[:8])),
+        lambda: merging.find_merge(w.store, "P-" + w.hidden_person.hex[:8])
+    ),
     "hubapp.store.casework.merging:merged_ids": lambda w, t: _in_session(
-        w, lambda s: merging.merged_ids(s, w.hidden_person)),
+        w, lambda s: merging.merged_ids(s, w.hidden_person)
+    ),
     "hubapp.store.casework.people:find": lambda w, t: [
-        people.find(w.store, q) for q in (HIDDEN_PERSON, HIDDEN_PERSON[:3], "ma", "jo",
-                                          "07700 900", "01632", "CA1", "LA")],  # fmt: skip
+        people.find(w.store, q)
+        for q in (HIDDEN_PERSON, HIDDEN_PERSON[:3], "ma", "jo", "07700 900", "01632", "CA1", "LA")
+    ],  # fmt: skip
     "hubapp.documents.gather:referral_rows": lambda w, t: _in_session(
-        w, lambda s: [hubapp.documents.gather.referral_rows(s, c, rules(Profile.POLICE))
-                      for c in (w.seen, w.hidden)]),
+        w,
+        lambda s: [
+            hubapp.documents.gather.referral_rows(s, c, rules(Profile.POLICE))
+            for c in (w.seen, w.hidden)
+        ],
+    ),
     "hubapp.store.casework.referrals:read": lambda w, t: _in_session(
-        w, lambda s: [referrals.read(s, case_id=w.seen), referrals.read(s, case_id=w.hidden),
-                      referrals.read(s, person_id=w.hidden_person)]),
+        w,
+        lambda s: [
+            referrals.read(s, case_id=w.seen),
+            referrals.read(s, case_id=w.hidden),
+            referrals.read(s, person_id=w.hidden_person),
+        ],
+    ),
     "hubapp.store.casework.referrals:for_case": lambda w, t: [
-        _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)],
+        _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.risk:for_case": lambda w, t: [
-        risk.for_case(w.store, c) for c in (w.seen, w.hidden)],
+        risk.for_case(w.store, c) for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.risk:read_for_case": lambda w, t: _in_session(
-        w, lambda s: risk.read_for_case(s, w.hidden)),
+        w, lambda s: risk.read_for_case(s, w.hidden)
+    ),
     "hubapp.store.casework.risk:reassess_reason": lambda w, t: _in_session(
-        w, lambda s: [risk.reassess_reason(s, c) for c in (w.seen, w.hidden)]),
+        w, lambda s: [risk.reassess_reason(s, c) for c in (w.seen, w.hidden)]
+    ),
     "hubapp.store.casework.people:show": lambda w, t: [
         _or_refusal(lambda p=p: people.show(w.store, p))
-        for p in (w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5]))],
+        for p in (w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5]))
+    ],
     "hubapp.store.casework.people:find_id": lambda w, t: [
         _or_refusal(lambda r=r: people.find_id(w.store, r))
-        for r in (w.hidden_person.hex, "P-" + w.hidden_person.hex[:8])],
+        for r in (w.hidden_person.hex, "P-" + w.hidden_person.hex[:8])
+    ],
     "hubapp.store.casework.people:suggest_for_intake": lambda w, t: people.suggest_for_intake(
-        w.store, [people.Typed("reporter", HIDDEN_PERSON, "07700 900999"),
-                  people.Typed("people.0", HIDDEN_PERSON[:3]), people.Typed("people.1", "mar"),
-                  people.Typed("people.2", "", "07700 900"), people.Typed("people.3", "joh")]),
+        w.store,
+        [
+            people.Typed("reporter", HIDDEN_PERSON, "07700 900999"),
+            people.Typed("people.0", HIDDEN_PERSON[:3]),
+            people.Typed("people.1", "mar"),
+            people.Typed("people.2", "", "07700 900"),
+            people.Typed("people.3", "joh"),
+        ],
+    ),
     "hubapp.store.casework.people:linkable": lambda w, t: _in_session(
-        w, lambda s: people.linkable(s, _every(w, "person"))),
+        w, lambda s: people.linkable(s, _every(w, "person"))
+    ),
     "hubapp.store.casework.people:for_linking": lambda w, t: people.for_linking(
-        w.store, [w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5])]),
+        w.store, [w.hidden_person, *(h.id for h in people.find(w.store, "ma")[:5])]
+    ),
     "hubapp.store.casework.casedetail:load": lambda w, t: casedetail.load(w.store, w.seen),
     "hubapp.store.casework.links:find_case": lambda w, t: _typed(
-        w, lambda: links.find_case(w.store, w.hidden_ref)),
+        w, lambda: links.find_case(w.store, w.hidden_ref)
+    ),
     "hubapp.store.casework.links:links_of": lambda w, t: _in_session(
-        w, lambda s: [_no_links(links.links_of(s, w.seen)), links.links_of(s, w.hidden)]),
+        w, lambda s: [_no_links(links.links_of(s, w.seen)), links.links_of(s, w.hidden)]
+    ),
     "hubapp.store.casework.links:read_links": lambda w, t: [
-        _or_refusal(lambda c=c: links.read_links(w.store, c)) for c in (w.seen, w.hidden)],
+        _or_refusal(lambda c=c: links.read_links(w.store, c)) for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.casefile:live_case": lambda w, t: _in_session(
-        w, lambda s: (casefile.live_case(s, w.seen), casefile.live_case(s, w.hidden))),
+        w, lambda s: (casefile.live_case(s, w.seen), casefile.live_case(s, w.hidden))
+    ),
     "hubapp.store.casework.casefile:case_names": lambda w, t: _in_session(
-        w, lambda s: casefile.case_names(s, s.get(Case, w.seen))),
+        w, lambda s: casefile.case_names(s, s.get(Case, w.seen))
+    ),
     "hubapp.store.casework.casefile:read": lambda w, t: _in_session(
-        w, lambda s: casefile.read(s, w.seen)),
-    "hubapp.store.casework.caselist:CaseList.query": lambda w, t: caselist.CaseList(
-        w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).rows(0, 10_000),
+        w, lambda s: casefile.read(s, w.seen)
+    ),
+    "hubapp.store.casework.caselist:CaseList.query": lambda w, t: (
+        caselist.CaseList(w.store)
+        .query(caselist.CaseFilter(status=None), caselist.CaseSort())
+        .rows(0, 10_000)
+    ),
     "hubapp.store.casework.caselist:CaseList.count": lambda w, t: _count(
-        w.visible_count, caselist.CaseList(w.store).count(caselist.CaseFilter(status=None))),
+        w.visible_count, caselist.CaseList(w.store).count(caselist.CaseFilter(status=None))
+    ),
     "hubapp.store.casework.caselist:CaseList.page": lambda w, t: [
-        caselist.CaseList(w.store).page(caselist.CaseFilter(status=None, text=text),
-                                        caselist.CaseSort(column), 0, 10_000)
-        for text in ("", w.hidden_ref, "garages") for column in caselist.SORTABLE],
+        caselist.CaseList(w.store).page(
+            caselist.CaseFilter(status=None, text=text), caselist.CaseSort(column), 0, 10_000
+        )
+        for text in ("", w.hidden_ref, "garages")
+        for column in caselist.SORTABLE
+    ],
     "hubapp.store.casework.caselist:CaseResult.seqs": lambda w, t: [
-        (r, r.size, r.seqs(0, 10_000)) for r in (
+        (r, r.size, r.seqs(0, 10_000))
+        for r in (
             caselist.CaseList(w.store).query(caselist.CaseFilter(status=None), sort)
-            for sort in (caselist.CaseSort(), caselist.CaseSort(caselist.Column.STATUS)))],
+            for sort in (caselist.CaseSort(), caselist.CaseSort(caselist.Column.STATUS))
+        )
+    ],
     "hubapp.store.casework.caselist:CaseResult.rows": lambda w, t: _rows_of_every_case(w),
-    "hubapp.store.casework.caselist:CaseResult.victims_overdue": lambda w, t: caselist.CaseList(
-        w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).victims_overdue(
-        _every(w, "case_"), TODAY),
+    "hubapp.store.casework.caselist:CaseResult.victims_overdue": lambda w, t: (
+        caselist.CaseList(w.store)
+        .query(caselist.CaseFilter(status=None), caselist.CaseSort())
+        .victims_overdue(_every(w, "case_"), TODAY)
+    ),
     "hubapp.documents.gather:victim_updates": lambda w, t: _in_session(
-        w, lambda s: hubapp.documents.gather.victim_updates(s, _every(w, "case_"),
-                                                            rules(Profile.POLICE), TODAY)),
+        w,
+        lambda s: hubapp.documents.gather.victim_updates(
+            s, _every(w, "case_"), rules(Profile.POLICE), TODAY
+        ),
+    ),
     "hubapp.store.casework.victim_contact:case_plan": lambda w, t: [
         _or_refusal(lambda c=c: victim_contact.case_plan(w.store, c, TODAY))
-        for c in (w.seen, w.hidden)],
+        for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.victim_contact:read_plan": lambda w, t: _in_session(
-        w, lambda s: victim_contact.read_plan(s, w.seen, TODAY)),
+        w, lambda s: victim_contact.read_plan(s, w.seen, TODAY)
+    ),
     "hubapp.store.casework.victim_contact:overdue": lambda w, t: [
         victim_contact.overdue(w.store, hub, agency, today=TODAY)
-        for hub in (None, w.hub) for agency in (None, w.agency, w.other)],
+        for hub in (None, w.hub)
+        for agency in (None, w.agency, w.other)
+    ],
     "hubapp.store.casework.victim_contact:overdue_counts": lambda w, t: _in_session(
-        w, lambda s: victim_contact.overdue_counts(s, _every(w, "case_"), TODAY)),
+        w, lambda s: victim_contact.overdue_counts(s, _every(w, "case_"), TODAY)
+    ),
     "hubapp.store.casework.victim_contact:read_overdue": lambda w, t: _in_session(
-        w, lambda s: victim_contact.read_overdue(s, _every(w, "case_"), TODAY)),
+        w, lambda s: victim_contact.read_overdue(s, _every(w, "case_"), TODAY)
+    ),
     "hubapp.store.casework.victim_contact:closure_problems": lambda w, t: _in_session(
-        w, lambda s: victim_contact.closure_problems(s, s.get(Case, w.seen), "resolved")),
+        w, lambda s: victim_contact.closure_problems(s, s.get(Case, w.seen), "resolved")
+    ),
     "hubapp.store.casework.victim_contact:closing_words": lambda w, t: _in_session(
-        w, lambda s: victim_contact.closing_words(s, s.get(Case, w.seen), "resolved", "yes")),
-    "hubapp.store.casework.caselist:CaseResult.repeats": lambda w, t: caselist.CaseList(
-        w.store).query(caselist.CaseFilter(status=None), caselist.CaseSort()).repeats(
-        _every(w, "case_")),
+        w, lambda s: victim_contact.closing_words(s, s.get(Case, w.seen), "resolved", "yes")
+    ),
+    "hubapp.store.casework.caselist:CaseResult.repeats": lambda w, t: (
+        caselist.CaseList(w.store)
+        .query(caselist.CaseFilter(status=None), caselist.CaseSort())
+        .repeats(_every(w, "case_"))
+    ),
     "hubapp.store.casework.repeats:for_people": lambda w, t: _in_session(
-        w, lambda s: repeats.for_people(s, _every(w, "person"), _EAGER)),
+        w, lambda s: repeats.for_people(s, _every(w, "person"), _EAGER)
+    ),
     "hubapp.store.casework.repeats:for_places": lambda w, t: _in_session(
-        w, lambda s: repeats.for_places(s, _every(w, "place"), _EAGER)),
+        w, lambda s: repeats.for_places(s, _every(w, "place"), _EAGER)
+    ),
     "hubapp.store.casework.repeats:read_for_case": lambda w, t: _in_session(
-        w, lambda s: repeats.read_for_case(s, w.seen, _EAGER)),
+        w, lambda s: repeats.read_for_case(s, w.seen, _EAGER)
+    ),
     "hubapp.store.casework.repeats:for_case": lambda w, t: [
-        _or_refusal(lambda c=c: repeats.for_case(w.store, c, _EAGER)) for c in (w.seen, w.hidden)],
+        _or_refusal(lambda c=c: repeats.for_case(w.store, c, _EAGER)) for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.repeats:read_marks": lambda w, t: _in_session(
-        w, lambda s: repeats.read_marks(s, _every(w, "case_"), _EAGER)),
+        w, lambda s: repeats.read_marks(s, _every(w, "case_"), _EAGER)
+    ),
     "hubapp.store.casework.repeats:marks": lambda w, t: repeats.marks(
-        w.store, _every(w, "case_"), _EAGER),
+        w.store, _every(w, "case_"), _EAGER
+    ),
     "hubapp.store.casework.repeats:read_counts": lambda w, t: _in_session(
-        w, lambda s: _count(0, sum(repeats.read_counts(s, [w.hidden], _EAGER).values()))),
-    "hubapp.store.casework.caseview:load": lambda w, t: caseview.load(w.store, w.seen,
-                                                                      today=TODAY),
+        w, lambda s: _count(0, sum(repeats.read_counts(s, [w.hidden], _EAGER).values()))
+    ),
+    "hubapp.store.casework.caseview:load": lambda w, t: caseview.load(w.store, w.seen, today=TODAY),
     "hubapp.store.casework.grid:grid_cases": lambda w, t: [
         grid.grid_cases(w.store, grid.GridFilter(w.hub, status=None, text=text))
-        for text in ("", w.hidden_ref)],
+        for text in ("", w.hidden_ref)
+    ],
     "hubapp.store.casework.grid:grid_case": lambda w, t: (
-        grid.grid_case(w.store, w.seen), grid.grid_case(w.store, w.hidden)),
+        grid.grid_case(w.store, w.seen),
+        grid.grid_case(w.store, w.hidden),
+    ),
     "hubapp.store.casework.interventions:types": lambda w, t: interventions.types(w.store),
     "hubapp.store.casework.interventions:read_types": lambda w, t: _in_session(
-        w, interventions.read_types),
+        w, interventions.read_types
+    ),
     "hubapp.store.casework.meetings:meeting_on": lambda w, t: meetings.meeting_on(
-        w.store, w.hub, TODAY),
+        w.store, w.hub, TODAY
+    ),
     "hubapp.store.casework.meetings:next_meeting": lambda w, t: meetings.next_meeting(
-        w.store, w.hub, TODAY),
+        w.store, w.hub, TODAY
+    ),
     "hubapp.store.casework.meetings:list_meetings": lambda w, t: meetings.list_meetings(
-        w.store, w.hub),
+        w.store, w.hub
+    ),
     "hubapp.store.casework.meetings:raised_actions": lambda w, t: meetings.raised_actions(
-        w.store, w.meeting),
+        w.store, w.meeting
+    ),
     "hubapp.store.casework.meetings:load_meeting": lambda w, t: _meeting(w),
     "hubapp.store.casework.sara:read_state": lambda w, t: _in_session(
-        w, lambda s: (sara.read_state(s, w.seen), _empty_plan(sara.read_state(s, w.hidden)))),
+        w, lambda s: (sara.read_state(s, w.seen), _empty_plan(sara.read_state(s, w.hidden)))
+    ),
     "hubapp.store.casework.sara:load": lambda w, t: sara.load(w.store, w.seen),
     "hubapp.store.casework.timeline:read_entries": lambda w, t: _in_session(
-        w, lambda s: timeline.read_entries(s, w.seen, _agencies(w))),
+        w, lambda s: timeline.read_entries(s, w.seen, _agencies(w))
+    ),
     "hubapp.store.casework.timeline:entries": lambda w, t: timeline.entries(w.store, w.seen),
     # exchange and intake
     "hubapp.store.exchange.demo:is_demo_database": lambda w, t: demo.is_demo_database(w.store),
     "hubapp.store.exchange.export:action_rows": lambda w, t: export.action_rows(
-        w.store, today=TODAY),
+        w.store, today=TODAY
+    ),
     "hubapp.store.exchange.export:export_actions": lambda w, t: _file(
-        w, t, lambda p: export.export_actions(w.store, p, "csv", today=TODAY), "actions.csv"),
+        w, t, lambda p: export.export_actions(w.store, p, "csv", today=TODAY), "actions.csv"
+    ),
     "hubapp.store.exchange.export:export_actions_to_stream": lambda w, t: _stream(
-        lambda b: export.export_actions_to_stream(w.store, b, "csv", today=TODAY)),
+        lambda b: export.export_actions_to_stream(w.store, b, "csv", today=TODAY)
+    ),
     "hubapp.store.exchange.export:count_cases": lambda w, t: _count(
-        w.visible_count, export.count_cases(w.store)),
+        w.visible_count, export.count_cases(w.store)
+    ),
     "hubapp.store.exchange.export:iter_cases": lambda w, t: list(export.iter_cases(w.store)),
     "hubapp.store.exchange.export:export_cases": lambda w, t: _file(
-        w, t, lambda p: export.export_cases(w.store, p, "json"), "cases.json"),
+        w, t, lambda p: export.export_cases(w.store, p, "json"), "cases.json"
+    ),
     "hubapp.store.intake.drafts:load": lambda w, t: drafts.load(w.store, 1),
     "hubapp.store.intake.drafts:list_drafts": lambda w, t: drafts.list_drafts(w.store),
     "hubapp.store.intake.duplicates:suggest": lambda w, t: [
         duplicates.suggest(w.store, q, now=NOW, days=3650, limit=100)
-        for q in (_person_query(w), _location_query(w))],
+        for q in (_person_query(w), _location_query(w))
+    ],
     "hubapp.store.intake.duplicates:suggest_for": lambda w, t: duplicates.suggest_for(
-        w.store, _form(w), now=NOW, days=3650, limit=100),
+        w.store, _form(w), now=NOW, days=3650, limit=100
+    ),
     "hubapp.store.intake.duplicates:place_flags": lambda w, t: duplicates.place_flags(
-        w.store, _location_query(w), limit=100),
+        w.store, _location_query(w), limit=100
+    ),
 }
 
 
@@ -659,8 +827,12 @@ def _location_query(w: World) -> DuplicateQuery:
 #: Every other public function that takes the store or a session: it changes something (and
 #: is held by the rules of who may change what, hubapp.store.access), or reads nothing.
 NOT_READS: dict[str, str] = {
-    "hubapp.store.casework.people:catch_up":
-        "works out the keys people are found by (derived rows; returns a count)",
+    "hubapp.store.casework.case_people:add_person": "writes (Op.EDIT_CASE)",
+    "hubapp.store.casework.hub_orders:add": "writes (Op.HUB_ORDERS)",
+    "hubapp.store.casework.hub_orders:edit": "writes (Op.HUB_ORDERS)",
+    "hubapp.store.casework.hub_orders:cite": "writes (Op.EDIT_CASE)",
+    "hubapp.store.casework.hub_orders:uncite": "writes (Op.EDIT_CASE)",
+    "hubapp.store.casework.people:catch_up": "works out the keys people are found by (derived rows; returns a count)",
     "hubapp.store.access:begin": "freezes who acts into a session",
     "hubapp.store.access:check_case": "a refusal (tests/test_access_acting.py)",
     "hubapp.store.access:check_flush": "a check before a flush",
@@ -836,7 +1008,8 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.repeats:for_people",
                      "hubapp.store.casework.repeats:for_places",
                      "hubapp.store.casework.victim_contact:overdue",
-                     "hubapp.documents.gather:victim_updates"):  # fmt: skip
+                     "hubapp.documents.gather:victim_updates",
+                     "hubapp.store.casework.orders_due:due"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)

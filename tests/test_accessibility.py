@@ -97,6 +97,27 @@ def person_page(qtbot, store, window, controller):
     return dialog
 
 
+def orders_due(qtbot, store, window, controller):
+    page = window.show_orders_due()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    return window
+
+
+def area_orders(qtbot, store, window, controller):
+    dialog = window.show_area_orders()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    return dialog
+
+
+def add_person_dialog(qtbot, store, window, controller):
+    from hubapp.views.add_person import AddPersonDialog
+
+    return shown(qtbot, AddPersonDialog(store, a_case(store), window))
+
+
 def duplicates_review(qtbot, store, window, controller):
     dialog = controller.show_duplicates()
     qtbot.addWidget(dialog)
@@ -335,6 +356,7 @@ SCREENS = {f.__name__: f for f in (
     risk_dialog, plan_meeting, retention_dialog, central_dialog, sharing_dialog, backup_dialog,
     restore_dialog, demo_dialog, first_start, sign_in, passphrase, new_passphrase, lock_screen,
     accounts_dialog, keep_dialog, erase_dialog, safeguarding_dialog, referral_dialog, hate_dialog,
+    orders_due, area_orders, add_person_dialog,
 )}  # fmt: skip
 
 
@@ -397,6 +419,7 @@ def settled(qtbot, page: QWidget) -> None:
     """Wait until a page just shown has its size and its controls their places: on a loaded
     machine a scrolled page is laid out over several turns of the event loop, and positions
     read before then put every control in one row."""
+
     def places() -> list:
         return [page.size(), *(c.geometry() for c in page.findChildren(QWidget))]
 

@@ -161,14 +161,21 @@ def test_add_intervention_then_breach(qtbot, store, case_id):
     w = open_window(qtbot, store, case_id)
     w.tabs.setCurrentIndex(6)
     w.iv_type.setCurrentIndex(next(i for i in range(w.iv_type.count())
-                                   if "PSPO" in w.iv_type.itemText(i)))  # fmt: skip
-    w.iv_target.setCurrentIndex(1)  # the person: a PSPO is made against a place
+                                   if "Closure order" in w.iv_type.itemText(i)))  # fmt: skip
+    w.iv_target.setCurrentIndex(1)  # the person: a closure order is made against a place
     w.iv_agency.setCurrentIndex(1)
     qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w._problems["iv_target"].isVisible(), timeout=10_000)
     assert "place" in w._problems["iv_target"].text()
     w.iv_target.setCurrentIndex(2)  # the place
     qtbot.keyClicks(w.iv_conditions, "No alcohol in the park")
+    # its statutory limit (s.80(6)): no end date given, refused beside the dates
+    qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._problems["iv_expires_on"].isVisible(), timeout=10_000)
+    assert "at most 3 months (s.80(6))" in w._problems["iv_expires_on"].text()
+    assert w.iv_statutory.hint.text().startswith("Limits: at most 3 months (s.80(6))")
+    w.iv_expires_check.setChecked(True)
+    w.iv_expires.setDate(w.iv_issued.date().addMonths(2))
     qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.interventions_model.rowCount() == 1, timeout=10_000)
     item = row(store, Intervention, case_id)
@@ -180,9 +187,14 @@ def test_add_intervention_then_breach(qtbot, store, case_id):
     w.interventions_table.selectRow(0)
     assert w.breach_button.isEnabled()
     qtbot.keyClicks(w.breach_details, "Drinking by the bandstand")
+    w.breach_outcome.setCurrentIndex(w.breach_outcome.findData("prosecution"))
     qtbot.mouseClick(w.breach_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: row(store, Intervention, case_id).status
                     == "breached", timeout=10_000)  # fmt: skip
+    with store.read() as s:
+        from hubapp.store.schema import InterventionBreach
+
+        assert s.scalar(select(InterventionBreach.outcome)) == "prosecution"
     qtbot.waitUntil(lambda: w.interventions_model.record(0).breaches == 1, timeout=10_000)
 
 

@@ -766,5 +766,6 @@ def test_repeats_are_printed_by_name_for_the_police_and_counted_for_partners(sto
         else:  # numbers only: the overview's counts, no case's flags
             assert "Repeats across cases" not in printed and line not in printed
         figures = printed.split("Repeats among the cases in this pack")[1][:120]
-        assert figures.startswith(" 1 repeat victim or complainant 0 repeat alleged "
-                                  "perpetrators 0 repeat locations"), figures
+        assert figures.startswith(
+            " 1 repeat victim or complainant 0 repeat alleged perpetrators 0 repeat locations"
+        ), figures

@@ -215,9 +215,7 @@ def impatient_store(db_path, monkeypatch):
     store.close()
 
 
-def test_an_edit_that_cannot_wait_longer_is_rolled_back_with_its_sentence(
-    qtbot, impatient_store
-):
+def test_an_edit_that_cannot_wait_longer_is_rolled_back_with_its_sentence(qtbot, impatient_store):
     """The lock is held past the busy timeout: each edit is undone on the screen, says why in
     one sentence, and keeps what was typed; nothing is written; the window never froze."""
     store = impatient_store

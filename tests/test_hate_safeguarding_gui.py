@@ -284,7 +284,6 @@ def test_partners_are_not_offered_the_hate_question_or_a_referral(qtbot, tmp_pat
         store.close()
 
 
-
 def test_a_further_report_on_an_assessed_victim_asks_for_reassessment(qtbot, store):
     from casework import controlled_window
 

@@ -71,7 +71,7 @@ def test_an_abc_against_a_person_is_stored(world):
 
 def test_validation(world):
     _store, _case, person, place, stranger, agency, types = world
-    assert problems(world, draft(types, "pspo", agency, person_id=person)) == {"target"}
+    assert problems(world, draft(types, "closure_order", agency, person_id=person)) == {"target"}
     assert problems(world, draft(types, "abc", agency, place_id=place)) == {"target"}
     assert problems(world, draft(types, "cpw", agency, person_id=person,
                                  place_id=place)) == {"target"}  # fmt: skip
@@ -91,7 +91,7 @@ def test_validation(world):
 
 def test_breach_then_end(world):
     store, case_id, _person, place, _s, agency, types = world
-    new_id = iv.add(store, case_id, draft(types, "pspo", agency, place_id=place), today=TODAY)
+    new_id = iv.add(store, case_id, draft(types, "mediation", agency, place_id=place), today=TODAY)
     with pytest.raises(workflow.CaseworkError) as err:
         iv.record_breach(store, new_id, 1, date(2026, 4, 1), "", today=TODAY)
     assert {p.field for p in err.value.problems} == {"breached_on", "details"}

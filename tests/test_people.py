@@ -253,7 +253,10 @@ def test_person_find_and_show_on_the_command_line(store, hub, monkeypatch, capsy
                                  monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
     [flag] = json.loads(out)["flags"]
     assert (flag["kind"], flag["count"], flag["threshold"]) == (
-        "perpetrator", 2, {"count": 2, "months": 12})
+        "perpetrator",
+        2,
+        {"count": 2, "months": 12},
+    )
     for args, said in (
         (("person", "show", "P-0000"), "is not a person's reference"),
         (("person", "show", "P-00000000"), "No person with that reference"),

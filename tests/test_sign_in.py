@@ -106,9 +106,7 @@ def test_the_dialog_shows_the_wait_after_wrong_passwords(qtbot, with_admin):
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
         checked(qtbot, dialog)
     # said beside the user name: it is about the name, not this password
-    assert dialog.user_error.text().startswith(
-        "Too many wrong attempts with this user name: wait "
-    )
+    assert dialog.user_error.text().startswith("Too many wrong attempts with this user name: wait ")
     assert not dialog.password_error.isVisibleTo(dialog)
 
 

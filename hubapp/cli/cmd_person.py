@@ -7,6 +7,8 @@
     hubapp [--db PATH] person unmerge REF --reason TEXT
     hubapp [--db PATH] person distinct REF REF
     hubapp [--db PATH] person consent REF --given|--refused [--on DATE]
+    hubapp [--db PATH] person add CASE-REF --name N --role ROLE [--dob D] [--phone P]
+                                  [--address A]
 
 ``find`` looks by name (case, accents and punctuation aside; Bill finds William), phone
 number (any UK format), e-mail address or postcode; ``show`` prints a person's page: their
@@ -23,6 +25,11 @@ listed again. See hubapp.store.casework.merging.
 ``consent`` records the person's consent to share, where consent is the basis for sharing
 (given or refused, and the day: today unless ``--on``); those who may change a case record it
 (hubapp.store.admin.sharing).
+``add`` adds a new person to a case with a role (victim, complainant, witness,
+alleged-perpetrator, place-manager, guardian) and, if known, a date of birth (dd/mm/yyyy or
+yyyy-mm-dd; the age limits of tools and powers are worked out from it), phone and address; it
+prints the new person's reference. A change of the case: coordinators, police and
+administrators. See hubapp.store.casework.case_people.
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ FORMATS = ("text", "json")
 
 def add_parsers(sub) -> None:
     pe = sub.add_parser("person", help="one person across cases: find them, show their page")
-    what = pe.add_subparsers(dest="what", metavar="find|show|duplicates|merge|unmerge|distinct|consent",
+    what = pe.add_subparsers(dest="what",
+                             metavar="find|show|duplicates|merge|unmerge|distinct|consent|add",
                              required=True)  # fmt: skip
     fi = what.add_parser("find", help="find people by name, phone, e-mail or postcode")
     fi.add_argument("text", metavar="TEXT", help="a name, phone number, e-mail address or postcode")
@@ -73,12 +81,24 @@ def add_parsers(sub) -> None:
                         help="the person refuses")  # fmt: skip
     co.add_argument("--on", type=day_argument, metavar="DATE",
                     help="the day they answered (default: today)")  # fmt: skip
+    ad = what.add_parser("add", help="add a new person to a case, with a role")
+    ad.add_argument("case_ref", metavar="CASE-REF", help="the case's reference")
+    # checked below rather than by the parser: a mistake is one sentence and exit code 1
+    ad.add_argument("--name", default="", metavar="N", help="their name")
+    ad.add_argument("--role", default="", metavar="ROLE",
+                    help="victim, complainant, witness, alleged-perpetrator, place-manager "
+                    "or guardian")  # fmt: skip
+    ad.add_argument("--dob", default="", metavar="D", help="date of birth (dd/mm/yyyy)")
+    ad.add_argument("--phone", default="", metavar="P")
+    ad.add_argument("--address", default="", metavar="A")
 
 
 def run(args) -> int:
     fmt = (getattr(args, "format", None) or "text").strip().lower()
     if fmt not in FORMATS:
         return error(f"cannot print as '{args.format}'; choose text or json.", EXIT_USAGE)
+    if args.what == "add":
+        return _add(args)
     store = open_signed_in(args, existing_database(args))
     try:
         if args.what == "find":
@@ -92,6 +112,34 @@ def run(args) -> int:
         return _change(store, args)
     finally:
         store.close()
+
+
+def _add(args) -> int:
+    from hubapp.store.admin.audit_query import parse_day
+    from hubapp.store.casework import case_people, links, people
+
+    born = None
+    if args.dob.strip():
+        try:
+            born = parse_day(args.dob)
+        except ValueError as exc:
+            return error(f"--dob: {exc}")
+    draft = case_people.PersonDraft(args.name, args.role.strip().replace("-", "_"), born,
+                                    args.phone, args.address).cleaned()  # fmt: skip
+    problems = case_people.validate(draft)
+    if problems:  # before the database is opened: the first thing to put right
+        for p in problems:
+            error(p.message)
+        return error("nothing was saved.")
+    store = open_signed_in(args, existing_database(args))
+    try:
+        case_id = links.find_case(store, args.case_ref)
+        person_id = case_people.add_person(store, case_id, draft)
+    finally:
+        store.close()
+    print(f"{people.reference(person_id)} {draft.full_name} added to {args.case_ref.strip()} "
+          f"as {draft.role.replace('_', ' ')} (id {person_id.hex}).")  # fmt: skip
+    return 0
 
 
 def _duplicates(store, fmt: str) -> int:
@@ -217,8 +265,10 @@ def _show(store, ref: str, fmt: str) -> int:
     for f in page.flags:
         print(f.describe())
     for m in page.merges:
-        print(f"Merged from {m.other_name} ({people.reference(m.other)}) on "
-              f"{format_datetime(m.merged_at)} by {m.merged_by or 'someone'}: {m.reason}")
+        print(
+            f"Merged from {m.other_name} ({people.reference(m.other)}) on "
+            f"{format_datetime(m.merged_at)} by {m.merged_by or 'someone'}: {m.reason}"
+        )
         for name, value in m.other_details:
             print(f"  also known: {name.replace('_', ' ')} {value}")
     print(f"Cases ({len(page.cases)}):")

@@ -42,6 +42,7 @@ COMMANDS = {
     "agreements": "cmd_agreements",
     "referral": "cmd_referral",
     "victim": "cmd_victim", "victims": "cmd_victim",
+    "intervention": "cmd_intervention", "interventions": "cmd_intervention",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

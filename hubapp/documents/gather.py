@@ -270,8 +270,13 @@ def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
                 contact = "; ".join(b for b in bits if b)
             elif p.locked_down:
                 contact = "Locked down: agencies involved only"
-            flags = safeguarding.flags(p.date_of_birth, p.vulnerable, p.vulnerable_reason,
-                                       hidden=p.hidden or not r.contact_details, today=today)
+            flags = safeguarding.flags(
+                p.date_of_birth,
+                p.vulnerable,
+                p.vulnerable_reason,
+                hidden=p.hidden or not r.contact_details,
+                today=today,
+            )
             people.append(
                 PersonRow(label(PersonRole, p.role), profiles.person_name(r, p.name,
                           p.locked_down), contact,
@@ -643,3 +648,28 @@ __all__ = [
     "TimelineRow", "agency_actions", "case_sheet", "overview", "priority_cases", "rag_counts",
     "VictimUpdateRow", "victim_updates",
 ]  # fmt: skip
+
+
+# --- orders ending or due (issue 17) ----------------------------------------------------------
+
+#: how far ahead the pack's list of orders ending or due looks
+ORDERS_DUE_DAYS = 28
+
+
+def orders_due(s: Session, hub_id: uuid.UUID, r: Rules, today: date,
+               days: int = ORDERS_DUE_DAYS) -> list[tuple[str, str, str, str, str]]:  # fmt: skip
+    """The hub's tools and powers ending or due within ``days`` (of the cases the account
+    sees), as the pack prints them: date, what (with its section), the power, whom or what
+    it is against (named under the profile), the case."""
+    from hubapp.store.casework import orders_due as due
+
+    rows = []
+    for i in due.read_due(s, days, hub_id, today=today):
+        if i.against_person:
+            against = profiles.person_name(r, i.against, i.locked_down)
+        else:
+            against = profiles.place(r, i.against, "")
+        what = i.kind.label + (f" ({i.section})" if i.section else "")
+        rows.append((format_date(i.on), what, i.title, against,
+                     i.case_reference or "area order"))  # fmt: skip
+    return rows

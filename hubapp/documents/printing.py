@@ -280,6 +280,7 @@ def meeting_pack(
                     for d in meeting.decisions
                 ]  # fmt: skip
         overview = gather.overview(s, hub_row.id, today)
+        orders_due = gather.orders_due(s, hub_row.id, r, today)
         repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
         victim_updates = gather.victim_updates(s, [sheet.id for sheet, _ in cases], r, today)
         actions = gather.agency_actions(s, None, None, r, today,
@@ -298,6 +299,7 @@ def meeting_pack(
         overview=overview, cases=cases, actions_by_agency=dict(by_agency),
         from_priority_order=meeting is None, repeat_counts=repeat_counts,
         victim_updates=victim_updates,
+        orders_due=orders_due,
     )  # fmt: skip
     flowables = render.pack_flowables(pack, r, report)
     expected = 3 + 2 * len(cases)

@@ -224,6 +224,8 @@ class Pack:
     from_priority_order: bool = False
     #: how many people and places of the pack's cases are each kind of repeat
     repeat_counts: dict[str, int] = field(default_factory=dict)
+    #: the hub's tools and powers ending or due: date, what, power, against, case (issue 17)
+    orders_due: list[tuple[str, str, str, str, str]] | None = None
     #: the victims of the pack's cases overdue an update (issue 17)
     victim_updates: list[VictimUpdateRow] = field(default_factory=list)
 
@@ -347,6 +349,8 @@ def pack_flowables(
 
     if pack.cases:
         out += _victim_updates(pack.victim_updates, r)
+    if pack.orders_due is not None:  # issue 17
+        out += _orders_due(pack.orders_due, r)
 
     # one summary per case
     total = max(len(pack.cases), 1)
@@ -371,6 +375,24 @@ def pack_flowables(
         out.append(table(["Case", "Decision"],
                          [(ref or "General", text) for ref, text in pack.decisions],
                          [0.2, 0.8]))  # fmt: skip
+    return out
+
+
+def _orders_due(rows: list[tuple[str, str, str, str, str]], r: Rules) -> list[Flowable]:
+    """Tools and powers ending or due in the next 28 days (end dates, appeal windows,
+    reviews of under-18s' orders, court hearings, area orders)."""
+    st = styles()
+    out: list[Flowable] = [CondPageBreak(50 * mm), heading("Orders ending or due, next 28 days")]
+    if not rows:
+        out.append(para("Nothing ends or falls due in the next 28 days.", st.small))
+        return out
+    if r.names == "none":
+        out.append(table(["Date", "What", "Tool or power", "Case"],
+                         [(d, w, p, c) for d, w, p, _a, c in rows],
+                         [0.13, 0.3, 0.35, 0.22]))  # fmt: skip
+    else:
+        out.append(table(["Date", "What", "Tool or power", "Against", "Case"], rows,
+                         [0.12, 0.25, 0.27, 0.18, 0.18]))  # fmt: skip
     return out
 
 

@@ -264,6 +264,8 @@ class RiskSubject(StrEnum):
     @property
     def label(self) -> str:
         return "Victim" if self is RiskSubject.VICTIM else "Alleged perpetrator"
+
+
 # --- victim contact (issue 17) ---------------------------------------------------------------
 
 
@@ -293,3 +295,19 @@ class VictimSatisfied(StrEnum):
     def label(self) -> str:
         return {VictimSatisfied.YES: "Victim satisfied", VictimSatisfied.NO: "Victim not satisfied",
                 VictimSatisfied.NOT_ASKED: "Victim not asked"}[self]  # fmt: skip
+
+
+class BreachOutcome(StrEnum):
+    """What came of a breach of an intervention (issue 17: tools and powers)."""
+
+    FIXED_PENALTY = "fixed_penalty"
+    PROSECUTION = "prosecution"
+    COMMITTAL = "committal"
+    NO_FURTHER_ACTION = "no_further_action"
+
+    @property
+    def label(self) -> str:
+        return {
+            "fixed_penalty": "Fixed penalty notice", "prosecution": "Prosecution",
+            "committal": "Committal for contempt", "no_further_action": "No further action",
+        }[self.value]  # fmt: skip

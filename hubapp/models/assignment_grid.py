@@ -494,6 +494,7 @@ class AssignmentGridModel(QAbstractTableModel):
         changes = list(changes)
         case_ids = list(dict.fromkeys(c.case_id for c in changes))
         shown = [(c.case_id, [(c.agency_id, c.old_role)]) for c in changes]
+
         def make():
             return lambda: undo_roles(self._store, changes)
 
@@ -517,7 +518,8 @@ class AssignmentGridModel(QAbstractTableModel):
                     self.rolesChanged.emit(group["done"], text)
                 elif many and not group["stopped"] and len(case_ids) > 1:
                     self.refused.emit(
-                        tr("Nothing changed: the agency already has a part in each case."))
+                        tr("Nothing changed: the agency already has a part in each case.")
+                    )
 
         def refused(exc, case_ids) -> None:
             from hubapp.store.admin.sharing import NoAgreement

@@ -39,6 +39,7 @@ def repeats_job(_ctx, result, case_ids):
     each of its cases are overdue an update (issue 17)."""
     return result.repeats(case_ids), result.victims_overdue(case_ids)
 
+
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 
 

@@ -107,21 +107,15 @@ EVERY_ROW = {"hubapp_every_row": True}
 #: The functions whose statements may carry :data:`EVERY_ROW`: the store's own bookkeeping,
 #: whose rows never reach a person.
 SEES_EVERY_ROW: dict[str, str] = {
-    "hubapp.store.casework.cases:new_case":
-        "the next case number is one more than the highest of every case",
-    "hubapp.store.casework.cases:References.next":
-        "the references already taken, of every case, are not handed out again",
-    "hubapp.store.casework.risk:update_case":
-        "a case's risk level comes from all its assessments (also of a case a partner has "
-        "just recorded and is not on)",
-    "hubapp.store.casework.meetings:add_agenda_item":
-        "the next place on an agenda comes after every item, those hidden included",
-    "hubapp.documents.printing:find_case":
-        "a reference the account may not see is refused as such, not said to be missing "
-        "(the case's id goes no further)",
-    "hubapp.store.admin.retention:_ids":
-        "an erasure removes every row of its record (notes kept to any agency included), and "
-        "no person or place that any other row still names",
+    "hubapp.store.casework.cases:new_case": "the next case number is one more than the highest of every case",
+    "hubapp.store.casework.cases:References.next": "the references already taken, of every case, are not handed out again",
+    "hubapp.store.casework.risk:update_case": "a case's risk level comes from all its assessments (also of a case a partner has "
+    "just recorded and is not on)",
+    "hubapp.store.casework.meetings:add_agenda_item": "the next place on an agenda comes after every item, those hidden included",
+    "hubapp.documents.printing:find_case": "a reference the account may not see is refused as such, not said to be missing "
+    "(the case's id goes no further)",
+    "hubapp.store.admin.retention:_ids": "an erasure removes every row of its record (notes kept to any agency included), and "
+    "no person or place that any other row still names",
 }
 
 #: The functions that read rows of cases with SQL of their own, past the ORM and so past the
@@ -129,27 +123,19 @@ SEES_EVERY_ROW: dict[str, str] = {
 #: acting account when the reading begins), and tests/test_access_every_read.py calls each
 #: as a partner as it calls the ORM reads.
 RAW_SQL: dict[str, str] = {
-    "hubapp.store.casework.caselist:CaseList.query":
-        "the case list's order and search (the rule among the filter's clauses)",
+    "hubapp.store.casework.caselist:CaseList.query": "the case list's order and search (the rule among the filter's clauses)",
     "hubapp.store.casework.caselist:CaseList.count": "the case list's count",
-    "hubapp.store.casework.caselist:_Paged.__init__":
-        "the plain list's count (the clauses CaseList.query built, the rule among them)",
-    "hubapp.store.casework.caselist:_Paged.seqs":
-        "the plain list's pages (the clauses CaseList.query built, the rule among them)",
-    "hubapp.store.casework.caselist:CaseResult.rows":
-        "the rows of a page (the rule of the account the list was read for, again)",
+    "hubapp.store.casework.caselist:_Paged.__init__": "the plain list's count (the clauses CaseList.query built, the rule among them)",
+    "hubapp.store.casework.caselist:_Paged.seqs": "the plain list's pages (the clauses CaseList.query built, the rule among them)",
+    "hubapp.store.casework.caselist:CaseResult.rows": "the rows of a page (the rule of the account the list was read for, again)",
     "hubapp.store.casework.grid:grid_cases": "the assignment grid's cases",
     "hubapp.store.casework.grid:grid_case": "one case of the grid, read again after a change",
-    "hubapp.store.casework.assignments:cell_summaries":
-        "the grid's cells: the roles and actions of those cases asked for the account sees",
-    "hubapp.store.casework.assignments:_visible":
-        "those of the cases asked for the account sees (for cell_summaries)",
-    "hubapp.store.casework.repeats:_select":
-        "the repeat flags' reads: each over case_ c with the rule of the account asking (the "
-        "session's, or the one the case list was read for)",
-    "hubapp.store.casework.asb_review:_hub_list":
-        "the victims and places of a hub with repeated complaints, counted over the cases "
-        "the account sees",
+    "hubapp.store.casework.assignments:cell_summaries": "the grid's cells: the roles and actions of those cases asked for the account sees",
+    "hubapp.store.casework.assignments:_visible": "those of the cases asked for the account sees (for cell_summaries)",
+    "hubapp.store.casework.repeats:_select": "the repeat flags' reads: each over case_ c with the rule of the account asking (the "
+    "session's, or the one the case list was read for)",
+    "hubapp.store.casework.asb_review:_hub_list": "the victims and places of a hub with repeated complaints, counted over the cases "
+    "the account sees",
 }
 
 #: Every other function of the store (and of the documents) with SQL of its own, and why it
@@ -159,16 +145,14 @@ RAW_SQL_NO_CASE: dict[str, str] = {
     "hubapp.store.admin.audit_query:count": "the audit log (Op.AUDIT: administrators)",
     "hubapp.store.admin.audit_query:iter_rows": "the audit log (Op.AUDIT: administrators)",
     "hubapp.store.admin.audit_query:get": "the audit log (Op.AUDIT: administrators)",
-    "hubapp.store.admin.subject_access:_audit_about":
-        "the audit log, for a subject access request (Op.SUBJECT_ACCESS: administrators)",
+    "hubapp.store.admin.subject_access:_audit_about": "the audit log, for a subject access request (Op.SUBJECT_ACCESS: administrators)",
     "hubapp.store.admin.retention:_delete_rows": "an erasure's deletes (Op.RETENTION)",
     "hubapp.store.admin.retention:_merge_search_index": "the full-text index's upkeep",
     "hubapp.store.admin.retention:_erase": "SQLite's secure_delete around an erasure",
     "hubapp.store.admin.retention:_compact": "VACUUM after an erasure",
     "hubapp.store.audit:_keep_anchor": "the audit log's anchor",
-    "hubapp.store.casework.merging:duplicates":
-        "every person's keys, paired (no case row); only the pairs whose people the account "
-        "sees on a case are kept, read through the ORM with the case rule (Op.MERGE_PEOPLE)",
+    "hubapp.store.casework.merging:duplicates": "every person's keys, paired (no case row); only the pairs whose people the account "
+    "sees on a case are kept, read through the ORM with the case rule (Op.MERGE_PEOPLE)",
     "hubapp.store.audit:accept_restored": "the audit log's chain",
     "hubapp.store.audit:verify": "the audit log's chain",
     "hubapp.store.capture:_columns": "the sync capture triggers' table definitions",
@@ -179,14 +163,12 @@ RAW_SQL_NO_CASE: dict[str, str] = {
     "hubapp.store.database:Store.checkpoint": "the write-ahead log's checkpoint",
     "hubapp.store.database:Store.close": "SQLite's optimize on closing",
     "hubapp.store.database:_start_audit_log": "the audit log's first entry",
-    "hubapp.store.exchange.demo:_Generator._existing_places":
-        "places already stored, for demo data (Op.DEMO; places are not rows of a case)",
+    "hubapp.store.exchange.demo:_Generator._existing_places": "places already stored, for demo data (Op.DEMO; places are not rows of a case)",
     "hubapp.store.exchange.demo:generate": "the demo data's bulk load (writes)",
     "hubapp.store.exchange.importer:_SearchIndex.__init__": "the full-text index's upkeep",
     "hubapp.store.exchange.importer:_SearchIndex.catch_up": "the full-text index's upkeep",
     "hubapp.store.schema:Person": "expression indexes of the person table (no query)",
-    "hubapp.store.casework.people:catch_up":
-        "the keys people are found by (the station's own derived rows; none reaches a person)",
+    "hubapp.store.casework.people:catch_up": "the keys people are found by (the station's own derived rows; none reaches a person)",
 }
 
 

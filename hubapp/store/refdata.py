@@ -127,6 +127,7 @@ def load(store) -> dict[str, int]:
                         code=t["code"],
                         name=t["name"],
                         applies_to=t.get("applies_to", "either"),
+                        active=t.get("active", True),
                     )
                 )
                 added["intervention_type"] = added.get("intervention_type", 0) + 1

@@ -67,6 +67,7 @@ class Op(StrEnum):
     DISCLOSE_ANYWAY = "disclose without an agreement"
     SAFEGUARDING = "safeguarding"
     VICTIM_CONTACT = "victim contact"
+    HUB_ORDERS = "hub orders"
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,13 @@ MAY: dict[Op, Rule] = {
         tell_read_only=True,
         elsewhere="case window: Victim contact",
     ),
+    Op.HUB_ORDERS: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "record area orders such as PSPOs",
+        "a council's order over an area, which the hub's cases cite; everyone sees them",
+        tell_read_only=True,
+        elsewhere="Tools > Area orders (PSPOs)… (new, change)",
+    ),
 }
 
 
@@ -373,6 +381,9 @@ COMMANDS: dict[str, Entry] = {
     "victim plan": Entry(Op.VICTIM_CONTACT, "victim_contact.set_plan"),
     "victim update": Entry(Op.VICTIM_CONTACT, "victim_contact.log_update"),
     "victims overdue": Entry(Op.VIEW, "victim_contact.overdue", "the cases the role sees"),
+    "person add": Entry(Op.EDIT_CASE, "case_people.add_person"),
+    "intervention add": Entry(Op.EDIT_CASE, "interventions.add"),
+    "interventions due": Entry(Op.VIEW, "orders_due.due", "the cases the role sees"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -410,6 +421,8 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "shortcutsAction": ("Help > Keyboard shortcuts", None),
     "aboutAction": ("Help > About", None),
     "agreementsAction": ("Tools > Sharing agreements…", Op.AGREEMENTS),
+    "ordersDueAction": ("View > Orders ending or due", Op.VIEW),
+    "areaOrdersAction": ("Tools > Area orders (PSPOs)…", Op.VIEW),
 }
 
 
@@ -422,7 +435,7 @@ def command_key(args, acting_user: str = "") -> str:
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
-        "victim": "what", "victims": "what",
+        "victim": "what", "victims": "what", "intervention": "what", "interventions": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -153,8 +153,7 @@ class Column:
                f" AND date(substr({c}, 1, 10), '+0 days') IS NOT substr({c}, 1, 10))")  # fmt: skip
         if self.kind == "id":
             bad = f"typeof({c}) <> 'text' OR length({c}) <> 32 OR " + (
-                f"unhex({c}) IS NULL OR {c} <> lower({c})" if unhex
-                else f"{c} GLOB '*[^0-9a-f]*'"
+                f"unhex({c}) IS NULL OR {c} <> lower({c})" if unhex else f"{c} GLOB '*[^0-9a-f]*'"
             )
         elif self.kind in ("text", "json"):
             bad = f"typeof({c}) <> 'text' OR length({c}) > {self.longest}"

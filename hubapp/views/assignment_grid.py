@@ -177,7 +177,9 @@ class AssignmentGridPage(QWidget):
         self.model.countChanged.connect(self._on_count)
         self._saying_saving = False
         self.model.busyChanged.connect(
-            lambda busy: QTimer.singleShot(500, self, self._saving_note) if busy else self._settled()
+            lambda busy: (
+                QTimer.singleShot(500, self, self._saving_note) if busy else self._settled()
+            )
         )
         self.model.modelReset.connect(self._apply_columns)
         self.cellOpened.connect(self.open_actions)

@@ -67,6 +67,7 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.rag import Rag
 from hubapp.models.records import Column, RecordRole, RecordTableModel
 from hubapp.models.tasks import Task, user_message
+from hubapp.views import powers_panel
 from hubapp.views.accessible import heading_font
 from hubapp.views.case_safeguarding import CaseSafeguarding
 
@@ -601,7 +602,15 @@ class CaseWindow(QDialog):
         self.subject_access_button.setObjectName("subjectAccessButton")
         self.subject_access_button.setAutoDefault(False)
         self.subject_access_button.clicked.connect(lambda: self.subject_access_export())
-        lay.addWidget(self.subject_access_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.add_person_button = QPushButton(tr("Add a perso&n…"), page,
+                                             objectName="addPersonButton")  # fmt: skip
+        self.add_person_button.setAutoDefault(False)
+        self.add_person_button.clicked.connect(lambda: self.add_person())
+        people_row = QHBoxLayout()
+        people_row.addWidget(self.add_person_button)
+        people_row.addWidget(self.subject_access_button)
+        people_row.addStretch(1)
+        lay.addLayout(people_row)
         lay.addWidget(self.safeguarding.referrals_page(page), 2)
         lay.addWidget(_label(tr("Places"), page, hint=True))
         lay.addWidget(self.places_table, 2)
@@ -669,6 +678,25 @@ class CaseWindow(QDialog):
         dialog.open()
         self.link_dialog = dialog
         return dialog
+
+    def add_person(self):
+        """The "Add a person…" button (issue 17): a new person on the case, with a date of
+        birth (hubapp.views.add_person); returns the dialog."""
+        from hubapp.views.add_person import AddPersonDialog
+
+        if self.view is None:
+            return None
+        dialog = AddPersonDialog(self.store, self.case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.added.connect(lambda _id: self._start(load_job_quiet, self.store, self.case_id,
+                                                     ok=self._person_added))  # fmt: skip
+        dialog.open()
+        return dialog
+
+    def _person_added(self, v) -> None:
+        self._links_reloaded(v)
+        self._fill_choices(v)
+        self._after_save(tr("Person added."))
 
     def _linked(self, done) -> None:
         self._after_save(done.describe())
@@ -907,7 +935,8 @@ class CaseWindow(QDialog):
         once the pages are in their scroll areas: moving a page there orders its focus chain
         by when its widgets were made.)"""
         for order in (
-            [self.people_table, self.subject_access_button, self.safeguarding.assessments_table,
+            [self.people_table, self.add_person_button, self.subject_access_button,
+             self.safeguarding.assessments_table,
              self.safeguarding.referrals_table,
              self.safeguarding.referral_button, self.places_table, self.links_table,
              self.link_case_button],
@@ -915,8 +944,11 @@ class CaseWindow(QDialog):
              self.note_agency, self.note_button],
             [self.interventions_table, self.iv_type, self.iv_target, self.iv_agency,
              self.iv_issued, self.iv_expires_check, self.iv_expires, self.iv_conditions,
-             self.iv_add, self.breach_date, self.breach_details, self.breach_button,
-             self.end_status, self.end_date, self.end_button],
+             *self.iv_statutory.widgets(),
+             self.iv_add, self.breach_date, self.breach_details, self.breach_outcome,
+             self.breach_button, self.end_status, self.end_date, self.end_button,
+             self.cited_orders.table, self.cited_orders.choice, self.cited_orders.note,
+             self.cited_orders.cite_button, self.cited_orders.uncite_button],
         ):  # fmt: skip
             for a, b in zip(order, order[1:], strict=False):
                 QWidget.setTabOrder(a, b)
@@ -974,6 +1006,7 @@ class CaseWindow(QDialog):
         self._field(af, tr("Iss&ued on"), issued_row, "iv_issued_on", "iv_expires_on",
                     buddy=self.iv_issued)  # fmt: skip
         self._field(af, tr("Con&ditions"), self.iv_conditions, "iv_conditions")
+        self.iv_statutory = powers_panel.StatutoryRows(self, af, add)  # issue 17
         self.iv_add = QPushButton(tr("Add &intervention"), add, objectName="ivAdd")
         self.iv_add.setAutoDefault(False)
         self.iv_add.clicked.connect(lambda: self.add_intervention())
@@ -988,6 +1021,7 @@ class CaseWindow(QDialog):
         self.breach_details.setPlaceholderText(tr("What happened"))
         self._field(sf, tr("Breach on"), self.breach_date, "iv_breached_on")
         self._field(sf, tr("Breach"), self.breach_details, "iv_details")
+        self.breach_outcome = powers_panel.outcome_row(self, sf, sel)
         self.breach_button = QPushButton(tr("Record &breach"), sel, objectName="breachButton")
         self.breach_button.setAutoDefault(False)
         self.breach_button.clicked.connect(self.record_breach)
@@ -1008,6 +1042,8 @@ class CaseWindow(QDialog):
         sf.addRow("", _right(self.end_button))
         forms.addWidget(sel, 2)
         lay.addLayout(forms)
+        self.cited_orders = powers_panel.CitedOrders(self.store, self.case_id, page)
+        lay.addWidget(self.cited_orders)
         self.interventions_table.selectionModel().selectionChanged.connect(
             lambda *_: self._selection_changed()
         )
@@ -1027,6 +1063,7 @@ class CaseWindow(QDialog):
         self.message.setText(tr("Opening the case…"))
         self._set_enabled(False)
         self._start(load_job, self.store, self.case_id, ok=self._loaded)
+        self.cited_orders.reload()
 
     def _set_enabled(self, on: bool) -> None:
         self.tabs.setEnabled(on)
@@ -1253,6 +1290,7 @@ class CaseWindow(QDialog):
         self.status_button.setEnabled(self.status_target.count() > 0 and edit)
         self.note_button.setEnabled(self._may("write"))
         self.subject_access_button.setEnabled(self._may("admin"))
+        self.add_person_button.setEnabled(edit)
         self.link_case_button.setEnabled(self._may("link"))
 
     def _selection_changed(self) -> None:
@@ -1467,7 +1505,7 @@ class CaseWindow(QDialog):
             place_id=target[1] if target and target[0] == "place" else None,
             expires_on=_pydate(self.iv_expires.date()) if self.iv_expires_check.isChecked()
             else None,
-            conditions=self.iv_conditions.toPlainText(),
+            conditions=self.iv_conditions.toPlainText(), **self.iv_statutory.values(),
         )  # fmt: skip
 
     def add_intervention(self, then: Callable[[bool], None] | None = None) -> None:
@@ -1477,6 +1515,7 @@ class CaseWindow(QDialog):
 
         def ok(_id) -> None:
             self.iv_conditions.setPlainText("")
+            self.iv_statutory.clear()
             self.iv_type.setCurrentIndex(0)
             self.iv_target.setCurrentIndex(0)
             self._after_save(tr("Intervention added."))
@@ -1484,7 +1523,8 @@ class CaseWindow(QDialog):
 
         self._run(interventions.add, self.store, self.case_id, self.intervention_draft(),
                   ok=ok, keys=("iv_type", "iv_target", "iv_agency", "iv_issued_on",
-                               "iv_expires_on", "iv_conditions"), prefix="iv_",
+                               "iv_expires_on", "iv_conditions", *self.iv_statutory.KEYS),
+                  prefix="iv_",
                   button=self.iv_add, then=then)  # fmt: skip
 
     def _selected_intervention(self):
@@ -1502,9 +1542,10 @@ class CaseWindow(QDialog):
             self._after_save(tr("Breach recorded."))
             self._refresh_quietly()
 
-        self._run(interventions.record_breach, self.store, item.id, item.row_version,
+        self._run(partial(interventions.record_breach, outcome=self.breach_outcome.currentData()),
+                  self.store, item.id, item.row_version,
                   _pydate(self.breach_date.date()), self.breach_details.text(), ok=ok,
-                  keys=("iv_breached_on", "iv_details"), prefix="iv_",
+                  keys=("iv_breached_on", "iv_details", "iv_outcome"), prefix="iv_",
                   button=self.breach_button)  # fmt: skip
 
     def end_intervention(self) -> None:

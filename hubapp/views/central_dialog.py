@@ -165,7 +165,9 @@ class CentralDialog(QDialog):
             self, "setAsideIntro")  # fmt: skip
         self.set_aside_model = SetAsideTableModel(self)
         self.set_aside_table = QTableView(self, objectName="setAsideTable")
-        self.set_aside_table.setTabKeyNavigation(False)  # Tab moves on; the arrows move in the table
+        self.set_aside_table.setTabKeyNavigation(
+            False
+        )  # Tab moves on; the arrows move in the table
         self.set_aside_table.setAccessibleName(tr("Changes set aside"))
         self.set_aside_table.setModel(self.set_aside_model)
         self.set_aside_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -1414,7 +1414,8 @@ class IntakeWindow(QDialog):
         found_by = {"name": tr("name"), "phone": tr("phone number"), "email": tr("email"),
                     "postcode": tr("postcode")}.get(k.matched, k.matched)  # fmt: skip
         known_from = tr("Known from {cases} as {roles}").format(
-            cases=plural(k.cases, tr("case")), roles=roles_text(k.roles))
+            cases=plural(k.cases, tr("case")), roles=roles_text(k.roles)
+        )
         if k.latest is not None:
             known_from += tr(", the latest {date}").format(date=format_date(k.latest))
         lines = [
@@ -1490,7 +1491,8 @@ class IntakeWindow(QDialog):
                 stored = known.name if name == "full_name" else getattr(known, name)
                 # an empty field, or a name typed only as far as needed to find them
                 empty = not edit.text().strip() or (
-                    name == "full_name" and matching.name_completes(edit.text(), stored))
+                    name == "full_name" and matching.name_completes(edit.text(), stored)
+                )
                 if stored and empty:
                     edit.setText(", ".join(x.strip() for x in stored.splitlines() if x.strip()))
         finally:
@@ -1565,7 +1567,8 @@ class IntakeWindow(QDialog):
                 stored = {"full_name": k.name, "phone": k.phone, "email": k.email,
                           "address": k.address}  # fmt: skip
                 _fill, differ = intake.compare_linked(
-                    stored, {n: e.text() for n, e in edits.items()})
+                    stored, {n: e.text() for n, e in edits.items()}
+                )
                 for n, value in differ.items():
                     kept = (tr("the stored one is kept (locked down: this one is not recorded).")
                             if k.locked_down else

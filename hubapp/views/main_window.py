@@ -92,6 +92,8 @@ MENU_OBJECT_NAMES = {
     "shortcuts_action": "shortcutsAction",
     "about_action": "aboutAction",
     "agreements_action": "agreementsAction",
+    "orders_due_action": "ordersDueAction",
+    "area_orders_action": "areaOrdersAction",
 }
 
 
@@ -177,6 +179,7 @@ class MainWindow(QMainWindow):
         self.agency_actions_page = None
         self.meetings_page = None
         self.people_page = None
+        self.orders_due_page = None
         self.setCentralWidget(self.pages)
         self._build_status_bar()
         # the count speaks of the case list: the other pages show their own
@@ -356,6 +359,9 @@ class MainWindow(QMainWindow):
         self.meetings_action.triggered.connect(self.show_meetings)
         self.people_action = QAction(tr("&People"), self, shortcut=QKeySequence("Ctrl+5"))
         self.people_action.triggered.connect(self.show_people)
+        self.orders_due_action = QAction(tr("Orders e&nding or due"), self,
+                                         shortcut=QKeySequence("Ctrl+6"))  # fmt: skip
+        self.orders_due_action.triggered.connect(self.show_orders_due)
         self.all_hubs_action = QAction(
             tr("&All hubs' cases"), self, shortcut=QKeySequence("Ctrl+0")
         )
@@ -378,7 +384,7 @@ class MainWindow(QMainWindow):
         self.reset_columns_action.triggered.connect(self.reset_columns)
         for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
                        self.grid_action, self.agency_actions_action, self.meetings_action,
-                       self.people_action, None,
+                       self.people_action, self.orders_due_action, None,
                        self.all_hubs_action, self.open_only_action, self.all_status_action,
                        None, self.details_action, self.reset_columns_action):  # fmt: skip
             view.addSeparator() if action is None else view.addAction(action)
@@ -399,6 +405,9 @@ class MainWindow(QMainWindow):
         self.agreements_action = QAction(tr("Sharin&g agreements…"), self)
         self.agreements_action.triggered.connect(self.agreementsRequested)
         tools.addAction(self.agreements_action)
+        self.area_orders_action = QAction(tr("Area &orders (PSPOs)…"), self)
+        self.area_orders_action.triggered.connect(self.show_area_orders)
+        tools.addAction(self.area_orders_action)
         self.accounts_action = QAction(tr("&Accounts…"), self)
         self.accounts_action.triggered.connect(self.accountsRequested)
         tools.addAction(self.accounts_action)
@@ -531,7 +540,7 @@ class MainWindow(QMainWindow):
         self.detail.clear()
         self.station_label.setToolTip(str(session.store.path))
         for page in (self.grid_page, self.agency_actions_page, self.meetings_page,
-                     self.people_page):  # fmt: skip
+                     self.people_page, self.orders_due_page):  # fmt: skip
             if page is not None:
                 page.attach(session.store, lookups, station)
 
@@ -641,6 +650,33 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.people_page)
         self.people_page.search_edit.setFocus()
         return self.people_page
+
+    def show_orders_due(self):
+        """View > Orders ending or due (Ctrl+6): tools and powers with a date coming up."""
+        if self.orders_due_page is None:
+            from hubapp.views.orders_due import OrdersDuePage
+
+            self.orders_due_page = OrdersDuePage(self)
+            self.orders_due_page.caseOpenRequested.connect(self.caseOpenRequested)
+            self.pages.addWidget(self.orders_due_page)
+            if self.session is not None:
+                self.orders_due_page.attach(self.session.store, self.session.lookups,
+                                            self.session.station)  # fmt: skip
+        self.pages.setCurrentWidget(self.orders_due_page)
+        self.orders_due_page.table.setFocus()
+        return self.orders_due_page
+
+    def show_area_orders(self):
+        """Tools > Area orders (PSPOs)…: the register of hub-level orders."""
+        if self.session is None:
+            return None
+        from hubapp.views.area_orders import AreaOrdersDialog
+
+        dialog = AreaOrdersDialog(self.session.store, self.session.lookups,
+                                  self.session.station, self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.search, self.hub_combo, self.status_combo, self.category_combo):
@@ -779,6 +815,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+3", tr("An agency's open actions, overdue first")),
             ("Ctrl+4", tr("Meetings: agenda, attendance, decisions, actions raised")),
             ("Ctrl+5", tr("People: one person across cases, by name, phone, e-mail or postcode")),
+            ("Ctrl+6", tr("Orders ending or due: end dates, appeals, reviews, court hearings")),
             ("Ctrl+P", tr("Print or save as PDF: case summary, meeting pack, action sheet")),
             ("Ctrl+Z / Ctrl+Y", tr("Undo / redo a change in the grid")),
             ("Ctrl+Shift+O / A", tr("Open cases only / any status")),

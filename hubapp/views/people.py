@@ -75,6 +75,7 @@ def undo_job(_ctx, store, merge_id: uuid.UUID, reason: str):
 def _details(pairs) -> str:
     words = {"full_name": tr("name"), "date_of_birth": tr("born"), "phone": tr("phone"),
              "email": tr("e-mail"), "address": tr("address")}  # fmt: skip
+
     def shown(k: str, v: str) -> str:
         if k == "date_of_birth" and len(v) == 10:  # as stored, YYYY-MM-DD
             return f"{v[8:10]}/{v[5:7]}/{v[:4]}"

@@ -32,6 +32,7 @@ from hubapp.store.casework import (
     actions,
     assignments,
     caseview,
+    hub_orders,
     links,
     merging,
     referrals,
@@ -252,8 +253,9 @@ CORE = {
         None,
     ),  # fmt: skip
     Op.LINK_CASES: (
-        lambda s, w: links.link(s, w.case, w.case2, "same_problem", "The same park",
-                                move_contacts=True),
+        lambda s, w: links.link(
+            s, w.case, w.case2, "same_problem", "The same park", move_contacts=True
+        ),
         None,
     ),  # fmt: skip
     Op.IMPORT: (lambda s, w: importer.import_file(s, w.csv), None),
@@ -279,18 +281,39 @@ CORE = {
     Op.SETUP: (lambda s, w: setup.configure(s, "Carlisle", "Carlisle Civic Centre"), None),
     Op.CHECK: (lambda s, w: backup.check(s.path), None),
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
+    Op.HUB_ORDERS: (
+        lambda s, w: hub_orders.add(
+            s,
+            hub_orders.OrderDraft(
+                setup.current(s).hub_id,
+                "City centre PSPO",
+                _agency(s, "CUMBERLAND"),
+                date(2026, 1, 1),
+                date(2027, 1, 1),
+            ),
+        ),
+        None,
+    ),  # fmt: skip
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
     # the basis for sharing
     Op.AGREEMENTS: (
-        lambda s, w: sharing.add(s, sharing.AgreementDraft(
-            hub_id=setup.current(s).hub_id, agency_id=_agency(s, "FIRE"), name="Carlisle ISA",
-            starts_on=date(2026, 1, 1), basis="crime_disorder_s115")),
+        lambda s, w: sharing.add(
+            s,
+            sharing.AgreementDraft(
+                hub_id=setup.current(s).hub_id,
+                agency_id=_agency(s, "FIRE"),
+                name="Carlisle ISA",
+                starts_on=date(2026, 1, 1),
+                basis="crime_disorder_s115",
+            ),
+        ),
         None,
     ),  # fmt: skip
     Op.DISCLOSE_ANYWAY: (
-        lambda s, w: printing.meeting_pack(s, "Carlisle", Profile.PARTNER,
-                                           reason="testing the matrix"),
+        lambda s, w: printing.meeting_pack(
+            s, "Carlisle", Profile.PARTNER, reason="testing the matrix"
+        ),
         None,
     ),  # fmt: skip
     Op.SAFEGUARDING: (
@@ -300,8 +323,13 @@ CORE = {
         None,
     ),  # fmt: skip
     Op.VICTIM_CONTACT: (
-        lambda s, w: victim_contact.log_update(s, w.case, victim_contact.UpdateDraft(
-            w.person, date(2026, 5, 4), "call", "Sam Spoc", "Patrols start on Monday")),
+        lambda s, w: victim_contact.log_update(
+            s,
+            w.case,
+            victim_contact.UpdateDraft(
+                w.person, date(2026, 5, 4), "call", "Sam Spoc", "Patrols start on Monday"
+            ),
+        ),
         None,
     ),  # fmt: skip
 }
@@ -422,6 +450,10 @@ EXAMPLES: dict[str, list[str] | None] = {
     "victim update": ["victim", "update", "{ref}", "--person", "{person}", "--how", "call",
                       "--by", "Sam Spoc", "--said", "Patrols start on Monday"],
     "victims overdue": ["victims", "overdue"],
+    "person add": ["person", "add", "{ref}", "--name", "Nia New", "--role", "witness"],
+    "intervention add": ["intervention", "add", "{ref}", "--type", "abc", "--person",
+                         "{person}", "--from", "01/05/2026", "--agency", "POLICE"],
+    "interventions due": ["interventions", "due"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]

@@ -91,7 +91,9 @@ def local_rows(path: Path) -> dict[tuple[str, str], dict]:
 
 def central_rows(url: str) -> dict[tuple[str, str], dict]:
     with psycopg.connect(url) as c:
-        return {(t, i.hex): f for t, i, f in c.execute("SELECT tbl, id, fields FROM station_record")}
+        return {
+            (t, i.hex): f for t, i, f in c.execute("SELECT tbl, id, fields FROM station_record")
+        }
 
 
 def assert_replica_equals_central(station: Station) -> None:

@@ -338,7 +338,6 @@ def test_cuts_in_the_link_during_the_download_leave_the_station_as_it_was(
     assert_replica_equals_central(b)
 
 
-
 def test_the_snapshot_check_finds_a_row_that_breaks_the_rules(store):
     """The snapshot builder writes only rows that passed the pulled-data rules, so a
     snapshot with a bad row is a forged or foreign file: its check (pages and rows, beside

@@ -75,7 +75,6 @@ DUE_YEARS_AHEAD = 2
 EARLIEST_DATE = date(2000, 1, 1)
 
 
-
 class ActionError(Refused):
     """An action change refused by the rules."""
 
@@ -562,4 +561,3 @@ def reassign_action(
         action.owner = owner
         s.flush()
         return action.row_version
-

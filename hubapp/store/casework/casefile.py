@@ -380,9 +380,7 @@ def _full_parts(s, case: Case, short: dict) -> dict:
             .order_by(CaseStatusChange.changed_at.desc())
         )
     ]  # fmt: skip
-    plan = s.scalar(
-        select(SaraPlan).where(SaraPlan.case_id == case_id, SaraPlan.voided.is_(False))
-    )
+    plan = s.scalar(select(SaraPlan).where(SaraPlan.case_id == case_id, SaraPlan.voided.is_(False)))
     sara_plan = {c: getattr(plan, c) or "" for c in _SARA_COLUMNS} if plan is not None else None
     rows = s.execute(
         select(Intervention, InterventionType.name, Person, Place)

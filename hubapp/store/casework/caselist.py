@@ -212,7 +212,6 @@ class CaseResult:
             if r is not None
         ]
 
-
     def repeats(self, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, frozenset[str]]:
         """The kinds of repeat of each of these cases (those with none left out), counted
         over the cases of the account the list was read for. The flags of the people and
@@ -222,7 +221,6 @@ class CaseResult:
 
         with self._store.engine.connect() as conn:
             return repeats.marks_over(conn, self._rule, case_ids, known=self._repeats_known)
-
 
     def victims_overdue(self, case_ids: list[uuid.UUID], today=None) -> dict[uuid.UUID, int]:
         """How many victims of each of these cases are overdue an update (those with none

@@ -197,8 +197,9 @@ def plan_meeting(
     if not isinstance(meets_on, date):
         raise _wrong("meets_on", "The meeting date is not a date.")
     if meets_on < action_store.EARLIEST_DATE:
-        raise _wrong("meets_on",
-                     f"The meeting date {meets_on:%d/%m/%Y} is before 2000; check the year.")
+        raise _wrong(
+            "meets_on", f"The meeting date {meets_on:%d/%m/%Y} is before 2000; check the year."
+        )
     if meets_on > action_store.years_ahead(today or date.today(), action_store.DUE_YEARS_AHEAD):
         raise _wrong("meets_on", "The meeting date is more than two years ahead; check the year.")
     with store.write(reason="meeting planned") as s:
@@ -211,8 +212,9 @@ def plan_meeting(
             )
         )
         if taken:
-            raise _wrong("meets_on",
-                         f"The {hub.name} hub already has a meeting on {meets_on:%d/%m/%Y}.")
+            raise _wrong(
+                "meets_on", f"The {hub.name} hub already has a meeting on {meets_on:%d/%m/%Y}."
+            )
         meeting = Meeting(
             id=uuid.uuid4(), hub_id=hub_id, meets_on=meets_on, starts_at=starts_at,
             place=clean_line(place)[:200], chair=clean_line(chair)[:120],
@@ -405,7 +407,8 @@ def add_agenda_item(
         if already:
             raise MeetingError(f"{case.reference} is already on this meeting's agenda.")
         last = s.scalar(
-            select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+            select(func.max(AgendaItem.position))
+            .where(AgendaItem.meeting_id == meeting.id)
             .execution_options(**access.EVERY_ROW)  # after every item, hidden ones too
         )
         item = AgendaItem(
@@ -420,8 +423,7 @@ def add_agenda_item(
 
 def remove_agenda_item(store, item_id: uuid.UUID, reason_text: str) -> None:
     """Take an item off the agenda, keeping it with who removed it and why."""
-    why = _text(reason_text, "The reason for removing the case", line=True,
-                field="reason_text")
+    why = _text(reason_text, "The reason for removing the case", line=True, field="reason_text")
     with store.write(reason="agenda item removed") as s:
         item = s.get(AgendaItem, item_id)
         if item is None or item.voided:
@@ -445,8 +447,7 @@ def set_attendance(
         status = Attendance(status).value
     except ValueError:
         raise MeetingError(f"'{status}' is not an attendance; use present or apologies.") from None
-    names = _text(attendees, "The names of who came", required=False, line=True,
-                  field="attendees")
+    names = _text(attendees, "The names of who came", required=False, line=True, field="attendees")
     if status == Attendance.PRESENT.value and not names:
         raise MeetingError("Name who came for the agency (e.g. 'PC Amy Hart, PCSO Tom Reed').")
     with store.write(reason="meeting attendance recorded") as s:

@@ -225,8 +225,7 @@ def duplicates(store, *, limit: int = LIMIT, progress=None) -> list[Pair]:
                                                      visible[p[0][0]].casefold()))  # fmt: skip
         details = _candidates(s, {uuid.UUID(hex=h) for pair, _r in found for h in pair})
         return [
-            Pair(details[uuid.UUID(hex=a)], details[uuid.UUID(hex=b)], why)
-            for (a, b), why in found
+            Pair(details[uuid.UUID(hex=a)], details[uuid.UUID(hex=b)], why) for (a, b), why in found
         ]
 
 

@@ -405,8 +405,17 @@ def suggest_for_intake(store, typed: Iterable[Typed], *, limit: int = SUGGESTED
              for pid, _lock, born, vulnerable in rows}  # fmt: skip
     return {
         slot: tuple(
-            Known(h.id, h.name, bool(locked.get(h.id)), h.cases, h.roles, h.latest,
-                  tuple(flags.get(h.id, ())), h.matched, safeguarding=guard.get(h.id, ()))  # fmt: skip
+            Known(
+                h.id,
+                h.name,
+                bool(locked.get(h.id)),
+                h.cases,
+                h.roles,
+                h.latest,
+                tuple(flags.get(h.id, ())),
+                h.matched,
+                safeguarding=guard.get(h.id, ()),
+            )  # fmt: skip
             for h in found
         )
         for slot, found in hits.items()

@@ -117,7 +117,14 @@ _INTERVENTION_CHANCE = {
 }  # fmt: skip
 _PERSON_TOOLS = ("warning_letter", "warning_letter", "abc", "cpw", "cpn", "civil_injunction",
                  "tenancy_warning")  # fmt: skip
-_PLACE_TOOLS = ("pspo", "dispersal", "cpn", "closure_notice")
+#: (a PSPO is an area order since issue 17, not a case's: hubapp.store.casework.hub_orders)
+_PLACE_TOOLS = ("closure_order", "dispersal", "cpn", "closure_notice")
+#: demo interventions keep to their statutory limits (hubapp.domain.powers): the longest a
+#: type runs, in days, and the inspectors who authorise dispersals
+_MAX_DAYS = {"dispersal": 2, "closure_notice": 2, "closure_order": 90}
+_INSPECTORS = ("Insp. R. Bell", "Insp. A. Nixon", "Insp. K. Routledge")
+#: what came of a breach ("" not yet known); every type allows no further action
+_OUTCOMES = ("", "", "no_further_action")
 
 #: the columns written per table besides the Synced ones. Each row tuple is
 #: (id, *these, created_at, updated_at); row_version, station_id and voided are constants.
@@ -149,9 +156,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sara_plan": ("case_id", *SARA_FIELDS),
     "intervention": (
         "case_id", "intervention_type_id", "person_id", "place_id", "agency_id", "issued_on",
-        "expires_on", "conditions", "status", "ended_on", "notes",
+        "expires_on", "conditions", "status", "ended_on", "notes", "authorised_by", "hearing_on",
     ),
-    "intervention_breach": ("intervention_id", "breached_on", "details", "recorded_by"),
+    "intervention_breach": ("intervention_id", "breached_on", "details", "recorded_by",
+                            "outcome"),
     # each hub's register of sharing agreements (written once, before the cases)
     "sharing_agreement": (
         "hub_id", "agency_id", "name", "version", "starts_on", "ends_on", "basis",
@@ -1286,7 +1294,8 @@ class _Generator:
                 cannot = _CANNOT_TELL[int(r() * len(_CANNOT_TELL))]
             if r() < 0.8 or cannot:
                 self.rows["victim_contact"].append(
-                    (self._contact_id(), case_id, pid, spoc, lead.id, None, cannot, stamp, stamp))
+                    (self._contact_id(), case_id, pid, spoc, lead.id, None, cannot, stamp, stamp)
+                )
             day = opened_on + _DAY * int(1 + r() * 3)
             while day < end:
                 if r() < 0.85:
@@ -1323,6 +1332,12 @@ class _Generator:
             return
         issued = (created + _SECOND * int(life * (0.2 + 0.5 * rnd()))).date()
         expires = issued + _DAY * (90 + int(rnd() * 275)) if code != "warning_letter" else None
+        # (no more draws of the generator: the same seed makes the same cases as before)
+        if code in _MAX_DAYS and expires is not None:
+            expires = issued + _DAY * (1 + (expires - issued).days % _MAX_DAYS[code])
+        spread = (expires - issued).days if expires is not None else 0
+        authorised = _INSPECTORS[spread % len(_INSPECTORS)] if code == "dispersal" else ""
+        hearing = issued + _DAY * 2 if code == "closure_notice" else None
         texts = self.tool_texts
         conditions = self.pick(texts["conditions"].get(code, [""])).format_map(slots)
         status, ended, notes = "active", None, ""
@@ -1336,18 +1351,22 @@ class _Generator:
         if status == "active" and rnd() < 0.5 and issued < self.today:
             breached = issued + _DAY * int(1 + rnd() * max(1, (self.today - issued).days - 1))
             breached = min(breached, self.today)
+            if code in _MAX_DAYS and expires is not None:  # within its 48 hours or 3 months
+                breached = min(breached, expires)
             status = "breached"
         rows["intervention"].append(
             (intervention_id, case_id, self.tools[code], person_id, place_id, lead.id,
              issued.isoformat(), expires.isoformat() if expires else None, conditions, status,
-             ended.isoformat() if ended else None, notes, stamp, stamp)
+             ended.isoformat() if ended else None, notes, authorised,
+             hearing.isoformat() if hearing else None, stamp, stamp)
         )  # fmt: skip
         if breached is not None:
             at = _iso(datetime(breached.year, breached.month, breached.day, 11), " ",
                       "microseconds")  # fmt: skip
             rows["intervention_breach"].append(
                 (self.new_id(), intervention_id, breached.isoformat(),
-                 self.pick(texts["breaches"]).format_map(slots), self.pick(lead.staff), at, at)
+                 self.pick(texts["breaches"]).format_map(slots), self.pick(lead.staff),
+                 _OUTCOMES[breached.day % len(_OUTCOMES)], at, at)
             )  # fmt: skip
 
     def office_hours(self, at: datetime, earliest: datetime) -> datetime:
