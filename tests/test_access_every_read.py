@@ -89,11 +89,9 @@ OWN_NOTE = "Zqv police only: covert watch at the garages"
 HIDDEN_LINK = "Zqv hidden link: the same garages"
 #: the reference of a MARAC referral on the seen case (partners never read one)
 HIDDEN_MARAC = "Zqv MARAC 2026/117"
-MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK,
-           HIDDEN_MARAC)  # fmt: skip
 HIDDEN_SPOC = "Zqv Hidden Spoc"
 MARKERS = (HIDDEN_NOTE, HIDDEN_ACTION, HIDDEN_DECISION, HIDDEN_PERSON, OWN_NOTE, HIDDEN_LINK,
-           HIDDEN_SPOC)  # fmt: skip
+           HIDDEN_MARAC, HIDDEN_SPOC)  # fmt: skip
 
 
 # --- the world ---------------------------------------------------------------------------
