@@ -39,6 +39,7 @@ COMMANDS = {
     "accounts": "cmd_accounts", "backup": "cmd_backup", "restore": "cmd_backup",
     "check": "cmd_backup", "audit": "cmd_audit", "subject-access": "cmd_subject_access",
     "retention": "cmd_retention", "person": "cmd_person", "case": "cmd_case",
+    "case-review": "cmd_case_review",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

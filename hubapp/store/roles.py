@@ -62,6 +62,8 @@ class Op(StrEnum):
     LOCK = "lock"
     MERGE_PEOPLE = "merge people"
     UNMERGE_PEOPLE = "undo a merge"
+    CASE_REVIEW = "ASB Case Review"
+    EXPLAIN_REVIEW = "explain the ASB Case Review"
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,23 @@ MAY: dict[Op, Rule] = {
     ),
     Op.CHECK: Rule(EVERYONE, "check the database", "reads only"),
     Op.LOCK: Rule(EVERYONE, "lock the windows", "only where someone is signed in"),
+    Op.CASE_REVIEW: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "record ASB Case Review applications, decisions and outcomes",
+        "the relevant bodies' decisions (ASBCPA 2014 s.104), as changing a case is; "
+        "recommendations become actions of the agencies",
+        tell_read_only=True,
+        elsewhere="View > ASB Case Review queue (New application…); case window: ASB Case Review…",
+    ),
+    Op.EXPLAIN_REVIEW: Rule(
+        WRITERS,
+        "record that the ASB Case Review was explained to a victim",
+        "the victim's single point of contact may be a partner's officer; on the cases the "
+        "role sees",
+        tell_read_only=True,
+        elsewhere="View > ASB Case Review queue (Record explanation…); case window: ASB "
+        "Case Review…",
+    ),
 }
 
 
@@ -330,6 +349,8 @@ COMMANDS: dict[str, Entry] = {
     "person unmerge": Entry(Op.UNMERGE_PEOPLE, "merging.unmerge", "within 30 days"),
     "person distinct": Entry(Op.MERGE_PEOPLE, "merging.mark_distinct"),
     "case link": Entry(Op.LINK_CASES, "links.link"),
+    "case-review queue": Entry(Op.VIEW, "case_review.queue", "audited as a consultation"),
+    "case-review return": Entry(Op.VIEW, "case_review.yearly_return", "counts only"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -366,6 +387,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "syncConflictsAction": ("Tools > Sync conflicts…", Op.CONFLICTS),
     "shortcutsAction": ("Help > Keyboard shortcuts", None),
     "aboutAction": ("Help > About", None),
+    "caseReviewQueueAction": ("View > ASB Case Review queue…", Op.VIEW),
 }
 
 
@@ -377,7 +399,7 @@ def command_key(args, acting_user: str = "") -> str:
         return ""
     sub = {
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
-        "case": "what",
+        "case": "what", "case-review": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -31,6 +31,7 @@ from hubapp.store.admin import audit_query, backup, retention, subject_access
 from hubapp.store.casework import (
     actions,
     assignments,
+    case_review,
     caseview,
     links,
     merging,
@@ -274,6 +275,21 @@ CORE = {
     Op.LOCK: (lambda s, w: accounts.confirm(s, STAFF_PASSWORD), None),
     Op.MERGE_PEOPLE: (lambda s, w: merging.merge(s, w.person, w.person2, "one person"), None),
     Op.UNMERGE_PEOPLE: (lambda s, w: merging.unmerge(s, w.merge, "two people"), None),
+    Op.CASE_REVIEW: (
+        lambda s, w: case_review.save_review(
+            s,
+            w.case,
+            case_review.ReviewDraft(person_id=w.person, received_on=date(2026, 5, 4)),
+            today=date(2026, 5, 4),
+        ),
+        None,
+    ),  # fmt: skip
+    Op.EXPLAIN_REVIEW: (
+        lambda s, w: case_review.record_explanation(
+            s, w.case, w.person, date(2026, 5, 4), "call", today=date(2026, 5, 4)
+        ),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -379,6 +395,8 @@ EXAMPLES: dict[str, list[str] | None] = {
         "Still needed",
     ],  # fmt: skip
     "retention erase": ["retention", "erase", "{ref}", "--reason", "Past its time", "--yes"],
+    "case-review queue": ["case-review", "queue", "--format", "json"],
+    "case-review return": ["case-review", "return", "--year", "2026", "--format", "csv"],
 }
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]
