@@ -54,6 +54,7 @@ KIND_LABELS = {
     "case_summary": "Case summary",
     "meeting_pack": "Meeting pack",
     "action_sheet": "Agency action sheet",
+    "review_letter": "ASB Case Review outcome letter",
 }
 
 
@@ -81,9 +82,10 @@ class Document:
 
     def suggested_name(self) -> str:
         """A file name for the current folder, e.g. 'case-CAR-2026-0042-partner.pdf'."""
-        stem = {"case_summary": "case", "meeting_pack": "pack", "action_sheet": "actions"}
+        stem = {"case_summary": "case", "meeting_pack": "pack", "action_sheet": "actions",
+                "review_letter": "case-review-letter"}  # fmt: skip
         words = [stem[self.kind]]
-        if self.kind == "case_summary":
+        if self.kind in ("case_summary", "review_letter"):
             words.append(self.case_references[0] if self.case_references else "")
         else:
             words.append(self.hub or "all-hubs")
