@@ -52,7 +52,6 @@ from hubapp.domain.formatting import format_date, plural
 from hubapp.models.case_review import CaseReviewQueueModel, EntryRole
 from hubapp.models.tasks import LatestTask, Task, user_message
 from hubapp.views.action_dialog import DateField, date_problem
-from hubapp.views.case_view import ProblemLabel
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +60,23 @@ ALL = "__all__"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("CaseReview", text)
+
+
+class ProblemLabel(QLabel):
+    """The one-sentence problem under a field, hidden when there is none (as the case
+    window's; not imported from it: the case window opens this module)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setProperty("problem", True)
+        self.setStyleSheet("color: #b00020;")
+        self.hide()
+
+    def show_problem(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
 
 
 def _may(store, op_name: str) -> bool:
