@@ -438,3 +438,56 @@ def test_bad_command_lines_are_one_sentence(staffed, monkeypatch, capsys, args, 
     code, out, err = run_command(db, "--user", "pete", "case-review", *args,
                                  password=STAFF_PASSWORD, monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
     assert (code, out, err) == (1, "", f"hubapp: {message}\n")
+
+
+# --- the meeting pack and the outcome letter --------------------------------------------------
+
+
+def _pdf_text(document) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(document.pdf)).pages)
+
+
+def test_the_pack_section_keeps_to_the_profile(victim_on_two_cases):
+    from hubapp.documents import printing
+
+    store, first, second, ann = victim_on_two_cases
+    links.link(store, first, second, "related", "Same neighbours")
+    texts = {p: _pdf_text(printing.meeting_pack(store, "Carlisle", p, today=TODAY))
+             for p in ("police", "partner", "public")}  # fmt: skip
+    for text in texts.values():
+        assert "ASB Case Review" in text and "reached a review" in text
+    assert "Victim Ann Victim" in texts["police"] and "NOT explained" in texts["police"]
+    assert "Ann Victim" not in texts["partner"] and "CAR-2026-0002" in texts["partner"]
+    assert "NOT explained" in texts["partner"]  # counts and dates, no name
+    assert "Ann Victim" not in texts["public"] and "NOT explained" not in texts["public"]
+
+
+def test_the_outcome_letter_names_the_routes_and_is_recorded_when_saved(victim_on_two_cases,
+                                                                         tmp_path):  # fmt: skip
+    from hubapp.documents import printing, review_letter
+
+    store, first, _second, ann = victim_on_two_cases
+    draft = ReviewDraft(person_id=ann, received_on=date(2026, 6, 1), decision="met",
+                        decided_on=date(2026, 6, 5), decision_reasons="Harm to the victim",
+                        meeting_on=date(2026, 6, 12))  # fmt: skip
+    review_id, version = case_review.save_review(store, first, draft, today=TODAY)
+    case_review.add_recommendation(store, review_id, agency_id(store, "POLICE"),
+                                   "Weekly patrols <b>at night</b>", "PC 1234",
+                                   date(2026, 7, 1), today=TODAY)  # fmt: skip
+    document = review_letter.outcome_letter(store, review_id, today=TODAY)
+    text = _pdf_text(document)
+    for words in ("ASB Case Review: the outcome", "Dear Ann Victim", "Harm to the victim",
+                  "Weekly patrols <b>at night</b>", "OFFICIAL-SENSITIVE",
+                  "Police, Fire and Crime Commissioner", "01/07/2026"):  # fmt: skip
+        assert words in " ".join(text.split()), words
+    before = _count(store, AuditEntry)
+    target = printing.save(store, document, tmp_path / document.suggested_name())
+    assert target.name == "case-review-letter-CAR-2026-0001-police.pdf"
+    with store.read() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.kind == "disclosure" and entry.details["document"] == "review_letter"
+    assert _count(store, AuditEntry) > before

@@ -38,7 +38,7 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files, setup
-from hubapp.store.casework import meetings
+from hubapp.store.casework import case_review, meetings
 from hubapp.store.casework import repeats as store_repeats
 from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import Agency, Case, Hub
@@ -271,6 +271,8 @@ def meeting_pack(
                 ]  # fmt: skip
         overview = gather.overview(s, hub_row.id, today)
         repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
+        review_rows, review_counts = gather.case_review_rows(
+            case_review.read_queue(s, hub_row.id, today), r)
         actions = gather.agency_actions(s, None, None, r, today,
                                         case_ids=[sheet.id for sheet, _ in cases])  # fmt: skip
     by_agency: dict[str, list[gather.ActionRow]] = defaultdict(list)
@@ -286,6 +288,7 @@ def meeting_pack(
         attendance=attendance, agenda=cover, removed=removed, decisions=decisions,
         overview=overview, cases=cases, actions_by_agency=dict(by_agency),
         from_priority_order=meeting is None, repeat_counts=repeat_counts,
+        case_review=review_rows, case_review_counts=review_counts,
     )  # fmt: skip
     flowables = render.pack_flowables(pack, r, report)
     expected = 3 + 2 * len(cases)
