@@ -491,3 +491,38 @@ def test_the_outcome_letter_names_the_routes_and_is_recorded_when_saved(victim_o
         entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.kind == "disclosure" and entry.details["document"] == "review_letter"
     assert _count(store, AuditEntry) > before
+
+
+# --- the import's reporter_role -----------------------------------------------------------------
+
+
+def test_the_import_reads_the_reporters_role(store, tmp_path):
+    from hubapp.store.exchange.importer import import_file
+    from hubapp.store.schema import CasePerson
+
+    path = tmp_path / "forms.csv"
+    path.write_text(
+        "received,hub,channel,category,summary,reporter_name,reporter_contact,Reporter role\r\n"
+        "01/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 1,Ann Smith,07700 900111,Yes\r\n"
+        "20/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 2,Ann Smith,07700 900111,victim\r\n"
+        "21/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 3,Bo Jones,07700 900222,witness\r\n"
+        "22/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 4,Cy Brown,07700 900333,\r\n"
+        "23/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 5,Di Green,07700 900444,aunt\r\n"
+        "24/06/2026 09:30,CAR,online_form,asb_nuisance,Music all night 6,,,victim\r\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = import_file(store, path, now=datetime(2026, 6, 30, 12))
+    assert result.imported == 4
+    reasons = [r.reason for r in result.rejected]
+    assert reasons == [
+        'the reporter\'s role "aunt" is not one of victim, complainant, witness or reporter.',
+        "the reporter's role is given without the reporter's name or contact.",
+    ]
+    with store.read() as s:
+        roles = sorted(s.scalars(select(CasePerson.role)))
+    assert roles == ["reporter", "victim", "victim", "witness"]
+    # Ann's two reports, on two cases: one each by case; two once every case counts
+    assert {e.count for e in case_review.queue(store, today=TODAY)} == set()
+    every = replace(case_review.settings(), count_all_cases=True)
+    [ann] = case_review.queue(store, today=TODAY, config=every)
+    assert (ann.name, ann.count, ann.status) == ("Ann Smith", 2, "approaching")
