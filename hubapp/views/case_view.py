@@ -287,7 +287,7 @@ class CaseWindow(QDialog):
         self.case_review_button = QPushButton(tr("ASB Case Review…"), self,
                                               objectName="caseReviewButton")  # fmt: skip
         self.case_review_button.clicked.connect(self.open_case_review)
-        outer.addWidget(self.case_review_button, 0, Qt.AlignmentFlag.AlignLeft)
+        head.addWidget(self.case_review_button)  # on the heading's line: no room taken
         self.repeats_banner = _label("", self)
         self.repeats_banner.setObjectName("repeatsBanner")
         self.repeats_banner.setWordWrap(True)
