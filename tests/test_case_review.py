@@ -526,3 +526,46 @@ def test_the_import_reads_the_reporters_role(store, tmp_path):
     every = replace(case_review.settings(), count_all_cases=True)
     [ann] = case_review.queue(store, today=TODAY, config=every)
     assert (ann.name, ann.count, ann.status) == ("Ann Smith", 2, "approaching")
+
+
+def test_the_queue_s_sql_agrees_with_the_rule_on_demo_data(demo_store):
+    """The queue counts in SQL; tally_reports is the rule in Python (asb_review.count with
+    the routes): on the demo data they agree for every victim's group and every place."""
+    from hubapp.store.schema import CaseLink, CasePerson
+
+    today = date.today()
+    config = replace(case_review.settings(), approaching=1)
+    entries = case_review.queue(demo_store, today=today, config=config)
+    assert len(entries) > 50
+    with demo_store.read() as s:
+        groups = case_review.case_groups(s.execute(
+            select(CaseLink.case_id, CaseLink.other_case_id).where(CaseLink.voided.is_(False))
+        ).all())  # fmt: skip
+        hate = set(s.scalars(select(Case.id).where(Case.hate == "yes")))
+
+        def reports(where) -> list[Report]:
+            return [Report(r, i, c, who, c in hate) for r, i, c, who in s.execute(
+                select(Contact.received_at, Contact.incident_at, Contact.case_id,
+                       Contact.reporter_person_id).where(Contact.voided.is_(False), *where))]  # fmt: skip
+
+        checked = 0
+        for e in entries[:80]:
+            if e.kind == "place":
+                rows = reports([Contact.place_id == e.subject_id])
+            else:
+                cases = set(s.scalars(select(CasePerson.case_id).where(
+                    CasePerson.person_id == e.subject_id, CasePerson.voided.is_(False),
+                    CasePerson.role.in_(asb_review.VICTIM_ROLES))))  # fmt: skip
+                mine = groups.get(e.case_id, e.case_id)
+                cases = {c for c in cases if groups.get(c, c) == mine}
+                rows = reports([Contact.case_id.in_(cases)])
+            rule = case_review.tally_reports(rows, today)
+            assert (rule.tally.count, rule.route(config) or "") == (e.count, e.route), e
+            checked += 1
+    assert checked > 50
+    # counting every case of a victim is the early warning's count
+    every = replace(config, count_all_cases=True, hate_incident=0, different_complainants=0)
+    warned = {(w.kind, w.subject_id): w.tally.count
+              for w in asb_review.hub_list(demo_store, today=today, minimum=1)}  # fmt: skip
+    assert {(e.kind, e.subject_id): e.count
+            for e in case_review.queue(demo_store, today=today, config=every)} == warned  # fmt: skip

@@ -53,8 +53,8 @@ the relevant bodies publish (s.104(10)).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -274,13 +274,19 @@ def queue(store, hub_id: uuid.UUID | None = None, today: date | None = None,
         return entries
 
 
-def _raw_reports(s, hub_id: uuid.UUID | None, today: date):
-    """The window's reports about victims and places (plain SQL past the ORM's rules, with
-    the case rule of the session's account added as asb_review.hub_list does)."""
+def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
+    """The groups worth listing, counted in SQL (the rule of :func:`tally_reports`; a test
+    holds the two together): (kind, subject id, GroupTally) for each victim in each group of
+    linked cases (or across every case) and each place. Plain SQL past the ORM's rules, with
+    the case rule of the session's account added as asb_review.hub_list does."""
     start, end = asb_review.window(today)
     params: dict = {
         "lo": start.isoformat(" ", "microseconds"),
         "hi": end.isoformat(" ", "microseconds"),
+        "approaching": max(1, min(config.approaching, config.threshold)),
+        "hate_route": config.hate_incident,
+        "complainants": config.different_complainants,
+        "groups": "{}",
     }
     on_case = ["k.voided = 0"]
     if hub_id is not None:
@@ -290,22 +296,47 @@ def _raw_reports(s, hub_id: uuid.UUID | None, today: date):
         on_case.append(rule[0])
         params.update(rule[1])
     join = f"JOIN case_ k ON k.id = c.case_id AND {' AND '.join(on_case)} "
-    where = "c.voided = 0 AND c.received_at > :lo AND c.received_at < :hi"
+    where = (f"c.voided = 0 AND c.received_at > :lo AND c.received_at < :hi "
+             f"AND {asb_review._QUALIFIES_SQL}")  # fmt: skip
+    key = asb_review._KEY_SQL
+    counts = (
+        f"count(DISTINCT {key}) AS n, "
+        f"count(DISTINCT CASE WHEN k.hate = 'yes' THEN {key} END) AS hate, "
+        "count(DISTINCT c.reporter_person_id) AS reporters, min(c.received_at), "
+        "max(c.received_at), max(c.received_at || '|' || c.case_id) "
+    )
+    having = ("HAVING n >= :approaching OR (:hate_route > 0 AND hate >= :hate_route) "
+              "OR (:complainants > 0 AND reporters >= :complainants)")  # fmt: skip
+    if config.count_all_cases:
+        group, grp_join = "''", ""
+    else:
+        links = s.execute(select(CaseLink.case_id, CaseLink.other_case_id)
+                          .where(CaseLink.voided.is_(False))).all()  # fmt: skip
+        params["groups"] = json.dumps({a.hex: b.hex for a, b in case_groups(links).items()})
+        group = "coalesce(g.value, c.case_id)"
+        grp_join = "LEFT JOIN json_each(:groups) g ON g.key = c.case_id "
     roles = ", ".join(f"'{r}'" for r in asb_review.VICTIM_ROLES)
     conn = s.connection()
     victims = conn.exec_driver_sql(
-        "SELECT p.person_id, c.case_id, c.received_at, c.incident_at, c.reporter_person_id, "
-        f"k.hate FROM contact c {join}"
-        "CROSS JOIN case_person p ON p.case_id = c.case_id "
-        f"WHERE p.role IN ({roles}) AND p.voided = 0 AND {where}",
+        f"SELECT p.person_id, {group} AS gid, {counts}FROM contact c {join}"
+        # the window's reports first (a scan), then their cases' victims (an index)
+        f"CROSS JOIN case_person p ON p.case_id = c.case_id {grp_join}"
+        f"WHERE p.role IN ({roles}) AND p.voided = 0 AND {where} "
+        f"GROUP BY p.person_id, gid {having}",
         params,
     ).all()
     places = conn.exec_driver_sql(
-        "SELECT c.place_id, c.case_id, c.received_at, c.incident_at, c.reporter_person_id, "
-        f"k.hate FROM contact c {join}WHERE c.place_id IS NOT NULL AND {where}",
+        f"SELECT c.place_id, '' AS gid, {counts}FROM contact c {join}"
+        f"WHERE c.place_id IS NOT NULL AND {where} GROUP BY c.place_id {having}",
         params,
     ).all()
-    return victims, places
+    out = []
+    for kind, rows in (("victim", victims), ("place", places)):
+        for subject, _gid, n, hate, reporters, first, last, latest in rows:
+            tally = asb_review.Tally(n, asb_review._as_dt(first), asb_review._as_dt(last))
+            out.append((kind, _uuid(subject),
+                        GroupTally(tally, reporters, hate, _uuid(latest.split("|")[1]))))  # fmt: skip
+    return out
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -314,65 +345,44 @@ def _uuid(value) -> uuid.UUID | None:
     return uuid.UUID(hex=value)
 
 
-def _report(row) -> Report:
-    return Report(asb_review._as_dt(row[2]), asb_review._as_dt(row[3]), _uuid(row[1]),
-                  _uuid(row[4]), row[5] == "yes")  # fmt: skip
-
-
 def read_queue(s, hub_id: uuid.UUID | None = None, today: date | None = None,
                config: Settings | None = None) -> list[QueueEntry]:  # fmt: skip
     today = today or local_today()
     config = config or settings()
-    victims, places = _raw_reports(s, hub_id, today)
-    groups: dict[uuid.UUID, uuid.UUID] = {}
-    if not config.count_all_cases and victims:
-        groups = case_groups(s.execute(
-            select(CaseLink.case_id, CaseLink.other_case_id).where(CaseLink.voided.is_(False))
-        ).all())  # fmt: skip
-    by_victim: dict[tuple, list[Report]] = defaultdict(list)
-    for row in victims:
-        report = _report(row)
-        group = None if config.count_all_cases else groups.get(report.case_id, report.case_id)
-        by_victim[(_uuid(row[0]), group)].append(report)
-    by_place: dict[uuid.UUID, list[Report]] = defaultdict(list)
-    for row in places:
-        by_place[_uuid(row[0])].append(_report(row))
-    found: list[tuple[str, uuid.UUID, GroupTally, str]] = []
-    for (person_id, _group), reports in by_victim.items():
-        found.append(("victim", person_id, *_keep(reports, today, config)))
-    for place_id, reports in by_place.items():
-        found.append(("place", place_id, *_keep(reports, today, config)))
-    found = [f for f in found if f[2] is not None]
+    found = []
+    for kind, subject, gt in _tallies(s, hub_id, today, config):
+        route = gt.route(config)
+        if route or gt.tally.count >= config.approaching:
+            found.append((kind, subject, gt, route))
     if not found:
         return []
-    people = {p.id: p for p in s.scalars(select(Person).where(
-        Person.id.in_({f[1] for f in found if f[0] == "victim"})))}  # fmt: skip
-    sites = {p.id: p for p in s.scalars(select(Place).where(
-        Place.id.in_({f[1] for f in found if f[0] == "place"})))}  # fmt: skip
-    cases = {c.id: (c.reference, c.hub_id) for c in s.execute(
-        select(Case.id, Case.reference, Case.hub_id).where(
-            Case.id.in_({f[2].last_case for f in found})))}  # fmt: skip
+    people = {r[0]: r for r in _in(s, select(Person.id, Person.full_name, Person.locked_down),
+                                   Person.id, {f[1] for f in found if f[0] == "victim"})}  # fmt: skip
+    sites = {r[0]: r for r in _in(s, select(Place.id, Place.name, Place.town), Place.id,
+                                  {f[1] for f in found if f[0] == "place"})}  # fmt: skip
+    cases = {r[0]: (r[1], r[2]) for r in _in(s, select(Case.id, Case.reference, Case.hub_id),
+                                             Case.id, {f[2].last_case for f in found})}  # fmt: skip
     hubs = dict(s.execute(select(Hub.id, Hub.name)).all())
     start = asb_review.window(today)[0].date()
     explained: dict[uuid.UUID, date] = {}
+    # few rows (one per explanation): all of the window's, not an IN list of thousands
     for person_id, on in s.execute(
         select(ReviewExplanation.person_id, ReviewExplanation.explained_on).where(
-            ReviewExplanation.person_id.in_(list(people)), ReviewExplanation.voided.is_(False),
-            ReviewExplanation.explained_on >= start)
+            ReviewExplanation.voided.is_(False), ReviewExplanation.explained_on >= start)
     ):  # fmt: skip
         explained[person_id] = max(on, explained.get(person_id, on))
-    reviews = _latest_reviews(s, set(people), set(sites))
+    reviews = _latest_reviews(s)
     out: list[QueueEntry] = []
     for kind, subject, gt, route in found:
         reference, hub = cases.get(gt.last_case, ("?", None))
         if kind == "victim":
             person = people.get(subject)
-            name, locked = (person.full_name, bool(person.locked_down)) if person else ("?", False)
+            name, locked = (person[1], bool(person[2])) if person else ("?", False)
             on = explained.get(subject)
             needs = gt.tally.count >= config.explain_at and on is None
         else:
             place = sites.get(subject)
-            name = ", ".join(x for x in (place.name, place.town) if x) if place else "?"
+            name = ", ".join(x for x in (place[1], place[2]) if x) if place else "?"
             locked, on, needs = False, None, False
         out.append(QueueEntry(
             kind, subject, name, gt.tally.count, REACHED if route else APPROACHING, route,
@@ -383,23 +393,21 @@ def read_queue(s, hub_id: uuid.UUID | None = None, today: date | None = None,
     return out
 
 
-def _keep(reports: list[Report], today: date, config: Settings):
-    gt = tally_reports(reports, today)
-    route = gt.route(config)
-    if route or gt.tally.count >= config.approaching:
-        return gt, route
-    return None, ""
+def _in(s, query, column, ids: set, chunk: int = 5_000) -> list:
+    """``query`` for the rows whose ``column`` is one of ``ids``, a chunk at a time (SQLite
+    takes a bounded number of parameters)."""
+    ids = list(ids)
+    out: list = []
+    for i in range(0, len(ids), chunk):
+        out += s.execute(query.where(column.in_(ids[i:i + chunk]))).all()
+    return out
 
 
-def _latest_reviews(s, people: set, places: set) -> dict[uuid.UUID, str]:
-    if not people and not places:
-        return {}
-    rows = s.scalars(select(CaseReview).where(
-        CaseReview.voided.is_(False),
-        CaseReview.person_id.in_(people) | CaseReview.place_id.in_(places),
-    ).order_by(CaseReview.received_on))  # fmt: skip
+def _latest_reviews(s) -> dict[uuid.UUID, str]:
+    """Each victim's and place's latest review, as a stage (few rows: every review)."""
     out: dict[uuid.UUID, str] = {}
-    for r in rows:
+    for r in s.scalars(select(CaseReview).where(CaseReview.voided.is_(False))
+                       .order_by(CaseReview.received_on)):  # fmt: skip
         out[r.person_id or r.place_id] = stage(r)
     return out
 
