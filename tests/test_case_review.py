@@ -569,3 +569,40 @@ def test_the_queue_s_sql_agrees_with_the_rule_on_demo_data(demo_store):
               for w in asb_review.hub_list(demo_store, today=today, minimum=1)}  # fmt: skip
     assert {(e.kind, e.subject_id): e.count
             for e in case_review.queue(demo_store, today=today, config=every)} == warned  # fmt: skip
+
+
+def test_a_partner_cannot_add_recommendations_or_make_the_letter(staffed):
+    from hubapp.documents import review_letter
+
+    db, seen, vera, *_ = staffed
+    store = _as(db, "cora")
+    try:
+        draft = ReviewDraft(person_id=vera, received_on=date.today() - timedelta(days=3),
+                            decision="met", decided_on=date.today() - timedelta(days=2),
+                            decision_reasons="Persistent", meeting_on=date.today())  # fmt: skip
+        review_id, _ = case_review.save_review(store, seen, draft)
+    finally:
+        store.close()
+    store = _as(db, "cara")
+    try:
+        before = state(db)
+        with pytest.raises(Refused, match="^Only a coordinator, police staff or an administrator"):
+            case_review.add_recommendation(store, review_id, agency_id(store, "CUMBERLAND"),
+                                           "Our own idea")  # fmt: skip
+        with pytest.raises(Refused, match="^Only a coordinator, police staff or an administrator"):
+            review_letter.outcome_letter(store, review_id)
+        assert state(db) == before
+    finally:
+        store.close()
+
+
+def test_the_review_s_free_text_stays_out_of_the_audit_log(victim_on_two_cases):
+    store, first, _second, ann = victim_on_two_cases
+    draft = ReviewDraft(person_id=ann, received_on=date(2026, 6, 1))
+    review_id, version = case_review.save_review(store, first, draft, today=TODAY)
+    case_review.save_review(store, first, replace(draft, decision="met",
+                            decided_on=date(2026, 6, 2), decision_reasons="Ann is afraid"),
+                            review_id=review_id, base_version=version, today=TODAY)  # fmt: skip
+    with store.read() as s:
+        logged = " ".join(str(e.details) for e in s.scalars(select(AuditEntry)))
+    assert "Ann is afraid" not in logged and "decision_reasons" in logged
