@@ -114,7 +114,9 @@ def test_recording_an_explanation_from_the_queue_turns_it_from_red(qtbot, queued
     # a date in the future: one sentence beside the field, nothing saved
     dialog.date.edit.setText("01/07/2026")
     dialog.save()
-    assert dialog.errors["explained_on"].text() == "The date it was explained cannot be in the future."
+    assert (
+        dialog.errors["explained_on"].text() == "The date it was explained cannot be in the future."
+    )
     dialog.date.edit.setText("31/02/2026")
     dialog.save()
     assert dialog.errors["explained_on"].text() == "There is no 31/02/2026."

@@ -272,7 +272,8 @@ def meeting_pack(
         overview = gather.overview(s, hub_row.id, today)
         repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
         review_rows, review_counts = gather.case_review_rows(
-            case_review.read_queue(s, hub_row.id, today), r)
+            case_review.read_queue(s, hub_row.id, today), r
+        )
         actions = gather.agency_actions(s, None, None, r, today,
                                         case_ids=[sheet.id for sheet, _ in cases])  # fmt: skip
     by_agency: dict[str, list[gather.ActionRow]] = defaultdict(list)

@@ -36,12 +36,16 @@ def letter_flowables(line: case_review.ReviewLine, hub: str, agencies: list[str]
         layout.para("ASB Case Review: the outcome", st.title),
         layout.para(f"Dear {to},", st.body),
         layout.gap(),
-        layout.facts([
-            ("Case", line.case_reference), ("Date of this letter", format_date(today)),
-            ("Review for", line.subject), ("Application received", format_date(d.received_on)),
-            ("Decision", case_review.DECISIONS.get(d.decision, "Not decided")),
-            ("Decided on", format_date(d.decided_on) if d.decided_on else ""),
-        ]),  # fmt: skip
+        layout.facts(
+            [
+                ("Case", line.case_reference),
+                ("Date of this letter", format_date(today)),
+                ("Review for", line.subject),
+                ("Application received", format_date(d.received_on)),
+                ("Decision", case_review.DECISIONS.get(d.decision, "Not decided")),
+                ("Decided on", format_date(d.decided_on) if d.decided_on else ""),
+            ]
+        ),  # fmt: skip
         layout.heading("The decision on the threshold"),
         layout.para(d.decision_reasons or "No reasons recorded.", st.body),
     ]

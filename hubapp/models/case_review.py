@@ -75,5 +75,3 @@ class CaseReviewQueueModel(RecordTableModel):
 
     def extra_data(self, record, column: int, role: int) -> Any:
         return record.needs_explaining if role == NeedsExplainingRole else None
-
-

@@ -78,8 +78,13 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     "case_link": {"reason"},
     # the ASB Case Review: who applied, and what was decided and told, is free text about
     # the victim; dates, decision and outcome codes stay in the log in full
-    "case_review": {"applicant_name", "decision_reasons", "outcome_summary",
-                    "dissatisfaction_outcome", "escalation_outcome"},
+    "case_review": {
+        "applicant_name",
+        "decision_reasons",
+        "outcome_summary",
+        "dissatisfaction_outcome",
+        "escalation_outcome",
+    },
     "review_explanation": {"notes"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}

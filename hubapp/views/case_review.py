@@ -213,7 +213,8 @@ class CaseReviewQueuePage(QWidget):
         red = sum(1 for e in entries if e.needs_explaining)
         reached = sum(1 for e in entries if e.status == "reached")
         text = plural(len(entries), tr("entry"), tr("entries")) + tr(", {0} reached").format(
-            reached)
+            reached
+        )
         if red:
             text += tr(", {0} not explained").format(red)
         self.count_label.setText(text)

@@ -399,7 +399,7 @@ def _in(s, query, column, ids: set, chunk: int = 5_000) -> list:
     ids = list(ids)
     out: list = []
     for i in range(0, len(ids), chunk):
-        out += s.execute(query.where(column.in_(ids[i:i + chunk]))).all()
+        out += s.execute(query.where(column.in_(ids[i : i + chunk]))).all()
     return out
 
 
