@@ -142,6 +142,12 @@ def test_the_review_dialog_from_application_to_letter(qtbot, queued, tmp_path):
     assert dialog.review_combo.currentData() is None  # a new application
     assert dialog.subject.currentText() == "Victim: Ann Victim"
     assert not unnamed(dialog)
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    letters = [w.text().split("&")[1][0].lower()
+               for w in [*dialog.findChildren(QLabel), *dialog.findChildren(QAbstractButton)]
+               if "&" in w.text().replace("&&", "")]  # fmt: skip
+    assert len(letters) == len(set(letters)) > 15, letters  # every Alt+letter goes one place
     dialog.dates["received_on"].edit.setText("01/06/2026")
     # a decision before the application: beside its field, nothing saved
     dialog.decision.setCurrentIndex(dialog.decision.findData("met"))

@@ -487,17 +487,17 @@ class ReviewDialog(QDialog):
         self.outcome.addItem(tr("No outcome yet"), "")
         for code, words in case_review.OUTCOMES.items():
             self.outcome.addItem(tr(words), code)
-        self._date(f, tr("Outcome sen&t on:"), "outcome_sent_on")
-        self._text(f, tr("Summar&y told:"), "outcome_summary")
+        self._date(f, tr("Outcome s&ent on:"), "outcome_sent_on")
+        self._text(f, tr("Summary told to the a&pplicant:"), "outcome_summary")
         self.letter_button = QPushButton(tr("Outcome &letter (PDF)…"), self,
                                          objectName="outcomeLetterButton")  # fmt: skip
         self.letter_button.clicked.connect(self.save_letter)
         f.addRow("", self.letter_button)
 
         f = self._group(tr("If the applicant is not satisfied"))
-        self._date(f, tr("Dissatis&fied on (Sch. 4 para 3):"), "dissatisfied_on")
-        self._text(f, tr("Wh&at was done:"), "dissatisfaction_outcome")
-        self._date(f, tr("Escalated o&n:"), "escalated_on")
+        self._date(f, tr("Dissatisfied on (Sch. 4 para 3):"), "dissatisfied_on")
+        self._text(f, tr("W&hat was done:"), "dissatisfaction_outcome")
+        self._date(f, tr("Escalated on:"), "escalated_on")
         self._text(f, tr("Escalation outcome:"), "escalation_outcome")
         self.body.addStretch(1)
 
