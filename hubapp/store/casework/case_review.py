@@ -295,15 +295,20 @@ def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
     if (rule := access.case_condition(s, "k")) is not None:
         on_case.append(rule[0])
         params.update(rule[1])
-    join = f"JOIN case_ k ON k.id = c.case_id AND {' AND '.join(on_case)} "
     where = (f"c.voided = 0 AND c.received_at > :lo AND c.received_at < :hi "
              f"AND {asb_review._QUALIFIES_SQL}")  # fmt: skip
-    key = asb_review._KEY_SQL
+    # the window's qualifying reports, read once (a scan of the reports, then each one's case
+    # by its key), then counted per victim and per place
+    window = (
+        "WITH w AS MATERIALIZED (SELECT c.case_id AS case_id, c.received_at AS received_at, "
+        f"{asb_review._KEY_SQL} AS key, c.reporter_person_id AS reporter, "
+        "c.place_id AS place_id, k.hate = 'yes' AS hate FROM contact c "
+        f"CROSS JOIN case_ k ON k.id = c.case_id AND {' AND '.join(on_case)} WHERE {where}) "
+    )
     counts = (
-        f"count(DISTINCT {key}) AS n, "
-        f"count(DISTINCT CASE WHEN k.hate = 'yes' THEN {key} END) AS hate, "
-        "count(DISTINCT c.reporter_person_id) AS reporters, min(c.received_at), "
-        "max(c.received_at), max(c.received_at || '|' || c.case_id) "
+        "count(DISTINCT w.key) AS n, count(DISTINCT CASE WHEN w.hate THEN w.key END) AS hate, "
+        "count(DISTINCT w.reporter) AS reporters, min(w.received_at) AS first, "
+        "max(w.received_at) AS last, max(w.received_at || '|' || w.case_id) AS latest "
     )
     having = ("HAVING n >= :approaching OR (:hate_route > 0 AND hate >= :hate_route) "
               "OR (:complainants > 0 AND reporters >= :complainants)")  # fmt: skip
@@ -313,31 +318,37 @@ def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
         links = s.execute(select(CaseLink.case_id, CaseLink.other_case_id)
                           .where(CaseLink.voided.is_(False))).all()  # fmt: skip
         params["groups"] = json.dumps({a.hex: b.hex for a, b in case_groups(links).items()})
-        group = "coalesce(g.value, c.case_id)"
-        grp_join = "LEFT JOIN json_each(:groups) g ON g.key = c.case_id "
+        group = "coalesce(g.value, w.case_id)"
+        grp_join = "LEFT JOIN json_each(:groups) g ON g.key = w.case_id "
     roles = ", ".join(f"'{r}'" for r in asb_review.VICTIM_ROLES)
-    conn = s.connection()
-    victims = conn.exec_driver_sql(
-        f"SELECT p.person_id, {group} AS gid, {counts}FROM contact c {join}"
-        # the window's reports first (a scan), then their cases' victims (an index)
-        f"CROSS JOIN case_person p ON p.case_id = c.case_id {grp_join}"
-        f"WHERE p.role IN ({roles}) AND p.voided = 0 AND {where} "
-        f"GROUP BY p.person_id, gid {having}",
-        params,
-    ).all()
-    places = conn.exec_driver_sql(
-        f"SELECT c.place_id, '' AS gid, {counts}FROM contact c {join}"
-        f"WHERE c.place_id IS NOT NULL AND {where} GROUP BY c.place_id {having}",
+    aggregate = (
+        f"SELECT 'victim' AS kind, p.person_id AS subject, {group} AS gid, {counts}"
+        f"FROM w CROSS JOIN case_person p ON p.case_id = w.case_id {grp_join}"
+        f"WHERE p.role IN ({roles}) AND p.voided = 0 GROUP BY p.person_id, gid {having} "
+        f"UNION ALL SELECT 'place', w.place_id, '' AS gid, {counts}FROM w "
+        f"WHERE w.place_id IS NOT NULL GROUP BY w.place_id {having}"
+    )
+    # with the names and the latest case's reference and hub, in the same statement
+    rows = s.connection().exec_driver_sql(
+        f"{window}SELECT a.kind, a.subject, a.n, a.hate, a.reporters, a.first, a.last, "
+        "kc.id, kc.reference, h.name, pe.full_name, pe.locked_down, pl.name, pl.town "
+        f"FROM ({aggregate}) a "
+        "LEFT JOIN case_ kc ON kc.id = substr(a.latest, instr(a.latest, '|') + 1) "
+        "LEFT JOIN hub h ON h.id = kc.hub_id "
+        "LEFT JOIN person pe ON a.kind = 'victim' AND pe.id = a.subject "
+        "LEFT JOIN place pl ON a.kind = 'place' AND pl.id = a.subject",
         params,
     ).all()
     out = []
-    for kind, rows in (("victim", victims), ("place", places)):
-        for subject, _gid, n, hate, reporters, first, last, latest in rows:
-            tally = asb_review.Tally(n, asb_review._as_dt(first), asb_review._as_dt(last))
-            out.append((kind, _uuid(subject),
-                        GroupTally(tally, reporters, hate, _uuid(latest.split("|")[1]))))  # fmt: skip
+    for kind, subject, n, hate, reporters, first, last, case, ref, hub, *names in rows:
+        tally = asb_review.Tally(n, asb_review._as_dt(first), asb_review._as_dt(last))
+        if kind == "victim":
+            name, locked = names[0] or "?", bool(names[1])
+        else:
+            name, locked = ", ".join(x for x in names[2:] if x) or "?", False
+        out.append((kind, _uuid(subject), GroupTally(tally, reporters, hate, _uuid(case)),
+                    name, locked, ref or "?", hub or ""))  # fmt: skip
     return out
-
 
 def _uuid(value) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
@@ -350,19 +361,12 @@ def read_queue(s, hub_id: uuid.UUID | None = None, today: date | None = None,
     today = today or local_today()
     config = config or settings()
     found = []
-    for kind, subject, gt in _tallies(s, hub_id, today, config):
+    for kind, subject, gt, name, locked, reference, hub in _tallies(s, hub_id, today, config):
         route = gt.route(config)
         if route or gt.tally.count >= config.approaching:
-            found.append((kind, subject, gt, route))
+            found.append((kind, subject, gt, route, name, locked, reference, hub))
     if not found:
         return []
-    people = {r[0]: r for r in _in(s, select(Person.id, Person.full_name, Person.locked_down),
-                                   Person.id, {f[1] for f in found if f[0] == "victim"})}  # fmt: skip
-    sites = {r[0]: r for r in _in(s, select(Place.id, Place.name, Place.town), Place.id,
-                                  {f[1] for f in found if f[0] == "place"})}  # fmt: skip
-    cases = {r[0]: (r[1], r[2]) for r in _in(s, select(Case.id, Case.reference, Case.hub_id),
-                                             Case.id, {f[2].last_case for f in found})}  # fmt: skip
-    hubs = dict(s.execute(select(Hub.id, Hub.name)).all())
     start = asb_review.window(today)[0].date()
     explained: dict[uuid.UUID, date] = {}
     # few rows (one per explanation): all of the window's, not an IN list of thousands
@@ -373,33 +377,18 @@ def read_queue(s, hub_id: uuid.UUID | None = None, today: date | None = None,
         explained[person_id] = max(on, explained.get(person_id, on))
     reviews = _latest_reviews(s)
     out: list[QueueEntry] = []
-    for kind, subject, gt, route in found:
-        reference, hub = cases.get(gt.last_case, ("?", None))
+    for kind, subject, gt, route, name, locked, reference, hub in found:
         if kind == "victim":
-            person = people.get(subject)
-            name, locked = (person[1], bool(person[2])) if person else ("?", False)
             on = explained.get(subject)
             needs = gt.tally.count >= config.explain_at and on is None
         else:
-            place = sites.get(subject)
-            name = ", ".join(x for x in (place[1], place[2]) if x) if place else "?"
-            locked, on, needs = False, None, False
+            on, needs = None, False
         out.append(QueueEntry(
             kind, subject, name, gt.tally.count, REACHED if route else APPROACHING, route,
-            gt.last_case, reference, hubs.get(hub, ""), gt.tally.first, gt.tally.last, on,
+            gt.last_case, reference, hub, gt.tally.first, gt.tally.last, on,
             needs, locked, reviews.get(subject, ""),
         ))  # fmt: skip
     out.sort(key=lambda e: (e.status != REACHED, -e.count, e.kind, e.name, e.case_reference))
-    return out
-
-
-def _in(s, query, column, ids: set, chunk: int = 5_000) -> list:
-    """``query`` for the rows whose ``column`` is one of ``ids``, a chunk at a time (SQLite
-    takes a bounded number of parameters)."""
-    ids = list(ids)
-    out: list = []
-    for i in range(0, len(ids), chunk):
-        out += s.execute(query.where(column.in_(ids[i : i + chunk]))).all()
     return out
 
 
