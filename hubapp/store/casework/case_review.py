@@ -264,14 +264,15 @@ def queue(store, hub_id: uuid.UUID | None = None, today: date | None = None,
           config: Settings | None = None) -> list[QueueEntry]:  # fmt: skip
     """The hub's (or every hub's) Case Review queue: reached first, then most complaints.
     It names victims: audited as a consultation of the people listed."""
-    with store.write(reason="ASB Case Review queue") as s:
+    with store.read() as s:  # the count holds no write lock: a short write records it
         entries = read_queue(s, hub_id, today, config)
-        people = sorted({str(e.subject_id) for e in entries if e.kind == "victim"})
-        if people:
+    people = sorted({str(e.subject_id) for e in entries if e.kind == "victim"})
+    if people:
+        with store.write(reason="ASB Case Review queue") as s:
             audit.record(s, audit.Kind.CONSULTATION, "person", people,
                          {"purpose": "ASB Case Review queue",
                           "hub_id": str(hub_id) if hub_id else "all"})  # fmt: skip
-        return entries
+    return entries
 
 
 def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
@@ -329,16 +330,20 @@ def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
         f"WHERE w.place_id IS NOT NULL GROUP BY w.place_id {having}"
     )
     # with the names and the latest case's reference and hub, in the same statement
-    rows = s.connection().exec_driver_sql(
-        f"{window}SELECT a.kind, a.subject, a.n, a.hate, a.reporters, a.first, a.last, "
-        "kc.id, kc.reference, h.name, pe.full_name, pe.locked_down, pl.name, pl.town "
-        f"FROM ({aggregate}) a "
-        "LEFT JOIN case_ kc ON kc.id = substr(a.latest, instr(a.latest, '|') + 1) "
-        "LEFT JOIN hub h ON h.id = kc.hub_id "
-        "LEFT JOIN person pe ON a.kind = 'victim' AND pe.id = a.subject "
-        "LEFT JOIN place pl ON a.kind = 'place' AND pl.id = a.subject",
-        params,
-    ).all()
+    rows = (
+        s.connection()
+        .exec_driver_sql(
+            f"{window}SELECT a.kind, a.subject, a.n, a.hate, a.reporters, a.first, a.last, "
+            "kc.id, kc.reference, h.name, pe.full_name, pe.locked_down, pl.name, pl.town "
+            f"FROM ({aggregate}) a "
+            "LEFT JOIN case_ kc ON kc.id = substr(a.latest, instr(a.latest, '|') + 1) "
+            "LEFT JOIN hub h ON h.id = kc.hub_id "
+            "LEFT JOIN person pe ON a.kind = 'victim' AND pe.id = a.subject "
+            "LEFT JOIN place pl ON a.kind = 'place' AND pl.id = a.subject",
+            params,
+        )
+        .all()
+    )
     out = []
     for kind, subject, n, hate, reporters, first, last, case, ref, hub, *names in rows:
         tally = asb_review.Tally(n, asb_review._as_dt(first), asb_review._as_dt(last))
@@ -349,6 +354,7 @@ def _tallies(s, hub_id: uuid.UUID | None, today: date, config: Settings):
         out.append((kind, _uuid(subject), GroupTally(tally, reporters, hate, _uuid(case)),
                     name, locked, ref or "?", hub or ""))  # fmt: skip
     return out
+
 
 def _uuid(value) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
