@@ -272,3 +272,21 @@ def test_a_partner_is_offered_the_explanation_not_the_review(qtbot, partner):
     assert dialog.errors[""].text().startswith("Only a coordinator, police staff or an "
                                                "administrator can record")  # fmt: skip
     assert state(db) == before
+
+
+def test_the_yearly_figures_from_the_queue(qtbot, queued):
+    store, first, _second, ann, _bob = queued
+    case_review.save_review(store, first, case_review.ReviewDraft(
+        person_id=ann, received_on=date(2026, 6, 1), decision="not_met",
+        decided_on=date(2026, 6, 3), decision_reasons="One neighbour dispute"), today=TODAY)  # fmt: skip
+    page = _page(qtbot, store)
+    page.figures_button.click()
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.table.rowCount() > 1)
+    assert not unnamed(dialog)
+    cells = {dialog.table.item(r, 0).text(): [dialog.table.item(r, c).text() for c in range(1, 5)]
+             for r in range(dialog.table.rowCount())}  # fmt: skip
+    assert cells["Carlisle"] == cells["Total"] == ["1", "1", "0", "0"]
+    dialog.year.setValue(2025)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.table.item(
+        dialog.table.rowCount() - 1, 1).text() == "0")  # fmt: skip

@@ -43,7 +43,10 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -147,12 +150,16 @@ class CaseReviewQueuePage(QWidget):
         self.apply_button = QPushButton(tr("&New application…"), self,
                                         objectName="newApplicationButton")  # fmt: skip
         self.apply_button.clicked.connect(self.new_application)
+        self.figures_button = QPushButton(tr("&Yearly figures…"), self,
+                                          objectName="yearlyFiguresButton")  # fmt: skip
+        self.figures_button.clicked.connect(self.show_figures)
         top = QHBoxLayout()
         top.addWidget(label)
         top.addWidget(self.hub_combo)
         top.addStretch(1)
         top.addWidget(self.explain_button)
         top.addWidget(self.apply_button)
+        top.addWidget(self.figures_button)
         t = QTableView(self, objectName="caseReviewQueueTable")
         t.setTabKeyNavigation(False)
         t.setAccessibleName(tr("The ASB Case Review queue"))
@@ -253,12 +260,94 @@ class CaseReviewQueuePage(QWidget):
                               subject=e.subject_id)  # fmt: skip
         self._show(dialog)
 
+    def show_figures(self) -> None:
+        dialog = YearlyFiguresDialog(self.store, self, year=(self.today or date.today()).year)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+
     def _show(self, dialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.reload)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
+
+
+# --- the yearly figures ---------------------------------------------------------------------
+
+
+class YearlyFiguresDialog(QDialog):
+    """The year's figures the relevant bodies publish, per hub and in total (s.104(10))."""
+
+    def __init__(self, store, parent=None, year: int | None = None) -> None:
+        super().__init__(parent)
+        from hubapp.store.casework import case_review
+
+        self.setObjectName("yearlyFiguresDialog")
+        self.setWindowTitle(tr("ASB Case Review: yearly figures"))
+        self.store = store
+        self.year = QSpinBox(self, objectName="figuresYear")
+        self.year.setRange(2000, 2100)
+        self.year.setValue(year or date.today().year)
+        self.year.setAccessibleName(tr("Year"))
+        label = QLabel(tr("&Year:"), self)
+        label.setBuddy(self.year)
+        self.table = QTableWidget(0, 1 + len(case_review.FIGURES), self)
+        self.table.setObjectName("figuresTable")
+        self.table.setAccessibleName(tr("The year's figures"))
+        self.table.setTabKeyNavigation(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setHorizontalHeaderLabels(
+            [tr("Hub"), *(tr(case_review.FIGURE_LABELS[f]) for f in case_review.FIGURES)]
+        )
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        top = QHBoxLayout()
+        top.addWidget(label)
+        top.addWidget(self.year)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 300)
+        self._reader = LatestTask(self, self._loaded)
+        self.year.valueChanged.connect(self.reload)
+        self.reload()
+
+    @property
+    def busy(self) -> bool:
+        return self._reader.running
+
+    def reload(self) -> None:
+        from hubapp.store.casework import case_review
+
+        self._reader.start(_call, partial(case_review.yearly_return, self.store,
+                                          self.year.value()))  # fmt: skip
+
+    def _loaded(self, figures) -> None:
+        from hubapp.store.casework import case_review
+
+        total = dict.fromkeys(case_review.FIGURES, 0)
+        rows = []
+        for hub, f in figures.items():
+            rows.append((hub, *(f[k] for k in case_review.FIGURES)))
+            for k in total:
+                total[k] += f[k]
+        rows.append((tr("Total"), *(total[k] for k in case_review.FIGURES)))
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem(str(value))
+                if c:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, item)
 
 
 # --- the explanation --------------------------------------------------------------------------
