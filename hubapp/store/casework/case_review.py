@@ -765,18 +765,27 @@ def subjects(store, case_id: uuid.UUID) -> list[Subject]:
         return out
 
 
-def _threshold_problem(s, d: ReviewDraft, today: date) -> list[Problem]:
-    """s.104(4): at the threshold of qualifying complaints the threshold is met."""
+def _threshold_problem(s, case_id: uuid.UUID, d: ReviewDraft) -> list[Problem]:
+    """s.104(4): at the threshold of qualifying complaints the threshold is met. A victim's
+    complaints are counted as the queue counts them: on the review's case and the cases
+    linked to it (every case of the victim with ``count_all_cases``)."""
     if d.decision != "not_met" or d.decided_on is None:
         return []
     on = d.decided_on
     if d.person_id is not None:
-        rows = s.execute(
+        query = (
             select(Contact.received_at, Contact.incident_at)
             .join(CasePerson, CasePerson.case_id == Contact.case_id)
             .where(CasePerson.person_id == d.person_id, CasePerson.voided.is_(False),
                    CasePerson.role.in_(asb_review.VICTIM_ROLES), Contact.voided.is_(False))
-        ).all()  # fmt: skip
+        )  # fmt: skip
+        if not settings().count_all_cases:
+            groups = case_groups(s.execute(select(CaseLink.case_id, CaseLink.other_case_id)
+                                           .where(CaseLink.voided.is_(False))).all())  # fmt: skip
+            mine = groups.get(case_id, case_id)
+            cases = [c for c, g in groups.items() if g == mine] or [case_id]
+            query = query.where(Contact.case_id.in_(cases))
+        rows = s.execute(query).all()
     else:
         rows = s.execute(select(Contact.received_at, Contact.incident_at).where(
             Contact.place_id == d.place_id, Contact.voided.is_(False))).all()  # fmt: skip
@@ -829,7 +838,7 @@ def save_review(store, case_id: uuid.UUID, draft: ReviewDraft, *,
         access.check_case(s, case_id)
         case = case_for_update(s, case_id)
         _check_subject(s, case, d)
-        refuse(_threshold_problem(s, d, today))
+        refuse(_threshold_problem(s, case.id, d))
         if d.meeting_agencies:
             known = set(s.scalars(select(Agency.id).where(Agency.id.in_(d.meeting_agencies))))
             if known != set(d.meeting_agencies):
