@@ -43,6 +43,7 @@ COMMANDS = {
     "referral": "cmd_referral",
     "victim": "cmd_victim", "victims": "cmd_victim",
     "intervention": "cmd_intervention", "interventions": "cmd_intervention",
+    "case-review": "cmd_case_review",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

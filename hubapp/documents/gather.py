@@ -234,6 +234,34 @@ def repeat_lines(subjects: list[repeats.Subject], r: Rules) -> list[str]:
     return [f.describe() for subject in subjects for f in subject.flags]
 
 
+def case_review_rows(entries, r: Rules) -> tuple[list[tuple], dict[str, int]]:
+    """The ASB Case Review queue as the pack prints it, kept as :func:`repeat_lines` keeps
+    the repeats: names under a profile that names people in full; counts, dates and case
+    references alone under one that gives initials; under one that names no one, no rows,
+    only the counts. (The entries are already those of the cases the account sees.)"""
+    counts = {
+        "reached": sum(1 for e in entries if e.status == "reached"),
+        "approaching": sum(1 for e in entries if e.status != "reached"),
+        "not_explained": sum(1 for e in entries if e.needs_explaining),
+    }
+    if r.names == "none":
+        return [], counts
+    rows = []
+    for e in entries:
+        kind = "Victim" if e.kind == "victim" else "Place"
+        name = (e.name if r.names == "full" and not (e.locked_down and e.kind == "victim")
+                else "")  # fmt: skip
+        if e.kind == "place" and not r.exact_places:
+            name = ""
+        explained = ("" if e.kind == "place" else
+                     f"explained {format_date(e.explained_on)}" if e.explained_on else
+                     "NOT explained")  # fmt: skip
+        when = f"{format_date(e.first)} to {format_date(e.last)}" if e.first else ""
+        rows.append((e.status, str(e.count), f"{kind} {name}".strip(), e.case_reference, when,
+                     explained))  # fmt: skip
+    return rows, counts
+
+
 def sheet(f: casefile.CaseFile, r: Rules, today: date) -> CaseSheet:
     """A case file as the profile ``r`` prints it: the one place the profile's redaction is
     applied to a case (pure: no database)."""

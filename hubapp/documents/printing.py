@@ -45,7 +45,7 @@ from hubapp.domain.formatting import format_date, format_datetime
 from hubapp.domain.redaction import Profile, Rules, rules
 from hubapp.domain.text import match_key
 from hubapp.store import access, audit, files, setup
-from hubapp.store.casework import meetings
+from hubapp.store.casework import case_review, meetings
 from hubapp.store.casework import repeats as store_repeats
 from hubapp.store.errors import Cancelled, StoreError
 from hubapp.store.schema import Agency, Case, Hub
@@ -61,6 +61,7 @@ KIND_LABELS = {
     "case_summary": "Case summary",
     "meeting_pack": "Meeting pack",
     "action_sheet": "Agency action sheet",
+    "review_letter": "ASB Case Review outcome letter",
 }
 
 
@@ -90,9 +91,10 @@ class Document:
 
     def suggested_name(self) -> str:
         """A file name for the current folder, e.g. 'case-CAR-2026-0042-partner.pdf'."""
-        stem = {"case_summary": "case", "meeting_pack": "pack", "action_sheet": "actions"}
+        stem = {"case_summary": "case", "meeting_pack": "pack", "action_sheet": "actions",
+                "review_letter": "case-review-letter"}  # fmt: skip
         words = [stem[self.kind]]
-        if self.kind == "case_summary":
+        if self.kind in ("case_summary", "review_letter"):
             words.append(self.case_references[0] if self.case_references else "")
         else:
             words.append(self.hub or "all-hubs")
@@ -283,6 +285,9 @@ def meeting_pack(
         orders_due = gather.orders_due(s, hub_row.id, r, today)
         repeat_counts = store_repeats.read_counts(s, [sheet.id for sheet, _ in cases])
         victim_updates = gather.victim_updates(s, [sheet.id for sheet, _ in cases], r, today)
+        review_rows, review_counts = gather.case_review_rows(
+            case_review.read_queue(s, hub_row.id, today), r
+        )
         actions = gather.agency_actions(s, None, None, r, today,
                                         case_ids=[sheet.id for sheet, _ in cases])  # fmt: skip
     by_agency: dict[str, list[gather.ActionRow]] = defaultdict(list)
@@ -300,6 +305,7 @@ def meeting_pack(
         from_priority_order=meeting is None, repeat_counts=repeat_counts,
         victim_updates=victim_updates,
         orders_due=orders_due,
+        case_review=review_rows, case_review_counts=review_counts,
     )  # fmt: skip
     flowables = render.pack_flowables(pack, r, report)
     expected = 3 + 2 * len(cases)

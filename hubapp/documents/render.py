@@ -224,6 +224,9 @@ class Pack:
     from_priority_order: bool = False
     #: how many people and places of the pack's cases are each kind of repeat
     repeat_counts: dict[str, int] = field(default_factory=dict)
+    #: the hub's ASB Case Review queue (gather.case_review_rows): rows and counts
+    case_review: list[tuple] = field(default_factory=list)
+    case_review_counts: dict[str, int] = field(default_factory=dict)
     #: the hub's tools and powers ending or due: date, what, power, against, case (issue 17)
     orders_due: list[tuple[str, str, str, str, str]] | None = None
     #: the victims of the pack's cases overdue an update (issue 17)
@@ -351,6 +354,8 @@ def pack_flowables(
         out += _victim_updates(pack.victim_updates, r)
     if pack.orders_due is not None:  # issue 17
         out += _orders_due(pack.orders_due, r)
+    if pack.case_review_counts:
+        out += case_review_flowables(pack.case_review, pack.case_review_counts)
 
     # one summary per case
     total = max(len(pack.cases), 1)
@@ -393,6 +398,24 @@ def _orders_due(rows: list[tuple[str, str, str, str, str]], r: Rules) -> list[Fl
     else:
         out.append(table(["Date", "What", "Tool or power", "Against", "Case"], rows,
                          [0.12, 0.25, 0.27, 0.18, 0.18]))  # fmt: skip
+
+
+def case_review_flowables(rows: list[tuple], counts: dict[str, int]) -> list[Flowable]:
+    """The pack's "ASB Case Review" section: the queue's counts, and its rows where the
+    profile prints them (see gather.case_review_rows)."""
+    st = styles()
+    out: list[Flowable] = [KeepTogether([
+        heading("ASB Case Review"),
+        _figures([(f"{counts.get('reached', 0):,}", "reached a review"),
+                  (f"{counts.get('approaching', 0):,}", "approaching"),
+                  (f"{counts.get('not_explained', 0):,}", "victims not told of the review")]),
+        para("Victims and places with qualifying complaints in the last six months (made "
+             "within a month of the incident; one incident counted once), of the cases the "
+             "account printing this may see.", st.small),
+    ])]  # fmt: skip
+    if rows:
+        out.append(table(["Status", "Count", "Who or where", "Case", "Complaints", "Explained"],
+                         rows, [0.12, 0.07, 0.3, 0.15, 0.22, 0.14]))  # fmt: skip
     return out
 
 

@@ -81,6 +81,16 @@ PERSONAL_FIELDS: dict[str, set[str]] = {
     # victim contact: who the contact is, what a victim was told and why they cannot be
     "victim_contact": {"spoc_name", "cannot_tell_reason"},
     "victim_update": {"given_by", "summary"},
+    # the ASB Case Review: who applied, and what was decided and told, is free text about
+    # the victim; dates, decision and outcome codes stay in the log in full
+    "case_review": {
+        "applicant_name",
+        "decision_reasons",
+        "outcome_summary",
+        "dissatisfaction_outcome",
+        "escalation_outcome",
+    },
+    "review_explanation": {"notes"},
 }
 _SKIP = {"row_version", "updated_at", "station_id", "created_at"}
 

@@ -68,6 +68,8 @@ class Op(StrEnum):
     SAFEGUARDING = "safeguarding"
     VICTIM_CONTACT = "victim contact"
     HUB_ORDERS = "hub orders"
+    CASE_REVIEW = "ASB Case Review"
+    EXPLAIN_REVIEW = "explain the ASB Case Review"
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,23 @@ MAY: dict[Op, Rule] = {
         tell_read_only=True,
         elsewhere="Tools > Area orders (PSPOs)… (new, change)",
     ),
+    Op.CASE_REVIEW: Rule(
+        frozenset({COORDINATOR, POLICE, ADMINISTRATOR}),
+        "record ASB Case Review applications, decisions and outcomes",
+        "the relevant bodies' decisions (ASBCPA 2014 s.104), as changing a case is; "
+        "recommendations become actions of the agencies",
+        tell_read_only=True,
+        elsewhere="View > ASB Case Review queue (New application…); case window: ASB Case Review…",
+    ),
+    Op.EXPLAIN_REVIEW: Rule(
+        WRITERS,
+        "record that the ASB Case Review was explained to a victim",
+        "the victim's single point of contact may be a partner's officer; on the cases the "
+        "role sees",
+        tell_read_only=True,
+        elsewhere="View > ASB Case Review queue (Record explanation…); case window: ASB "
+        "Case Review…",
+    ),
 }
 
 
@@ -384,6 +403,8 @@ COMMANDS: dict[str, Entry] = {
     "person add": Entry(Op.EDIT_CASE, "case_people.add_person"),
     "intervention add": Entry(Op.EDIT_CASE, "interventions.add"),
     "interventions due": Entry(Op.VIEW, "orders_due.due", "the cases the role sees"),
+    "case-review queue": Entry(Op.VIEW, "case_review.queue", "audited as a consultation"),
+    "case-review return": Entry(Op.VIEW, "case_review.yearly_return", "counts only"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -423,6 +444,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "agreementsAction": ("Tools > Sharing agreements…", Op.AGREEMENTS),
     "ordersDueAction": ("View > Orders ending or due", Op.VIEW),
     "areaOrdersAction": ("Tools > Area orders (PSPOs)…", Op.VIEW),
+    "caseReviewQueueAction": ("View > ASB Case Review queue…", Op.VIEW),
 }
 
 
@@ -436,6 +458,7 @@ def command_key(args, acting_user: str = "") -> str:
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
         "victim": "what", "victims": "what", "intervention": "what", "interventions": "what",
+        "case-review": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -291,6 +291,10 @@ class CaseWindow(QDialog):
         self.asb_banner.setWordWrap(True)
         self.asb_banner.hide()
         outer.addWidget(self.asb_banner)
+        self.case_review_button = QPushButton(tr("ASB Case Review…"), self,
+                                              objectName="caseReviewButton")  # fmt: skip
+        self.case_review_button.clicked.connect(self.open_case_review)
+        head.addWidget(self.case_review_button)  # on the heading's line: no room taken
         self.repeats_banner = _label("", self)
         self.repeats_banner.setObjectName("repeatsBanner")
         self.repeats_banner.setWordWrap(True)
@@ -1057,6 +1061,12 @@ class CaseWindow(QDialog):
         task.failed.connect(self._failed)
         task.finished.connect(lambda: self._tasks.discard(task))
         return task.start()
+
+    def open_case_review(self):
+        """The case's ASB Case Reviews (hubapp.views.case_review)."""
+        from hubapp.views.case_review import open_review_dialog
+
+        return open_review_dialog(self.store, self.case_id, self)
 
     def reload(self) -> None:
         """Read the case again (after a conflict, this replaces what is in the forms)."""

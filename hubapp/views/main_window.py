@@ -94,6 +94,7 @@ MENU_OBJECT_NAMES = {
     "agreements_action": "agreementsAction",
     "orders_due_action": "ordersDueAction",
     "area_orders_action": "areaOrdersAction",
+    "case_review_action": "caseReviewQueueAction",
 }
 
 
@@ -180,6 +181,7 @@ class MainWindow(QMainWindow):
         self.meetings_page = None
         self.people_page = None
         self.orders_due_page = None
+        self.case_review_page = None
         self.setCentralWidget(self.pages)
         self._build_status_bar()
         # the count speaks of the case list: the other pages show their own
@@ -360,8 +362,11 @@ class MainWindow(QMainWindow):
         self.people_action = QAction(tr("&People"), self, shortcut=QKeySequence("Ctrl+5"))
         self.people_action.triggered.connect(self.show_people)
         self.orders_due_action = QAction(tr("Orders e&nding or due"), self,
-                                         shortcut=QKeySequence("Ctrl+6"))  # fmt: skip
+                                         shortcut=QKeySequence("Ctrl+7"))  # fmt: skip
         self.orders_due_action.triggered.connect(self.show_orders_due)
+        self.case_review_action = QAction(tr("ASB Case Re&view queue…"), self,
+                                          shortcut=QKeySequence("Ctrl+6"))  # fmt: skip
+        self.case_review_action.triggered.connect(self.show_case_review)
         self.all_hubs_action = QAction(
             tr("&All hubs' cases"), self, shortcut=QKeySequence("Ctrl+0")
         )
@@ -384,7 +389,8 @@ class MainWindow(QMainWindow):
         self.reset_columns_action.triggered.connect(self.reset_columns)
         for action in (self.find_action, self.refresh_action, None, self.this_hub_action,
                        self.grid_action, self.agency_actions_action, self.meetings_action,
-                       self.people_action, self.orders_due_action, None,
+                       self.people_action, self.case_review_action, self.orders_due_action,
+                       None,
                        self.all_hubs_action, self.open_only_action, self.all_status_action,
                        None, self.details_action, self.reset_columns_action):  # fmt: skip
             view.addSeparator() if action is None else view.addAction(action)
@@ -540,7 +546,8 @@ class MainWindow(QMainWindow):
         self.detail.clear()
         self.station_label.setToolTip(str(session.store.path))
         for page in (self.grid_page, self.agency_actions_page, self.meetings_page,
-                     self.people_page, self.orders_due_page):  # fmt: skip
+                     self.people_page, self.case_review_page,
+                     self.orders_due_page):  # fmt: skip
             if page is not None:
                 page.attach(session.store, lookups, station)
 
@@ -652,7 +659,7 @@ class MainWindow(QMainWindow):
         return self.people_page
 
     def show_orders_due(self):
-        """View > Orders ending or due (Ctrl+6): tools and powers with a date coming up."""
+        """View > Orders ending or due (Ctrl+7): tools and powers with a date coming up."""
         if self.orders_due_page is None:
             from hubapp.views.orders_due import OrdersDuePage
 
@@ -677,6 +684,22 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def show_case_review(self):
+        """View > ASB Case Review queue… (Ctrl+6): victims and places approaching or reaching
+        a review (hubapp.views.case_review)."""
+        if self.case_review_page is None:
+            from hubapp.views.case_review import CaseReviewQueuePage
+
+            self.case_review_page = CaseReviewQueuePage(self)
+            self.case_review_page.caseOpenRequested.connect(self.caseOpenRequested)
+            self.pages.addWidget(self.case_review_page)
+            if self.session is not None:
+                self.case_review_page.attach(self.session.store, self.session.lookups,
+                                             self.session.station)  # fmt: skip
+        self.pages.setCurrentWidget(self.case_review_page)
+        self.case_review_page.table.setFocus()
+        return self.case_review_page
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.search, self.hub_combo, self.status_combo, self.category_combo):
@@ -815,7 +838,8 @@ class MainWindow(QMainWindow):
             ("Ctrl+3", tr("An agency's open actions, overdue first")),
             ("Ctrl+4", tr("Meetings: agenda, attendance, decisions, actions raised")),
             ("Ctrl+5", tr("People: one person across cases, by name, phone, e-mail or postcode")),
-            ("Ctrl+6", tr("Orders ending or due: end dates, appeals, reviews, court hearings")),
+            ("Ctrl+7", tr("Orders ending or due: end dates, appeals, reviews, court hearings")),
+            ("Ctrl+6", tr("ASB Case Review queue: victims and places near or at a review")),
             ("Ctrl+P", tr("Print or save as PDF: case summary, meeting pack, action sheet")),
             ("Ctrl+Z / Ctrl+Y", tr("Undo / redo a change in the grid")),
             ("Ctrl+Shift+O / A", tr("Open cases only / any status")),

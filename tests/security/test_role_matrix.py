@@ -31,6 +31,7 @@ from hubapp.store.admin import audit_query, backup, retention, sharing, subject_
 from hubapp.store.casework import (
     actions,
     assignments,
+    case_review,
     caseview,
     hub_orders,
     links,
@@ -332,6 +333,21 @@ CORE = {
         ),
         None,
     ),  # fmt: skip
+    Op.CASE_REVIEW: (
+        lambda s, w: case_review.save_review(
+            s,
+            w.case,
+            case_review.ReviewDraft(person_id=w.person, received_on=date(2026, 5, 4)),
+            today=date(2026, 5, 4),
+        ),
+        None,
+    ),  # fmt: skip
+    Op.EXPLAIN_REVIEW: (
+        lambda s, w: case_review.record_explanation(
+            s, w.case, w.person, date(2026, 5, 4), "call", today=date(2026, 5, 4)
+        ),
+        None,
+    ),  # fmt: skip
 }
 
 
@@ -454,6 +470,8 @@ EXAMPLES: dict[str, list[str] | None] = {
     "intervention add": ["intervention", "add", "{ref}", "--type", "abc", "--person",
                          "{person}", "--from", "01/05/2026", "--agency", "POLICE"],
     "interventions due": ["interventions", "due"],
+    "case-review queue": ["case-review", "queue", "--format", "json"],
+    "case-review return": ["case-review", "return", "--year", "2026", "--format", "csv"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]

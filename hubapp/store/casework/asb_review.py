@@ -12,6 +12,9 @@ The hub should see it coming, per victim and per place, across every channel:
 * a victim or place is **flagged** when 3 or more qualifying complaints were made within the
   6 months up to today, and shown as **approaching** at 2.
 
+The numbers are read from ``resources/refdata/case_review.toml`` (the Act's defaults, with the
+sections that set them); :mod:`hubapp.store.casework.case_review` runs the review itself.
+
 :func:`count` is the rule itself, on plain values. :func:`for_case` reads what the case
 view's banner needs (index lookups only); :func:`hub_list` scans one window of reports for
 the whole hub (or every hub) in two queries.
@@ -27,12 +30,18 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from hubapp.domain.clock import add_months, local_today
-from hubapp.store import access
+from hubapp.store import access, refdata
 from hubapp.store.schema import Case, CasePerson, CasePlace, Contact, Person, Place
 
-THRESHOLD = 3
-WINDOW_MONTHS = 6
-QUALIFY_MONTHS = 1
+_CONFIG = refdata.read("case_review.toml")["threshold"]
+#: s.104(4): at least this many qualifying complaints (the procedures may set fewer)
+THRESHOLD = int(_CONFIG.get("complaints", 3))
+#: s.104(11): the application within six months of the complaint
+WINDOW_MONTHS = int(_CONFIG.get("window_months", 6))
+#: s.104(11): a complaint qualifies when made within one month of the behaviour
+QUALIFY_MONTHS = int(_CONFIG.get("qualify_months", 1))
+#: shown as approaching from this many (local practice)
+APPROACHING = int(_CONFIG.get("approaching", THRESHOLD - 1))
 #: the roles whose complaints count for a victim
 VICTIM_ROLES = ("victim", "complainant")
 
@@ -64,7 +73,7 @@ class Tally:
 
     @property
     def approaching(self) -> bool:
-        return self.count == THRESHOLD - 1
+        return APPROACHING <= self.count < THRESHOLD
 
 
 def count(reports: Iterable[tuple[datetime, datetime | None]], today: date) -> Tally:
@@ -115,7 +124,7 @@ def _as_dt(value) -> datetime | None:
 
 
 def read_for_case(s, case_id: uuid.UUID, today: date | None = None,
-                  minimum: int = THRESHOLD - 1) -> list[Warning]:  # fmt: skip
+                  minimum: int = APPROACHING) -> list[Warning]:  # fmt: skip
     """The case's victims and places with at least ``minimum`` qualifying complaints."""
     today = today or local_today()
     start, end = window(today)
@@ -160,7 +169,7 @@ def read_for_case(s, case_id: uuid.UUID, today: date | None = None,
 
 
 def for_case(store, case_id: uuid.UUID, today: date | None = None,
-             minimum: int = THRESHOLD - 1) -> list[Warning]:  # fmt: skip
+             minimum: int = APPROACHING) -> list[Warning]:  # fmt: skip
     with store.read() as s:
         return read_for_case(s, case_id, today, minimum)
 
@@ -170,8 +179,9 @@ def for_case(store, case_id: uuid.UUID, today: date | None = None,
 #: smaller of SQLite's '+1 month' (which rolls 31 January over into March) and the last day
 #: of the next month, at the incident's time of day.
 _QUALIFIES_SQL = (
-    "(c.incident_at IS NULL OR c.received_at <= min(date(c.incident_at, '+1 month'), "
-    "date(c.incident_at, 'start of month', '+2 months', '-1 day')) || substr(c.incident_at, 11))"
+    f"(c.incident_at IS NULL OR c.received_at <= min(date(c.incident_at, '+{QUALIFY_MONTHS} "
+    f"month'), date(c.incident_at, 'start of month', '+{QUALIFY_MONTHS + 1} months', '-1 day'))"
+    " || substr(c.incident_at, 11))"
 )
 _KEY_SQL = "coalesce(c.incident_at, c.received_at)"
 

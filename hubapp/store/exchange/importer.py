@@ -19,7 +19,10 @@ The file:
   almost never is.)
 * **Columns by heading**, in any order; headings are matched ignoring case, spacing and
   punctuation (``Reporter name`` is ``reporter_name``). Required: received, hub, channel,
-  category, summary. Optional: location, details, reporter_name, reporter_contact. Other
+  category, summary. Optional: location, details, reporter_name, reporter_contact,
+  reporter_role (victim, complainant, witness or reporter; yes and no answer an online
+  form's "are you the victim?"; default reporter: a victim's or complainant's reports count
+  towards the ASB Case Review, :mod:`hubapp.store.casework.case_review`). Other
   columns are reported once and ignored (``reason``, the column a rejects file adds, is
   ignored silently). A file without a required column, or with one twice, is refused.
   Commas separate the values; a heading row with semicolons or tabs and no commas is read
@@ -62,9 +65,9 @@ normalised content (the parsed time, the codes it matched, the trimmed texts). I
 file twice, or a row that is already in the database, creates nothing new; a rejected row
 that was fixed and imported again lands exactly once.
 
-A reporter is linked to the case with the role "reporter" (and named as the reporter of the
-contact). They are linked to a person the hub already knows, rather than written as a new
-person, only on an exact match of their normalised phone number or e-mail address
+A reporter is linked to the case with the role "reporter", or the one ``reporter_role``
+gives (and named as the reporter of the contact). They are linked to a person the hub
+already knows, rather than written as a new person, only on an exact match of their normalised phone number or e-mail address
 (:mod:`hubapp.domain.matching`) within the same hub: the one person with that key named on a
 live case of the row's hub, or written by a row earlier in the same file. Two or more such
 people are a question for a coordinator, not for the import; a locked-down person is never
@@ -130,7 +133,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], bool]
 
 REQUIRED = ("received", "hub", "channel", "category", "summary")
-OPTIONAL = ("location", "details", "reporter_name", "reporter_contact")
+OPTIONAL = ("location", "details", "reporter_name", "reporter_contact", "reporter_role")
+#: reporter_role as typed (an online form's "are you the victim?" too) -> the role stored;
+#: a victim's or complainant's reports count towards the ASB Case Review
+REPORTER_ROLES = {
+    "victim": "victim", "complainant": "complainant", "witness": "witness",
+    "reporter": "reporter", "yes": "victim", "no": "reporter",
+}  # fmt: skip
 COLUMNS = REQUIRED + OPTIONAL
 #: columns recognised and ignored without comment (the rejects file's own column)
 IGNORED = ("reason",)
@@ -187,6 +196,7 @@ _LABELS = {
     "details": "details",
     "reporter_name": "reporter's name",
     "reporter_contact": "reporter's contact details",
+    "reporter_role": "reporter's role",
     "hub": "hub",
     "channel": "channel",
     "category": "category",
@@ -713,6 +723,12 @@ def check_row(
             f"the reporter's phone number is too long ({len(contact):,} characters; "
             f"at most {MAX_PHONE})"
         )
+    role = texts["reporter_role"]
+    if role and match_key(role) not in REPORTER_ROLES:
+        faults.append(f'the reporter\'s role "{_shown(role)}" is not one of victim, complainant, '
+                      "witness or reporter")  # fmt: skip
+    elif role and not (texts["reporter_name"] or texts["reporter_contact"]):
+        faults.append("the reporter's role is given without the reporter's name or contact")
     if faults:
         return {}, "; ".join(faults) + "."
     return {"received_at": received, **found, "texts": texts}, None
@@ -728,6 +744,8 @@ def import_key(received_at: datetime, hub: str, channel: str, category: str, tex
         category,
         *(texts.get(c, "") for c in ("location", "summary", "details")),
         *(texts.get(c, "") for c in ("reporter_name", "reporter_contact")),
+        # only when given: the keys of files without the column stay as they were
+        *([match_key(texts["reporter_role"])] if texts.get("reporter_role") else []),
     ]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
@@ -1072,7 +1090,8 @@ class _Tables:
                 self._person(person_id, row)
             self.batch["case_person"].append({
                 **common, "id": uuid.uuid4(), "case_id": case_id, "person_id": person_id,
-                "role": "reporter", "place_id": None,
+                "role": REPORTER_ROLES.get(match_key(texts["reporter_role"]), "reporter"),
+                "place_id": None,
             })  # fmt: skip
         self.batch["contact"].append({
             **common, "id": uuid.uuid4(), "case_id": case_id, "channel_id": row.channel.id,
