@@ -337,11 +337,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     capture.drop(bind, NEW + CHANGED)
-    for table in reversed(CHANGED):
-        with op.batch_alter_table(table) as batch_op:
-            for t, column, _d in reversed(ADDED):
-                if t == table:
-                    batch_op.drop_column(column)
+    # dropped in place (SQLite 3.35+), not by copying the tables: other tables refer to them
+    for table, column, _d in reversed(ADDED):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     for table in reversed(NEW):
         op.drop_table(table)
     capture.install(bind, CHANGED)
