@@ -146,10 +146,10 @@ def test_s14_civil_injunction_against_an_under_18_needs_the_youth_offending_team
     assert "the youth offending team must be consulted" in str(err) and "(s.14(1))" in str(err)
 
 
-# --- criminal behaviour orders: s.28 ------------------------------------------------------------
+# --- criminal behaviour orders: Sentencing Act 2020 s.337 ------------------------------------------------------------
 
 
-def test_s28_cbo_against_an_under_18_reviewed_every_12_months(world):
+def test_sentencing_act_s337_cbo_against_an_under_18_reviewed_every_12_months(world):
     store, case_id, adult, *_ = world
     kid = person(store, case_id, date(2010, 1, 1))
     iv.add(store, case_id, draft(world, "criminal_behaviour_order", person_id=kid,
@@ -160,7 +160,7 @@ def test_s28_cbo_against_an_under_18_reviewed_every_12_months(world):
     reviews = [i for i in orders_due.due(store, 28, today=TODAY)
                if i.kind is orders_due.DueKind.REVIEW]  # fmt: skip
     assert [(i.on, i.against, i.section) for i in reviews] == [
-        (date(2026, 6, 5), "Kid Doe", "s.28")]  # fmt: skip
+        (date(2026, 6, 5), "Kid Doe", "Sentencing Act 2020 s.337")]  # fmt: skip
     # no review once they are 18 at it
     limits = powers.limits_of("criminal_behaviour_order")
     assert powers.next_review(limits, date(2025, 6, 5), date(2008, 1, 1), TODAY) is None

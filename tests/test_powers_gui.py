@@ -58,7 +58,7 @@ def test_orders_due_page_lists_what_ends_and_opens_its_case(qtbot, qtmodeltester
 
 
 def test_the_main_window_shows_the_page_from_the_view_menu(qtbot, window):
-    assert window.orders_due_action.shortcut().toString() == "Ctrl+6"
+    assert window.orders_due_action.shortcut().toString() == "Ctrl+7"
     window.orders_due_action.trigger()
     assert window.pages.currentWidget() is window.orders_due_page
 

@@ -398,6 +398,7 @@ def _orders_due(rows: list[tuple[str, str, str, str, str]], r: Rules) -> list[Fl
     else:
         out.append(table(["Date", "What", "Tool or power", "Against", "Case"], rows,
                          [0.12, 0.25, 0.27, 0.18, 0.18]))  # fmt: skip
+    return out
 
 
 def case_review_flowables(rows: list[tuple], counts: dict[str, int]) -> list[Flowable]:

@@ -288,7 +288,7 @@ def appeal_by(limits: Limits, issued_on: date) -> date | None:
 def next_review(limits: Limits, issued_on: date, date_of_birth: date | None,
                 today: date) -> date | None:  # fmt: skip
     """The next review due on or after ``today`` of an order against someone who is still
-    under 18 at its end (s.28: each 12 months from the day it takes effect); None if none."""
+    under 18 at its end (Sentencing Act 2020 s.337: each 12 months from the day it takes effect); None if none."""
     months = limits.under_18_review_months
     if not months or date_of_birth is None:
         return None

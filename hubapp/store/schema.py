@@ -201,6 +201,8 @@ class Case(Synced, Base):
         Index("ix_case_by_hub", "hub_id", "received_at", "seq", "voided", "status", "category_id"),
         Index("ix_case_status", "status"),
         Index("ix_case_category", "category_id"),
+        # the ASB Case Review queue's cases, with the hate answer of its local route (0012)
+        Index("ix_case_review_route", "id", "voided", "hub_id", "hate"),
     )  # fmt: skip
 
 
@@ -238,6 +240,11 @@ class CasePerson(OfACase, Synced, Base):
     role: Mapped[str] = mapped_column(String(24))
     place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"))
 
+    __table_args__ = (
+        # a case's victims by role (the ASB Case Review queue; migration 0012): covering
+        Index("ix_case_person_role", "case_id", "role", "voided", "person_id"),
+    )
+
 
 class CasePlace(OfACase, Synced, Base):
     __tablename__ = "case_place"
@@ -266,6 +273,13 @@ class Contact(OfACase, Synced, Base):
     place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("place.id"), index=True)
     #: a digest of the imported row this contact came from: importing a file twice adds nothing
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+
+    __table_args__ = (
+        # the ASB Case Review queue and its early warning read a window of reports by date
+        # (migration 0012): covering, so that the window is read from the index alone
+        Index("ix_contact_window", "received_at", "voided", "case_id", "incident_at", "place_id",
+              "reporter_person_id"),
+    )  # fmt: skip
 
 
 class Assignment(OfACase, Synced, Base):

@@ -2,7 +2,7 @@
 
 What ends or falls due within a number of days (28 by default): end dates, the last day to
 appeal (a CPN: 21 days, s.46(1)), the yearly review of an order against someone under 18 (a
-CBO, s.28), the court hearing of a closure notice (s.80(3)), and the hub's area orders (PSPOs)
+CBO, Sentencing Act 2020 s.337), the court hearing of a closure notice (s.80(3)), and the hub's area orders (PSPOs)
 ending (:func:`hubapp.store.casework.orders_due.due`, read in the background: the latest
 request wins). Of this hub's cases, or of every hub's; only the cases the account sees.
 Enter or a double-click opens the row's case.
@@ -76,7 +76,7 @@ class OrdersDuePage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         metrics = self.table.fontMetrics()
-        for column, sample in ((0, "00/00/0000"), (1, "Review due (under 18) (s.28)"),
+        for column, sample in ((0, "00/00/0000"), (1, "Review due (under 18) (Sentencing Act 2020 s.337)"),
                                (2, "Community Protection Notice (CPN)"), (3, "x" * 24),
                                (4, "CAR-2026-00000")):  # fmt: skip
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)

@@ -56,6 +56,12 @@ ADDED = [
     ("intervention_breach", "outcome", "VARCHAR(24) NOT NULL DEFAULT ''"),
 ]
 CHANGED = list(dict.fromkeys(t for t, _c, _d in ADDED))
+INDEXES = [
+    ("ix_contact_window", "contact",
+     ["received_at", "voided", "case_id", "incident_at", "place_id", "reporter_person_id"]),
+    ("ix_case_person_role", "case_person", ["case_id", "role", "voided", "person_id"]),
+    ("ix_case_review_route", "case_", ["id", "voided", "hub_id", "hate"]),
+]  # fmt: skip
 
 
 def upgrade() -> None:
@@ -330,11 +336,16 @@ def upgrade() -> None:
     )
     for table, column, declaration in ADDED:
         op.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    # covering indexes for the ASB Case Review queue (a window of reports, their cases' victims)
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
     # the changed tables' triggers made again from their columns, the new tables' made
     capture.install(op.get_bind(), CHANGED + NEW)
 
 
 def downgrade() -> None:
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
     bind = op.get_bind()
     capture.drop(bind, NEW + CHANGED)
     # dropped in place (SQLite 3.35+), not by copying the tables: other tables refer to them
