@@ -104,7 +104,7 @@ def test_s46_cpn_appeal_window_of_21_days_is_due(world):
     items = orders_due.due(store, 28, today=TODAY)
     appeal = [i for i in items if i.kind is orders_due.DueKind.APPEAL]
     assert [(i.on, i.section, i.case_reference) for i in appeal] == [
-        (date(2026, 5, 31), "s.46(1)", "CAR-2026-0042")]  # fmt: skip
+        (date(2026, 5, 31), "s.46(2)", "CAR-2026-0042")]  # fmt: skip
     assert orders_due.due(store, 10, today=TODAY) == []
 
 
@@ -185,7 +185,7 @@ def test_s35_dispersal_up_to_48_hours(world):
     _store, _case, adult, *_ = world
     err = refused(world, draft(world, "dispersal", person_id=adult, expires_on=date(2026, 5, 4),
                                authorised_by="Insp. R. Bell"))  # fmt: skip
-    assert str(err) == ("A dispersal direction (s.35) lasts at most 48 hours (s.35): it can end "
+    assert str(err) == ("A dispersal direction (s.35) lasts at most 48 hours (s.35(4)): it can end "
                         "on 03/05/2026 at the latest.")  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """View > Orders ending or due (Ctrl+6): tools and powers with a date coming up.
 
 What ends or falls due within a number of days (28 by default): end dates, the last day to
-appeal (a CPN: 21 days, s.46(1)), the yearly review of an order against someone under 18 (a
+appeal (a CPN: 21 days, s.46(2)), the yearly review of an order against someone under 18 (a
 CBO, Sentencing Act 2020 s.337), the court hearing of a closure notice (s.80(3)), and the hub's area orders (PSPOs)
 ending (:func:`hubapp.store.casework.orders_due.due`, read in the background: the latest
 request wins). Of this hub's cases, or of every hub's; only the cases the account sees.

@@ -4,7 +4,7 @@ Within ``days`` (28 by default) of today, for the live interventions (active or 
 the cases the account sees, and for the hub's area orders:
 
 * **ends**: its end date (an intervention's ``expires_on``, a PSPO's);
-* **appeal closes**: the last day to appeal (a CPN: 21 days from issue, s.46(1));
+* **appeal closes**: the last day to appeal (a CPN: 21 days from issue, s.46(2));
 * **review due**: the yearly review of an order against someone still under 18 at the review
   (a CBO: every 12 months from the day it takes effect, Sentencing Act 2020 s.337);
 * **court hearing**: the hearing a closure notice leads to (within 48 hours, s.80(3)).
