@@ -291,6 +291,28 @@ def test_only_a_coordinator_or_an_administrator_may_give_the_reason(db, store, n
     assert state(db) == before and not list(tmp_path.glob("*.pdf"))
 
 
+def test_a_partner_action_sheet_checks_its_agencys_agreement(store, db, tmp_path):
+    from hubapp.store.casework.actions import ActionDraft, add_action
+
+    register_all_but(store, "FIRE")
+    case, fire = _case(store), agency_id(store, "FIRE")
+    assignments.set_role(store, case, fire, "support", reason="Arson risk")
+    add_action(store, case, fire, ActionDraft("Fit a letterbox guard"))
+    before = state(db)
+    with pytest.raises(NoAgreement, match="^Cumbria Fire and Rescue Service has no current .* "
+                       "so the action sheet would be disclosed"):  # fmt: skip
+        printing.action_sheet(store, "FIRE", Profile.PARTNER)
+    assert state(db) == before
+    assert printing.action_sheet(store, "FIRE", Profile.POLICE).basis == {}
+    sheet = printing.action_sheet(store, "FIRE", Profile.PARTNER, reason="Home visit tomorrow")
+    assert sheet.basis == {"Cumbria Fire and Rescue Service": "no current agreement: Home visit "
+                                                              "tomorrow"}  # fmt: skip
+    after = newest_audit_id(store.path)
+    printing.save(store, sheet, tmp_path / "sheet.pdf")
+    [entry] = [e for e in audit_since(store, after) if e.kind == "disclosure"]
+    assert entry.details["basis"] == sheet.basis
+
+
 # --- sharing with another hub ----------------------------------------------------------------
 
 

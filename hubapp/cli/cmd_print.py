@@ -5,6 +5,7 @@
     hubapp [--db PATH] print pack --hub HUB [--date YYYY-MM-DD] [--profile ...] [-o FILE.pdf]
                                   [--reason TEXT]
     hubapp [--db PATH] print actions --agency AGENCY [--hub HUB] [--profile ...] [-o FILE.pdf]
+                                     [--reason TEXT]
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def add_parsers(sub) -> None:
     a = what.add_parser("actions", help="one agency's open actions, with RAG")
     a.add_argument("--agency", required=True, help="agency code, name or short name")
     a.add_argument("--hub", help="only this hub's cases (default: every hub)")
+    a.add_argument("--reason", metavar="TEXT",
+                   help="a partner sheet for an agency without a current sharing agreement: "
+                   "why it goes ahead (coordinators and administrators; audited)")  # fmt: skip
     profile_and_output(a)
 
 
@@ -88,7 +92,7 @@ def run(args) -> int:
             with progress_bar() as progress:
                 doc = _pack(store, args, profile, day, progress)
         else:
-            doc = printing.action_sheet(store, args.agency, profile, hub=args.hub)
+            doc = _pack(store, args, profile, day, None)
         target = printing.save(store, doc, args.output or Path.cwd() / doc.suggested_name())
     finally:
         store.close()
@@ -98,10 +102,14 @@ def run(args) -> int:
 
 
 def _pack(store, args, profile, day, progress):
+    """A pack or an action sheet: both disclose to partners under the partner profile."""
     from hubapp.documents import printing
     from hubapp.store.admin.sharing import NoAgreement
 
     try:
+        if args.what == "actions":
+            return printing.action_sheet(store, args.agency, profile, hub=args.hub,
+                                         reason=args.reason)  # fmt: skip
         return printing.meeting_pack(store, args.hub, profile, day=day, progress=progress,
                                      reason=args.reason)  # fmt: skip
     except NoAgreement as exc:

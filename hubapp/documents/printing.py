@@ -16,15 +16,18 @@ audited until the document leaves the application:
 
 The audit entry (kind ``disclosure``) says what was disclosed (document, case ids and
 references), under which profile, for which meeting, by whom (``Store.user``), where to
-(file or printer) and, for a partner pack, on what basis for each agency of the hub
-(``basis``: the agreement, or the reason given without one).
+(file or printer) and, for a partner pack or action sheet, on what basis for each agency it
+goes to (``basis``: the agreement, or the reason given without one).
 
 A meeting pack under the partner profile is carried away by every agency taking part in the
-hub: before anything is read, :func:`meeting_pack` checks the hub's register of sharing
-agreements (``hubapp.store.admin.sharing.check_disclosure``) and is refused with
-``NoAgreement`` (the warning) when an agency has no current agreement, unless a coordinator
-or an administrator gives a ``reason``. The pack takes ``progress(fraction, message)``; returning False cancels
-it with :class:`DocumentCancelled` and nothing is written.
+hub, and an action sheet under it by its agency: before anything is printed,
+:func:`meeting_pack` and :func:`action_sheet` check the hub's register of sharing agreements
+(``hubapp.store.admin.sharing.check_disclosure``) and are refused with ``NoAgreement`` (the
+warning) when an agency has no current agreement, unless a coordinator or an administrator
+gives a ``reason``.
+
+The pack takes ``progress(fraction, message)``; returning False cancels it with
+:class:`DocumentCancelled` and nothing is written.
 """
 
 from __future__ import annotations
@@ -353,9 +356,11 @@ def pack_basis(store, hub_id: uuid.UUID, profile: Profile,
 
 def action_sheet(
     store, agency: uuid.UUID | str, profile: Profile | str | None = None, *,
-    hub: uuid.UUID | str | None = None, today: date | None = None,
+    hub: uuid.UUID | str | None = None, today: date | None = None, reason: str | None = None,
 ) -> Document:  # fmt: skip
-    """One agency's open actions across the cases of one hub (or of every hub), with RAG."""
+    """One agency's open actions across the cases of one hub (or of every hub), with RAG.
+    Under the partner profile it is handed to that agency: its agreement with the hub of each
+    case on the sheet is checked first, as for a pack (``reason``: why without one)."""
     r = rules(profile)
     today = today or date.today()
     agency_row = find_agency(store, agency)
@@ -365,6 +370,7 @@ def action_sheet(
         case_ids = list(
             s.scalars(select(Case.id).where(Case.reference.in_({a.case_reference for a in rows})))
         ) if rows else []  # fmt: skip
+        basis = _sheet_basis(s, agency_row, case_ids, r.profile, reason)
     hub_name = hub_row.name if hub_row else "All hubs"
     title = f"Open actions: {agency_row.short_name}"
     band = f"{hub_row.name} Local Focus Hub" if hub_row else "Local Focus Hubs of Cumbria"
@@ -375,7 +381,25 @@ def action_sheet(
     )
     return Document("action_sheet", title, r.profile, r.marking, pdf, pages, case_ids,
                     sorted({a.case_reference for a in rows}),
-                    hub=hub_row.name if hub_row else "", agency=agency_row.short_name)  # fmt: skip
+                    hub=hub_row.name if hub_row else "", agency=agency_row.short_name,
+                    basis=basis)  # fmt: skip
+
+
+def _sheet_basis(s, agency: Agency, case_ids: list[uuid.UUID], profile: Profile,
+                 reason: str | None) -> dict[str, str]:  # fmt: skip
+    """{agency (and hub, where the sheet spans several): basis} for a partner action sheet."""
+    from hubapp.store.admin import sharing
+
+    if profile is not Profile.PARTNER or not case_ids:
+        return {}
+    hubs = {h.id: h.name for h in s.scalars(
+        select(Hub).where(Hub.id.in_(select(Case.hub_id).where(Case.id.in_(case_ids)))))}  # fmt: skip
+    out = {}
+    for hub_id, name in sorted(hubs.items(), key=lambda h: h[1]):
+        [found] = sharing.check_disclosure(s, hub_id, [agency.id], reason=reason,
+                                           what="the action sheet")  # fmt: skip
+        out[found.agency if len(hubs) == 1 else f"{found.agency}, {name} hub"] = found.text
+    return out
 
 
 # --- leaving the application: save, print, audit ------------------------------------------

@@ -86,7 +86,7 @@ def build_job(ctx, store, choice: Choice, today: date | None = None, reason: str
                                      day=choice.meeting_day, today=today,
                                      progress=ctx.report, reason=reason)  # fmt: skip
     return printing.action_sheet(store, choice.agency_id, choice.profile,
-                                 hub=choice.hub_id, today=today)  # fmt: skip
+                                 hub=choice.hub_id, today=today, reason=reason)  # fmt: skip
 
 
 def save_job(_ctx, store, document, path: str) -> Path:
