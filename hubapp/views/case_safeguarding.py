@@ -39,7 +39,8 @@ def tr(text: str) -> str:
 def _level(a) -> str:
     if a.override_level:
         return tr("{level} (set by hand: {why})").format(
-            level=label(RiskLevel, a.override_level), why=a.override_reason)
+            level=label(RiskLevel, a.override_level), why=a.override_reason
+        )
     return label(RiskLevel, a.computed)
 
 
