@@ -237,3 +237,31 @@ def test_my_agencys_actions_lists_the_victims_it_owes_an_update(qtbot, store, ca
         panel.table.selectRow(0)
         qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     assert asked.args == [case_id]
+
+
+def test_a_partner_on_the_case_logs_an_update_as_its_agency(qtbot, tmp_path):
+    db = staff_database(tmp_path / "hub.sqlite3", cases=1)
+    store = open_store(db)
+    accounts.sign_in(store, "ada", STAFF_PASSWORD)
+    with store.read() as s:
+        case_id = s.scalar(select(Case.id))
+    vera = add_person(store, case_id, "Vera Victim")
+    accounts.sign_in(store, "cara", STAFF_PASSWORD)
+    try:
+        w = open_tab(qtbot, store, case_id)
+        page = w.victim_page
+        page.victims_table.selectRow(0)
+        assert page.update_button.isEnabled() and page.plan_button.isEnabled()
+        d = page.log_update()
+        assert d.person.currentData() == vera.hex
+        assert d.agency.currentData() == agency_id(store, "CUMBERLAND").hex  # their own
+        assert d.given_by.text() == "Cara"
+        d.on.setDate(QDate(2026, 6, 1))
+        d.summary.setPlainText("Told of the council's letter to the tenant.")
+        with qtbot.waitSignal(page.loaded, timeout=10_000):
+            d.save_button.click()
+        with store.read() as s:
+            row = s.scalars(select(VictimUpdate)).one()
+        assert (row.given_by, row.agency_id) == ("Cara", agency_id(store, "CUMBERLAND"))
+    finally:
+        store.close()

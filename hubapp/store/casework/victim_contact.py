@@ -15,9 +15,10 @@ The plan (:class:`VictimContact`, one per person per case)
 
 Updates (:class:`VictimUpdate`, append-only)
     The day, how (call, visit, letter, e-mail), who gave it and their agency, and what was
-    said. An update dated in the future, for someone who is not a victim or complainant of
-    the case, or with nothing said, is refused field by field, and nothing is saved. An
-    update marked ``closing`` told them that the case is closing, and why.
+    said. An update dated in the future (or before the case opened), for someone who is not
+    a victim or complainant of the case, or with nothing said, is refused field by field
+    (:class:`VictimContactError`, one problem per field), and nothing is saved. An update
+    marked ``closing`` told them that the case is closing, and why.
 
 Closure
     A case closes only when each of its victims and complainants has been told, since the
