@@ -220,6 +220,28 @@ def test_the_statutory_rows_ask_for_what_the_kind_needs_and_keep_the_reason(qtbo
     assert rows.consulted.text() == ""  # the form is ready for the next one
 
 
+def test_a_warning_asks_for_the_reason_beside_its_field_and_keeps_it(qtbot, store):
+    case_id = new_case(store)
+    adult = add_person(store, case_id, "Jay Doe", role="alleged_perpetrator")
+    with store.write() as s:
+        s.get(Person, adult).date_of_birth = date(1990, 3, 4)
+    w = _case_window(qtbot, store, case_id)
+    w.iv_type.setCurrentIndex(next(i for i in range(w.iv_type.count())
+                                   if "(CPN)" in w.iv_type.itemText(i)))  # fmt: skip
+    w.iv_target.setCurrentIndex(1)
+    w.iv_agency.setCurrentIndex(1)
+    qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
+    reason = w._problems["iv_override_reason"]
+    qtbot.waitUntil(lambda: reason.isVisible(), timeout=10_000)
+    assert reason.text() == iv.REASON_WANTED
+    assert "(s.43(5))" in w._problems["iv_type"].text()
+    qtbot.keyClicks(w.iv_statutory.reason, "Warned in person by PCSO Hart")
+    qtbot.mouseClick(w.iv_add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.interventions_model.rowCount() == 1, timeout=10_000)
+    with store.read() as s:
+        assert s.scalar(select(Intervention.override_reason)) == "Warned in person by PCSO Hart"
+
+
 def test_add_a_person_with_a_date_of_birth_from_the_case_window(qtbot, store):
     case_id = new_case(store)
     w = _case_window(qtbot, store, case_id)

@@ -166,7 +166,8 @@ def _add(store, args, issued, expires, hearing) -> int:
         new_id = iv.add(store, case_id, draft)
     except iv.NeedsReason as exc:
         for p in exc.problems:
-            error(p.message)
+            if p.field != "override_reason":  # said below, as the command line says it
+                error(p.message)
         return error("nothing was saved; to go ahead, say why with --reason TEXT.")
     except CaseworkError as exc:
         for p in exc.problems or []:

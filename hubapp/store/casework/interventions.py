@@ -92,6 +92,10 @@ class InterventionDraft:
         )  # fmt: skip
 
 
+#: said beside the reason's field when a warning wants one
+REASON_WANTED = "Say why it goes ahead despite the warning; the reason is kept with it."
+
+
 class NeedsReason(CaseworkError):
     """A soft statutory limit passed over without a reason: ``problems`` says which (the
     save goes ahead once a reason is given)."""
@@ -211,6 +215,7 @@ def _check_limits(s, t: InterventionType, draft: InterventionDraft,
     refuse([Problem(f.field, f.message) for f in hard])
     if soft and not draft.override_reason:
         problems = [Problem(f.field, f.message) for f in soft]
+        problems.append(Problem("override_reason", REASON_WANTED))
         raise NeedsReason(problems[0].message, problems)
 
 
