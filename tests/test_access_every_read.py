@@ -47,6 +47,7 @@ from hubapp.store.casework import (
     actions,
     asb_review,
     assignments,
+    case_review,
     casedetail,
     casefile,
     caselist,
@@ -369,6 +370,12 @@ def _form(w: World) -> IntakeForm:
     return IntakeForm(people=[PersonEntry(full_name=HIDDEN_PERSON, phone="07700 900999")])
 
 
+def _every_complaint():
+    from dataclasses import replace
+
+    return replace(case_review.settings(), approaching=1)
+
+
 def _agencies(w: World) -> dict:
     return {w.agency: "Mine", w.other: "Other"}
 
@@ -533,6 +540,28 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     ),
     "hubapp.store.casework.asb_review:hub_list": lambda w, t: asb_review.hub_list(
         w.store, None, TODAY, 1
+    ),
+    # the ASB Case Review (hubapp.store.casework.case_review): the queue from 1 complaint
+    "hubapp.store.casework.case_review:queue": lambda w, t: case_review.queue(
+        w.store, None, TODAY, _every_complaint()
+    ),
+    "hubapp.store.casework.case_review:read_queue": lambda w, t: _in_session(
+        w, lambda s: case_review.read_queue(s, None, TODAY, _every_complaint())
+    ),
+    "hubapp.store.casework.case_review:reviews_for_case": lambda w, t: case_review.reviews_for_case(
+        w.store, w.hidden
+    ),
+    "hubapp.store.casework.case_review:review": lambda w, t: case_review.review(
+        w.store, uuid.uuid4()
+    ),
+    "hubapp.store.casework.case_review:subjects": lambda w, t: case_review.subjects(
+        w.store, w.hidden
+    ),
+    "hubapp.store.casework.case_review:explanations": lambda w, t: case_review.explanations(
+        w.store, w.hidden_person
+    ),
+    "hubapp.store.casework.case_review:yearly_return": lambda w, t: case_review.yearly_return(
+        w.store, TODAY.year
     ),
     "hubapp.store.casework.assignments:hub_agencies": lambda w, t: assignments.hub_agencies(
         w.store, w.hub
@@ -862,6 +891,9 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.audit:accept": "writes",
     "hubapp.store.audit:accept_restored": "writes",
     "hubapp.store.casework.actions:add_action": "writes",
+    "hubapp.store.casework.case_review:record_explanation": "writes (Op.EXPLAIN_REVIEW)",
+    "hubapp.store.casework.case_review:save_review": "writes (Op.CASE_REVIEW)",
+    "hubapp.store.casework.case_review:add_recommendation": "writes (Op.CASE_REVIEW)",
     "hubapp.store.casework.actions:edit_action": "writes",
     "hubapp.store.casework.actions:complete_action": "writes",
     "hubapp.store.casework.actions:cancel_action": "writes",

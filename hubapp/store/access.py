@@ -136,6 +136,7 @@ RAW_SQL: dict[str, str] = {
     "session's, or the one the case list was read for)",
     "hubapp.store.casework.asb_review:_hub_list": "the victims and places of a hub with repeated complaints, counted over the cases "
     "the account sees",
+    "hubapp.store.casework.case_review:_tallies": "the ASB Case Review queue's counts, over the cases the account sees",
 }
 
 #: Every other function of the store (and of the documents) with SQL of its own, and why it
