@@ -291,6 +291,66 @@ def _forged(world) -> list[tuple[dict, str]]:
         (_op("case_", world.bar_case, "forget"), "invalid"),
         (_op("case_", world.bar_case, "conflict"), "invalid"),
         (_op("station", uuid.uuid4(), "insert", hub_id=CAR.hex, name="Carlisle 2"), "other_hub"),
+        # the casework the law asks for (central c0008): the same rules hold for its tables
+        (
+            _op(
+                "case_review",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.private.hex,
+                received_on="2026-11-02",
+                decision="not_met",
+            ),
+            "other_hub",
+        ),
+        # (a MARAC referral of Carlisle's victim: refused for the person it names first)
+        (
+            _op(
+                "referral",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.private.hex,
+                person_id=world.victim.hex,
+                pathway="marac",
+                referred_on="2026-11-02",
+            ),
+            "reference",
+        ),
+        (
+            _op(
+                "case_review",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.bar_case.hex,
+                person_id=world.victim.hex,
+                received_on="2026-11-02",
+            ),
+            "reference",
+        ),
+        (
+            _op(
+                "hub_order",
+                uuid.uuid4(),
+                "insert",
+                hub_id=CAR.hex,
+                type_code="pspo",
+                title="Planted in Carlisle",
+            ),
+            "other_hub",
+        ),
+        (
+            _op(
+                "sharing_agreement",
+                uuid.uuid4(),
+                "insert",
+                hub_id=CAR.hex,
+                name="Forged agreement",
+                basis="consent",
+            ),
+            "other_hub",
+        ),
+        (_op("case_", world.private, hate=["no", "yes"]), "other_hub"),
+        (_op("case_", world.bar_case, hate=["no", "x" * 5_000]), "value"),
         (_op("sync_conflict", uuid.uuid4(), "resolve"), None),  # none such: nothing happens
     ]
 
