@@ -282,6 +282,11 @@ class CaseWindow(QDialog):
         heading_font(self.summary_label, 11, bold=False)
         self.summary_label.setWordWrap(True)
         outer.addWidget(self.summary_label)
+        # made before what is under the summary: Tab reaches the heading's line first
+        self.case_review_button = QPushButton(tr("ASB Case Review…"), self,
+                                              objectName="caseReviewButton")  # fmt: skip
+        self.case_review_button.clicked.connect(self.open_case_review)
+        head.addWidget(self.case_review_button)  # on the heading's line: no room taken
         # hate, reassessment and referrals (hubapp.views.case_safeguarding)
         self.safeguarding = CaseSafeguarding(self, self.store)
         self.safeguarding.layout_into(outer)
@@ -291,10 +296,6 @@ class CaseWindow(QDialog):
         self.asb_banner.setWordWrap(True)
         self.asb_banner.hide()
         outer.addWidget(self.asb_banner)
-        self.case_review_button = QPushButton(tr("ASB Case Review…"), self,
-                                              objectName="caseReviewButton")  # fmt: skip
-        self.case_review_button.clicked.connect(self.open_case_review)
-        head.addWidget(self.case_review_button)  # on the heading's line: no room taken
         self.repeats_banner = _label("", self)
         self.repeats_banner.setObjectName("repeatsBanner")
         self.repeats_banner.setWordWrap(True)
