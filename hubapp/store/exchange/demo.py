@@ -258,7 +258,7 @@ _VULNERABLE_REASONS = (
 )
 #: referrals per victim (a MARAC referral only on a high-risk case, and the chance there),
 #: per vulnerable adult, per child on the case (MASH) and per case (Channel, the perpetrator)
-_VICTIM_SUPPORT, _MENTAL_HEALTH, _MARAC_HIGH = 0.06, 0.008, 0.03
+_VICTIM_SUPPORT, _MENTAL_HEALTH, _MARAC_HIGH = 0.06, 0.008, 0.07
 _ADULT_SAFEGUARDING, _MASH, _CHANNEL = 0.6, 0.3, 0.0002
 #: a referral this many days old has its outcome, mostly
 _REFERRAL_OUTCOME_DAYS = 14
@@ -295,7 +295,7 @@ _EXPLAIN_NOTES = (
 )
 #: ASB Case Review applications per eligible case: met on a case with 3+ reports (the
 #: threshold), not met on a case with 2; about 1 application per 1,000 cases, 35% not met
-_REVIEW_MET, _REVIEW_NOT_MET = 0.0085, 0.0024
+_REVIEW_MET, _REVIEW_NOT_MET = 0.017, 0.0065
 _NOT_MET_REASONS = (
     "Two complaints in the six months before the application: fewer than the three the "
     "procedure asks, and no local route applies. The hub's actions were explained.",
@@ -1633,7 +1633,16 @@ class _Generator:
         """An ASB Case Review application by (or for) a victim with several reports, taken
         as far as time allows, within the local deadlines mostly (case_review.toml)."""
         x, today, config = self.extra.random, self.today, self.review_config
-        received = max(reports) + _DAY * (3 + int(x() * 40))
+        # mostly while the case is open; now and then after it closed (then with no
+        # recommendations: they would be actions on a closed case)
+        last = max(reports)
+        room = ((closed_on or today) - last).days
+        if room >= 27:  # open long enough for the meeting
+            received = last + _DAY * (1 + int(x() * min(room - 26, 40)))
+        elif x() < 0.12:
+            received = last + _DAY * (3 + int(x() * 40))
+        else:
+            return
         if received > today:
             return
         row = self._person_row(victim)
