@@ -295,7 +295,7 @@ _EXPLAIN_NOTES = (
 )
 #: ASB Case Review applications per eligible case: met on a case with 3+ reports (the
 #: threshold), not met on a case with 2; about 1 application per 1,000 cases, 35% not met
-_REVIEW_MET, _REVIEW_NOT_MET = 0.017, 0.0065
+_REVIEW_MET, _REVIEW_NOT_MET = 0.017, 0.0045
 _NOT_MET_REASONS = (
     "Two complaints in the six months before the application: fewer than the three the "
     "procedure asks, and no local route applies. The hub's actions were explained.",
@@ -345,7 +345,7 @@ _ORDER_KINDS = (
      "The streets of {town} {centre}, within {street} and {street2}.",
      "No person shall drink alcohol in a public place in the restricted area, or fail to "
      "hand over alcohol when asked by a constable, PCSO or authorised council officer."),
-    ("{park}: dog control",
+    ("{town}, {park}: dog control",
      "{park}, {town}, and the paths leading into it.",
      "Dogs on leads at all times; no dogs in the children's play areas; owners must pick up "
      "after their dog at once."),
