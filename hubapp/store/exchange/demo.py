@@ -266,7 +266,7 @@ _VULNERABLE_REASONS = (
 #: referrals per victim (a MARAC referral only on a high-risk case, and the chance there),
 #: per vulnerable adult, per child on the case (MASH) and per case (Channel, the perpetrator)
 _VICTIM_SUPPORT, _MENTAL_HEALTH, _MARAC_HIGH = 0.06, 0.008, 0.07
-_ADULT_SAFEGUARDING, _MASH, _CHANNEL = 0.6, 0.3, 0.0002
+_ADULT_SAFEGUARDING, _MASH, _CHANNEL = 0.6, 0.3, 0.0006
 #: a referral this many days old has its outcome, mostly
 _REFERRAL_OUTCOME_DAYS = 14
 _REFERRAL_OUTCOMES = {
