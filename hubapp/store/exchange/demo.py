@@ -4,6 +4,13 @@
 show to users and print in meeting packs: places in the right towns with well-formed
 postcodes and grid references, category-specific summaries and details, people with roles
 (some of them recurring across cases), contacts, agency assignments, actions and notes.
+The statutory casework of issue 17 is seeded too: victims' contact plans and updates, each
+hub's sharing agreements and area orders (PSPOs, cited by some antisocial behaviour cases of
+their town), hate by perception on cases (asked of every antisocial behaviour case), vulnerable
+adults, referrals (Victim Support, MASH for children, adult safeguarding, mental health, MARAC
+on high-risk cases, Channel very rarely), the ASB Case Review explained to most victims at
+their second report, and about one Case Review application per 1,000 cases, taken as far as
+time allows, its recommendations real actions of the case.
 
 What the cases say comes from ``resources/demo/*.toml`` (data, not code). The same seed, the
 same number of cases, the same ``now`` and an empty database give the same data: every
@@ -30,6 +37,7 @@ It is built for speed (100,000 cases in 16 to 18 s on a two-core PC; the target 
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -51,6 +59,8 @@ from hubapp.domain import matching
 from hubapp.domain.clock import utcnow
 from hubapp.domain.codes import CaseOutcome, label
 from hubapp.store import access, audit, errors, setup
+from hubapp.store.casework.case_review import add_working_days
+from hubapp.store.casework.case_review import settings as review_settings
 from hubapp.store.errors import StoreError
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
@@ -130,13 +140,14 @@ _OUTCOMES = ("", "", "no_further_action")
 #: (id, *these, created_at, updated_at); row_version, station_id and voided are constants.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "place": ("hub_id", "name", "town", "postcode", "grid_ref", "place_type"),
-    "person": ("full_name", "date_of_birth", "phone", "email", "address", "locked_down"),
+    "person": ("full_name", "date_of_birth", "phone", "email", "address", "locked_down",
+               "vulnerable", "vulnerable_reason"),
     "case_": (
         "seq", "reference", "hub_id", "category_id", "channel_id", "status", "risk_level",
         "priority", "sara_stage", "lead_agency_id", "place_id", "location", "town",
         "postcode", "grid_ref", "summary", "details", "police_log_ref", "council_ref",
         "received_at", "incident_at", "opened_on", "closed_on", "outcome",
-        "closure_rationale", "next_review_on",
+        "closure_rationale", "next_review_on", "hate", "hate_strands",
     ),
     "case_place": ("case_id", "place_id", "role"),
     "case_person": ("case_id", "person_id", "role", "place_id"),
@@ -172,13 +183,35 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "case_id", "person_id", "updated_on", "method", "given_by", "agency_id", "summary",
         "closing",
     ),
+    # issue 17: referrals, the ASB Case Review and area orders (hub_order written once,
+    # before the cases, like the sharing agreements)
+    "referral": (
+        "case_id", "person_id", "pathway", "referred_on", "referred_by", "agency_id",
+        "reference", "outcome", "outcome_on", "notes",
+    ),
+    "review_explanation": ("case_id", "person_id", "explained_on", "explained_by", "method",
+                           "notes"),
+    "case_review": (
+        "case_id", "person_id", "place_id", "applicant_name", "applicant_is_victim",
+        "consent_on", "received_on", "acknowledged_on", "decision", "decided_on",
+        "decision_reasons", "meeting_on", "meeting_agencies", "outcome", "outcome_sent_on",
+        "outcome_summary", "dissatisfied_on", "dissatisfaction_outcome", "escalated_on",
+        "escalation_outcome", "closed_on", "created_by",
+    ),
+    "review_recommendation": ("case_id", "review_id", "action_id"),
+    "hub_order": (
+        "hub_id", "type_code", "title", "area", "agency_id", "made_on", "expires_on",
+        "prohibitions", "notes",
+    ),
+    "case_order": ("case_id", "order_id", "notes"),
 }  # fmt: skip
 SYNC_COLUMNS = ("id", "row_version", "created_at", "updated_at", "station_id", "voided")
 #: parents before children (foreign keys are enforced)
 INSERT_ORDER = (
     "place", "person", "case_", "case_place", "case_person", "contact", "assignment",
     "action", "note", "case_status_change", "sara_plan", "intervention", "intervention_breach",
-    "victim_contact", "victim_update",
+    "victim_contact", "victim_update", "referral", "review_explanation", "case_review",
+    "review_recommendation", "case_order",
 )  # fmt: skip
 #: the tables whose secondary indexes are rebuilt after the load rather than kept up per row
 BULK_TABLES = INSERT_ORDER[1:]
@@ -206,6 +239,133 @@ _CANNOT_TELL = (
     "Asked not to be contacted again.",
     "No answer to calls, visits or letters since the last update.",
 )
+# -- issue 17: hate, vulnerability, referrals, the ASB Case Review and area orders. All drawn
+# from the generator's own ``self.extra``, so that the rest of the data stays the same.
+#: of the antisocial behaviour categories' cases: perceived as hate, and not known
+_HATE_YES, _HATE_NOT_KNOWN = 0.04, 0.08
+#: of the other categories' cases, the share asked (and answered no)
+_HATE_ASKED_OTHER = 0.25
+#: the strands perceived, roughly as in the Home Office's hate crime statistics (England and
+#: Wales 2023/24: race about seven in ten, then sexual orientation, disability, religion,
+#: transgender identity); one strand mostly, two now and then
+_HATE_STRANDS = (("race", 70), ("sexual_orientation", 14), ("disability", 9), ("religion", 5),
+                 ("transgender", 3))  # fmt: skip
+_HATE_TWO_STRANDS = 0.15
+#: victims and complainants (all adults in the demo) flagged as vulnerable adults
+_VULNERABLE = 0.03
+_VULNERABLE_REASONS = (
+    "Learning disability; lives alone.",
+    "Mental health condition; recently discharged.",
+    "Dementia; family visit weekly.",
+    "Physical disability; housebound.",
+    "Recently bereaved; isolated.",
+    "Alcohol dependency; has missed appointments.",
+    "Sight impairment; relies on neighbours for shopping.",
+    "Autism; finds unexpected contact distressing.",
+)
+#: referrals per victim (a MARAC referral only on a high-risk case, and the chance there),
+#: per vulnerable adult, per child on the case (MASH) and per case (Channel, the perpetrator)
+_VICTIM_SUPPORT, _MENTAL_HEALTH, _MARAC_HIGH = 0.06, 0.008, 0.07
+_ADULT_SAFEGUARDING, _MASH, _CHANNEL = 0.6, 0.3, 0.0006
+#: a referral this many days old has its outcome, mostly
+_REFERRAL_OUTCOME_DAYS = 14
+_REFERRAL_OUTCOMES = {
+    "victim_support": ("Accepted: support worker allocated.",
+                       "Accepted: telephone support offered and taken up.",
+                       "Declined by the victim after first contact."),
+    "mental_health": ("Accepted: assessed by the community mental health team.",
+                      "No further action: already known to the GP; needs met."),
+    "adult_safeguarding": ("Accepted: section 42 enquiry opened.",
+                           "No further action: needs met by hub.",
+                           "Accepted: care needs assessment arranged."),
+    "mash": ("Accepted: early help assessment offered to the family.",
+             "No further action: needs met by hub.",
+             "Accepted: referred on to the youth justice service."),
+    "marac": ("Heard at MARAC: safety plan agreed by the members.",),
+    "channel": ("No further action: not suitable for Channel; referred to early help.",),
+}  # fmt: skip
+_REFERRAL_NOTES = {
+    "victim_support": "Victim asked for emotional support after the repeated incidents.",
+    "mental_health": "Reports of low mood and not sleeping because of the noise.",
+    "adult_safeguarding": "Concerns that the victim is being targeted because of their needs.",
+    "mash": "Young person seen out late with older youths; possible exploitation.",
+    "marac": "High risk: repeat victimisation and threats of violence.",
+    "channel": "Concerning remarks reported by a teacher.",
+}
+#: the share of victims with two or more reports to whom the review was explained
+_EXPLAINED = 0.7
+_EXPLAIN_NOTES = (
+    "",
+    "",
+    "Leaflet left with the victim.",
+    "Explained with a family member present.",
+)
+#: ASB Case Review applications per eligible case: met on a case with 3+ reports (the
+#: threshold), not met on a case with 2; about 1 application per 1,000 cases, 35% not met
+_REVIEW_MET, _REVIEW_NOT_MET = 0.017, 0.0045
+_NOT_MET_REASONS = (
+    "Two complaints in the six months before the application: fewer than the three the "
+    "procedure asks, and no local route applies. The hub's actions were explained.",
+    "One of the complaints was made more than a month after the behaviour; two qualify. The "
+    "victim was told how to report any further incidents.",
+)
+_MET_REASONS = (
+    "Three or more qualifying complaints in the six months before the application (s.104(4)).",
+)
+_REVIEW_SUMMARIES = {
+    "recommendations": (
+        "The partners reviewed the response and agreed further actions, listed in the letter.",
+        "The review found the response slow to start; the actions listed were agreed.",
+    ),
+    "none": ("The review found the partners' response appropriate; no further recommendations.",),
+}
+_RECOMMENDATIONS = {
+    "housing": (
+        "Housing officer to visit the perpetrator's household and issue a tenancy warning.",
+        "Housing officer to review the tenancy and consider an acceptable behaviour contract.",
+    ),
+    "police": (
+        "Neighbourhood team to add the address to evening patrols for six weeks.",
+        "PCSO to visit the victim fortnightly and update the case.",
+    ),
+    "council": (
+        "ASB officer to install noise monitoring equipment and review recordings.",
+        "ASB officer to consider a Community Protection Warning.",
+    ),
+    "fire": ("Fire service to offer a home fire safety visit to the victim.",),
+    "health": ("Health partner to offer the victim a wellbeing appointment.",),
+    "voluntary": ("Support worker to contact the victim within five working days.",),
+}
+_RECOMMENDATIONS_ANY = ("Lead officer to write to the victim monthly with progress.",)
+_RECOMMENDATION_DONE = ("Done as the review recommended; the victim was told.",
+                        "Completed and reported back to the review lead.")  # fmt: skip
+_DISSATISFIED = ("Handling reviewed by the CSP lead; the original outcome stands.",
+                 "Handling reviewed by the CSP lead; one further action added.")  # fmt: skip
+_ESCALATED = "Reviewed by the Police, Fire and Crime Commissioner's office: procedure followed."
+#: area orders (PSPOs, ASBCPA 2014 s.59): per hub, and the share of its towns' ASB cases that
+#: cite one in force; a PSPO lasts up to 3 years (s.60(1)); one expires within 28 days
+_ORDERS_PER_HUB = (1, 3)
+_ORDER_YEARS = 3
+_CASE_ORDER = 0.04
+_ORDER_KINDS = (
+    ("{town} {centre}: alcohol consumption",
+     "The streets of {town} {centre}, within {street} and {street2}.",
+     "No person shall drink alcohol in a public place in the restricted area, or fail to "
+     "hand over alcohol when asked by a constable, PCSO or authorised council officer."),
+    ("{town}, {park}: dog control",
+     "{park}, {town}, and the paths leading into it.",
+     "Dogs on leads at all times; no dogs in the children's play areas; owners must pick up "
+     "after their dog at once."),
+    ("{town} car parks: vehicle nuisance",
+     "The public car parks of {town} and {street}.",
+     "No person shall, in a vehicle, race, perform stunts, sound horns or play loud music "
+     "so as to cause nuisance; no gathering in groups of three or more vehicles."),
+)  # fmt: skip
+_CASE_ORDER_NOTES = ("Behaviour within the PSPO area.", "PSPO signage checked at the location.",
+                     "Fixed penalty notice considered under the PSPO.")  # fmt: skip
+_REFERRAL_PREFIX = {"victim_support": "VS-{y4}-{n:05d}", "mash": "MASH/{y2}/{n:04d}",
+                    "adult_safeguarding": "AS/{y2}/{n:05d}", "mental_health": "MH-{y4}-{n:04d}",
+                    "marac": "MARAC/{y2}/{n:03d}", "channel": "CH/{y2}/{n:03d}"}  # fmt: skip
 _PLACE_KINDS = {
     "street": "streets",
     "estate": "estates",
@@ -301,6 +461,12 @@ _TABLE_WORDS = {  # (one, many)
     "sharing_agreement": ("sharing agreement", "sharing agreements"),
     "victim_contact": ("victim contact plan", "victim contact plans"),
     "victim_update": ("victim update", "victim updates"),
+    "referral": ("referral", "referrals"),
+    "review_explanation": ("Case Review explained", "Case Reviews explained"),
+    "case_review": ("ASB Case Review", "ASB Case Reviews"),
+    "review_recommendation": ("review recommendation", "review recommendations"),
+    "hub_order": ("area order", "area orders"),
+    "case_order": ("case order", "case orders"),
 }
 
 
@@ -480,10 +646,18 @@ class _Generator:
         self.new_id = uuid_hex_source(rng).__next__
         # second records of recurring people (below) draw from their own generator, seeded
         # from this one's state without drawing from it: the rest of the data stays the
-        # same for a seed
-        self.again = random.Random(hash(rng.getstate()))
+        # same for a seed. Seeded from text: hash() of the state (it holds None) differs
+        # from one process to the next, so the same seed did not give the same people
+        state = rng.getstate()[1][:8]
+        self.again = random.Random(f"again:{state}")
         # victims' contact plans and updates (issue 17) likewise draw from their own
-        self.contacts = random.Random(hash(rng.getstate()) ^ 0x17)
+        self.contacts = random.Random(f"contacts:{state}")
+        # hate, vulnerability, referrals, the Case Review and area orders (issue 17) too
+        self.extra = random.Random(f"issue 17:{state}")
+        #: the victims flagged as vulnerable adults (they are likelier to be referred)
+        self._vulnerable: set[str] = set()
+        #: each hub's area orders: hub id -> [(order id, town, made on, expires on)]
+        self.orders: dict[str, list[tuple[str, str, date, date | None]]] = {}
         #: the rows of the people who recur, by id (to record them a second time)
         self.recurring: dict[str, tuple] = {}
         self._last_person: tuple = ()
@@ -748,8 +922,13 @@ class _Generator:
             street = streets[int(rnd() * len(streets))]  # a street has its own postcode
             address = f"{1 + int(rnd() * 120)} {street.name}, {town.name} {street.postcode}"
         pid = self.new_id()
+        vulnerable, why = 0, ""
+        if role in _VICTIM_ROLES and self.extra.random() < _VULNERABLE:  # all adults here
+            vulnerable = 1
+            why = _VULNERABLE_REASONS[int(self.extra.random() * len(_VULNERABLE_REASONS))]
+            self._vulnerable.add(pid)
         row = (pid, f"{given} {surname}", dob, phone, email, address, int(rnd() < locked),
-               created, created)  # fmt: skip
+               vulnerable, why, created, created)  # fmt: skip
         self.add_person(row)
         self._last_person = row
         return pid
@@ -759,7 +938,7 @@ class _Generator:
         them before people were linked: the same person, often with a short form of the
         given name or a slip in it, the phone number written another way, the address
         abbreviated or left out. The review of likely duplicates is meant to find them."""
-        _pid, name, dob, phone, email, address, locked, _c, _u = self.recurring[pid]
+        _pid, name, dob, phone, email, address, locked, vul, why, _c, _u = self.recurring[pid]
         r = self.again.random
         given, _, surname = name.partition(" ")
         forms = sorted(matching.given_name_variants(given) - {matching.name_key(given)})
@@ -781,8 +960,10 @@ class _Generator:
         email = email if r() < 0.5 else ""
         dob = dob if r() < 0.4 else None
         new = uuid.UUID(int=self.again.getrandbits(128), version=4).hex
-        self.add_person((new, f"{given} {surname}", dob, phone, email, address, locked,
-                         created, created))  # fmt: skip
+        self.add_person((new, f"{given} {surname}", dob, phone, email, address, locked, vul,
+                         why, created, created))  # fmt: skip
+        if vul:
+            self._vulnerable.add(new)
         return new
 
     def _from_pool(self, pool: list[list[Any]], when: datetime, chance: float) -> str | None:
@@ -901,6 +1082,14 @@ class _Generator:
         self.history_from = self.now - _DAY * HISTORY_DAYS
         self.person_tools = [c for c in _PERSON_TOOLS if c in self.tools]
         self.place_tools = [c for c in _PLACE_TOOLS if c in self.tools]
+        # issue 17: the strands monitored (refdata/hate.toml), the Case Review's deadlines
+        with resources.path("refdata", "hate.toml").open("rb") as fh:
+            monitored = {s["code"] for s in tomllib.load(fh).get("strand", [])}
+        self.strands = _Weighted((c, w) for c, w in _HATE_STRANDS if c in monitored)
+        self.review_config = review_settings()
+        today = self.today
+        self.child_born_after = date(today.year - 18, today.month,
+                                     min(today.day, 28)).isoformat()  # fmt: skip
 
     def case(self, hub: _Hub, received: datetime, seq: int, reference: str) -> None:
         """Make one case and everything that hangs off it."""
@@ -1265,6 +1454,23 @@ class _Generator:
                                closed_on)  # fmt: skip
 
         rows["case_place"].append((new_id(), case_id, place.id, "location", created_s, created_s))
+        # -- issue 17 (own generator): hate, referrals, the Case Review, area orders
+        hate, strands = self._hate(cat.code)
+        if hate == "yes" and risk == "standard":  # hate is at least medium risk (hate.toml)
+            risk = "medium"
+            if closed_on is None:
+                last = max(opened_on, today - _DAY * int(self.extra.random() * 35))
+                next_review = last + _DAY * 28
+        if victims_here:
+            reports = [received.date()]
+            if n_extra:
+                reports += [(created + _SECOND * int(o)).date() for o in offsets]
+            self._statutory(case_id, hub, lead, assigned, victims_here, reports, opened_on,
+                            closed_on, risk, slots)  # fmt: skip
+        if perpetrator is not None:
+            self._perpetrator_referrals(case_id, hub, lead, perpetrator, opened_on, closed_on)
+        if cat.code.startswith("asb_"):
+            self._case_order(case_id, hub.id, town.name, opened_on)
         # made last because updated_at is the time of the latest activity; inserted first
         rows["case_"].append(
             (case_id, seq, reference, hub.id, cat.id, channel.id, status, risk, priority, sara,
@@ -1273,7 +1479,7 @@ class _Generator:
              _iso(incident, " ", "microseconds") if incident is not None else None,
              opened_on.isoformat(), closed_on.isoformat() if closed_on is not None else None,
              outcome, rationale, next_review.isoformat() if next_review is not None else None,
-             created_s, _iso(updated, " ", "microseconds"))
+             hate, strands, created_s, _iso(updated, " ", "microseconds"))
         )  # fmt: skip
 
     def _victim_contact(self, case_id: str, lead: _Agency, victims: list[str], opened_on: date,
@@ -1316,6 +1522,258 @@ class _Generator:
 
     def _contact_id(self) -> str:
         return uuid.UUID(int=self.contacts.getrandbits(128), version=4).hex
+
+    # -- issue 17: hate, referrals, the ASB Case Review, area orders (self.extra only) -------
+    def _extra_id(self) -> str:
+        return uuid.UUID(int=self.extra.getrandbits(128), version=4).hex
+
+    def _stamp(self, day: date, hour: int) -> str:
+        """A row's created_at: ``day`` at ``hour``, but never after now."""
+        return _iso(min(self.now, datetime(day.year, day.month, day.day, hour)), " ",
+                    "microseconds")  # fmt: skip
+
+    def _person_row(self, pid: str) -> tuple | None:
+        """The row of a person of the case being made (recurring, or made just now)."""
+        row = self.recurring.get(pid)
+        if row is not None:
+            return row
+        people = self.rows["person"]
+        for i in range(len(people) - 1, max(-1, len(people) - 16), -1):
+            if people[i][0] == pid:
+                return people[i]
+        return None
+
+    def _hate(self, category: str) -> tuple[str, str]:
+        """The hate answer and its strands (as stored: a JSON list)."""
+        x = self.extra.random
+        r = x()
+        if not category.startswith("asb_"):  # not asked, mostly
+            return ("no" if r < _HATE_ASKED_OTHER else ""), "[]"
+        if r >= _HATE_YES:
+            return ("not_known" if r < _HATE_YES + _HATE_NOT_KNOWN else "no"), "[]"
+        strands = [self.strands.pick(x())]
+        if x() < _HATE_TWO_STRANDS:
+            other = self.strands.pick(x())
+            if other != strands[0]:
+                strands.append(other)
+        return "yes", json.dumps(strands)
+
+    def _statutory(self, case_id: str, hub: _Hub, lead: _Agency,
+                   assigned: list[tuple[_Agency, str]], victims: list[str], reports: list[date],
+                   opened_on: date, closed_on: date | None, risk: str,
+                   slots: _Slots) -> None:  # fmt: skip
+        """The victims' referrals, the Case Review explained at their second report, and now
+        and then an ASB Case Review application."""
+        x = self.extra.random
+        victims = list(dict.fromkeys(victims))
+        for pid in victims:
+            if x() < _VICTIM_SUPPORT:
+                self._referral(case_id, pid, "victim_support", hub, lead, opened_on, closed_on)
+            if pid in self._vulnerable and x() < _ADULT_SAFEGUARDING:
+                self._referral(case_id, pid, "adult_safeguarding", hub, lead, opened_on,
+                               closed_on)  # fmt: skip
+            if x() < _MENTAL_HEALTH:
+                self._referral(case_id, pid, "mental_health", hub, lead, opened_on, closed_on)
+            if risk == "high" and x() < _MARAC_HIGH:
+                self._referral(case_id, pid, "marac", hub, lead, opened_on, closed_on)
+        if len(reports) < 2:
+            return
+        second = reports[1]
+        for pid in victims:
+            if x() < _EXPLAINED:
+                on = min(self.today, second + _DAY * int(x() * 4))
+                staff = lead.staff
+                self.rows["review_explanation"].append((
+                    self._extra_id(), case_id, pid, on.isoformat(),
+                    staff[int(x() * len(staff))] if staff else "", _METHODS[int(x() * 4)],
+                    _EXPLAIN_NOTES[int(x() * len(_EXPLAIN_NOTES))], self._stamp(on, 14),
+                    self._stamp(on, 14),
+                ))  # fmt: skip
+        r = x()
+        if len(reports) >= 3 and r < _REVIEW_MET:
+            self._case_review(case_id, hub, lead, assigned, victims[0], reports, closed_on,
+                              "met")  # fmt: skip
+        elif len(reports) == 2 and r < _REVIEW_NOT_MET:
+            self._case_review(case_id, hub, lead, assigned, victims[0], reports, closed_on,
+                              "not_met")  # fmt: skip
+
+    def _referral(self, case_id: str, pid: str, pathway: str, hub: _Hub, lead: _Agency,
+                  opened_on: date, closed_on: date | None) -> None:  # fmt: skip
+        """A referral of a person on the case, by the lead agency (the police for MARAC and
+        Channel), within a month of the case opening, with its outcome when old enough."""
+        x = self.extra.random
+        end = closed_on or self.today
+        on = opened_on + _DAY * int(x() * (min((end - opened_on).days, 30) + 1))
+        agency = lead
+        if pathway in ("marac", "channel"):
+            police = hub.by_type.get("police")
+            agency = police[0] if police else lead
+        staff = agency.staff
+        by = staff[int(x() * len(staff))] if staff else ""
+        n = 1 + int(x() * (998 if pathway in ("marac", "channel") else 9_998))
+        reference = _REFERRAL_PREFIX[pathway].format(y4=on.year, y2=on.year % 100, n=n)
+        outcome, outcome_on = "", None
+        age = (self.today - on).days
+        if age >= _REFERRAL_OUTCOME_DAYS and x() < 0.85:
+            options = _REFERRAL_OUTCOMES[pathway]
+            outcome = options[int(x() * len(options))]
+            outcome_on = (on + _DAY * (2 + int(x() * min(age - 1, 20)))).isoformat()
+        stamp = self._stamp(on, 11)
+        self.rows["referral"].append(
+            (self._extra_id(), case_id, pid, pathway, on.isoformat(), by, agency.id, reference,
+             outcome, outcome_on, _REFERRAL_NOTES[pathway], stamp, stamp)
+        )  # fmt: skip
+
+    def _perpetrator_referrals(self, case_id: str, hub: _Hub, lead: _Agency, pid: str,
+                               opened_on: date, closed_on: date | None) -> None:  # fmt: skip
+        """MASH for a child (under 18 by date of birth) on some cases; Channel, very rarely."""
+        x = self.extra.random
+        if x() < _MASH:
+            row = self._person_row(pid)
+            if row is not None and row[2] and row[2] > self.child_born_after:
+                self._referral(case_id, pid, "mash", hub, lead, opened_on, closed_on)
+        if x() < _CHANNEL:
+            self._referral(case_id, pid, "channel", hub, lead, opened_on, closed_on)
+
+    def _case_review(self, case_id: str, hub: _Hub, lead: _Agency,
+                     assigned: list[tuple[_Agency, str]], victim: str, reports: list[date],
+                     closed_on: date | None, decision: str) -> None:  # fmt: skip
+        """An ASB Case Review application by (or for) a victim with several reports, taken
+        as far as time allows, within the local deadlines mostly (case_review.toml)."""
+        x, today, config = self.extra.random, self.today, self.review_config
+        # mostly while the case is open; now and then after it closed (then with no
+        # recommendations: they would be actions on a closed case)
+        last = max(reports)
+        room = ((closed_on or today) - last).days
+        if room >= 27:  # open long enough for the meeting
+            received = last + _DAY * (1 + int(x() * min(room - 26, 40)))
+        elif x() < 0.12:
+            received = last + _DAY * (3 + int(x() * 40))
+        else:
+            return
+        if received > today:
+            return
+        row = self._person_row(victim)
+        name = row[1] if row is not None else ""
+        by_victim = x() < 0.85
+        applicant, consent = name, None
+        if not by_victim:
+            applicant = (
+                f"{self.pick_extra(('Mr', 'Mrs', 'Ms'))} {name.rpartition(' ')[2]} (relative)"
+            )
+            consent = received.isoformat()
+
+        def within(days: int, late: float = 0.1) -> date:
+            extra = 2 + int(x() * 4) if x() < late else 0
+            return add_working_days(received, max(1, days - int(x() * days / 2)) + extra)
+
+        def upto(day: date | None) -> date | None:
+            return day if day is not None and day <= today else None
+
+        ack = upto(within(config.acknowledge_days))
+        decided = upto(max(ack, within(config.decide_days))) if ack else None
+        meeting = outcome_sent = dissatisfied = escalated = closed = None
+        outcome = summary = reasons = dis_outcome = esc_outcome = ""
+        agencies: list[str] = []
+        if decided is not None:
+            reasons = self.pick_extra(_NOT_MET_REASONS if decision == "not_met" else _MET_REASONS)
+        else:
+            decision = ""
+        finished = decided if decision == "not_met" else None
+        if decision == "met":
+            meeting = upto(max(decided, within(config.meet_days)))
+        if meeting is not None:
+            present = [a.id for a, _ in assigned]
+            for other in hub.others[lead.code]:
+                if len(present) >= 2:
+                    break
+                present.append(other.id)
+            agencies = present[: 2 + int(x() * 3)]
+            finished = upto(add_working_days(meeting, 1 + int(x() * 5)))
+            if finished is not None:
+                outcome_sent = finished
+                # recommendations become actions: none once the case has closed
+                made = x() < 0.8 and (closed_on is None or closed_on >= meeting)
+                outcome = "recommendations" if made else "none"
+                summary = self.pick_extra(_REVIEW_SUMMARIES[outcome])
+        closed = finished
+        if finished is not None and x() < 0.12:
+            dissatisfied = upto(finished + _DAY * (3 + int(x() * 20)))
+            if dissatisfied is not None:
+                closed = upto(dissatisfied + _DAY * (5 + int(x() * 15)))
+                if closed is not None:
+                    dis_outcome = self.pick_extra(_DISSATISFIED)
+                    if x() < 0.25:
+                        escalated = upto(closed + _DAY * (3 + int(x() * 10)))
+                        if escalated is not None:
+                            closed = upto(escalated + _DAY * (10 + int(x() * 20)))
+                            esc_outcome = _ESCALATED if closed is not None else ""
+        review_id = self._extra_id()
+        staff = lead.staff
+        stamp = self._stamp(received, 10)
+        iso = date.isoformat
+        self.rows["case_review"].append((
+            review_id, case_id, victim, None, applicant, int(by_victim), consent,
+            received.isoformat(), iso(ack) if ack else None, decision,
+            iso(decided) if decided else None, reasons, iso(meeting) if meeting else None,
+            json.dumps(agencies), outcome, iso(outcome_sent) if outcome_sent else None, summary,
+            iso(dissatisfied) if dissatisfied else None, dis_outcome,
+            iso(escalated) if escalated else None, esc_outcome, iso(closed) if closed else None,
+            staff[int(x() * len(staff))] if staff else "", stamp,
+            self._stamp(closed or decided or received, 16),
+        ))  # fmt: skip
+        if outcome == "recommendations":
+            owners = [a for a, role in assigned if role != "informed"] or [lead]
+            for _ in range(1 + int(x() * 3)):
+                self._recommendation(case_id, review_id, owners[int(x() * len(owners))],
+                                     meeting, closed_on)  # fmt: skip
+
+    def _recommendation(self, case_id: str, review_id: str, agency: _Agency, meeting: date,
+                        closed_on: date | None) -> None:  # fmt: skip
+        """A recommendation of the review: a new action of an agency on the case."""
+        x, today = self.extra.random, self.today
+        texts = _RECOMMENDATIONS.get(agency.type, ()) + _RECOMMENDATIONS_ANY
+        due = meeting + _DAY * (14 + int(x() * 29))
+        status, completed, result = "open", None, ""
+        last = closed_on or today
+        if closed_on is not None or (due <= today and x() < 0.7):
+            span = (min(due, last) - meeting).days
+            status = "done"
+            completed = meeting + _DAY * int(x() * (max(span, 0) + 1))
+            result = self.pick_extra(_RECOMMENDATION_DONE)
+        if status == "open" and x() < 0.3:
+            status = "in_progress"
+        action_id = self._extra_id()
+        staff = agency.staff
+        stamp = self._stamp(meeting, 15)
+        self.rows["action"].append((
+            action_id, case_id, agency.id, staff[int(x() * len(staff))] if staff else "",
+            self.pick_extra(texts), due.isoformat(), status,
+            completed.isoformat() if completed else None, result, stamp,
+            self._stamp(completed, 15) if completed else stamp,
+        ))  # fmt: skip
+        self.rows["review_recommendation"].append(
+            (self._extra_id(), case_id, review_id, action_id, stamp, stamp)
+        )
+
+    def pick_extra(self, seq) -> Any:
+        return seq[int(self.extra.random() * len(seq))]
+
+    def _case_order(self, case_id: str, hub_id: str, town: str, opened_on: date) -> None:
+        """An antisocial behaviour case citing an order in force in its town, now and then."""
+        orders = self.orders.get(hub_id)
+        if not orders or self.extra.random() >= _CASE_ORDER:
+            return
+        live = [o for o in orders if o[1] == town and o[2] <= opened_on
+                and (o[3] is None or o[3] >= opened_on)]  # fmt: skip
+        if not live:
+            return
+        order_id = self.pick_extra(live)[0]
+        stamp = self._stamp(opened_on, 12)
+        self.rows["case_order"].append(
+            (self._extra_id(), case_id, order_id, self.pick_extra(_CASE_ORDER_NOTES), stamp,
+             stamp)
+        )  # fmt: skip
 
     def _intervention(self, case_id: str, lead: _Agency, perpetrator: str | None, place: _Place,
                       slots: _Slots, created: datetime, life: float,
@@ -1543,6 +2001,10 @@ def _load(
     if agreements:
         cur.executemany(_insert_sql("sharing_agreement", gen.station_hex), agreements)
         counts["sharing_agreement"] = len(agreements)
+    orders = _orders(gen, cur)
+    if orders:
+        cur.executemany(_insert_sql("hub_order", gen.station_hex), orders)
+        counts["hub_order"] = len(orders)
     if not cases:
         return None, None
     (seq,) = cur.execute("SELECT coalesce(max(seq), 0) FROM case_").fetchone()
@@ -1625,6 +2087,61 @@ def _agreements(gen: _Generator, cur) -> list[tuple]:
                          "1" if lapsed else "2.1", starts.isoformat(),
                          ends.isoformat() if ends else None, basis, years,
                          "Demo data: not a real agreement.", made, made))  # fmt: skip
+    return rows
+
+
+def _orders(gen: _Generator, cur) -> list[tuple]:
+    """Each hub's area orders (PSPOs, made by the council of its area): 1 to 3 for a hub
+    that has none yet, made within the last 3 years and lasting up to 3 (s.60(1)); the first
+    hub's first order runs out within 28 days, so that the due list shows it. Orders already
+    in the database are cited as they are (a second run). Drawn from ``gen.extra``."""
+    x, today = gen.extra.random, gen.today
+    for order_id, hub_id, title, made, expires in cur.execute(
+        "SELECT id, hub_id, title, made_on, expires_on FROM hub_order"
+        " WHERE voided = 0 AND type_code = 'pspo'"
+    ):
+        town = next((t.name for h in gen.hubs if h.id == hub_id for t in h.towns.items
+                     if title.startswith(t.name)), "")  # fmt: skip
+        gen.orders.setdefault(hub_id, []).append(
+            (order_id, town, date.fromisoformat(made),
+             date.fromisoformat(expires) if expires else None)
+        )  # fmt: skip
+    made_s = _iso(gen.now, " ", "microseconds")
+    rows = []
+    soon = True
+    for hub in gen.hubs:
+        if hub.id in gen.orders or hub.council is None:
+            continue
+        low, high = _ORDERS_PER_HUB
+        towns = hub.towns.items
+        for k in range(low + int(x() * (high - low + 1))):
+            town: _Town = towns[0] if k == 0 else towns[int(x() * len(towns))]
+            title, area, prohibitions = _ORDER_KINDS[int(x() * len(_ORDER_KINDS))]
+            parks = town.places.get("park")
+            if "{park}" in title and not parks:
+                title, area, prohibitions = _ORDER_KINDS[0]
+            streets = town.places["street"]
+            words = {
+                "town": town.name,
+                "centre": "city centre" if town.name == "Carlisle" else "town centre",
+                "park": parks[int(x() * len(parks))].name if parks else "",
+                "street": streets[int(x() * len(streets))].name,
+                "street2": streets[int(x() * len(streets))].name,
+            }
+            if soon:  # runs out within 28 days
+                expires = today + _DAY * (5 + int(x() * 20))
+                made = expires - _DAY * (365 * _ORDER_YEARS)
+                soon = False
+            else:
+                made = today - _DAY * (30 + int(x() * (365 * _ORDER_YEARS - 60)))
+                years = 2 if x() < 0.2 and made > today - _DAY * 640 else _ORDER_YEARS
+                expires = made + _DAY * (365 * years)
+            oid = gen._extra_id()
+            gen.orders.setdefault(hub.id, []).append((oid, town.name, made, expires))
+            rows.append((oid, hub.id, "pspo", title.format_map(words)[:200],
+                         area.format_map(words), hub.council.id, made.isoformat(),
+                         expires.isoformat(), prohibitions, "Demo data: not a real order.",
+                         made_s, made_s))  # fmt: skip
     return rows
 
 
