@@ -462,7 +462,7 @@ _TABLE_WORDS = {  # (one, many)
     "victim_contact": ("victim contact plan", "victim contact plans"),
     "victim_update": ("victim update", "victim updates"),
     "referral": ("referral", "referrals"),
-    "review_explanation": ("Case Review explained", "Case Reviews explained"),
+    "review_explanation": ("Case Review explanation", "Case Review explanations"),
     "case_review": ("ASB Case Review", "ASB Case Reviews"),
     "review_recommendation": ("review recommendation", "review recommendations"),
     "hub_order": ("area order", "area orders"),
