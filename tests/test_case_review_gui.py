@@ -211,6 +211,12 @@ def test_the_review_dialog_from_application_to_letter(qtbot, queued, tmp_path):
     with store.read() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.kind == "disclosure")).one()
         assert entry.details["document"] == "review_letter"
+    # opened again from the case window, it shows that review, not a new application
+    again = ReviewDialog(store, first, today=TODAY)
+    qtbot.addWidget(again)
+    _wait(qtbot, again)
+    assert again.review_combo.currentData() is not None
+    assert again.stage_label.text() == "outcome sent"
 
 
 def test_the_menu_item_and_the_case_window_button(qtbot, queued):

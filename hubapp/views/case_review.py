@@ -172,12 +172,16 @@ class CaseReviewQueuePage(QWidget):
         t.setSortingEnabled(True)
         t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # a case reference whole (the rows are many: no measuring of every row)
+        t.horizontalHeader().resizeSection(4, t.fontMetrics().horizontalAdvance("CAR-2026-00000")
+                                           + 24)  # fmt: skip
         t.activated.connect(self.open_row)
         t.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.table = t
         self.count_label = QLabel(self, objectName="caseReviewCount")
-        hint = QLabel(tr("Enter or double-click opens the case · red: the review was not "
-                         "explained to the victim"), self)  # fmt: skip
+        hint = QLabel(tr("Enter or double-click opens the case · Status: red reached, amber "
+                         "approaching · Explained: red where the victim was not told of the "
+                         "review"), self)  # fmt: skip
         bottom = QHBoxLayout()
         bottom.addWidget(hint, 1)
         bottom.addWidget(self.count_label)
@@ -649,7 +653,8 @@ class ReviewDialog(QDialog):
                 r.subject, format_date(r.draft.received_on), r.stage), r.id)  # fmt: skip
         self.review_combo.blockSignals(False)
         ids = [self.review_combo.itemData(i) for i in range(self.review_combo.count())]
-        index = ids.index(select) if select in ids else (1 if reviews else 0)
+        # the review asked for; else the latest (None is the new application's own item)
+        index = ids.index(select) if select is not None and select in ids else int(bool(reviews))
         if self._subject is not None and select is None:
             index = 0  # from the queue: a new application for that victim
         self.review_combo.setCurrentIndex(max(0, index))
