@@ -607,3 +607,42 @@ def test_the_review_s_free_text_stays_out_of_the_audit_log(victim_on_two_cases):
     with store.read() as s:
         logged = " ".join(str(e.details) for e in s.scalars(select(AuditEntry)))
     assert "Ann is afraid" not in logged and "decision_reasons" in logged
+
+
+def test_the_pack_lists_what_the_meeting_acts_on_and_counts_the_rest():
+    """Victims before places, reached before approaching, approaching victims only when not
+    told of the review; at most PACK_REVIEW_ROWS rows, the rest counted for the note."""
+    import uuid as uuid_
+
+    from hubapp.documents import gather
+    from hubapp.domain.redaction import Profile, rules
+    from hubapp.store.casework.case_review import QueueEntry
+
+    def entry(kind, status, count, needs=False):
+        return QueueEntry(
+            kind,
+            uuid_.uuid4(),
+            f"{kind} {count}",
+            count,
+            status,
+            "",
+            uuid_.uuid4(),
+            f"CAR-2026-{count:04d}",
+            "Carlisle",
+            None,
+            None,
+            None,
+            needs,
+        )
+
+    entries = ([entry("place", "reached", 50 + i) for i in range(60)]
+               + [entry("victim", "approaching", 2, needs=True),
+                  entry("victim", "approaching", 2, needs=False),
+                  entry("victim", "reached", 3)])  # fmt: skip
+    rows, counts = gather.case_review_rows(entries, rules(Profile.POLICE))
+    assert len(rows) == gather.PACK_REVIEW_ROWS
+    assert [r[2] for r in rows[:2]] == ["Victim victim 3", "Victim victim 2"]
+    assert rows[1][5] == "NOT explained" and rows[2][2].startswith("Place")
+    assert all("Victim victim 2" != r[2] or r[5] == "NOT explained" for r in rows)
+    assert counts["left_out"] == len(entries) - gather.PACK_REVIEW_ROWS
+    assert counts["reached"] == 61 and counts["approaching"] == 2

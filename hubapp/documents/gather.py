@@ -234,6 +234,10 @@ def repeat_lines(subjects: list[repeats.Subject], r: Rules) -> list[str]:
     return [f.describe() for subject in subjects for f in subject.flags]
 
 
+#: the most ASB Case Review queue rows a meeting pack prints
+PACK_REVIEW_ROWS = 40
+
+
 def case_review_rows(entries, r: Rules) -> tuple[list[tuple], dict[str, int]]:
     """The ASB Case Review queue as the pack prints it, kept as :func:`repeat_lines` keeps
     the repeats: names under a profile that names people in full; counts, dates and case
@@ -246,8 +250,16 @@ def case_review_rows(entries, r: Rules) -> tuple[list[tuple], dict[str, int]]:
     }
     if r.names == "none":
         return [], counts
+    # what the meeting acts on: victims before places, reached before approaching, the
+    # victims not yet told of the review among them; the rest counted (the queue lists all)
+    picked = sorted(
+        (e for e in entries if e.status == "reached" or e.needs_explaining),
+        key=lambda e: (e.kind != "victim", e.status != "reached", -e.count),
+    )
+    picked = picked[:PACK_REVIEW_ROWS]
+    counts["left_out"] = len(entries) - len(picked)
     rows = []
-    for e in entries:
+    for e in picked:
         kind = "Victim" if e.kind == "victim" else "Place"
         name = (e.name if r.names == "full" and not (e.locked_down and e.kind == "victim")
                 else "")  # fmt: skip

@@ -417,6 +417,12 @@ def case_review_flowables(rows: list[tuple], counts: dict[str, int]) -> list[Flo
     if rows:
         out.append(table(["Status", "Count", "Who or where", "Case", "Complaints", "Explained"],
                          rows, [0.12, 0.07, 0.3, 0.15, 0.22, 0.14]))  # fmt: skip
+    if rows and counts.get("left_out"):
+        n = counts["left_out"]
+        out.append(para(f"Listed: the victims and places that reached a review, and the victims "
+                        f"not told of it, victims first. {n:,} more (approaching, or beyond the "
+                        f"first {len(rows)}) are in the ASB Case Review queue (View menu, "
+                        f"Ctrl+6).", st.small))  # fmt: skip
     return out
 
 
