@@ -141,6 +141,8 @@ class CaseReviewQueuePage(QWidget):
     def _build(self) -> None:
         self.hub_combo = QComboBox(self, objectName="caseReviewHub")
         self.hub_combo.setAccessibleName(tr("Hub"))
+        # as wide as its longest hub, once the hubs are in (not only those there when first shown)
+        self.hub_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.hub_combo.currentIndexChanged.connect(self.reload)
         label = QLabel(tr("&Hub:"), self)
         label.setBuddy(self.hub_combo)
