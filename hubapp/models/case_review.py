@@ -45,7 +45,14 @@ def explained_text(e) -> str:
 
 
 def _key(e) -> tuple:
-    return (e.status != "reached", -e.count, e.kind, e.name.casefold(), e.case_reference)
+    # reached first, victims before places (a person waits on the answer), most complaints first
+    return (
+        e.status != "reached",
+        e.kind != "victim",
+        -e.count,
+        e.name.casefold(),
+        e.case_reference,
+    )
 
 
 class CaseReviewQueueModel(RecordTableModel):

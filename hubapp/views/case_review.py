@@ -175,8 +175,10 @@ class CaseReviewQueuePage(QWidget):
         t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         # a case reference whole (the rows are many: no measuring of every row)
-        t.horizontalHeader().resizeSection(4, t.fontMetrics().horizontalAdvance("CAR-2026-00000")
-                                           + 24)  # fmt: skip
+        for column, sample in ((4, "CAR-2026-00000"), (6, tr("Explained 00/00/0000"))):
+            t.horizontalHeader().resizeSection(
+                column, t.fontMetrics().horizontalAdvance(sample) + 24
+            )
         t.activated.connect(self.open_row)
         t.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.table = t

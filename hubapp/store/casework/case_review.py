@@ -394,7 +394,10 @@ def read_queue(s, hub_id: uuid.UUID | None = None, today: date | None = None,
             gt.last_case, reference, hub, gt.tally.first, gt.tally.last, on,
             needs, locked, reviews.get(subject, ""),
         ))  # fmt: skip
-    out.sort(key=lambda e: (e.status != REACHED, -e.count, e.kind, e.name, e.case_reference))
+    # reached first, victims before places (a person waits on the answer), most complaints first
+    out.sort(
+        key=lambda e: (e.status != REACHED, e.kind != "victim", -e.count, e.name, e.case_reference)
+    )
     return out
 
 
