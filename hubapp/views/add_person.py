@@ -117,14 +117,9 @@ class AddPersonDialog(QDialog):
                            self.address.text())  # fmt: skip
 
     def _show(self, problems) -> None:
-        for label in self.problems.values():
-            label.setText("")
-            label.hide()
-        for p in problems:
-            label = self.problems.get(p.field)
-            if label is not None:
-                label.setText(p.message)
-                label.show()
+        from hubapp.views.problems import show_beside
+
+        show_beside(self.problems, problems)
 
     def save(self) -> None:
         from hubapp.models.tasks import Task, user_message
