@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The newest migration this version knows. A test checks it against Alembic's head.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 #: Every revision this version can open (older ones are upgraded on open).
 KNOWN_REVISIONS = (
     "0001",
@@ -64,6 +64,7 @@ KNOWN_REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

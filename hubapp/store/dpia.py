@@ -214,6 +214,21 @@ REGISTER: dict[str, dict[Use | None, str]] = {
         SAFE: "person_id pathway referred_on reference outcome outcome_on notes",
         STAFF_ON_CASE: "referred_by",
     },
+    # evidence and letters (migration 0013)
+    "attachment": {
+        N: "case_id kind media_type size sha256 chunk_size chunk_count agency_id contact_id "
+        "action_id intervention_id",
+        CASE_CRIMINAL: "title file_name note", STAFF_ON_CASE: "added_by",
+    },
+    "attachment_chunk": {N: "id attachment_id part seq sent", CASE_CRIMINAL: "data"},
+    "attachment_thumb": {N: "attachment_id width height", CASE_CRIMINAL: "data"},
+    "letter_template": {N: "hub_id name version title agencies marking subject body reason",
+                        U("accountability", "logging", "case"): "edited_by"},
+    "communication": {
+        N: "case_id method template_name template_version agency_id sent_at attachment_id "
+        "batch_id",
+        PERSON: "person_id subject address", STAFF_ON_CASE: "sent_by",
+    },
     # meetings
     "meeting": {N: "hub_id meets_on starts_at place status",
                 U("meetings", "s115", "meeting"): "chair"},

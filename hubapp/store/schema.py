@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -746,12 +747,126 @@ class SharingAgreement(Synced, Base):
 SYNCED_TABLES += [CaseReview, ReviewRecommendation, ReviewExplanation, HubOrder, CaseOrder,
                   VictimContact, VictimUpdate, Referral, SharingAgreement]  # fmt: skip
 
+# --- evidence and letters (migration 0013) ----------------------------------------------
+
+
+class Attachment(OfACase, Synced, Base):
+    """A file kept on a case: a photo, a letter, a statement, evidence. Its content is kept in
+    :class:`AttachmentChunk` rows inside the encrypted database, never as a file on disk, and
+    travels to the central database through its own chunked channel (``hubapp.sync.files``),
+    not through the change capture."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_case_sha", "case_id", "sha256"),)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: photo, letter, statement, evidence, other (hubapp.domain.attachments.KINDS)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the name the file had when it was added (its folder never kept)
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    #: the stored content's size in bytes and SHA-256 (hex), after location data was removed
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    added_by: Mapped[str] = mapped_column(String(120), default="")
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    #: what the file is evidence of, at most one of them
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contact.id"))
+    action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("action.id"))
+    intervention_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intervention.id"))
+    #: what was done to the file on the way in ("Location data removed from the photo.")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AttachmentChunk(Base):
+    """A piece of an attachment's content (local: the content travels through its own
+    channel). ``part`` is ``file`` (what the case holds) or ``original`` (the photo as handed
+    in, kept only where an administrator has said so; never sent)."""
+
+    __tablename__ = "attachment_chunk"
+    __table_args__ = (
+        UniqueConstraint("attachment_id", "part", "seq"),
+        Index("ix_attachment_chunk_unsent", "sent", "attachment_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    part: Mapped[str] = mapped_column(String(8), default="file")
+    seq: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the central database holds this chunk (sent from here, or received from there)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AttachmentThumb(Base):
+    """A small picture of an attachment, made in the background (local, derived: made again
+    whenever it is missing)."""
+
+    __tablename__ = "attachment_thumb"
+    attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: PNG
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class LetterTemplate(Synced, Base):
+    """A version of a standard letter as a hub's administrator edited it. The first version
+    of each letter is the one in ``resources/letters/``; a hub's edits are later versions
+    (append-only: a letter sent names the version it was made from)."""
+
+    __tablename__ = "letter_template"
+    __table_args__ = (UniqueConstraint("hub_id", "name", "version"),)
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hub.id"), index=True)
+    #: the template's code (asb_warning, abc_invitation, cpw, victim_update, ...)
+    name: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    #: agency type codes that may send it (empty: any)
+    agencies: Mapped[list] = mapped_column(JSON, default=list)
+    #: OFFICIAL, OFFICIAL-SENSITIVE
+    marking: Mapped[str] = mapped_column(String(40), default="OFFICIAL-SENSITIVE")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    #: the letter's text with its merge fields ({person.full_name} and the like)
+    body: Mapped[str] = mapped_column(Text)
+    edited_by: Mapped[str] = mapped_column(String(120), default="")
+    #: why this version was made
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Communication(OfACase, Synced, Base):
+    """A letter (or other communication) sent to a person on a case: the case's
+    Communications list. The letter itself is kept as an attachment of the case."""
+
+    __tablename__ = "communication"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    #: letter (the only kind made here so far), email, call
+    method: Mapped[str] = mapped_column(String(12), default="letter")
+    template_name: Mapped[str] = mapped_column(String(60), default="")
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    #: the address it was sent to, as it was then
+    address: Mapped[str] = mapped_column(Text, default="")
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    sent_by: Mapped[str] = mapped_column(String(120), default="")
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    attachment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attachment.id"))
+    #: the letters sent together in one bulk run share it
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+SYNCED_TABLES += [Attachment, LetterTemplate, Communication]
+
+
 #: every row of a case that points at a person: (model, column). A merge of people moves
 #: them, an erasure keeps a person while one is left (a test finds every such column)
 PERSON_LINKS = (
     (CasePerson, "person_id"), (Contact, "reporter_person_id"), (RiskAssessment, "person_id"),
     (Intervention, "person_id"), (CaseReview, "person_id"), (ReviewExplanation, "person_id"),
     (VictimContact, "person_id"), (VictimUpdate, "person_id"), (Referral, "person_id"),
+    (Communication, "person_id"),
 )  # fmt: skip
 #: every row that points at a place (an erasure keeps a place while one is left)
 PLACE_LINKS = (

@@ -22,11 +22,12 @@ from hubapp.store.errors import StoreError
 VERSION_TABLE = "hubapp_central_version"
 #: the newest central revision this version knows; a central database beyond every revision
 #: listed here (and whose min_station_schema is above STATION_SCHEMA) asks the station to update
-CENTRAL_HEAD = "c0008"
-KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004", "c0005", "c0006", "c0007", "c0008")
+CENTRAL_HEAD = "c0009"
+KNOWN_CENTRAL = ("c0001", "c0002", "c0003", "c0004", "c0005", "c0006", "c0007", "c0008", "c0009")
 #: the oldest central revision this station syncs with: c0006 checks every write itself,
-#: c0007 takes merges of people and linked cases, c0008 the casework the law asks for
-CENTRAL_NEEDED = "c0008"
+#: c0007 takes merges of people and linked cases, c0008 the casework the law asks for, c0009
+#: attachments, letter templates and the letters sent
+CENTRAL_NEEDED = "c0009"
 #: the role name ending of the hub snapshot builders (``hubapp.sync.snapshot``)
 BUILDER_SUFFIX = "_snapshot"
 #: the level of the central protocol this station speaks (central_info.min_station_schema)

@@ -14,6 +14,7 @@ from hubapp.sync import inbound
 from hubapp.sync.central_migrations.versions import c0006_station_trust as c0006
 from hubapp.sync.central_migrations.versions import c0007_merges_and_links as c0007
 from hubapp.sync.central_migrations.versions import c0008_statutory_casework as c0008
+from hubapp.sync.central_migrations.versions import c0009_evidence_and_letters as c0009
 
 HEX = "0123456789abcdef0123456789abcdef"
 # (column kind, value as pulled, value as a first copy stores it, bad?)
@@ -115,7 +116,7 @@ def test_centrals_allow_list_is_the_stations_schema():
     one needs a central revision too."""
     kinds = {"id": {"id", "hub", "ref"}, "text": {"text"}, "json": {"json"}, "int": {"int"},
              "bool": {"bool"}, "date": {"date"}, "datetime": {"datetime"}}  # fmt: skip
-    allowed = {**c0006.C, **c0007.C, **c0008.C}
+    allowed = {**c0006.C, **c0007.C, **c0008.C, **c0009.C}
     allowed = {t: cols + c0008.ADDED.get(t, []) for t, cols in allowed.items()}
     assert list(allowed) == capture.captured_tables()
     for table, cols in inbound.columns().items():
