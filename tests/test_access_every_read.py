@@ -856,6 +856,12 @@ def _location_query(w: World) -> DuplicateQuery:
 #: Every other public function that takes the store or a session: it changes something (and
 #: is held by the rules of who may change what, hubapp.store.access), or reads nothing.
 NOT_READS: dict[str, str] = {
+    "hubapp.store.casework.attachment_content:write_chunks": "writes",
+    "hubapp.store.casework.attachment_content:store_content": "writes",
+    "hubapp.store.casework.attachment_content:chunks_held": "counts through an attachment row the caller read under the case rule",
+    "hubapp.store.casework.attachment_content:is_complete": "counts through an attachment row the caller read under the case rule",
+    "hubapp.store.casework.attachment_content:iter_chunks": "reads through an attachment row the caller read under the case rule",
+    "hubapp.store.casework.attachment_content:verify": "reads through an attachment row the caller read under the case rule",
     "hubapp.store.casework.case_people:add_person": "writes (Op.EDIT_CASE)",
     "hubapp.store.casework.hub_orders:add": "writes (Op.HUB_ORDERS)",
     "hubapp.store.casework.hub_orders:edit": "writes (Op.HUB_ORDERS)",
