@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -34,16 +31,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import encryption  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
-
-
-def _time(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm: the first read of each kind fills SQLite's page cache
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took), max(took)
 
 
 def main() -> int:
@@ -60,17 +47,11 @@ def main() -> int:
     from hubapp.store.accounts import AccountDraft
     from hubapp.store.casework import caseview
     from hubapp.store.casework.caselist import CaseFilter, CaseList, CaseSort
-    from hubapp.store.database import open_store
-    from hubapp.store.exchange import demo, export
+    from hubapp.store.exchange import export
 
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         path = Path(folder) / "demo.sqlite3"
-        if args.db:
-            shutil.copy(args.db, path)
-        else:
-            store = open_store(path, encrypted=not args.plain)
-            demo.generate(store, args.cases, seed=args.seed)
-            store.close()
+        encryption.demo_at(path, args)
         store = encryption.open_as_is(path)
         try:
             with store.engine.connect() as conn:
@@ -103,7 +84,7 @@ def main() -> int:
                 "case view": lambda: caseview.load(store, rng.choice(mine)),
             }
             for name, fn in measures.items():
-                median, slowest = _time(fn, args.runs)
+                median, slowest = encryption.median_and_slowest(fn, args.runs)
                 print(f"  {name:<13} {median:8.1f} ms  {slowest:8.1f} ms")
         finally:
             store.close()

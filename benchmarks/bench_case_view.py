@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -43,19 +42,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from hubapp.store.casework import casedetail, caseview
-    from hubapp.store.database import open_store
-    from hubapp.store.exchange import demo
     from hubapp.views.case_view import CaseWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         path = Path(folder) / "demo.sqlite3"
-        if args.db:
-            shutil.copy(args.db, path)
-        else:
-            store = open_store(path, encrypted=not args.plain)
-            demo.generate(store, args.cases, seed=args.seed)
-            store.close()
+        encryption.demo_at(path, args)
         kind = encryption.kind(path)
         store = encryption.open_as_is(path)
         with store.read() as s:

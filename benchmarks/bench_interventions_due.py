@@ -21,11 +21,8 @@ quotes.
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -34,16 +31,6 @@ import encryption  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 TARGET_MS = 200
-
-
-def _time(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm: the first read fills SQLite's page cache
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took), max(took)
 
 
 def main() -> int:
@@ -60,21 +47,13 @@ def main() -> int:
     from hubapp.store import accounts
     from hubapp.store.accounts import AccountDraft
     from hubapp.store.casework import orders_due
-    from hubapp.store.database import open_store
-    from hubapp.store.exchange import demo
     from hubapp.store.schema import Intervention
 
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         path = Path(folder) / "demo.sqlite3"
-        if args.db:
-            shutil.copy(args.db, path)
-        else:
-            t = time.perf_counter()
-            store = open_store(path, encrypted=not args.plain)
-            demo.generate(store, args.cases, seed=args.seed)
-            store.close()
-            print(f"made a demo database of {args.cases:,} cases in "
-                  f"{time.perf_counter() - t:.0f} s")  # fmt: skip
+        made = encryption.demo_at(path, args)
+        if made is not None:
+            print(f"made a demo database of {args.cases:,} cases in {made:.0f} s")
         store = encryption.open_as_is(path)
         try:
             with store.engine.connect() as conn:
@@ -97,14 +76,14 @@ def main() -> int:
                 with store.read() as s:
                     s.get(Intervention, one)
 
-            base, _ = _time(floor, args.runs)
+            base, _ = encryption.median_and_slowest(floor, args.runs)
             results = []
             this = orders_due.due(store, args.days, hub_id)
             results.append((f"This hub ({len(this):,} items)",
-                            *_time(lambda: orders_due.due(store, args.days, hub_id), args.runs)))  # fmt: skip
+                            *encryption.median_and_slowest(lambda: orders_due.due(store, args.days, hub_id), args.runs)))  # fmt: skip
             everywhere = orders_due.due(store, args.days)
             results.append((f"All hubs ({len(everywhere):,} items)",
-                            *_time(lambda: orders_due.due(store, args.days), args.runs)))  # fmt: skip
+                            *encryption.median_and_slowest(lambda: orders_due.due(store, args.days), args.runs)))  # fmt: skip
             accounts.create_account(store, AccountDraft("ada", "Ada", "administrator"), PASSWORD)
             accounts.sign_in(store, "ada", PASSWORD)
             draft = AccountDraft("pat", "Pat", "partner", uuid.UUID(hex=agency), hub_id)
@@ -113,7 +92,7 @@ def main() -> int:
             theirs = orders_due.due(store, args.days, hub_id)
             results.append((f"This hub, as a partner on {n:,} of its cases "
                             f"({len(theirs):,} items)",
-                            *_time(lambda: orders_due.due(store, args.days, hub_id), args.runs)))  # fmt: skip
+                            *encryption.median_and_slowest(lambda: orders_due.due(store, args.days, hub_id), args.runs)))  # fmt: skip
         finally:
             store.close()
     print(f"{encryption.kind(path)} database of {total:,} cases, {every:,} interventions "

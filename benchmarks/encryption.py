@@ -96,3 +96,40 @@ def kind(path: Path) -> str:
     from hubapp.store.database import is_encrypted
 
     return "encrypted" if is_encrypted(path) else "plaintext"
+
+
+def demo_at(path: Path, args) -> float | None:
+    """A demo database at ``path``: a copy of ``args.db`` if given, else made with
+    ``args.cases`` cases from ``args.seed`` (encrypted unless ``args.plain``); the seconds it
+    took to make, or None for a copy."""
+    import shutil
+    import time
+
+    if getattr(args, "db", None):
+        shutil.copy(args.db, path)
+        return None
+    from hubapp.store.database import open_store
+    from hubapp.store.exchange import demo
+
+    started = time.perf_counter()
+    store = open_store(path, encrypted=not getattr(args, "plain", False))
+    try:
+        demo.generate(store, args.cases, seed=args.seed)
+    finally:
+        store.close()
+    return time.perf_counter() - started
+
+
+def median_and_slowest(fn, runs: int) -> tuple[float, float]:
+    """(median, slowest) of ``runs`` calls of ``fn`` in milliseconds, after one warm-up call
+    (the first read of each kind fills SQLite's page cache)."""
+    import statistics
+    import time
+
+    fn()
+    took = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        took.append((time.perf_counter() - start) * 1000)
+    return statistics.median(took), max(took)
