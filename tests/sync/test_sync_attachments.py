@@ -348,3 +348,87 @@ def test_central_revision_names_the_channel():
     assert files.BATCH_BYTES < c0006.PUSH_BYTES_MAX
     assert content.CHUNK_SIZE <= files.CHUNK_BYTES_MAX == c0009.CHUNK_BYTES_MAX
     assert central_mod.CENTRAL_NEEDED == "c0009"
+
+
+# --- the switch in the window ---------------------------------------------------------------
+
+
+def test_the_central_dialog_switches_content_sync_and_only_an_administrator_may(
+    stations, central, qtbot
+):
+    from hubapp.store import accounts
+    from hubapp.store.access import AccessRefused
+    from hubapp.store.accounts import AccountDraft
+    from hubapp.views.central_dialog import CentralDialog
+
+    a = stations("Carlisle", "Civic Centre")
+    dialog = CentralDialog(a.store, timeout=3)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    box = dialog.attachments
+    qtbot.waitUntil(box.isEnabled, timeout=5_000)
+    assert box.isChecked() and "files" in box.text()
+    with qtbot.waitSignal(dialog.contentSyncChanged, timeout=10_000) as blocker:
+        box.click()
+    assert blocker.args == [False] and not box.isChecked()
+    assert "no longer synced" in dialog.answer.text()
+    qtbot.waitUntil(box.isEnabled, timeout=5_000)
+    assert not files.content_sync_on(a.store)
+    with qtbot.waitSignal(dialog.contentSyncChanged, timeout=10_000):
+        box.click()
+    assert files.content_sync_on(a.store)
+    qtbot.waitUntil(box.isEnabled, timeout=5_000)
+    # a partner's account may sync, not choose what the station sends
+    pw = "correct horse battery staple"
+    accounts.create_account(a.store, AccountDraft("admin", "Ada Admin", "administrator"), pw)
+    accounts.sign_in(a.store, "admin", pw)
+    accounts.create_account(a.store, AccountDraft("pat", "Pat Partner", "partner"), pw)
+    accounts.sign_in(a.store, "pat", pw)
+    with pytest.raises(AccessRefused, match="administrator"):
+        files.set_content_sync(a.store, False)
+    with qtbot.waitSignal(dialog.answered, timeout=10_000) as said:
+        box.click()
+    assert "administrator" in said.args[0] and box.isChecked()  # as it was
+    assert files.content_sync_on(a.store)
+
+
+def test_the_window_shows_the_content_s_progress_and_can_stop_it(stations, central, qtbot,
+                                                                  monkeypatch):  # fmt: skip
+    from hubapp.models.sync_status import SyncRunner
+
+    monkeypatch.setattr(files, "BATCH_BYTES", CHUNK)
+    a = stations("Carlisle", "Civic Centre")
+    aid = attach(a, a.new_case("Criminal damage"), os.urandom(6 * CHUNK))
+    runner = SyncRunner(a.store, url=a.url, interval_ms=3_600_000, timeout=5)
+    shown: list[tuple[str, str]] = []
+
+    def seen(text: str, tip: str) -> None:
+        shown.append((text, tip))
+        if text.startswith("Sync: Sending attachments") and not text.endswith(" 0%"):
+            runner.statusChanged.disconnect(seen)
+            runner.cancel_round()
+
+    runner.statusChanged.connect(seen)
+    pushing = files.Channel._push_batch
+    first_round, calls = [True], []
+
+    def paced(self, batch):  # in the first round the second batch waits for the window's cancel
+        calls.append(len(batch))
+        if first_round[0] and len(calls) > 1:
+            assert runner._stop.wait(20)
+        pushing(self, batch)
+
+    monkeypatch.setattr(files.Channel, "_push_batch", paced)
+    with qtbot.waitSignal(runner.roundFinished, timeout=30_000) as blocker:
+        runner.start()
+    first_round[0] = False
+    assert blocker.args == [True]
+    progress = [t for t, _tip in shown if t.startswith("Sync: Sending attachments")]
+    assert progress and "files" in dict(shown)[progress[0]]
+    sent = sum(flag for _s, flag in local_chunks(a, aid))
+    assert 0 < sent < 6
+    assert "resumes at the next sync" in runner.status.last_result
+    with qtbot.waitSignal(runner.roundFinished, timeout=30_000):
+        runner.sync_now()
+    assert sum(flag for _s, flag in local_chunks(a, aid)) == 6
+    runner.close()
