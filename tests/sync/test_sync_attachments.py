@@ -340,6 +340,26 @@ def test_content_that_does_not_match_its_record_is_set_aside_here(stations, cent
     assert "forged" not in repr(entries) and "SHA-256" in entries[0].reason
 
 
+@pytest.mark.parametrize("forge, why", [
+    ("INSERT INTO attachment_chunk (attachment_id, seq, data, size)"
+     " VALUES (%s, 7, 'extra', 5)", "number its record does not have"),
+    ("UPDATE attachment_chunk SET data = decode(repeat('00', 300000), 'hex'), size = 300000"
+     " WHERE attachment_id = %s", "larger than its record allows"),
+])  # fmt: skip
+def test_a_pulled_chunk_out_of_its_records_bounds_is_set_aside(stations, central, forge, why):
+    from hubapp.sync import inbound
+
+    a, b = stations("Carlisle", "Civic Centre"), stations("Carlisle", "Harraby")
+    aid = attach(a, a.new_case("Out of bounds"), b"genuine")
+    a.sync()
+    with psycopg.connect(central) as c:  # behind the server's checks
+        c.execute(forge, (aid,))
+    summary = b.sync()
+    assert summary.content.discarded == 1 and local_chunks(b, aid) == []
+    (entry,) = inbound.open_entries(b.store)
+    assert why in entry.reason and entry.fields == "data, seq"
+
+
 def test_central_revision_names_the_channel():
     from hubapp.sync.central_migrations.versions import c0006_station_trust as c0006
     from hubapp.sync.central_migrations.versions import c0009_evidence_and_letters as c0009
