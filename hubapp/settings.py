@@ -246,6 +246,9 @@ _declare(Where.LOCAL, "demo_database", FLAG, False,
 _declare(Where.LOCAL, "sync_applying", FLAG, False,
          "Set inside a pull's own transaction (and in a snapshot being made) while rows from "
          "central are written, so that they are not captured and sent back.")
+_declare(Where.LOCAL, "attachment_sync_off", FLAG, False,
+         "Attachments' content is not sent to or fetched from the central database by this "
+         "station (a slow link); their records still sync.")
 _declare(Where.LOCAL, "audit_anchor", TEXT, None,
          "The audit log's anchor (JSON, sealed with a MAC): its count, newest entry, breaks "
          "and acceptance; rewritten with every audit entry.")

@@ -1,7 +1,7 @@
 """``hubapp sync``, ``hubapp share|unshare`` and ``hubapp central ...``: the command-line side
 of central sync.
 
-    hubapp [--db PATH] sync [--central URL]
+    hubapp [--db PATH] sync [--central URL] [--attachments on|off]
     hubapp [--db PATH] share|unshare CASE-REF --hub HUB [--central URL] [--reason TEXT]
     hubapp central init --url URL
     hubapp central add-station --url URL --hub HUB --station NAME
@@ -20,6 +20,10 @@ def add_parsers(sub) -> None:
     y.add_argument("--central", metavar="URL",
                    help="the station's postgresql:// address (saved in the keyring for next time;"
                    " default: HUBAPP_CENTRAL_URL, or the saved address)")  # fmt: skip
+    y.add_argument("--attachments", choices=("on", "off"),
+                   help="switch this station's sync of attachments' content on or off, kept for "
+                   "the rounds after this one too (off: for a slow link; the attachments' "
+                   "records still sync; administrators)")  # fmt: skip
     for verb, text in (
         ("share", "share a case with another hub through the central database"),
         ("unshare", "stop sharing a case with another hub (its stations forget it)"),
@@ -65,6 +69,10 @@ def _sync(args) -> int:
 
     store = open_signed_in(args)
     try:
+        if args.attachments:
+            from hubapp.sync import files
+
+            files.set_content_sync(store, args.attachments == "on")
         url = credentials.load(store, args.central)
         syncer = Syncer(store, url)
         try:

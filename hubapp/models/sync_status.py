@@ -10,6 +10,7 @@ only shows them. A station without a central database never makes one.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -42,13 +43,15 @@ def central_url(_ctx, store) -> str | None:
         return None
 
 
-def sync_round(ctx, syncer):
+def sync_round(ctx, syncer, stop=None):
     """Background: one push-then-pull round, then the state to show; a failure comes back
     classified (``hubapp.sync.failures.Failure``) with the state, never as an exception.
-    A new station's first copy from its hub's snapshot reports its progress."""
+    A new station's first copy from its hub's snapshot and the attachments' content report
+    their progress; ``stop`` (a ``threading.Event``) set stops the content between batches."""
     from hubapp.sync import failures
 
     syncer.progress = lambda what, done, total: ctx.report(done / total if total else 0.0, what)
+    syncer.cancelled = lambda: ctx.cancelled or (stop is not None and stop.is_set())
     try:
         summary = syncer.run()
     except Exception as exc:
@@ -60,6 +63,7 @@ def sync_round(ctx, syncer):
         return failure, _status(syncer.store)
     finally:
         syncer.progress = None
+        syncer.cancelled = None
     return summary, _status(syncer.store)
 
 
@@ -215,6 +219,8 @@ class SyncRunner(QObject):
         self._closed = False
         self._finishing = False
         self._retired: list = []  # syncers to close once the running round ends
+        #: set: the running round stops moving attachments' content (between batches)
+        self._stop = threading.Event()
         self.timer = QTimer(self, interval=interval_ms)
         self.timer.timeout.connect(self.sync_now)
         self._grace = QTimer(self, singleShot=True)
@@ -285,8 +291,9 @@ class SyncRunner(QObject):
             self._again = True
             return
         self.syncing = True
+        self._stop.clear()
         self._show()
-        task = Task(sync_round, self.syncer)
+        task = Task(sync_round, self.syncer, self._stop)
         task.progress.connect(self._progress)
         task.succeeded.connect(self._done)
         task.failed.connect(said(self._failed))
@@ -367,11 +374,22 @@ class SyncRunner(QObject):
             return f"{f.sentence}\n\n{tr('Details:')} {f.detail}"
         return f.sentence
 
+    def cancel_round(self) -> None:
+        """Stop the running round's attachments' content at the next batch (what was sent or
+        received stays; the next round resumes). Rows are never stopped half-way."""
+        self._stop.set()
+
     def _progress(self, fraction: float, what: str) -> None:
-        """A long first copy under way: what, and how far (the window stays usable)."""
+        """A long first copy, or attachments' content, under way: what, and how far (the
+        window stays usable)."""
+        from hubapp.sync import files
+
+        why = (tr("This station is sending or receiving attachments' files; they resume at "
+                  "the next sync if the link drops.") if what in (files.SENDING, files.RECEIVING)
+               else tr("This station is receiving its hub's cases for the first time."))  # fmt: skip
         self.statusChanged.emit(
             tr("Sync: {what}, {percent}%").format(what=tr(what), percent=int(fraction * 100)),
-            tr("This station is receiving its hub's cases for the first time."),
+            why,
         )
 
     def _show(self) -> None:
@@ -393,6 +411,7 @@ class SyncRunner(QObject):
         if not self.syncing:
             self.close()
             return True
+        self._stop.set()  # attachments' content resumes at the next start
         if not self._finishing:
             self._finishing = True
             self._grace.start(wait_ms)
@@ -405,6 +424,7 @@ class SyncRunner(QObject):
         if not self.syncing:
             return
         log.warning("Quitting: the running sync round is interrupted; the next start resumes")
+        self._stop.set()
         conn = getattr(self.syncer, "conn", None)
         if conn is not None:
             Task(cancel_statement, conn).start()  # it connects to the server: not here

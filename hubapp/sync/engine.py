@@ -29,6 +29,9 @@ read snapshot and starts after the newest change number in that snapshot; afterw
 the change log after its cursor, in batches, each applied with the cursor in one SQLite
 transaction (an interrupted pull resumes where it stopped). Fields with a pending local change
 are left alone (the push will merge them); rows whose parents are missing are fetched whole.
+
+Content. After the rows, attachments' content moves through its own channel
+(``hubapp.sync.files``): chunks in bounded batches, each committed on both sides.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from sqlalchemy import text
 
 from hubapp.domain.clock import utcnow
 from hubapp.store import audit, capture, setup
-from hubapp.sync import first_copy, refusals
+from hubapp.sync import files, first_copy, refusals
 from hubapp.sync.apply import CURSOR_SCOPE, Apply, Local
 from hubapp.sync.central import (
     CENTRAL_NEEDED,
@@ -83,6 +86,8 @@ class SyncSummary:
     #: how a new station got its first copy: "snapshot" (the hub's ready-made copy),
     #: "stream" (row by row), or "" (it had one)
     first_copy: str = ""
+    #: what the attachments' content channel did (``hubapp.sync.files``)
+    content: files.Moved = field(default_factory=files.Moved)
 
     def describe(self) -> str:
         text_ = (
@@ -94,6 +99,9 @@ class SyncSummary:
             text_ += f" {self.refused} change(s) were refused by the central database."
         if self.first_copy == "snapshot":
             text_ += " This station's first copy came from its hub's ready-made copy."
+        content = files.describe(self.content)
+        if content:
+            text_ += " " + content
         return " ".join([text_, *self.warnings])
 
 
@@ -139,8 +147,12 @@ class Syncer:
         self.local = Local(store)
         self.hub_id: uuid.UUID | None = None
         self.station_id: uuid.UUID | None = None
-        #: told (what, done, total) during a first copy from a hub snapshot
+        #: told (what, done, total) during a first copy from a hub snapshot, and while
+        #: attachments' content moves (bytes)
         self.progress = None
+        #: asked between batches of attachments' content: True stops the transfer (what was
+        #: committed stays; the next round resumes)
+        self.cancelled = None
 
     # -- connection ------------------------------------------------------------------
     def where(self) -> str:
@@ -179,6 +191,10 @@ class Syncer:
             while self._push_batch(conn, summary):
                 pass
             self._pull(conn, summary)
+            summary.content = files.Channel(
+                self.store, conn, where=self.where(), progress=self.progress,
+                cancelled=self.cancelled,
+            ).run()  # fmt: skip
         except psycopg.Error as exc:
             self.close()
             raise CentralError(

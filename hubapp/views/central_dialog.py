@@ -15,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -48,12 +49,21 @@ def _plain(text: str, parent, name: str = "") -> QLabel:
 # --- background work (no Qt) ------------------------------------------------------------------
 
 
-def read_setup(_ctx, store) -> tuple[str | None, bool, bool, int]:
-    """(saved address without password, from the environment, keyring present, pending)."""
-    from hubapp.sync import credentials, engine
+def read_setup(_ctx, store) -> tuple[str | None, bool, bool, int, bool]:
+    """(saved address without password, from the environment, keyring present, pending,
+    attachments' content synced)."""
+    from hubapp.sync import credentials, engine, files
 
     return (credentials.saved_address(store), credentials.from_environment(),
-            credentials.has_keyring(), engine.pending_count(store))  # fmt: skip
+            credentials.has_keyring(), engine.pending_count(store),
+            files.content_sync_on(store))  # fmt: skip
+
+
+def content_sync_job(_ctx, store, on: bool) -> bool:
+    from hubapp.sync import files
+
+    files.set_content_sync(store, on)
+    return on
 
 
 def test_job(_ctx, store, url: str, timeout: float):
@@ -104,6 +114,8 @@ class CentralDialog(QDialog):
     answered = Signal(str)
     #: the changes set aside were (re)loaded; their number
     setAsideLoaded = Signal(int)
+    #: the station's sync of attachments' content was switched (on: True)
+    contentSyncChanged = Signal(bool)
 
     def __init__(self, store, parent=None, *, timeout: float = 10.0) -> None:
         super().__init__(parent)
@@ -138,6 +150,17 @@ class CentralDialog(QDialog):
         layout.addLayout(form)
         self.answer = _plain("", self, "centralAnswer")
         layout.addWidget(self.answer)
+        # attachments' content: a station on a slow link may leave it off (hubapp.sync.files)
+        self.attachments = QCheckBox(tr("Sync attachments' &files (photos, letters, documents)"),
+                                     self, objectName="centralAttachments")  # fmt: skip
+        self.attachments.setEnabled(False)
+        self.attachments.clicked.connect(self.set_attachments)
+        layout.addWidget(self.attachments)
+        layout.addWidget(_plain(tr(
+            "Switch this off on a slow link: the attachments' records still sync, and their "
+            "files stay where they were added until it is on again. An attachment whose file "
+            "has not reached this station says so when it is opened."), self,
+            "centralAttachmentsNote"))  # fmt: skip
         buttons = QHBoxLayout()
         self.test_button = QPushButton(tr("&Test connection"), self, objectName="centralTest")
         self.save_button = QPushButton(tr("&Save"), self, objectName="centralSave")
@@ -233,8 +256,10 @@ class CentralDialog(QDialog):
 
     # -- state ---------------------------------------------------------------------------
     def _read(self, result) -> None:
-        saved, from_env, has_keyring, pending = result
+        saved, from_env, has_keyring, pending, content = result
         self._saved, self._from_env = saved, from_env
+        self.attachments.setChecked(content)
+        self.attachments.setEnabled(True)
         if from_env:
             text = tr("This PC gives hubapp its central address through the HUBAPP_CENTRAL_URL "
                       "setting; it is used instead of a saved one.")  # fmt: skip
@@ -330,6 +355,25 @@ class CentralDialog(QDialog):
                 "to set the environment variable HUBAPP_CENTRAL_URL to it for your account. "
                 "Until hubapp closes, this station syncs with it."))  # fmt: skip
         self.addressChosen.emit(url)
+
+    def set_attachments(self, on: bool) -> Task:
+        """The checkbox was clicked: keep the choice (in the background)."""
+        self.attachments.setEnabled(False)
+        task = Task(content_sync_job, self.store, on)
+        task.succeeded.connect(self._attachments_set)
+        task.failed.connect(said(lambda text: self._attachments_refused(text, on)))
+        task.finished.connect(lambda: self.attachments.setEnabled(True))
+        return task.start()
+
+    def _attachments_set(self, on: bool) -> None:
+        self._say(tr("Attachments' files are synced again from the next sync.") if on else
+                  tr("Attachments' files are no longer synced on this station; their records "
+                     "still are."))  # fmt: skip
+        self.contentSyncChanged.emit(on)
+
+    def _attachments_refused(self, text: str, on: bool) -> None:
+        self.attachments.setChecked(not on)  # as it was: nothing changed
+        self._say(text)
 
     def disconnect(self) -> Task | None:
         if self._saved is None:

@@ -205,6 +205,12 @@ DIRECT = [
     "CREATE FUNCTION public.hubapp_push(ops jsonb) RETURNS int LANGUAGE sql AS 'SELECT 1'",
     "SELECT lo_create(0)",
     "SELECT lo_from_bytea(0, 'x')",
+    # attachments' content (central c0009): only through its procedure and its view
+    "SELECT * FROM attachment_chunk",
+    "DELETE FROM attachment_chunk",
+    "INSERT INTO attachment_chunk (attachment_id, seq, data, size) VALUES ('{shared}', 0, 'x', 1)",
+    "LOCK TABLE attachment_chunk IN ACCESS EXCLUSIVE MODE",
+    "SELECT hubapp_push_chunks_batch(ARRAY['{shared}']::uuid[], ARRAY[0], ARRAY['x'::bytea])",
 ]
 
 
@@ -351,6 +357,69 @@ def _forged(world) -> list[tuple[dict, str]]:
         ),
         (_op("case_", world.private, hate=["no", "yes"]), "other_hub"),
         (_op("case_", world.bar_case, hate=["no", "x" * 5_000]), "value"),
+        # evidence and letters (central c0009): the same rules hold for their tables
+        (
+            _op(
+                "attachment",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.private.hex,
+                title="Planted evidence",
+                sha256="0" * 64,
+                size=1,
+                chunk_count=1,
+            ),
+            "other_hub",
+        ),  # fmt: skip
+        (
+            _op(
+                "attachment",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.bar_case.hex,
+                contact_id=world.contact.hex,
+                title="Carlisle's contact's photo",
+            ),
+            "reference",
+        ),  # fmt: skip
+        (
+            _op("attachment", uuid.uuid4(), "insert", case_id=world.bar_case.hex, size="huge"),
+            "value",
+        ),  # fmt: skip
+        (
+            _op(
+                "letter_template",
+                uuid.uuid4(),
+                "insert",
+                hub_id=CAR.hex,
+                name="warning",
+                version=1,
+                body="Planted in Carlisle",
+            ),
+            "other_hub",
+        ),  # fmt: skip
+        (
+            _op(
+                "communication",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.private.hex,
+                method="letter",
+                subject="Sent in Carlisle's name",
+            ),
+            "other_hub",
+        ),  # fmt: skip
+        (
+            _op(
+                "communication",
+                uuid.uuid4(),
+                "insert",
+                case_id=world.bar_case.hex,
+                person_id=world.victim.hex,
+                method="letter",
+            ),
+            "reference",
+        ),  # fmt: skip
         (_op("sync_conflict", uuid.uuid4(), "resolve"), None),  # none such: nothing happens
     ]
 
