@@ -13,7 +13,7 @@ a table of the same server with ``COPY ... FROM STDIN (FORMAT binary)`` and read
 ``COPY ... TO STDOUT``, the least any client must do to move them (no checks, no SQLite, no
 encryption). The figures are MB/s and their ratio to that.
 
-Usage:  python benchmarks/bench_attachments.py [--files 4] [--mb 25] [--runs 3]
+Usage:  python benchmarks/bench_sync_attachments.py [--files 4] [--mb 25] [--runs 3]
 """
 
 from __future__ import annotations
