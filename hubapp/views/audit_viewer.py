@@ -522,10 +522,13 @@ class SubjectAccessDialog(_FileExport):
         )  # fmt: skip
         super().__init__(store, tr(
             "Everything held about {0}: their record, their cases with their role, contacts, "
-            "notes, actions, tools and powers, risk assessments, meeting decisions and the "
-            "audit entries about them, with every disclosure. Other people's names and "
-            "contact details are taken out. The file is OFFICIAL-SENSITIVE; the export is "
-            "recorded in the audit log.").format(name), parent, width=500)  # fmt: skip
+            "notes, actions, tools and powers, risk assessments, meeting decisions, the "
+            "letters sent to them and the audit entries about them, with every disclosure. "
+            "Other people's names and contact details are taken out, text files kept on the "
+            "cases included. Photos, PDFs, documents and recordings are listed but NOT "
+            "included: review them by hand before disclosure. The file is "
+            "OFFICIAL-SENSITIVE; the export is recorded in the audit log.").format(name),
+            parent, width=500)  # fmt: skip
         self.intro.setObjectName("subjectAccessIntro")
         self.person_id = person_id
         self.written = None
