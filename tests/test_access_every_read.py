@@ -612,6 +612,13 @@ READS: dict[str, Callable[[World, Path], Any]] = {
             for c in (w.seen, w.hidden)
         ],
     ),
+    "hubapp.documents.gather:files_and_letters": lambda w, t: _in_session(
+        w,
+        lambda s: [
+            hubapp.documents.gather.files_and_letters(s, c, rules(Profile.POLICE))
+            for c in (w.seen, w.hidden)
+        ],
+    ),
     "hubapp.store.casework.referrals:read": lambda w, t: _in_session(
         w,
         lambda s: [
