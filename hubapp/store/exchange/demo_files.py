@@ -27,7 +27,7 @@ from hubapp.store.casework import attachment_content
 
 #: about one case in this many gets files; never more than FILES_MOST cases
 FILES_EVERY = 200
-FILES_MOST = 250
+FILES_MOST = 150
 _iso = datetime.isoformat
 
 _ATTACHMENT = ("case_id", "title", "kind", "file_name", "media_type", "size", "sha256",
@@ -72,7 +72,7 @@ def _picture(rng: random.Random, ground, wall, sky) -> bytes:
     """A small, plausible scene (sky, a wall or hedge, the ground, a few shapes) as a JPEG."""
     from PIL import Image, ImageDraw
 
-    width, height = 320, 240
+    width, height = 240, 180
     image = Image.new("RGB", (width, height), sky)
     draw = ImageDraw.Draw(image)
     horizon = int(height * (0.35 + 0.2 * rng.random()))
