@@ -184,3 +184,35 @@ def test_the_command_line_says_how_many_files_to_review(store, seeded, files, db
     assert "6 files were kept on their cases but not included" in said
     assert "README.txt in the zip names them" in said
     assert io.BytesIO(out.read_bytes()).getbuffer().nbytes > 0
+
+
+def test_the_case_window_says_which_files_to_review_by_hand(qtbot, store, seeded, files,
+                                                            tmp_path):  # fmt: skip
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from hubapp.views.case_view import CaseWindow
+
+    w = CaseWindow(store, seeded["case"])
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.loaded, timeout=10_000):
+        w.show()
+    row = next(i for i in range(w.people_model.rowCount())
+               if w.people_model.record(i).name == SUBJECT)  # fmt: skip
+    w.people_table.selectRow(row)
+    dialog = w.subject_access_export()
+    intro = dialog.findChild(QLabel, "subjectAccessIntro").text()
+    assert "NOT included: review them by hand before disclosure" in intro
+    dialog.format.setCurrentIndex(dialog.format.findData("zip"))
+    with qtbot.waitSignal(dialog.finished, timeout=30_000):
+        dialog.start(str(tmp_path / "sar.zip"))
+    qtbot.waitUntil(lambda: dialog.review_box is not None and dialog.review_box.isVisible(),
+                    timeout=5_000)  # fmt: skip
+    box = dialog.review_box
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert box.text().startswith("The export is written. 6 files kept on the person's cases "
+                                 "were not included")  # fmt: skip
+    assert "CAR-2026-0042: The photo (image/jpeg)" in box.text()
+    assert "The statement" not in box.text() and "Warning to" not in box.text()
+    assert (tmp_path / "sar.zip").exists()
+    box.accept()
