@@ -1878,6 +1878,9 @@ def check_columns() -> None:
                 f"The demo data generator is out of step with the {table} table "
                 f"(not filled: {sorted(missing)}; unknown: {sorted(unknown)})."
             )
+    stale = demo_files.check_columns()
+    if stale:
+        raise StoreError(f"The demo data generator is out of step with the {stale[0]} table.")
 
 
 def generate(

@@ -58,6 +58,22 @@ _CALLS = (
 )
 
 
+def check_columns() -> list[str]:
+    """The tables whose columns the rows here do not fill exactly (none, while in step with
+    the schema: ``hubapp.store.exchange.demo.check_columns`` refuses to run otherwise)."""
+    from hubapp.store.schema import Base
+
+    out = []
+    for table, cols in (("attachment", _ATTACHMENT), ("communication", _COMMUNICATION)):
+        columns = Base.metadata.tables[table].columns
+        written = {"id", *cols, "created_at", "updated_at", "row_version", "station_id",
+                   "voided"}  # fmt: skip
+        missing = {c.name for c in columns if c.name not in written and not c.nullable}
+        if missing or written - set(columns.keys()):
+            out.append(table)
+    return out
+
+
 def _sql(table: str, columns: tuple[str, ...], station_hex: str) -> str:
     cols = ("id", *columns, "created_at", "updated_at")
     return (f"INSERT INTO {table} ({', '.join(cols)}, row_version, station_id, voided) "
