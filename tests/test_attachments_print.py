@@ -135,3 +135,13 @@ def test_the_police_summary_renders(store, case, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(tmp_path / "page")],
                    check=True)  # fmt: skip
     assert sorted(p.name for p in tmp_path.glob("page*.png"))
+
+
+def test_the_meeting_pack_lists_them_under_police_and_counts_them_under_partner(store, case):
+    police = printing.meeting_pack(store, "Carlisle", "police", today=TODAY)
+    assert TITLE in _text(police) and set(police.listed_ids) >= {case["photo"], case["letter"]}
+    partner = printing.meeting_pack(store, "Carlisle", "partner", today=TODAY,
+                                    reason="test: no agreements recorded")  # fmt: skip
+    text = _text(partner)
+    assert "3 attachments, 1 letter sent. They are not listed" in text and "burnt" not in text
+    assert partner.listed_ids == ()
