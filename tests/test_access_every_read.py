@@ -228,6 +228,11 @@ def world(tmp_path_factory) -> World:
     victim_contact.set_plan(store, hidden, victim_contact.PlanDraft(person.id, HIDDEN_SPOC, other))
     victim_contact.log_update(store, hidden, victim_contact.UpdateDraft(
         person.id, TODAY, "call", HIDDEN_SPOC, HIDDEN_NOTE + " (an update)"), today=TODAY)  # fmt: skip
+    # a file kept on the hidden case and a letter sent to its victim (issue 18)
+    from attached import attach, send_letter
+
+    attach(store, hidden, HIDDEN_NOTE.encode(), title=HIDDEN_NOTE + " (a file)")
+    send_letter(store, hidden, person.id, b"%PDF-1.4", subject=HIDDEN_NOTE + " (a letter)")
     meeting = meetings.plan_meeting(store, hub, TODAY, today=TODAY)
     for case in (hidden, seen):
         meetings.add_agenda_item(store, meeting, case, "emerging_issue", "Repeat reports")
@@ -609,6 +614,13 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         w,
         lambda s: [
             hubapp.documents.gather.referral_rows(s, c, rules(Profile.POLICE))
+            for c in (w.seen, w.hidden)
+        ],
+    ),
+    "hubapp.documents.gather:files_and_letters": lambda w, t: _in_session(
+        w,
+        lambda s: [
+            hubapp.documents.gather.files_and_letters(s, c, rules(Profile.POLICE))
             for c in (w.seen, w.hidden)
         ],
     ),
@@ -1047,6 +1059,7 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.repeats:for_places",
                      "hubapp.store.casework.victim_contact:overdue",
                      "hubapp.documents.gather:victim_updates",
+                     "hubapp.documents.gather:files_and_letters",
                      "hubapp.store.casework.orders_due:due"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:

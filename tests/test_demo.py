@@ -24,6 +24,7 @@ from hubapp.store.exchange import demo
 from hubapp.store.schema import (
     Action,
     Assignment,
+    Attachment,
     AuditEntry,
     Case,
     CaseOrder,
@@ -31,6 +32,7 @@ from hubapp.store.schema import (
     CasePlace,
     CaseReview,
     CaseStatusChange,
+    Communication,
     Contact,
     HubAgency,
     HubOrder,
@@ -68,6 +70,9 @@ MODELS = {
     "review_recommendation": ReviewRecommendation,
     "hub_order": HubOrder,
     "case_order": CaseOrder,
+    # issue 18
+    "attachment": Attachment,
+    "communication": Communication,
 }
 REFERENCE = re.compile(r"^(COP|ALL|SLK|BAR|CAR|EDN)-(\d{4})-(\d{4,})$")
 POSTCODE = re.compile(r"^(CA|LA)\d{1,2} \d[ABD-HJLNP-UW-Z]{2}$")
@@ -244,8 +249,15 @@ def test_grid_references():
     assert demo.grid_ref(351_500, 492_500) == "SD 515 925"  # Kendal
 
 
-def test_the_generator_fills_every_column_of_the_schema():
+def test_the_generator_fills_every_column_of_the_schema(monkeypatch):
     demo.check_columns()  # raises if the schema gained a column the generator leaves out
+    from hubapp.store.errors import StoreError
+    from hubapp.store.exchange import demo_files
+
+    # the files' rows too (issue 18): a column left out is found
+    monkeypatch.setattr(demo_files, "_ATTACHMENT", demo_files._ATTACHMENT[1:])
+    with pytest.raises(StoreError, match="out of step with the attachment table"):
+        demo.check_columns()
 
 
 # --- agencies and actions ----------------------------------------------------------------------
@@ -659,6 +671,10 @@ def test_same_seed_same_data_and_another_seed_other_data(tmp_path):
     content = [_content(s) for s in stores]
     assert content[0] == content[1]
     assert content[0]["case_"] != content[2]["case_"]
+    # the files too, byte for byte (pictures and letters made again the same)
+    chunks = [rows(s, "SELECT attachment_id, part, seq, data FROM attachment_chunk "
+                      "ORDER BY attachment_id, part, seq") for s in stores]  # fmt: skip
+    assert chunks[0] == chunks[1] != chunks[2] and chunks[0]
     for s in stores:
         s.close()
 
@@ -1153,3 +1169,34 @@ def test_a_partner_sees_the_new_rows_only_of_its_cases_and_no_marac(tmp_path):
     )
     assert len(seen[Referral]) == all_ours
     store.close()
+
+
+def test_some_cases_have_files_and_letters_sent_whole_and_in_order(demo_db):
+    """Issue 18: photos, notes of calls and warning letters on about one case in 200; every
+    file whole (its chunks match its SHA-256); every letter sent to the alleged perpetrator
+    of its case, after the case came in, and kept as the case's attachment."""
+    from hubapp.store.casework import attachment_content
+    from hubapp.store.exchange import demo_files
+
+    store, summary, *_ = demo_db
+    assert summary.rows["attachment"] >= CASES // demo_files.FILES_EVERY
+    assert summary.rows["communication"] > 0
+    kinds = dict(rows(store, "SELECT kind, count(*) FROM attachment GROUP BY kind"))
+    assert set(kinds) == {"photo", "statement", "letter"}
+    assert kinds["letter"] == summary.rows["communication"]
+    with store.read() as s:
+        for a in s.scalars(select(Attachment)):
+            assert attachment_content.verify(s, a), a.title
+            assert a.added_by and a.created_at <= NOW
+    assert rows(store, "SELECT count(*) FROM communication m JOIN case_person p ON "
+                "p.case_id = m.case_id AND p.person_id = m.person_id AND "
+                "p.role = 'alleged_perpetrator' JOIN attachment a ON a.id = m.attachment_id "
+                "AND a.case_id = m.case_id AND a.kind = 'letter' JOIN case_ c ON "
+                "c.id = m.case_id AND m.sent_at >= c.received_at")[0][0] == summary.rows[
+                    "communication"]  # fmt: skip
+    [(pdf,)] = rows(store, "SELECT data FROM attachment_chunk c JOIN attachment a ON "
+                    "a.id = c.attachment_id WHERE a.kind = 'letter' AND c.seq = 0 LIMIT 1")  # fmt: skip
+    assert pdf.startswith(b"%PDF")
+    [(jpeg,)] = rows(store, "SELECT data FROM attachment_chunk c JOIN attachment a ON "
+                     "a.id = c.attachment_id WHERE a.kind = 'photo' LIMIT 1")  # fmt: skip
+    assert jpeg.startswith(b"\xff\xd8")

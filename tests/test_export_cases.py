@@ -216,3 +216,24 @@ def test_the_writer_words_each_failure_for_the_file_asked_for(tmp_path):
         assert str(err.value) == f"Cannot write {target}: {words}."
         assert err.value.errno == code and err.value.filename == str(target)
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+def test_each_case_says_how_many_files_it_holds_and_nothing_of_them(store, cases, tmp_path):
+    """Issue 18: a count of the case's attachments (a number in XLSX); their titles, names
+    and content never leave in a case export."""
+    from attached import attach
+
+    for n in range(2):
+        attach(store, cases["tricky"], b"FILE-CONTENT", title=f"Secret title {n}",
+               file_name="hidden-name.txt")  # fmt: skip
+    for fmt in ("csv", "json", "xlsx"):
+        export_cases(store, tmp_path / f"cases.{fmt}", fmt)
+    assert [r["Attachments"] for r in read_csv(tmp_path / "cases.csv")] == ["2", "0"]
+    data = json.loads((tmp_path / "cases.json").read_bytes())
+    assert [c["attachments"] for c in data["cases"]] == [2, 0]
+    sheet = openpyxl.load_workbook(tmp_path / "cases.xlsx").active
+    column = CASE_HEADINGS.index("Attachments") + 1
+    assert [sheet.cell(row, column).value for row in (2, 3)] == [2, 0]
+    for fmt in ("csv", "json"):
+        raw = (tmp_path / f"cases.{fmt}").read_bytes()
+        assert b"Secret title" not in raw and b"hidden-name" not in raw and b"FILE-" not in raw

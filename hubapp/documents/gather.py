@@ -171,6 +171,16 @@ class CaseSheet:
     #: the referrals the account may see (police profile only): (pathway, date, person,
     #: reference, outcome)
     referrals: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: the files kept on the case, listed (never embedded), police profile only: (title,
+    #: kind, added, by, size)
+    attachments: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: the letters sent on the case, police profile only: (sent, to, letter, by)
+    letters: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: how many files and letters the case holds (every profile prints the counts)
+    attachment_count: int = 0
+    letter_count: int = 0
+    #: the files and letters the document lists (its disclosure names them)
+    listed_ids: tuple[uuid.UUID, ...] = ()
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -209,7 +219,57 @@ def case_sheet(s: Session, case_id: uuid.UUID, r: Rules, today: date) -> CaseShe
     not exist."""
     found = sheet(casefile.read(s, case_id), r, today)
     return dataclasses.replace(found, repeats=repeat_lines(repeats.read_for_case(s, case_id), r),
-                               referrals=referral_rows(s, case_id, r))  # fmt: skip
+                               referrals=referral_rows(s, case_id, r),
+                               **files_and_letters(s, case_id, r))  # fmt: skip
+
+
+#: the kinds of attachment as printed (hubapp.domain.attachments.KINDS; others as stored)
+_KINDS = {"photo": "Photo", "letter": "Letter", "statement": "Statement",
+          "evidence": "Evidence", "other": "Other"}  # fmt: skip
+
+
+def file_size(size: int) -> str:
+    """'812 bytes', '14 KB', '2.3 MB' (1 KB = 1,000 bytes, as Windows Explorer rounds)."""
+    if size < 1_000:
+        return f"{size:,} byte{'' if size == 1 else 's'}"
+    if size < 1_000_000:
+        return f"{round(size / 1_000):,} KB"
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def files_and_letters(s: Session, case_id: uuid.UUID, r: Rules) -> dict:
+    """The case's files and letters sent as the profile prints them: listed under the
+    police profile (what each is, when, by whom; a file's content is never printed), counted
+    under the others. Only those the session's account may see (the case rule)."""
+    from hubapp.store.schema import Attachment, Communication
+
+    attachments = s.execute(
+        select(Attachment.id, Attachment.title, Attachment.kind, Attachment.created_at,
+               Attachment.added_by, Attachment.size)
+        .where(Attachment.case_id == case_id, Attachment.voided.is_(False))
+        .order_by(Attachment.created_at, Attachment.id)
+    ).all()  # fmt: skip
+    letters = s.execute(
+        select(Communication.id, Communication.sent_at, Person.full_name, Person.locked_down,
+               Communication.subject, Communication.template_name, Communication.sent_by)
+        .outerjoin(Person, Person.id == Communication.person_id)
+        .where(Communication.case_id == case_id, Communication.voided.is_(False))
+        .order_by(Communication.sent_at, Communication.id)
+    ).all()  # fmt: skip
+    out: dict = {"attachment_count": len(attachments), "letter_count": len(letters)}
+    if not (r.contact_details and r.names == "full"):
+        return out
+    out["attachments"] = [
+        (title, _KINDS.get(kind, kind.capitalize()), format_date(added), by, file_size(size))
+        for _id, title, kind, added, by, size in attachments
+    ]
+    out["letters"] = [
+        (format_date(at), profiles.person_name(r, name, bool(locked)) if name else "",
+         subject or template.replace("_", " ").capitalize(), by)
+        for _id, at, name, locked, subject, template, by in letters
+    ]  # fmt: skip
+    out["listed_ids"] = tuple(row[0] for row in attachments) + tuple(row[0] for row in letters)
+    return out
 
 
 def referral_rows(s: Session, case_id: uuid.UUID, r: Rules) -> list[tuple[str, str, str, str, str]]:

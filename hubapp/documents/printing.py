@@ -91,6 +91,8 @@ class Document:
     meeting_id: uuid.UUID | None = None
     #: {agency: what its disclosure rests on}, for a partner pack (the audit entry keeps it)
     basis: dict[str, str] = field(default_factory=dict)
+    #: the attachments and letters sent that the document lists (police profile)
+    listed_ids: tuple[uuid.UUID, ...] = ()
 
     def suggested_name(self) -> str:
         """A file name for the current folder, e.g. 'case-CAR-2026-0042-partner.pdf'."""
@@ -210,7 +212,7 @@ def case_summary(
         _meta(store, r, title, f"{sheet.hub} Local Focus Hub, case {sheet.reference}"),
     )
     return Document("case_summary", title, r.profile, r.marking, pdf, pages, [sheet.id],
-                    [sheet.reference], hub=sheet.hub)  # fmt: skip
+                    [sheet.reference], hub=sheet.hub, listed_ids=sheet.listed_ids)  # fmt: skip
 
 
 # --- meeting pack ---------------------------------------------------------------------------
@@ -329,7 +331,8 @@ def meeting_pack(
     return Document("meeting_pack", title, r.profile, r.marking, pdf, pages,
                     [sheet.id for sheet, _ in cases], [sheet.reference for sheet, _ in cases],
                     hub=hub_row.name, meeting_id=meeting.id if meeting else None,
-                    basis=basis)  # fmt: skip
+                    basis=basis,
+                    listed_ids=tuple(i for sheet, _ in cases for i in sheet.listed_ids))  # fmt: skip
 
 
 def pack_basis(store, hub_id: uuid.UUID, profile: Profile,
@@ -419,7 +422,9 @@ def _details(document: Document, how: str, target: str) -> dict:
         "how": how,
         "to": target,
         **({"basis": document.basis} if document.basis else {}),
-    }
+        **({"attachments_listed": [str(i) for i in document.listed_ids]}
+           if document.listed_ids else {}),
+    }  # fmt: skip
 
 
 def record_disclosure(store, document: Document, how: str, target: str, session=None) -> None:

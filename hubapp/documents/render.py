@@ -30,6 +30,7 @@ from hubapp.documents.layout import (
     styles,
     table,
 )
+from hubapp.domain.formatting import plural
 from hubapp.domain.rag import Rag
 from hubapp.domain.redaction import Rules
 
@@ -152,6 +153,8 @@ def case_flowables(sheet: CaseSheet, r: Rules, agenda: AgendaNote | None = None)
             rows = [(*row, i.conditions) for row, i in zip(rows, sheet.interventions, strict=True)]
         out += [heading("Tools and powers"), table(heads, rows, widths)]
 
+    out += _files_and_letters(sheet)
+
     if sheet.contacts and r.free_text:
         heads = ["Received", "Channel", "Reporter", "Summary"]
         widths = [0.15, 0.15, 0.17, 0.53]
@@ -168,6 +171,29 @@ def case_flowables(sheet: CaseSheet, r: Rules, agenda: AgendaNote | None = None)
         out += [heading("Recent timeline"),
                 table(["When", "What", "Detail"],
                       [(t.when, t.what, t.text) for t in sheet.timeline], [0.17, 0.3, 0.53])]  # fmt: skip
+    return out
+
+
+def _files_and_letters(sheet: CaseSheet) -> list[Flowable]:
+    """The case's files and letters sent: listed under the police profile, never embedded
+    (their content stays in the case window); counted under the others."""
+    files, letters = sheet.attachment_count, sheet.letter_count
+    if not files and not letters:
+        return []
+    st = styles()
+    count = (f"{plural(files, 'attachment')}, "
+             f"{plural(letters, 'letter sent', 'letters sent')}.")  # fmt: skip
+    out: list[Flowable] = [heading("Attachments and letters")]
+    if not sheet.attachments and not sheet.letters:
+        return out + [para(f"{count} They are not listed under this profile.", st.small)]
+    if sheet.attachments:
+        out.append(table(["Attachment", "Kind", "Added", "By", "Size"], sheet.attachments,
+                         [0.4, 0.12, 0.13, 0.22, 0.13]))  # fmt: skip
+    if sheet.letters:
+        out += [gap(1.5), table(["Letter sent", "To", "Letter", "By"], sheet.letters,
+                                [0.14, 0.26, 0.38, 0.22])]  # fmt: skip
+    out.append(para(f"{count} Files are listed, not printed: open them in the case window.",
+                    st.small))  # fmt: skip
     return out
 
 

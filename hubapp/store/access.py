@@ -149,6 +149,8 @@ RAW_SQL_NO_CASE: dict[str, str] = {
     "hubapp.store.admin.subject_access:_audit_about": "the audit log, for a subject access request (Op.SUBJECT_ACCESS: administrators)",
     "hubapp.store.admin.retention:_delete_rows": "an erasure's deletes (Op.RETENTION)",
     "hubapp.store.admin.retention:_merge_search_index": "the full-text index's upkeep",
+    "hubapp.store.admin.retention:_drop_orphaned_content": "an erasure's deletes of content "
+    "whose attachment row is gone, of every row whoever may see it (Op.RETENTION)",
     "hubapp.store.admin.retention:_erase": "SQLite's secure_delete around an erasure",
     "hubapp.store.admin.retention:_compact": "VACUUM after an erasure",
     "hubapp.store.audit:_keep_anchor": "the audit log's anchor",

@@ -227,7 +227,9 @@ REGISTER: dict[str, dict[Use | None, str]] = {
     "communication": {
         N: "case_id method template_name template_version agency_id sent_at attachment_id "
         "batch_id",
-        PERSON: "person_id subject address", STAFF_ON_CASE: "sent_by",
+        # a letter sent on a case (a warning, an invitation to an ABC, a notice) goes with
+        # the case, and with the person it was sent to (hubapp.store.admin.retention)
+        CASE_CRIMINAL: "person_id subject address", STAFF_ON_CASE: "sent_by",
     },
     # meetings
     "meeting": {N: "hub_id meets_on starts_at place status",

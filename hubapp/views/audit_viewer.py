@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -503,9 +504,14 @@ class AuditViewer(QDialog):
 
 
 def subject_access_job(ctx, store, person_id, path, fmt):
+    """(the file written, the files of the person's cases left out for review by hand as
+    (case, title, type) each)."""
     from hubapp.store.admin import subject_access
 
-    return subject_access.write(store, person_id, path, fmt, progress=ctx.report)
+    held: list = []
+    written = subject_access.write(store, person_id, path, fmt, progress=ctx.report,
+                                   not_included=held)  # fmt: skip
+    return written, [(a["case"], a["title"] or a["kind"], a["media_type"]) for a in held]
 
 
 class SubjectAccessDialog(_FileExport):
@@ -522,17 +528,44 @@ class SubjectAccessDialog(_FileExport):
         )  # fmt: skip
         super().__init__(store, tr(
             "Everything held about {0}: their record, their cases with their role, contacts, "
-            "notes, actions, tools and powers, risk assessments, meeting decisions and the "
-            "audit entries about them, with every disclosure. Other people's names and "
-            "contact details are taken out. The file is OFFICIAL-SENSITIVE; the export is "
-            "recorded in the audit log.").format(name), parent, width=500)  # fmt: skip
+            "notes, actions, tools and powers, risk assessments, meeting decisions, the "
+            "letters sent to them and the audit entries about them, with every disclosure. "
+            "Other people's names and contact details are taken out, text files kept on the "
+            "cases included. Photos, PDFs, documents and recordings are listed but NOT "
+            "included: review them by hand before disclosure. The file is "
+            "OFFICIAL-SENSITIVE; the export is recorded in the audit log.").format(name),
+            parent, width=500)  # fmt: skip
         self.intro.setObjectName("subjectAccessIntro")
         self.person_id = person_id
         self.written = None
+        self.not_included: list[tuple[str, str, str]] = []
+        self.review_box: QMessageBox | None = None
 
     def job(self, path: str, fmt: str) -> None:
         self.run_task(subject_access_job, self.store, self.person_id, path, fmt)
 
-    def _on_done(self, written) -> None:
-        self.written = written
+    def _on_done(self, result) -> None:
+        self.written, self.not_included = result
         self.accept()
+        if self.not_included:
+            self._say_what_to_review()
+
+    def _say_what_to_review(self) -> None:
+        """The files not included, to review by hand before the export goes to the person."""
+        n = len(self.not_included)
+        listed = "\n".join(f"{case}: {title} ({kind})" for case, title, kind in
+                           self.not_included[:12])  # fmt: skip
+        if n > 12:
+            listed += "\n" + tr("… and {0} more.").format(n - 12)
+        counted = (tr("1 file kept on the person's cases was") if n == 1 else
+                   tr("{0} files kept on the person's cases were").format(n))  # fmt: skip
+        text = (tr("The export is written. {0} not included: other people cannot be reliably "
+                   "taken out of photos, PDFs, documents and recordings automatically. Review "
+                   "them by hand, and redact copies, before disclosure; the export lists "
+                   "them.").format(counted) + "\n\n" + listed)  # fmt: skip
+        box = QMessageBox(QMessageBox.Icon.Information, self.TITLE, text,
+                          QMessageBox.StandardButton.Ok, self.parentWidget())  # fmt: skip
+        box.setObjectName("subjectAccessNotIncluded")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+        self.review_box = box

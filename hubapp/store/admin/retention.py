@@ -14,6 +14,16 @@ Erasure really removes the data:
 * afterwards the database is rebuilt (``VACUUM``), which leaves no free pages and no old
   copies of edited rows in the unused space of pages, and the write-ahead log is emptied
   (``wal_checkpoint(TRUNCATE)``);
+* a case's attachments and the letters sent on it go with it; their content (chunks inside
+  the database) and pictures go with each attachment's row (migration 0013's trigger), and
+  any content left without a row is deleted too, so no file outlives its record;
+* a person's erasure follows every row that points at them (``schema.PERSON_LINKS``): the
+  contacts they reported and the ASB Case Reviews for them stay with their case without the
+  link (``PERSON_LINKS_KEPT``); everything else about them goes (``PERSON_LINKS_ERASED``),
+  with the letters sent to them and the files kept as evidence of the tools and powers used
+  against them. The case's other attachments stay with the case: what a file says about the
+  person is not searched (as with the case's free text), so a data subject's request is read
+  against the case's attachments by hand;
 * one audit entry of kind ``erasure`` records the ids of the erased records, the number of
   rows taken from each table, and the reason: never an erased value.
 
@@ -52,6 +62,7 @@ from hubapp.store.schema import (
     Action,
     AgendaItem,
     Assignment,
+    Attachment,
     Case,
     CaseLink,
     CaseOrder,
@@ -60,6 +71,7 @@ from hubapp.store.schema import (
     CaseReview,
     CaseStatusChange,
     Category,
+    Communication,
     Contact,
     Intervention,
     InterventionBreach,
@@ -574,6 +586,9 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
         (CaseLink.case_id == case_id) | (CaseLink.other_case_id == case_id)))  # fmt: skip
     plan = [
         (CaseLink, case_links),
+        # the letters sent first (they name their attachment), then every attachment (they
+        # name the contacts, actions and tools below); their content goes with their rows
+        (Communication, of_case(Communication)), (Attachment, of_case(Attachment)),
         (ReviewRecommendation, of_case(ReviewRecommendation)), (CaseReview, of_case(CaseReview)),
         (ReviewExplanation, of_case(ReviewExplanation)), (CaseOrder, of_case(CaseOrder)),
         (VictimUpdate, of_case(VictimUpdate)), (VictimContact, of_case(VictimContact)),
@@ -621,6 +636,18 @@ def _merge_search_index(s) -> None:
     s.connection().exec_driver_sql("INSERT INTO case_search(case_search) VALUES ('optimize')")
 
 
+def _drop_orphaned_content(s) -> None:
+    """Delete attachment content and pictures whose attachment row is gone: a deleted row's
+    own go with it (migration 0013's trigger); this takes any left by an interrupted
+    transfer or an erasure that arrived before them, so that no content outlives its record
+    (it can be reached only through its row, so nothing else could ever read or erase it)."""
+    raw = s.connection()
+    for table in ("attachment_chunk", "attachment_thumb"):
+        raw.exec_driver_sql(
+            f"DELETE FROM {table} WHERE attachment_id NOT IN (SELECT id FROM attachment)"
+        )
+
+
 class ErasureCancelled(Cancelled):
     """The erasure was stopped before anything was erased."""
 
@@ -653,6 +680,7 @@ def _erase(store, reason: str, reference_of: Callable, build: Callable,
                     counts[k] = counts.get(k, 0) + v
             s.execute(delete(RetentionDecision).where(
                 RetentionDecision.record_id.in_([i for _m, ids in plan + left for i in ids])))  # fmt: skip
+            _drop_orphaned_content(s)
             if counts.get("case_"):
                 _merge_search_index(s)
             persons = [str(i) for i in left[0][1]] + (
@@ -736,19 +764,50 @@ def erase_person(store, person_id: uuid.UUID, reason: str,
         places = set(_ids(s, select(CasePerson.place_id).where(CasePerson.person_id.in_(ids))))
         places.update(_ids(s, select(Intervention.place_id).where(
             Intervention.person_id.in_(ids))))  # fmt: skip
-        # the contact stays with its case; only the link to the reporter goes
-        s.execute(update(Contact.__table__).where(Contact.reporter_person_id.in_(ids))
-                  .values(reporter_person_id=None))  # fmt: skip
-        plan = [
-            (InterventionBreach, breaches), (Intervention, interventions),
-            (RiskAssessment, _ids(s, select(RiskAssessment.id).where(
-                RiskAssessment.person_id.in_(ids)))),
-            (CasePerson, _ids(s, select(CasePerson.id).where(CasePerson.person_id.in_(ids)))),
-            (PersonMerge, merges), (Person, ids),
-        ]  # fmt: skip
+        # the contact and the ASB Case Review stay with their case; only the link goes
+        for model, name in PERSON_LINKS_KEPT:
+            column = getattr(model, name)
+            s.execute(update(model.__table__).where(column.in_(ids)).values({name: None}))
+        plan = _person_plan(s, ids, interventions, breaches) + [
+            (PersonMerge, merges), (Person, ids)]  # fmt: skip
         return plan, ids, PERSON, (set(), places)
 
     return _erase(store, reason, reference_of, build, progress)
+
+
+#: the rows that point at a person (schema.PERSON_LINKS) and stay with their case when the
+#: person is erased, losing only the link: a contact they reported, an ASB Case Review for
+#: them (a statutory record of the case). Every other such row is about the person and goes.
+PERSON_LINKS_KEPT = ((Contact, "reporter_person_id"), (CaseReview, "person_id"))
+#: the rows about a person that their erasure deletes, children first
+PERSON_LINKS_ERASED = (
+    (Communication, "person_id"), (VictimUpdate, "person_id"), (VictimContact, "person_id"),
+    (Referral, "person_id"), (ReviewExplanation, "person_id"), (RiskAssessment, "person_id"),
+    (Intervention, "person_id"), (CasePerson, "person_id"),
+)  # fmt: skip
+
+
+def _person_plan(s, ids: list[uuid.UUID], interventions: list[uuid.UUID],
+                 breaches: list[uuid.UUID]) -> list:  # fmt: skip
+    """Delete steps for the rows about the people ``ids`` (PERSON_LINKS_ERASED): with the
+    letters sent to them go the letters themselves (their attachments), and with the tools
+    and powers against them the files kept as evidence of those (a served notice names its
+    person); the case's other attachments stay with the case."""
+    steps: list = []
+    letters: list[uuid.UUID] = []
+    for model, name in PERSON_LINKS_ERASED:
+        if model is Intervention:
+            evidence = _ids(s, select(Attachment.id).where(
+                Attachment.intervention_id.in_(interventions)))  # fmt: skip
+            steps += [(Attachment, sorted(set(letters) | set(evidence))),
+                      (InterventionBreach, breaches), (Intervention, interventions)]  # fmt: skip
+            continue
+        column = getattr(model, name)
+        steps.append((model, _ids(s, select(model.id).where(column.in_(ids)))))
+        if model is Communication:
+            letters = _ids(s, select(Communication.attachment_id).where(
+                Communication.person_id.in_(ids)))  # fmt: skip
+    return steps
 
 
 def erase(store, record: Record, reason: str, progress: Progress | None = None, *,
@@ -832,7 +891,8 @@ def check_erasable(store, record: Record, *, before_due: bool = False,
 
 #: the tables an erasure deletes from, in order (children before parents)
 ERASURE_ORDER = (
-    "sync_outbox", "sync_conflict", "sync_refusal", "intervention_breach", "intervention", "agenda_item",
+    "sync_outbox", "sync_conflict", "sync_refusal", "communication", "attachment",
+    "attachment_chunk", "attachment_thumb", "intervention_breach", "intervention", "agenda_item",
     "meeting_decision", "action", "note", "case_status_change", "sara_plan", "risk_assessment",
     "assignment", "contact", "case_person", "case_place", "case_", "person", "place",
     "retention_decision",
@@ -848,10 +908,8 @@ def rows_about(store, record: Record) -> int:
             plan, _p, _pl = _case_plan(s, record.record_id)
         else:
             pid = record.record_id
-            plan = [
-                (m, _ids(s, select(m.id).where(col == pid)))
-                for m, col in ((CasePerson, CasePerson.person_id),
-                               (RiskAssessment, RiskAssessment.person_id),
-                               (Intervention, Intervention.person_id))
-            ] + [(Person, [pid])]  # fmt: skip
+            interventions = _ids(s, select(Intervention.id).where(Intervention.person_id == pid))
+            breaches = _ids(s, select(InterventionBreach.id).where(
+                InterventionBreach.intervention_id.in_(interventions)))  # fmt: skip
+            plan = _person_plan(s, [pid], interventions, breaches) + [(Person, [pid])]
         return sum(len(ids) for _m, ids in plan)

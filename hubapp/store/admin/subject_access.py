@@ -16,11 +16,35 @@ entries are replaced. Staff names (authors, owners) are kept: they acted in thei
 :func:`write` makes the file: JSON (for machines) or a zip of the same JSON with one CSV per
 section and a short read-me (for people, in a spreadsheet). Written atomically, readable by
 its owner only, and recorded in the audit log as a disclosure of the person's record.
+
+Files kept on the cases (attachments) and the letters sent, decided as follows:
+
+* **Text files** (``text/plain``, ``text/csv``, an e-mail saved as ``.eml``): their text is
+  included with the same redaction as the rest (an e-mail is read part by part: its headers
+  and its plain-text body; a file attached inside it is listed, not included). What the
+  redaction cannot do: it finds only the other people recorded on the person's cases and
+  anything that looks like a phone number, e-mail address or home address. A name of
+  someone never recorded, a nickname, a signature, a vehicle registration or a description
+  that identifies someone stays in; each such file is marked to be read before disclosure.
+* **Letters sent to the person** (``Communication`` rows naming them): included as the PDF
+  they were sent, unredacted, in the zip export: the person has already received them
+  (the JSON lists them and says so). Letters sent to other people are about those people:
+  listed only as "a letter to another person", never included.
+* **Everything else** (photos and other images, PDFs, Office documents, audio, video,
+  HTML and anything not known to be plain text): other people cannot be reliably taken out
+  of them automatically, so they are **not included**. Each is listed (case, title, kind,
+  type, size, date, who added it) with the sentence ``NOT_INCLUDED``: a person reviews it
+  by hand, redacts a copy, and discloses it separately.
+* A file whose content has not all reached this station is listed, not included.
+
+The audit entry of the disclosure names the attachments and letters that left in the file.
 """
 
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import json
 import logging
@@ -39,7 +63,7 @@ from hubapp.domain.clock import utcnow
 from hubapp.domain.redaction import remove_contact_details, scrub
 from hubapp.domain.spreadsheet import safe_cell
 from hubapp.store import access, audit
-from hubapp.store.casework import merging, referrals
+from hubapp.store.casework import attachment_content, merging, referrals
 from hubapp.store.errors import StoreError
 from hubapp.store.exchange.export import ExportCancelled, atomic_write_audited
 from hubapp.store.files import check_output
@@ -47,11 +71,13 @@ from hubapp.store.schema import (
     Action,
     Agency,
     AgendaItem,
+    Attachment,
     Case,
     CasePerson,
     CaseStatusChange,
     Category,
     Channel,
+    Communication,
     Contact,
     Hub,
     Intervention,
@@ -75,6 +101,27 @@ REDACTION_NOTE = (
     "Other people's names, phone numbers, e-mail addresses and home addresses have been "
     "removed from this copy. Names of staff acting in their role are kept."
 )
+
+
+NOT_INCLUDED = (
+    "Not included: other people cannot be reliably taken out of this kind of file "
+    "automatically. Review it by hand, and redact a copy, before disclosing it."
+)
+TEXT_REDACTED = (
+    "Included with other people taken out as the rest of this export; names of people not "
+    "recorded on the case cannot be found automatically, so read it before disclosure."
+)
+OWN_LETTER = "Included as it was sent to this person (they have already received it)."
+OWN_LETTER_JSON = (
+    "Sent to this person (they have already received it); the PDF is in the zip export."
+)
+OTHERS_LETTER = "Not included: a letter sent to another person."
+NOT_ARRIVED = (
+    "Not included: the file has not all reached this station yet; sync, then export again."
+)
+#: media types (and file endings) whose text is read and redacted
+TEXT_TYPES = ("text/plain", "text/csv", "message/rfc822")
+TEXT_ENDINGS = (".txt", ".csv", ".eml")
 
 
 class PersonNotFound(StoreError):
@@ -193,7 +240,7 @@ class _Redactor:
         return value
 
 
-def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dict[str, Any]:
+def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> Export:
     """Everything held about the person, redacted as the module notes say, as plain JSON
     values. Reading is not logged here: :func:`write` logs the disclosure."""
     _require_admin(store)
@@ -469,6 +516,8 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
             }  # fmt: skip
             for a in s.scalars(live(AgendaItem))
         ]
+        report(0.5, "Reading the files kept on the cases and the letters sent")
+        out["letters"], out["attachments"], files = _files(s, person_id, case_ids, refs, r)
         report(0.6, "Reading the audit log")
         names = [str(person_id)] + [str(c) for c in case_ids] + list(refs.values())
         entries = _audit_about(s, names, progress)
@@ -498,7 +547,110 @@ def gather(store, person_id: uuid.UUID, progress: Progress | None = None) -> dic
         if e["kind"] == audit.Kind.DISCLOSURE and isinstance(e["details"], dict)
     ]
     report(0.9, "Writing")
-    return out
+    return Export(out, files=files)
+
+
+class Export(dict):
+    """What :func:`gather` returns: plain JSON values, with ``files``: the files the zip
+    holds beside them ({name in the zip: bytes}), never in the JSON."""
+
+    def __init__(self, values: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+        super().__init__(values)
+        self.files = files or {}
+
+
+def _is_text(a: Attachment) -> bool:
+    return (a.media_type or "").split(";")[0].strip().lower() in TEXT_TYPES or (
+        (a.file_name or "").lower().endswith(TEXT_ENDINGS))  # fmt: skip
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _email_text(data: bytes) -> str:
+    """An e-mail as text: its main headers and its plain-text parts, decoded; files inside
+    it are named, not included."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    lines = [f"{h}: {message[h]}" for h in ("From", "To", "Cc", "Date", "Subject")
+             if message[h] is not None]  # fmt: skip
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename()
+        if part.get_content_type() == "text/plain" and not name:
+            lines += ["", part.get_content()]
+        else:
+            lines += ["", f"[a file inside this e-mail ({part.get_content_type()}"
+                          f"{', ' + name if name else ''}): {NOT_INCLUDED}]"]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _zip_name(n: int, reference: str, file_name: str, suffix: str = "") -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in file_name)[:80] or "file"
+    return f"files/{n:03d}-{reference}-{safe}{suffix}"
+
+
+def _files(s, person_id, case_ids, refs, r: _Redactor):
+    """(letters, attachments, files): the letters sent to the person; every file kept on
+    their cases with whether and how it is included; the zip's files by name."""
+    letters_to = {
+        c.attachment_id: c
+        for c in s.scalars(select(Communication).where(
+            Communication.case_id.in_(case_ids), Communication.voided.is_(False),
+            Communication.attachment_id.is_not(None)))
+    }  # fmt: skip
+    letters = [
+        {
+            "id": str(c.id),
+            "case": refs[c.case_id],
+            "sent_at": _iso(c.sent_at),
+            "sent_by": c.sent_by,
+            "method": c.method,
+            "template": c.template_name,
+            "subject": r.text(c.subject),
+            "address": c.address,
+            "attachment": str(c.attachment_id) if c.attachment_id else "",
+        }  # fmt: skip
+        for c in s.scalars(select(Communication).where(
+            Communication.person_id == person_id, Communication.case_id.in_(case_ids),
+            Communication.voided.is_(False)).order_by(Communication.sent_at))
+    ]  # fmt: skip
+    attachments, files = [], {}
+    rows = s.scalars(select(Attachment).where(
+        Attachment.case_id.in_(case_ids), Attachment.voided.is_(False))
+        .order_by(Attachment.created_at, Attachment.id))  # fmt: skip
+    for n, a in enumerate(rows, start=1):
+        letter = letters_to.get(a.id)
+        entry = {
+            "id": str(a.id), "case": refs[a.case_id], "title": r.text(a.title), "kind": a.kind,
+            "file_name": r.text(a.file_name), "media_type": a.media_type, "size": a.size,
+            "added_at": _iso(a.created_at), "added_by": a.added_by,
+            "note": r.text(a.note), "included": False, "file": "", "how": NOT_INCLUDED,
+        }  # fmt: skip
+        own = letter is not None and letter.person_id == person_id
+        if letter is not None and not own:
+            entry.update(title="a letter to another person", file_name="", how=OTHERS_LETTER)
+        elif not attachment_content.is_complete(s, a):
+            entry["how"] = NOT_ARRIVED
+        elif own:
+            name = _zip_name(n, refs[a.case_id], a.file_name)
+            files[name] = b"".join(attachment_content.iter_chunks(s, a))
+            entry.update(included=True, file=name, how=OWN_LETTER)
+        elif _is_text(a):
+            data = b"".join(attachment_content.iter_chunks(s, a))
+            eml = a.media_type == "message/rfc822" or a.file_name.lower().endswith(".eml")
+            text = r.text(_email_text(data) if eml else _decode(data))
+            name = _zip_name(n, refs[a.case_id], a.file_name, ".redacted.txt")
+            files[name] = text.encode("utf-8")
+            entry.update(included=True, file=name, how=TEXT_REDACTED, text=text)
+        attachments.append(entry)
+    return letters, attachments, files
 
 
 def _like(text: str) -> str:
@@ -535,7 +687,7 @@ def _audit_about(s, names: list[str], progress: Progress | None) -> list[dict[st
 #: sections written as CSV in the zip, in order
 SECTIONS = ("cases", "contacts", "notes", "actions", "status_changes", "sara_plans",
             "interventions", "risk_assessments", "meeting_decisions", "meeting_agenda",
-            "disclosures", "audit")  # fmt: skip
+            "letters", "attachments", "disclosures", "audit")  # fmt: skip
 
 
 def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
@@ -568,7 +720,22 @@ def _readme(data: dict[str, Any]) -> str:
     for name in ["person"] + list(SECTIONS):
         count = 1 if name == "person" else len(data[name])
         lines.append(f"  {name}.csv: {count} row{'' if count == 1 else 's'}")
+    included = [a for a in data["attachments"] if a["included"]]
+    held = held_back(data)
+    lines += ["", "Files kept on the cases (attachments.csv lists every one):"]
+    lines += [f"  {a['file']}: {a['how']}" for a in included] or ["  none included"]
+    if held:
+        lines += ["", f"{len(held)} file{'' if len(held) == 1 else 's'} NOT included, to be "
+                  "reviewed by hand before disclosure (attachments.csv says why):"]  # fmt: skip
+        lines += [f"  {a['case']}: {a['title'] or a['kind']} ({a['media_type']}, "
+                  f"{a['size']:,} bytes)" for a in held]  # fmt: skip
     return "\r\n".join(lines) + "\r\n"
+
+
+def held_back(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files of the export not included, that a person must review by hand (letters to
+    other people apart: those are not the person's to see)."""
+    return [a for a in data["attachments"] if not a["included"] and a["how"] != OTHERS_LETTER]
 
 
 def _write_zip(fh: IO[bytes], data: dict[str, Any]) -> None:
@@ -582,16 +749,38 @@ def _write_zip(fh: IO[bytes], data: dict[str, Any]) -> None:
             z.writestr(info, payload)
 
         add("README.txt", _readme(data).encode("utf-8"))
-        add("subject.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+        add("subject.json", _json(data, "zip"))
         add("person.csv", _csv_bytes([data["person"]]))
         for name in SECTIONS:
-            add(f"{name}.csv", _csv_bytes(data[name]))
+            rows = data[name]
+            if name == "attachments":  # the text is in its own file
+                rows = [{k: v for k, v in a.items() if k != "text"} for a in rows]
+            add(f"{name}.csv", _csv_bytes(rows))
+        for name, payload in getattr(data, "files", {}).items():
+            add(name, payload)
+
+
+def _json(data: dict[str, Any], fmt: str) -> bytes:
+    """The export as JSON: the files' bytes left out (the zip holds them beside it), the
+    redacted text of text files kept; in a JSON file alone the letters sent to the person
+    say that their PDFs are in the zip export."""
+    plain = dict(data)
+    if fmt == "json":
+        plain["attachments"] = [
+            {**a, "included": False, "file": "", "how": OWN_LETTER_JSON}
+            if a["how"] == OWN_LETTER else {**a, "file": ""}
+            for a in data["attachments"]
+        ]  # fmt: skip
+    return json.dumps(plain, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def write(store, person_id: uuid.UUID, path: Path | str, fmt: str | None = None, *,
-          progress: Progress | None = None) -> Path:  # fmt: skip
+          progress: Progress | None = None,
+          not_included: list[dict[str, Any]] | None = None) -> Path:  # fmt: skip
     """Write everything held about the person to ``path`` (JSON, or a zip; by default from
-    the file's ending), atomically, owner-only, recorded as a disclosure; return the path."""
+    the file's ending), atomically, owner-only, recorded as a disclosure; return the path.
+    ``not_included``: a list to receive the files left out for review by hand
+    (:func:`held_back`)."""
     target = Path(path).expanduser().absolute()
     fmt = (fmt or target.suffix.lstrip(".") or "json").lower()
     if fmt not in FORMATS:
@@ -603,17 +792,24 @@ def write(store, person_id: uuid.UUID, path: Path | str, fmt: str | None = None,
         if fmt == "zip":
             _write_zip(fh, data)
         else:
-            fh.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+            fh.write(_json(data, fmt))
 
     def disclosed() -> tuple[list[str], dict[str, Any]]:
+        left = [a for a in data["attachments"] if a["included"]
+                and (fmt == "zip" or a["how"] != OWN_LETTER)]  # fmt: skip
         return [str(person_id)], {
             "document": "subject_access", "format": fmt, "file": str(target),
             "to": "the data subject (subject access request)",
             "cases": [c["reference"] for c in data["cases"]],
+            "attachments": [a["id"] for a in left],
+            "letters": [x["id"] for x in data["letters"]],
+            "attachments_not_included": len(held_back(data)),
         }  # fmt: skip
 
     atomic_write_audited(store, target, write_file, "subject access export", "person", disclosed,
                          example=f"subject-access.{fmt}")  # fmt: skip
+    if not_included is not None:
+        not_included.extend(held_back(data))
     if progress is not None:
         progress(1.0, "Done")
     log.info("Subject access export written (%s)", fmt)

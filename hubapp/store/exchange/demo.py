@@ -10,7 +10,8 @@ their town), hate by perception on cases (asked of every antisocial behaviour ca
 adults, referrals (Victim Support, MASH for children, adult safeguarding, mental health, MARAC
 on high-risk cases, Channel very rarely), the ASB Case Review explained to most victims at
 their second report, and about one Case Review application per 1,000 cases, taken as far as
-time allows, its recommendations real actions of the case.
+time allows, its recommendations real actions of the case. Issue 18's files are on about
+one case in 200 (photos, notes of calls, warning letters sent: :mod:`.demo_files`).
 
 What the cases say comes from ``resources/demo/*.toml`` (data, not code). The same seed, the
 same number of cases, the same ``now`` and an empty database give the same data: every
@@ -62,6 +63,7 @@ from hubapp.store import access, audit, errors, setup
 from hubapp.store.casework.case_review import add_working_days
 from hubapp.store.casework.case_review import settings as review_settings
 from hubapp.store.errors import StoreError
+from hubapp.store.exchange import demo_files
 from hubapp.store.roles import Op
 from hubapp.store.schema import (
     Agency,
@@ -467,6 +469,8 @@ _TABLE_WORDS = {  # (one, many)
     "review_recommendation": ("review recommendation", "review recommendations"),
     "hub_order": ("area order", "area orders"),
     "case_order": ("case order", "case orders"),
+    "attachment": ("attachment", "attachments"),
+    "communication": ("letter sent", "letters sent"),
 }
 
 
@@ -654,6 +658,8 @@ class _Generator:
         self.contacts = random.Random(f"contacts:{state}")
         # hate, vulnerability, referrals, the Case Review and area orders (issue 17) too
         self.extra = random.Random(f"issue 17:{state}")
+        # the files and letters on some cases (issue 18, hubapp.store.exchange.demo_files)
+        self.files = random.Random(f"issue 18:{state}")
         #: the victims flagged as vulnerable adults (they are likelier to be referred)
         self._vulnerable: set[str] = set()
         #: each hub's area orders: hub id -> [(order id, town, made on, expires on)]
@@ -1872,6 +1878,9 @@ def check_columns() -> None:
                 f"The demo data generator is out of step with the {table} table "
                 f"(not filled: {sorted(missing)}; unknown: {sorted(unknown)})."
             )
+    stale = demo_files.check_columns()
+    if stale:
+        raise StoreError(f"The demo data generator is out of step with the {stale[0]} table.")
 
 
 def generate(
@@ -1925,6 +1934,10 @@ def generate(
                 first_seq, last_seq = _load(
                     gen, session, cur, cases, counts, progress, int(old_cache)
                 )
+                if first_seq is not None:
+                    if progress is not None and not progress(0.95, "Adding files and letters"):
+                        raise DemoCancelled
+                    counts.update(demo_files.add_files(gen, session, cur, first_seq, last_seq))
             finally:
                 _quietly(cur, f"PRAGMA cache_size = {int(old_cache)}")
                 cur.close()
