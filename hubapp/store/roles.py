@@ -434,7 +434,9 @@ COMMANDS: dict[str, Entry] = {
     "attachments": Entry(Op.VIEW, "attachments.for_case", "the cases the role sees"),
     "attachment get": Entry(Op.ATTACHMENT_COPY, "attachments.get_to", "audited as a disclosure"),
     "attachments-settings": Entry(Op.VIEW, "attachments.limits", "shows the limits"),
-    "attachments-settings --set": Entry(Op.ATTACHMENT_SETTINGS, "attachments.set_limits"),
+    "attachments-settings --file-mb": Entry(
+        Op.ATTACHMENT_SETTINGS, "attachments.set_limits", "or --case-mb, --keep-original"
+    ),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -503,7 +505,7 @@ def command_key(args, acting_user: str = "") -> str:
     if command == "attachments-settings" and any(
         getattr(args, o, None) is not None for o in ("file_mb", "case_mb", "keep_original")
     ):
-        return "attachments-settings --set"
+        return "attachments-settings --file-mb"
     if command == "restore" and getattr(args, "override", None):
         return "restore --override"
     if command == "audit":
