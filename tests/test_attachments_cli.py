@@ -12,8 +12,6 @@ import pytest
 from casework import STAFF_PASSWORD, dump, new_case, run_command, staff_database
 from PIL import Image
 
-from hubapp.cli import main
-
 TABLES = ("attachment", "attachment_chunk")
 
 
