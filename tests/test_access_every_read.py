@@ -637,22 +637,29 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.attachments:for_case": lambda w, t: [
         _or_refusal(lambda c=c: attachments.for_case(w.store, c)) for c in (w.seen, w.hidden)
     ],
+    "hubapp.store.casework.attachments:link_choices": lambda w, t: [
+        _or_refusal(lambda c=c: attachments.link_choices(w.store, c)) for c in (w.seen, w.hidden)
+    ],
     "hubapp.store.casework.attachments:make_thumbnails": lambda w, t: [
-        _or_refusal(lambda c=c: attachments.make_thumbnails(w.store, c))
-        for c in (w.seen, w.hidden)
+        _or_refusal(lambda c=c: attachments.make_thumbnails(w.store, c)) for c in (w.seen, w.hidden)
     ],
     "hubapp.store.casework.attachments:find": lambda w, t: [
         _or_refusal(lambda a=a: attachments.find(w.store, a.hex[:8]))
         for a in _every(w, "attachment")
     ],
-    **{f"hubapp.store.casework.attachments:{name}": (
-        lambda w, t, name=name: [
-            _or_refusal(lambda a=a: getattr(attachments, name)(w.store, a))
-            for a in _every(w, "attachment")
-        ]) for name in ("line", "view_content", "check", "original_kept", "thumbnail")},
+    **{
+        f"hubapp.store.casework.attachments:{name}": (
+            lambda w, t, name=name: [
+                _or_refusal(lambda a=a: getattr(attachments, name)(w.store, a))
+                for a in _every(w, "attachment")
+            ]
+        )
+        for name in ("line", "view_content", "check", "original_kept", "thumbnail")
+    },
     "hubapp.store.casework.attachments:get_to": lambda w, t: [
-        _or_refusal(lambda a=a: _file(w, t, lambda p: attachments.get_to(w.store, a, p),
-                                      f"{a.hex}.out"))
+        _or_refusal(
+            lambda a=a: _file(w, t, lambda p: attachments.get_to(w.store, a, p), f"{a.hex}.out")
+        )
         for a in _every(w, "attachment")
     ],
     "hubapp.store.casework.attachments:copy_for_opening": lambda w, t: [

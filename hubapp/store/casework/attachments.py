@@ -263,6 +263,45 @@ def find(store, text: str) -> uuid.UUID:
     return found[0]
 
 
+@dataclass(frozen=True)
+class LinkChoice:
+    """Something of the case a file may be evidence of."""
+
+    field: str  # contact, action, intervention
+    id: uuid.UUID
+    label: str
+
+
+def link_choices(store, case_id: uuid.UUID) -> list[LinkChoice]:
+    """The case's contacts, actions and interventions, for "what is this file evidence of"."""
+    from hubapp.domain.formatting import format_date
+    from hubapp.store.schema import InterventionType
+
+    def short(text: str) -> str:
+        text = clean_line(text)
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    out = []
+    with store.read() as s:
+        access.check_case(s, case_id)
+        for c in s.scalars(select(Contact).where(Contact.case_id == case_id,
+                                                 Contact.voided.is_(False))
+                           .order_by(Contact.received_at)):  # fmt: skip
+            out.append(LinkChoice("contact", c.id, f"Contact {format_date(c.received_at.date())}: "
+                                  f"{short(c.summary)}"))  # fmt: skip
+        for a in s.scalars(select(Action).where(Action.case_id == case_id,
+                                                Action.voided.is_(False))
+                           .order_by(Action.created_at)):  # fmt: skip
+            out.append(LinkChoice("action", a.id, f"Action: {short(a.description)}"))
+        for i, name in s.execute(select(Intervention, InterventionType.name).join(
+                InterventionType, InterventionType.id == Intervention.intervention_type_id)
+                .where(Intervention.case_id == case_id, Intervention.voided.is_(False))
+                .order_by(Intervention.issued_on)):  # fmt: skip
+            out.append(LinkChoice("intervention", i.id, f"{name} from "
+                                  f"{format_date(i.issued_on)}"))  # fmt: skip
+    return out
+
+
 # --- adding ----------------------------------------------------------------------------------
 
 
