@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QGuiApplication,
@@ -474,6 +474,10 @@ class AttachmentsPage(QWidget):
         self._pending = False
         self._thumbs: Task | None = None
         self._work: Task | None = None
+        #: the latest progress, shown at most every 50 ms (a 20 MB file reports 80 times)
+        self._latest: tuple[float, str] | None = None
+        self._progress_timer = QTimer(self, singleShot=True, interval=50)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._build()
 
     def _build(self) -> None:
@@ -668,8 +672,7 @@ class AttachmentsPage(QWidget):
         self.progress.show()
         self.cancel_button.show()
         task = Task(add_job, self.store, self.case_id, items, options)
-        task.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
-                                            self.message.setText(m)))  # fmt: skip
+        task.progress.connect(self._progressed)
         task.succeeded.connect(lambda outcomes: self._added(outcomes, options))
         task.failed.connect(lambda exc: self.say(_describe(exc), problem=True))
         task.cancelled.connect(lambda: self.say(tr("Cancelled: the file being added was not "
@@ -677,6 +680,20 @@ class AttachmentsPage(QWidget):
         task.finished.connect(self._work_finished)
         self._work = task.start()
         self._offer()
+
+    def _progressed(self, fraction: float, message: str) -> None:
+        self._latest = (fraction, message)
+        if not self._progress_timer.isActive():
+            self._show_progress()
+            self._progress_timer.start()
+
+    def _show_progress(self) -> None:
+        if self._latest is None or self._work is None:
+            return
+        fraction, message = self._latest
+        self.progress.setValue(int(fraction * 1000))
+        if message != self.message.text():
+            self.message.setText(message)
 
     def cancel(self) -> None:
         if self._work is not None:
