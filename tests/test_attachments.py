@@ -96,6 +96,36 @@ def test_a_png_loses_its_exif_gps(store, tmp_path):
         assert im.getpixel((0, 0)) == (0, 0, 255)
 
 
+@pytest.mark.parametrize("fmt", ["TIFF", "WEBP"])
+def test_tiff_and_webp_photos_lose_their_gps_too(store, fmt):
+    case_id = new_case(store)
+    exif = Image.Exif()
+    exif[0x8825] = GPS
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "red").save(out, fmt, exif=exif.tobytes())
+    with Image.open(io.BytesIO(out.getvalue())) as before:
+        assert before.getexif().get_ifd(0x8825), "the test picture carries GPS"
+    added = attachments.add_bytes(store, case_id, out.getvalue(), f"a.{fmt.lower()}")
+    assert added.note == rules.LOCATION_REMOVED
+    with Image.open(io.BytesIO(_stored(store, added.id))) as im:
+        assert im.format == fmt and not im.getexif().get_ifd(0x8825)
+        im.load()
+        assert im.size == (30, 20)
+    # without metadata: kept as it is
+    plain = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(plain, fmt)
+    kept = attachments.add_bytes(store, case_id, plain.getvalue(), f"b.{fmt.lower()}")
+    assert kept.note == "" and _stored(store, kept.id) == plain.getvalue()
+
+
+def test_a_heic_photo_is_refused_as_its_location_cannot_be_taken_out(store):
+    case_id = new_case(store)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 100
+    with pytest.raises(AttachmentRefused, match="HEIC photo, which hubapp cannot read"):
+        attachments.add_bytes(store, case_id, heic, "IMG_1.HEIC")
+    assert _counts(store) == (0, 0)
+
+
 def test_a_photo_without_location_is_kept_byte_for_byte_with_no_note(store, tmp_path):
     case_id = new_case(store)
     out = io.BytesIO()

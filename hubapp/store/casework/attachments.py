@@ -419,7 +419,9 @@ def add_in(
     media = rules.media_type(source, name)
     try:
         rules.check_claims(source, name, media)
-        stripped = rules.strip_location(bounded, media)
+        # TIFF and WebP are re-encoded by Pillow, which seeks: their size was checked above
+        stripped = rules.strip_location(source if media in (rules.TIFF, rules.WEBP) else bounded,
+                                        media)  # fmt: skip
     except rules.NotWhatItSays as exc:
         raise AttachmentRefused(str(exc)) from None
     the_kind = (rules.parse_kind(kind) if kind else None) or rules.default_kind(media)
