@@ -481,3 +481,42 @@ def test_thumbnails_are_made_for_read_only_staff_too(staffed):
     assert list(attachments.make_thumbnails(store, seen)) == [photo.id]
     with store.read() as s:
         assert s.get(AttachmentThumb, photo.id) is not None
+
+
+# --- the copies another program opens ------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and process ids")
+def test_copies_are_in_owner_only_folders_and_swept_when_their_hubapp_is_gone(monkeypatch,
+                                                                              tmp_path):  # fmt: skip
+    from hubapp import open_copies
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    mine = open_copies.folder()
+    assert mine.parent.parent == tmp_path and mine.name == str(os.getpid())
+    assert stat.S_IMODE(mine.stat().st_mode) == stat.S_IMODE(mine.parent.stat().st_mode) == 0o700
+    (mine / "a.pdf").write_bytes(b"x")
+    # a hubapp that stopped without closing left its copies; one still running keeps its own
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = mine.parent / done.stdout.strip()
+    gone.mkdir(mode=0o700)
+    (gone / "left.eml").write_bytes(b"x")
+    assert open_copies.sweep() == 1
+    assert not gone.exists() and (mine / "a.pdf").exists()
+    open_copies.remove_mine()
+    assert not mine.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX owners")
+def test_a_copies_folder_made_loose_is_made_owner_only_again(monkeypatch, tmp_path):
+    from hubapp import open_copies
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    base = open_copies.folder().parent
+    base.chmod(0o777)
+    open_copies.folder()
+    assert stat.S_IMODE(base.stat().st_mode) == 0o700
+    open_copies.remove_mine()

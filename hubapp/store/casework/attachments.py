@@ -138,15 +138,17 @@ def set_limits(store, *, file_mb: int | None = None, case_mb: int | None = None,
             raise AttachmentRefused("The limit per file cannot be more than the limit per case.",
                                     "file_mb")  # fmt: skip
         local = settings.local(s)
+        keep = before.keep_original if keep_original is None else keep_original
         changed = {}
-        for name, old, new in (("attachment_file_mb", before.file_mb, file_mb),
-                               ("attachment_case_mb", before.case_mb, case_mb),
-                               ("attachment_keep_original", before.keep_original,
-                                before.keep_original if keep_original is None
-                                else keep_original)):  # fmt: skip
-            if old != new:
-                local[name] = new
-                changed[name] = [old, new]
+        if file_mb != before.file_mb:
+            local["attachment_file_mb"] = file_mb
+            changed["attachment_file_mb"] = [before.file_mb, file_mb]
+        if case_mb != before.case_mb:
+            local["attachment_case_mb"] = case_mb
+            changed["attachment_case_mb"] = [before.case_mb, case_mb]
+        if keep != before.keep_original:
+            local["attachment_keep_original"] = keep
+            changed["attachment_keep_original"] = [before.keep_original, keep]
         if changed:
             audit.record(s, audit.Kind.ALTERATION, "local_setting", sorted(changed), changed)
         return read_limits(s)
