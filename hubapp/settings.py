@@ -246,6 +246,9 @@ _declare(Where.LOCAL, "demo_database", FLAG, False,
 _declare(Where.LOCAL, "sync_applying", FLAG, False,
          "Set inside a pull's own transaction (and in a snapshot being made) while rows from "
          "central are written, so that they are not captured and sent back.")
+_declare(Where.LOCAL, "audit_anchor", TEXT, None,
+         "The audit log's anchor (JSON, sealed with a MAC): its count, newest entry, breaks "
+         "and acceptance; rewritten with every audit entry.")
 _declare(Where.LOCAL, "attachment_file_mb", INT, 25,
          "The largest file that may be attached to a case, in MB (1 to 2048; administrators "
          "set it: hubapp attachments-settings).")
@@ -255,9 +258,6 @@ _declare(Where.LOCAL, "attachment_case_mb", INT, 250,
 _declare(Where.LOCAL, "attachment_keep_original", FLAG, False,
          "Keep a photo as it was handed in, location data and all, beside the copy without "
          "it (administrators set it; the original is never synced).")
-_declare(Where.LOCAL, "audit_anchor", TEXT, None,
-         "The audit log's anchor (JSON, sealed with a MAC): its count, newest entry, breaks "
-         "and acceptance; rewritten with every audit entry.")
 
 # window settings: QSettings of the Windows account (window state only)
 _declare(Where.WINDOW, "main/geometry", BYTES, None,
