@@ -74,6 +74,10 @@ def run_gui(db_path: Path, user_name: str = "") -> int:
         app.aboutToQuit.connect(controller.cancel_auto_backup)
         app.aboutToQuit.connect(controller.flush_drafts)
         app.aboutToQuit.connect(controller.stop_sync)
+        from hubapp import open_copies  # attached files opened in other programs (issue 18)
+
+        open_copies.sweep()
+        app.aboutToQuit.connect(open_copies.remove_mine)
         controller.start(ready, failed, lambda: app.exit(0))
 
     def ready(db) -> None:

@@ -252,6 +252,15 @@ _declare(Where.LOCAL, "attachment_sync_off", FLAG, False,
 _declare(Where.LOCAL, "audit_anchor", TEXT, None,
          "The audit log's anchor (JSON, sealed with a MAC): its count, newest entry, breaks "
          "and acceptance; rewritten with every audit entry.")
+_declare(Where.LOCAL, "attachment_file_mb", INT, 25,
+         "The largest file that may be attached to a case, in MB (1 to 2048; administrators "
+         "set it: hubapp attachments-settings).")
+_declare(Where.LOCAL, "attachment_case_mb", INT, 250,
+         "The most that the files attached to one case may hold together, in MB (1 to 2048; "
+         "administrators set it).")
+_declare(Where.LOCAL, "attachment_keep_original", FLAG, False,
+         "Keep a photo as it was handed in, location data and all, beside the copy without "
+         "it (administrators set it; the original is never synced).")
 
 # window settings: QSettings of the Windows account (window state only)
 _declare(Where.WINDOW, "main/geometry", BYTES, None,

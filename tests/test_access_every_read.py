@@ -47,6 +47,7 @@ from hubapp.store.casework import (
     actions,
     asb_review,
     assignments,
+    attachments,
     case_review,
     casedetail,
     casefile,
@@ -233,6 +234,13 @@ def world(tmp_path_factory) -> World:
 
     attach(store, hidden, HIDDEN_NOTE.encode(), title=HIDDEN_NOTE + " (a file)")
     send_letter(store, hidden, person.id, b"%PDF-1.4", subject=HIDDEN_NOTE + " (a letter)")
+    # files on both cases: the hidden case's statement (its words) and photo (a thumbnail)
+    attachments.add_bytes(store, hidden, (HIDDEN_NOTE + " (a statement)").encode(),
+                          "statement.txt", title=HIDDEN_NOTE)  # fmt: skip
+    picture = io.BytesIO()
+    __import__("PIL.Image").Image.new("RGB", (30, 20), "red").save(picture, "PNG")
+    attachments.add_bytes(store, hidden, picture.getvalue(), "hidden.png")
+    attachments.add_bytes(store, seen, b"%PDF-1.4 a letter on the seen case", "seen.pdf")
     meeting = meetings.plan_meeting(store, hub, TODAY, today=TODAY)
     for case in (hidden, seen):
         meetings.add_agenda_item(store, meeting, case, "emerging_issue", "Repeat reports")
@@ -635,6 +643,41 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     "hubapp.store.casework.referrals:for_case": lambda w, t: [
         _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)
     ],
+    "hubapp.store.casework.attachments:read": lambda w, t: _in_session(
+        w, lambda s: [attachments.read(s, c) for c in (w.seen, w.hidden)]
+    ),
+    "hubapp.store.casework.attachments:for_case": lambda w, t: [
+        _or_refusal(lambda c=c: attachments.for_case(w.store, c)) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.attachments:link_choices": lambda w, t: [
+        _or_refusal(lambda c=c: attachments.link_choices(w.store, c)) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.attachments:make_thumbnails": lambda w, t: [
+        _or_refusal(lambda c=c: attachments.make_thumbnails(w.store, c)) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.attachments:find": lambda w, t: [
+        _or_refusal(lambda a=a: attachments.find(w.store, a.hex[:8]))
+        for a in _every(w, "attachment")
+    ],
+    **{
+        f"hubapp.store.casework.attachments:{name}": (
+            lambda w, t, name=name: [
+                _or_refusal(lambda a=a: getattr(attachments, name)(w.store, a))
+                for a in _every(w, "attachment")
+            ]
+        )
+        for name in ("line", "view_content", "check", "original_kept", "thumbnail")
+    },
+    "hubapp.store.casework.attachments:get_to": lambda w, t: [
+        _or_refusal(
+            lambda a=a: _file(w, t, lambda p: attachments.get_to(w.store, a, p), f"{a.hex}.out")
+        )
+        for a in _every(w, "attachment")
+    ],
+    "hubapp.store.casework.attachments:copy_for_opening": lambda w, t: [
+        _or_refusal(lambda a=a: attachments.copy_for_opening(w.store, a, t))
+        for a in _every(w, "attachment")
+    ],  # fmt: skip
     "hubapp.store.casework.risk:for_case": lambda w, t: [
         risk.for_case(w.store, c) for c in (w.seen, w.hidden)
     ],
@@ -870,6 +913,14 @@ def _location_query(w: World) -> DuplicateQuery:
 NOT_READS: dict[str, str] = {
     "hubapp.store.casework.attachment_content:write_chunks": "writes",
     "hubapp.store.casework.attachment_content:store_content": "writes",
+    "hubapp.store.casework.attachments:add_in": "writes (Op.ATTACH, a case seen)",
+    "hubapp.store.casework.attachments:add_file": "writes (Op.ATTACH, a case seen)",
+    "hubapp.store.casework.attachments:add_bytes": "writes (Op.ATTACH, a case seen)",
+    "hubapp.store.casework.attachments:void": "writes (Op.ATTACH, a file of a case seen)",
+    "hubapp.store.casework.attachments:set_limits": "writes (Op.ATTACHMENT_SETTINGS)",
+    "hubapp.store.casework.attachments:read_limits": "the station's limits (no case row)",
+    "hubapp.store.casework.attachments:limits": "the station's limits (no case row)",
+    "hubapp.store.casework.attachments:may_remove": "a check of a line the caller read",
     "hubapp.store.casework.attachment_content:chunks_held": "counts through an attachment row the caller read under the case rule",
     "hubapp.store.casework.attachment_content:is_complete": "counts through an attachment row the caller read under the case rule",
     "hubapp.store.casework.attachment_content:iter_chunks": "reads through an attachment row the caller read under the case rule",
@@ -1060,7 +1111,9 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.store.casework.victim_contact:overdue",
                      "hubapp.documents.gather:victim_updates",
                      "hubapp.documents.gather:files_and_letters",
-                     "hubapp.store.casework.orders_due:due"):  # fmt: skip
+                     "hubapp.store.casework.orders_due:due",
+                     "hubapp.store.casework.attachments:view_content",
+                     "hubapp.store.casework.attachments:for_case"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)

@@ -44,6 +44,8 @@ COMMANDS = {
     "victim": "cmd_victim", "victims": "cmd_victim",
     "intervention": "cmd_intervention", "interventions": "cmd_intervention",
     "case-review": "cmd_case_review",
+    "attach": "cmd_attach", "attachments": "cmd_attach", "attachment": "cmd_attach",
+    "attachments-settings": "cmd_attach",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

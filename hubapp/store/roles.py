@@ -70,6 +70,10 @@ class Op(StrEnum):
     HUB_ORDERS = "hub orders"
     CASE_REVIEW = "ASB Case Review"
     EXPLAIN_REVIEW = "explain the ASB Case Review"
+    # files on cases (hubapp.store.casework.attachments)
+    ATTACH = "attach files"
+    ATTACHMENT_COPY = "copy attachments out"
+    ATTACHMENT_SETTINGS = "attachment limits"
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,27 @@ MAY: dict[Op, Rule] = {
         elsewhere="View > ASB Case Review queue (Record explanation…); case window: ASB "
         "Case Review…",
     ),
+    Op.ATTACH: Rule(
+        WRITERS,
+        "attach files to cases",
+        "photos, letters, statements and evidence, on the cases the role sees; a partner "
+        "removes only the files they added",
+        tell_read_only=True,
+        elsewhere="case window: Attachments (Add files…, Paste image, Remove from case)",
+    ),
+    Op.ATTACHMENT_COPY: Rule(
+        WRITERS,
+        "take copies of attached files out of hubapp",
+        "a copy on disk or in another program leaves the encrypted database: a disclosure, "
+        "audited; read-only staff view files in the app only",
+        elsewhere="case window: Attachments (Open in another program…, Save a copy…)",
+    ),
+    Op.ATTACHMENT_SETTINGS: Rule(
+        frozenset({ADMINISTRATOR}),
+        "set the limits on attached files",
+        "the size limits per file and per case, and whether photos are kept with their "
+        "location data too",
+    ),
 }
 
 
@@ -405,6 +430,13 @@ COMMANDS: dict[str, Entry] = {
     "interventions due": Entry(Op.VIEW, "orders_due.due", "the cases the role sees"),
     "case-review queue": Entry(Op.VIEW, "case_review.queue", "audited as a consultation"),
     "case-review return": Entry(Op.VIEW, "case_review.yearly_return", "counts only"),
+    "attach": Entry(Op.ATTACH, "attachments.add_file", "audited as a collection"),
+    "attachments": Entry(Op.VIEW, "attachments.for_case", "the cases the role sees"),
+    "attachment get": Entry(Op.ATTACHMENT_COPY, "attachments.get_to", "audited as a disclosure"),
+    "attachments-settings": Entry(Op.VIEW, "attachments.limits", "shows the limits"),
+    "attachments-settings --file-mb": Entry(
+        Op.ATTACHMENT_SETTINGS, "attachments.set_limits", "or --case-mb, --keep-original"
+    ),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -458,7 +490,7 @@ def command_key(args, acting_user: str = "") -> str:
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
         "victim": "what", "victims": "what", "intervention": "what", "interventions": "what",
-        "case-review": "what",
+        "case-review": "what", "attachment": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command
@@ -470,6 +502,10 @@ def command_key(args, acting_user: str = "") -> str:
         return "accounts set-password (own)"
     if command in ("sync", "share", "unshare") and getattr(args, "central", None):
         return f"{key} --central"
+    if command == "attachments-settings" and any(
+        getattr(args, o, None) is not None for o in ("file_mb", "case_mb", "keep_original")
+    ):
+        return "attachments-settings --file-mb"
     if command == "restore" and getattr(args, "override", None):
         return "restore --override"
     if command == "audit":

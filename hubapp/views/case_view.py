@@ -329,6 +329,10 @@ class CaseWindow(QDialog):
 
         self.victim_page = VictimContactPage(self)
         self.victim_tab = self.tabs.addTab(self.victim_page, tr("&Victim contact"))
+        from hubapp.views.attachments import AttachmentsPage  # issue 18
+
+        self.attachments_page = AttachmentsPage(self)
+        self.attachments_tab = self.tabs.addTab(self.attachments_page, tr("Attac&hments"))
         outer.addWidget(self.tabs, 1)
         self._tab_order()
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
@@ -1115,6 +1119,8 @@ class CaseWindow(QDialog):
         self._set_enabled(True)
         if self.victim_page.case_id is None:
             self.victim_page.attach(self.store, self.case_id)
+        if self.attachments_page.case_id is None:
+            self.attachments_page.attach(self.store, self.case_id)
         self.loaded.emit(view)
 
     def _fill(self, v) -> None:

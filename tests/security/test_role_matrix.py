@@ -31,6 +31,7 @@ from hubapp.store.admin import audit_query, backup, retention, sharing, subject_
 from hubapp.store.casework import (
     actions,
     assignments,
+    attachments,
     case_review,
     caseview,
     hub_orders,
@@ -92,6 +93,7 @@ def template(tmp_path_factory):
                                  role="witness"))  # fmt: skip
             person2 = twins[0].id
         merged = merging.merge(store, twins[1].id, twins[2].id, "one person").merge_id
+        attachment = attachments.add_bytes(store, case_id, b"%PDF-1.4 the matrix", "abc.pdf").id
         # Vera told that the case is closing: closing it is then the role's question only
         victim_contact.log_update(store, case_id, victim_contact.UpdateDraft(
             person_id, date(2026, 5, 4), "call", "Ada", "Closing: quiet since May",
@@ -103,7 +105,7 @@ def template(tmp_path_factory):
     own_backup = backup_as(db, "ada", folder / "own-backup.sqlite3")
     return SimpleNamespace(db=db, backup=own_backup, csv=csv, case=case_id, ref=ref,
                            case2=case2, ref2=ref2, person=person_id, person2=person2,
-                           merge=merged)  # fmt: skip
+                           merge=merged, attachment=attachment)  # fmt: skip
 
 
 @pytest.fixture
@@ -342,6 +344,12 @@ CORE = {
         ),
         None,
     ),  # fmt: skip
+    Op.ATTACH: (lambda s, w: attachments.add_bytes(s, w.case, b"%PDF-1.4 new", "new.pdf"), None),
+    Op.ATTACHMENT_COPY: (
+        lambda s, w: attachments.get_to(s, w.attachment, w.tmp / "copy.pdf"),
+        None,
+    ),
+    Op.ATTACHMENT_SETTINGS: (lambda s, w: attachments.set_limits(s, file_mb=10), None),
     Op.EXPLAIN_REVIEW: (
         lambda s, w: case_review.record_explanation(
             s, w.case, w.person, date(2026, 5, 4), "call", today=date(2026, 5, 4)
@@ -472,6 +480,11 @@ EXAMPLES: dict[str, list[str] | None] = {
     "interventions due": ["interventions", "due"],
     "case-review queue": ["case-review", "queue", "--format", "json"],
     "case-review return": ["case-review", "return", "--year", "2026", "--format", "csv"],
+    "attach": ["attach", "{ref}", "{csv}"],
+    "attachments": ["attachments", "{ref}"],
+    "attachment get": ["attachment", "get", "{attachment}", "-o", "{tmp}/copy.pdf"],
+    "attachments-settings": ["attachments-settings"],
+    "attachments-settings --file-mb": ["attachments-settings", "--file-mb", "10"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]
@@ -484,7 +497,8 @@ def test_the_command_line_refuses_what_the_matrix_refuses(station, key, role, mo
     other = "cora" if me != "cora" else "pete"
     words = [w.format(ref=station.ref, tmp=station.tmp, csv=station.csv, backup=station.backup,
                       me=me, other=other, person=station.person.hex, ref2=station.ref2,
-                      person2=station.person2.hex, merge=station.merge)
+                      person2=station.person2.hex, merge=station.merge,
+                      attachment=station.attachment.hex)
              for w in EXAMPLES[key]]  # fmt: skip
     op = roles.COMMANDS[key].op
     before, files = state(station.db), _files(station.tmp)
