@@ -70,6 +70,8 @@ class Op(StrEnum):
     HUB_ORDERS = "hub orders"
     CASE_REVIEW = "ASB Case Review"
     EXPLAIN_REVIEW = "explain the ASB Case Review"
+    LETTERS = "send letters"
+    LETTER_TEMPLATES = "edit letter templates"
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,19 @@ MAY: dict[Op, Rule] = {
         elsewhere="View > ASB Case Review queue (Record explanation…); case window: ASB "
         "Case Review…",
     ),
+    Op.LETTERS: Rule(
+        WRITERS,
+        "send letters from a case",
+        "a letter discloses the case to the person written to; on the cases the role sees, "
+        "from the account's own agency (coordinators and administrators may choose another)",
+        tell_read_only=True,
+        elsewhere="case window: Communications > Write a letter…",
+    ),
+    Op.LETTER_TEMPLATES: Rule(
+        frozenset({ADMINISTRATOR}),
+        "edit the standard letters",
+        "the hub's wording of warnings and notices; each edit is a new version, with a reason",
+    ),
 }
 
 
@@ -405,6 +420,8 @@ COMMANDS: dict[str, Entry] = {
     "interventions due": Entry(Op.VIEW, "orders_due.due", "the cases the role sees"),
     "case-review queue": Entry(Op.VIEW, "case_review.queue", "audited as a consultation"),
     "case-review return": Entry(Op.VIEW, "case_review.yearly_return", "counts only"),
+    "letter": Entry(Op.LETTERS, "letters.send", "audited as a disclosure to each recipient"),
+    "letters templates": Entry(Op.VIEW, "letters.templates", "the wording, no personal data"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -445,6 +462,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "ordersDueAction": ("View > Orders ending or due", Op.VIEW),
     "areaOrdersAction": ("Tools > Area orders (PSPOs)…", Op.VIEW),
     "caseReviewQueueAction": ("View > ASB Case Review queue…", Op.VIEW),
+    "letterTemplatesAction": ("Tools > Letter templates…", Op.LETTER_TEMPLATES),
 }
 
 
@@ -458,7 +476,7 @@ def command_key(args, acting_user: str = "") -> str:
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
         "victim": "what", "victims": "what", "intervention": "what", "interventions": "what",
-        "case-review": "what",
+        "case-review": "what", "letters": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command
