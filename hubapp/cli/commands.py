@@ -44,6 +44,7 @@ COMMANDS = {
     "victim": "cmd_victim", "victims": "cmd_victim",
     "intervention": "cmd_intervention", "interventions": "cmd_intervention",
     "case-review": "cmd_case_review",
+    "letter": "cmd_letter", "letters": "cmd_letter",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands
