@@ -388,6 +388,8 @@ def test_the_import_key_of_a_file_without_the_address_column_is_unchanged():
     texts = {"location": "", "summary": "s", "details": "", "reporter_name": "n",
              "reporter_contact": "c", "reporter_role": ""}  # fmt: skip
     assert import_key(datetime(2026, 5, 1), "CAR", "call_101", "parking", texts) == import_key(
-        datetime(2026, 5, 1), "CAR", "call_101", "parking", {**texts, "reporter_address": ""})
+        datetime(2026, 5, 1), "CAR", "call_101", "parking", {**texts, "reporter_address": ""}
+    )
     assert import_key(datetime(2026, 5, 1), "CAR", "call_101", "parking", texts) != import_key(
-        datetime(2026, 5, 1), "CAR", "call_101", "parking", {**texts, "reporter_address": "x"})
+        datetime(2026, 5, 1), "CAR", "call_101", "parking", {**texts, "reporter_address": "x"}
+    )
