@@ -307,6 +307,28 @@ def render(letters: list[Letter], *, title: str = "Letter", author: str = "") ->
     return Rendered(out.getvalue(), len(doc.page_info), starts)
 
 
+def sample(template) -> bytes:
+    """A letter made from ``template`` (a :class:`hubapp.domain.letters.Template`) with the
+    example values of :data:`hubapp.domain.letters.SAMPLE`: the template editor's preview.
+    Raises ValueError with the first thing wrong with the template."""
+    from hubapp.domain import letters as rules
+
+    findings = rules.check(template)
+    if findings:
+        raise ValueError(findings[0].message)
+    v = rules.SAMPLE
+    merged = rules.merge(template, v)
+    letter = Letter(
+        recipient=v["person.full_name"], address=split_address(v["person.address"]),
+        sender=(v["agency.name"], f"{v['hub.name']} Local Focus Hub", v["hub.base"]),
+        date=v["today"], reference=v["case.reference"], subject=merged.subject,
+        paragraphs=merged.paragraphs, signed_by=v["sender.name"],
+        signed_for=(v["agency.name"], f"on behalf of the {v['hub.name']} Local Focus Hub"),
+        marking=template.marking, template=f"{template.title}, version {template.version}",
+    )  # fmt: skip
+    return render([letter], title=f"{template.title} (example)").pdf
+
+
 def _letter_flowables(letter: Letter, st: _Styles) -> list:
     out: list = [
         Paragraph(esc(letter.date), st.right),

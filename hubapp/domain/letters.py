@@ -56,6 +56,17 @@ SAID = {
     "agency.name": "the sending agency's name", "agency.short_name": "the agency's short name",
     "sender.name": "the sender's name", "today": "today's date",
 }  # fmt: skip
+#: example values, for the template editor's preview (no real person's details)
+SAMPLE = {
+    "case.reference": "CAR-2026-0042", "case.summary": "Youths on bikes riding at people",
+    "case.location": "Bitts Park", "case.town": "Carlisle",
+    "case.category": "Antisocial behaviour", "case.opened_on": "01/05/2026",
+    "case.closed_on": "30/11/2026", "person.full_name": "Alex Example",
+    "person.address": "1 Example Street, Carlisle, CA1 1AA", "person.role": "victim",
+    "hub.name": "Carlisle", "hub.base": "Carlisle Civic Centre", "hub.town": "Carlisle",
+    "agency.name": "Cumberland Council", "agency.short_name": "Cumberland Cncl",
+    "sender.name": "Sam Sender", "today": "07/12/2026",
+}  # fmt: skip
 MARKINGS = ("OFFICIAL-SENSITIVE", "OFFICIAL")
 #: the most characters each part takes (the database columns' sizes)
 MAX = {"title": 200, "subject": 200, "body": 20_000, "code": 60}

@@ -329,6 +329,11 @@ class CaseWindow(QDialog):
 
         self.victim_page = VictimContactPage(self)
         self.victim_tab = self.tabs.addTab(self.victim_page, tr("&Victim contact"))
+        from hubapp.views.letter_dialog import CommunicationsPage  # issue 18: letters
+
+        self.communications_page = CommunicationsPage(self)
+        self.communications_page.changed.connect(self._refresh_quietly)
+        self.communications_tab = self.tabs.addTab(self.communications_page, tr("Co&mmunications"))
         outer.addWidget(self.tabs, 1)
         self._tab_order()
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
@@ -1115,6 +1120,8 @@ class CaseWindow(QDialog):
         self._set_enabled(True)
         if self.victim_page.case_id is None:
             self.victim_page.attach(self.store, self.case_id)
+        if self.communications_page.case_id is None:
+            self.communications_page.attach(self.store, self.case_id)
         self.loaded.emit(view)
 
     def _fill(self, v) -> None:
