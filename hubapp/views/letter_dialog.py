@@ -74,6 +74,15 @@ def communications_job(_ctx, store, case_id):
     return letters.communications(store, case_id)
 
 
+def _pick(combo: QComboBox, wanted) -> None:
+    """Choose the first item whose data ``wanted(data)`` accepts (ids are Python objects,
+    which ``findData`` does not compare)."""
+    for i in range(combo.count()):
+        if wanted(combo.itemData(i)):
+            combo.setCurrentIndex(i)
+            return
+
+
 def _problem_label(parent, name: str) -> QLabel:
     label = QLabel(parent, objectName=name)
     label.setTextFormat(Qt.TextFormat.PlainText)
@@ -192,8 +201,9 @@ class LetterDialog(ProgressDialog):
                     place.name, place.residents), ("place", place.place_id))  # fmt: skip
         for a in choices.agencies:
             self.agency_combo.addItem(a.name, a.agency_id)
-        own = self.agency_combo.findData(choices.own_agency) if choices.own_agency else -1
-        self.agency_combo.setCurrentIndex(own if own >= 0 else -1)
+        self.agency_combo.setCurrentIndex(-1)
+        if choices.own_agency is not None:
+            _pick(self.agency_combo, lambda d: d == choices.own_agency)
         for combo in (self.template_combo, self.to_combo, self.agency_combo):
             combo.blockSignals(False)
         if not choices.people:
@@ -206,13 +216,11 @@ class LetterDialog(ProgressDialog):
         """Pick a letter (code), a recipient (a person's id, a role code or a place's id) and
         an agency (its id), as the person would in the lists."""
         if template is not None:
-            self.template_combo.setCurrentIndex(self.template_combo.findData(template))
+            _pick(self.template_combo, lambda d: d == template)
         if to is not None:
-            for i in range(self.to_combo.count()):
-                if self.to_combo.itemData(i)[1] == to:
-                    self.to_combo.setCurrentIndex(i)
+            _pick(self.to_combo, lambda d: d is not None and d[1] == to)
         if agency is not None:
-            self.agency_combo.setCurrentIndex(self.agency_combo.findData(agency))
+            _pick(self.agency_combo, lambda d: d == agency)
 
     def request(self):
         """(template code, to, agency id) as chosen; None where nothing is chosen yet."""
@@ -373,7 +381,11 @@ class CommunicationsPage(QWidget):
         self.model.set_records(lines)
         for i, w in enumerate((120, 160, 90, 220, 110, 90)):
             self.table.setColumnWidth(i, w)
-        self.message.setText("" if lines else tr("No letter has been sent from this case yet."))
+        empty = tr("No letter has been sent from this case yet.")
+        if not lines:
+            self.message.setText(empty)
+        elif self.message.text() == empty:
+            self.message.setText("")  # what a send said stays
         self.loaded.emit(lines)
 
     def _failed(self, exc: BaseException) -> None:
