@@ -186,6 +186,5 @@ def test_the_template_editor_previews_refuses_and_saves_a_new_version(qtbot, sto
             dialog.save()
     assert saved.args[0] == 2
     assert [t.version for t in versions.args[0]] == [1, 2]
-    assert dialog.version_list.item(0).text() == "Version 2 by {0}: Add a phone line".format(
-        store.user)  # fmt: skip
+    assert dialog.version_list.item(0).text() == f"Version 2 by {store.user}: Add a phone line"
     assert dialog.message.text() == "Saved as version 2."
