@@ -298,7 +298,7 @@ MAY: dict[Op, Rule] = {
         WRITERS,
         "send letters from a case",
         "a letter discloses the case to the person written to; on the cases the role sees, "
-        "from the account's own agency (coordinators and administrators may choose another)",
+        "from the account's own agency, which coordinators and administrators may change",
         tell_read_only=True,
         elsewhere="case window: Communications > Write a letter…",
     ),

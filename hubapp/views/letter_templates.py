@@ -164,7 +164,8 @@ class LetterTemplatesDialog(QDialog):
         self.preview.setObjectName("templatePreview")
         self.preview.setAccessibleName(tr("The letter as it would print, with example values"))
         outer.addWidget(self.preview, 1)
-        self.resize(1300, 700)
+        self.letter_list.setMinimumWidth(280)
+        self.resize(1280, 700)
 
     # -- reading ----------------------------------------------------------------------------
     def _templates_loaded(self, found) -> None:

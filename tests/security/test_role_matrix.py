@@ -34,6 +34,7 @@ from hubapp.store.casework import (
     case_review,
     caseview,
     hub_orders,
+    letters,
     links,
     merging,
     referrals,
@@ -75,7 +76,8 @@ def template(tmp_path_factory):
             case, second = s.query(Case).order_by(Case.seq).limit(2).all()
             case_id, ref, case2, ref2 = case.id, case.reference, second.id, second.reference
         with store.write(reason="test people") as s:
-            person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123")
+            person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123",
+                            address="12 Eden Street, Carlisle, CA3 9LS")
             s.add(person)
             s.flush()
             s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id,
@@ -342,6 +344,16 @@ CORE = {
         ),
         None,
     ),  # fmt: skip
+    Op.LETTERS: (
+        lambda s, w: letters.send(s, w.case, "victim_update", [w.person],
+                                  None if access.agency_id(s) else "CUMBERLAND",
+                                  output=w.tmp / "letter.pdf"),  # from the account's agency
+        None,
+    ),  # fmt: skip
+    Op.LETTER_TEMPLATES: (
+        lambda s, w: letters.save_template(s, letters.versions(s, "cpw")[-1], "Reworded"),
+        None,
+    ),  # fmt: skip
     Op.EXPLAIN_REVIEW: (
         lambda s, w: case_review.record_explanation(
             s, w.case, w.person, date(2026, 5, 4), "call", today=date(2026, 5, 4)
@@ -472,6 +484,9 @@ EXAMPLES: dict[str, list[str] | None] = {
     "interventions due": ["interventions", "due"],
     "case-review queue": ["case-review", "queue", "--format", "json"],
     "case-review return": ["case-review", "return", "--year", "2026", "--format", "csv"],
+    "letter": ["letter", "{ref}", "--template", "victim_update", "--to", "{person}", "--agency",
+               "CUMBERLAND", "-o", "{tmp}/letter.pdf"],
+    "letters templates": ["letters", "templates"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]
