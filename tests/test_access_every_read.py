@@ -630,7 +630,8 @@ READS: dict[str, Callable[[World, Path], Any]] = {
     ],
     "hubapp.store.casework.letters:preview": lambda w, t: [
         _or_refusal(lambda c=c, to=to: letters.preview(w.store, c, "victim_update", to, w.agency))
-        for c in (w.seen, w.hidden) for to in ("victim", [w.hidden_person])
+        for c in (w.seen, w.hidden)
+        for to in ("victim", [w.hidden_person])
     ],  # fmt: skip
     "hubapp.store.casework.letters:read_communications": lambda w, t: _in_session(
         w, lambda s: [letters.read_communications(s, c) for c in (w.seen, w.hidden)]
@@ -639,8 +640,7 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         _or_refusal(lambda c=c: letters.communications(w.store, c)) for c in (w.seen, w.hidden)
     ],
     "hubapp.store.casework.letters:letter_pdf": lambda w, t: [
-        _or_store_error(lambda a=a: letters.letter_pdf(w.store, a))
-        for a in _every(w, "attachment")
+        _or_store_error(lambda a=a: letters.letter_pdf(w.store, a)) for a in _every(w, "attachment")
     ],
     "hubapp.store.casework.referrals:for_case": lambda w, t: [
         _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)

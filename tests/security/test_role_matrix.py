@@ -76,8 +76,12 @@ def template(tmp_path_factory):
             case, second = s.query(Case).order_by(Case.seq).limit(2).all()
             case_id, ref, case2, ref2 = case.id, case.reference, second.id, second.reference
         with store.write(reason="test people") as s:
-            person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123",
-                            address="12 Eden Street, Carlisle, CA3 9LS")
+            person = Person(
+                id=uuid.uuid4(),
+                full_name="Vera Victim",
+                phone="07700 900123",
+                address="12 Eden Street, Carlisle, CA3 9LS",
+            )
             s.add(person)
             s.flush()
             s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id,
@@ -345,9 +349,14 @@ CORE = {
         None,
     ),  # fmt: skip
     Op.LETTERS: (
-        lambda s, w: letters.send(s, w.case, "victim_update", [w.person],
-                                  None if access.agency_id(s) else "CUMBERLAND",
-                                  output=w.tmp / "letter.pdf"),  # from the account's agency
+        lambda s, w: letters.send(
+            s,
+            w.case,
+            "victim_update",
+            [w.person],
+            None if access.agency_id(s) else "CUMBERLAND",
+            output=w.tmp / "letter.pdf",
+        ),  # from the account's agency
         None,
     ),  # fmt: skip
     Op.LETTER_TEMPLATES: (
