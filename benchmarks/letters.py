@@ -60,7 +60,7 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from hubapp.store.casework import letters
+    from hubapp.documents import letter as paper
     from hubapp.store.database import open_store
     from hubapp.store.exchange import demo
     from hubapp.store.schema import Agency, Case, CasePerson, Person
@@ -103,14 +103,14 @@ def main() -> int:
             base, _ = _time(floor, args.runs)
             results = []
             results.append(("One letter (CPW to one person): sent, kept, recorded, saved",
-                            *_time(lambda: letters.send(store, one, "cpw", [people[0]], police,
+                            *_time(lambda: paper.send(store, one, "cpw", [people[0]], police,
                                                         output=out), args.runs), ONE_MS))  # fmt: skip
             results.append(("Its preview (letter dialog)",
-                            *_time(lambda: letters.preview(store, one, "cpw", [people[0]],
+                            *_time(lambda: paper.preview(store, one, "cpw", [people[0]],
                                                            police), args.runs), ONE_MS))  # fmt: skip
-            sent = letters.send(store, bulk, "victim_update", "victim", police, output=out)
+            sent = paper.send(store, bulk, "victim_update", "victim", police, output=out)
             results.append((f"Bulk letter to {sent.recipients} recipients ({sent.pages} pages)",
-                            *_time(lambda: letters.send(store, bulk, "victim_update", "victim",
+                            *_time(lambda: paper.send(store, bulk, "victim_update", "victim",
                                                         police, output=out), args.bulk_runs),
                             BULK_MS))  # fmt: skip
         finally:

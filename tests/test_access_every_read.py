@@ -37,6 +37,7 @@ from sqlalchemy import Engine, select
 import hubapp
 import hubapp.documents.gather
 import hubapp.store
+from hubapp.documents import letter as paper
 from hubapp.domain.redaction import Profile, rules
 from hubapp.domain.repeats import Rules, Threshold
 from hubapp.store import access, accounts, audit, lookups, refdata, setup
@@ -217,7 +218,7 @@ def world(tmp_path_factory) -> World:
     # a letter sent to the hidden victim (issue 18): its record and the PDF kept with the case
     with store.write(reason="test address") as s:
         s.get(hubapp.store.schema.Person, person.id).address = "1 Hidden Row, Carlisle"
-    letters.send(store, hidden, "victim_update", [person.id], other)
+    paper.send(store, hidden, "victim_update", [person.id], other)
     referrals.add(store, referrals.ReferralDraft(hidden, person.id, "victim_support", TODAY,
                                                  reference=HIDDEN_NOTE))  # fmt: skip
     with store.write(reason="test people") as s:
@@ -629,7 +630,11 @@ READS: dict[str, Callable[[World, Path], Any]] = {
         _or_refusal(lambda c=c: letters.choices(w.store, c)) for c in (w.seen, w.hidden)
     ],
     "hubapp.store.casework.letters:preview": lambda w, t: [
-        _or_refusal(lambda c=c, to=to: letters.preview(w.store, c, "victim_update", to, w.agency))
+        _or_refusal(
+            lambda c=c, to=to: letters.preview(
+                w.store, c, "victim_update", to, w.agency, layout=paper.lay_out
+            )
+        )
         for c in (w.seen, w.hidden)
         for to in ("victim", [w.hidden_person])
     ],  # fmt: skip

@@ -13,7 +13,6 @@ from casework import add_person, new_case
 
 from hubapp.documents import letter as paper
 from hubapp.documents.letter import BLANK_TEXT, Letter, render
-from hubapp.store.casework import letters
 
 MM = 72 / 25.4
 PAGE_HEIGHT_PT = 841.89
@@ -59,7 +58,7 @@ def test_the_recipient_sits_in_the_dl_window(store, tmp_path):
         store, case, "Vera Victim", address="12 Eden Street, Stanwix, Carlisle, CA3 9LS"
     )
     out = tmp_path / "letter.pdf"
-    letters.send(store, case, "cpw", [vera], "POLICE", output=out)
+    paper.send(store, case, "cpw", [vera], "POLICE", output=out)
     first = _words(out)[0]
     # what is printed near the window (a margin of 5 mm and more all round)
     near = [w for w in first if w[0] / MM < 115 and 40 < w[1] / MM < 90]

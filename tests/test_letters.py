@@ -22,6 +22,7 @@ from casework import (
 from sqlalchemy import select
 
 from hubapp import resources
+from hubapp.documents import letter as paper
 from hubapp.domain import letters as rules
 from hubapp.store import accounts, roles
 from hubapp.store.casework import attachment_content, letters, timeline
@@ -101,7 +102,7 @@ def test_a_blank_field_stops_the_letter_with_a_sentence_never_a_blank():
 def test_a_letter_is_recorded_kept_disclosed_and_on_the_timeline(store, case, tmp_path):
     vera = add_person(store, case, "Vera Victim", address=HOME)
     out = tmp_path / "letter.pdf"
-    sent = letters.send(store, case, "cpw", [vera], "CUMBERLAND", output=out, today=TODAY)
+    sent = paper.send(store, case, "cpw", [vera], "CUMBERLAND", output=out, today=TODAY)
     assert (sent.recipients, sent.batch_id) == (1, None)
     assert out.read_bytes() == sent.pdf
     text = _text(sent.pdf)
@@ -132,7 +133,7 @@ def test_a_letter_is_recorded_kept_disclosed_and_on_the_timeline(store, case, tm
 def test_markup_in_a_name_and_a_summary_prints_literally(store, tmp_path):
     case = new_case(store, summary="<b>Bikes</b> & <i>noise</i>", location="Bitts Park")
     zoe = add_person(store, case, "<b>Zoë</b> O'Brien & Co", address="1 <Main> St, Carlisle")
-    sent = letters.send(store, case, "asb_warning", [zoe], "POLICE", today=TODAY)
+    sent = paper.send(store, case, "asb_warning", [zoe], "POLICE", today=TODAY)
     text = _text(sent.pdf)
     assert "<b>Zoë</b> O'Brien & Co" in text
     assert "<b>Bikes</b> & <i>noise</i>" in text
@@ -143,7 +144,7 @@ def test_a_bulk_letter_to_a_role_is_one_pdf_with_a_letter_and_an_entry_each(stor
     people = [add_person(store, case, f"Resident {n}", address=f"{n} Eden Street, Carlisle")
               for n in range(1, 4)]  # fmt: skip
     add_person(store, case, "Wes Witness", role="witness", address="9 Eden Street, Carlisle")
-    sent = letters.send(store, case, "victim_update", "victim", "POLICE", today=TODAY)
+    sent = paper.send(store, case, "victim_update", "victim", "POLICE", today=TODAY)
     assert sent.recipients == 3 and sent.batch_id is not None
     from pypdf import PdfReader
 
@@ -180,7 +181,7 @@ def test_a_bulk_letter_to_the_residents_of_a_place(store, case):
     add_person(store, case, "Not A Resident", address="Elsewhere, Carlisle")
     offered = letters.choices(store, case)
     assert [(p.name, p.residents) for p in offered.places] == [("Eden Court flats", 2)]
-    sent = letters.send(store, case, "witness_thanks", letters.RESIDENTS + place_id.hex,
+    sent = paper.send(store, case, "witness_thanks", letters.RESIDENTS + place_id.hex,
                         "POLICE", today=TODAY)  # fmt: skip
     assert sent.recipients == 2
     with store.read() as s:
@@ -202,7 +203,7 @@ def test_a_letter_to_a_person_without_an_address_or_locked_down_is_refused(
     folder = tmp_path / "out"
     folder.mkdir()
     with pytest.raises(Refused) as refused:
-        letters.send(store, case, "victim_update", [person], "POLICE",
+        paper.send(store, case, "victim_update", [person], "POLICE",
                      output=folder / "letter.pdf")  # fmt: skip
     assert str(refused.value) == message and refused.value.problems[0].field == "to"
     assert state(store.path) == before
@@ -214,7 +215,7 @@ def test_one_bad_recipient_in_a_bulk_run_keeps_nothing(store, case):
     add_person(store, case, "No Address")
     before = state(store.path)
     with pytest.raises(Refused, match="^No Address has no address"):
-        letters.send(store, case, "victim_update", "victim", "POLICE")
+        paper.send(store, case, "victim_update", "victim", "POLICE")
     assert state(store.path) == before
 
 
@@ -223,7 +224,7 @@ def test_a_field_the_letter_needs_that_is_blank_is_refused_naming_it(store):
     vera = add_person(store, case, "Vera Victim", address=HOME)
     before = state(store.path)
     with pytest.raises(Refused) as refused:
-        letters.send(store, case, "asb_warning", [vera], "POLICE")
+        paper.send(store, case, "asb_warning", [vera], "POLICE")
     assert "{case.location}" in str(refused.value) and "Vera Victim" in str(refused.value)
     assert state(store.path) == before
 
@@ -233,12 +234,12 @@ def test_an_agency_that_does_not_send_the_letter_and_an_unknown_letter_are_refus
     before = state(store.path)
     with pytest.raises(Refused, match="^The community protection warning is not sent by "
                        "Cumbria Fire and Rescue Service"):  # fmt: skip
-        letters.send(store, case, "cpw", [vera], "FIRE")
+        paper.send(store, case, "cpw", [vera], "FIRE")
     with pytest.raises(Refused, match="^There is no letter called 'parking_ticket'"):
-        letters.send(store, case, "parking_ticket", [vera], "POLICE")
+        paper.send(store, case, "parking_ticket", [vera], "POLICE")
     stranger = uuid.uuid4()
     with pytest.raises(Refused, match="not on this case"):
-        letters.send(store, case, "cpw", [stranger], "POLICE")
+        paper.send(store, case, "cpw", [stranger], "POLICE")
     assert state(store.path) == before
 
 
@@ -255,7 +256,7 @@ def test_an_edit_is_the_next_version_with_its_reason_and_letters_name_it(store, 
     assert [(t.version, t.reason) for t in kept] == [(1, ""), (2, "Add a closing line"),
                                                      (3, "Again")]  # fmt: skip
     vera = add_person(store, case, "Vera Victim", address=HOME)
-    sent = letters.send(store, case, "victim_update", [vera], "POLICE")
+    sent = paper.send(store, case, "victim_update", [vera], "POLICE")
     assert "We care." in _text(sent.pdf)
     with store.read() as s:
         assert s.scalar(select(Communication.template_version)) == 3
@@ -303,7 +304,7 @@ def test_a_partner_cannot_send_a_letter_on_a_case_they_do_not_see(staffed, tmp_p
     before = state(store.path)
     out = tmp_path / "x.pdf"
     with pytest.raises(Refused, match="^You cannot open this case"):
-        letters.send(store, police_only, "victim_update", [victims[police_only]], "CUMBERLAND",
+        paper.send(store, police_only, "victim_update", [victims[police_only]], "CUMBERLAND",
                      output=out)  # fmt: skip
     assert state(store.path) == before and not out.exists()
 
@@ -312,8 +313,8 @@ def test_a_partner_sends_from_their_own_agency_only_on_their_case(staffed):
     store, council, _police_only, victims = staffed
     accounts.sign_in(store, "cara", STAFF_PASSWORD)
     with pytest.raises(Refused, match="^You can send letters only from your own agency"):
-        letters.send(store, council, "victim_update", [victims[council]], "POLICE")
-    sent = letters.send(store, council, "victim_update", [victims[council]])  # their own
+        paper.send(store, council, "victim_update", [victims[council]], "POLICE")
+    sent = paper.send(store, council, "victim_update", [victims[council]])  # their own
     assert sent.recipients == 1
 
 
@@ -323,7 +324,7 @@ def test_a_read_only_account_is_refused_and_nothing_is_written(staffed, tmp_path
     before = state(store.path)
     out = tmp_path / "x.pdf"
     with pytest.raises(Refused) as refused:
-        letters.send(store, council, "victim_update", [victims[council]], output=out)
+        paper.send(store, council, "victim_update", [victims[council]], output=out)
     assert str(refused.value) == roles.READ_ONLY_SENTENCE
     assert state(store.path) == before and not out.exists()
 
@@ -350,9 +351,9 @@ def test_a_locked_down_person_gets_a_letter_from_the_hubs_police(staffed):
     for name in ("ada", "cara"):  # an administrator does not see the address either
         accounts.sign_in(store, name, STAFF_PASSWORD)
         with pytest.raises(Refused, match="locked down"):
-            letters.send(store, council, "victim_update", [lena], "CUMBERLAND")
+            paper.send(store, council, "victim_update", [lena], "CUMBERLAND")
     accounts.sign_in(store, "pete", STAFF_PASSWORD)
-    assert letters.send(store, council, "victim_update", [lena]).recipients == 1
+    assert paper.send(store, council, "victim_update", [lena]).recipients == 1
     accounts.sign_in(store, "cara", STAFF_PASSWORD)
     [line] = letters.communications(store, council)
     assert line.person == "Lena Locked" and line.address == ""  # not shown to the partner

@@ -11,6 +11,7 @@ import pytest
 from casework import add_person, agency_id, new_case
 from sqlalchemy import select
 
+from hubapp.documents import letter as paper
 from hubapp.store.casework import letters
 from hubapp.store.schema import Communication, LetterTemplate
 
@@ -111,7 +112,7 @@ def test_the_case_window_lists_the_letters_on_its_communications_tab(qtbot, stor
     from hubapp.views.case_view import CaseWindow
 
     case_id, people = case
-    letters.send(store, case_id, "cpw", [people["vera"]], "POLICE")
+    paper.send(store, case_id, "cpw", [people["vera"]], "POLICE")
     window = CaseWindow(store, case_id)
     qtbot.addWidget(window)
     page = window.communications_page
@@ -139,7 +140,7 @@ def test_the_communications_model_passes_the_model_tester(qtmodeltester, store, 
     from hubapp.models.communications import CommunicationsModel
 
     case_id, people = case
-    letters.send(store, case_id, "victim_update", "victim", "POLICE")
+    paper.send(store, case_id, "victim_update", "victim", "POLICE")
     model = CommunicationsModel()
     model.set_records(letters.communications(store, case_id))
     qtmodeltester.check(model)

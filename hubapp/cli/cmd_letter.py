@@ -73,12 +73,13 @@ def _recipients(store, given: list[str]):
 
 
 def _send(store, args) -> int:
-    from hubapp.store.casework import letters, links
+    from hubapp.documents import letter as paper
+    from hubapp.store.casework import links
 
     case_id = links.find_case(store, args.ref)
     to = _recipients(store, args.to)
     with progress_bar() as progress:
-        sent = letters.send(store, case_id, args.template, to, args.agency or None,
+        sent = paper.send(store, case_id, args.template, to, args.agency or None,
                             output=args.output, progress=progress)  # fmt: skip
     what = "1 letter" if sent.recipients == 1 else f"{sent.recipients} letters"
     pages = "1 page" if sent.pages == 1 else f"{sent.pages} pages"

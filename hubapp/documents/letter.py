@@ -20,7 +20,7 @@ one PDF: a letter to a household, or a bulk run to every resident of a street.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -39,7 +39,7 @@ from reportlab.platypus import (
 
 from hubapp.documents import layout
 from hubapp.documents.layout import FONT, FONT_BOLD, INK, MUTED, PAGE_HEIGHT, PAGE_WIDTH, esc
-from hubapp.domain.letters import split_address  # noqa: F401  (for the callers)
+from hubapp.domain.letters import Letter, split_address
 
 #: the window of a DL envelope, as the recipient's block is placed (from the page's top left)
 WINDOW_LEFT = 20 * mm
@@ -55,27 +55,6 @@ LATER_FRAME_TOP = 26 * mm
 FRAME_BOTTOM = 24 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 BLANK_TEXT = "This page is intentionally blank."
-
-
-@dataclass(frozen=True)
-class Letter:
-    """One letter, as plain values (escaped when laid out)."""
-
-    recipient: str
-    #: the address, a line each (without the name)
-    address: tuple[str, ...]
-    #: the sender's block: the agency, the hub, where it is based...
-    sender: tuple[str, ...]
-    date: str
-    reference: str
-    subject: str
-    paragraphs: list[str] = field(default_factory=list)
-    salutation_done: bool = True  # the template's first paragraph says "Dear ..."
-    signed_by: str = ""
-    signed_for: tuple[str, ...] = ()
-    marking: str = "OFFICIAL-SENSITIVE"
-    #: the template and its version, in the footer ("ASB warning letter, v2")
-    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -305,6 +284,28 @@ def render(letters: list[Letter], *, title: str = "Letter", author: str = "") ->
         first_page, count = starts[index]
         starts[index] = (first_page, count + 1)
     return Rendered(out.getvalue(), len(doc.page_info), starts)
+
+
+def lay_out(letters: list[Letter], title: str, author: str) -> tuple[bytes, int]:
+    """The layout the store's letters take (``hubapp.store.casework.letters``, which never
+    imports the printing package): the PDF and its number of pages."""
+    made = render(letters, title=title, author=author)
+    return made.pdf, made.pages
+
+
+def preview(store, *args, **kwargs):
+    """:func:`hubapp.store.casework.letters.preview`, laid out as here."""
+    from hubapp.store.casework import letters
+
+    return letters.preview(store, *args, layout=lay_out, **kwargs)
+
+
+def send(store, *args, **kwargs):
+    """:func:`hubapp.store.casework.letters.send`, laid out as here: what the window and the
+    command line call."""
+    from hubapp.store.casework import letters
+
+    return letters.send(store, *args, layout=lay_out, **kwargs)
 
 
 def sample(template) -> bytes:

@@ -189,6 +189,26 @@ class Merged:
     paragraphs: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One letter ready to lay out, as plain values (escaped when laid out)."""
+
+    recipient: str
+    #: the address, a line each (without the name)
+    address: tuple[str, ...]
+    #: the sender's block: the agency, the hub, where it is based...
+    sender: tuple[str, ...]
+    date: str
+    reference: str
+    subject: str
+    paragraphs: list[str] = field(default_factory=list)
+    signed_by: str = ""
+    signed_for: tuple[str, ...] = ()
+    marking: str = "OFFICIAL-SENSITIVE"
+    #: the template and its version, in the footer ("ASB warning letter, version 2")
+    template: str = ""
+
+
 def merge(t: Template, values: dict[str, str], recipient: str = "") -> Merged:
     """The template with ``values`` in its fields. A field the letter uses whose value is
     missing or blank raises :class:`MissingField`; never prints a blank."""

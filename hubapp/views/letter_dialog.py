@@ -56,15 +56,15 @@ def choices_job(_ctx, store, case_id):
 
 
 def preview_job(ctx, store, case_id, template, to, agency):
-    from hubapp.store.casework import letters
+    from hubapp.documents import letter as paper
 
-    return letters.preview(store, case_id, template, to, agency, progress=ctx.report)
+    return paper.preview(store, case_id, template, to, agency, progress=ctx.report)
 
 
 def send_job(ctx, store, case_id, template, to, agency, path):
-    from hubapp.store.casework import letters
+    from hubapp.documents import letter as paper
 
-    return letters.send(store, case_id, template, to, agency, output=path,
+    return paper.send(store, case_id, template, to, agency, output=path,
                         progress=ctx.report)  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import pytest
 from casework import STAFF, STAFF_PASSWORD, backup_as, run_command, staff_database, state
 
+from hubapp.documents import letter as paper
 from hubapp.documents import printing
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
@@ -349,7 +350,7 @@ CORE = {
         None,
     ),  # fmt: skip
     Op.LETTERS: (
-        lambda s, w: letters.send(
+        lambda s, w: paper.send(
             s,
             w.case,
             "victim_update",

@@ -70,6 +70,9 @@ Template = rules.Template
 RESIDENTS = "residents:"
 REASON_MAX = 2_000
 Progress = Callable[[float, str], bool | None]
+#: how letters are laid out: ``layout(letters, title, author) -> (pdf, pages)``; the printing
+#: package gives it (``hubapp.documents.letter.lay_out``: the store never imports it)
+Layout = Callable[[list, str, str], tuple[bytes, int]]
 
 
 class LettersCancelled(Cancelled):
@@ -430,9 +433,7 @@ def _values(s, case: Case, hub: Hub, agency: AgencyChoice, who: Recipient, today
 
 
 def _make(s, case_id: uuid.UUID, code: str | Template, to, agency, today: date,
-          report: Callable[[float, str], None]) -> Made:  # fmt: skip
-    from hubapp.documents import letter as paper
-
+          report: Callable[[float, str], None], layout: Layout) -> Made:  # fmt: skip
     case = _case(s, case_id)
     template = code if isinstance(code, Template) else read_template(s, case.hub_id, code)
     problems = rules.check(template)
@@ -457,7 +458,7 @@ def _make(s, case_id: uuid.UUID, code: str | Template, to, agency, today: date,
         except rules.MissingField as exc:
             raise _refused("template", str(exc)) from None
         subjects.append(merged.subject)
-        out.append(paper.Letter(
+        out.append(rules.Letter(
             recipient=who.name, address=rules.split_address(who.address),
             sender=(chosen.name, f"{hub.name} Local Focus Hub", hub.base, hub.town),
             date=format_date(today), reference=case.reference, subject=merged.subject,
@@ -466,8 +467,8 @@ def _make(s, case_id: uuid.UUID, code: str | Template, to, agency, today: date,
             marking=template.marking, template=f"{template.title}, version {template.version}",
         ))  # fmt: skip
     report(0.65, "Laying out the letters")
-    rendered = paper.render(out, title=f"{template.title} {case.reference}", author=sender)
-    return Made(rendered.pdf, rendered.pages, template, case.id, case.reference, people, chosen,
+    pdf, pages = layout(out, f"{template.title} {case.reference}", sender)
+    return Made(pdf, pages, template, case.id, case.reference, people, chosen,
                 bulk, subjects)  # fmt: skip
 
 
@@ -480,13 +481,14 @@ def _reporter(progress: Progress | None) -> Callable[[float, str], None]:
 
 
 def preview(store, case_id: uuid.UUID, template: str | Template, to, agency=None, *,
-            today: date | None = None, progress: Progress | None = None) -> Made:  # fmt: skip
+            layout: Layout, today: date | None = None,
+            progress: Progress | None = None) -> Made:  # fmt: skip
     """The letters as they would be sent (nothing written, nothing audited: what the case
     window shows already); refused as :func:`send` would be."""
     access.require(store, Op.LETTERS)
     with store.read() as s:
         return _make(s, case_id, template, to, agency, today or local_today(),
-                     _reporter(progress))  # fmt: skip
+                     _reporter(progress), layout)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -501,13 +503,13 @@ class Sent:
 
 
 def send(store, case_id: uuid.UUID, template: str | Template, to, agency=None, *,
-         output: Path | str | None = None, today: date | None = None,
+         layout: Layout, output: Path | str | None = None, today: date | None = None,
          progress: Progress | None = None) -> Sent:  # fmt: skip
     """Send a letter (or a bulk run of letters) from a case: see the module's notes. ``to``:
     a person's id, a list of ids, a role code (victim, witness...) or
     ``RESIDENTS + place id``. ``template``: a letter's code (its newest version for the
     case's hub). ``output``: where to write the PDF too (moved into place in the same
-    transaction)."""
+    transaction). ``layout``: how the letters are laid out (:data:`Layout`)."""
     from hubapp.store import files
 
     access.require(store, Op.LETTERS)
@@ -522,7 +524,7 @@ def send(store, case_id: uuid.UUID, template: str | Template, to, agency=None, *
     try:
         with store.write(reason="letter sent") as s:
             made, attachment, rows, batch = _record(s, case_id, template, to, agency, today,
-                                                    target, report)  # fmt: skip
+                                                    target, report, layout)  # fmt: skip
             if target is not None:
                 report(0.95, "Saving the PDF")
                 # moved into place inside the transaction: a failure keeps neither
@@ -538,9 +540,9 @@ def send(store, case_id: uuid.UUID, template: str | Template, to, agency=None, *
 
 
 def _record(s, case_id, template, to, agency, today: date, target: Path | None,
-            report: Callable[[float, str], None]) -> tuple:  # fmt: skip
+            report: Callable[[float, str], None], layout: Layout) -> tuple:  # fmt: skip
     """Inside the sending session: the letters made, kept and recorded."""
-    made = _make(s, case_id, template, to, agency, today, report)
+    made = _make(s, case_id, template, to, agency, today, report, layout)
     report(0.8, "Keeping the letter with the case")
     t, who = made.template, made.recipients
     title = (f"{t.title} to {who[0].name}" if len(who) == 1
