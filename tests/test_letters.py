@@ -394,3 +394,24 @@ def test_the_import_key_of_a_file_without_the_address_column_is_unchanged():
     assert import_key(datetime(2026, 5, 1), "CAR", "call_101", "parking", texts) != import_key(
         datetime(2026, 5, 1), "CAR", "call_101", "parking", {**texts, "reporter_address": "x"}
     )
+
+
+def test_a_cancel_while_sending_keeps_nothing(store, case, tmp_path):
+    from hubapp.store.errors import Cancelled
+
+    add_person(store, case, "Vera Victim", address=HOME)
+    add_person(store, case, "Val Victim", address=HOME)
+    before = state(store.path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    seen = []
+
+    def progress(fraction: float, message: str) -> bool:
+        seen.append(message)
+        return fraction < 0.9  # cancelled as the PDF is about to be saved
+
+    with pytest.raises(Cancelled):
+        paper.send(store, case, "victim_update", "victim", "POLICE",
+                   output=folder / "letters.pdf", progress=progress)  # fmt: skip
+    assert "Keeping the letter with the case" in seen
+    assert state(store.path) == before and list(folder.iterdir()) == []
