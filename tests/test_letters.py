@@ -415,3 +415,26 @@ def test_a_cancel_while_sending_keeps_nothing(store, case, tmp_path):
                    output=folder / "letters.pdf", progress=progress)  # fmt: skip
     assert "Keeping the letter with the case" in seen
     assert state(store.path) == before and list(folder.iterdir()) == []
+
+
+def test_an_erasure_takes_the_letters_with_the_case_or_the_person(store):
+    from hubapp.store.admin import retention
+
+    closed = dict(status="closed", closed_on=date(2019, 1, 1), location="Bitts Park")
+    first = new_case(store, "CAR-2019-0001", **closed)
+    vera = add_person(store, first, "Vera Victim", address=HOME)
+    paper.send(store, first, "cpw", [vera], "POLICE")
+    gone = retention.erase_case(store, first, "Past its time", before_due=True)
+    assert gone.counts["communication"] == 1 and gone.counts["attachment"] == 1
+    with store.read() as s:
+        assert s.scalars(select(Communication)).all() == []
+        assert s.scalars(select(Attachment)).all() == []
+
+    second = new_case(store, "CAR-2019-0002", **closed)
+    wes = add_person(store, second, "Wes Witness", role="witness", address=HOME)
+    paper.send(store, second, "witness_thanks", [wes], "POLICE")
+    retention.erase_person(store, wes, "Asked to be forgotten", before_due=True)
+    with store.read() as s:
+        [kept] = s.scalars(select(Communication)).all()  # the case keeps that a letter went
+        assert (kept.person_id, kept.address) == (None, "")
+        assert s.get(Person, wes) is None

@@ -52,6 +52,7 @@ from hubapp.store.schema import (
     Action,
     AgendaItem,
     Assignment,
+    Attachment,
     Case,
     CaseLink,
     CaseOrder,
@@ -60,6 +61,7 @@ from hubapp.store.schema import (
     CaseReview,
     CaseStatusChange,
     Category,
+    Communication,
     Contact,
     Intervention,
     InterventionBreach,
@@ -574,6 +576,9 @@ def _case_plan(s, case_id: uuid.UUID) -> tuple[list, set[uuid.UUID], set[uuid.UU
         (CaseLink.case_id == case_id) | (CaseLink.other_case_id == case_id)))  # fmt: skip
     plan = [
         (CaseLink, case_links),
+        # the letters sent from it, then the files it keeps (the letters' PDFs among them;
+        # their content goes with each row: migration 0013's trigger)
+        (Communication, of_case(Communication)), (Attachment, of_case(Attachment)),
         (ReviewRecommendation, of_case(ReviewRecommendation)), (CaseReview, of_case(CaseReview)),
         (ReviewExplanation, of_case(ReviewExplanation)), (CaseOrder, of_case(CaseOrder)),
         (VictimUpdate, of_case(VictimUpdate)), (VictimContact, of_case(VictimContact)),
@@ -739,6 +744,9 @@ def erase_person(store, person_id: uuid.UUID, reason: str,
         # the contact stays with its case; only the link to the reporter goes
         s.execute(update(Contact.__table__).where(Contact.reporter_person_id.in_(ids))
                   .values(reporter_person_id=None))  # fmt: skip
+        # so does the record of a letter sent to them, without who it went to or where
+        s.execute(update(Communication.__table__).where(Communication.person_id.in_(ids))
+                  .values(person_id=None, address=""))  # fmt: skip
         plan = [
             (InterventionBreach, breaches), (Intervention, interventions),
             (RiskAssessment, _ids(s, select(RiskAssessment.id).where(
