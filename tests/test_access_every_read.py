@@ -37,6 +37,7 @@ from sqlalchemy import Engine, select
 import hubapp
 import hubapp.documents.gather
 import hubapp.store
+from hubapp.documents import letter as paper
 from hubapp.domain.redaction import Profile, rules
 from hubapp.domain.repeats import Rules, Threshold
 from hubapp.store import access, accounts, audit, lookups, refdata, setup
@@ -56,6 +57,7 @@ from hubapp.store.casework import (
     grid,
     hub_orders,
     interventions,
+    letters,
     links,
     meetings,
     merging,
@@ -214,6 +216,10 @@ def world(tmp_path_factory) -> World:
                                              person_id=person.id, role="victim"))  # fmt: skip
     answers = {q.code: "yes" for q in risk.questionnaire().questions}
     risk.assess_case(store, hidden, person.id, answers, now=NOW)
+    # a letter sent to the hidden victim (issue 18): its record and the PDF kept with the case
+    with store.write(reason="test address") as s:
+        s.get(hubapp.store.schema.Person, person.id).address = "1 Hidden Row, Carlisle"
+    paper.send(store, hidden, "victim_update", [person.id], other)
     referrals.add(store, referrals.ReferralDraft(hidden, person.id, "victim_support", TODAY,
                                                  reference=HIDDEN_NOTE))  # fmt: skip
     with store.write(reason="test people") as s:
@@ -640,6 +646,27 @@ READS: dict[str, Callable[[World, Path], Any]] = {
             referrals.read(s, person_id=w.hidden_person),
         ],
     ),
+    "hubapp.store.casework.letters:choices": lambda w, t: [
+        _or_refusal(lambda c=c: letters.choices(w.store, c)) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.letters:preview": lambda w, t: [
+        _or_refusal(
+            lambda c=c, to=to: letters.preview(
+                w.store, c, "victim_update", to, w.agency, layout=paper.lay_out
+            )
+        )
+        for c in (w.seen, w.hidden)
+        for to in ("victim", [w.hidden_person])
+    ],  # fmt: skip
+    "hubapp.store.casework.letters:read_communications": lambda w, t: _in_session(
+        w, lambda s: [letters.read_communications(s, c) for c in (w.seen, w.hidden)]
+    ),
+    "hubapp.store.casework.letters:communications": lambda w, t: [
+        _or_refusal(lambda c=c: letters.communications(w.store, c)) for c in (w.seen, w.hidden)
+    ],
+    "hubapp.store.casework.letters:letter_pdf": lambda w, t: [
+        _or_store_error(lambda a=a: letters.letter_pdf(w.store, a)) for a in _every(w, "attachment")
+    ],
     "hubapp.store.casework.referrals:for_case": lambda w, t: [
         _or_refusal(lambda c=c: referrals.for_case(w.store, c)) for c in (w.seen, w.hidden)
     ],
@@ -1003,6 +1030,13 @@ NOT_READS: dict[str, str] = {
     "hubapp.store.casework.hate:apply": "writes",
     "hubapp.store.casework.hate:set_case_hate": "writes",
     "hubapp.store.casework.referrals:add": "writes (Op.SAFEGUARDING)",
+    "hubapp.store.casework.letters:send": "writes (Op.LETTERS), after the reads of preview, "
+    "which is checked",
+    "hubapp.store.casework.letters:save_template": "writes (Op.LETTER_TEMPLATES)",
+    "hubapp.store.casework.letters:templates": "the wording of the letters: no case's rows",
+    "hubapp.store.casework.letters:versions": "the wording of the letters: no case's rows",
+    "hubapp.store.casework.letters:read_versions": "the wording of the letters: no case's rows",
+    "hubapp.store.casework.letters:read_template": "the wording of the letters: no case's rows",
     "hubapp.store.casework.safeguarding:set_vulnerable": "writes (Op.SAFEGUARDING)",
     "hubapp.store.casework.safeguarding:set_date_of_birth": "writes",
     "hubapp.store.casework.sara:save": "writes",
@@ -1073,6 +1107,14 @@ def _or_refusal(read):
         return str(exc)
 
 
+def _or_store_error(read):
+    """What ``read`` returns, or the sentence it fails with (a row it may not reach)."""
+    try:
+        return read()
+    except StoreError as exc:
+        return str(exc)
+
+
 def _refused(exc: BaseException) -> bool:
     """A refusal in its sentence: of the role (the matrix), or of a case or person not
     found (which a hidden one is)."""
@@ -1113,7 +1155,9 @@ def test_the_walk_finds_what_an_administrator_sees(world, tmp_path):
                      "hubapp.documents.gather:files_and_letters",
                      "hubapp.store.casework.orders_due:due",
                      "hubapp.store.casework.attachments:view_content",
-                     "hubapp.store.casework.attachments:for_case"):  # fmt: skip
+                     "hubapp.store.casework.attachments:for_case",
+                     "hubapp.store.casework.letters:communications",
+                     "hubapp.store.casework.letters:choices"):  # fmt: skip
             assert leaks(world, READS[name](world, tmp_path)), name
     finally:
         accounts.sign_in(world.store, "pat", PASSWORD)

@@ -43,6 +43,7 @@ def test_wheel_carries_resources_and_migrations(tmp_path):
         "hubapp/_resources/refdata/hubs.toml",
         "hubapp/_resources/refdata/agencies.toml",
         "hubapp/_resources/icons/hubapp.svg",
+        "hubapp/_resources/letters/cpw.toml",
         "hubapp/store/migrations/env.py",
         "hubapp/store/migrations/versions/0001_initial_schema.py",
     ):

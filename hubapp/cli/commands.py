@@ -46,6 +46,7 @@ COMMANDS = {
     "case-review": "cmd_case_review",
     "attach": "cmd_attach", "attachments": "cmd_attach", "attachment": "cmd_attach",
     "attachments-settings": "cmd_attach",
+    "letter": "cmd_letter", "letters": "cmd_letter",
 }  # fmt: skip
 
 #: the command modules, in the order ``hubapp --help`` lists their commands

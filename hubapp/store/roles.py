@@ -74,6 +74,8 @@ class Op(StrEnum):
     ATTACH = "attach files"
     ATTACHMENT_COPY = "copy attachments out"
     ATTACHMENT_SETTINGS = "attachment limits"
+    LETTERS = "send letters"
+    LETTER_TEMPLATES = "edit letter templates"
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,19 @@ MAY: dict[Op, Rule] = {
         "the size limits per file and per case, and whether photos are kept with their "
         "location data too",
     ),
+    Op.LETTERS: Rule(
+        WRITERS,
+        "send letters from a case",
+        "a letter discloses the case to the person written to; on the cases the role sees, "
+        "from the account's own agency, which coordinators and administrators may change",
+        tell_read_only=True,
+        elsewhere="case window: Communications > Write a letter…",
+    ),
+    Op.LETTER_TEMPLATES: Rule(
+        frozenset({ADMINISTRATOR}),
+        "edit the standard letters",
+        "the hub's wording of warnings and notices; each edit is a new version, with a reason",
+    ),
 }
 
 
@@ -437,6 +452,8 @@ COMMANDS: dict[str, Entry] = {
     "attachments-settings --file-mb": Entry(
         Op.ATTACHMENT_SETTINGS, "attachments.set_limits", "or --case-mb, --keep-original"
     ),
+    "letter": Entry(Op.LETTERS, "letters.send", "audited as a disclosure to each recipient"),
+    "letters templates": Entry(Op.VIEW, "letters.templates", "the wording, no personal data"),
 }
 
 #: every menu item of the main window, by its object name: (menu path, operation); op None:
@@ -477,6 +494,7 @@ MENU: dict[str, tuple[str, Op | None]] = {
     "ordersDueAction": ("View > Orders ending or due", Op.VIEW),
     "areaOrdersAction": ("Tools > Area orders (PSPOs)…", Op.VIEW),
     "caseReviewQueueAction": ("View > ASB Case Review queue…", Op.VIEW),
+    "letterTemplatesAction": ("Tools > Letter templates…", Op.LETTER_TEMPLATES),
 }
 
 
@@ -490,7 +508,7 @@ def command_key(args, acting_user: str = "") -> str:
         "print": "what", "export": "what", "central": "what", "accounts": "what", "person": "what",
         "case": "what", "agreements": "what", "referral": "what",
         "victim": "what", "victims": "what", "intervention": "what", "interventions": "what",
-        "case-review": "what", "attachment": "what",
+        "case-review": "what", "attachment": "what", "letters": "what",
         "retention": "retention_command",
     }.get(command)  # fmt: skip
     key = f"{command} {getattr(args, sub)}" if sub else command

@@ -333,6 +333,11 @@ class CaseWindow(QDialog):
 
         self.attachments_page = AttachmentsPage(self)
         self.attachments_tab = self.tabs.addTab(self.attachments_page, tr("Attac&hments"))
+        from hubapp.views.letter_dialog import CommunicationsPage  # issue 18: letters
+
+        self.communications_page = CommunicationsPage(self)
+        self.communications_page.changed.connect(self._refresh_quietly)
+        self.communications_tab = self.tabs.addTab(self.communications_page, tr("Co&mmunications"))
         outer.addWidget(self.tabs, 1)
         self._tab_order()
         self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self._fit_visible))
@@ -1121,6 +1126,8 @@ class CaseWindow(QDialog):
             self.victim_page.attach(self.store, self.case_id)
         if self.attachments_page.case_id is None:
             self.attachments_page.attach(self.store, self.case_id)
+        if self.communications_page.case_id is None:
+            self.communications_page.attach(self.store, self.case_id)
         self.loaded.emit(view)
 
     def _fill(self, v) -> None:

@@ -95,6 +95,7 @@ MENU_OBJECT_NAMES = {
     "orders_due_action": "ordersDueAction",
     "area_orders_action": "areaOrdersAction",
     "case_review_action": "caseReviewQueueAction",
+    "letter_templates_action": "letterTemplatesAction",
 }
 
 
@@ -414,6 +415,9 @@ class MainWindow(QMainWindow):
         self.area_orders_action = QAction(tr("Area &orders (PSPOs)…"), self)
         self.area_orders_action.triggered.connect(self.show_area_orders)
         tools.addAction(self.area_orders_action)
+        self.letter_templates_action = QAction(tr("Le&tter templates…"), self)
+        self.letter_templates_action.triggered.connect(self.show_letter_templates)
+        tools.addAction(self.letter_templates_action)
         self.accounts_action = QAction(tr("&Accounts…"), self)
         self.accounts_action.triggered.connect(self.accountsRequested)
         tools.addAction(self.accounts_action)
@@ -681,6 +685,17 @@ class MainWindow(QMainWindow):
 
         dialog = AreaOrdersDialog(self.session.store, self.session.lookups,
                                   self.session.station, self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_letter_templates(self):
+        """Tools > Letter templates…: the hub's standard letters (administrators)."""
+        if self.session is None:
+            return None
+        from hubapp.views.letter_templates import LetterTemplatesDialog
+
+        dialog = LetterTemplatesDialog(self.session.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

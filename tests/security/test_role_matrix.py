@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import pytest
 from casework import STAFF, STAFF_PASSWORD, backup_as, run_command, staff_database, state
 
+from hubapp.documents import letter as paper
 from hubapp.documents import printing
 from hubapp.domain.codes import StaffRole
 from hubapp.domain.redaction import Profile
@@ -35,6 +36,7 @@ from hubapp.store.casework import (
     case_review,
     caseview,
     hub_orders,
+    letters,
     links,
     merging,
     referrals,
@@ -76,7 +78,12 @@ def template(tmp_path_factory):
             case, second = s.query(Case).order_by(Case.seq).limit(2).all()
             case_id, ref, case2, ref2 = case.id, case.reference, second.id, second.reference
         with store.write(reason="test people") as s:
-            person = Person(id=uuid.uuid4(), full_name="Vera Victim", phone="07700 900123")
+            person = Person(
+                id=uuid.uuid4(),
+                full_name="Vera Victim",
+                phone="07700 900123",
+                address="12 Eden Street, Carlisle, CA3 9LS",
+            )
             s.add(person)
             s.flush()
             s.add(CasePerson(id=uuid.uuid4(), case_id=case_id, person_id=person.id,
@@ -350,6 +357,21 @@ CORE = {
         None,
     ),
     Op.ATTACHMENT_SETTINGS: (lambda s, w: attachments.set_limits(s, file_mb=10), None),
+    Op.LETTERS: (
+        lambda s, w: paper.send(
+            s,
+            w.case,
+            "victim_update",
+            [w.person],
+            None if access.agency_id(s) else "CUMBERLAND",
+            output=w.tmp / "letter.pdf",
+        ),  # from the account's agency
+        None,
+    ),  # fmt: skip
+    Op.LETTER_TEMPLATES: (
+        lambda s, w: letters.save_template(s, letters.versions(s, "cpw")[-1], "Reworded"),
+        None,
+    ),  # fmt: skip
     Op.EXPLAIN_REVIEW: (
         lambda s, w: case_review.record_explanation(
             s, w.case, w.person, date(2026, 5, 4), "call", today=date(2026, 5, 4)
@@ -485,6 +507,9 @@ EXAMPLES: dict[str, list[str] | None] = {
     "attachment get": ["attachment", "get", "{attachment}", "-o", "{tmp}/copy.pdf"],
     "attachments-settings": ["attachments-settings"],
     "attachments-settings --file-mb": ["attachments-settings", "--file-mb", "10"],
+    "letter": ["letter", "{ref}", "--template", "victim_update", "--to", "{person}", "--agency",
+               "CUMBERLAND", "-o", "{tmp}/letter.pdf"],
+    "letters templates": ["letters", "templates"],
 }  # fmt: skip
 
 RUN = [(k, r) for k, v in EXAMPLES.items() if v is not None for r in ROLES]

@@ -7,7 +7,8 @@ agency; an own-agency note names that agency.
 
 :func:`entries` merges the case's contacts, notes, status changes, actions raised and
 completed, interventions (issued, breached, ended), risk assessments and the cases linked to
-it (made, and removed) into one list.
+it (made, and removed) and the letters sent from it (hubapp.store.casework.letters) into one
+list.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Kind:
     INTERVENTION = "intervention"
     RISK = "risk"
     LINK = "link"
+    LETTER = "letter"
 
 
 KIND_LABELS = {
@@ -72,6 +74,7 @@ KIND_LABELS = {
     Kind.INTERVENTION: "Intervention",
     Kind.RISK: "Risk assessment",
     Kind.LINK: "Linked case",
+    Kind.LETTER: "Letter",
 }
 
 
@@ -224,6 +227,7 @@ def read_entries(s: Session, case_id: uuid.UUID, agencies: dict[uuid.UUID, str])
                                         if r.next_review_on else ""),
                   r.assessed_by))  # fmt: skip
     _links(s, case_id, add)
+    _letters(s, case_id, add)
     out.sort(key=lambda e: e.at, reverse=True)
     return out
 
@@ -273,6 +277,18 @@ def _links(s: Session, case_id: uuid.UUID, add) -> None:
         add(Entry(r.created_at, Kind.LINK, f"Linked to {name} as {how}", text, r.created_by))
         if r.voided:
             add(Entry(r.updated_at, Kind.LINK, f"Link to {name} removed"))
+
+
+def _letters(s: Session, case_id: uuid.UUID, add) -> None:
+    """The letters sent from the case, one line per recipient (a disclosure to them)."""
+    from hubapp.store.casework.letters import read_communications
+
+    for c in read_communications(s, case_id):
+        title = f"Letter sent to {c.person or 'a person'}: {c.template_title}"
+        if c.version and c.version > 1:
+            title += f" (version {c.version})"
+        text = c.subject + (f"\nSent to: {c.address}" if c.address else "")
+        add(Entry(c.sent_at, Kind.LETTER, title, text, c.sent_by, agency=c.agency))
 
 
 def entries(store, case_id: uuid.UUID) -> list[Entry]:

@@ -22,7 +22,8 @@ The file:
   category, summary. Optional: location, details, reporter_name, reporter_contact,
   reporter_role (victim, complainant, witness or reporter; yes and no answer an online
   form's "are you the victim?"; default reporter: a victim's or complainant's reports count
-  towards the ASB Case Review, :mod:`hubapp.store.casework.case_review`). Other
+  towards the ASB Case Review, :mod:`hubapp.store.casework.case_review`), reporter_address
+  (online forms collect it: the address letters to the reporter go to). Other
   columns are reported once and ignored (``reason``, the column a rejects file adds, is
   ignored silently). A file without a required column, or with one twice, is refused.
   Commas separate the values; a heading row with semicolons or tabs and no commas is read
@@ -55,8 +56,9 @@ A row:
 * **Text** is stored exactly as in the file, except that spaces and line breaks around a
   value are trimmed, and a single quote that a spreadsheet-safe export (or our rejects file)
   put in front of a formula character (``'=...``, ``'+44...``) is taken off again. Summary
-  (at most 200 characters), location (200), details (50,000), reporter name (160) and
-  contact (120: an e-mail address if it has an ``@``, otherwise a phone number, at most 40).
+  (at most 200 characters), location (200), details (50,000), reporter name (160),
+  contact (120: an e-mail address if it has an ``@``, otherwise a phone number, at most 40)
+  and address (200; kept for a new person only: a person already known keeps theirs).
   A summary is required. Control characters such as NUL reject the row.
 
 Each good row becomes a case (status new, opened today, with the next reference of its hub
@@ -133,7 +135,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], bool]
 
 REQUIRED = ("received", "hub", "channel", "category", "summary")
-OPTIONAL = ("location", "details", "reporter_name", "reporter_contact", "reporter_role")
+OPTIONAL = ("location", "details", "reporter_name", "reporter_contact", "reporter_role",
+            "reporter_address")  # fmt: skip
 #: reporter_role as typed (an online form's "are you the victim?" too) -> the role stored;
 #: a victim's or complainant's reports count towards the ASB Case Review
 REPORTER_ROLES = {
@@ -150,6 +153,7 @@ MAX_LENGTH = {
     "details": 50_000,
     "reporter_name": 160,
     "reporter_contact": 120,
+    "reporter_address": 200,
 }
 MAX_PHONE = 40
 #: the longest value any column takes: a quoted value running over several lines that is
@@ -197,6 +201,7 @@ _LABELS = {
     "reporter_name": "reporter's name",
     "reporter_contact": "reporter's contact details",
     "reporter_role": "reporter's role",
+    "reporter_address": "reporter's address",
     "hub": "hub",
     "channel": "channel",
     "category": "category",
@@ -729,6 +734,8 @@ def check_row(
                       "witness or reporter")  # fmt: skip
     elif role and not (texts["reporter_name"] or texts["reporter_contact"]):
         faults.append("the reporter's role is given without the reporter's name or contact")
+    if texts["reporter_address"] and not (texts["reporter_name"] or texts["reporter_contact"]):
+        faults.append("the reporter's address is given without the reporter's name or contact")
     if faults:
         return {}, "; ".join(faults) + "."
     return {"received_at": received, **found, "texts": texts}, None
@@ -746,6 +753,7 @@ def import_key(received_at: datetime, hub: str, channel: str, category: str, tex
         *(texts.get(c, "") for c in ("reporter_name", "reporter_contact")),
         # only when given: the keys of files without the column stay as they were
         *([match_key(texts["reporter_role"])] if texts.get("reporter_role") else []),
+        *([["address", texts["reporter_address"]]] if texts.get("reporter_address") else []),
     ]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
@@ -1108,7 +1116,8 @@ class _Tables:
         email = contact if "@" in contact else ""
         self.batch["person"].append({
             **self.common, "id": person_id, "full_name": name, "date_of_birth": None,
-            "phone": "" if email else contact, "email": email, "address": "",
+            "phone": "" if email else contact, "email": email,
+            "address": row.texts.get("reporter_address", ""),
             "locked_down": False,
         })  # fmt: skip
         self.reporters.wrote(row, person_id)
