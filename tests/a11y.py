@@ -118,6 +118,18 @@ def tab_stops(window: QWidget) -> list[QWidget]:
     return out
 
 
+def scroll_area_of(widget: QWidget, window: QWidget) -> QAbstractScrollArea | None:
+    """The outermost scrolled area (not an item view: its cells are its own) ``widget`` is
+    inside, below ``window``."""
+    found = None
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QAbstractScrollArea) and not isinstance(parent, QAbstractItemView):
+            found = parent
+        parent = parent.parentWidget()
+    return found
+
+
 def order_problems(walked: list[QWidget], window: QWidget, *, columns: bool = False,
                    name=None) -> list[str]:  # fmt: skip
     """Where Tab goes against the reading order of the screen: back up the window, or
@@ -128,9 +140,18 @@ def order_problems(walked: list[QWidget], window: QWidget, *, columns: bool = Fa
                     f"{getattr(w, 'text', lambda: '')() if hasattr(w, 'text') else ''!r}")  # fmt: skip
     problems = []
     rects = [rect_in(w, window) for w in walked]
+    areas = [scroll_area_of(w, window) for w in walked]
     slack = 4
     for i in range(len(walked) - 1):
         a, b = rects[i], rects[i + 1]
+        if areas[i] is not areas[i + 1]:
+            # into or out of a scrolled area: the area is one block of the window's reading
+            # order (what it holds below its visible part lies under the area, not under
+            # the controls below it)
+            if areas[i] is not None:
+                a = rect_in(areas[i], window)
+            if areas[i + 1] is not None:
+                b = rect_in(areas[i + 1], window)
         same_row = b.top() < a.bottom() - slack and a.top() < b.bottom() - slack
         if same_row:
             if b.left() + slack < a.left():
