@@ -397,6 +397,7 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(Op.IMPORT, "importer.import_file"),
     "sync": Entry(Op.SYNC, "sync.engine", "with the saved address"),
     "sync --central": Entry(Op.CENTRAL, "sync.credentials.load"),
+    "sync --attachments": Entry(Op.CENTRAL, "sync.files.set_content_sync", "on or off"),
     "share": Entry(Op.SHARE, "sync.share.share", "with the saved address"),
     "share --central": Entry(Op.CENTRAL, "sync.credentials.load"),
     "unshare": Entry(Op.SHARE, "sync.share.unshare", "with the saved address"),
@@ -520,6 +521,8 @@ def command_key(args, acting_user: str = "") -> str:
         return "accounts set-password (own)"
     if command in ("sync", "share", "unshare") and getattr(args, "central", None):
         return f"{key} --central"
+    if command == "sync" and getattr(args, "attachments", None):
+        return "sync --attachments"
     if command == "attachments-settings" and any(
         getattr(args, o, None) is not None for o in ("file_mb", "case_mb", "keep_original")
     ):

@@ -156,7 +156,8 @@ def test_every_command_of_the_parser_has_an_entry_and_every_entry_a_command():
             continue  # the window
         assert words in commands, f"{key!r} names no command"
         if option:  # "sync --central": the option exists on that command
-            value = [] if option in ("verify", "accept") else ["x"]
+            value = ([] if option in ("verify", "accept") else
+                     ["off"] if option == "attachments" else ["x"])  # fmt: skip
             args = parser.parse_args([*words.split(), *_required(words), f"--{option}", *value])
             assert roles.command_key(args) == key
 
@@ -444,6 +445,7 @@ EXAMPLES: dict[str, list[str] | None] = {
     "import": ["import", "{csv}"],
     "sync": ["sync"],
     "sync --central": ["sync", "--central", OTHER_URL],
+    "sync --attachments": ["sync", "--attachments", "off"],
     "share": ["share", "{ref}", "--hub", "Copeland"],
     "share --central": ["share", "{ref}", "--hub", "Copeland", "--central", OTHER_URL],
     "unshare": ["unshare", "{ref}", "--hub", "Copeland"],
