@@ -493,7 +493,7 @@ class CaseWindow(QDialog):
             sform.addRow(text_label, box)
             self._closing_rows.append(sform.rowCount() - 1)
         self._field(sform, tr("Reaso&n"), self.reason_edit, "reason")
-        self.status_button = QPushButton(tr("C&hange status"), page, objectName="statusButton")
+        self.status_button = QPushButton(tr("Chang&e status"), page, objectName="statusButton")
         self.status_button.setAutoDefault(False)
         self.status_button.clicked.connect(self.change_status)
         sform.addRow("", _right(self.status_button))
