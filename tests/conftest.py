@@ -7,6 +7,7 @@ os.environ.pop("HUBAPP_DB", None)
 os.environ.pop("HUBAPP_DATA_DIR", None)
 
 import atexit  # noqa: E402
+import contextlib  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -40,6 +41,29 @@ from keyring_for_tests import FileKeyring  # noqa: E402
 
 keyring.set_keyring(FileKeyring())
 
+# Staff passwords are hashed at a test-only Argon2id cost in this process: the production
+# cost (RFC 9106: 64 MiB, 3 passes, 4 lanes) takes most of a second a hash on a shared
+# 2-core machine, and the suite hashes thousands of passwords. The hash is still Argon2id,
+# checked by the same code. Tests marked ``production_password_cost`` run with the
+# production hasher (test_accounts.py checks its parameters and the upgrade of a weaker hash).
+from argon2 import PasswordHasher  # noqa: E402
+
+from hubapp.store import accounts as _accounts  # noqa: E402
+
+_PRODUCTION_HASHER = _accounts._hasher
+_PRODUCTION_DUMMY_HASH = _accounts._dummy_hash
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_TEST_DUMMY_HASH = _TEST_HASHER.hash("not anybody's password")
+_accounts._hasher = lambda: _TEST_HASHER
+_accounts._dummy_hash = lambda: _TEST_DUMMY_HASH
+
+
+@pytest.fixture(autouse=True)
+def _password_cost(request, monkeypatch):
+    if request.node.get_closest_marker("production_password_cost"):
+        monkeypatch.setattr(_accounts, "_hasher", _PRODUCTION_HASHER)
+        monkeypatch.setattr(_accounts, "_dummy_hash", _PRODUCTION_DUMMY_HASH)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
@@ -57,29 +81,88 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "hub.sqlite3"
 
 
-@pytest.fixture
-def store(db_path):
+@pytest.fixture(scope="session")
+def configured_template(tmp_path_factory) -> Path:
+    """A new database set up as Carlisle Civic Centre, made once per worker process: each
+    migration's commit waits for the disk, which made a new database a second or more of
+    every test's time on a busy machine. ``store`` opens a copy of it."""
     from hubapp.store import setup
     from hubapp.store.database import open_store
 
-    s = open_store(db_path)
+    path = tmp_path_factory.mktemp("configured") / "hub.sqlite3"
+    s = open_store(path)
     setup.configure(s, "Carlisle", "Carlisle Civic Centre")
+    with s.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    return path
+
+
+@pytest.fixture
+def store(db_path, configured_template):
+    """A new station database (Carlisle Civic Centre), open: a copy of the set-up template,
+    so no test sees another's writes."""
+    from hubapp.store.database import open_store
+
+    shutil.copy(configured_template, db_path)
+    s = open_store(db_path)
     yield s
     s.close()
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    """A database with 3,000 demo cases, made once per test run and copied per test."""
+@contextlib.contextmanager
+def _run_lock(path: Path):
+    """Held by one worker process of the run at a time (POSIX advisory lock on ``path``)."""
+    import fcntl
+
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _make_demo(path: Path) -> None:
     from hubapp.store.database import open_store
     from hubapp.store.exchange import demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     s = open_store(path)
     demo.generate(s, 3000, seed=7)
     with s.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A database with 3,000 demo cases, made once per test run and copied per test.
+
+    Under pytest-xdist the first worker that needs it makes it in the run's shared temporary
+    folder, with its key beside it; the others wait for it and put that key in their own
+    keyring. Each test opens a copy, so no test sees another's writes."""
+    from hubapp.store import keys
+
+    if os.name != "posix" or not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+        _make_demo(path)
+        return path
+    folder = tmp_path_factory.getbasetemp().parent / "demo-template"
+    folder.mkdir(exist_ok=True)
+    path, key_file = folder / "demo.sqlite3", folder / "demo.key"
+    with _run_lock(folder / "lock"):
+        if not key_file.exists():  # written last: a worker that failed half way left none
+            for ending in ("", "-wal", "-shm"):
+                path.with_name(path.name + ending).unlink(missing_ok=True)
+            _make_demo(path)
+            entry = keys._entry(keys.salt_of(path))
+            tmp = key_file.with_suffix(".tmp")
+            tmp.write_text(entry + "\n" + keyring.get_password(keys.SERVICE, entry))
+            tmp.chmod(0o600)
+            tmp.replace(key_file)
+        else:
+            entry, value = key_file.read_text().split("\n")
+            keyring.set_password(keys.SERVICE, entry, value)
     return path
 
 

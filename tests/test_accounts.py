@@ -179,6 +179,7 @@ def test_an_administrator_unlocks_and_the_unlock_is_audited(admin_store):
     assert accounts.sign_in(admin_store, "jo", STAFF_PW).user_name == "jo"
 
 
+@pytest.mark.production_password_cost
 def test_the_time_does_not_tell_whether_a_name_exists(admin_store):
     def timed(name: str) -> float:
         t = time.perf_counter()
@@ -268,6 +269,22 @@ def test_idle_minutes_have_a_default_and_bounds(admin_store):
             accounts.set_idle_lock_minutes(admin_store, bad)
 
 
+@pytest.mark.production_password_cost
+def test_passwords_are_hashed_at_the_production_cost(admin_store):
+    """The other tests hash at a test-only cost (tests/conftest.py); the application's is
+    Argon2id at RFC 9106's second recommended choice, and a dummy hash costs the same."""
+    from argon2 import extract_parameters
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    hashed = accounts.hash_password(ADMIN_PW)
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert extract_parameters(hashed) == RFC_9106_LOW_MEMORY
+    assert extract_parameters(accounts._dummy_hash()) == RFC_9106_LOW_MEMORY
+    assert accounts._password_matches(hashed, ADMIN_PW)
+    assert not accounts._password_matches(hashed, ADMIN_PW + "x")
+
+
+@pytest.mark.production_password_cost
 def test_accounts_stay_after_reopening_and_an_old_hash_is_upgraded(db_path, monkeypatch):
     from argon2 import PasswordHasher
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -17,14 +20,38 @@ from hubapp.store.schema import Station as StationRow
 from hubapp.sync import central
 from hubapp.sync.engine import Syncer
 
+_TEMPLATES: dict[tuple[str, str], Path] = {}
+_TEMPLATE_FOLDER: list[Path] = []
+
+
+def _set_up(hub: str, name: str) -> Path:
+    """A new database set up as station ``name`` of ``hub``, made once per process for each
+    station (a new database's migrations wait for the disk at every commit); a Station opens
+    a copy of it. Two stations of one test have different names, so they never share one."""
+    if (hub, name) not in _TEMPLATES:
+        if not _TEMPLATE_FOLDER:
+            _TEMPLATE_FOLDER.append(Path(tempfile.mkdtemp(prefix="hubapp-stations-")))
+            atexit.register(shutil.rmtree, _TEMPLATE_FOLDER[0], ignore_errors=True)
+        path = _TEMPLATE_FOLDER[0] / f"{len(_TEMPLATES)}.sqlite3"
+        store = open_store(path)
+        try:
+            setup.configure(store, hub, name)
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            store.close()
+        _TEMPLATES[hub, name] = path
+    return _TEMPLATES[hub, name]
+
 
 class Station:
     _n = 0
 
     def __init__(self, folder: Path, admin_url: str, hub: str, name: str) -> None:
         self.path = folder / f"{name.replace(' ', '_')}.sqlite3"
+        shutil.copy(_set_up(hub, name), self.path)
         self.store = open_store(self.path)
-        info = setup.configure(self.store, hub, name)
+        info = setup.current(self.store)
         # stations of one hub number their cases apart (hubapp.store.casework.cases.allocate_reference)
         Station._n += 1
         with self.store.write(reason="test") as s:
