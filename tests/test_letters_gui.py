@@ -189,3 +189,18 @@ def test_the_template_editor_previews_refuses_and_saves_a_new_version(qtbot, sto
     assert [t.version for t in versions.args[0]] == [1, 2]
     assert dialog.version_list.item(0).text() == f"Version 2 by {store.user}: Add a phone line"
     assert dialog.message.text() == "Saved as version 2."
+
+
+def test_the_letter_starts_from_the_cases_lead_agency_where_the_account_has_none(
+        qtbot, store, case):  # fmt: skip
+    """No account signed in (or one without an agency): the sender offered first is the
+    case's lead agency, so the first preview is a letter, not an empty page."""
+    from hubapp.store.schema import Case
+
+    case_id, _people = case
+    lead = agency_id(store, "CUMBERLAND")
+    with store.write() as s:
+        s.get(Case, case_id).lead_agency_id = lead
+    dialog = _dialog(qtbot, store, case_id)
+    assert dialog.agency_combo.currentData() == lead
+    assert not dialog.problems["agency"].isVisibleTo(dialog)

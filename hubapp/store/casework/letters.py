@@ -238,7 +238,7 @@ class Choices:
     roles: list[str]
     places: list[PlaceChoice]
     agencies: list[AgencyChoice]
-    #: the account's own agency (the default sender), if it has one
+    #: the default sender: the account's own agency, else the case's lead agency
     own_agency: uuid.UUID | None
     templates: list[Template]
 
@@ -306,7 +306,7 @@ def choices(store, case_id: uuid.UUID) -> Choices:
         places = [PlaceChoice(p.id, p.name, len(_residents(s, case, p.id)))
                   for p in _case_places(s, case)]  # fmt: skip
         return Choices(case.id, case.reference, case.hub_id, people, roles_, places,
-                       _agencies(s), access.agency_id(s),
+                       _agencies(s), access.agency_id(s) or case.lead_agency_id,
                        [read_versions(s, case.hub_id, c)[-1] for c in rules.packaged()])  # fmt: skip
 
 
