@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
+from hubapp.domain.findings import Finding
 from hubapp.domain.text import clean_line, clean_text
 
 #: every merge field: name -> what it is (the template editor and ``hubapp letters
@@ -72,15 +73,6 @@ MARKINGS = ("OFFICIAL-SENSITIVE", "OFFICIAL")
 MAX = {"title": 200, "subject": 200, "body": 20_000, "code": 60}
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something wrong with a template, in one sentence for the part it is about (the store
-    turns these into its Problems)."""
-
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -29,19 +29,11 @@ from pathlib import Path
 
 from hubapp.domain.clock import add_months
 from hubapp.domain.codes import BreachOutcome
+from hubapp.domain.findings import Finding
 from hubapp.domain.formatting import format_date
 
 #: the ages the rules speak of
 ADULT = 18
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A limit an intervention breaks, in one sentence for the field it is about (the store
-    turns these into its Problems)."""
-
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)

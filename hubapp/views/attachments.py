@@ -732,23 +732,32 @@ class AttachmentsPage(QWidget):
 
     def _ask_again(self, twins, options: Options) -> None:
         item, dup = twins[0]
-        box = QMessageBox(QMessageBox.Icon.Question, tr("Already on this case"),
-                          str(dup) + "\n\n" + tr("Add '{0}' again?").format(item.name),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)  # fmt: skip
-        box.setObjectName("duplicateQuestion")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.question = box
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 
         def answered(button) -> None:
-            self.question = None
-            rest = twins[1:]
-            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+            if button == yes:
                 self.start_adding([replace(item, again=True)], options)
-            elif rest:
-                self._ask_again(rest, options)
+            elif twins[1:]:
+                self._ask_again(twins[1:], options)
 
-        box.buttonClicked.connect(answered)
+        self._ask("duplicateQuestion", QMessageBox.Icon.Question, tr("Already on this case"),
+                  str(dup) + "\n\n" + tr("Add '{0}' again?").format(item.name), yes | no, no,
+                  answered)  # fmt: skip
+
+    def _ask(self, name: str, icon, title: str, text: str, buttons, default, answered) -> None:
+        """A question in plain text, shown without blocking (``self.question`` while open);
+        ``answered(the standard button chosen)``."""
+        box = QMessageBox(icon, title, text, buttons, self)
+        box.setObjectName(name)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(default)
+        self.question = box
+
+        def chosen(button) -> None:
+            self.question = None
+            answered(box.standardButton(button))
+
+        box.buttonClicked.connect(chosen)
         box.open()
 
     # -- viewing and taking out ------------------------------------------------------------
@@ -787,25 +796,13 @@ class AttachmentsPage(QWidget):
         if not rules.needs_warning(line.media_type):
             self._copy_and_open(line)
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, tr("Open in another program"),
-                          tr("'{0}' is not a picture or a PDF. Files from outside can carry "
-                             "harmful content; open it only if you trust where it came from. "
-                             "A copy readable only by you is made, and removed when hubapp "
-                             "closes.").format(line.file_name),
-                          QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-                          self)  # fmt: skip
-        box.setObjectName("openWarning")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.question = box
-
-        def answered(button) -> None:
-            self.question = None
-            if box.standardButton(button) == QMessageBox.StandardButton.Open:
-                self._copy_and_open(line)
-
-        box.buttonClicked.connect(answered)
-        box.open()
+        open_, cancel = QMessageBox.StandardButton.Open, QMessageBox.StandardButton.Cancel
+        self._ask("openWarning", QMessageBox.Icon.Warning, tr("Open in another program"),
+                  tr("'{0}' is not a picture or a PDF. Files from outside can carry harmful "
+                     "content; open it only if you trust where it came from. A copy readable "
+                     "only by you is made, and removed when hubapp closes.").format(line.file_name),
+                  open_ | cancel, cancel,
+                  lambda button: button == open_ and self._copy_and_open(line))  # fmt: skip
 
     def _copy_and_open(self, line) -> None:
         task = Task(copy_job, self.store, line.id)
@@ -837,18 +834,10 @@ class AttachmentsPage(QWidget):
         line = self.selected()
         if line is None or not self._may("ATTACH"):
             return
-        box = QMessageBox(QMessageBox.Icon.Question, tr("Remove from case"),
-                          tr("Remove '{0}' from this case? It is kept until the retention "
-                             "review erases it.").format(line.title),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)  # fmt: skip
-        box.setObjectName("removeQuestion")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.question = box
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 
         def answered(button) -> None:
-            self.question = None
-            if box.standardButton(button) != QMessageBox.StandardButton.Yes:
+            if button != yes:
                 return
             task = Task(void_job, self.store, line.id)
             task.succeeded.connect(lambda _r: (self.say(tr("Removed '{0}' from the case.")
@@ -857,8 +846,9 @@ class AttachmentsPage(QWidget):
             task.failed.connect(lambda exc: self.say(_describe(exc), problem=True))
             task.start()
 
-        box.buttonClicked.connect(answered)
-        box.open()
+        self._ask("removeQuestion", QMessageBox.Icon.Question, tr("Remove from case"),
+                  tr("Remove '{0}' from this case? It is kept until the retention review "
+                     "erases it.").format(line.title), yes | no, no, answered)  # fmt: skip
 
 
 def _describe(exc) -> str:

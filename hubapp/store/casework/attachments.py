@@ -460,6 +460,13 @@ def add_in(
     return Added(row.id, row.title, name, media, row.size, row.sha256, row.note, kept)
 
 
+def _unreadable(name: str, exc: OSError) -> AttachmentRefused:
+    why = "permission denied" if isinstance(exc, PermissionError) else None
+    return AttachmentRefused(f"'{name}' cannot be read: {why}; nothing was added." if why else
+                             f"'{name}' cannot be read ({exc.strerror or exc}); nothing was "
+                             "added.")  # fmt: skip
+
+
 def _open_regular(path: Path) -> tuple[BinaryIO, int]:
     """The file at ``path`` opened for reading, and its size; refused in one sentence for a
     folder, device, pipe or socket (never waiting on one), a missing or unreadable file."""
@@ -468,24 +475,16 @@ def _open_regular(path: Path) -> tuple[BinaryIO, int]:
         kind = files.kind_of(os.stat(path))
     except FileNotFoundError:
         raise AttachmentRefused(f"'{path}' does not exist; nothing was added.") from None
-    except PermissionError:
-        raise AttachmentRefused(f"'{name}' cannot be read: permission denied; nothing was "
-                                "added.") from None  # fmt: skip
     except OSError as exc:
-        raise AttachmentRefused(f"'{name}' cannot be read ({exc.strerror or exc}); nothing was "
-                                "added.") from None  # fmt: skip
+        raise _unreadable(name, exc) from None
     if kind is not None:
         raise AttachmentRefused(f"'{name}' is {kind}, not a file; choose a file to attach.")
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
     flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
-    except PermissionError:
-        raise AttachmentRefused(f"'{name}' cannot be read: permission denied; nothing was "
-                                "added.") from None  # fmt: skip
     except OSError as exc:
-        raise AttachmentRefused(f"'{name}' cannot be read ({exc.strerror or exc}); nothing was "
-                                "added.") from None  # fmt: skip
+        raise _unreadable(name, exc) from None
     st = os.fstat(fd)
     kind = files.kind_of(st)
     if kind is not None:

@@ -1,7 +1,7 @@
 """Attachments: adding a 20 MB photo keeps the window responsive and takes under 2 s; a grid
 of 200 attachments opens under 300 ms.
 
-Usage:  python benchmarks/attachments.py [--db DEMO.sqlite3] [--cases 100000] [--runs 5]
+Usage:  python benchmarks/bench_attachments.py [--db DEMO.sqlite3] [--cases 100000] [--runs 5]
                                          [--plain | --encrypted]
 
 Works on a copy of the database (``--db``; without it a new demo database of ``--cases`` is
@@ -24,7 +24,6 @@ import argparse
 import io
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -105,19 +104,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from hubapp.store.casework import attachment_content, attachments, casedetail
-    from hubapp.store.database import open_store
-    from hubapp.store.exchange import demo
     from hubapp.views.attachments import AttachmentsPage, Item, Options
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         path = Path(folder) / "demo.sqlite3"
-        if args.db:
-            shutil.copy(args.db, path)
-        else:
-            store = open_store(path, encrypted=not args.plain)
-            demo.generate(store, args.cases, seed=args.seed)
-            store.close()
+        encryption.demo_at(path, args)
         kind = encryption.kind(path)
         store = encryption.open_as_is(path)
         attachments.set_limits(store, file_mb=64, case_mb=2048)

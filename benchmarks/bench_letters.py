@@ -12,7 +12,7 @@
 against a baseline measured in the same run: one case read by its primary key in a unit of
 work of the store (the floor under any read).
 
-Usage:  python benchmarks/letters.py [--db DEMO.sqlite3] [--cases 2000] [--runs 15]
+Usage:  python benchmarks/bench_letters.py [--db DEMO.sqlite3] [--cases 100000] [--runs 15]
                                      [--plain | --encrypted]
 
 Works on a copy of ``--db`` (without it, a new demo database of ``--cases`` is made first).
@@ -21,11 +21,8 @@ Works on a copy of ``--db`` (without it, a new demo database of ``--cases`` is m
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -37,20 +34,11 @@ BULK_MS = 5_000
 RECIPIENTS = 100
 
 
-def _time(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm: fonts registered, SQLite's page cache filled
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took), max(took)
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=2_000)
+    parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--bulk-runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
@@ -61,21 +49,13 @@ def main() -> int:
     from sqlalchemy import select
 
     from hubapp.documents import letter as paper
-    from hubapp.store.database import open_store
-    from hubapp.store.exchange import demo
     from hubapp.store.schema import Agency, Case, CasePerson, Person
 
     with tempfile.TemporaryDirectory(prefix="hubapp-bench-") as folder:
         path = Path(folder) / "demo.sqlite3"
-        if args.db:
-            shutil.copy(args.db, path)
-        else:
-            t = time.perf_counter()
-            store = open_store(path, encrypted=not args.plain)
-            demo.generate(store, args.cases, seed=args.seed)
-            store.close()
-            print(f"made a demo database of {args.cases:,} cases in "
-                  f"{time.perf_counter() - t:.0f} s")  # fmt: skip
+        made = encryption.demo_at(path, args)
+        if made is not None:
+            print(f"made a demo database of {args.cases:,} cases in {made:.0f} s")
         store = encryption.open_as_is(path)
         out = Path(folder) / "letter.pdf"
         try:
@@ -100,17 +80,17 @@ def main() -> int:
                 with store.read() as s:
                     s.get(Case, one)
 
-            base, _ = _time(floor, args.runs)
+            base, _ = encryption.median_and_slowest(floor, args.runs)
             results = []
             results.append(("One letter (CPW to one person): sent, kept, recorded, saved",
-                            *_time(lambda: paper.send(store, one, "cpw", [people[0]], police,
+                            *encryption.median_and_slowest(lambda: paper.send(store, one, "cpw", [people[0]], police,
                                                         output=out), args.runs), ONE_MS))  # fmt: skip
             results.append(("Its preview (letter dialog)",
-                            *_time(lambda: paper.preview(store, one, "cpw", [people[0]],
+                            *encryption.median_and_slowest(lambda: paper.preview(store, one, "cpw", [people[0]],
                                                            police), args.runs), ONE_MS))  # fmt: skip
             sent = paper.send(store, bulk, "victim_update", "victim", police, output=out)
             results.append((f"Bulk letter to {sent.recipients} recipients ({sent.pages} pages)",
-                            *_time(lambda: paper.send(store, bulk, "victim_update", "victim",
+                            *encryption.median_and_slowest(lambda: paper.send(store, bulk, "victim_update", "victim",
                                                         police, output=out), args.bulk_runs),
                             BULK_MS))  # fmt: skip
         finally:
