@@ -938,6 +938,7 @@ def _location_query(w: World) -> DuplicateQuery:
 #: Every other public function that takes the store or a session: it changes something (and
 #: is held by the rules of who may change what, hubapp.store.access), or reads nothing.
 NOT_READS: dict[str, str] = {
+    "hubapp.store.setup:station_in": "this station's own id (a local setting, not a record)",
     "hubapp.store.casework.attachment_content:write_chunks": "writes",
     "hubapp.store.casework.attachment_content:store_content": "writes",
     "hubapp.store.casework.attachments:add_in": "writes (Op.ATTACH, a case seen)",

@@ -26,13 +26,18 @@ class StationInfo:
 
 def station_id(store) -> uuid.UUID | None:
     with store.read() as s:
-        return settings.local(s)[STATION_KEY]
+        return station_in(s)
+
+
+def station_in(s) -> uuid.UUID | None:
+    """Inside a session: this database's station's id (None before the first start)."""
+    return settings.local(s)[STATION_KEY]
 
 
 def current(store) -> StationInfo | None:
     """This database's station, or None before the first-start questions are answered."""
     with store.read() as s:
-        sid = settings.local(s)[STATION_KEY]
+        sid = station_in(s)
         if sid is None:
             return None
         station = s.get(Station, sid)

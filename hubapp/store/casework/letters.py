@@ -94,11 +94,10 @@ def _from_row(r: LetterTemplate) -> Template:
 
 
 def _station_hub(s) -> uuid.UUID | None:
-    from hubapp import settings
     from hubapp.store.schema import Station
-    from hubapp.store.setup import STATION_KEY
+    from hubapp.store.setup import station_in
 
-    sid = settings.local(s)[STATION_KEY]
+    sid = station_in(s)
     station = s.get(Station, sid) if sid is not None else None
     return station.hub_id if station is not None else None
 
