@@ -204,3 +204,22 @@ def test_the_letter_starts_from_the_cases_lead_agency_where_the_account_has_none
     dialog = _dialog(qtbot, store, case_id)
     assert dialog.agency_combo.currentData() == lead
     assert not dialog.problems["agency"].isVisibleTo(dialog)
+
+
+def test_the_letter_offered_follows_whom_it_is_to_until_one_is_chosen(qtbot, store):
+    """A victim is offered an update, never a warning; the alleged perpetrator a warning; once
+    the person picks a letter themselves, changing whom it is to keeps their choice."""
+    case_id = new_case(store, location="Bitts Park")
+    vera = add_person(store, case_id, "Vera Victim", address=HOME)
+    ali = add_person(store, case_id, "Ali Alleged", role="alleged_perpetrator", address=HOME)
+    dialog = _dialog(qtbot, store, case_id)
+    to = {dialog.to_combo.itemData(i)[1]: i for i in range(dialog.to_combo.count())}
+    dialog.to_combo.setCurrentIndex(to[vera])
+    assert dialog.template_combo.currentData() == "victim_update"
+    dialog.to_combo.setCurrentIndex(to[ali])
+    assert dialog.template_combo.currentData() == "asb_warning"
+    cpw = dialog.template_combo.findData("cpw")
+    dialog.template_combo.setCurrentIndex(cpw)
+    dialog.template_combo.activated.emit(cpw)  # as a click on the list does
+    dialog.to_combo.setCurrentIndex(to[vera])
+    assert dialog.template_combo.currentData() == "cpw"

@@ -69,6 +69,12 @@ SAMPLE = {
     "sender.name": "Sam Sender", "today": "07/12/2026",
 }  # fmt: skip
 MARKINGS = ("OFFICIAL-SENSITIVE", "OFFICIAL")
+#: the letter the dialog offers first for a person in each part of a case (until the person
+#: chooses one): never a warning to someone who reported or suffered the behaviour
+FIRST_FOR_ROLE = {
+    "alleged_perpetrator": "asb_warning", "victim": "victim_update",
+    "complainant": "victim_update", "reporter": "victim_update", "witness": "witness_thanks",
+}  # fmt: skip
 #: the most characters each part takes (the database columns' sizes)
 MAX = {"title": 200, "subject": 200, "body": 20_000, "code": 60}
 _FIELD = re.compile(r"\{([^{}]*)\}")

@@ -149,6 +149,10 @@ class LetterDialog(ProgressDialog):
             form.addRow(label_, box)
             combo.setMinimumWidth(300)
             combo.currentIndexChanged.connect(self._changed)
+        # the letter follows whom it is to until the person picks one themselves
+        self._template_chosen = False
+        self.template_combo.activated.connect(lambda _i: setattr(self, "_template_chosen", True))
+        self.to_combo.currentIndexChanged.connect(lambda _i: self._suit_template())
         left.addLayout(form)
         self.hint = QLabel(tr("The letter is saved as a PDF, kept with the case and listed on "
                               "its Communications tab; each person written to is recorded as "
@@ -206,6 +210,7 @@ class LetterDialog(ProgressDialog):
             _pick(self.agency_combo, lambda d: d == choices.own_agency)
         for combo in (self.template_combo, self.to_combo, self.agency_combo):
             combo.blockSignals(False)
+        self._suit_template()
         if not choices.people:
             self._say(tr("Nobody is on this case yet: add a person on the People & places tab "
                          "first."))  # fmt: skip
@@ -216,6 +221,7 @@ class LetterDialog(ProgressDialog):
         """Pick a letter (code), a recipient (a person's id, a role code or a place's id) and
         an agency (its id), as the person would in the lists."""
         if template is not None:
+            self._template_chosen = True
             _pick(self.template_combo, lambda d: d == template)
         if to is not None:
             _pick(self.to_combo, lambda d: d is not None and d[1] == to)
@@ -239,6 +245,22 @@ class LetterDialog(ProgressDialog):
     def _changed(self) -> None:
         self.send_button.setEnabled(False)
         self._timer.start()
+
+    def _suit_template(self) -> None:
+        """Offer the letter usual for the part of whom it is to (a victim an update, never a
+        warning), unless the person has chosen the letter."""
+        from hubapp.domain.letters import FIRST_FOR_ROLE
+
+        data = self.to_combo.currentData()
+        if self._template_chosen or self.choices is None or data is None:
+            return
+        kind, value = data
+        role = value if kind == "role" else next(
+            (p.role for p in self.choices.people if kind == "person" and p.person_id == value),
+            None)  # fmt: skip
+        code = FIRST_FOR_ROLE.get(role or "")
+        if code is not None:
+            _pick(self.template_combo, lambda d: d == code)
 
     def refresh_preview(self) -> None:
         if self.choices is None:
