@@ -353,3 +353,25 @@ def test_the_tab_is_in_the_case_window(qtbot, store):
     w = open_tab(qtbot, store, case_id)
     assert w.tabs.tabText(w.attachments_tab).replace("&", "") == "Attachments"
     assert w.tabs.widget(w.attachments_tab) is w.attachments_page
+
+
+def test_the_tabs_buttons_take_letters_no_tab_of_the_window_takes(qtbot, store):
+    """Alt+letter on the Attachments page reaches one control: its buttons' letters are none
+    of the case window's tabs' (a shared letter only moves the focus between the two)."""
+    import re
+
+    from PySide6.QtWidgets import QPushButton
+
+    w = open_tab(qtbot, store, new_case(store))
+    bar = w.tabs.tabBar()
+
+    def letter(text: str) -> str | None:
+        found = re.search(r"&([^&])", text.replace("&&", ""))
+        return found.group(1).lower() if found else None
+
+    tabs = {letter(bar.tabText(i)) for i in range(bar.count())} - {None}
+    assert len(tabs) == bar.count(), "two tabs share a letter"
+    buttons = [letter(b.text()) for b in w.attachments_page.findChildren(QPushButton)
+               if b.isVisibleTo(w) and letter(b.text())]  # fmt: skip
+    assert buttons and len(set(buttons)) == len(buttons)
+    assert not set(buttons) & tabs, sorted(set(buttons) & tabs)

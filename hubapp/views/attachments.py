@@ -500,16 +500,16 @@ class AttachmentsPage(QWidget):
         row = QHBoxLayout()
         self.add_button = QPushButton(tr("A&dd files…"), self, objectName="addFilesButton")
         self.add_button.clicked.connect(lambda: self.choose_files())
-        self.paste_button = QPushButton(tr("&Paste image"), self, objectName="pasteImageButton")
+        self.paste_button = QPushButton(tr("Past&e image"), self, objectName="pasteImageButton")
         self.paste_button.clicked.connect(lambda: self.paste())
-        self.view_button = QPushButton(tr("&View"), self, objectName="viewAttachmentButton")
+        self.view_button = QPushButton(tr("Vie&w"), self, objectName="viewAttachmentButton")
         self.view_button.clicked.connect(lambda: self.open_selected())
-        self.external_button = QPushButton(tr("Open in another &program…"), self,
+        self.external_button = QPushButton(tr("Open in a&nother program…"), self,
                                            objectName="openExternalButton")  # fmt: skip
         self.external_button.clicked.connect(lambda: self.open_external())
         self.save_button = QPushButton(tr("Save a c&opy…"), self, objectName="saveCopyButton")
         self.save_button.clicked.connect(lambda: self.save_copy())
-        self.remove_button = QPushButton(tr("&Remove from case"), self,
+        self.remove_button = QPushButton(tr("Remove &from case"), self,
                                          objectName="removeAttachmentButton")  # fmt: skip
         self.remove_button.clicked.connect(lambda: self.remove())
         for b in (self.add_button, self.paste_button, self.view_button, self.external_button,
