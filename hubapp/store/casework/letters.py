@@ -224,6 +224,7 @@ class AgencyChoice:
     name: str
     short_name: str
     type_code: str
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def _residents(s, case: Case, place_id: uuid.UUID) -> list[Recipient]:
 
 
 def _agencies(s) -> list[AgencyChoice]:
-    return [AgencyChoice(a.id, a.name, a.short_name, code) for a, code in s.execute(
+    return [AgencyChoice(a.id, a.name, a.short_name, code, a.code) for a, code in s.execute(
         select(Agency, AgencyType.code).join(AgencyType, AgencyType.id == Agency.agency_type_id)
         .where(Agency.voided.is_(False), Agency.active.is_(True)).order_by(Agency.name))]  # fmt: skip
 
@@ -361,7 +362,7 @@ def _agency(s, agency, template: Template) -> AgencyChoice:
 
         key = match_key(str(agency))
         chosen = next((a for a in all_ if key in (match_key(a.name), match_key(a.short_name))),
-                      None) or next((a for a in all_ if key == match_key(_code(s, a))), None)  # fmt: skip
+                      None) or next((a for a in all_ if key == match_key(a.code)), None)  # fmt: skip
         if chosen is None:
             raise _refused("agency", f"There is no agency called '{agency}'.")
     if chosen is None:
@@ -374,10 +375,6 @@ def _agency(s, agency, template: Template) -> AgencyChoice:
         raise _refused("agency", f"The {template.title.lower()} is not sent by "
                        f"{chosen.name}; it is for {_types(s, template.agencies)} to send.")  # fmt: skip
     return chosen
-
-
-def _code(s, a: AgencyChoice) -> str:
-    return s.scalar(select(Agency.code).where(Agency.id == a.agency_id)) or ""
 
 
 def _types(s, codes) -> str:
