@@ -130,9 +130,13 @@ def test_the_case_window_lists_the_letters_on_its_communications_tab(qtbot, stor
     with qtbot.waitSignal(dialog.previewed, timeout=15_000):
         dialog.choose(template="witness_thanks", to=people["vera"],
                       agency=agency_id(store, "POLICE"))  # fmt: skip
+    files = window.attachments_page
+    qtbot.waitUntil(lambda: files.model.rowCount() == 1, timeout=15_000)
     with qtbot.waitSignal(page.loaded, timeout=20_000) as reloaded:
         dialog.send(str(store.path.parent / "thanks.pdf"))
     assert len(reloaded.args[0]) == 2
+    # the letter's PDF is on the Attachments tab too, without opening the case again
+    qtbot.waitUntil(lambda: files.model.rowCount() == 2, timeout=15_000)
     assert "Sent 1 letter" in page.message.text()
 
 

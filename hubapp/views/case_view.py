@@ -337,6 +337,8 @@ class CaseWindow(QDialog):
 
         self.communications_page = CommunicationsPage(self)
         self.communications_page.changed.connect(self._refresh_quietly)
+        # a letter sent is kept as a file of the case too
+        self.communications_page.changed.connect(self.attachments_page.reload)
         self.communications_tab = self.tabs.addTab(self.communications_page, tr("Co&mmunications"))
         outer.addWidget(self.tabs, 1)
         self._tab_order()
