@@ -20,7 +20,6 @@ case rule applied by hand, and by the session's loader criteria) for a before an
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import tempfile
@@ -34,14 +33,8 @@ PASSWORD = "correct horse battery staple"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=1)
-    encryption.add_switch(parser)
-    args = parser.parse_args()
-    encryption.ensure_keyring()
+    parser = encryption.demo_parser(__doc__, runs=30)
+    args = encryption.parse(parser)
 
     from hubapp.store import accounts
     from hubapp.store.accounts import AccountDraft

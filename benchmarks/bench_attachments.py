@@ -20,7 +20,6 @@ made first). In the same run it measures:
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import random
@@ -91,14 +90,8 @@ def _spin(app, until, deadline_s: float = 60) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    encryption.add_switch(parser)
-    args = parser.parse_args()
-    encryption.ensure_keyring()
+    parser = encryption.demo_parser(__doc__, runs=5)
+    args = encryption.parse(parser)
 
     from PIL import Image
     from PySide6.QtWidgets import QApplication

@@ -14,7 +14,6 @@ made first). For random cases it times, in the same run:
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
@@ -30,14 +29,8 @@ import encryption  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=200, help="random cases to open")
-    parser.add_argument("--seed", type=int, default=1)
-    encryption.add_switch(parser)
-    args = parser.parse_args()
-    encryption.ensure_keyring()
+    parser = encryption.demo_parser(__doc__, runs=200, runs_help="random cases to open")
+    args = encryption.parse(parser)
 
     from PySide6.QtWidgets import QApplication
 

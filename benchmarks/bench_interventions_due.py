@@ -20,7 +20,6 @@ quotes.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import uuid
@@ -34,15 +33,9 @@ TARGET_MS = 200
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = encryption.demo_parser(__doc__, runs=30)
     parser.add_argument("--days", type=int, default=28)
-    encryption.add_switch(parser)
-    args = parser.parse_args()
-    encryption.ensure_keyring()
+    args = encryption.parse(parser)
 
     from hubapp.store import accounts
     from hubapp.store.accounts import AccountDraft

@@ -20,7 +20,6 @@ Works on a copy of ``--db`` (without it, a new demo database of ``--cases`` is m
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import uuid
@@ -34,17 +33,10 @@ BULK_MS = 5_000
 RECIPIENTS = 100
 
 
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=15)
+    parser = encryption.demo_parser(__doc__, runs=15)
     parser.add_argument("--bulk-runs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    encryption.add_switch(parser)
-    args = parser.parse_args()
-    encryption.ensure_keyring()
+    args = encryption.parse(parser)
 
     from sqlalchemy import select
 

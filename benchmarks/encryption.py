@@ -133,3 +133,24 @@ def median_and_slowest(fn, runs: int) -> tuple[float, float]:
         fn()
         took.append((time.perf_counter() - start) * 1000)
     return statistics.median(took), max(took)
+
+
+def demo_parser(doc: str, runs: int, runs_help: str | None = None):
+    """The arguments every demo-database benchmark takes: ``--db`` (a copy), ``--cases``,
+    ``--runs``, ``--seed`` and the encryption switch; a benchmark adds its own to it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a demo database to copy (default: make one)")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=runs, help=runs_help)
+    parser.add_argument("--seed", type=int, default=1)
+    add_switch(parser)
+    return parser
+
+
+def parse(parser):
+    """The arguments, with the database key made reachable for the run."""
+    args = parser.parse_args()
+    ensure_keyring()
+    return args
